@@ -1,0 +1,58 @@
+"""Command line: parse arguments, call into trayapp, turn errors into messages and exit codes.
+
+Each command group lives in its own module under trayapp.cli and exposes
+`register(subparsers)`; handlers import what they need lazily so that `trayapp status` stays fast
+and no command but the tray imports pystray.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from trayapp import __version__
+from trayapp.errors import TrayAppError
+
+# Command modules, in the order their commands appear in --help.
+COMMAND_MODULES = (
+    "trayapp.cli.run",
+    "trayapp.cli.control",
+    "trayapp.cli.config",
+)
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="trayapp",
+        description="Keeps your personal AI assistant running, with a tray icon, logs, "
+                    "notifications and backups.",
+        epilog="Run `trayapp COMMAND --help` for the options of each command.",
+    )
+    parser.add_argument("--version", action="version", version=f"trayapp {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    if not args_list or args_list[0].startswith("--") and args_list[0] not in ("--help", "-h", "--version"):
+        args_list.insert(0, "run")  # `trayapp` and `trayapp --headless` mean `trayapp run ...`
+    args = parser.parse_args(args_list)
+    logging.basicConfig(level=logging.WARNING, format="trayapp: %(message)s")
+    try:
+        return int(args.func(args) or 0)
+    except TrayAppError as exc:
+        print(f"trayapp: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `trayapp logs | head`
+        return 0

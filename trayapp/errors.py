@@ -1,0 +1,71 @@
+"""One exception hierarchy for trayapp, translated to messages once, at the edges.
+
+    TrayAppError              base; `str(err)` is a one-line message a user can act on
+      ConfigError             config.toml is malformed or invalid (exit status 2)
+      SpawnError              the program could not be started (missing binary, permission)
+      ControlError            the running instance could not be reached or refused a command
+        NotRunningError      no running instance answers on the control channel
+      BackupError             a backup, verify, restore or prune failed; nothing partial is left
+      AutostartError          the login item could not be written, read or removed
+      PlatformNotSupported    the feature does not exist on this platform
+
+Every error carries an optional `fix`: one sentence that tells the user what to do.
+"""
+
+from __future__ import annotations
+
+
+class TrayAppError(Exception):
+    """Base class. `exit_code` is what the CLI returns for it."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, fix: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fix = fix
+
+    def __str__(self) -> str:
+        return f"{self.message}\n  fix: {self.fix}" if self.fix else self.message
+
+
+class ConfigError(TrayAppError):
+    """The config file is malformed or fails validation; nothing is started."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, problems: list[str] | None = None, fix: str | None = None) -> None:
+        super().__init__(message, fix=fix)
+        self.problems = problems or []
+
+    def __str__(self) -> str:
+        lines = [self.message, *(f"  - {p}" for p in self.problems)]
+        if self.fix:
+            lines.append(f"  fix: {self.fix}")
+        return "\n".join(lines)
+
+
+class SpawnError(TrayAppError):
+    """The program could not be started at all; retrying at once would not help."""
+
+
+class ControlError(TrayAppError):
+    """The control channel failed."""
+
+
+class NotRunningError(ControlError):
+    """No trayapp instance is running for this user."""
+
+    exit_code = 3
+
+
+class BackupError(TrayAppError):
+    """A backup operation failed; the archive set on disk is unchanged."""
+
+
+class AutostartError(TrayAppError):
+    """The login item could not be changed."""
+
+
+class PlatformNotSupported(TrayAppError):
+    """The feature is not available on this operating system."""

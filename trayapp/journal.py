@@ -1,0 +1,94 @@
+"""Append-only history of what happened (JSONL): starts, exits, restarts, backups, alerts."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from trayapp.events import EventBus, Recorded
+
+# Past this size the journal is rotated once to journal.jsonl.1; history stays bounded.
+MAX_BYTES = 5_000_000
+
+
+class Journal:
+    """Writes one JSON object per line and publishes each as a `Recorded` event.
+
+    `record` may be called from any thread; a line is appended with one write() on an O_APPEND
+    file and fsynced, so a crash of trayapp never leaves a half line behind a complete one.
+    """
+
+    def __init__(self, path: Path, bus: EventBus | None = None,
+                 wall: Callable[[], float] | None = None) -> None:
+        self.path = path
+        self._bus = bus
+        self._wall = wall or (lambda: datetime.now(timezone.utc).timestamp())
+        self._lock = threading.Lock()
+
+    def record(self, event: str, program: str | None = None, **fields: Any) -> dict[str, Any]:
+        entry: dict[str, Any] = {"ts": _iso(self._wall()), "event": event}
+        if program is not None:
+            entry["program"] = program
+        entry.update(fields)
+        line = json.dumps(entry, default=str, ensure_ascii=False) + "\n"
+        try:
+            self._append(line.encode("utf-8"))
+        except OSError:
+            pass  # a full disk must not stop supervision; the event still reaches the bus
+        if self._bus is not None:
+            self._bus.publish(Recorded(entry))
+        return entry
+
+    def _append(self, data: bytes) -> None:
+        with self._lock:
+            if self.path.exists() and self.path.stat().st_size > MAX_BYTES:
+                os.replace(self.path, self.path.with_name(self.path.name + ".1"))
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, data)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch).astimezone().isoformat(timespec="milliseconds")
+
+
+def read(path: Path, last: int | None = None, program: str | None = None) -> list[dict[str, Any]]:
+    """The journal's entries, oldest first; the last `last` of them if given. Bad lines are skipped."""
+    keep: deque[dict[str, Any]] = deque(maxlen=last) if last else deque()
+    for entry in _entries(path):
+        if program is None or entry.get("program") in (program, None):
+            keep.append(entry)
+    return list(keep)
+
+
+def _entries(path: Path) -> Iterator[dict[str, Any]]:
+    for candidate in (path.with_name(path.name + ".1"), path):
+        try:
+            with open(candidate, encoding="utf-8", errors="replace") as f:
+                for line in f:
+                    try:
+                        entry = json.loads(line)
+                    except ValueError:
+                        continue  # a torn line from a full disk; skip it, keep the rest
+                    if isinstance(entry, Mapping):
+                        yield dict(entry)
+        except FileNotFoundError:
+            continue
+
+
+def describe(entry: Mapping[str, Any]) -> str:
+    """One line for `trayapp history`: what happened, in plain words."""
+    skip = {"ts", "event", "program", "message"}
+    details = ", ".join(f"{k}={v}" for k, v in entry.items() if k not in skip)
+    text = entry.get("message") or details
+    who = entry.get("program")
+    return f"{entry.get('event', '?')}" + (f" {who}" if who else "") + (f": {text}" if text else "")

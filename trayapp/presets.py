@@ -1,0 +1,94 @@
+"""What is known about each assistant trayapp can look after.
+
+The facts here were checked against the real programs (see the README's "Assistants" section).
+A preset fills in a program's defaults; anything in config.toml overrides it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    display_name: str
+    command: tuple[str, ...]
+    install_hint: str
+    health_url: str | None = None
+    health_command: tuple[str, ...] | None = None
+    port: int | None = None
+    data_dirs: tuple[str, ...] = ()
+    # Relative to a data dir; backups find other databases by their header too.
+    sqlite_files: tuple[str, ...] = ()
+    config_file: str | None = None
+    systemd_user_unit: str | None = None
+    launchd_label: str | None = None
+    startsecs: str = "2s"
+    stop_timeout: str = "10s"
+    start_grace: str = "30s"
+    cwd: str | None = None
+    # Exit codes with a known meaning, told to the user in plain words.
+    exit_meanings: dict[int, str] = field(default_factory=dict)
+
+
+PRESETS: dict[str, Preset] = {
+    "nanobot": Preset(
+        name="nanobot",
+        display_name="nanobot",
+        command=("nanobot", "gateway", "--foreground"),
+        install_hint='install it with: pip install nanobot-ai  (or: pipx install nanobot-ai), then run: nanobot onboard',
+        health_url="http://127.0.0.1:18790/health",
+        port=18790,
+        data_dirs=("~/.nanobot",),
+        config_file="~/.nanobot/config.json",
+        systemd_user_unit="nanobot-gateway.service",
+        launchd_label="ai.nanobot.gateway",
+        startsecs="2s",
+        stop_timeout="10s",
+        start_grace="60s",
+    ),
+    "openclaw": Preset(
+        name="openclaw",
+        display_name="OpenClaw",
+        command=("openclaw", "gateway", "run"),
+        install_hint="install Node.js 24 or newer, then: npm install -g openclaw, then: openclaw onboard",
+        health_url="http://127.0.0.1:18789/health",
+        port=18789,
+        data_dirs=("~/.openclaw",),
+        sqlite_files=("state/openclaw.sqlite",),
+        config_file="~/.openclaw/openclaw.json",
+        systemd_user_unit="openclaw-gateway.service",
+        launchd_label="ai.openclaw.gateway",
+        startsecs="5s",
+        # SIGTERM is quick when idle but can take minutes with work in flight.
+        stop_timeout="3m",
+        start_grace="60s",
+        exit_meanings={78: "its configuration is missing or invalid; run: openclaw onboard",
+                       1: "it failed to start; a common cause is that port 18789 is already taken"},
+    ),
+    "nanoclaw": Preset(
+        name="nanoclaw",
+        display_name="NanoClaw",
+        command=("node", "dist/index.js"),
+        install_hint="clone NanoClaw, run npm install && npm run build in the checkout, "
+                     "and set cwd to the checkout in config.toml",
+        health_command=("node", "dist/cli/client.js", "groups", "list", "--json"),
+        data_dirs=("data", "groups", "store"),
+        sqlite_files=("data/v2.db", "store/messages.db"),
+        startsecs="5s",
+        stop_timeout="30s",
+        start_grace="60s",
+        cwd="~/nanoclaw",
+        exit_meanings={1: "it exited with status 1; NanoClaw does this when no container runtime "
+                          "answers (`docker info` fails): start Docker or Podman"},
+    ),
+    "custom": Preset(
+        name="custom",
+        display_name="assistant",
+        command=(),
+        install_hint="set command = [...] for this program in config.toml",
+    ),
+}
+
+DEFAULT_PRESET = "nanobot"

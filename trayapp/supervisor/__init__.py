@@ -1,0 +1,1 @@
+"""Keeping programs alive: state machine, policy, spawning, health and resources."""

@@ -1,0 +1,86 @@
+"""Human durations and sizes: parse "10s", "5m", "50MB"; format 3723 -> "1h 2m"."""
+
+from __future__ import annotations
+
+import re
+
+_DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
+_SIZE_UNITS = {
+    "": 1, "b": 1,
+    "k": 1000, "kb": 1000, "m": 1000**2, "mb": 1000**2, "g": 1000**3, "gb": 1000**3,
+    "t": 1000**4, "tb": 1000**4,
+    "kib": 1024, "mib": 1024**2, "gib": 1024**3, "tib": 1024**4,
+}
+_PART = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*")
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*")
+
+
+def parse_duration(value: str | int | float) -> float:
+    """Seconds from "1h30m", "90s", "250ms", "2.5m" or a bare number of seconds.
+
+    Raises ValueError with a message naming the accepted forms.
+    """
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as \"10s\", \"5m\" or \"1h\", not true/false")
+    if isinstance(value, (int, float)):
+        if value < 0:
+            raise ValueError("a duration cannot be negative")
+        return float(value)
+    text = value.strip().lower()
+    pos, total = 0, 0.0
+    while pos < len(text):
+        match = _PART.match(text, pos)
+        if not match:
+            raise ValueError(f"{value!r} is not a duration; write it like \"10s\", \"5m\", \"1h30m\" or \"250ms\"")
+        total += float(match.group(1)) * _DURATION_UNITS[match.group(2)]
+        pos = match.end()
+    if not text:
+        raise ValueError("empty duration; write it like \"10s\" or \"5m\"")
+    return total
+
+
+def parse_size(value: str | int) -> int:
+    """Bytes from "50MB", "1.5GiB", "512k" or a bare integer number of bytes."""
+    if isinstance(value, bool):
+        raise ValueError("expected a size such as \"50MB\" or \"1GB\", not true/false")
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError("a size cannot be negative")
+        return value
+    match = _SIZE.fullmatch(value)
+    unit = match.group(2).lower() if match else None
+    if not match or unit not in _SIZE_UNITS:
+        raise ValueError(f"{value!r} is not a size; write it like \"50MB\", \"2GB\" or \"512KiB\"")
+    return int(float(match.group(1)) * _SIZE_UNITS[unit])
+
+
+def format_duration(seconds: float) -> str:
+    """The two largest units, rounded down: 0.25 -> "250ms", 75 -> "1m 15s", 8000 -> "2h 13m"."""
+    if seconds < 0:
+        seconds = 0
+    if seconds < 1:
+        return f"{int(seconds * 1000)}ms" if seconds > 0 else "0s"
+    if seconds < 10 and seconds != int(seconds):
+        return f"{seconds:.1f}s".replace(".0s", "s")
+    whole = int(seconds)
+    parts: list[str] = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if whole >= size or (unit == "s" and not parts):
+            parts.append(f"{whole // size}{unit}")
+            whole %= size
+        if len(parts) == 2:
+            break
+    if len(parts) == 2 and parts[1].startswith("0"):
+        parts.pop()
+    return " ".join(parts)
+
+
+def format_size(n: float) -> str:
+    """Decimal units, as disks are sold: 999 -> "999B", 52_428_800 -> "52MB", 1.5e9 -> "1.5GB"."""
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if abs(n) < 1000 or unit == "TB":
+            if unit == "B" or n >= 100 or n == int(n):
+                return f"{int(n)}{unit}"
+            return f"{n:.1f}{unit}"
+        n /= 1000
+    raise AssertionError("unreachable")
