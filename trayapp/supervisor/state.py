@@ -36,9 +36,10 @@ ALLOWED: Final[Mapping[State, frozenset[State]]] = {
     State.STOPPED: frozenset({State.STARTING, State.RUNNING, State.GIVEN_UP}),  # RUNNING: adopted/attached
     State.STARTING: frozenset({State.RUNNING, State.BACKOFF, State.STOPPING, State.STOPPED, State.GIVEN_UP}),
     State.RUNNING: frozenset({State.BACKOFF, State.STOPPING, State.STOPPED, State.GIVEN_UP}),
-    State.BACKOFF: frozenset({State.STARTING, State.STOPPED, State.GIVEN_UP}),
+    # -> RUNNING from a waiting state: at (re)start the port was found held by somebody else.
+    State.BACKOFF: frozenset({State.STARTING, State.RUNNING, State.STOPPED, State.GIVEN_UP}),
     State.STOPPING: frozenset({State.STOPPED, State.STARTING}),  # STARTING: the stop was a restart
-    State.GIVEN_UP: frozenset({State.STARTING, State.STOPPED}),
+    State.GIVEN_UP: frozenset({State.STARTING, State.RUNNING, State.STOPPED}),
 }
 
 

@@ -1,0 +1,94 @@
+"""Fakes for unit tests of pure logic: a clock that only moves when told, children that exit on cue."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from trayapp.config import HealthConfig
+from trayapp.errors import SpawnError
+from trayapp.supervisor.health import ProbeResult
+from trayapp.supervisor.resources import Sample
+
+
+class FakeClock:
+    def __init__(self, start: float = 1000.0, wall: float = 1_700_000_000.0) -> None:
+        self.t = start
+        self.wall0 = wall - start
+
+    def monotonic(self) -> float:
+        return self.t
+
+    def time(self) -> float:
+        return self.wall0 + self.t
+
+    def advance(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("time can't go backwards")
+        self.t += seconds
+
+
+class FakeChild:
+    def __init__(self, pid: int, on_exit: Callable[[int], None]) -> None:
+        self.pid = pid
+        self.create_time = float(pid)
+        self.on_exit = on_exit
+        self.signals: list[int] = []
+        self.killed = False
+        self.exited = False
+
+    def signal(self, sig: int) -> None:
+        self.signals.append(sig)
+
+    def kill_tree(self) -> None:
+        self.killed = True
+
+    def exit(self, returncode: int) -> None:
+        """The child ends now: the waiter would report this returncode."""
+        assert not self.exited, "a child exits once"
+        self.exited = True
+        self.on_exit(returncode)
+
+
+class FakeSpawner:
+    def __init__(self) -> None:
+        self.children: list[FakeChild] = []
+        self.fail_with: SpawnError | None = None
+        self.argv: list[Sequence[str]] = []
+
+    def spawn(self, argv: Sequence[str], *, env: Mapping[str, str], cwd: Path | None, log, on_exit) -> FakeChild:
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.argv.append(tuple(argv))
+        child = FakeChild(100 + len(self.children), on_exit)
+        self.children.append(child)
+        return child
+
+    @property
+    def last(self) -> FakeChild:
+        return self.children[-1]
+
+
+class ScriptedProbe:
+    """Answers health probes from a list; the last answer repeats."""
+
+    def __init__(self, answers: Sequence[bool] = (True,)) -> None:
+        self.answers = list(answers)
+        self.calls = 0
+
+    def __call__(self, cfg: HealthConfig, cwd: Path | None, env: Mapping[str, str]) -> ProbeResult:
+        ok = self.answers[min(self.calls, len(self.answers) - 1)]
+        self.calls += 1
+        return ProbeResult(ok, "ok" if ok else "connection refused")
+
+
+class FakeSampler:
+    def __init__(self, samples: list[Sample | None] | None = None) -> None:
+        self.samples = samples or []
+
+    def sample(self, pid: int) -> Sample | None:
+        return self.samples.pop(0) if self.samples else Sample(rss=50_000_000, cpu=1.0, processes=1)
+
+
+SIGTERM = int(signal.SIGTERM)

@@ -1,0 +1,254 @@
+"""The supervisor's state machine, stepped by hand with a fake clock and fake children."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.fakes import SIGTERM
+from tests.unit.supervisor_rig import make_rig
+from trayapp.errors import SpawnError
+from trayapp.supervisor.messages import Quit, Restart, Start, Stop
+from trayapp.supervisor.resources import Sample
+from trayapp.supervisor.state import Health, IllegalTransition, Mode, State, check_transition
+
+BASIC = """
+[programs.assistant]
+command = ["bot", "serve"]
+startsecs = "2s"
+stop_timeout = "10s"
+max_restarts = 3
+window = "1m"
+[programs.assistant.backoff]
+initial = "1s"
+multiplier = 2
+max = "60s"
+jitter = 0
+"""
+
+
+def test_start_then_stable_after_startsecs(tmp_path: Path) -> None:
+    rig = make_rig(tmp_path, BASIC)
+    rig.sup.submit(Start())
+    rig.step()
+    assert rig.status().state is State.STARTING and rig.status().pid == 100
+    assert rig.advance(1.9) is not None and rig.status().state is State.STARTING
+    rig.advance(0.1)
+    assert rig.status().state is State.RUNNING
+    assert rig.kinds() == ["start", "running"]
+
+
+def test_crash_loop_backs_off_exponentially_then_gives_up(tmp_path: Path) -> None:
+    rig = make_rig(tmp_path, BASIC)
+    rig.sup.submit(Start())
+    rig.step()
+    delays = []
+    for _ in range(4):
+        rig.clock.advance(0.5)
+        rig.spawner.last.exit(1)
+        rig.step()
+        if rig.status().state is State.GIVEN_UP:
+            break
+        assert rig.status().state is State.BACKOFF
+        delays.append(rig.status().retry_at - rig.clock.time())
+        rig.advance(delays[-1])
+        assert rig.status().state is State.STARTING
+    assert delays == [1.0, 2.0, 4.0]
+    status = rig.status()
+    assert status.state is State.GIVEN_UP
+    assert status.reason.startswith("gave up after 4 crashes in 1m (exit 1)")
+    assert len(rig.spawner.children) == 4
+    assert rig.kinds().count("gave_up") == 1
+
+
+def test_given_up_retries_slowly_and_manual_start_clears_it(tmp_path: Path) -> None:
+    rig = make_rig(tmp_path, BASIC.replace("max_restarts = 3", "max_restarts = 0\nretry_after_give_up = \"10m\""))
+    rig.sup.submit(Start())
+    rig.step()
+    rig.spawner.last.exit(1)
+    rig.step()
+    assert rig.status().state is State.GIVEN_UP
+    assert rig.step() == pytest.approx(rig.clock.monotonic() + 600)
+    rig.advance(599)
+    assert len(rig.spawner.children) == 1
+    rig.advance(1)
+    assert rig.status().state is State.STARTING and len(rig.spawner.children) == 2
+    rig.spawner.last.exit(1)  # the slow retry fails quickly: straight back to given up
+    rig.step()
+    assert rig.status().state is State.GIVEN_UP
+    rig.sup.submit(Start())
+    rig.step()
+    assert rig.status().state is State.STARTING and rig.status().failures == 0
+
+
+def test_ex_config_exit_gives_up_without_retry(tmp_path: Path) -> None:
+    rig = make_rig(tmp_path, BASIC)
+    rig.sup.submit(Start())
+    rig.step()
+    rig.spawner.last.exit(78)
+    assert rig.step() is None
+    assert rig.status().state is State.GIVEN_UP and rig.status().retry_at is None
+    assert "exit 78" in rig.status().reason
+    rig.advance(3600)
+    assert len(rig.spawner.children) == 1
+
+
+def test_zero_backoff_restarts_in_the_same_step(tmp_path: Path) -> None:
+    rig = make_rig(tmp_path, BASIC.replace('initial = "1s"', 'initial = "0s"'))
+    rig.sup.submit(Start())
+    rig.step()
+    rig.spawner.last.exit(1)
+    rig.step()
+    assert rig.status().state is State.STARTING and len(rig.spawner.children) == 2
+    assert [s.state for s in rig.changes][-2:] == [State.BACKOFF, State.STARTING]
+
+
+def test_stop_escalates_to_kill_after_stop_timeout(tmp_path: Path) -> None:
+    rig = make_rig(tmp_path, BASIC)
+    rig.sup.submit(Start())
+    rig.step()
+    child = rig.spawner.last
+    rig.sup.submit(Stop())
+    rig.step()
+    assert rig.status().state is State.STOPPING and child.signals == [SIGTERM]
+    rig.advance(9.9)
+    assert not child.killed
+    rig.advance(0.1)
+    assert child.killed
+    child.exit(-9)
+    rig.step()
+    assert rig.status().state is State.STOPPED
+    assert rig.kinds()[-1] == "exit" and rig.entries[-1]["expected"] is True
+    rig.advance(3600)
+    assert len(rig.spawner.children) == 1  # a stop is not a crash: no restart
+
+
+def test_user_restart_stops_then_starts(tmp_path: Path) -> None:
+    rig = make_rig(tmp_path, BASIC)
+    rig.sup.submit(Start())
+    rig.advance(3)
+    rig.sup.submit(Restart())
+    rig.step()
+    assert rig.status().state is State.STOPPING
+    rig.spawner.last.exit(0)
+    rig.step()
+    assert rig.status().state is State.STARTING and len(rig.spawner.children) == 2
+    assert "restart" in rig.kinds()
+
+
+def test_stale_exit_report_is_ignored(tmp_path: Path) -> None:
+    rig = make_rig(tmp_path, BASIC.replace('initial = "1s"', 'initial = "0s"'))
+    rig.sup.submit(Start())
+    rig.step()
+    first = rig.spawner.last
+    first.exit(1)
+    rig.step()
+    first.on_exit(1)  # the same report again, e.g. a late duplicate
+    rig.step()
+    assert rig.status().state is State.STARTING and len(rig.spawner.children) == 2
+
+
+def test_missing_binary_gives_up_with_install_hint_and_no_tight_loop(tmp_path: Path) -> None:
+    rig = make_rig(tmp_path, '[programs.assistant]\npreset = "nanobot"\n')
+    rig.spawner.fail_with = SpawnError("command not found: nanobot")
+    rig.sup.submit(Start())
+    rig.step()
+    status = rig.status()
+    assert status.state is State.GIVEN_UP
+    assert "command not found: nanobot" in status.reason and "pip install nanobot-ai" in status.reason
+    for _ in range(50):
+        rig.advance(1)
+    assert rig.kinds().count("spawn_failed") == 1
+
+
+def test_health_failures_after_grace_restart_the_program(tmp_path: Path) -> None:
+    toml = BASIC + """
+[programs.assistant.health]
+url = "http://127.0.0.1:9/health"
+interval = "5s"
+failures = 2
+start_grace = "10s"
+"""
+    rig = make_rig(tmp_path, toml, probe=[True, False])
+    rig.sup.submit(Start())
+    rig.step()
+    rig.advance(1)
+    rig.run_background()
+    rig.step()
+    assert rig.status().health is Health.HEALTHY
+    for _ in range(2):
+        rig.advance(5)
+        rig.run_background()
+        rig.step()
+    assert rig.status().health is Health.UNHEALTHY
+    assert rig.status().state is State.STOPPING
+    assert [e["reason"] for e in rig.entries if e["event"] == "restart"] == ["health"]
+
+
+def test_health_failures_within_start_grace_do_not_count(tmp_path: Path) -> None:
+    toml = BASIC + '[programs.assistant.health]\nurl = "http://127.0.0.1:9/"\ninterval = "1s"\nfailures = 1\nstart_grace = "30s"\n'
+    rig = make_rig(tmp_path, toml, probe=[False])
+    rig.sup.submit(Start())
+    rig.step()
+    for _ in range(20):
+        rig.advance(1)
+        rig.run_background()
+        rig.step()
+    assert rig.status().state is State.RUNNING and rig.status().health is Health.UNKNOWN
+    for _ in range(12):
+        rig.advance(1)
+        rig.run_background()
+        rig.step()
+    assert "restart" in rig.kinds()
+
+
+def test_memory_over_limit_for_n_samples_restarts(tmp_path: Path) -> None:
+    toml = BASIC + '[programs.assistant.limits]\nmemory = "100MB"\nsamples = 3\ninterval = "5s"\n'
+    big, small = Sample(rss=200_000_000, cpu=1, processes=2), Sample(rss=10_000_000, cpu=1, processes=2)
+    rig = make_rig(tmp_path, toml, samples=[big, big, small, big, big, big])
+    rig.sup.submit(Start())
+    rig.step()
+    for _ in range(5):
+        rig.advance(5)
+    assert "limit" not in rig.kinds() and rig.status().memory == 200_000_000
+    rig.advance(5)
+    limit = [e for e in rig.entries if e["event"] == "limit"]
+    assert limit and limit[0]["kind"] == "memory" and limit[0]["value"] == "200MB"
+    assert rig.status().state is State.STOPPING
+
+
+def test_port_already_answering_starts_nothing_and_reports_external(tmp_path: Path) -> None:
+    rig = make_rig(tmp_path, '[programs.assistant]\npreset = "nanobot"\n')
+    rig.ports[18790] = 4242
+    rig.sup.submit(Start())
+    rig.step()
+    status = rig.status()
+    assert rig.spawner.children == []
+    assert status.mode is Mode.EXTERNAL and status.state is State.RUNNING and status.pid == 4242
+    assert "already running outside trayapp (pid 4242)" in status.reason
+    rig.sup.submit(Stop())
+    rig.step()
+    assert rig.status().state is State.STOPPED and rig.spawner.children == []
+
+
+def test_quit_stops_every_program(tmp_path: Path) -> None:
+    toml = BASIC + '[programs.models]\ncommand = ["ollama", "serve"]\n'
+    rig = make_rig(tmp_path, toml)
+    rig.sup.submit(Start())
+    rig.step()
+    assert len(rig.spawner.children) == 2
+    rig.sup.submit(Quit())
+    rig.step()
+    assert all(c.signals == [SIGTERM] for c in rig.spawner.children)
+    for child in rig.spawner.children:
+        child.exit(0)
+    rig.step()
+    assert rig.sup.all_down()
+
+
+@pytest.mark.parametrize("old, new", [(State.STOPPED, State.BACKOFF), (State.STOPPING, State.RUNNING),
+                                      (State.GIVEN_UP, State.BACKOFF)])
+def test_illegal_transitions_raise(old: State, new: State) -> None:
+    with pytest.raises(IllegalTransition):
+        check_transition(old, new)

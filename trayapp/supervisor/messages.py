@@ -1,0 +1,46 @@
+"""Commands and reports that reach the supervisor thread through its inbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from trayapp.supervisor.health import ProbeResult
+
+
+@dataclass(frozen=True)
+class Start:
+    program: str | None = None  # None: every program
+    by_user: bool = True
+
+
+@dataclass(frozen=True)
+class Stop:
+    program: str | None = None
+    by: str = "user"
+
+
+@dataclass(frozen=True)
+class Restart:
+    program: str | None = None
+
+
+@dataclass(frozen=True)
+class Exited:
+    program: str
+    token: int  # which spawn this was; stale reports are ignored
+    returncode: int
+
+
+@dataclass(frozen=True)
+class HealthChecked:
+    program: str
+    token: int
+    result: ProbeResult
+
+
+@dataclass(frozen=True)
+class Quit:
+    stop_programs: bool = True
+
+
+Message = Start | Stop | Restart | Exited | HealthChecked | Quit

@@ -1,0 +1,58 @@
+"""The record of children trayapp started, so a restarted trayapp finds its own leftovers.
+
+A process counts as ours only if both its pid and its create time match what we recorded:
+pids are reused, create times are not.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from trayapp.atomic import atomic_write
+
+
+@dataclass(frozen=True)
+class ChildRecord:
+    program: str
+    pid: int
+    create_time: float
+    argv: tuple[str, ...]
+    left_running: bool = False  # the user quit trayapp and chose to leave it running
+
+
+class PidFile:
+    """Thread-safe; every change rewrites the file atomically (it is small)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+
+    def load(self) -> dict[str, ChildRecord]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            return {name: ChildRecord(**{**rec, "argv": tuple(rec["argv"])}) for name, rec in data.items()}
+        except (OSError, ValueError, TypeError, KeyError):
+            return {}  # missing or damaged: nothing recorded; never a reason to fail start-up
+
+    def put(self, record: ChildRecord) -> None:
+        with self._lock:
+            records = self.load()
+            records[record.program] = record
+            self._save(records)
+
+    def remove(self, program: str, pid: int | None = None) -> None:
+        with self._lock:
+            records = self.load()
+            if program in records and (pid is None or records[program].pid == pid):
+                del records[program]
+                self._save(records)
+
+    def _save(self, records: dict[str, ChildRecord]) -> None:
+        data = {name: {**asdict(rec), "argv": list(rec.argv)} for name, rec in records.items()}
+        try:
+            atomic_write(self.path, json.dumps(data, indent=1), mode=0o600)
+        except OSError:
+            pass  # a full disk costs us leftover detection, never supervision itself

@@ -1,0 +1,84 @@
+"""Restart decisions as pure functions of exit codes, counts and timestamps. No I/O, no clock."""
+
+from __future__ import annotations
+
+import enum
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from trayapp.config import BackoffConfig, ProgramConfig
+from trayapp.supervisor.state import ExitInfo
+from trayapp.units import format_duration
+
+
+class Verdict(enum.StrEnum):
+    RESTART = "restart"
+    STOP = "stop"  # done: a clean exit under on-failure, or restart = never
+    GIVE_UP = "give_up"  # an exit code that must not be restarted, or too many restarts
+
+
+@dataclass(frozen=True)
+class Decision:
+    verdict: Verdict
+    reason: str
+    delay: float = 0.0
+
+
+def backoff_delay(backoff: BackoffConfig, failures: int, rand: Callable[[], float] = random.random) -> float:
+    """Delay before restart number `failures` (1 = first): initial * multiplier^(n-1), capped, ± jitter."""
+    if failures <= 0 or backoff.initial <= 0:
+        return 0.0
+    raw = min(backoff.max, backoff.initial * backoff.multiplier ** (failures - 1))
+    return max(0.0, raw * (1 + backoff.jitter * (2 * rand() - 1)))
+
+
+def is_success(program: ProgramConfig, exit_info: ExitInfo) -> bool:
+    return exit_info.signal is None and exit_info.code in program.exit_codes
+
+
+def recent(times: Sequence[float], now: float, window: float) -> tuple[float, ...]:
+    """The timestamps that fall within `window` seconds before `now`."""
+    return tuple(t for t in times if now - t < window)
+
+
+def decide(program: ProgramConfig, exit_info: ExitInfo, *, failures: int,
+           restart_times: Sequence[float], now: float,
+           rand: Callable[[], float] = random.random) -> Decision:
+    """What to do after an unrequested exit.
+
+    `failures` counts this exit already; `restart_times` are monotonic times of earlier automatic
+    restarts. Restart intensity: more than `max_restarts` restarts within `window` gives up.
+    """
+    what = exit_info.describe()
+    if exit_info.signal is None and exit_info.code in program.no_restart_exit_codes:
+        meaning = program.info.exit_meanings.get(exit_info.code or 0)
+        hint = meaning or ("this exit code means the configuration must be fixed first"
+                           if exit_info.code == 78 else "this exit code is marked as no-restart")
+        return Decision(Verdict.GIVE_UP, f"exited ({what}): {hint}")
+    if program.restart == "never" or (program.restart == "on-failure" and is_success(program, exit_info)):
+        return Decision(Verdict.STOP, f"exited ({what})")
+    within = recent(restart_times, now, program.window)
+    if len(within) >= program.max_restarts:
+        crashes = len(within) + 1
+        return Decision(Verdict.GIVE_UP,
+                        f"gave up after {crashes} crashes in {format_duration(program.window)} ({what})")
+    return Decision(Verdict.RESTART, f"crashed ({what})", backoff_delay(program.backoff, failures, rand))
+
+
+def failures_after_uptime(program: ProgramConfig, failures: int, uptime: float) -> int:
+    """Backoff resets once a run has stayed up for `backoff.reset_after` seconds."""
+    return 0 if uptime >= program.backoff.reset_after else failures
+
+
+@dataclass(frozen=True)
+class Streak:
+    """Consecutive bad observations (failed health checks, over-limit samples)."""
+
+    count: int = 0
+
+    def observe(self, bad: bool) -> "Streak":
+        return Streak(self.count + 1 if bad else 0)
+
+    def reached(self, threshold: int) -> bool:
+        return self.count >= threshold

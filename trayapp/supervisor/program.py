@@ -1,0 +1,398 @@
+"""One managed program's state machine. Runs only on the supervisor thread (or in tests).
+
+Every state change goes through `_set`, which checks the edge against state.ALLOWED and publishes
+a new immutable Status. Decisions come from policy.py; processes come from the injected spawner.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+from trayapp.clock import Clock
+from trayapp.config import HealthConfig, ProgramConfig
+from trayapp.errors import SpawnError
+from trayapp.journal import Journal
+from trayapp.supervisor import policy
+from trayapp.supervisor.health import ProbeResult, port_of
+from trayapp.supervisor.messages import Exited, HealthChecked, Message
+from trayapp.supervisor.pidfile import ChildRecord, PidFile
+from trayapp.supervisor.resources import Sample
+from trayapp.supervisor.spawn import ChildHandle, LogSink, Spawner
+from trayapp.supervisor.state import ExitInfo, Health, Mode, State, Status, check_transition
+from trayapp.units import format_duration, format_size
+
+DAY = 86400.0
+
+
+class Sampler(Protocol):
+    def sample(self, pid: int) -> Sample | None: ...
+
+
+@dataclass
+class Context:
+    """What every program needs from the outside world; tests pass fakes."""
+
+    clock: Clock
+    spawner: Spawner
+    journal: Journal
+    publish: Callable[[Status | None, Status], None]
+    post: Callable[[Message], None]
+    run_in_background: Callable[[Callable[[], None]], None]
+    probe: Callable[[HealthConfig, Path | None, Mapping[str, str]], ProbeResult]
+    sampler: Callable[[], Sampler]
+    listener_pid: Callable[[str, int], int | None]  # who listens on host:port (None: nobody we can see)
+    port_open: Callable[[str, int], bool]
+    logs: Callable[[str], LogSink | None] = lambda name: None
+    pidfile: PidFile | None = None
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    rand: Callable[[], float] = random.random
+
+
+class Program:
+    """Keeps one program alive according to its ProgramConfig."""
+
+    def __init__(self, cfg: ProgramConfig, ctx: Context) -> None:
+        self.cfg = cfg
+        self.ctx = ctx
+        self.status = Status(program=cfg.name, display_name=cfg.display_name,
+                             health=Health.UNKNOWN if cfg.health else Health.NONE,
+                             since_at=ctx.clock.time())
+        self._child: ChildHandle | None = None
+        self._token = 0
+        self._started = 0.0  # monotonic time of the current spawn
+        self._stable_at: float | None = None  # STARTING -> RUNNING at this time
+        self._retry_at: float | None = None  # BACKOFF / GIVEN_UP slow retry
+        self._kill_at: float | None = None  # STOPPING: SIGKILL the tree at this time
+        self._then_start = False  # STOPPING as part of a restart
+        self._restart_reason = "user"
+        self._restart_times: list[float] = []  # monotonic, automatic restarts within the window
+        self._after_give_up = False  # this run is the slow retry after giving up
+        self._health_due: float | None = None
+        self._health_busy = False
+        self._health_streak = policy.Streak()
+        self._limit_streak = policy.Streak()
+        self._sample_due: float | None = None
+        self._sampler: Sampler | None = None
+
+    # -- commands ---------------------------------------------------------------------------
+
+    def start(self, now: float, by_user: bool = True) -> None:
+        state = self.status.state
+        if state is State.STOPPING:
+            self._then_start = True
+            return
+        if state in (State.STARTING, State.RUNNING):
+            return
+        if by_user:
+            self._restart_times.clear()
+            self._set(self.status.state, failures=0)
+        self._after_give_up = state is State.GIVEN_UP and not by_user
+        if not self._held_by_someone_else(now):
+            self._spawn(now)
+
+    def stop(self, now: float, by: str = "user") -> None:
+        self._then_start = False
+        state = self.status.state
+        if self.status.mode is Mode.EXTERNAL and state is State.RUNNING:
+            self._set(State.STOPPED, reason="no longer watched; it keeps running outside trayapp",
+                      mode=Mode.MANAGED, pid=None, owner="")
+            return
+        if state in (State.BACKOFF, State.GIVEN_UP):
+            self._retry_at = None
+            self._set(State.STOPPED, reason=f"stopped by {by}", retry_at=None)
+        elif state in (State.STARTING, State.RUNNING) and self._child is not None:
+            self._send_stop(now, by)
+
+    def restart(self, now: float, reason: str = "user") -> None:
+        if self.status.state in (State.STARTING, State.RUNNING) and self._child is not None:
+            self._restart_reason = reason
+            self.ctx.journal.record("restart", self.cfg.name, reason=reason)
+            self._send_stop(now, reason)
+            self._then_start = True
+        else:
+            self.start(now, by_user=True)
+
+    def _send_stop(self, now: float, by: str) -> None:
+        assert self._child is not None
+        self._kill_at = now + self.cfg.stop_timeout
+        self._child.signal(self.cfg.signal_number)
+        self.ctx.journal.record("stop", self.cfg.name, by=by, pid=self._child.pid)
+        self._set(State.STOPPING, reason=f"stopping (SIG{self.cfg.stop_signal}, then SIGKILL after "
+                                         f"{format_duration(self.cfg.stop_timeout)})")
+
+    # -- reports ----------------------------------------------------------------------------
+
+    def exited(self, msg: Exited, now: float) -> None:
+        if msg.token != self._token or self._child is None:
+            return  # a report about an earlier spawn
+        pid = self._child.pid
+        self._child = None
+        self._stable_at = self._health_due = self._sample_due = None
+        if self.ctx.pidfile is not None:
+            self.ctx.pidfile.remove(self.cfg.name, pid)
+        info = ExitInfo.from_returncode(msg.returncode)
+        uptime = now - self._started
+        last_stderr = self._last_stderr()
+        expected = self.status.state is State.STOPPING
+        self.ctx.journal.record("exit", self.cfg.name, pid=pid, code=info.code, signal=info.signal,
+                                text=info.describe(), uptime=round(uptime, 3),
+                                last_stderr=last_stderr, expected=expected)
+        common: dict[str, Any] = dict(pid=None, last_exit=info, last_exit_at=self.ctx.clock.time(),
+                                      last_stderr=last_stderr, memory=None, cpu=None,
+                                      health=Health.UNKNOWN if self.cfg.health else Health.NONE,
+                                      health_detail="")
+        if expected:
+            self._kill_at = None
+            self._set(State.STOPPED, reason=f"stopped ({info.describe()})", **common)
+            if self._then_start:
+                self._then_start = False
+                self._spawn(now)
+            return
+        self._crashed(info, uptime, now, common)
+
+    def _crashed(self, info: ExitInfo, uptime: float, now: float, common: dict[str, Any]) -> None:
+        failures = policy.failures_after_uptime(self.cfg, self.status.failures, uptime) + 1
+        self._restart_times = list(policy.recent(self._restart_times, now, self.cfg.window))
+        decision = policy.decide(self.cfg, info, failures=failures, restart_times=self._restart_times,
+                                 now=now, rand=self.ctx.rand)
+        if decision.verdict is policy.Verdict.RESTART and self._after_give_up and uptime < self.cfg.backoff.reset_after:
+            decision = policy.Decision(policy.Verdict.GIVE_UP, f"still failing after the slow retry ({info.describe()})")
+        reason = self._explain(decision.reason, info)
+        if decision.verdict is policy.Verdict.STOP:
+            self._set(State.STOPPED, reason=reason, failures=0, **common)
+        elif decision.verdict is policy.Verdict.GIVE_UP:
+            self._give_up(now, reason, info, common, retry=info.code not in self.cfg.no_restart_exit_codes or info.signal is not None)
+        else:
+            self._schedule_restart(now, decision.delay, failures, reason, common)
+
+    def _schedule_restart(self, now: float, delay: float, failures: int, reason: str, common: dict[str, Any]) -> None:
+        self._restart_times.append(now)
+        wall = self.ctx.clock.time()
+        times = tuple(t for t in (*self.status.restart_times, wall) if wall - t < DAY)
+        self.ctx.journal.record("backoff", self.cfg.name, delay=round(delay, 3), failures=failures, reason=reason)
+        self._retry_at = now + delay
+        self._set(State.BACKOFF, reason=f"{reason}; restarting in {format_duration(delay)}",
+                  failures=failures, restarts=self.status.restarts + 1, restart_times=times,
+                  retry_at=wall + delay, **common)
+        if delay <= 0:
+            self._spawn(now)
+
+    def _give_up(self, now: float, reason: str, info: ExitInfo | None, common: dict[str, Any], retry: bool) -> None:
+        self._after_give_up = False
+        delay = self.cfg.retry_after_give_up if retry else None
+        self._retry_at = None if delay is None else now + delay
+        self.ctx.journal.record("gave_up", self.cfg.name, reason=reason,
+                                restarts=len(self._restart_times), window=self.cfg.window,
+                                last_exit=info.describe() if info else None,
+                                retry_in=delay)
+        tail = f"; trying again in {format_duration(delay)}" if delay else ""
+        self._set(State.GIVEN_UP, reason=reason + tail,
+                  retry_at=None if delay is None else self.ctx.clock.time() + delay, **common)
+
+    def _explain(self, reason: str, info: ExitInfo) -> str:
+        meaning = self.cfg.info.exit_meanings.get(info.code) if info.code is not None else None
+        return f"{reason}: {meaning}" if meaning and meaning not in reason else reason
+
+    def health_checked(self, msg: HealthChecked, now: float) -> None:
+        self._health_busy = False
+        if msg.token != self._token or self.status.state not in (State.STARTING, State.RUNNING):
+            return
+        result, cfg = msg.result, self.cfg.health
+        assert cfg is not None
+        in_grace = now - self._started < cfg.start_grace and self.status.health is not Health.HEALTHY
+        self._health_streak = self._health_streak.observe(not result.ok)
+        if result.ok:
+            self._set_health(Health.HEALTHY, result.detail)
+        elif not in_grace and self._health_streak.reached(cfg.failures):
+            self._set_health(Health.UNHEALTHY, result.detail)
+            self._act_on_bad_health(now, result.detail)
+        elif not in_grace:
+            self._set(self.status.state, health_detail=result.detail)
+
+    def _set_health(self, health: Health, detail: str) -> None:
+        if health is not self.status.health:
+            self.ctx.journal.record("health", self.cfg.name, status=str(health), detail=detail)
+        self._set(self.status.state, health=health, health_detail=detail)
+
+    def _act_on_bad_health(self, now: float, detail: str) -> None:
+        if self.status.mode is Mode.EXTERNAL:
+            self._outside_copy_gone(now)
+            return
+        assert self.cfg.health is not None
+        if self.cfg.health.action == "restart" and self._child is not None:
+            self._health_streak = policy.Streak()
+            self.restart(now, reason="health")
+
+    # -- the step ---------------------------------------------------------------------------
+
+    def step(self, now: float) -> float | None:
+        """Advance timers once; return the next monotonic deadline, or None."""
+        state = self.status.state
+        if state is State.STARTING and self._stable_at is not None and now >= self._stable_at:
+            self._became_stable()
+        elif state is State.RUNNING and self.status.failures and now - self._started >= self.cfg.backoff.reset_after:
+            self._after_give_up = False
+            self._set(State.RUNNING, failures=0)
+        elif state in (State.BACKOFF, State.GIVEN_UP) and self._retry_at is not None and now >= self._retry_at:
+            self._retry_at = None
+            self.start(now, by_user=False)
+        elif state is State.STOPPING and self._kill_at is not None and now >= self._kill_at:
+            self._kill_at = None
+            if self._child is not None:
+                self.ctx.journal.record("kill", self.cfg.name, pid=self._child.pid,
+                                        reason=f"did not stop within {format_duration(self.cfg.stop_timeout)}")
+                self._child.kill_tree()
+        self._monitor(now)
+        return self._next_deadline(now)
+
+    def _became_stable(self) -> None:
+        self._stable_at = None
+        after_crash = self.status.last_exit is not None and self.status.failures > 0
+        self.ctx.journal.record("running", self.cfg.name, pid=self.status.pid, after_crash=after_crash)
+        self._set(State.RUNNING, reason="")
+
+    def _monitor(self, now: float) -> None:
+        if self.status.state not in (State.STARTING, State.RUNNING):
+            return
+        health = self.cfg.health
+        if health is not None and not self._health_busy and self._health_due is not None and now >= self._health_due:
+            self._health_due = now + health.interval
+            self._health_busy = True
+            self._probe(health)
+        if self._sample_due is not None and now >= self._sample_due and self.status.pid is not None:
+            self._sample_due = now + self._sample_interval()
+            self._sample(now)
+
+    def _sample_interval(self) -> float:
+        return self.cfg.limits.interval
+
+    def _probe(self, health: HealthConfig) -> None:
+        token, name, ctx, cwd, env = self._token, self.cfg.name, self.ctx, self.cfg.cwd, self._env()
+        self.ctx.run_in_background(lambda: ctx.post(HealthChecked(name, token, ctx.probe(health, cwd, env))))
+
+    def _sample(self, now: float) -> None:
+        if self._sampler is None:
+            self._sampler = self.ctx.sampler()
+        assert self.status.pid is not None
+        sample = self._sampler.sample(self.status.pid)
+        if sample is None:
+            return
+        self._set(self.status.state, memory=sample.rss, cpu=round(sample.cpu, 1))
+        limits = self.cfg.limits
+        over = self._over_limit(sample)
+        self._limit_streak = self._limit_streak.observe(over is not None)
+        if over is not None and self._limit_streak.reached(limits.samples) and self.status.mode is Mode.MANAGED:
+            kind, value, limit = over
+            self._limit_streak = policy.Streak()
+            self.ctx.journal.record("limit", self.cfg.name, kind=kind, value=value, limit=limit,
+                                    action=limits.action, samples=limits.samples)
+            if limits.action == "restart":
+                self.restart(now, reason="limit")
+
+    def _over_limit(self, sample: Sample) -> tuple[str, Any, Any] | None:
+        limits = self.cfg.limits
+        if limits.memory is not None and sample.rss > limits.memory:
+            return "memory", format_size(sample.rss), format_size(limits.memory)
+        if limits.cpu is not None and sample.cpu > limits.cpu:
+            return "cpu", f"{sample.cpu:.0f}%", f"{limits.cpu:g}%"
+        return None
+
+    def _next_deadline(self, now: float) -> float | None:
+        deadlines = [self._stable_at, self._retry_at, self._kill_at]
+        if self.status.state in (State.STARTING, State.RUNNING):
+            if not self._health_busy:
+                deadlines.append(self._health_due)
+            deadlines.append(self._sample_due)
+        if self.status.state is State.RUNNING and self.status.failures:
+            deadlines.append(self._started + self.cfg.backoff.reset_after)
+        return min((d for d in deadlines if d is not None), default=None)
+
+    # -- spawning ---------------------------------------------------------------------------
+
+    def _env(self) -> dict[str, str]:
+        return {**self.ctx.environ, **self.cfg.env}
+
+    def _spawn(self, now: float) -> None:
+        self._token += 1
+        token, name, post = self._token, self.cfg.name, self.ctx.post
+        log = self.ctx.logs(name)
+        try:
+            child = self.ctx.spawner.spawn(self.cfg.command, env=self._env(), cwd=self.cfg.cwd, log=log,
+                                           on_exit=lambda rc: post(Exited(name, token, rc)))
+        except SpawnError as exc:
+            self._spawn_failed(now, exc)
+            return
+        self._child, self._started = child, now
+        self._stable_at = now + self.cfg.startsecs
+        self._health_due = now + (min(1.0, self.cfg.health.interval) if self.cfg.health else 0)
+        self._health_streak, self._limit_streak, self._sampler = policy.Streak(), policy.Streak(), None
+        self._sample_due = now + 1.0
+        self._kill_at = None
+        if self.ctx.pidfile is not None:
+            self.ctx.pidfile.put(ChildRecord(name, child.pid, child.create_time, tuple(self.cfg.command)))
+        if log is not None:
+            log.write("trayapp", f"started {' '.join(self.cfg.command)} (pid {child.pid})")
+        self.ctx.journal.record("start", name, pid=child.pid)
+        self._set(State.STARTING, mode=Mode.MANAGED, pid=child.pid, started_at=self.ctx.clock.time(),
+                  reason="", retry_at=None, owner="",
+                  health=Health.UNKNOWN if self.cfg.health else Health.NONE, health_detail="")
+        if self.cfg.startsecs <= 0:
+            self._became_stable()
+
+    def _spawn_failed(self, now: float, exc: SpawnError) -> None:
+        message = exc.message
+        if message.startswith("command not found") and self.cfg.info.install_hint:
+            message = f"{message}; {self.cfg.info.install_hint}"
+        elif exc.fix:
+            message = f"{message}; {exc.fix}"
+        self.ctx.journal.record("spawn_failed", self.cfg.name, error=message)
+        # Not retried in a tight loop: a missing binary will not appear within seconds.
+        self._give_up(now, message, None, {"pid": None}, retry=True)
+
+    # -- somebody else's copy ---------------------------------------------------------------
+
+    def _held_by_someone_else(self, now: float) -> bool:
+        """True (and EXTERNAL) when the program's port already answers and the process is not ours."""
+        address = port_of(self.cfg.health.url) if self.cfg.health else None
+        if address is None or not self.ctx.port_open(*address):
+            return False
+        pid = self.ctx.listener_pid(*address)
+        owner = f"pid {pid}" if pid else f"port {address[1]}"
+        detail = (f"{self.cfg.display_name} is already running outside trayapp ({owner}); "
+                  "trayapp watches it but will not start a second copy")
+        self.ctx.journal.record("external", self.cfg.name, pid=pid, owner=owner, detail=detail)
+        self._started = now
+        self._health_due, self._sample_due = now, (now if pid else None)
+        self._set(State.RUNNING, mode=Mode.EXTERNAL, pid=pid, owner=owner, reason=detail,
+                  started_at=None, retry_at=None)
+        return True
+
+    def _outside_copy_gone(self, now: float) -> None:
+        address = port_of(self.cfg.health.url) if self.cfg.health else None
+        if address is not None and self.ctx.port_open(*address):
+            return  # still there, only unhealthy: not ours to restart
+        self._set(State.STOPPED, mode=Mode.MANAGED, pid=None, owner="",
+                  reason="the copy running outside trayapp has stopped")
+        if self.cfg.autostart:
+            self.start(now, by_user=False)
+
+    # -- the one place that changes state ---------------------------------------------------
+
+    def _set(self, state: State, **changes: Any) -> None:
+        old = self.status
+        check_transition(old.state, state)
+        since = self.ctx.clock.time() if state is not old.state else old.since_at
+        new = replace(old, state=state, since_at=since, **changes)
+        if new != old:
+            self.status = new
+            self.ctx.publish(old, new)
+
+    def _last_stderr(self) -> str:
+        log = self.ctx.logs(self.cfg.name)
+        last = getattr(log, "last_line", None)
+        return last("stderr") if callable(last) else ""

@@ -1,0 +1,192 @@
+"""Starting programs in their own session, and stopping whole process trees.
+
+The spawner does not decide anything: it starts, signals and reports exits. Each child gets a
+waiter thread blocked in wait(), so an exit is seen the moment it happens (no polling tick).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from trayapp.errors import SpawnError
+
+ExitCallback = Callable[[int], None]  # called with the subprocess returncode, on the waiter thread
+
+
+class ChildHandle(Protocol):
+    pid: int
+    create_time: float
+
+    def signal(self, sig: int) -> None:
+        """Send `sig` to the child's whole process group. Never raises for a gone process."""
+
+    def kill_tree(self) -> None:
+        """SIGKILL the group and every known descendant, including ones that left the group."""
+
+
+class LogSink(Protocol):
+    def pump(self, stream: str, pipe, on_line: Callable[[str], None] | None = None) -> threading.Thread: ...
+
+    def write(self, stream: str, text: str) -> None: ...
+
+
+class Spawner(Protocol):
+    def spawn(self, argv: Sequence[str], *, env: Mapping[str, str], cwd: Path | None,
+              log: LogSink | None, on_exit: ExitCallback) -> ChildHandle:
+        """Start argv or raise SpawnError (missing binary, permission, bad cwd)."""
+
+
+@dataclass
+class ProcessTree:
+    """The processes that belong to one child: its group plus descendants seen so far."""
+
+    pid: int
+    pgid: int
+    known: dict[int, float] = field(default_factory=dict)  # pid -> create_time
+
+    def refresh(self) -> None:
+        """Remember the current descendants, so ones that setsid() away can still be killed."""
+        import psutil
+
+        with contextlib.suppress(psutil.Error):
+            for proc in psutil.Process(self.pid).children(recursive=True):
+                with contextlib.suppress(psutil.Error):
+                    self.known[proc.pid] = proc.create_time()
+
+    def signal_group(self, sig: int) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.pgid, sig)
+
+    def kill_all(self) -> None:
+        import psutil
+
+        self.refresh()
+        self.signal_group(signal.SIGKILL)
+        for pid, created in list(self.known.items()):
+            with contextlib.suppress(psutil.Error):
+                proc = psutil.Process(pid)
+                if abs(proc.create_time() - created) < 0.01:  # the same process, not a reused pid
+                    proc.kill()
+
+
+class PopenChild:
+    """A real child process started by PopenSpawner."""
+
+    def __init__(self, proc: subprocess.Popen, tree: ProcessTree, create_time: float) -> None:
+        self._proc = proc
+        self.pid = proc.pid
+        self.tree = tree
+        self.create_time = create_time
+
+    def signal(self, sig: int) -> None:
+        self.tree.refresh()
+        self.tree.signal_group(sig)
+
+    def kill_tree(self) -> None:
+        self.tree.kill_all()
+
+
+class PopenSpawner:
+    """Spawns real processes: own session, stdin closed, stdout/stderr piped into the log."""
+
+    # How long the waiter lets the log pumps reach EOF, so the crash report has the last stderr
+    # line. Pumps normally finish within a millisecond of the exit.
+    PUMP_GRACE = 0.1
+
+    def spawn(self, argv: Sequence[str], *, env: Mapping[str, str], cwd: Path | None,
+              log: LogSink | None, on_exit: ExitCallback) -> PopenChild:
+        pipe = subprocess.PIPE if log is not None else subprocess.DEVNULL
+        try:
+            proc = subprocess.Popen(
+                list(argv), stdin=subprocess.DEVNULL, stdout=pipe, stderr=pipe, env=dict(env),
+                cwd=cwd, start_new_session=(os.name == "posix"), close_fds=True,
+                creationflags=getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0),
+            )
+        except FileNotFoundError as exc:
+            raise _not_found(argv, cwd, exc) from exc
+        except PermissionError as exc:
+            raise SpawnError(f"permission denied running {argv[0]}",
+                             fix=f"make it executable: chmod +x {argv[0]}") from exc
+        except OSError as exc:
+            raise SpawnError(f"could not start {argv[0]}: {exc.strerror or exc}") from exc
+        tree = ProcessTree(proc.pid, _pgid(proc.pid))
+        pumps = []
+        if log is not None:
+            pumps = [log.pump("stdout", proc.stdout), log.pump("stderr", proc.stderr)]
+        child = PopenChild(proc, tree, _create_time(proc.pid))
+        threading.Thread(target=self._wait, args=(proc, tree, pumps, on_exit),
+                         name=f"waiter-{proc.pid}", daemon=True).start()
+        return child
+
+    def _wait(self, proc: subprocess.Popen, tree: ProcessTree, pumps: list[threading.Thread],
+              on_exit: ExitCallback) -> None:
+        returncode = proc.wait()
+        # Whatever the child left behind in its group is ours to clean up: leftovers would keep
+        # the port or the pipes busy and block the restart.
+        tree.kill_all()
+        for pump in pumps:
+            pump.join(self.PUMP_GRACE)
+        on_exit(returncode)
+
+
+def _pgid(pid: int) -> int:
+    try:
+        return os.getpgid(pid) if os.name == "posix" else pid
+    except ProcessLookupError:
+        return pid  # already gone; its group id was its pid, as start_new_session makes it
+
+
+def _create_time(pid: int) -> float:
+    import psutil
+
+    try:
+        return psutil.Process(pid).create_time()
+    except psutil.Error:
+        return 0.0
+
+
+def _not_found(argv: Sequence[str], cwd: Path | None, exc: FileNotFoundError) -> SpawnError:
+    if cwd is not None and not Path(cwd).is_dir():
+        return SpawnError(f"working directory not found: {cwd}", fix="fix `cwd` for this program in config.toml")
+    return SpawnError(f"command not found: {argv[0]}", fix=None)
+
+
+def is_alive(pid: int, create_time: float) -> bool:
+    """True when `pid` still is the process that started at `create_time` (not a reused pid)."""
+    import psutil
+
+    try:
+        proc = psutil.Process(pid)
+        return abs(proc.create_time() - create_time) < 0.01 and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def terminate_tree(pid: int, create_time: float, sig: int, timeout: float,
+                   wait: Callable[[float], None]) -> bool:
+    """Stop a leftover child of ours that we cannot wait() on: signal its group, then SIGKILL.
+
+    Only called for processes whose pid *and* create time trayapp recorded itself.
+    Returns True when it is gone.
+    """
+    if not is_alive(pid, create_time):
+        return True
+    tree = ProcessTree(pid, _pgid(pid))
+    tree.refresh()
+    tree.signal_group(sig)
+    deadline_steps = max(1, int(timeout / 0.05))
+    for _ in range(deadline_steps):
+        if not is_alive(pid, create_time):
+            break
+        wait(0.05)
+    tree.kill_all()
+    return not is_alive(pid, create_time)
+
