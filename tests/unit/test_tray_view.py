@@ -1,0 +1,194 @@
+"""Status -> TrayView: icon key, tooltip, menu entries and their enabled state. No display."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import datetime
+
+import pytest
+
+from trayapp.supervisor.state import ExitInfo, Health, Mode, State, Status
+from trayapp.tray.view import (TOOLTIP_MAX, Action, Entry, Extras, IconKey, local_day_start, tray_view)
+
+NOW = datetime(2026, 11, 21, 15, 0, 0).timestamp()  # local 15:00, in any time zone
+H, M = 3600.0, 60.0
+
+
+def status(state: State = State.RUNNING, **kw) -> Status:
+    base = dict(program="assistant", display_name="nanobot", state=state, pid=4242,
+                started_at=NOW - (2 * H + 14 * M))
+    base.update(kw)
+    return Status(**base)
+
+
+def actions(entries: tuple[Entry, ...]) -> dict[tuple[str, str | None], Entry]:
+    out: dict[tuple[str, str | None], Entry] = {}
+    for e in entries:
+        if e.action is not None:
+            out[(str(e.action), e.program)] = e
+        out.update(actions(e.submenu))
+    return out
+
+
+@pytest.mark.parametrize("snapshot, key", [
+    (status(State.RUNNING), IconKey.RUNNING),
+    (status(State.RUNNING, health=Health.HEALTHY), IconKey.RUNNING),
+    (status(State.RUNNING, health=Health.UNKNOWN), IconKey.RUNNING),
+    (status(State.RUNNING, health=Health.UNHEALTHY), IconKey.UNHEALTHY),
+    (status(State.STARTING), IconKey.STARTING),
+    (status(State.BACKOFF, retry_at=NOW + 8), IconKey.STARTING),
+    (status(State.STOPPING), IconKey.STARTING),
+    (status(State.GIVEN_UP), IconKey.GIVEN_UP),
+    (status(State.STOPPED, started_at=None), IconKey.STOPPED),
+    (status(State.RUNNING, mode=Mode.ATTACHED, owner="systemd --user nanobot-gateway.service"), IconKey.ATTACHED),
+    (status(State.RUNNING, mode=Mode.EXTERNAL, owner="pid 77"), IconKey.ATTACHED),
+    (status(State.RUNNING, mode=Mode.ATTACHED, health=Health.UNHEALTHY), IconKey.UNHEALTHY),
+    (status(State.RUNNING, mode=Mode.ADOPTED), IconKey.RUNNING),
+])
+def test_icon_key_per_state(snapshot: Status, key: IconKey) -> None:
+    assert tray_view([snapshot], NOW).icon_key is key
+
+
+def test_tooltip_running_with_restarts_today() -> None:
+    restarts = (NOW - 5 * H, NOW - 3 * H, NOW - 2.5 * H, local_day_start(NOW) - 60)  # last one: yesterday
+    view = tray_view([status(restart_times=restarts)], NOW)
+    assert view.tooltip == "nanobot — running 2h 14m · 3 restarts today"
+
+
+def test_tooltip_one_restart_is_singular() -> None:
+    view = tray_view([status(restart_times=(NOW - 60,))], NOW)
+    assert view.tooltip == "nanobot — running 2h 14m · 1 restart today"
+
+
+def test_tooltip_gave_up_uses_the_supervisors_reason() -> None:
+    snap = status(State.GIVEN_UP, started_at=None, last_exit=ExitInfo(code=1),
+                  reason="gave up after 5 crashes in 2m (exit 1)", restart_times=(NOW - 30,) * 5)
+    assert tray_view([snap], NOW).tooltip == "nanobot — gave up after 5 crashes in 2m (exit 1)"
+
+
+def test_tooltip_gave_up_mentions_the_next_try() -> None:
+    snap = status(State.GIVEN_UP, reason="gave up after 5 crashes in 2m (exit 1)", retry_at=NOW + 540)
+    assert tray_view([snap], NOW).tooltip == "nanobot — gave up after 5 crashes in 2m (exit 1) · next try in 9m"
+
+
+def test_tooltip_gave_up_on_a_config_exit() -> None:
+    snap = status(State.GIVEN_UP, reason="exited (exit 78): fix the configuration")
+    assert tray_view([snap], NOW).tooltip == "nanobot — gave up: exited (exit 78): fix the configuration"
+
+
+def test_tooltip_backoff_says_when_it_restarts() -> None:
+    snap = status(State.BACKOFF, last_exit=ExitInfo(signal=9), retry_at=NOW + 8, restart_times=(NOW - 10,))
+    assert tray_view([snap], NOW).tooltip == "nanobot — crashed (killed by SIGKILL), restarting in 8s · 1 restart today"
+
+
+def test_tooltip_unhealthy_names_the_detail() -> None:
+    snap = status(health=Health.UNHEALTHY, health_detail="HTTP 503")
+    assert tray_view([snap], NOW).tooltip == "nanobot — running 2h 14m but unhealthy: HTTP 503"
+
+
+def test_tooltip_attached_names_the_owner() -> None:
+    snap = status(mode=Mode.ATTACHED, owner="systemd --user nanobot-gateway.service")
+    assert tray_view([snap], NOW).tooltip == "nanobot — running 2h 14m under systemd --user nanobot-gateway.service"
+
+
+def test_tooltip_stopped_and_starting() -> None:
+    assert tray_view([status(State.STOPPED)], NOW).tooltip == "nanobot — stopped"
+    assert tray_view([status(State.STARTING)], NOW).tooltip == "nanobot — starting"
+    assert tray_view([status(State.STARTING, failures=2)], NOW).tooltip == "nanobot — restarting"
+
+
+def test_tooltip_stays_within_the_windows_limit() -> None:
+    snap = status(health=Health.UNHEALTHY, health_detail="x" * 400)
+    other = status(program="ollama", display_name="ollama", state=State.STOPPED)
+    tip = tray_view([snap, other], NOW).tooltip
+    assert len(tip) == TOOLTIP_MAX and tip.endswith("…")
+
+
+def test_several_programs_show_every_line_and_the_worst_icon() -> None:
+    ok = status()
+    bad = status(State.GIVEN_UP, program="ollama", display_name="ollama", reason="gave up after 5 crashes in 2m (exit 1)")
+    view = tray_view([ok, bad], NOW)
+    assert view.icon_key is IconKey.GIVEN_UP
+    assert view.tooltip == "nanobot — running 2h 14m\nollama — gave up after 5 crashes in 2m (exit 1)"
+
+
+@pytest.mark.parametrize("state, start, stop, restart", [
+    (State.RUNNING, False, True, True),
+    (State.STARTING, False, True, True),
+    (State.BACKOFF, True, True, True),
+    (State.STOPPING, False, False, False),
+    (State.STOPPED, True, False, False),
+    (State.GIVEN_UP, True, False, True),
+])
+def test_controls_enabled_per_state(state: State, start: bool, stop: bool, restart: bool) -> None:
+    found = actions(tray_view([status(state)], NOW).menu)
+    assert (found[("start", "assistant")].enabled, found[("stop", "assistant")].enabled,
+            found[("restart", "assistant")].enabled) == (start, stop, restart)
+
+
+def test_external_program_cannot_be_controlled() -> None:
+    found = actions(tray_view([status(mode=Mode.EXTERNAL, owner="pid 77")], NOW).menu)
+    assert not any(found[(a, "assistant")].enabled for a in ("start", "stop", "restart"))
+
+
+def test_single_program_menu_reads_top_to_bottom() -> None:
+    labels = [e.label for e in tray_view([status()], NOW).menu]
+    assert labels == ["nanobot — running 2h 14m", "-", "Start", "Stop", "Restart", "View logs",
+                      "Open status window", "-", "Open data folder", "Open config file",
+                      "Pause notifications for 1 hour", "-", "Quit…"]
+    assert tray_view([status()], NOW).menu[0].enabled is False  # the status line is text, not an action
+
+
+def test_several_programs_get_a_submenu_each() -> None:
+    other = status(State.STOPPED, program="ollama", display_name="ollama")
+    menu = tray_view([status(), other], NOW).menu
+    subs = {e.label: e for e in menu if e.submenu}
+    assert set(subs) == {"nanobot", "ollama"}
+    ollama = {e.action: e for e in subs["ollama"].submenu}
+    assert ollama[Action.START].enabled and ollama[Action.START].program == "ollama"
+    assert not ollama[Action.STOP].enabled
+    assert ollama[Action.LOGS].program == "ollama"
+
+
+def test_status_window_is_the_default_click() -> None:
+    defaults = [e for e in tray_view([status()], NOW).menu if e.default]
+    assert [e.action for e in defaults] == [Action.STATUS_WINDOW]
+
+
+def test_pause_turns_into_resume_while_paused() -> None:
+    paused = actions(tray_view([status()], NOW, Extras(paused_until=NOW + 1800)).menu)
+    assert ("resume", None) in paused and ("pause", None) not in paused
+    expired = actions(tray_view([status()], NOW, Extras(paused_until=NOW - 1)).menu)
+    assert ("pause", None) in expired
+
+
+def test_pause_is_disabled_without_a_notifier() -> None:
+    found = actions(tray_view([status()], NOW, Extras(notifications=False)).menu)
+    assert found[("pause", None)].enabled is False
+
+
+def test_backup_and_autostart_appear_only_when_wired() -> None:
+    plain = actions(tray_view([status()], NOW).menu)
+    assert ("backup", None) not in plain and ("autostart", None) not in plain
+    wired = tray_view([status()], NOW, Extras(backup=True, last_backup_at=NOW - 3 * H, autostart=True)).menu
+    found = actions(wired)
+    assert found[("autostart", None)].checked is True
+    assert "Last backup: 3h ago" in [e.label for e in wired]
+
+
+@pytest.mark.parametrize("on_quit, label", [("ask", "Quit…"), ("stop", "Quit (stops the assistant)"),
+                                             ("leave", "Quit (leaves the assistant running)")])
+def test_quit_label_follows_config(on_quit: str, label: str) -> None:
+    assert actions(tray_view([status()], NOW, Extras(on_quit=on_quit)).menu)[("quit", None)].label == label
+
+
+def test_no_programs() -> None:
+    view = tray_view([], NOW)
+    assert view.icon_key is IconKey.STOPPED and "no programs" in view.tooltip
+
+
+def test_view_and_icons_do_not_import_pystray() -> None:
+    code = "import sys, trayapp.tray.view, trayapp.tray.icons, trayapp.tray.controller; print('pystray' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -1,0 +1,285 @@
+"""Status snapshots -> what the tray shows: icon key, tooltip and the menu, as plain data.
+
+Pure: no pystray, no pillow, no clock of its own. `tray/menu.py` turns a `TrayView` into a
+pystray menu and the status window shows the same phrases, so both say the same thing.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from trayapp.supervisor.state import Health, Mode, State, Status
+from trayapp.units import format_duration
+
+# Windows keeps 128 UTF-16 units of a tooltip including the NUL (szTip[128]); the other platforms
+# allow more, so the shortest limit is the one every platform gets.
+TOOLTIP_MAX = 127
+APP_TITLE = "trayapp"
+
+
+class IconKey(enum.StrEnum):
+    """One icon per meaning; `tray/icons.py` draws each one."""
+
+    RUNNING = "running"  # running and healthy (or no health check)
+    STARTING = "starting"  # starting, restarting after a crash (backoff), stopping
+    UNHEALTHY = "unhealthy"  # running, but the health check fails
+    GIVEN_UP = "given_up"  # crashed too often, or an exit that must not be restarted
+    STOPPED = "stopped"
+    ATTACHED = "attached"  # running, owned by a service manager or somebody else
+
+
+# When several programs run, the icon shows the one most in need of attention.
+_SEVERITY = {IconKey.RUNNING: 0, IconKey.ATTACHED: 1, IconKey.STOPPED: 2, IconKey.STARTING: 3,
+             IconKey.UNHEALTHY: 4, IconKey.GIVEN_UP: 5}
+
+
+class Action(enum.StrEnum):
+    """What a menu entry asks for; the tray's handler maps each to one non-blocking call."""
+
+    START = "start"
+    STOP = "stop"
+    RESTART = "restart"
+    LOGS = "logs"
+    STATUS_WINDOW = "status_window"
+    DATA_FOLDER = "data_folder"
+    CONFIG_FILE = "config_file"
+    BACKUP = "backup"
+    AUTOSTART = "autostart"
+    PAUSE = "pause"
+    RESUME = "resume"
+    QUIT = "quit"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One menu entry. No action: a disabled line of text (or a submenu's title)."""
+
+    label: str
+    action: Action | None = None
+    program: str | None = None
+    enabled: bool = True
+    checked: bool | None = None  # None: not a check item
+    default: bool = False  # activated by a click on the icon where the backend has one
+    submenu: tuple["Entry", ...] = ()
+
+    @property
+    def is_separator(self) -> bool:
+        return self.label == "-"
+
+
+SEPARATOR = Entry("-", enabled=False)
+
+
+@dataclass(frozen=True)
+class ProgramView:
+    program: str
+    display_name: str
+    icon_key: IconKey
+    phrase: str  # "running 2h 14m · 3 restarts today"
+    can_start: bool
+    can_stop: bool
+    can_restart: bool
+
+    @property
+    def line(self) -> str:
+        return f"{self.display_name} — {self.phrase}"
+
+
+@dataclass(frozen=True)
+class Extras:
+    """Tray features beyond the programs; None/False means the entry is not offered."""
+
+    on_quit: str = "ask"  # ask | stop | leave (config [tray] on_quit)
+    notifications: bool = True  # a notifier exists
+    paused_until: float | None = None  # wall time
+    autostart: bool | None = None  # None: no login item support wired in
+    backup: bool = False  # "Back up now" is wired
+    last_backup_at: float | None = None
+
+
+@dataclass(frozen=True)
+class TrayView:
+    icon_key: IconKey
+    tooltip: str
+    programs: tuple[ProgramView, ...]
+    menu: tuple[Entry, ...] = field(default=())
+
+
+def local_day_start(now: float) -> float:
+    """Wall time of the last local midnight before `now` ("restarts today")."""
+    moment = datetime.fromtimestamp(now)
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+
+
+def icon_key(status: Status) -> IconKey:
+    state = status.state
+    if state is State.GIVEN_UP:
+        return IconKey.GIVEN_UP
+    if state in (State.STARTING, State.BACKOFF, State.STOPPING):
+        return IconKey.STARTING
+    if state is State.STOPPED:
+        return IconKey.STOPPED
+    if status.health is Health.UNHEALTHY:
+        return IconKey.UNHEALTHY
+    if status.mode in (Mode.ATTACHED, Mode.EXTERNAL):
+        return IconKey.ATTACHED
+    return IconKey.RUNNING
+
+
+def restarts_today(status: Status, now: float) -> int:
+    start = local_day_start(now)
+    return sum(1 for t in status.restart_times if start <= t <= now)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _running_phrase(status: Status, now: float) -> str:
+    uptime = status.uptime(now)
+    text = "running" + (f" {format_duration(uptime)}" if uptime is not None else "")
+    if status.mode is Mode.ATTACHED:
+        text += f" under {status.owner}" if status.owner else " (attached)"
+    elif status.mode is Mode.EXTERNAL:
+        text += " outside trayapp" + (f" ({status.owner})" if status.owner else "")
+    if status.health is Health.UNHEALTHY:
+        text += " but unhealthy" + (f": {status.health_detail}" if status.health_detail else "")
+    return text
+
+
+def _backoff_phrase(status: Status, now: float) -> str:
+    what = f"crashed ({status.last_exit.describe()})" if status.last_exit else "crashed"
+    if status.retry_at is None:
+        return f"{what}, restarting"
+    return f"{what}, restarting in {format_duration(max(0.0, status.retry_at - now))}"
+
+
+def _given_up_phrase(status: Status, now: float) -> str:
+    reason = status.reason or (f"exited ({status.last_exit.describe()})" if status.last_exit else "")
+    text = reason if reason.startswith("gave up") else "gave up" + (f": {reason}" if reason else "")
+    if status.retry_at is not None and status.retry_at > now:
+        text += f" · next try in {format_duration(status.retry_at - now)}"
+    return text
+
+
+def _state_phrase(status: Status, now: float) -> str:
+    state = status.state
+    if state is State.RUNNING:
+        return _running_phrase(status, now)
+    if state is State.STARTING:
+        return "restarting" if status.failures else "starting"
+    if state is State.BACKOFF:
+        return _backoff_phrase(status, now)
+    if state is State.STOPPING:
+        return "stopping"
+    if state is State.GIVEN_UP:
+        return _given_up_phrase(status, now)
+    return "stopped" + (f": {status.reason}" if status.reason and status.reason != "stopped" else "")
+
+
+def phrase(status: Status, now: float) -> str:
+    """What the program is doing, in plain words: "running 2h 14m · 3 restarts today"."""
+    text = _state_phrase(status, now)
+    today = restarts_today(status, now)
+    if today and status.state is not State.GIVEN_UP:
+        text += f" · {_count(today, 'restart')} today"
+    return text
+
+
+def program_view(status: Status, now: float) -> ProgramView:
+    # Never control what trayapp did not start and cannot reach through an owner.
+    controllable = status.mode is not Mode.EXTERNAL
+    state = status.state
+    return ProgramView(
+        program=status.program,
+        display_name=status.display_name,
+        icon_key=icon_key(status),
+        phrase=phrase(status, now),
+        can_start=controllable and state in (State.STOPPED, State.GIVEN_UP, State.BACKOFF),
+        can_stop=controllable and state in (State.STARTING, State.RUNNING, State.BACKOFF),
+        can_restart=controllable and state in (State.STARTING, State.RUNNING, State.BACKOFF, State.GIVEN_UP),
+    )
+
+
+def clip(text: str, limit: int = TOOLTIP_MAX) -> str:
+    """Cut to `limit` characters, ending in "…" when something was cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def tooltip(programs: Sequence[ProgramView]) -> str:
+    if not programs:
+        return f"{APP_TITLE} — no programs configured"
+    return clip("\n".join(p.line for p in programs))
+
+
+def overall_key(programs: Sequence[ProgramView]) -> IconKey:
+    if not programs:
+        return IconKey.STOPPED
+    return max((p.icon_key for p in programs), key=_SEVERITY.__getitem__)
+
+
+def _controls(p: ProgramView) -> tuple[Entry, ...]:
+    return (
+        Entry("Start", Action.START, p.program, enabled=p.can_start),
+        Entry("Stop", Action.STOP, p.program, enabled=p.can_stop),
+        Entry("Restart", Action.RESTART, p.program, enabled=p.can_restart),
+    )
+
+
+def _program_entries(programs: Sequence[ProgramView]) -> tuple[Entry, ...]:
+    if len(programs) == 1:
+        p = programs[0]
+        return (Entry(clip(p.line, 80), enabled=False), SEPARATOR, *_controls(p),
+                Entry("View logs", Action.LOGS, p.program))
+    lines = tuple(Entry(clip(p.line, 80), enabled=False) for p in programs)
+    subs = tuple(Entry(p.display_name, submenu=(*_controls(p), Entry("View logs", Action.LOGS, p.program)))
+                 for p in programs)
+    return (*lines, SEPARATOR, *subs, Entry("View logs", Action.LOGS, programs[0].program))
+
+
+def _clock(ts: float) -> str:
+    return datetime.fromtimestamp(ts).strftime("%H:%M")
+
+
+def _extra_entries(extras: Extras, now: float) -> tuple[Entry, ...]:
+    entries: list[Entry] = []
+    if extras.backup:
+        entries.append(Entry("Back up now", Action.BACKUP))
+        when = f"{format_duration(now - extras.last_backup_at)} ago" if extras.last_backup_at else "never"
+        entries.append(Entry(f"Last backup: {when}", enabled=False))
+    entries += [Entry("Open data folder", Action.DATA_FOLDER), Entry("Open config file", Action.CONFIG_FILE)]
+    if extras.autostart is not None:
+        entries.append(Entry("Start at login", Action.AUTOSTART, checked=extras.autostart))
+    if extras.paused_until is not None and extras.paused_until > now:
+        entries.append(Entry(f"Resume notifications (paused until {_clock(extras.paused_until)})",
+                             Action.RESUME, enabled=extras.notifications))
+    else:
+        entries.append(Entry("Pause notifications for 1 hour", Action.PAUSE, enabled=extras.notifications))
+    return tuple(entries)
+
+
+def quit_label(on_quit: str) -> str:
+    return {"stop": "Quit (stops the assistant)", "leave": "Quit (leaves the assistant running)"}.get(
+        on_quit, "Quit…")
+
+
+def menu(programs: Sequence[ProgramView], extras: Extras, now: float) -> tuple[Entry, ...]:
+    head = _program_entries(programs) if programs else (Entry("No programs configured", enabled=False),)
+    return (
+        *head,
+        Entry("Open status window", Action.STATUS_WINDOW, default=True),
+        SEPARATOR,
+        *_extra_entries(extras, now),
+        SEPARATOR,
+        Entry(quit_label(extras.on_quit), Action.QUIT),
+    )
+
+
+def tray_view(statuses: Sequence[Status], now: float, extras: Extras = Extras()) -> TrayView:
+    """Everything the tray shows for these snapshots (in config order) at wall time `now`."""
+    programs = tuple(program_view(s, now) for s in statuses)
+    return TrayView(icon_key=overall_key(programs), tooltip=tooltip(programs), programs=programs,
+                    menu=menu(programs, extras, now))
