@@ -1,0 +1,22 @@
+"""The last resort: trayapp's log. It cannot fail, so a notice is never lost without a trace."""
+
+from __future__ import annotations
+
+import logging
+
+from trayapp.notify.note import Limits, Note
+
+log = logging.getLogger("trayapp.notify")
+
+
+class LogBackend:
+    name = "log"
+    limits = Limits(title=200, body=1000)
+
+    def __init__(self, logger: logging.Logger | None = None) -> None:
+        self.logger = logger or log
+
+    def send(self, note: Note) -> None:
+        body = note.body.replace("\n", " | ")
+        self.logger.warning("notification (shown in the log only): %s — %s", note.title, body)
+        return None

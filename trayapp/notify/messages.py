@@ -1,0 +1,154 @@
+"""Journal entries -> notification text: plain, short and specific. Pure functions.
+
+Titles say what happened to which program ("nanobot crashed (exit 1) — restarting in 4s"); bodies
+add the one detail that helps (the last stderr line, the reason, the numbers). Every title stays
+under 64 characters for typical names so Windows (63) shows it whole; backends cut further if
+they must (note.fit).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from trayapp.units import format_duration, format_size
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Message:
+    title: str
+    body: str
+
+
+def one_line(text: Any, limit: int = 200) -> str:
+    """`text` as a single plain line: no control characters, spaces collapsed, at most `limit` chars."""
+    line = _SPACES.sub(" ", _CONTROL.sub("", str(text or ""))).strip()
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
+def _join(*parts: str) -> str:
+    return "\n".join(p for p in parts if p)
+
+
+def _exit_text(entry: Mapping[str, Any]) -> str:
+    if entry.get("text"):
+        return one_line(entry["text"], 40)
+    if entry.get("signal") is not None:
+        return f"signal {entry['signal']}"
+    return f"exit {entry.get('code', '?')}"
+
+
+def _stderr(entry: Mapping[str, Any] | None) -> str:
+    line = one_line((entry or {}).get("last_stderr"))
+    return f"Last error: {line}" if line else ""
+
+
+def _delay(seconds: float) -> str:
+    return format_duration(max(1, round(seconds)))
+
+
+def crash(name: str, exit_entry: Mapping[str, Any], *, delay: float | None = None,
+          count: int = 1, span: float = 0.0, meaning: str = "") -> Message:
+    """A crash. The first in a while names the restart delay; later ones say how often it happened."""
+    how = _exit_text(exit_entry)
+    # A clean exit that was not asked for is news too, but "crashed" would be wrong.
+    verb = "exited" if exit_entry.get("code") == 0 and exit_entry.get("signal") is None else "crashed"
+    if count <= 1:
+        title = f"{name} {verb} ({how})"
+        if delay is not None:
+            title += f" — restarting in {_delay(delay)}"
+        return Message(title, _join(_stderr(exit_entry), one_line(meaning)))
+    title = f"{name} keeps crashing ({how})"
+    tally = f"{count} crashes in {format_duration(span)}; trayapp keeps restarting it."
+    return Message(title, _join(_stderr(exit_entry), one_line(meaning), tally))
+
+
+def spawn_failed(name: str, entry: Mapping[str, Any], *, count: int = 1) -> Message:
+    body = one_line(entry.get("error")) or "The program could not be started."
+    tally = f"{count} failed starts; trayapp keeps trying." if count > 1 else ""
+    return Message(f"{name} could not start", _join(body, tally))
+
+
+def gave_up(name: str, entry: Mapping[str, Any], last_exit: Mapping[str, Any] | None) -> Message:
+    reason = _sentence(entry.get("reason")) or "It kept crashing."
+    retry = entry.get("retry_in")
+    again = f"trayapp tries again in {_delay(retry)}." if isinstance(retry, (int, float)) and retry > 0 else ""
+    hint = "Start it from the tray menu or with `trayapp start`."
+    return Message(f"{name} is down — gave up restarting", _join(reason, _stderr(last_exit), again, hint))
+
+
+def _sentence(text: Any) -> str:
+    line = one_line(text)
+    if not line:
+        return ""
+    line = line[0].upper() + line[1:]
+    return line if line.endswith((".", "!", "?")) else line + "."
+
+
+def recovered(name: str, crashes: int) -> Message:
+    after = f"after {crashes} crash{'es' if crashes != 1 else ''}" if crashes else "after the trouble"
+    return Message(f"{name} is running again", f"It came back up {after}.")
+
+
+def health(name: str, entry: Mapping[str, Any], *, failing: bool) -> Message:
+    detail = one_line(entry.get("detail"))
+    if failing:
+        return Message(f"{name} is not responding", detail or "Its health check is failing.")
+    return Message(f"{name} is responding again", detail or "Its health check passes again.")
+
+
+def limit(name: str, entry: Mapping[str, Any]) -> Message:
+    kind = entry.get("kind", "memory")
+    value, cap = entry.get("value"), entry.get("limit")
+    if kind == "memory":
+        numbers = f"{_size(value)} of memory (limit {_size(cap)})"
+        title = f"{name} used too much memory"
+    else:
+        numbers = f"{_percent(value)} CPU (limit {_percent(cap)})"
+        title = f"{name} used too much CPU"
+    action = "trayapp restarted it." if entry.get("action", "restart") == "restart" else "It is still running."
+    return Message(title, f"It used {numbers}; {action}")
+
+
+def _size(value: Any) -> str:
+    """Bytes as "1.2GB"; the supervisor may already have formatted it."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return format_size(value)
+    return one_line(value, 20) or "?"
+
+
+def _percent(value: Any) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{value:.0f}%"
+    return one_line(value, 20) or "?"
+
+
+def disk(entry: Mapping[str, Any]) -> Message:
+    level, path = entry.get("level"), one_line(entry.get("path"), 120)
+    space = f"{_size(entry.get('free'))} free of {_size(entry.get('total'))} on {path}."
+    if level == "critical":
+        return Message("Disk almost full", _join(space, "trayapp paused writing logs and refuses backups "
+                                                        "until space is freed."))
+    if level == "warn":
+        return Message("Disk space is low", _join(space, "Free some space to keep logs and backups working."))
+    return Message("Disk space is back", _join(space, "Logs and backups work normally again."))
+
+
+def backup(entry: Mapping[str, Any]) -> Message:
+    if entry.get("ok"):
+        where = one_line(entry.get("path"), 160)
+        return Message("Backup finished", f"{_size(entry.get('size'))} saved to {where}.")
+    return Message("Backup failed", one_line(entry.get("error")) or "See `trayapp history` for details.")
+
+
+def external(name: str, entry: Mapping[str, Any]) -> Message:
+    owner = one_line(entry.get("owner") or (f"pid {entry['pid']}" if entry.get("pid") else ""), 80)
+    who = f" ({owner})" if owner else ""
+    body = _sentence(entry.get("detail")) or (f"It was started outside trayapp{who}; trayapp watches it "
+                                               "and will not start a second copy.")
+    return Message(f"{name} is already running", body)

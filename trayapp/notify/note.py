@@ -1,0 +1,79 @@
+"""What a notification backend is given: a fitted title and body, urgency, and a bubble to replace."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class Urgency(enum.IntEnum):
+    """The freedesktop urgency levels; other platforms use them only to pick a timeout."""
+
+    LOW = 0
+    NORMAL = 1
+    CRITICAL = 2
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How long a title and body may be on one platform. `utf16`: count UTF-16 units (Windows)."""
+
+    title: int = 100
+    body: int = 400
+    utf16: bool = False
+
+
+@dataclass(frozen=True)
+class Note:
+    """One notification as a backend sends it.
+
+    `replaces` is the handle a backend returned for the earlier bubble of the same situation
+    (a freedesktop notification id), or None to open a new bubble.
+    """
+
+    title: str
+    body: str
+    urgency: Urgency = Urgency.NORMAL
+    replaces: object | None = None
+    icon: str = ""
+
+
+class BackendUnavailable(Exception):
+    """A backend cannot deliver on this machine right now (no bus, no daemon, missing module)."""
+
+
+class Backend(Protocol):
+    """A way to show a notification. `send` runs on the notifier's worker thread and may raise."""
+
+    name: str
+    limits: Limits
+
+    def send(self, note: Note) -> object | None:
+        """Show `note`; return a handle for replacing it later, or None."""
+
+
+ELLIPSIS = "…"
+
+
+def _length(text: str, utf16: bool) -> int:
+    return len(text.encode("utf-16-le")) // 2 if utf16 else len(text)
+
+
+def truncate(text: str, limit: int, utf16: bool = False) -> str:
+    """`text` cut to `limit` characters (or UTF-16 units), ending in an ellipsis when cut."""
+    if _length(text, utf16) <= limit:
+        return text
+    cut = text[: max(0, limit - 1)]
+    while cut and _length(cut + ELLIPSIS, utf16) > limit:
+        cut = cut[:-1]
+    return cut.rstrip() + ELLIPSIS
+
+
+def fit(note: Note, limits: Limits) -> Note:
+    """The same note with its title and body within `limits`."""
+    title = truncate(note.title, limits.title, limits.utf16)
+    body = truncate(note.body, limits.body, limits.utf16)
+    if title == note.title and body == note.body:
+        return note
+    return Note(title=title, body=body, urgency=note.urgency, replaces=note.replaces, icon=note.icon)
