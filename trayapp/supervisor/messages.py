@@ -28,7 +28,7 @@ class Restart:
 class Exited:
     program: str
     token: int  # which spawn this was; stale reports are ignored
-    returncode: int
+    returncode: int | None  # None: an adopted process, whose status we cannot collect
 
 
 @dataclass(frozen=True)

@@ -286,7 +286,7 @@ class Program:
         limits = self.cfg.limits
         over = self._over_limit(sample)
         self._limit_streak = self._limit_streak.observe(over is not None)
-        if over is not None and self._limit_streak.reached(limits.samples) and self.status.mode is Mode.MANAGED:
+        if over is not None and self._limit_streak.reached(limits.samples) and self.status.mode in (Mode.MANAGED, Mode.ADOPTED):
             kind, value, limit = over
             self._limit_streak = policy.Streak()
             self.ctx.journal.record("limit", self.cfg.name, kind=kind, value=value, limit=limit,
@@ -353,6 +353,21 @@ class Program:
         self.ctx.journal.record("spawn_failed", self.cfg.name, error=message)
         # Not retried in a tight loop: a missing binary will not appear within seconds.
         self._give_up(now, message, None, {"pid": None}, retry=True)
+
+    def adopt(self, record: ChildRecord) -> None:
+        """Take over our own child from an earlier trayapp (left running on purpose)."""
+        from trayapp.supervisor.spawn import AdoptedChild
+
+        self._token += 1
+        token, name, post = self._token, self.cfg.name, self.ctx.post
+        self._child = AdoptedChild(record.pid, record.create_time, lambda rc: post(Exited(name, token, rc)))
+        now = self.ctx.clock.monotonic()
+        self._started = now - max(0.0, self.ctx.clock.time() - record.create_time)
+        self._health_due, self._sample_due = now, now
+        self.ctx.journal.record("adopt", name, pid=record.pid)
+        self._set(State.RUNNING, mode=Mode.ADOPTED, pid=record.pid, started_at=record.create_time,
+                  reason="left running by the previous trayapp; watched, its output is not captured "
+                         "until it restarts")
 
     # -- somebody else's copy ---------------------------------------------------------------
 

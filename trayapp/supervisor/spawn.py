@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
+import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +20,7 @@ from typing import Protocol
 
 from trayapp.errors import SpawnError
 
-ExitCallback = Callable[[int], None]  # called with the subprocess returncode, on the waiter thread
+ExitCallback = Callable[[int | None], None]  # called with the subprocess returncode, on the waiter thread
 
 
 class ChildHandle(Protocol):
@@ -104,9 +106,10 @@ class PopenSpawner:
     def spawn(self, argv: Sequence[str], *, env: Mapping[str, str], cwd: Path | None,
               log: LogSink | None, on_exit: ExitCallback) -> PopenChild:
         pipe = subprocess.PIPE if log is not None else subprocess.DEVNULL
+        argv = [resolve_command(argv[0], env, cwd) or argv[0], *argv[1:]]
         try:
             proc = subprocess.Popen(
-                list(argv), stdin=subprocess.DEVNULL, stdout=pipe, stderr=pipe, env=dict(env),
+                argv, stdin=subprocess.DEVNULL, stdout=pipe, stderr=pipe, env=dict(env),
                 cwd=cwd, start_new_session=(os.name == "posix"), close_fds=True,
                 creationflags=getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0),
             )
@@ -135,6 +138,16 @@ class PopenSpawner:
         for pump in pumps:
             pump.join(self.PUMP_GRACE)
         on_exit(returncode)
+
+
+def resolve_command(name: str, env: Mapping[str, str], cwd: Path | None = None) -> str | None:
+    """Find `name` on the program's PATH, then beside trayapp's own interpreter: an assistant
+    installed into trayapp's virtualenv (pip install "trayapp[nanobot]") is not on the user's PATH."""
+    if os.sep in name or (os.altsep and os.altsep in name):
+        path = Path(name) if Path(name).is_absolute() or cwd is None else Path(cwd) / name
+        return str(path) if path.exists() else None
+    search = os.pathsep.join(filter(None, [env.get("PATH", os.defpath), os.path.dirname(sys.executable)]))
+    return shutil.which(name, path=search)
 
 
 def _pgid(pid: int) -> int:
@@ -190,3 +203,31 @@ def terminate_tree(pid: int, create_time: float, sig: int, timeout: float,
     tree.kill_all()
     return not is_alive(pid, create_time)
 
+
+
+class AdoptedChild:
+    """A child of an earlier trayapp, left running on purpose. We cannot wait() on it, so a
+    watcher thread polls it (once a second: cheap, and a restart a second late is fine here)."""
+
+    POLL = 1.0
+
+    def __init__(self, pid: int, create_time: float, on_exit: ExitCallback) -> None:
+        self.pid, self.create_time = pid, create_time
+        self.tree = ProcessTree(pid, _pgid(pid))
+        threading.Thread(target=self._watch, args=(on_exit,), name=f"adopted-{pid}", daemon=True).start()
+
+    def _watch(self, on_exit: ExitCallback) -> None:
+        gone = threading.Event()
+        while is_alive(self.pid, self.create_time):
+            gone.wait(self.POLL)
+        self.tree.kill_all()
+        on_exit(None)
+
+    def signal(self, sig: int) -> None:
+        if is_alive(self.pid, self.create_time):  # never signal a reused pid
+            self.tree.refresh()
+            self.tree.signal_group(sig)
+
+    def kill_tree(self) -> None:
+        if is_alive(self.pid, self.create_time):
+            self.tree.kill_all()

@@ -60,8 +60,10 @@ class ExitInfo:
     signal: int | None = None
 
     @classmethod
-    def from_returncode(cls, returncode: int) -> "ExitInfo":
-        """subprocess style: negative means killed by that signal."""
+    def from_returncode(cls, returncode: int | None) -> "ExitInfo":
+        """subprocess style: negative means killed by that signal; None: not ours to wait() on."""
+        if returncode is None:
+            return cls()
         return cls(signal=-returncode) if returncode < 0 else cls(code=returncode)
 
     def describe(self) -> str:
@@ -72,7 +74,7 @@ class ExitInfo:
             except ValueError:
                 name = f"signal {self.signal}"
             return f"killed by {name}"
-        return f"exit {self.code}"
+        return "exit status unknown" if self.code is None else f"exit {self.code}"
 
 
 @dataclass(frozen=True)

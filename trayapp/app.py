@@ -1,0 +1,274 @@
+"""Composition root: builds paths, config, bus, journal, supervisor, control server and the tray;
+starts the threads and shuts them down in order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TextIO
+
+from trayapp import __version__
+from trayapp.clock import Clock, SystemClock
+from trayapp.config import Config
+from trayapp.control import ControlServer
+from trayapp.errors import ControlError, TrayAppError
+from trayapp.events import EventBus, StatusChanged
+from trayapp.instance import InstanceLock
+from trayapp.journal import Journal
+from trayapp.paths import AppPaths
+from trayapp.supervisor import orphans
+from trayapp.supervisor.health import port_open, probe
+from trayapp.supervisor.messages import Quit, Restart, Start, Stop
+from trayapp.supervisor.pidfile import PidFile
+from trayapp.supervisor.program import Context, Program
+from trayapp.supervisor.resources import TreeSampler
+from trayapp.supervisor.spawn import PopenSpawner
+from trayapp.supervisor.state import Mode, State, Status
+from trayapp.supervisor.supervisor import Supervisor
+
+log = logging.getLogger(__name__)
+
+
+class AlreadyRunning(TrayAppError):
+    """Another trayapp holds the instance lock."""
+
+
+class App:
+    """Everything one running trayapp owns. Methods are safe from any thread unless noted."""
+
+    def __init__(self, paths: AppPaths, config: Config, *, clock: Clock | None = None) -> None:
+        self.paths, self.config = paths, config
+        self.clock = clock or SystemClock()
+        self.bus = EventBus()
+        self.journal = Journal(paths.journal_file, self.bus, wall=self.clock.time)
+        self.pidfile = PidFile(paths.pid_file)
+        self.notifier: Any = None
+        self._logs: dict[str, Any] = {}
+        self._probes = ThreadPoolExecutor(max_workers=4, thread_name_prefix="probe")
+        self._quit_callbacks: list[Callable[[], None]] = []
+        self._quit_requested = threading.Event()
+        self._stop_on_quit = True
+        self._closed = threading.Event()
+        self.control = ControlServer(paths)
+        ctx = Context(
+            clock=self.clock, spawner=PopenSpawner(), journal=self.journal, publish=self._publish,
+            post=lambda m: self.supervisor.submit(m), run_in_background=self._background,
+            probe=lambda cfg, cwd, env: probe(cfg, cwd=cwd, env=env), sampler=TreeSampler,
+            listener_pid=orphans.listener_pid, port_open=port_open, logs=self.program_log,
+            pidfile=self.pidfile,
+        )
+        self.supervisor = Supervisor([Program(p, ctx) for p in config.programs.values()], ctx)
+
+    # -- wiring -----------------------------------------------------------------------------
+
+    def _publish(self, old: Status | None, new: Status) -> None:
+        self.supervisor.remember(new)
+        self.bus.publish(StatusChanged(old, new))
+
+    def _background(self, job: Callable[[], None]) -> None:
+        with contextlib.suppress(RuntimeError):  # shutting down: the probe no longer matters
+            self._probes.submit(job)
+
+    def program_log(self, name: str) -> Any:
+        """The ProgramLog of `name`, created on first use."""
+        if name not in self._logs:
+            from trayapp.logcapture import ProgramLog
+
+            c = self.config.logs
+            self._logs[name] = ProgramLog(self.paths.program_log(name), max_size=c.max_size, keep=c.keep,
+                                          total_cap=c.total_cap, redact=c.redact)
+        return self._logs[name]
+
+    # -- commands (any thread, never block) -------------------------------------------------
+
+    def statuses(self) -> list[Status]:
+        return self.supervisor.statuses()
+
+    def start(self, program: str | None = None) -> None:
+        self.supervisor.submit(Start(self._known(program)))
+
+    def stop(self, program: str | None = None) -> None:
+        self.supervisor.submit(Stop(self._known(program)))
+
+    def restart(self, program: str | None = None) -> None:
+        self.supervisor.submit(Restart(self._known(program)))
+
+    def _known(self, program: str | None) -> str | None:
+        if program is not None and program not in self.config.programs:
+            names = ", ".join(self.config.programs)
+            raise ControlError(f"no program named {program!r}; the programs are: {names}")
+        return program
+
+    def quit(self, stop_programs: bool = True) -> None:
+        """Begin the ordered shutdown; `run` returns once the programs are down."""
+        self._stop_on_quit = stop_programs
+        self._quit_requested.set()
+
+    def on_quit(self, callback: Callable[[], None]) -> None:
+        """`callback` runs (on the shutdown thread) once shutdown is complete, e.g. icon.stop."""
+        self._quit_callbacks.append(callback)
+
+    # -- life cycle -------------------------------------------------------------------------
+
+    def start_background(self) -> None:
+        """Start the supervisor, control server and monitors, then the autostart programs."""
+        self._settle_leftovers()
+        self._register_control()
+        self.control.start()
+        self.supervisor.start_thread()
+        for name, program in self.config.programs.items():
+            if program.autostart:
+                self.supervisor.submit(Start(name, by_user=False))
+        threading.Thread(target=self._shutdown_when_asked, name="shutdown", daemon=True).start()
+
+    def _settle_leftovers(self) -> None:
+        """Children of an earlier trayapp: adopt the ones left running on purpose, stop the rest."""
+        for record in self.pidfile.load().values():
+            program = self.supervisor.programs.get(record.program)
+            outcome = orphans.settle(record, program, self.clock)
+            self.journal.record("orphan", record.program, pid=record.pid, action=outcome)
+            if outcome != "adopted":
+                self.pidfile.remove(record.program, record.pid)
+
+    def _shutdown_when_asked(self) -> None:
+        self._quit_requested.wait()
+        self.journal.record("quit", stop_programs=self._stop_on_quit)
+        if not self._stop_on_quit:
+            orphans.mark_left_running(self.pidfile, self.statuses())
+        self.supervisor.submit(Quit(stop_programs=self._stop_on_quit))
+        longest = max((p.stop_timeout for p in self.config.programs.values()), default=10)
+        self.supervisor.join(longest + 5)
+        self.control.close()
+        self._probes.shutdown(wait=False, cancel_futures=True)
+        for program_log in self._logs.values():
+            with contextlib.suppress(Exception):
+                program_log.close()
+        self._closed.set()
+        for callback in self._quit_callbacks:
+            with contextlib.suppress(Exception):
+                callback()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until shutdown has finished: programs down, logs flushed."""
+        return self._closed.wait(timeout)
+
+    def _register_control(self) -> None:
+        c = self.control
+        c.register("status", lambda r: self.status_report())
+        c.register("start", lambda r: self._command(self.start, r))
+        c.register("stop", lambda r: self._command(self.stop, r, refuse_external=True))
+        c.register("restart", lambda r: self._command(self.restart, r, refuse_external=True))
+        c.register("history", lambda r: self._history(int(r.get("n") or 50)))
+        c.register("quit", lambda r: self.quit(bool(r.get("stop_programs", True))))
+        c.register("pause_notifications", self._pause_notifications)
+
+    def status_report(self) -> dict[str, Any]:
+        return {"pid": os.getpid(), "version": __version__,
+                "programs": [s.to_dict() for s in self.statuses()]}
+
+    def _command(self, action: Callable[[str | None], None], request: dict, refuse_external: bool = False) -> str:
+        name = request.get("program")
+        if refuse_external:
+            for status in self.statuses():
+                if (name in (None, status.program)) and status.mode is Mode.EXTERNAL and status.state is State.RUNNING:
+                    raise ControlError(f"{status.display_name} runs outside trayapp ({status.owner}); trayapp "
+                                       "never signals a process it did not start. Stop it where it was started.")
+        action(name)
+        return "requested"
+
+    def _history(self, n: int) -> list[dict[str, Any]]:
+        from trayapp import journal
+
+        return journal.read(self.paths.journal_file, last=n)
+
+    def _pause_notifications(self, request: dict) -> Any:
+        if self.notifier is None:
+            raise ControlError("notifications are not available in this instance")
+        seconds = float(request.get("seconds") or 3600)
+        if seconds <= 0:
+            self.notifier.resume()
+            return "resumed"
+        self.notifier.pause(seconds)
+        return f"paused for {seconds:g}s"
+
+
+def acquire_instance(paths: AppPaths) -> InstanceLock:
+    """The per-user lock, or AlreadyRunning naming the pid that holds it."""
+    lock = InstanceLock(paths.lock_file)
+    if not lock.acquire():
+        holder = lock.holder()
+        raise AlreadyRunning(f"already running (pid {holder})" if holder else "already running",
+                             fix="use `trayapp status`, or `trayapp quit` to stop it")
+    return lock
+
+
+class HeadlessPrinter:
+    """Prints one line per state change. Runs on the publisher's thread; printing is quick."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self._lock = threading.Lock()
+
+    def __call__(self, event: StatusChanged) -> None:
+        old, new = event.old, event.new
+        if old is not None and (old.state, old.health, old.mode) == (new.state, new.health, new.mode):
+            return
+        with self._lock:
+            print(f"{time.strftime('%H:%M:%S')} {describe_status(new)}", file=self.out, flush=True)
+
+
+def describe_status(s: Status) -> str:
+    """"nanobot: running (pid 123, healthy)", "nanobot: backoff — crashed (exit 1); restarting in 2s"."""
+    bits = [f"pid {s.pid}"] if s.pid else []
+    if s.health.value not in ("none", "unknown") and s.is_up:
+        bits.append(str(s.health))
+    if s.mode is not Mode.MANAGED:
+        bits.append(str(s.mode))
+    head = f"{s.display_name}: {str(s.state).replace('_', ' ')}" + (f" ({', '.join(bits)})" if bits else "")
+    return f"{head} — {s.reason}" if s.reason else head
+
+
+def run(paths: AppPaths, config: Config, *, headless: bool, out: TextIO = sys.stdout) -> int:
+    """`trayapp run`: main thread. Returns the exit status."""
+    lock = acquire_instance(paths)
+    try:
+        app = App(paths, config)
+        if not headless:
+            reason = _tray_or_reason(app)
+            if reason is None:
+                return 0
+            print(f"trayapp: running headless: {reason}", file=out, flush=True)
+        return _run_headless(app, out)
+    finally:
+        lock.release()
+
+
+def _tray_or_reason(app: App) -> str | None:
+    """Run the tray until Quit (None), or say in one line why there can be no tray."""
+    try:
+        from trayapp.tray.run import TrayUnavailable, run_tray
+    except ImportError as exc:
+        return f"the tray could not be loaded ({exc})"
+    try:
+        run_tray(app)
+    except TrayUnavailable as exc:
+        return str(exc)
+    return None
+
+
+def _run_headless(app: App, out: TextIO) -> int:
+    app.bus.subscribe(StatusChanged, HeadlessPrinter(out))
+    for sig in (signal.SIGTERM, signal.SIGINT, getattr(signal, "SIGHUP", None)):
+        if sig is not None:
+            signal.signal(sig, lambda *_: app.quit(stop_programs=True))
+    app.start_background()
+    app.wait()  # signals interrupt this wait and run their handlers on the main thread
+    return 0

@@ -1,0 +1,17 @@
+"""What several commands share: where files live and the loaded config."""
+
+from __future__ import annotations
+
+from trayapp.config import Config
+from trayapp.paths import AppPaths
+
+
+def paths() -> AppPaths:
+    return AppPaths.discover()
+
+
+def load_config(where: AppPaths) -> Config:
+    """The config, or ConfigError (exit 2) naming every problem."""
+    from trayapp import config
+
+    return config.load(where.config_file)

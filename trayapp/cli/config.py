@@ -1,0 +1,79 @@
+"""`trayapp config init|path|check`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from trayapp.cli.common import paths
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("config", help="create, locate or check config.toml",
+                       description="Create, locate or check trayapp's configuration file.")
+    verbs = p.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    init = verbs.add_parser("init", help="write a commented starter config.toml",
+                            description="Write a commented starter config.toml for a known assistant.")
+    init.add_argument("--preset", choices=("nanobot", "openclaw", "nanoclaw", "custom"), default="nanobot",
+                      help="which assistant (default: nanobot)")
+    init.add_argument("--force", action="store_true", help="replace an existing file (it is kept as .bak)")
+    init.set_defaults(func=init_)
+    where = verbs.add_parser("path", help="print where config.toml lives", description="Print the path of "
+                             "config.toml (it may not exist yet: then the nanobot preset is used).")
+    where.set_defaults(func=path_)
+    check = verbs.add_parser("check", help="validate config.toml; exit 2 when it has problems",
+                             description="Validate config.toml. Exit 0 when it is good, 2 when it has "
+                                         "problems (each named with its key path).")
+    check.add_argument("--json", action="store_true", help="print the resolved programs as JSON")
+    check.set_defaults(func=check_)
+
+
+def init_(args: argparse.Namespace) -> int:
+    import os
+
+    from trayapp import config, starter
+    from trayapp.atomic import atomic_write
+
+    where = paths()
+    target = where.config_file
+    if target.exists() and not args.force:
+        print(f"trayapp: {target} already exists\n  fix: edit it, or pass --force to replace it "
+              "(the old one is kept as config.toml.bak)", file=sys.stderr)
+        return 1
+    where.ensure()
+    text = starter.render(args.preset)
+    config.parse(text, source=target)  # the starter must always be valid
+    if target.exists():
+        os.replace(target, target.with_name(target.name + ".bak"))
+    atomic_write(target, text, mode=0o600)
+    print(f"wrote {target} (preset {args.preset}); check it with `trayapp config check`")
+    return 0
+
+
+def path_(args: argparse.Namespace) -> int:
+    print(paths().config_file)
+    return 0
+
+
+def check_(args: argparse.Namespace) -> int:
+    import os
+
+    from trayapp import config
+    from trayapp.supervisor.spawn import resolve_command
+    from trayapp.cli.output import print_json
+
+    target = paths().config_file
+    cfg = config.load(target)  # ConfigError -> exit 2 with every problem listed
+    if args.json:
+        print_json({"path": str(target), "exists": target.exists(),
+                    "programs": {n: {"command": list(p.command), "preset": p.preset, "restart": p.restart,
+                                     "health": p.health.kind if p.health else "none"}
+                                 for n, p in cfg.programs.items()}})
+        return 0
+    source = str(target) if target.exists() else f"no {target}: using the nanobot preset"
+    print(f"ok: {source}")
+    for name, program in cfg.programs.items():
+        found = resolve_command(program.command[0], {**os.environ, **program.env}, program.cwd)
+        note = "" if found else f"  (warning: {program.command[0]} not found on PATH; {program.info.install_hint})"
+        print(f"  {name}: {' '.join(program.command)}{note}")
+    return 0

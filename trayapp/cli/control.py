@@ -1,0 +1,135 @@
+"""`trayapp status|start|stop|restart|quit|logs|history`: talk to the running instance or read its files."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any
+
+from trayapp.cli.common import paths
+from trayapp.cli.output import print_json, print_table
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("status", help="show each program's state", description="Show the state, pid, uptime, "
+                       "restarts, last exit, health and memory/CPU of each program. Exit status 3 when trayapp "
+                       "is not running.")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=status)
+    for verb, text in (("start", "start"), ("stop", "stop (signal, then SIGKILL after stop_timeout)"),
+                       ("restart", "restart")):
+        p = sub.add_parser(verb, help=f"{text} a program (all when none is named)",
+                           description=f"Ask the running trayapp to {text} PROGRAM, or every program.")
+        p.add_argument("program", nargs="?", help="program name from config.toml (default: all)")
+        p.set_defaults(func=command, verb=verb)
+    p = sub.add_parser("quit", help="stop the running trayapp", description="Ask the running trayapp to exit. "
+                       "By default it stops the programs first.")
+    p.add_argument("--leave-running", action="store_true", help="leave the programs running; the next "
+                   "trayapp adopts them")
+    p.set_defaults(func=quit_)
+    p = sub.add_parser("logs", help="print a program's log", description="Print the end of a program's log "
+                       "(default: the assistant). With -f, keep following it across rotation.")
+    p.add_argument("program", nargs="?", help="program name, or 'trayapp' for trayapp's own log")
+    p.add_argument("-n", "--lines", type=int, default=50, metavar="N", help="how many lines (default 50)")
+    p.add_argument("-f", "--follow", action="store_true", help="keep printing new lines")
+    p.set_defaults(func=logs)
+    p = sub.add_parser("history", help="what happened: starts, exits, restarts, backups",
+                       description="Print the journal: every start, exit, restart, give-up, health change, "
+                                   "limit hit, backup and alert, with its time.")
+    p.add_argument("-n", "--lines", type=int, default=30, metavar="N", help="how many entries (default 30)")
+    p.add_argument("--json", action="store_true", help="one JSON array of journal entries")
+    p.add_argument("program", nargs="?", help="only this program's entries")
+    p.set_defaults(func=history)
+
+
+def status(args: argparse.Namespace) -> int:
+    from trayapp import control
+    from trayapp.errors import NotRunningError
+
+    try:
+        report = control.request(paths(), "status", timeout=5)
+    except NotRunningError:
+        if args.json:
+            print_json({"running": False, "programs": []})
+        else:
+            print("trayapp is not running (start it with `trayapp run`)")
+        return 3
+    if args.json:
+        print_json({"running": True, **report})
+        return 0
+    print_table(["PROGRAM", "STATE", "PID", "UPTIME", "RESTARTS", "LAST EXIT", "HEALTH", "MEMORY", "CPU"],
+                [_row(p) for p in report["programs"]])
+    for p in report["programs"]:
+        if p.get("reason"):
+            print(f"{p['program']}: {p['reason']}")
+    return 0
+
+
+def _row(p: dict[str, Any]) -> list[str]:
+    from trayapp.units import format_duration, format_size
+
+    up = p.get("started_at")
+    state = p["state"].replace("_", " ") + ("" if p["mode"] == "managed" else f" ({p['mode']})")
+    uptime = format_duration(time.time() - up) if up and p["state"] in ("starting", "running") else "-"
+    last = p.get("last_exit") or {}
+    return [p["program"], state, str(p.get("pid") or "-"), uptime, str(p.get("restarts", 0)),
+            last.get("text", "-"), p.get("health", "-"),
+            format_size(p["memory"]) if p.get("memory") else "-",
+            f"{p['cpu']:.0f}%" if p.get("cpu") is not None else "-"]
+
+
+def command(args: argparse.Namespace) -> int:
+    from trayapp import control
+
+    control.request(paths(), args.verb, program=args.program)
+    print(f"{args.verb} {args.program or 'all programs'}: requested")
+    return 0
+
+
+def quit_(args: argparse.Namespace) -> int:
+    from trayapp import control
+
+    control.request(paths(), "quit", stop_programs=not args.leave_running)
+    print("trayapp is shutting down" + (", leaving the programs running" if args.leave_running else ""))
+    return 0
+
+
+def logs(args: argparse.Namespace) -> int:
+    import threading
+
+    from trayapp import logread
+
+    where = paths()
+    name = args.program or _first_program(where)
+    path = where.trayapp_log if name == "trayapp" else where.program_log(name)
+    if not path.exists() and not args.follow:
+        print(f"trayapp: no log yet for {name} ({path})", file=sys.stderr)
+        return 1
+    for line in logread.tail(path, args.lines) if path.exists() else []:
+        print(line)
+    if args.follow:
+        sys.stdout.flush()
+        for line in logread.follow(path, threading.Event()):
+            print(line, flush=True)
+    return 0
+
+
+def _first_program(where) -> str:
+    from trayapp.cli.common import load_config
+
+    return load_config(where).assistant.name
+
+
+def history(args: argparse.Namespace) -> int:
+    from trayapp import journal
+
+    entries = journal.read(paths().journal_file, last=args.lines, program=args.program)
+    if args.json:
+        print_json(entries)
+        return 0
+    if not entries:
+        print("no history yet")
+    for entry in entries:
+        print(f"{entry.get('ts', '?')[:19].replace('T', ' ')}  {journal.describe(entry)}")
+    return 0

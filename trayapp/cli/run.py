@@ -1,0 +1,36 @@
+"""`trayapp run`: start supervising, with the tray where there is a display."""
+
+from __future__ import annotations
+
+import argparse
+
+from trayapp.cli.common import load_config, paths
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="start trayapp and the assistant (the default command)",
+                       description="Start trayapp: supervise the configured programs and show the tray "
+                                   "icon. Without a display it runs headless and says why.")
+    p.add_argument("--headless", action="store_true",
+                   help="no tray: print one line per state change; SIGTERM or Ctrl-C stops everything")
+    p.add_argument("--autostart", action="store_true", help="started by the login item (used by autostart)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from trayapp import app
+
+    where = paths()
+    where.ensure()
+    config = load_config(where)
+    _setup_logging(where, config)
+    return app.run(where, config, headless=args.headless)
+
+
+def _setup_logging(where, config) -> None:
+    try:
+        from trayapp.logcapture import setup_trayapp_logging
+    except ImportError:
+        return
+    c = config.logs
+    setup_trayapp_logging(where.trayapp_log, max_size=c.max_size, keep=c.keep, redact=c.redact)
