@@ -153,6 +153,14 @@ def render(key: str, size: int) -> Image.Image:
     return image.resize((size, size), Image.Resampling.LANCZOS)
 
 
+@functools.cache
+def render_on(key: str, size: int, background: tuple[int, int, int]) -> Image.Image:
+    """The icon flattened onto an opaque background, for tray hosts that take RGB only."""
+    image = Image.new("RGBA", (size, size), background + (255,))
+    image.alpha_composite(render(key, size))
+    return image.convert("RGB")
+
+
 # -- SVG ------------------------------------------------------------------------------------
 
 def _num(v: float) -> str:

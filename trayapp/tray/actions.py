@@ -1,0 +1,125 @@
+"""What each menu entry does. Called on the GUI thread, so every action returns at once:
+it enqueues a supervisor command, starts a window process or starts a short background job.
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from trayapp.tray.view import Action
+from trayapp.ui.launch import open_path, spawn_window
+
+log = logging.getLogger(__name__)
+PAUSE_SECONDS = 3600.0
+
+
+class TrayActions:
+    """Maps a menu entry's Action to the running App. `handle` runs on the GUI thread."""
+
+    def __init__(self, app: Any, refresh: Callable[[], None], has_menu: bool = True,
+                 spawn: Callable[..., Any] = spawn_window,
+                 opener: Callable[[Path], str | None] = open_path) -> None:
+        self.app, self._refresh, self.has_menu = app, refresh, has_menu
+        self._spawn, self._open = spawn, opener
+        self._windows: dict[tuple[str, str | None], subprocess.Popen[bytes]] = {}
+        self.autostart: bool | None = None  # None: not known (yet), or not supported here
+
+    def handle(self, action: Action, program: str | None) -> None:
+        try:
+            self._dispatch(action, program)
+        except Exception as exc:  # a menu click must never take the tray down
+            log.warning("tray: %s failed: %s", action, exc)
+
+    def _dispatch(self, action: Action, program: str | None) -> None:
+        simple: dict[Action, Callable[[], Any]] = {
+            Action.START: lambda: self.app.start(program),
+            Action.STOP: lambda: self.app.stop(program),
+            Action.RESTART: lambda: self.app.restart(program),
+            Action.LOGS: lambda: self._window("logview", *(("--program", program) if program else ())),
+            Action.STATUS_WINDOW: lambda: self._window("status"),
+            Action.DATA_FOLDER: lambda: self._show(self.data_folder()),
+            Action.CONFIG_FILE: lambda: self._show(self.config_target()),
+            Action.PAUSE: lambda: self._pause(PAUSE_SECONDS),
+            Action.RESUME: lambda: self._pause(0),
+            Action.AUTOSTART: self._toggle_autostart,
+            Action.QUIT: self._quit,
+        }
+        if action not in simple:
+            raise ValueError(f"{action} is not wired in this tray")
+        simple[action]()
+
+    # -- windows and files --------------------------------------------------------------------
+
+    def _window(self, kind: str, *args: str) -> None:
+        """One window of each kind: a second click while it is open does not open another."""
+        key = (kind, args[1] if len(args) > 1 else None)
+        running = self._windows.get(key)
+        if running is not None and running.poll() is None:
+            return
+        self._windows[key] = self._spawn(kind, *args)
+
+    def data_folder(self) -> Path:
+        """The assistant's own data folder when it has one on this computer, else trayapp's."""
+        for folder in self.app.config.assistant.data_dirs:
+            if Path(folder).is_dir():
+                return Path(folder)
+        return self.app.paths.data_dir
+
+    def config_target(self) -> Path:
+        """config.toml, or its folder while there is no file yet (the defaults are in use)."""
+        config_file = self.app.paths.config_file
+        return config_file if config_file.exists() else config_file.parent
+
+    def _show(self, path: Path) -> None:
+        problem = self._open(path)
+        if problem:
+            log.warning("tray: %s", problem)
+
+    # -- notifications, login item, quit --------------------------------------------------------
+
+    def _pause(self, seconds: float) -> None:
+        notifier = self.app.notifier
+        if notifier is None:
+            return
+        notifier.pause(seconds) if seconds > 0 else notifier.resume()
+        self._refresh()
+
+    def load_autostart(self) -> None:
+        """Read the login item's state in the background (launchctl may take a moment)."""
+        threading.Thread(target=self._read_autostart, name="tray-autostart", daemon=True).start()
+
+    def _read_autostart(self) -> None:
+        try:
+            from trayapp import autostart
+
+            self.autostart = bool(autostart.status().enabled)
+        except Exception as exc:
+            log.info("tray: no login item support here: %s", exc)
+            self.autostart = None
+        self._refresh()
+
+    def _toggle_autostart(self) -> None:
+        wanted = not self.autostart
+
+        def job() -> None:
+            try:
+                from trayapp import autostart
+
+                autostart.enable() if wanted else autostart.disable()
+            except Exception as exc:
+                log.warning("tray: could not change the login item: %s", exc)
+            self._read_autostart()
+
+        threading.Thread(target=job, name="tray-autostart", daemon=True).start()
+
+    def _quit(self) -> None:
+        choice = self.app.config.tray.on_quit
+        if choice == "ask":
+            self._window("quitdialog")  # it answers through the control channel
+        else:
+            self.app.quit(stop_programs=choice == "stop")

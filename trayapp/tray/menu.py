@@ -1,0 +1,83 @@
+"""The only module that imports pystray: builds the Icon and its Menu from a TrayView.
+
+Importing this module selects pystray's backend (pystray decides at import time), so it is
+imported only by tray/run.py, after the checks for a display.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pystray
+
+from trayapp.tray.icons import render, render_on
+from trayapp.tray.view import Action, Entry, TrayView
+
+ICON_SIZE = 64  # panels scale it down; pystray's xorg backend resizes to its window
+# pystray's xorg backend drops the alpha channel (it pastes into an RGB image), which leaves odd
+# colours where edges were half transparent; flatten onto black ourselves so the edges stay clean.
+XORG_BACKGROUND = (0, 0, 0)
+OnAction = Callable[[Action, "str | None"], None]
+
+
+def backend_name() -> str:
+    """"appindicator", "gtk", "xorg", "darwin", "win32" or "dummy"."""
+    return pystray.Icon.__module__.rsplit("._", 1)[-1]
+
+
+def has_menu() -> bool:
+    return bool(pystray.Icon.HAS_MENU)
+
+
+def title_text(tooltip: str, backend: str) -> str:
+    """The xorg backend writes the title as an X STRING property, which is Latin-1 only."""
+    if backend != "xorg":
+        return tooltip
+    plain = tooltip.replace("—", "-").replace("…", "...")
+    return plain.encode("latin-1", "replace").decode("latin-1")
+
+
+def _callback(entry: Entry, on_action: OnAction) -> Callable[[object, object], None]:
+    def activate(icon: object, item: object) -> None:  # GUI thread; on_action only enqueues
+        assert entry.action is not None
+        on_action(entry.action, entry.program)
+
+    return activate
+
+
+def _item(entry: Entry, on_action: OnAction) -> pystray.MenuItem:
+    if entry.is_separator:
+        return pystray.Menu.SEPARATOR
+    if entry.submenu:
+        return pystray.MenuItem(entry.label, pystray.Menu(*(_item(e, on_action) for e in entry.submenu)))
+    action = _callback(entry, on_action) if entry.action is not None else None
+    checked = (lambda item, value=entry.checked: value) if entry.checked is not None else None
+    return pystray.MenuItem(entry.label, action, checked=checked, default=entry.default,
+                            enabled=entry.enabled and entry.action is not None)
+
+
+def build_menu(current: Callable[[], TrayView | None], on_action: OnAction) -> pystray.Menu:
+    """A menu that re-reads `current()` each time pystray builds it (on update_menu)."""
+    def items() -> tuple[pystray.MenuItem, ...]:
+        view = current()
+        return tuple(_item(e, on_action) for e in (view.menu if view else ()))
+
+    return pystray.Menu(items)
+
+
+def image_for(view: TrayView, backend: str) -> object:
+    if backend == "xorg":
+        return render_on(view.icon_key, ICON_SIZE, XORG_BACKGROUND)
+    return render(view.icon_key, ICON_SIZE)
+
+
+def make_icon(view: TrayView, current: Callable[[], TrayView | None], on_action: OnAction) -> pystray.Icon:
+    return pystray.Icon("trayapp", image_for(view, backend_name()), title_text(view.tooltip, backend_name()),
+                        menu=build_menu(current, on_action))
+
+
+def apply_view(icon: pystray.Icon, view: TrayView) -> None:
+    """GUI thread (through the controller's door): show `view` on the real icon."""
+    icon.icon = image_for(view, backend_name())
+    icon.title = title_text(view.tooltip, backend_name())
+    icon.update_menu()

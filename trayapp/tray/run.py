@@ -1,0 +1,114 @@
+"""Entry point of the tray: `run_tray(app)` on the main thread until Quit.
+
+    app.py:  try: run_tray(app)
+             except TrayUnavailable as why: print(why); run headless
+
+Everything that can fail before the icon exists (no display, no pystray backend) raises
+TrayUnavailable first, so the caller can still run headless.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from trayapp.events import StatusChanged
+from trayapp.tray.actions import TrayActions
+from trayapp.tray.controller import TrayController
+from trayapp.tray.mainthread import door_for
+from trayapp.tray.view import Extras, tray_view
+
+if TYPE_CHECKING:
+    from trayapp.app import App
+
+log = logging.getLogger(__name__)
+TICK = 60.0  # the tooltip's uptime is in minutes: refresh it once a minute, and only then
+
+
+class TrayUnavailable(Exception):
+    """No tray can be shown here; str() is one plain line saying why."""
+
+
+def _display_problem(environ: dict[str, str] | os._Environ[str], platform: str = sys.platform) -> str | None:
+    if platform in ("darwin", "win32"):
+        return None
+    if not environ.get("DISPLAY") and not environ.get("WAYLAND_DISPLAY"):
+        return "no graphical display (DISPLAY and WAYLAND_DISPLAY are not set)"
+    return None
+
+
+def load_menu_module() -> Any:
+    """Import tray/menu.py (and with it pystray), or raise TrayUnavailable saying why not."""
+    problem = _display_problem(os.environ)
+    if problem:
+        raise TrayUnavailable(problem)
+    try:
+        from trayapp.tray import menu
+    except Exception as exc:  # pystray raises ImportError, Xlib raises its own errors
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise TrayUnavailable(f"the tray icon could not start ({detail})") from exc
+    if menu.backend_name() == "dummy":
+        raise TrayUnavailable("pystray's dummy backend was chosen (PYSTRAY_BACKEND=dummy)")
+    return menu
+
+
+def _extras(app: "App", actions: TrayActions) -> Extras:
+    notifier = getattr(app, "notifier", None)
+    return Extras(on_quit=app.config.tray.on_quit, notifications=notifier is not None,
+                  paused_until=getattr(notifier, "paused_until", None), autostart=actions.autostart)
+
+
+def _ticker(controller: TrayController, stop: threading.Event) -> None:
+    while not stop.wait(TICK):
+        if any(s.started_at is not None or s.retry_at is not None for s in controller.statuses()):
+            controller.refresh()
+
+
+def _on_signal(app: "App", backend: str) -> None:
+    """SIGTERM/SIGINT quit in order (programs stopped), also while the GUI loop owns the thread."""
+    def quit_now(*_: object) -> bool:
+        app.quit(stop_programs=True)
+        return True
+
+    if backend in ("gtk", "appindicator"):
+        from gi.repository import GLib  # Python handlers would wait for the GTK loop to return
+
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            GLib.unix_signal_add(GLib.PRIORITY_HIGH, sig, quit_now)
+        return
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, quit_now)
+
+
+def run_tray(app: "App") -> None:
+    """Main thread only. Shows the icon until Quit; the supervisor starts in pystray's setup thread."""
+    menu = load_menu_module()
+    backend = menu.backend_name()
+    stop_ticking = threading.Event()
+    holder: dict[str, Any] = {}
+    actions = TrayActions(app, refresh=lambda: controller.refresh(), has_menu=menu.has_menu())
+    controller = TrayController(lambda view: menu.apply_view(holder["icon"], view), door_for(backend),
+                                order=list(app.config.programs), extras=lambda: _extras(app, actions))
+    first = tray_view(app.statuses(), time.time(), _extras(app, actions))
+    icon = holder["icon"] = menu.make_icon(first, lambda: controller.view, actions.handle)
+    controller.view = first
+    app.bus.subscribe(StatusChanged, controller.on_status)
+    app.on_quit(lambda: (stop_ticking.set(), icon.stop()))
+    _on_signal(app, backend)
+    log.info("tray: pystray backend %s (menu: %s)", backend, "yes" if menu.has_menu() else "no, click opens status")
+
+    def setup(icon: Any) -> None:  # pystray's setup thread: keep it short (pystray #113)
+        icon.visible = True
+        if hasattr(app, "attach_tray_notifier"):
+            app.attach_tray_notifier(icon)
+        app.start_background()
+        controller.seed(app.statuses())
+        actions.load_autostart()
+        threading.Thread(target=_ticker, args=(controller, stop_ticking), name="tray-tick", daemon=True).start()
+
+    icon.run(setup=setup)

@@ -1,0 +1,51 @@
+"""Start trayapp's windows and the desktop's own viewers without waiting for them.
+
+Used by the tray's menu callbacks and by the windows themselves, so everything here returns at
+once: it starts a process and lets it run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+WINDOWS = ("status", "logview", "quitdialog")
+
+
+def window_command(kind: str, *args: str) -> list[str]:
+    """The argv that opens one of trayapp's windows as its own process."""
+    if kind not in WINDOWS:
+        raise ValueError(f"unknown window {kind!r}")
+    return [sys.executable, "-m", f"trayapp.ui.{kind}", *args]
+
+
+def spawn_window(kind: str, *args: str) -> subprocess.Popen[bytes]:
+    """Open a window process. It inherits the environment, so TRAYAPP_HOME reaches it."""
+    return subprocess.Popen(window_command(kind, *args), stdin=subprocess.DEVNULL, close_fds=True)
+
+
+def opener_command(path: Path, platform: str = sys.platform) -> list[str] | None:
+    """The desktop's "open this" command for `path`, or None on Windows (os.startfile)."""
+    if platform == "darwin":
+        return ["open", str(path)]
+    if platform == "win32":
+        return None
+    return ["xdg-open", str(path)]
+
+
+def open_path(path: Path) -> str | None:
+    """Open a file or folder in the system viewer. Returns a plain error message, or None on success."""
+    if not path.exists():
+        return f"{path} does not exist yet"
+    command = opener_command(path)
+    if command is None:
+        os.startfile(str(path))  # type: ignore[attr-defined]  # Windows only
+        return None
+    if shutil.which(command[0]) is None:
+        return f"cannot open {path}: `{command[0]}` is not installed (on Linux: install xdg-utils)"
+    subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                     stderr=subprocess.DEVNULL, start_new_session=True)
+    return None
