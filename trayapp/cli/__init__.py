@@ -21,6 +21,8 @@ COMMAND_MODULES = (
     "trayapp.cli.run",
     "trayapp.cli.control",
     "trayapp.cli.config",
+    "trayapp.cli.autostart",
+    "trayapp.cli.export",
 )
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2

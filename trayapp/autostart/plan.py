@@ -1,0 +1,183 @@
+"""What enabling or disabling the login item does, as data: shown by --dry-run, applied otherwise.
+
+Every backend first builds a `Plan` (pure, from the current state) and `apply()` carries it out, so a
+preview is exactly what would happen: the same file contents, the same commands, the same values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from trayapp.atomic import atomic_write
+from trayapp.autostart.runner import CommandRunner
+from trayapp.errors import AutostartError
+
+
+@dataclass(frozen=True)
+class MakeDir:
+    path: Path
+    mode: int = 0o755
+
+    def describe(self) -> str:
+        return f"mkdir -p -m {self.mode:04o} {self.path}"
+
+
+@dataclass(frozen=True)
+class WriteFile:
+    path: Path
+    content: str | bytes
+    mode: int = 0o644
+    source: Path | None = None  # where binary content (an icon) comes from, for the preview
+
+    def describe(self) -> str:
+        head = f"write {self.path} (mode {self.mode:04o})"
+        if isinstance(self.content, bytes) and self.source is not None:
+            digest = hashlib.sha256(self.content).hexdigest()[:16]
+            return f"{head}: copy of {self.source}, {len(self.content)} bytes, sha256 {digest}..."
+        text = self.content.decode("utf-8") if isinstance(self.content, bytes) else self.content
+        return f"{head}:\n{text.rstrip()}\n--- end of {self.path.name}"
+
+
+@dataclass(frozen=True)
+class RemoveFile:
+    path: Path
+
+    def describe(self) -> str:
+        return f"rm -f {self.path}"
+
+
+@dataclass(frozen=True)
+class RunCommand:
+    argv: tuple[str, ...]
+    required: bool = True  # a failure of an optional command is a warning, not an error
+    why: str = ""
+
+    def describe(self) -> str:
+        tail = f"    # {self.why}" if self.why else ""
+        return "run: " + " ".join(_shell_word(a) for a in self.argv) + tail
+
+
+@dataclass(frozen=True)
+class SetRegistryValue:
+    key: str  # under HKEY_CURRENT_USER
+    name: str
+    value: str  # REG_SZ
+
+    def describe(self) -> str:
+        return f"set HKCU\\{self.key}\\{self.name} (REG_SZ) = {self.value}"
+
+
+@dataclass(frozen=True)
+class DeleteRegistryValue:
+    key: str
+    name: str
+
+    def describe(self) -> str:
+        return f"delete HKCU\\{self.key}\\{self.name}"
+
+
+Action = MakeDir | WriteFile | RemoveFile | RunCommand | SetRegistryValue | DeleteRegistryValue
+
+
+@dataclass(frozen=True)
+class Plan:
+    platform: str
+    what: str  # "enable", "disable", "install-menu", ...
+    actions: tuple[Action, ...]
+    notes: tuple[str, ...] = field(default=())
+
+    def describe(self) -> str:
+        """The --dry-run text: every action in order, file contents in full."""
+        lines = [f"# trayapp autostart {self.what} on {self.platform}: {len(self.actions)} step(s)"]
+        lines += [f"# note: {n}" for n in self.notes]
+        lines += [a.describe() for a in self.actions] or ["# nothing to do: already in that state"]
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"platform": self.platform, "what": self.what, "notes": list(self.notes),
+                "actions": [_action_dict(a) for a in self.actions]}
+
+
+def _action_dict(action: Action) -> dict[str, Any]:
+    data: dict[str, Any] = {"do": type(action).__name__}
+    for name, value in vars(action).items():
+        if isinstance(value, bytes):
+            value = {"bytes": len(value), "sha256": hashlib.sha256(value).hexdigest()}
+        elif isinstance(value, Path):
+            value = str(value)
+        elif isinstance(value, tuple):
+            value = list(value)
+        elif name == "mode":
+            value = f"{value:04o}"
+        data[name] = value
+    return data
+
+
+def _shell_word(word: str) -> str:
+    safe = all(c.isalnum() or c in "@%+=:,./-_" for c in word)
+    return word if word and safe else "'" + word.replace("'", "'\\''") + "'"
+
+
+class Registry(Protocol):
+    """HKEY_CURRENT_USER values; the real one wraps winreg, tests pass a dict-backed fake."""
+
+    def get(self, key: str, name: str) -> object | None: ...
+
+    def set_string(self, key: str, name: str, value: str) -> None: ...
+
+    def delete(self, key: str, name: str) -> None: ...
+
+
+def apply(plan: Plan, runner: CommandRunner, registry: Registry | None = None) -> list[str]:
+    """Carry out `plan` in order. Returns warnings; raises AutostartError on the first hard failure."""
+    warnings: list[str] = []
+    for action in plan.actions:
+        try:
+            warning = _apply_one(action, runner, registry)
+        except OSError as exc:
+            raise AutostartError(f"could not {action.describe().splitlines()[0]}: {exc.strerror or exc}",
+                                 fix="check that the folder exists and belongs to you") from exc
+        if warning:
+            warnings.append(warning)
+    return warnings
+
+
+def _apply_one(action: Action, runner: CommandRunner, registry: Registry | None) -> str | None:
+    if isinstance(action, MakeDir):
+        action.path.mkdir(mode=action.mode, parents=True, exist_ok=True)
+    elif isinstance(action, WriteFile):
+        atomic_write(action.path, action.content, mode=action.mode)
+    elif isinstance(action, RemoveFile):
+        action.path.unlink(missing_ok=True)
+    elif isinstance(action, RunCommand):
+        return _run(action, runner)
+    elif registry is None:
+        raise AutostartError("the Windows registry is not available here", fix="run this on Windows")
+    elif isinstance(action, SetRegistryValue):
+        registry.set_string(action.key, action.name, action.value)
+    else:
+        registry.delete(action.key, action.name)
+    return None
+
+
+def _run(action: RunCommand, runner: CommandRunner) -> str | None:
+    result = runner.run(action.argv)
+    if result.ok:
+        return None
+    said = (result.stderr or result.stdout).strip() or f"exit status {result.returncode}"
+    message = f"`{' '.join(action.argv)}` failed: {said}"
+    if action.required:
+        raise AutostartError(message, fix="see the message above; `trayapp autostart status` shows the state")
+    return message
+
+
+def path_mode(path: Path) -> int | None:
+    """Permission bits of `path`, or None when it does not exist (for status and tests)."""
+    try:
+        return os.stat(path).st_mode & 0o777
+    except FileNotFoundError:
+        return None
