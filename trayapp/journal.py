@@ -85,10 +85,38 @@ def _entries(path: Path) -> Iterator[dict[str, Any]]:
             continue
 
 
+_TEMPLATES = {
+    "start": "started (pid {pid})",
+    "running": "up and running (pid {pid})",
+    "exit": "{text}",
+    "backoff": "restarting in {delay}s (failure {failures})",
+    "restart": "restart ({reason})",
+    "gave_up": "{reason}",
+    "spawn_failed": "{error}",
+    "stop": "stop requested by {by}",
+    "kill": "SIGKILL to the whole tree: {reason}",
+    "health": "health {status}: {detail}",
+    "limit": "{kind} {value} over the limit of {limit} -> {action}",
+    "external": "{detail}",
+    "orphan": "leftover pid {pid} from an earlier trayapp: {action}",
+    "adopt": "adopted pid {pid}",
+}
+
+
 def describe(entry: Mapping[str, Any]) -> str:
     """One line for `trayapp history`: what happened, in plain words."""
-    skip = {"ts", "event", "program", "message"}
-    details = ", ".join(f"{k}={v}" for k, v in entry.items() if k not in skip)
-    text = entry.get("message") or details
+    kind = str(entry.get("event", "?"))
     who = entry.get("program")
-    return f"{entry.get('event', '?')}" + (f" {who}" if who else "") + (f": {text}" if text else "")
+    text = entry.get("message")
+    if not text and kind in _TEMPLATES:
+        try:
+            text = _TEMPLATES[kind].format(**entry)
+        except (KeyError, IndexError, ValueError):
+            text = None
+    if not text:
+        skip = {"ts", "event", "program", "message"}
+        text = ", ".join(f"{k}={v}" for k, v in entry.items() if k not in skip and v not in (None, ""))
+        text = f"{kind}" + (f": {text}" if text else "")
+    if kind == "exit" and entry.get("last_stderr"):
+        text += f" — {entry['last_stderr']}"
+    return f"{who}: {text}" if who else text

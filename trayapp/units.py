@@ -79,7 +79,7 @@ def format_size(n: float) -> str:
     """Decimal units, as disks are sold: 999 -> "999B", 52_428_800 -> "52MB", 1.5e9 -> "1.5GB"."""
     for unit in ("B", "KB", "MB", "GB", "TB"):
         if abs(n) < 1000 or unit == "TB":
-            if unit == "B" or n >= 100 or n == int(n):
+            if unit == "B" or n >= 10 or n == int(n):
                 return f"{int(n)}{unit}"
             return f"{n:.1f}{unit}"
         n /= 1000

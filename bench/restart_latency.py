@@ -1,0 +1,80 @@
+"""Restart latency: time from a child's exit to its replacement starting, with zero backoff.
+
+Budget: median under 20 ms. Each child is a bash one-liner that appends $EPOCHREALTIME and exits 1
+at once, so consecutive stamps measure exit -> next start (including bash's own start-up, which
+only makes the figure worse). supervisord runs the same child in the same run for comparison.
+
+Usage: python bench/restart_latency.py [--restarts 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import HeadlessTrayapp, Supervisord, median_ms, save, wait_for  # noqa: E402
+
+BUDGET_MS = 20.0
+
+
+def gaps(stamps_file: Path, wanted: int, timeout: float = 120) -> list[float]:
+    def enough() -> bool:
+        return stamps_file.exists() and len(stamps_file.read_text().split()) >= wanted + 1
+
+    wait_for(enough, timeout)
+    stamps = [float(s) for s in stamps_file.read_text().split()[: wanted + 1]]
+    return [b - a for a, b in zip(stamps, stamps[1:])]
+
+
+def trayapp_gaps(restarts: int) -> list[float]:
+    stamps = Path(tempfile.mkdtemp()) / "stamps"
+    config = f"""[programs.assistant]
+command = ["bash", "-c", "echo $EPOCHREALTIME >> {stamps}; exit 1"]
+startsecs = "0s"
+max_restarts = 100000
+window = "1s"
+[programs.assistant.backoff]
+initial = "0s"
+"""
+    with HeadlessTrayapp(config):
+        result = gaps(stamps, restarts)
+    shutil.rmtree(stamps.parent, ignore_errors=True)
+    return result
+
+
+def supervisord_gaps(restarts: int) -> list[float]:
+    stamps = Path(tempfile.mkdtemp()) / "stamps"
+    command = f"bash -c 'echo $EPOCHREALTIME >> {stamps}; sleep 0.2; exit 1'"
+    # supervisord needs the child up for startsecs to count it as started; with startsecs=0 and
+    # a 0.2 s life it restarts without giving up. The 0.2 s are subtracted below.
+    with Supervisord(command, "startsecs=0\nautorestart=true\nstartretries=100000"):
+        result = [g - 0.2 for g in gaps(stamps, min(restarts, 15), timeout=90)]
+    shutil.rmtree(stamps.parent, ignore_errors=True)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--restarts", type=int, default=60)
+    args = parser.parse_args()
+    ours = trayapp_gaps(args.restarts)
+    result = {"trayapp_median_ms": median_ms(ours), "trayapp_p90_ms": round(sorted(ours)[int(len(ours) * 0.9)] * 1000, 2),
+              "restarts": len(ours), "budget_ms": BUDGET_MS}
+    if Supervisord.available():
+        theirs = supervisord_gaps(args.restarts)
+        result["supervisord_median_ms"] = median_ms(theirs)
+    result["within_budget"] = result["trayapp_median_ms"] <= BUDGET_MS
+    path = save("restart_latency", result)
+    print(f"restart latency: trayapp median {result['trayapp_median_ms']} ms (p90 {result['trayapp_p90_ms']} ms, "
+          f"budget {BUDGET_MS:g} ms)" + (f"; supervisord median {result['supervisord_median_ms']} ms"
+                                         if "supervisord_median_ms" in result else "") + f"  -> {path}")
+    sys.exit(0 if result["within_budget"] else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""`trayapp status` latency: a fresh CLI process asking the running instance, end to end.
+
+Budget: median under 150 ms. `supervisorctl status` is measured in the same run for comparison.
+
+Usage: python bench/status_latency.py [--runs 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import PY, ROOT, HeadlessTrayapp, Supervisord, median_ms, save  # noqa: E402
+
+BUDGET_MS = 150.0
+SLEEPER = f'["{PY}", "-c", "import time; time.sleep(3600)"]'
+
+
+def timed(argv: list[str], env: dict[str, str] | None, runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        done = subprocess.run(argv, env=env, cwd=ROOT, capture_output=True)
+        times.append(time.perf_counter() - began)
+        if done.returncode != 0:
+            raise SystemExit(f"{argv} failed: {done.stderr.decode()}")
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args()
+    trayapp_bin = os.path.join(os.path.dirname(PY), "trayapp")
+    with HeadlessTrayapp(f"[programs.assistant]\ncommand = {SLEEPER}\n") as t:
+        ours = timed([trayapp_bin, "status"], t.env, args.runs)
+    result = {"trayapp_median_ms": median_ms(ours), "runs": args.runs, "budget_ms": BUDGET_MS}
+    if Supervisord.available():
+        with Supervisord(f"{PY} -c 'import time; time.sleep(3600)'") as s:
+            theirs = timed([s.bin("supervisorctl"), "-c", str(s.conf), "status"], None, args.runs)
+        result["supervisorctl_median_ms"] = median_ms(theirs)
+    result["within_budget"] = result["trayapp_median_ms"] <= BUDGET_MS
+    path = save("status_latency", result)
+    print(f"status latency: trayapp median {result['trayapp_median_ms']} ms (budget {BUDGET_MS:g} ms)"
+          + (f"; supervisorctl median {result['supervisorctl_median_ms']} ms" if "supervisorctl_median_ms" in result else "")
+          + f"  -> {path}")
+    sys.exit(0 if result["within_budget"] else 1)
+
+
+if __name__ == "__main__":
+    main()

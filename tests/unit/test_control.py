@@ -1,0 +1,71 @@
+"""The control channel over a real Unix socket: owner-only, authenticated, never raises at the server."""
+
+from __future__ import annotations
+
+import stat
+from multiprocessing.connection import Client
+from pathlib import Path
+
+import pytest
+
+from trayapp import control
+from trayapp.control import ControlServer
+from trayapp.errors import ControlError, NotRunningError, TrayAppError
+from trayapp.paths import AppPaths
+
+
+@pytest.fixture
+def paths(tmp_path: Path) -> AppPaths:
+    # A short root: Unix socket paths are limited to about 100 bytes.
+    p = AppPaths.discover({"TRAYAPP_HOME": str(tmp_path)})
+    p.ensure()
+    return p
+
+
+@pytest.fixture
+def server(paths: AppPaths):
+    s = ControlServer(paths)
+    s.register("echo", lambda r: {"you said": r.get("text")})
+    s.register("fail", lambda r: (_ for _ in ()).throw(TrayAppError("no can do")))
+    s.register("bug", lambda r: 1 / 0)
+    s.start()
+    yield s
+    s.close()
+
+
+def test_request_round_trip(paths: AppPaths, server: ControlServer) -> None:
+    assert control.request(paths, "echo", text="hi") == {"you said": "hi"}
+
+
+def test_errors_come_back_as_control_errors(paths: AppPaths, server: ControlServer) -> None:
+    with pytest.raises(ControlError, match="no can do"):
+        control.request(paths, "fail")
+    with pytest.raises(ControlError, match="internal error"):
+        control.request(paths, "bug")
+    with pytest.raises(ControlError, match="unknown command 'nope'"):
+        control.request(paths, "nope")
+    assert control.request(paths, "echo", text="still serving") == {"you said": "still serving"}
+
+
+def test_socket_and_key_are_owner_only(paths: AppPaths, server: ControlServer) -> None:
+    assert stat.S_IMODE(paths.control_socket.stat().st_mode) == 0o600
+    assert stat.S_IMODE(paths.control_key.stat().st_mode) == 0o600
+
+
+def test_a_client_without_the_key_is_refused(paths: AppPaths, server: ControlServer) -> None:
+    with pytest.raises(Exception):
+        conn = Client(str(paths.control_socket), family="AF_UNIX", authkey=b"wrong key")
+        conn.send({"cmd": "echo"})
+        conn.recv()
+    assert control.request(paths, "echo", text="after") == {"you said": "after"}
+
+
+def test_nothing_running_is_not_running(paths: AppPaths) -> None:
+    with pytest.raises(NotRunningError):
+        control.request(paths, "status")
+
+
+def test_stale_key_without_a_server_is_not_running(paths: AppPaths, server: ControlServer) -> None:
+    server.close()
+    with pytest.raises(NotRunningError):
+        control.request(paths, "status")
