@@ -1,0 +1,203 @@
+"""Writing a backup archive: tar members streamed through gzip, hashed on the way, then renamed.
+
+The archive is written to a hidden temp file in the destination, fsynced, and only then renamed
+to its final name: a backup that fails or is interrupted (full disk, crash, Ctrl-C) never leaves
+a file that looks complete. Every file is read once: the sha256 for the manifest is computed
+from the same bytes that go into the archive.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+import shutil
+import stat
+import tarfile
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from trayapp.atomic import fsync_dir
+from trayapp.backup.compress import CHUNK, DEFAULT_LEVEL, GzipPipe
+from trayapp.backup.manifest import NAME as MANIFEST_NAME
+from trayapp.backup.manifest import FileRecord, Manifest
+from trayapp.backup.progress import ProgressFn, Reporter
+from trayapp.backup.sources import Item, Plan
+from trayapp.backup.sqlite_copy import DatabaseCopier
+
+TEMP_PREFIX = ".trayapp-backup-"
+TEMP_SUFFIX = ".partial"
+WORK_PREFIX = ".trayapp-work-"
+
+
+@dataclass
+class Written:
+    """What `write_archive` produced."""
+
+    path: Path
+    size: int
+    manifest: Manifest
+    warnings: list[str] = field(default_factory=list)
+
+
+class DatabaseCopyError(Exception):
+    """A database could not be copied with the online backup API."""
+
+    def __init__(self, path: Path, cause: BaseException) -> None:
+        super().__init__(f"could not copy the database {path}: {cause}")
+        self.path = path
+
+
+def write_archive(plan: Plan, final: Path, *, preset: str = "custom", program: str = "",
+                  level: int = DEFAULT_LEVEL, progress: ProgressFn | None = None,
+                  created: float | None = None) -> Written:
+    """Write `plan` to the archive `final` (which must not exist). Runs on the caller's thread.
+
+    Raises OSError (a full disk...), DatabaseCopyError; on any failure nothing is left behind.
+    """
+    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=final.parent)
+    os.fchmod(fd, 0o600)
+    workdir = Path(tempfile.mkdtemp(prefix=WORK_PREFIX, dir=final.parent))
+    copier = DatabaseCopier([i.path for i in plan.databases], workdir)
+    try:
+        with os.fdopen(fd, "wb") as raw:
+            copier.start()
+            writer = _MemberWriter(raw, level, Reporter("backup", plan.total_bytes, progress))
+            manifest = writer.write_all(plan, copier, preset=preset, program=program, created=created)
+            os.fsync(raw.fileno())
+        os.replace(tmp, final)
+        fsync_dir(final.parent)
+        return Written(final, final.stat().st_size, manifest, writer.warnings)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    finally:
+        copier.close()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+class _MemberWriter:
+    """Turns plan items into tar members on one GzipPipe; collects manifest records."""
+
+    def __init__(self, raw: BinaryIO, level: int, reporter: Reporter) -> None:
+        self.raw, self.level, self.reporter = raw, level, reporter
+        self.records: list[FileRecord] = []
+        self.warnings: list[str] = []
+
+    def write_all(self, plan: Plan, copier: DatabaseCopier, *, preset: str, program: str,
+                  created: float | None) -> Manifest:
+        pipe = GzipPipe(self.raw, self.level)
+        try:
+            tar = tarfile.open(fileobj=pipe, mode="w", format=tarfile.PAX_FORMAT,  # type: ignore[call-overload]
+                               copybufsize=CHUNK)
+            # Databases go last, so their copies (made on another thread) are ready by then.
+            for item in [i for i in plan.items if i.kind != "sqlite"]:
+                self._add(tar, item)
+            for item in plan.databases:
+                self._add_database(tar, item, copier)
+            manifest = self._manifest(plan, preset, program, created)
+            _add_bytes(tar, MANIFEST_NAME, manifest.to_json())
+            tar.close()
+            pipe.close()
+        except BaseException:
+            pipe.abort()
+            raise
+        self.reporter.finish()
+        return manifest
+
+    def _manifest(self, plan: Plan, preset: str, program: str, created: float | None) -> Manifest:
+        extra = {"created": created} if created is not None else {}
+        return Manifest(sources=tuple(s.to_dict() for s in plan.sources), files=tuple(self.records),
+                        preset=preset, program=program, skipped=tuple(plan.skipped + self.warnings),
+                        compression={"format": "tar.gz", "level": self.level}, **extra)
+
+    def _add(self, tar: tarfile.TarFile, item: Item) -> None:
+        if item.kind == "dir":
+            info = _info(item.arcname, tarfile.DIRTYPE, item.mode, item.mtime)
+            tar.addfile(info)
+            self.records.append(FileRecord(item.arcname, "dir", 0, item.mode))
+        elif item.kind == "symlink":
+            info = _info(item.arcname, tarfile.SYMTYPE, 0o777, item.mtime)
+            info.linkname = item.target or ""
+            tar.addfile(info)
+            self.records.append(FileRecord(item.arcname, "symlink", 0, 0o777, target=item.target))
+        else:
+            self._add_file(tar, item.path, item.arcname)
+
+    def _add_database(self, tar: tarfile.TarFile, item: Item, copier: DatabaseCopier) -> None:
+        try:
+            copy = copier.wait(item.path)
+        except BaseException as exc:
+            raise DatabaseCopyError(item.path, exc) from exc
+        self._add_file(tar, copy, item.arcname, mode=item.mode, sqlite=True)
+
+    def _add_file(self, tar: tarfile.TarFile, path: Path, arcname: str, *, mode: int | None = None,
+                  sqlite: bool = False) -> None:
+        try:
+            f = open(path, "rb")
+        except OSError as exc:  # deleted or unreadable since the plan was made: live data moves
+            self.warnings.append(f"skipped {path}: {exc.strerror or exc}")
+            return
+        with f:
+            st = os.fstat(f.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                self.warnings.append(f"skipped {path}: no longer a regular file")
+                return
+            info = _info(arcname, tarfile.REGTYPE, stat.S_IMODE(st.st_mode) if mode is None else mode, st.st_mtime)
+            info.size = st.st_size
+            reader = _HashingReader(f, st.st_size, self.reporter, arcname)
+            tar.addfile(info, reader)
+        if reader.short:
+            self.warnings.append(f"{path} shrank while it was read; its end is zero-filled in this backup")
+        self.records.append(FileRecord(arcname, "file", info.size, info.mode, reader.digest.hexdigest(), sqlite))
+
+
+class _HashingReader:
+    """Gives tarfile exactly `size` bytes of `f`, hashing them; zero-fills if the file shrank.
+
+    A file that grows while read is cut at its size when opened, which the header already holds.
+    """
+
+    def __init__(self, f: BinaryIO, size: int, reporter: Reporter, arcname: str) -> None:
+        self._f, self._left, self._reporter, self._arcname = f, size, reporter, arcname
+        self.digest = hashlib.sha256()
+        self.short = False
+
+    def read(self, n: int) -> bytes:
+        n = min(n, self._left)
+        data = self._f.read(n)
+        if len(data) < n:
+            self.short = True
+            data += b"\0" * (n - len(data))
+        self._left -= n
+        self.digest.update(data)
+        self._reporter.advance(n, self._arcname)
+        return data
+
+
+def _info(name: str, kind: bytes, mode: int, mtime: float) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type, info.mode, info.mtime = kind, mode, int(mtime)
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    return info
+
+
+def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
+    info = _info(name, tarfile.REGTYPE, 0o600, 0)
+    info.size = len(data)
+    tar.addfile(info, io.BytesIO(data))
+
+
+def leftovers(dest: Path) -> Iterator[Path]:
+    """Temp files and work folders of backups that were killed; only safe to delete under the lock."""
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(dest):
+            if (entry.name.startswith(TEMP_PREFIX) and entry.name.endswith(TEMP_SUFFIX)) or \
+                    entry.name.startswith(WORK_PREFIX):
+                yield Path(entry.path)

@@ -1,0 +1,92 @@
+"""Stopping and starting the assistant around a restore, through the running trayapp.
+
+Restore never signals a process itself: it asks the running instance over the control channel
+(`stop`, `start`, `status`), which knows whether it owns the program. When trayapp is not
+running, there is nothing to ask and nothing is stopped.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from trayapp.errors import NotRunningError
+from trayapp.paths import AppPaths
+
+# Modes in which the running trayapp can stop and start the program (itself or via its owner).
+CONTROLLABLE = ("managed", "adopted", "attached")
+DOWN_STATES = ("stopped", "given_up")
+
+
+class Instance(Protocol):
+    """What restore needs from the running trayapp. Tests pass a fake."""
+
+    def status(self, program: str) -> Mapping[str, Any] | None:
+        """The program's Status.to_dict(), or None when trayapp is not running."""
+
+    def stop(self, program: str) -> None: ...
+
+    def start(self, program: str) -> None: ...
+
+
+class ControlInstance:
+    """The real one: `trayapp.control.request`."""
+
+    def __init__(self, paths: AppPaths) -> None:
+        self._paths = paths
+
+    def status(self, program: str) -> Mapping[str, Any] | None:
+        from trayapp.control import request
+
+        try:
+            result = request(self._paths, "status")
+        except NotRunningError:
+            return None
+        programs = (result or {}).get("programs", [])
+        return next((p for p in programs if p.get("program") == program), {"program": program, "state": "unknown"})
+
+    def stop(self, program: str) -> None:
+        from trayapp.control import request
+
+        request(self._paths, "stop", program=program)
+
+    def start(self, program: str) -> None:
+        from trayapp.control import request
+
+        request(self._paths, "start", program=program)
+
+
+def wait_for(instance: Instance, program: str, done: Callable[[Mapping[str, Any]], str | None],
+             timeout: float, *, clock: Callable[[], float] = time.monotonic,
+             sleep: Callable[[float], None] = time.sleep, poll: float = 0.5) -> str:
+    """Poll the program's status until `done(status)` returns a verdict ("ok" or a failure text).
+
+    Returns "ok", the failure text, or "timed out after Ns".
+    """
+    deadline = clock() + timeout
+    while True:
+        status = instance.status(program)
+        if status is None:
+            return "trayapp stopped running"
+        verdict = done(status)
+        if verdict is not None:
+            return verdict
+        if clock() >= deadline:
+            return f"timed out after {timeout:g}s (state {status.get('state')}, health {status.get('health')})"
+        sleep(poll)
+
+
+def stopped(status: Mapping[str, Any]) -> str | None:
+    return "ok" if status.get("state") in DOWN_STATES else None
+
+
+def healthy(status: Mapping[str, Any]) -> str | None:
+    """ "ok" once running and healthy (or running with no health check); a text when it failed."""
+    state, health = status.get("state"), status.get("health")
+    if state == "running" and health in ("healthy", "none", None):
+        return "ok"
+    if state in ("given_up", "stopped"):
+        detail = status.get("reason") or status.get("last_stderr") or state
+        return f"it did not start: {detail}"
+    return None  # starting, backoff, or running but not yet healthy: keep waiting

@@ -1,0 +1,107 @@
+"""manifest.json: what an archive holds, written as its last member.
+
+It is written last because every sha256 is computed while the file streams into the archive
+(each file is read once). Readers that need it first (restore's plan) read the archive once
+to find it; `verify` streams the whole archive anyway and compares at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from trayapp import __version__
+
+NAME = "manifest.json"
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    path: str  # the member name: "label/relative/path"
+    type: str  # "dir" | "file" | "symlink"
+    size: int = 0
+    mode: int = 0o600
+    sha256: str | None = None
+    sqlite: bool = False  # an online-backup copy of a database
+    target: str | None = None  # symlinks only
+
+
+@dataclass(frozen=True)
+class Manifest:
+    sources: tuple[Mapping[str, str], ...]  # {"label", "path", "kind", "role"}
+    files: tuple[FileRecord, ...]
+    preset: str = "custom"
+    program: str = ""
+    created: float = field(default_factory=time.time)
+    hostname: str = field(default_factory=socket.gethostname)
+    trayapp_version: str = __version__
+    skipped: tuple[str, ...] = ()
+    compression: Mapping[str, Any] = field(default_factory=lambda: {"format": "tar.gz"})
+
+    def to_json(self) -> bytes:
+        data = {"format": FORMAT, "created": _iso(self.created), "created_ts": self.created,
+                "hostname": self.hostname, "trayapp_version": self.trayapp_version, "preset": self.preset,
+                "program": self.program, "sources": [dict(s) for s in self.sources],
+                "compression": dict(self.compression), "skipped": list(self.skipped),
+                "files": [_record_dict(f) for f in self.files]}
+        return (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+
+    def by_path(self) -> dict[str, FileRecord]:
+        return {f.path: f for f in self.files}
+
+    def source(self, label: str) -> Mapping[str, str] | None:
+        return next((s for s in self.sources if s.get("label") == label), None)
+
+
+def _record_dict(record: FileRecord) -> dict[str, Any]:
+    return {k: v for k, v in asdict(record).items() if v is not None and not (k == "sqlite" and not v)}
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, timezone.utc).isoformat(timespec="seconds")
+
+
+def parse(data: bytes) -> Manifest:
+    """Read manifest.json. Raises ValueError when it is not one trayapp wrote."""
+    try:
+        raw = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ValueError(f"manifest.json is not valid JSON: {exc}") from None
+    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+        raise ValueError("manifest.json is not a trayapp backup manifest (format 1)")
+    try:
+        return Manifest(
+            sources=tuple(_source(s) for s in raw["sources"]),
+            files=tuple(_record(f) for f in raw["files"]),
+            preset=str(raw.get("preset", "custom")), program=str(raw.get("program", "")),
+            created=float(raw["created_ts"]), hostname=str(raw.get("hostname", "")),
+            trayapp_version=str(raw.get("trayapp_version", "")),
+            skipped=tuple(map(str, raw.get("skipped", ()))),
+            compression=dict(raw.get("compression", {})),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"manifest.json is malformed: {exc}") from None
+
+
+def _source(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(isinstance(value.get(k), str) for k in ("label", "path", "kind")):
+        raise ValueError("a source entry lacks label, path or kind")
+    return {k: str(v) for k, v in value.items()}
+
+
+def _record(value: Any) -> FileRecord:
+    if not isinstance(value, dict):
+        raise ValueError("a file entry is not an object")
+    kind = value["type"]
+    if kind not in ("dir", "file", "symlink"):
+        raise ValueError(f"unknown file type {kind!r}")
+    return FileRecord(path=str(value["path"]), type=kind, size=int(value.get("size", 0)),
+                      mode=int(value.get("mode", 0o600)), sha256=value.get("sha256"),
+                      sqlite=bool(value.get("sqlite", False)), target=value.get("target"))
+

@@ -1,0 +1,265 @@
+"""Restoring an archive without surprises.
+
+    prepare:  verify the archive; decide where each source goes (this machine's configured paths,
+              or DIR/<label> with --to); nothing is changed yet.
+    execute:  stop the assistant through the running trayapp (if it runs it), extract into
+              staging folders beside each target, move the current data aside to
+              `<name>.before-restore-<time>` (never deleted), rename the staging folders into
+              place, start the assistant again and wait until it is healthy.
+              Any failure moves the old data back (the restored copy is kept as
+              `<name>.failed-restore-<time>`) and says what happened.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from trayapp.backup import catalog, extract
+from trayapp.backup import instance as inst
+from trayapp.backup.manifest import Manifest
+from trayapp.backup.progress import ProgressFn
+from trayapp.backup.verify import VerifyReport, verify_archive
+from trayapp.config import Config
+from trayapp.errors import BackupError, TrayAppError
+from trayapp.paths import AppPaths
+
+
+@dataclass(frozen=True)
+class Target:
+    label: str
+    kind: str  # "dir" | "file"
+    original: str  # where it was on the machine that made the backup
+    dest: Path  # where it goes now
+
+
+@dataclass
+class RestorePlan:
+    archive: Path
+    manifest: Manifest
+    targets: list[Target]
+    program: str | None  # the assistant to stop and start again; None with --to
+    report: VerifyReport
+    stop_timeout: float = 30.0
+    health_timeout: float = 90.0
+
+    def describe(self) -> list[str]:
+        """Plain lines for --dry-run and the confirmation prompt."""
+        m = self.manifest
+        lines = [f"archive {self.archive.name}: made {datetime.fromtimestamp(m.created):%Y-%m-%d %H:%M} on "
+                 f"{m.hostname or '?'} by trayapp {m.trayapp_version}, verified OK "
+                 f"({self.report.files} files, {self.report.databases} databases)"]
+        for t in self.targets:
+            move = " (the current one is moved aside, not deleted)" if _exists(t.dest) else ""
+            lines.append(f"restore {t.label} -> {t.dest}{move}")
+        if self.program:
+            lines.append(f"the assistant ({self.program}) is stopped first if trayapp runs it, then started "
+                         "again and checked")
+        return lines
+
+
+@dataclass
+class RestoreResult:
+    ok: bool = False
+    restored: list[str] = field(default_factory=list)
+    moved_aside: dict[str, str] = field(default_factory=dict)  # target -> aside folder
+    notes: list[str] = field(default_factory=list)
+    error: str | None = None
+    stopped: bool = False
+    healthy: bool | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "restored": self.restored, "moved_aside": self.moved_aside, "notes": self.notes,
+                "error": self.error, "stopped": self.stopped, "healthy": self.healthy}
+
+
+def prepare(archive: Path, config: Config, paths: AppPaths, to: Path | None = None,
+            progress: ProgressFn | None = None) -> RestorePlan:
+    """Verify `archive` and plan where everything goes. Raises BackupError; changes nothing."""
+    report = verify_archive(archive, progress)
+    with contextlib.suppress(OSError):  # remember the result for `backup list` and prune
+        catalog.mark_verified(archive, report.ok, report.problems, time.time())
+    if not report.ok or report.manifest is None:
+        shown = "; ".join(report.problems[:5]) + (" ..." if len(report.problems) > 5 else "")
+        raise BackupError(f"{archive.name} failed verification, nothing was restored: {shown}",
+                          fix="restore an older backup (`trayapp backup list`)")
+    manifest = report.manifest
+    targets = [_target(s, config, paths, to) for s in manifest.sources]
+    program = None if to is not None else config.assistant.name
+    assistant = config.assistant
+    grace = (assistant.health.start_grace if assistant.health else 0.0) + assistant.startsecs
+    return RestorePlan(archive, manifest, targets, program, report,
+                       stop_timeout=assistant.stop_timeout + 15.0, health_timeout=grace + 30.0)
+
+
+def _target(source: Mapping[str, str], config: Config, paths: AppPaths, to: Path | None) -> Target:
+    label, kind, original = source["label"], source["kind"], source["path"]
+    if to is not None:
+        dest = to / label / Path(original).name if kind == "file" else to / label
+        return Target(label, kind, original, Path(os.path.abspath(dest)))
+    configured = _configured(config, paths)
+    for path in configured:
+        if str(path) == original:
+            return Target(label, kind, original, path)
+    for path in configured:  # another machine or user: match by the folder's name
+        if _label_of(path, kind) == label:
+            return Target(label, kind, original, path)
+    raise BackupError(f"the archive holds {original}, which is not one of this machine's backup sources",
+                      fix=f"extract it elsewhere with --to DIR and copy what you need from DIR/{label}")
+
+
+def _configured(config: Config, paths: AppPaths) -> list[Path]:
+    a = config.assistant
+    wanted = [paths.config_file, *a.data_dirs, *config.backup.paths]
+    if a.info.config_file:
+        wanted.append(Path(a.info.config_file))
+    if config.backup.include_logs:
+        wanted.append(paths.log_dir)
+    return [Path(os.path.abspath(os.path.expanduser(p))) for p in wanted]
+
+
+def _label_of(path: Path, kind: str) -> str:
+    from trayapp.backup.sources import _label
+
+    if kind == "file":
+        return _label(path.parent, set()) + "-file"
+    return _label(path, set())
+
+
+def _exists(path: Path) -> bool:
+    return os.path.lexists(path)
+
+
+class _Restore:
+    """One restore run; remembers what it changed so it can undo it. Runs on the caller's thread."""
+
+    def __init__(self, plan: RestorePlan, instance: inst.Instance, wall: float,
+                 clock: Callable[[], float], sleep: Callable[[float], None]) -> None:
+        self.plan, self.instance, self.clock, self.sleep = plan, instance, clock, sleep
+        self.stamp = datetime.fromtimestamp(wall).strftime("%Y%m%d-%H%M%S")
+        self.result = RestoreResult()
+        self.staging: dict[str, Path] = {}
+        self.swapped: list[tuple[Target, Path | None]] = []  # (target, aside or None)
+
+    def run(self) -> RestoreResult:
+        try:
+            self._stop()
+            self._stage()
+            self._swap()
+            self._start()
+            self.result.ok = True
+        except (Exception, KeyboardInterrupt) as exc:
+            self.result.error = exc.message if isinstance(exc, TrayAppError) else f"{type(exc).__name__}: {exc}"
+            self._rollback()
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+        finally:
+            for folder in self.staging.values():
+                shutil.rmtree(folder, ignore_errors=True)
+        return self.result
+
+    def _stop(self) -> None:
+        program = self.plan.program
+        if program is None:
+            return
+        status = self.instance.status(program)
+        if status is None:
+            self.result.notes.append("trayapp is not running, so nothing was stopped; make sure the assistant "
+                                     "is not running on its own while its data is replaced")
+            return
+        if status.get("state") in inst.DOWN_STATES:
+            return
+        if status.get("mode") not in inst.CONTROLLABLE:
+            raise BackupError(f"{program} is running outside trayapp ({status.get('owner') or status.get('mode')}), "
+                              "so trayapp cannot stop it", fix="stop it yourself, then run the restore again")
+        self.instance.stop(program)
+        self.result.stopped = True
+        verdict = inst.wait_for(self.instance, program, inst.stopped, self.plan.stop_timeout,
+                                clock=self.clock, sleep=self.sleep)
+        if verdict != "ok":
+            raise BackupError(f"{program} did not stop: {verdict}", fix="stop it from the tray, then try again")
+
+    def _stage(self) -> None:
+        for t in self.plan.targets:
+            self.staging[t.label] = extract.make_staging(t.dest, t.label)
+        extract.extract_to_staging(self.plan.archive, self.staging)
+        extract.apply_modes(self.plan.manifest, self.staging)
+        for t in self.plan.targets:
+            if not _exists(self._staged(t)):
+                raise BackupError(f"the archive has no data for {t.label}", fix="restore another backup")
+
+    def _staged(self, t: Target) -> Path:
+        return self.staging[t.label] / t.label / (Path(t.original).name if t.kind == "file" else "")
+
+    def _swap(self) -> None:
+        for t in self.plan.targets:
+            aside = None
+            if _exists(t.dest):
+                aside = _free_name(t.dest, f"before-restore-{self.stamp}")
+                os.rename(t.dest, aside)
+                self.result.moved_aside[str(t.dest)] = str(aside)
+            self.swapped.append((t, aside))
+            os.rename(self._staged(t), t.dest)
+            self.result.restored.append(str(t.dest))
+
+    def _start(self) -> None:
+        if not self.result.stopped or self.plan.program is None:
+            return
+        self.instance.start(self.plan.program)
+        verdict = inst.wait_for(self.instance, self.plan.program, inst.healthy, self.plan.health_timeout,
+                                clock=self.clock, sleep=self.sleep)
+        self.result.healthy = verdict == "ok"
+        if verdict != "ok":
+            raise BackupError(f"after the restore, {self.plan.program} did not come up healthy: {verdict}")
+
+    def _rollback(self) -> None:
+        program = self.plan.program
+        if self.swapped and self.result.stopped and program is not None:
+            self._quietly(lambda: self.instance.stop(program), "stop it again")
+            self._quietly(lambda: inst.wait_for(self.instance, program, inst.stopped, self.plan.stop_timeout,
+                                                clock=self.clock, sleep=self.sleep), "wait for it to stop")
+        for t, aside in reversed(self.swapped):
+            self._quietly(lambda t=t, aside=aside: self._unswap(t, aside), f"put {t.dest} back")
+        self.result.restored.clear()
+        if self.result.stopped and program is not None:
+            self._quietly(lambda: self.instance.start(program), "start it again")
+        if self.swapped:
+            self.result.notes.append("the old data was put back where it was")
+
+    def _unswap(self, t: Target, aside: Path | None) -> None:
+        if _exists(t.dest):
+            failed = _free_name(t.dest, f"failed-restore-{self.stamp}")
+            os.rename(t.dest, failed)
+            self.result.notes.append(f"the restored copy that failed is kept in {failed}")
+        if aside is not None:
+            os.rename(aside, t.dest)
+            self.result.moved_aside.pop(str(t.dest), None)
+
+    def _quietly(self, action: Callable[[], object], what: str) -> None:
+        try:
+            action()
+        except Exception as exc:  # keep undoing the rest; tell the user exactly what is left
+            self.result.notes.append(f"could not {what}: {exc}")
+
+
+def _free_name(path: Path, tag: str) -> Path:
+    candidate = path.with_name(f"{path.name}.{tag}")
+    n = 2
+    while _exists(candidate):
+        candidate = path.with_name(f"{path.name}.{tag}-{n}")
+        n += 1
+    return candidate
+
+
+def execute(plan: RestorePlan, instance: inst.Instance, *, wall: float | None = None,
+            clock: Callable[[], float] = time.monotonic,
+            sleep: Callable[[float], None] = time.sleep) -> RestoreResult:
+    """Carry out `plan`. Never raises for expected failures (see RestoreResult.error)."""
+    return _Restore(plan, instance, time.time() if wall is None else wall, clock, sleep).run()

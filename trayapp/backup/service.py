@@ -1,0 +1,261 @@
+"""Entry points for the running instance and the CLI: back up, verify, prune, journal them.
+
+`run_backup` is what "Back up now" and the schedule call. It runs on the caller's thread (the
+running instance gives it a worker thread), takes seconds to minutes, and never raises for an
+expected failure: it returns a BackupResult with `ok` and a plain-word `error`, and records a
+`backup` entry in the journal, which the notifier turns into a notification.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from trayapp.backup import archive, catalog, prune, sources
+from trayapp.backup.lock import destination_lock
+from trayapp.backup.progress import ProgressFn
+from trayapp.backup.verify import VerifyReport, verify_archive
+from trayapp.config import Config
+from trayapp.errors import BackupError
+from trayapp.journal import Journal, read
+from trayapp.paths import AppPaths, private_dir
+from trayapp.units import format_size
+
+log = logging.getLogger(__name__)
+# Room kept free beyond the estimate, for the manifest and the filesystem's own needs.
+SPACE_MARGIN = 1_000_000
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    ok: bool
+    path: Path | None = None
+    size: int = 0
+    error: str | None = None
+    fix: str | None = None
+    duration: float = 0.0
+    files: int = 0
+    databases: int = 0
+    verified: bool | None = None
+    notes: tuple[str, ...] = ()
+
+    def journal_fields(self) -> dict[str, Any]:
+        return {"ok": self.ok, "path": str(self.path) if self.path else None, "size": self.size,
+                "error": self.error, "duration": round(self.duration, 3), "files": self.files,
+                "databases": self.databases, "verified": self.verified, "fix": self.fix}
+
+
+def destination(config: Config, paths: AppPaths, dest: Path | None = None) -> Path:
+    """Where archives go: --dest, else [backup] dest, else the per-user backups folder."""
+    return Path(os.path.abspath(os.path.expanduser(dest or config.backup.dest or paths.backup_dir)))
+
+
+def run_backup(config: Config, paths: AppPaths, journal: Journal | None = None, *, dest: Path | None = None,
+               progress: ProgressFn | None = None, disk_ok: Callable[[], bool] | None = None,
+               verify: bool | None = None, wall: Callable[[], float] = time.time,
+               clock: Callable[[], float] = time.monotonic) -> BackupResult:
+    """Make one backup. Blocking; call it from a worker thread. Never raises for expected failures.
+
+    `disk_ok` is the disk watcher's verdict (False: critically full, refuse). `verify` defaults
+    to `[backup] verify`.
+    """
+    started, started_wall = clock(), wall()
+    folder = destination(config, paths, dest)
+    try:
+        result = _create(config, paths, folder, progress, disk_ok,
+                         config.backup.verify if verify is None else verify, started_wall)
+    except BackupError as exc:
+        result = BackupResult(False, error=exc.message, fix=exc.fix)
+    except archive.DatabaseCopyError as exc:
+        result = BackupResult(False, error=str(exc), fix=f"check it with: sqlite3 {exc.path} 'PRAGMA "
+                              "integrity_check'; or add it to [backup] exclude")
+    except OSError as exc:
+        result = BackupResult(False, error=_disk_message(exc, folder), fix=_disk_fix(exc))
+    except Exception as exc:  # a bug must not kill the caller's thread; it is logged with its traceback
+        log.exception("backup failed")
+        result = BackupResult(False, error=f"the backup failed unexpectedly: {exc}")
+    result = _with_duration(result, clock() - started)
+    if journal is not None:
+        journal.record("backup", started_at=started_wall, **result.journal_fields())
+    return result
+
+
+def _with_duration(result: BackupResult, duration: float) -> BackupResult:
+    from dataclasses import replace
+
+    return replace(result, duration=duration)
+
+
+def _create(config: Config, paths: AppPaths, folder: Path, progress: ProgressFn | None,
+            disk_ok: Callable[[], bool] | None, verify: bool, started_wall: float) -> BackupResult:
+    if disk_ok is not None and not disk_ok():
+        raise BackupError("the disk is critically full, so no backup was started",
+                          fix="free some space, or set [backup] dest to another drive")
+    private_dir(folder)
+    with destination_lock(folder):
+        _remove_leftovers(folder)
+        plan, notes = make_plan(config, paths, folder)
+        check_room(plan, folder)
+        written = archive.write_archive(plan, catalog.new_archive_path(folder, started_wall),
+                                        preset=config.assistant.preset, program=config.assistant.name,
+                                        progress=progress, created=started_wall)
+        verified, error = _verify_new(written.path) if verify else (None, None)
+    return BackupResult(error is None, written.path, written.size, error=error, files=sum(r.type == "file" for r in written.manifest.files),
+                        databases=sum(r.sqlite for r in written.manifest.files), verified=verified,
+                        notes=tuple(notes + list(written.manifest.skipped)),
+                        fix="run `trayapp backup verify` on it to see the details" if error else None)
+
+
+def make_plan(config: Config, paths: AppPaths, folder: Path) -> tuple[sources.Plan, list[str]]:
+    """What a backup into `folder` would hold, and notes about sources that are missing."""
+    found, notes = sources.sources_for(config, paths)
+    if not found:
+        raise BackupError("there is nothing to back up: none of the configured folders exist",
+                          fix="check [backup] paths and the assistant's data_dirs in config.toml")
+    filters = sources.Filters.build(config.backup.exclude, config.backup.include, config.backup.include_logs)
+    plan = sources.build_plan(found, filters, skip=[folder], sqlite_names=config.assistant.info.sqlite_files)
+    return plan, notes
+
+
+def check_room(plan: sources.Plan, folder: Path) -> None:
+    """Refuse before writing anything when the archive (and the database copies) may not fit.
+
+    The estimate is the uncompressed size plus the temporary database copies: compression
+    usually does better, but a backup that dies at 95% helps nobody.
+    """
+    need = plan.total_bytes + sum(i.size for i in plan.databases) + SPACE_MARGIN
+    free = shutil.disk_usage(folder).free
+    if free < need:
+        raise BackupError(f"not enough room in {folder}: the backup needs up to {format_size(need)} and "
+                          f"{format_size(free)} is free", fix="free some space, or set [backup] dest to a bigger drive")
+
+
+def _verify_new(path: Path) -> tuple[bool, str | None]:
+    report = verify(path)
+    if report.ok:
+        return True, None
+    return False, f"the new backup {path.name} failed verification: {'; '.join(report.problems[:3])}"
+
+
+def _remove_leftovers(folder: Path) -> None:
+    """Temp files of backups that were killed. Only called while holding the destination lock."""
+    for leftover in archive.leftovers(folder):
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+
+
+def _disk_message(exc: OSError, folder: Path) -> str:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return (f"the disk holding {folder} filled up during the backup; the unfinished archive was removed "
+                "and earlier backups are untouched")
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"cannot write to {folder}: {exc.strerror}"
+    where = f" ({exc.filename})" if exc.filename else ""
+    return f"the backup failed: {exc.strerror or exc}{where}"
+
+
+def _disk_fix(exc: OSError) -> str:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "free some space, or set [backup] dest to a bigger drive"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "set [backup] dest to a folder you can write to, or fix its permissions"
+    return "check the drive, then try again"
+
+
+def verify(path: Path, progress: ProgressFn | None = None, wall: Callable[[], float] = time.time) -> VerifyReport:
+    """Verify an archive and remember the result beside it (when its folder is writable)."""
+    report = verify_archive(path, progress)
+    with contextlib.suppress(OSError):
+        catalog.mark_verified(path, report.ok, report.problems, wall())
+    return report
+
+
+@dataclass
+class PruneResult:
+    deleted: list[catalog.BackupFile] = field(default_factory=list)
+    kept: list[tuple[catalog.BackupFile, tuple[str, ...]]] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def freed(self) -> int:
+        return sum(b.size for b in self.deleted)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"dry_run": self.dry_run, "freed": self.freed, "deleted": [b.name for b in self.deleted],
+                "kept": [{"name": b.name, "why": list(why)} for b, why in self.kept]}
+
+
+def prune_backups(config: Config, paths: AppPaths, journal: Journal | None = None, *, dest: Path | None = None,
+                  dry_run: bool = False) -> PruneResult:
+    """Apply the retention policy in the destination. Raises BackupError when it is busy."""
+    folder = destination(config, paths, dest)
+    result = PruneResult(dry_run=dry_run)
+    with destination_lock(folder) if folder.is_dir() else contextlib.nullcontext():
+        backups = {b.name: b for b in catalog.list_backups(folder)}
+        cfg = config.backup
+        decisions = prune.select([prune.Candidate(b.name, b.created, b.verified is True, b.size)
+                                  for b in backups.values()],
+                                 keep_last=cfg.keep_last, keep_daily=cfg.keep_daily, keep_weekly=cfg.keep_weekly)
+        for d in decisions:
+            backup = backups[d.candidate.name]
+            if d.keep:
+                result.kept.append((backup, d.reasons))
+            else:
+                if not dry_run:
+                    catalog.remove(backup.path)
+                result.deleted.append(backup)
+    if journal is not None and not dry_run:
+        journal.record("prune", ok=True, deleted=[b.name for b in result.deleted], kept=len(result.kept),
+                       freed=result.freed, dest=str(folder))
+    return result
+
+
+def last_runs(journal_path: Path) -> tuple[float | None, float | None]:
+    """(start of the last good backup, start of the last failed one), wall times, from the journal.
+
+    The running instance calls this once at start and then tracks its own results.
+    """
+    good = bad = None
+    for entry in read(journal_path):
+        if entry.get("event") != "backup":
+            continue
+        when = _started(entry)
+        if when is None:
+            continue
+        if entry.get("ok"):
+            good = max(good or when, when)
+        else:
+            bad = max(bad or when, when)
+    return good, bad
+
+
+def _started(entry: dict[str, Any]) -> float | None:
+    started = entry.get("started_at")
+    if isinstance(started, (int, float)):
+        return float(started)
+    try:
+        return datetime.fromisoformat(str(entry.get("ts"))).timestamp() - float(entry.get("duration") or 0)
+    except ValueError:
+        return None
+
+
+def record_restore(journal: Journal | None, archive_path: Path, result: Any, duration: float,
+                   to: Path | None) -> None:
+    """One `restore` journal entry for a finished (or rolled back) restore."""
+    if journal is not None:
+        journal.record("restore", ok=result.ok, archive=str(archive_path), to=str(to) if to else None,
+                       error=result.error, moved_aside=result.moved_aside, restored=result.restored,
+                       notes=result.notes, healthy=result.healthy, duration=round(duration, 3))
+

@@ -1,0 +1,270 @@
+"""`trayapp backup create|list|verify|restore|prune`: argument parsing and output only."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+from trayapp.errors import BackupError
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "backup", help="make, list, verify, restore and prune backups of the assistant's data",
+        description="Back up trayapp's config and the assistant's data (SQLite databases copied safely "
+                    "while it runs) into .tar.gz archives with a manifest of sha256 sums.")
+    actions = parser.add_subparsers(dest="backup_action", metavar="ACTION", required=True)
+    _create_parser(actions)
+    lst = actions.add_parser("list", help="show the backups with size, age and whether they were verified")
+    _dest_arg(lst)
+    lst.add_argument("--json", action="store_true", help="print JSON for scripts")
+    lst.set_defaults(func=cmd_list)
+    ver = actions.add_parser("verify", help="re-hash every file and check every database in an archive")
+    _archive_arg(ver)
+    ver.add_argument("--json", action="store_true", help="print JSON for scripts")
+    ver.set_defaults(func=cmd_verify)
+    _restore_parser(actions)
+    pr = actions.add_parser("prune", help="delete old backups by the retention policy ([backup] keep_*)")
+    _dest_arg(pr)
+    pr.add_argument("--dry-run", action="store_true", help="show what would be deleted, delete nothing")
+    pr.add_argument("--json", action="store_true", help="print JSON for scripts")
+    pr.set_defaults(func=cmd_prune)
+
+
+def _create_parser(actions: Any) -> None:
+    p = actions.add_parser("create", help="make a backup now and print the archive's path",
+                           description="Make a backup now. Prints the archive's path on stdout; progress "
+                                       "goes to stderr.")
+    _dest_arg(p)
+    p.add_argument("--verify", action=argparse.BooleanOptionalAction, default=None,
+                   help="verify the archive right after writing it (default: [backup] verify)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(func=cmd_create)
+
+
+def _restore_parser(actions: Any) -> None:
+    p = actions.add_parser(
+        "restore", help="verify an archive, then put its data back (the current data is moved aside)",
+        description="Verify ARCHIVE, stop the assistant if trayapp runs it, move the current data aside "
+                    "to a dated folder (never deleted), extract, start the assistant and check it is "
+                    "healthy. Any failure puts the old data back.")
+    _archive_arg(p)
+    p.add_argument("--to", metavar="DIR", type=Path, help="extract into DIR/<source> instead of the original "
+                   "places (the assistant is left alone)")
+    p.add_argument("--dry-run", action="store_true", help="verify and show what would happen, change nothing")
+    p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(func=cmd_restore)
+
+
+def _dest_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dest", metavar="DIR", type=Path,
+                   help="the backup folder (default: [backup] dest, else trayapp's backups folder)")
+
+
+def _archive_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("archive", metavar="ARCHIVE",
+                   help="path to a .tar.gz, a name from `trayapp backup list`, or 'latest'")
+    _dest_arg(p)
+
+
+def _context() -> tuple[Any, Any, Any]:
+    from trayapp.cli.common import load_config
+    from trayapp.cli.common import paths as discover
+    from trayapp.journal import Journal
+
+    paths = discover()
+    config = load_config(paths)
+    paths.ensure()
+    return paths, config, Journal(paths.journal_file)
+
+
+def cmd_create(args: argparse.Namespace) -> int:
+    from trayapp.backup.service import run_backup
+
+    paths, config, journal = _context()
+    bar = ProgressBar(sys.stderr, enabled=not args.json)
+    result = run_backup(config, paths, journal, dest=args.dest, progress=bar, verify=args.verify)
+    bar.close()
+    if args.json:
+        from trayapp.cli.output import print_json
+
+        print_json({**result.journal_fields(), "notes": list(result.notes)})
+        return 0 if result.ok else 1
+    if not result.ok:
+        raise BackupError(result.error or "the backup failed", fix=result.fix)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(result.path)
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from trayapp.backup import catalog
+    from trayapp.backup.service import destination
+    from trayapp.cli.output import print_json, print_table
+    from trayapp.units import format_duration, format_size
+
+    paths, config, _ = _context()
+    folder = destination(config, paths, args.dest)
+    backups = list(reversed(catalog.list_backups(folder)))
+    now = time.time()
+    if args.json:
+        print_json([b.to_dict(now) for b in backups])
+        return 0
+    if not backups:
+        print(f"no backups in {folder} yet; make one with `trayapp backup create`")
+        return 0
+    verified = {True: "yes", False: "FAILED", None: "no"}
+    print_table(("NAME", "SIZE", "AGE", "VERIFIED"),
+                [(b.name, format_size(b.size), format_duration(now - b.created) + " ago", verified[b.verified])
+                 for b in backups])
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from trayapp.backup.service import verify
+
+    paths, config, _ = _context()
+    archive = resolve_archive(args.archive, config, paths, args.dest)
+    bar = ProgressBar(sys.stderr, enabled=not args.json)
+    report = verify(archive, bar)
+    bar.close()
+    if args.json:
+        from trayapp.cli.output import print_json
+
+        print_json(report.to_dict())
+    elif report.ok:
+        print(f"{archive.name}: OK ({report.files} files and {report.databases} databases checked)")
+    else:
+        print(f"{archive.name}: FAILED", file=sys.stderr)
+        for problem in report.problems[:50]:
+            print(f"  - {problem}", file=sys.stderr)
+    return 0 if report.ok else 1
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from trayapp.backup import restore
+    from trayapp.backup.instance import ControlInstance
+    from trayapp.backup.service import record_restore
+
+    paths, config, journal = _context()
+    archive = resolve_archive(args.archive, config, paths, args.dest)
+    bar = ProgressBar(sys.stderr, enabled=not args.json)
+    plan = restore.prepare(archive, config, paths, args.to, progress=bar)
+    bar.close()
+    for line in plan.describe():
+        print(line, file=sys.stderr if args.json else sys.stdout)
+    if args.dry_run:
+        print("dry run: nothing was changed", file=sys.stderr)
+        return 0
+    _confirm(args.yes)
+    started = time.monotonic()
+    result = restore.execute(plan, ControlInstance(paths))
+    record_restore(journal, archive, result, time.monotonic() - started, args.to)
+    _report_restore(result, args.json)
+    return 0 if result.ok else 1
+
+
+def _confirm(yes: bool) -> None:
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise BackupError("a restore replaces data and needs a confirmation", fix="run it again with --yes")
+    answer = input("Restore now? [y/N] ").strip().lower()
+    if answer not in ("y", "yes"):
+        raise BackupError("restore cancelled; nothing was changed")
+
+
+def _report_restore(result: Any, as_json: bool) -> None:
+    if as_json:
+        from trayapp.cli.output import print_json
+
+        print_json(result.to_dict())
+        return
+    out = sys.stdout if result.ok else sys.stderr
+    print("restore finished" if result.ok else f"restore FAILED: {result.error}", file=out)
+    for target, aside in result.moved_aside.items():
+        print(f"  the previous {target} is in {aside}", file=out)
+    for note in result.notes:
+        print(f"  {note}", file=out)
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    from trayapp.backup.service import prune_backups
+    from trayapp.units import format_size
+
+    paths, config, journal = _context()
+    result = prune_backups(config, paths, journal, dest=args.dest, dry_run=args.dry_run)
+    if args.json:
+        from trayapp.cli.output import print_json
+
+        print_json(result.to_dict())
+        return 0
+    verb = "would delete" if args.dry_run else "deleted"
+    for backup in result.deleted:
+        print(f"{verb} {backup.name} ({format_size(backup.size)})")
+    print(f"{verb} {len(result.deleted)}, kept {len(result.kept)}, "
+          f"{'would free' if args.dry_run else 'freed'} {format_size(result.freed)}")
+    return 0
+
+
+def resolve_archive(text: str, config: Any, paths: Any, dest: Path | None) -> Path:
+    """A path, a name in the backup folder, or "latest" -> an existing archive path."""
+    from trayapp.backup import catalog
+    from trayapp.backup.service import destination
+
+    folder = destination(config, paths, dest)
+    if text == "latest":
+        backups = catalog.list_backups(folder)
+        if not backups:
+            raise BackupError(f"there are no backups in {folder}", fix="make one with `trayapp backup create`")
+        return backups[-1].path
+    for candidate in (Path(text).expanduser(), folder / text):
+        if candidate.is_file():
+            return candidate.absolute()
+    raise BackupError(f"no backup named {text!r} (looked in the current folder and {folder})",
+                      fix="see `trayapp backup list` for the names")
+
+
+class ProgressBar:
+    """Progress on stderr: a redrawn bar on a terminal, a plain line every 10% otherwise."""
+
+    def __init__(self, stream: TextIO, enabled: bool = True, width: int = 30) -> None:
+        self.stream, self.enabled, self.width = stream, enabled, width
+        self.tty = enabled and stream.isatty()
+        self._last_step = -1
+        self._drawn = False
+
+    def __call__(self, progress: Any) -> None:
+        if not self.enabled:
+            return
+        if self.tty:
+            self._draw(progress)
+            return
+        step = int(progress.fraction * 10)
+        if step != self._last_step:
+            self._last_step = step
+            print(self._text(progress), file=self.stream, flush=True)
+
+    def _draw(self, progress: Any) -> None:
+        filled = int(progress.fraction * self.width)
+        bar = "#" * filled + "-" * (self.width - filled)
+        self.stream.write(f"\r[{bar}] {self._text(progress)}\x1b[K")
+        self.stream.flush()
+        self._drawn = True
+
+    @staticmethod
+    def _text(progress: Any) -> str:
+        from trayapp.units import format_size
+
+        return (f"{progress.phase}: {int(progress.fraction * 100)}% "
+                f"({format_size(progress.done)} of {format_size(progress.total)})")
+
+    def close(self) -> None:
+        if self._drawn:
+            self.stream.write("\n")
+            self.stream.flush()
