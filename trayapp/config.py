@@ -141,7 +141,9 @@ class BackupConfig:
     dest: Path | None = None
     paths: tuple[Path, ...] = ()
     exclude: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()  # globs kept even when an exclude matches
     include_logs: bool = False
+    verify: bool = False  # re-read and check every new archive right after writing it
     schedule: str | None = None  # "daily 03:00" | "every 6h"
     keep_last: int = 5
     keep_daily: int = 7
@@ -499,6 +501,7 @@ def parse(text: str, *, source: Path | None = None, environ: Mapping[str, str] |
                                                  "critical_percent": "number", "critical_free": "size",
                                                  "interval": "duration"}),
         backup=_section(root, "backup", BackupConfig, {"dest": "path", "paths": "paths", "exclude": "strings",
+                                                       "include": "strings", "verify": "bool",
                                                        "include_logs": "bool", "schedule": "string",
                                                        "keep_last": "int", "keep_daily": "int", "keep_weekly": "int"}),
         tray=_tray(root),
@@ -507,11 +510,22 @@ def parse(text: str, *, source: Path | None = None, environ: Mapping[str, str] |
     )
     if config.backup.dest is not None:
         config = _replace_backup_dest(config, env)
+    _check_schedule(config.backup.schedule, problems)
     if problems.items:
         raise ConfigError(f"{where} has {len(problems.items)} problem{'s' if len(problems.items) > 1 else ''}:",
                           problems=problems.items,
                           fix="edit the file, then run `trayapp config check`")
     return config
+
+
+def _check_schedule(spec: str | None, problems: _Problems) -> None:
+    from trayapp.backup.schedule import parse as parse_schedule
+
+    try:
+        if spec is not None:
+            parse_schedule(spec)
+    except ValueError as exc:
+        problems.add("backup.schedule", str(exc))
 
 
 def _replace_backup_dest(config: Config, env: Mapping[str, str]) -> Config:
