@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from trayapp.tray.view import Action
-from trayapp.ui.launch import open_path, spawn_window
+from trayapp.ui.launch import config_target, data_folder, open_path, spawn_window
 
 log = logging.getLogger(__name__)
 PAUSE_SECONDS = 3600.0
@@ -42,8 +42,8 @@ class TrayActions:
             Action.RESTART: lambda: self.app.restart(program),
             Action.LOGS: lambda: self._window("logview", *(("--program", program) if program else ())),
             Action.STATUS_WINDOW: lambda: self._window("status"),
-            Action.DATA_FOLDER: lambda: self._show(self.data_folder()),
-            Action.CONFIG_FILE: lambda: self._show(self.config_target()),
+            Action.DATA_FOLDER: lambda: self._show(data_folder(self.app.config, self.app.paths)),
+            Action.CONFIG_FILE: lambda: self._show(config_target(self.app.paths)),
             Action.PAUSE: lambda: self._pause(PAUSE_SECONDS),
             Action.RESUME: lambda: self._pause(0),
             Action.AUTOSTART: self._toggle_autostart,
@@ -62,18 +62,6 @@ class TrayActions:
         if running is not None and running.poll() is None:
             return
         self._windows[key] = self._spawn(kind, *args)
-
-    def data_folder(self) -> Path:
-        """The assistant's own data folder when it has one on this computer, else trayapp's."""
-        for folder in self.app.config.assistant.data_dirs:
-            if Path(folder).is_dir():
-                return Path(folder)
-        return self.app.paths.data_dir
-
-    def config_target(self) -> Path:
-        """config.toml, or its folder while there is no file yet (the defaults are in use)."""
-        config_file = self.app.paths.config_file
-        return config_file if config_file.exists() else config_file.parent
 
     def _show(self, path: Path) -> None:
         problem = self._open(path)

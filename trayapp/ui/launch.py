@@ -11,6 +11,11 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from trayapp.config import Config
+    from trayapp.paths import AppPaths
 
 WINDOWS = ("status", "logview", "quitdialog")
 
@@ -49,3 +54,17 @@ def open_path(path: Path) -> str | None:
     subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                      stderr=subprocess.DEVNULL, start_new_session=True)
     return None
+
+
+def data_folder(config: "Config | None", paths: "AppPaths") -> Path:
+    """"Open data folder": the assistant's own data folder when it exists here, else trayapp's."""
+    if config is not None and config.programs:
+        for folder in config.assistant.data_dirs:
+            if Path(folder).is_dir():
+                return Path(folder)
+    return paths.data_dir
+
+
+def config_target(paths: "AppPaths") -> Path:
+    """"Open config file": config.toml, or its folder while there is none (defaults in use)."""
+    return paths.config_file if paths.config_file.exists() else paths.config_dir
