@@ -139,7 +139,7 @@ def apply(plan: Plan, runner: CommandRunner, registry: Registry | None = None) -
         try:
             warning = _apply_one(action, runner, registry)
         except OSError as exc:
-            raise AutostartError(f"could not {action.describe().splitlines()[0]}: {exc.strerror or exc}",
+            raise AutostartError(f"could not {action.describe().splitlines()[0].rstrip(':')}: {exc.strerror or exc}",
                                  fix="check that the folder exists and belongs to you") from exc
         if warning:
             warnings.append(warning)

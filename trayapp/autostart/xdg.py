@@ -97,7 +97,6 @@ def render_entry(command: LaunchCommand, *, autostart: bool) -> str:
     lines = [
         "[Desktop Entry]",
         "Type=Application",
-        "Version=1.5",
         f"Name={NAME}",
         "GenericName=AI assistant supervisor",
         f"Comment={COMMENT}",
@@ -203,7 +202,8 @@ class XdgAutostart:
         system = self._system_entry()
         if system is not None:
             note = f"a system-wide {system} exists; a Hidden=true entry of the same name masks it"
-            return Plan(self.platform, "disable", (WriteFile(self.path, render_mask(), 0o644),), (note,))
+            mask = (MakeDir(self.path.parent, 0o700), WriteFile(self.path, render_mask(), 0o644))
+            return Plan(self.platform, "disable", mask, (note,))
         actions = (RemoveFile(self.path),) if self.path.exists() else ()
         return Plan(self.platform, "disable", actions)
 
