@@ -64,7 +64,7 @@ def crash(name: str, exit_entry: Mapping[str, Any], *, delay: float | None = Non
             title += f" — restarting in {_delay(delay)}"
         return Message(title, _join(_stderr(exit_entry), one_line(meaning)))
     title = f"{name} keeps crashing ({how})"
-    tally = f"{count} crashes in {format_duration(span)}; trayapp keeps restarting it."
+    tally = f"{count} crashes in {_delay(span)}; trayapp keeps restarting it."
     return Message(title, _join(_stderr(exit_entry), one_line(meaning), tally))
 
 
