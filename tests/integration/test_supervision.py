@@ -225,7 +225,8 @@ def test_child_output_reaches_the_log_with_timestamps(tmp_path: Path, trayapps: 
     trayapps.append(t.start())
     t.wait_state("stopped")
     log = t.paths.program_log("assistant")
-    lines = wait_for(lambda: [l for l in log.read_text().splitlines() if "fatal: giving up" in l], 5, "the line")
+    lines = wait_for(lambda: log.exists() and [l for l in log.read_text().splitlines() if "fatal: giving up" in l],
+                     5, "the line")
     assert " stderr fatal: giving up with 1" in lines[0]
     assert lines[0][:4].isdigit() and lines[0][10] == "T"
     done = t.cli("logs", "-n", "5")
