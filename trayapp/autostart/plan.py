@@ -51,6 +51,16 @@ class RemoveFile:
 
 
 @dataclass(frozen=True)
+class RemoveEmptyDir:
+    """Undo a MakeDir of a shared folder only when nothing else lives there."""
+
+    path: Path
+
+    def describe(self) -> str:
+        return f"rmdir {self.path}    # only if empty"
+
+
+@dataclass(frozen=True)
 class RunCommand:
     argv: tuple[str, ...]
     required: bool = True  # a failure of an optional command is a warning, not an error
@@ -80,7 +90,7 @@ class DeleteRegistryValue:
         return f"delete HKCU\\{self.key}\\{self.name}"
 
 
-Action = MakeDir | WriteFile | RemoveFile | RunCommand | SetRegistryValue | DeleteRegistryValue
+Action = MakeDir | WriteFile | RemoveFile | RemoveEmptyDir | RunCommand | SetRegistryValue | DeleteRegistryValue
 
 
 @dataclass(frozen=True)
@@ -153,6 +163,8 @@ def _apply_one(action: Action, runner: CommandRunner, registry: Registry | None)
         atomic_write(action.path, action.content, mode=action.mode)
     elif isinstance(action, RemoveFile):
         action.path.unlink(missing_ok=True)
+    elif isinstance(action, RemoveEmptyDir):
+        _rmdir_if_empty(action.path)
     elif isinstance(action, RunCommand):
         return _run(action, runner)
     elif registry is None:
@@ -162,6 +174,13 @@ def _apply_one(action: Action, runner: CommandRunner, registry: Registry | None)
     else:
         registry.delete(action.key, action.name)
     return None
+
+
+def _rmdir_if_empty(path: Path) -> None:
+    try:
+        path.rmdir()
+    except OSError:  # not empty, or already gone: either way nothing of ours is left
+        pass
 
 
 def _run(action: RunCommand, runner: CommandRunner) -> str | None:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from trayapp.autostart.entry import LaunchCommand
-from trayapp.autostart.plan import MakeDir, Plan, RemoveFile, RunCommand, WriteFile
+from trayapp.autostart.plan import MakeDir, Plan, RemoveEmptyDir, RemoveFile, RunCommand, WriteFile
 from trayapp.autostart.status import AutostartStatus
 from trayapp.errors import AutostartError
 
@@ -204,7 +204,7 @@ class XdgAutostart:
             note = f"a system-wide {system} exists; a Hidden=true entry of the same name masks it"
             mask = (MakeDir(self.path.parent, 0o700), WriteFile(self.path, render_mask(), 0o644))
             return Plan(self.platform, "disable", mask, (note,))
-        actions = (RemoveFile(self.path),) if self.path.exists() else ()
+        actions = (RemoveFile(self.path), RemoveEmptyDir(self.path.parent)) if self.path.exists() else ()
         return Plan(self.platform, "disable", actions)
 
     def status(self) -> AutostartStatus:
