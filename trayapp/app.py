@@ -143,6 +143,7 @@ class App:
         self.journal.record("quit", stop_programs=self._stop_on_quit)
         if not self._stop_on_quit:
             orphans.mark_left_running(self.pidfile, self.statuses())
+            self._hand_off_output()
         self.supervisor.submit(Quit(stop_programs=self._stop_on_quit))
         longest = max((p.stop_timeout for p in self.config.programs.values()), default=10)
         self.supervisor.join(longest + 5)
@@ -155,6 +156,16 @@ class App:
         for callback in self._quit_callbacks:
             with contextlib.suppress(Exception):
                 callback()
+
+    def _hand_off_output(self) -> None:
+        """Programs left running keep their output captured by a log keeper process."""
+        from trayapp import logkeeper
+
+        for name, program in self.supervisor.programs.items():
+            fds = program.output_fds() if hasattr(program, "output_fds") else None
+            if fds is not None:
+                keeper = logkeeper.hand_off(self.paths.program_log(name), fds, self.config.logs)
+                self.journal.record("handoff", name, keeper=keeper)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until shutdown has finished: programs down, logs flushed."""

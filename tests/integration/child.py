@@ -3,6 +3,7 @@
 Modes:
   crash CODE              exit with CODE at once (after one line on stderr)
   sleep                   print a line, then sleep forever; exit 0 on SIGTERM
+  ticker                  print a numbered line every 0.1 s, forever
   stubborn N PIDFILE      ignore SIGTERM, start N grandchildren that also ignore it, write all pids
   escape PIDFILE          start a grandchild that leaves the process group (setsid), write pids
   flood N                 write N numbered lines to stdout as fast as possible, then sleep
@@ -94,6 +95,12 @@ def main() -> None:
     elif mode == "sleep":
         print("sleeping", flush=True)
         sleep_forever()
+    elif mode == "ticker":
+        n = 0
+        while True:
+            print(f"tick {n}", flush=True)
+            n += 1
+            time.sleep(0.1)
     elif mode == "stubborn":
         stubborn(int(args[0]), args[1])
     elif mode == "escape":

@@ -99,11 +99,15 @@ def test_after_sigkill_of_trayapp_the_next_one_replaces_the_leftover(tmp_path: P
 
 def test_quit_leave_running_then_the_next_trayapp_adopts(tmp_path: Path, trayapps: list[Trayapp]) -> None:
     home = tmp_path / "h"
-    first = Trayapp(home, program(child_command("sleep")))
+    first = Trayapp(home, program(child_command("ticker")))
     trayapps.append(first.start())
     pid = first.wait_state("running")["pid"]
     assert first.cli("quit", "--leave-running").returncode == 0
     assert first.proc.wait(20) == 0
+    log = first.paths.program_log("assistant")
+    ticks = log.read_text().count(" stdout tick ")
+    # The child keeps writing; its output still reaches the log, and SIGPIPE never kills it.
+    wait_for(lambda: log.read_text().count(" stdout tick ") >= ticks + 10, 10, "output after quit")
     assert psutil.pid_exists(pid) and not gone(pid)
     second = Trayapp(home)
     trayapps.append(second.start())

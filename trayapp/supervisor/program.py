@@ -354,6 +354,11 @@ class Program:
         # Not retried in a tight loop: a missing binary will not appear within seconds.
         self._give_up(now, message, None, {"pid": None}, retry=True)
 
+    def output_fds(self) -> tuple[int, int] | None:
+        """Our child's open stdout/stderr pipes, to hand to a log keeper when we quit without it."""
+        fds = getattr(self._child, "output_fds", None)
+        return fds() if callable(fds) and self.status.state in (State.STARTING, State.RUNNING) else None
+
     def adopt(self, record: ChildRecord) -> None:
         """Take over our own child from an earlier trayapp (left running on purpose)."""
         from trayapp.supervisor.spawn import AdoptedChild

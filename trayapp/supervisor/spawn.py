@@ -95,6 +95,13 @@ class PopenChild:
     def kill_tree(self) -> None:
         self.tree.kill_all()
 
+    def output_fds(self) -> tuple[int, int] | None:
+        """The read ends of the child's stdout and stderr pipes, while they are open."""
+        out, err = self._proc.stdout, self._proc.stderr
+        if out is None or err is None or out.closed or err.closed:
+            return None
+        return out.fileno(), err.fileno()
+
 
 class PopenSpawner:
     """Spawns real processes: own session, stdin closed, stdout/stderr piped into the log."""
