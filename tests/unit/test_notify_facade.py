@@ -204,3 +204,14 @@ def test_worker_thread_delivers_without_blocking_the_publisher() -> None:
     assert notifier.flush(5)
     notifier.close()
     assert [n.title for n in backend.notes] == ["assistant keeps crashing (exit 1)"]  # two crashes, one notice
+
+
+def test_no_daemon_on_the_bus_skips_the_other_bus_backends_and_logs() -> None:
+    from trayapp.notify.note import NoNotificationService
+
+    no_daemon = Recording("freedesktop", fail=NoNotificationService("ServiceUnknown"))
+    plyer = Recording("plyer")  # would run notify-send against the same empty bus
+    notifier, clock = make(no_daemon, plyer)
+    notifier.on_recorded(crash())
+    settle(notifier, clock)
+    assert plyer.notes == [] and [d.backend for d in notifier.history] == ["log"]

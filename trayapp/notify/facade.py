@@ -28,7 +28,7 @@ from trayapp.events import EventBus, Recorded, StatusChanged
 from trayapp.notify.choose import choose_backends, with_tray_icon
 from trayapp.notify.log_backend import LogBackend
 from trayapp.notify.messages import Message, one_line
-from trayapp.notify.note import Backend, Note, Urgency, fit
+from trayapp.notify.note import Backend, NoNotificationService, Note, Urgency, fit
 from trayapp.notify.policy import Outgoing, Policy, Settings
 
 log = logging.getLogger("trayapp.notify")
@@ -251,14 +251,18 @@ class Notifier:
         text = out.message.body.replace("\n", " | ")
         log.info("notify [%s] %s — %s", out.kind, out.message.title, text)
         now = self._clock.monotonic()
-        backends = self._backends if self.config.enabled else [b for b in self._backends if b.name == "log"]
-        for backend in backends:
-            if self._down_until.get(backend.name, 0.0) > now:
+        log_only = not self.config.enabled
+        for backend in self._backends:
+            if self._down_until.get(backend.name, 0.0) > now or (log_only and backend.name != "log"):
                 continue
             handle = None if out.fresh else self._handles.get((out.slot, backend.name))
             note = fit(Note(out.message.title, out.message.body, out.urgency, handle), backend.limits)
             try:
                 result = backend.send(note)
+            except NoNotificationService as exc:
+                self._failed(backend, exc, now)
+                log_only = True  # the others would talk to the same empty bus and fail silently
+                continue
             except Exception as exc:
                 self._failed(backend, exc, now)
                 continue

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from trayapp.notify.note import BackendUnavailable, Limits, Note, Urgency
+from trayapp.notify.note import BackendUnavailable, Limits, NoNotificationService, Note, Urgency
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,12 @@ def notify_args(note: Note, *, app_name: str = "trayapp", desktop_entry: str = "
     body = html.escape(note.body, quote=False) if markup else note.body
     hints = {"urgency": ("y", int(note.urgency)), "desktop-entry": ("s", desktop_entry)}
     return (app_name, replaces, note.icon, note.title, body, [], hints, EXPIRE_MS[note.urgency])
+
+
+def _no_service(error_name: str) -> bool:
+    """D-Bus errors meaning nobody owns org.freedesktop.Notifications and none could be started."""
+    return error_name in ("org.freedesktop.DBus.Error.ServiceUnknown",
+                          "org.freedesktop.DBus.Error.NameHasNoOwner") or ".Error.Spawn." in error_name
 
 
 def session_bus_address(environ: Mapping[str, str]) -> str | None:
@@ -99,9 +105,14 @@ class FreedesktopBackend:
         return tuple(self._call(conn, new_method_call(self._address(), "GetCapabilities"))[0])
 
     def _call(self, conn: Any, message: Any) -> tuple[Any, ...]:
-        from jeepney.wrappers import unwrap_msg
+        from jeepney.wrappers import DBusErrorResponse, unwrap_msg
 
-        return unwrap_msg(conn.send_and_get_reply(message, timeout=self.timeout))
+        try:
+            return unwrap_msg(conn.send_and_get_reply(message, timeout=self.timeout))
+        except DBusErrorResponse as exc:
+            if _no_service(str(exc.name or "")):
+                raise NoNotificationService(f"no notification daemon on the session bus ({exc.name})") from exc
+            raise
 
     def _address(self) -> Any:
         from jeepney import DBusAddress

@@ -43,6 +43,14 @@ class BackendUnavailable(Exception):
     """A backend cannot deliver on this machine right now (no bus, no daemon, missing module)."""
 
 
+class NoNotificationService(BackendUnavailable):
+    """The session bus answered, but nothing serves notifications on it (no daemon running).
+
+    Every other Linux backend (plyer's notify-send, pystray) would use the same bus and fail
+    silently, so the facade goes straight to the log.
+    """
+
+
 class Backend(Protocol):
     """A way to show a notification. `send` runs on the notifier's worker thread and may raise."""
 
