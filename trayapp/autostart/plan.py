@@ -7,7 +7,6 @@ preview is exactly what would happen: the same file contents, the same commands,
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -193,10 +192,3 @@ def _run(action: RunCommand, runner: CommandRunner) -> str | None:
         raise AutostartError(message, fix="see the message above; `trayapp autostart status` shows the state")
     return message
 
-
-def path_mode(path: Path) -> int | None:
-    """Permission bits of `path`, or None when it does not exist (for status and tests)."""
-    try:
-        return os.stat(path).st_mode & 0o777
-    except FileNotFoundError:
-        return None
