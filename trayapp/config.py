@@ -511,6 +511,7 @@ def parse(text: str, *, source: Path | None = None, environ: Mapping[str, str] |
     if config.backup.dest is not None:
         config = _replace_backup_dest(config, env)
     _check_schedule(config.backup.schedule, problems)
+    _check_alerts(config, problems, env)
     if problems.items:
         raise ConfigError(f"{where} has {len(problems.items)} problem{'s' if len(problems.items) > 1 else ''}:",
                           problems=problems.items,
@@ -526,6 +527,13 @@ def _check_schedule(spec: str | None, problems: _Problems) -> None:
             parse_schedule(spec)
     except ValueError as exc:
         problems.add("backup.schedule", str(exc))
+
+
+def _check_alerts(config: Config, problems: _Problems, env: Mapping[str, str]) -> None:
+    """[[alerts]] rules are read by trayapp.alerts; their problems join the others (alerts[0].when: ...)."""
+    from trayapp.alerts import rule_problems  # imported here: trayapp.alerts imports this module
+
+    problems.items.extend(rule_problems(config.alerts, programs=list(config.programs), environ=env))
 
 
 def _replace_backup_dest(config: Config, env: Mapping[str, str]) -> Config:

@@ -332,3 +332,27 @@ def test_webhook_unreachable_and_silent_servers_time_out() -> None:
         listener.close()
     refused = post_webhook(f"http://127.0.0.1:{port}/", {}, 2)
     assert not refused.ok and "cannot reach the webhook" in refused.error
+
+
+def test_config_check_reports_alert_rule_problems_with_the_others() -> None:
+    from trayapp.config import parse
+
+    text = """
+[programs.assistant]
+command = ["nanobot", "gateway"]
+
+[[alerts]]
+when = "restarts > 3 in 1h"
+
+[[alerts]]
+when = "memory > 1GB for ever"
+action = "webhook"
+"""
+    with pytest.raises(ConfigError) as info:
+        parse(text, environ={})
+    assert info.value.problems == [
+        "alerts[1].when: 'memory > 1GB for ever': 'ever' is not a duration; write it like \"10s\", \"5m\", "
+        "\"1h30m\" or \"250ms\"",
+        "alerts[1].url: missing; action = \"webhook\" needs url = \"https://...\"",
+    ]
+    assert parse(text.split("[[alerts]]\nwhen = \"memory")[0], environ={}).alerts[0]["when"] == "restarts > 3 in 1h"
