@@ -1,43 +1,56 @@
 """The local control channel: the running instance serves, `trayapp status|restart|...` ask.
 
 A Unix socket (mode 0600, in the 0700 state folder) plus an HMAC challenge with a random key
-stored 0600 beside it: only the owner can read the key, so only the owner can connect.
-On Windows the same protocol runs over a named pipe.
+stored 0600 beside it: only the owner can read the key, so only the owner can talk to trayapp.
+Windows has no Unix sockets in Python: there the server listens on 127.0.0.1 and the key file also
+holds the port.
 
-Requests are dicts {"cmd": name, ...args}; replies are {"ok": True, "result": ...} or
-{"ok": False, "error": message}.
+Wire format: one JSON object per line. The server speaks first with {"challenge": hex}; the client
+answers {"auth": HMAC-SHA256(key, challenge), "request": {"cmd": name, ...args}}; the server
+replies {"ok": true, "result": ...} or {"ok": false, "error": message} and closes. JSON, not
+pickle: nothing a client sends can make the server run code.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
+import json
 import logging
 import os
-import secrets
 import socket
-import sys
 import threading
 from collections.abc import Callable, Mapping
-from multiprocessing.connection import Client, Connection, Listener
-from pathlib import Path
 from typing import Any
 
-from trayapp.atomic import atomic_write
 from trayapp.errors import ControlError, NotRunningError, TrayAppError
 from trayapp.paths import AppPaths
 
 log = logging.getLogger(__name__)
 Handler = Callable[[Mapping[str, Any]], Any]
+UNIX = hasattr(socket, "AF_UNIX") and os.name == "posix"
+# A server-side read never waits longer than this for a slow or silent client.
+READ_TIMEOUT = 10.0
+MAX_LINE = 1 << 20
 
 
-def _address(paths: AppPaths) -> str:
-    if sys.platform == "win32":
-        return rf"\\.\pipe\trayapp-{os.getlogin()}-{abs(hash(str(paths.state_dir))) % 10**8}"
-    return str(paths.control_socket)
+def _digest(key: bytes, challenge: str) -> str:
+    return hmac.new(key, challenge.encode(), hashlib.sha256).hexdigest()
 
 
-def _family() -> str:
-    return "AF_PIPE" if sys.platform == "win32" else "AF_UNIX"
+def _read_line(sock_file: Any) -> dict[str, Any]:
+    line = sock_file.readline(MAX_LINE)
+    if not line.endswith(b"\n"):
+        raise EOFError("connection closed")
+    data = json.loads(line)
+    if not isinstance(data, dict):
+        raise ValueError("expected a JSON object")
+    return data
+
+
+def _send(sock: socket.socket, data: Mapping[str, Any]) -> None:
+    sock.sendall(json.dumps(data, default=str).encode() + b"\n")
 
 
 class ControlServer:
@@ -49,49 +62,67 @@ class ControlServer:
     def __init__(self, paths: AppPaths) -> None:
         self._paths = paths
         self._handlers: dict[str, Handler] = {}
-        self._listener: Listener | None = None
-        self._thread: threading.Thread | None = None
+        self._sock: socket.socket | None = None
+        self._key = b""
         self._closing = threading.Event()
 
     def register(self, cmd: str, handler: Handler) -> None:
         self._handlers[cmd] = handler
 
     def start(self) -> None:
-        key = secrets.token_bytes(32)
-        atomic_write(self._paths.control_key, key, mode=0o600)
-        address = _address(self._paths)
-        if _family() == "AF_UNIX":
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(address)  # a stale socket from a crashed instance; the lock proves it is ours
-            old = os.umask(0o177)  # the socket is born 0600, no window where others could connect
-            try:
-                self._listener = Listener(address, family="AF_UNIX", authkey=key)
-            finally:
-                os.umask(old)
-        else:
-            self._listener = Listener(address, family="AF_PIPE", authkey=key)
-        self._thread = threading.Thread(target=self._serve, name="control", daemon=True)
-        self._thread.start()
+        import secrets
+
+        from trayapp.atomic import atomic_write
+
+        self._key = secrets.token_bytes(32)
+        self._sock = self._listen()
+        port = None if UNIX else self._sock.getsockname()[1]
+        atomic_write(self._paths.control_key, json.dumps({"key": self._key.hex(), "port": port}), mode=0o600)
+        threading.Thread(target=self._serve, name="control", daemon=True).start()
+
+    def _listen(self) -> socket.socket:
+        if not UNIX:
+            sock = socket.create_server(("127.0.0.1", 0))
+            return sock
+        address = str(self._paths.control_socket)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(address)  # a stale socket from a crashed instance; our instance lock proves it is ours
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        old = os.umask(0o177)  # the socket is born 0600: no window in which others could connect
+        try:
+            sock.bind(address)
+        finally:
+            os.umask(old)
+        sock.listen(16)
+        return sock
 
     def _serve(self) -> None:
-        assert self._listener is not None
+        assert self._sock is not None
         while not self._closing.is_set():
             try:
-                conn = self._listener.accept()
-            except Exception:  # bad auth, or the listener was closed
+                conn, _ = self._sock.accept()
+            except OSError:
                 if self._closing.is_set():
                     return
-                log.debug("control: refused a connection", exc_info=True)
                 continue
             threading.Thread(target=self._answer, args=(conn,), name="control-conn", daemon=True).start()
 
-    def _answer(self, conn: Connection) -> None:
+    def _answer(self, conn: socket.socket) -> None:
+        import secrets
+
         with conn:
+            conn.settimeout(READ_TIMEOUT)
             try:
-                request = conn.recv()
-                conn.send(self.dispatch(request))
-            except (EOFError, OSError):
-                pass
+                challenge = secrets.token_hex(16)
+                _send(conn, {"challenge": challenge})
+                with conn.makefile("rb") as reader:
+                    message = _read_line(reader)
+                if not hmac.compare_digest(str(message.get("auth", "")), _digest(self._key, challenge)):
+                    _send(conn, {"ok": False, "error": "not authorised"})
+                    return
+                _send(conn, self.dispatch(message.get("request")))
+            except (OSError, EOFError, ValueError):
+                pass  # a client that went away or spoke nonsense; nothing to answer
 
     def dispatch(self, request: Any) -> dict[str, Any]:
         """Run one request; never raises. Callable from any thread."""
@@ -110,12 +141,14 @@ class ControlServer:
 
     def close(self) -> None:
         self._closing.set()
-        if self._listener is not None:
+        if self._sock is not None:
             with contextlib.suppress(OSError):
-                self._listener.close()
-        if _family() == "AF_UNIX":
+                self._sock.close()
+        if UNIX:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self._paths.control_socket)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self._paths.control_key)
 
 
 def request(paths: AppPaths, cmd: str, timeout: float = 10.0, **args: Any) -> Any:
@@ -123,39 +156,52 @@ def request(paths: AppPaths, cmd: str, timeout: float = 10.0, **args: Any) -> An
 
     Raises NotRunningError when nothing answers, ControlError when it refused.
     """
+    key, port = _read_key(paths)
     try:
-        key = paths.control_key.read_bytes()
-    except FileNotFoundError:
-        raise NotRunningError("trayapp is not running", fix="start it with `trayapp run`") from None
-    except PermissionError:
-        raise ControlError(f"cannot read {paths.control_key}: it belongs to another user") from None
-    try:
-        conn = _connect(paths, key, timeout)
+        sock = _connect(paths, port, timeout)
     except (FileNotFoundError, ConnectionRefusedError):
         raise NotRunningError("trayapp is not running", fix="start it with `trayapp run`") from None
-    except (OSError, EOFError) as exc:
+    except OSError as exc:
         raise ControlError(f"could not talk to the running trayapp: {exc}") from exc
-    with conn:
-        conn.send({"cmd": cmd, **args})
-        if not conn.poll(timeout):
-            raise ControlError(f"the running trayapp did not answer `{cmd}` within {timeout:g}s")
-        reply = conn.recv()
+    with sock, sock.makefile("rb") as reader:
+        try:
+            challenge = _read_line(reader)["challenge"]
+            _send(sock, {"auth": _digest(key, str(challenge)), "request": {"cmd": cmd, **args}})
+            reply = _read_line(reader)
+        except (TimeoutError, socket.timeout):
+            raise ControlError(f"the running trayapp did not answer `{cmd}` within {timeout:g}s") from None
+        except (OSError, EOFError, ValueError, KeyError) as exc:
+            raise ControlError(f"the running trayapp closed the connection ({exc})") from exc
     if not reply.get("ok"):
         raise ControlError(reply.get("error", "the running trayapp refused the command"))
     return reply.get("result")
 
 
-def _connect(paths: AppPaths, key: bytes, timeout: float) -> Connection:
-    if _family() == "AF_PIPE":
-        return Client(_address(paths), family="AF_PIPE", authkey=key)
-    # multiprocessing's Client has no timeout; bound the connect and the handshake ourselves.
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    sock.settimeout(timeout)
-    sock.connect(_address(paths))
-    sock.settimeout(None)  # Connection needs a blocking fd; the owner-only server answers promptly
-    conn = Connection(sock.detach())
-    from multiprocessing.connection import answer_challenge, deliver_challenge
+def _read_key(paths: AppPaths) -> tuple[bytes, int | None]:
+    try:
+        data = json.loads(paths.control_key.read_text(encoding="utf-8"))
+        return bytes.fromhex(data["key"]), data.get("port")
+    except FileNotFoundError:
+        raise NotRunningError("trayapp is not running", fix="start it with `trayapp run`") from None
+    except PermissionError:
+        raise ControlError(f"cannot read {paths.control_key}: it belongs to another user") from None
+    except (OSError, ValueError, KeyError, TypeError):
+        raise NotRunningError("trayapp is not running (its control key is unreadable)",
+                              fix="start it with `trayapp run`") from None
 
-    answer_challenge(conn, key)
-    deliver_challenge(conn, key)
-    return conn
+
+def _connect(paths: AppPaths, port: int | None, timeout: float) -> socket.socket:
+    if UNIX:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        address: Any = str(paths.control_socket)
+    else:
+        if port is None:
+            raise FileNotFoundError("no port")
+        sock, address = socket.socket(socket.AF_INET, socket.SOCK_STREAM), ("127.0.0.1", int(port))
+    sock.settimeout(timeout)
+    try:
+        sock.connect(address)
+    except BaseException:
+        sock.close()
+        raise
+    return sock

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import stat
-from multiprocessing.connection import Client
+import hashlib
+import hmac
+import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -53,11 +56,27 @@ def test_socket_and_key_are_owner_only(paths: AppPaths, server: ControlServer) -
 
 
 def test_a_client_without_the_key_is_refused(paths: AppPaths, server: ControlServer) -> None:
-    with pytest.raises(Exception):
-        conn = Client(str(paths.control_socket), family="AF_UNIX", authkey=b"wrong key")
-        conn.send({"cmd": "echo"})
-        conn.recv()
+    with socket.socket(socket.AF_UNIX) as s:
+        s.connect(str(paths.control_socket))
+        reader = s.makefile("rb")
+        challenge = json.loads(reader.readline())["challenge"]
+        wrong = hmac.new(b"not the key", challenge.encode(), hashlib.sha256).hexdigest()
+        s.sendall(json.dumps({"auth": wrong, "request": {"cmd": "echo", "text": "x"}}).encode() + b"\n")
+        assert json.loads(reader.readline()) == {"ok": False, "error": "not authorised"}
     assert control.request(paths, "echo", text="after") == {"you said": "after"}
+
+
+def test_a_silent_client_does_not_block_others(paths: AppPaths, server: ControlServer) -> None:
+    with socket.socket(socket.AF_UNIX) as s:
+        s.connect(str(paths.control_socket))  # connects and says nothing
+        assert control.request(paths, "echo", text="meanwhile") == {"you said": "meanwhile"}
+
+
+def test_garbage_gets_no_answer_and_harms_nothing(paths: AppPaths, server: ControlServer) -> None:
+    with socket.socket(socket.AF_UNIX) as s:
+        s.connect(str(paths.control_socket))
+        s.sendall(b"\x80\x04not json at all\n")
+    assert control.request(paths, "echo", text="fine") == {"you said": "fine"}
 
 
 def test_nothing_running_is_not_running(paths: AppPaths) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import sys
 from collections.abc import Sequence
 
@@ -49,7 +48,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args_list or args_list[0].startswith("--") and args_list[0] not in ("--help", "-h", "--version"):
         args_list.insert(0, "run")  # `trayapp` and `trayapp --headless` mean `trayapp run ...`
     args = parser.parse_args(args_list)
-    logging.basicConfig(level=logging.WARNING, format="trayapp: %(message)s")
     try:
         return int(args.func(args) or 0)
     except TrayAppError as exc:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from trayapp.config import Config
+from typing import TYPE_CHECKING
+
 from trayapp.paths import AppPaths
+
+if TYPE_CHECKING:
+    from trayapp.config import Config
 
 
 def paths() -> AppPaths:
