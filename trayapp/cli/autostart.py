@@ -137,8 +137,9 @@ def _print_plan(plan: Plan, as_json: bool) -> int:
 
 
 def _sentence(state: AutostartStatus) -> str:
-    head = "trayapp starts at login" if state.enabled else "trayapp does not start at login"
-    return f"{head}: {state.detail}\n  {state.path}"
+    if state.enabled:
+        return f"trayapp starts at login\n  {state.path}"
+    return f"trayapp does not start at login: {state.detail}\n  {state.path}"
 
 
 def _tell(lines: list[str]) -> None:
