@@ -26,6 +26,7 @@ from trayapp.backup import catalog, extract
 from trayapp.backup import instance as inst
 from trayapp.backup.manifest import Manifest
 from trayapp.backup.progress import ProgressFn
+from trayapp.backup.sources import label_for, preset_config_file
 from trayapp.backup.verify import VerifyReport, verify_archive
 from trayapp.config import Config
 from trayapp.errors import BackupError, TrayAppError
@@ -118,19 +119,16 @@ def _target(source: Mapping[str, str], config: Config, paths: AppPaths, to: Path
 def _configured(config: Config, paths: AppPaths) -> list[Path]:
     a = config.assistant
     wanted = [paths.config_file, *a.data_dirs, *config.backup.paths]
-    if a.info.config_file:
-        wanted.append(Path(a.info.config_file))
+    extra_config = preset_config_file(a)
+    if extra_config is not None:
+        wanted.append(extra_config)
     if config.backup.include_logs:
         wanted.append(paths.log_dir)
     return [Path(os.path.abspath(os.path.expanduser(p))) for p in wanted]
 
 
 def _label_of(path: Path, kind: str) -> str:
-    from trayapp.backup.sources import _label
-
-    if kind == "file":
-        return _label(path.parent, set()) + "-file"
-    return _label(path, set())
+    return label_for(path, kind, set())
 
 
 def _exists(path: Path) -> bool:

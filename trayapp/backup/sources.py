@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trayapp.config import Config
+from trayapp.config import Config, ProgramConfig
 from trayapp.paths import AppPaths
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -123,12 +123,21 @@ def sources_for(config: Config, paths: AppPaths) -> tuple[list[Source], list[str
     wanted: list[tuple[Path, str]] = [(paths.config_file, "config")]
     assistant = config.assistant
     wanted += [(d, "assistant") for d in assistant.data_dirs]
-    if assistant.info.config_file:
-        wanted.append((Path(os.path.expanduser(assistant.info.config_file)), "assistant"))
+    extra_config = preset_config_file(assistant)
+    if extra_config is not None:
+        wanted.append((extra_config, "assistant"))
     wanted += [(p, "extra") for p in config.backup.paths]
     if config.backup.include_logs:
         wanted.append((paths.log_dir, "logs"))
     return _dedupe(wanted)
+
+
+def preset_config_file(program: ProgramConfig) -> Path | None:
+    """The preset's config file when it lives outside the preset's data dirs (else it is in them)."""
+    info = program.info
+    if not info.config_file or any(info.config_file.startswith(d.rstrip("/") + "/") for d in info.data_dirs):
+        return None
+    return Path(os.path.expanduser(info.config_file))
 
 
 def _dedupe(wanted: Sequence[tuple[Path, str]]) -> tuple[list[Source], list[str]]:
@@ -145,14 +154,15 @@ def _dedupe(wanted: Sequence[tuple[Path, str]]) -> tuple[list[Source], list[str]
         chosen = [(p, r) for p, r in chosen if path not in p.parents]
         chosen.append((path, role))
     labels: set[str] = set()
-    return [Source(_label(p, labels), p, "dir" if p.is_dir() else "file", r) for p, r in chosen], notes
+    kinds = ["dir" if p.is_dir() else "file" for p, _ in chosen]
+    return [Source(label_for(p, k, labels), p, k, r) for (p, r), k in zip(chosen, kinds)], notes
 
 
-def _label(path: Path, taken: set[str]) -> str:
-    base = re.sub(r"[^A-Za-z0-9._-]+", "_", path.name.lstrip(".")) or "root"
-    if path.is_file():
-        base = re.sub(r"[^A-Za-z0-9._-]+", "_", path.parent.name.lstrip(".")) or "root"
-        base += "-file"
+def label_for(path: Path, kind: str, taken: set[str]) -> str:
+    """The folder name a source gets in the archive: ".nanobot" -> "nanobot", a file -> "<folder>-file"."""
+    folder = path.parent if kind == "file" else path
+    base = re.sub(r"[^A-Za-z0-9._-]+", "_", folder.name.lstrip(".")) or "root"
+    base += "-file" if kind == "file" else ""
     label, n = base, 2
     while label in taken or label == "manifest.json":
         label, n = f"{base}-{n}", n + 1
