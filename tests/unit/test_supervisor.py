@@ -39,6 +39,19 @@ def test_start_then_stable_after_startsecs(tmp_path: Path) -> None:
     assert rig.kinds() == ["start", "running"]
 
 
+@pytest.mark.parametrize("extra", ["", '[programs.assistant.health]\nurl = "http://127.0.0.1:9/"\ninterval = "5s"\n'])
+def test_an_idle_running_program_asks_for_no_early_wakeups(tmp_path: Path, extra: str) -> None:
+    rig = make_rig(tmp_path, BASIC + extra)
+    rig.sup.submit(Start())
+    rig.step()
+    rig.advance(3)
+    for _ in range(10):
+        rig.run_background()
+        deadline = rig.step()
+        assert deadline is not None and deadline > rig.clock.monotonic(), "a deadline in the past spins the loop"
+        rig.clock.advance(deadline - rig.clock.monotonic())
+
+
 def test_crash_loop_backs_off_exponentially_then_gives_up(tmp_path: Path) -> None:
     rig = make_rig(tmp_path, BASIC)
     rig.sup.submit(Start())

@@ -329,7 +329,7 @@ class Program:
             return
         self._child, self._started = child, now
         self._stable_at = now + self.cfg.startsecs
-        self._health_due = now + (min(1.0, self.cfg.health.interval) if self.cfg.health else 0)
+        self._health_due = now + min(1.0, self.cfg.health.interval) if self.cfg.health else None
         self._health_streak, self._limit_streak, self._sampler = policy.Streak(), policy.Streak(), None
         self._sample_due = now + 1.0
         self._kill_at = None
