@@ -368,7 +368,7 @@ class Program:
         self._child = AdoptedChild(record.pid, record.create_time, lambda rc: post(Exited(name, token, rc)))
         now = self.ctx.clock.monotonic()
         self._started = now - max(0.0, self.ctx.clock.time() - record.create_time)
-        self._health_due, self._sample_due = now, now
+        self._health_due, self._sample_due = (now if self.cfg.health else None), now
         self.ctx.journal.record("adopt", name, pid=record.pid)
         self._set(State.RUNNING, mode=Mode.ADOPTED, pid=record.pid, started_at=record.create_time,
                   reason="left running by the previous trayapp; watched, its output is not captured "
