@@ -72,8 +72,36 @@ def image_for(view: TrayView, backend: str) -> object:
 
 
 def make_icon(view: TrayView, current: Callable[[], TrayView | None], on_action: OnAction) -> pystray.Icon:
-    return pystray.Icon("trayapp", image_for(view, backend_name()), title_text(view.tooltip, backend_name()),
+    icon = pystray.Icon("trayapp", image_for(view, backend_name()), title_text(view.tooltip, backend_name()),
                         menu=build_menu(current, on_action))
+    if backend_name() == "xorg":
+        _dock_once(icon)
+        _hear_clicks(icon)
+    return icon
+
+
+def _hear_clicks(icon: pystray.Icon) -> None:
+    """pystray 0.19.5's xorg window selects Exposure and StructureNotify only, so the X server never
+    delivers its ButtonPress and a click does nothing. Without a menu the click is the only way to
+    the status window, so ask for button presses too (main thread, before the loop starts)."""
+    import Xlib.X
+
+    icon._window.change_attributes(
+        event_mask=Xlib.X.ExposureMask | Xlib.X.StructureNotifyMask | Xlib.X.ButtonPressMask)
+    icon._display.flush()
+
+
+def _dock_once(icon: pystray.Icon) -> None:
+    """pystray 0.19.5's xorg backend asks the tray to dock the icon again on every image change;
+    trayer then squeezes the re-docked icon to a sliver. Dock only while not docked (the tray
+    going away still clears `_systray_manager`, so a restarted tray host gets the icon back)."""
+    dock = icon._dock_window
+
+    def dock_when_undocked() -> None:
+        if icon._systray_manager is None:
+            dock()
+
+    icon._dock_window = dock_when_undocked
 
 
 def apply_view(icon: pystray.Icon, view: TrayView) -> None:

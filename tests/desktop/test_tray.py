@@ -1,0 +1,157 @@
+"""The tray on a real X server with a real tray host (trayer), driving a real `trayapp run`.
+
+Screenshots land in the test's tmp folder (and in $TRAYAPP_SHOTS when set) to be looked at.
+Skips only when the desktop packages are missing and TRAYAPP_REQUIRE_DESKTOP is unset.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.desktop.tray_rig import Desktop, Instance, dominant_state, missing_tools, own_desktop
+
+pytestmark = [pytest.mark.desktop, pytest.mark.slow, pytest.mark.timeout(180)]
+REQUIRED = os.environ.get("TRAYAPP_REQUIRE_DESKTOP") == "1"
+
+
+def _gtk_available() -> bool:
+    try:
+        import gi
+
+        gi.require_version("Gtk", "3.0")
+        from gi.repository import Gtk  # noqa: F401
+    except (ImportError, ValueError):
+        return False
+    return True
+
+
+def _need(ok: bool, why: str) -> None:
+    if not ok:
+        if REQUIRED:
+            pytest.fail(f"{why} (TRAYAPP_REQUIRE_DESKTOP=1, so this must not be skipped)")
+        pytest.skip(why)
+
+
+@pytest.fixture(scope="module")
+def desk() -> Iterator[Desktop]:
+    missing = missing_tools()
+    _need(not missing, f"desktop tools missing: {', '.join(missing)}")
+    with own_desktop() as desktop:
+        yield desktop
+
+
+def keep_shot(path: Path) -> Path:
+    folder = os.environ.get("TRAYAPP_SHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, Path(folder) / path.name)
+    return path
+
+
+def icon_window(desk: Desktop) -> int:
+    return desk.find_window("testbot", timeout=20)
+
+
+def icon_state(desk: Desktop, window: int, shot: Path) -> tuple[str, int]:
+    image = desk.screenshot(shot)
+    keep_shot(shot)
+    return dominant_state(image, desk.geometry(window))
+
+
+def wait_icon(desk: Desktop, window: int, state: str, shot: Path, timeout: float = 20.0) -> None:
+    deadline, seen = time.monotonic() + timeout, ("?", 0)
+    while time.monotonic() < deadline:
+        seen = icon_state(desk, window, shot)
+        if seen[0] == state and seen[1] >= 20:
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"the icon did not turn {state!r}; it shows {seen}")
+
+
+def wait_name(desk: Desktop, window: int, text: str, timeout: float = 10.0) -> None:
+    """The xorg backend shows the tooltip as the icon window's name."""
+    deadline, name = time.monotonic() + timeout, ""
+    while time.monotonic() < deadline:
+        name = desk.window_name(window)
+        if text in name:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"the icon's title never said {text!r}; it says {name!r}")
+
+
+@pytest.fixture
+def xorg(desk: Desktop, tmp_path: Path) -> Iterator[Instance]:
+    instance = Instance(desk, tmp_path / "home", backend="xorg")
+    yield instance
+    instance.stop()
+
+
+def test_xorg_icon_docks_and_follows_crash_and_recovery(desk: Desktop, xorg: Instance, tmp_path: Path) -> None:
+    window = icon_window(desk)
+    running = xorg.wait_state("running")
+    wait_icon(desk, window, "running", tmp_path / "xorg-running.png")
+    wait_name(desk, window, "testbot - running")
+
+    os.kill(running["pid"], signal.SIGKILL)  # a crash: not asked for, not by trayapp
+    wait_icon(desk, window, "starting", tmp_path / "xorg-crashed.png", timeout=10)
+    wait_name(desk, window, "crashed (killed by SIGKILL)")
+
+    recovered = xorg.wait_state("running", timeout=20)
+    assert recovered["pid"] != running["pid"]
+    wait_icon(desk, window, "running", tmp_path / "xorg-recovered.png")
+
+
+def test_xorg_click_opens_the_status_window(desk: Desktop, xorg: Instance, tmp_path: Path) -> None:
+    window = icon_window(desk)
+    xorg.wait_state("running")
+    desk.click(window)
+    status = desk.find_window("^trayapp.*status$", timeout=20)
+    time.sleep(2.5)  # one refresh from the running instance
+    x, y, w, h = desk.geometry(status)
+    assert w > 400 and h > 300
+    shot = tmp_path / "xorg-status-window.png"
+    desk.screenshot(shot).crop((x, y, x + w, y + h)).save(shot)
+    keep_shot(shot)
+    desk.run("xdotool", "windowclose", str(status), check=False)
+
+
+def test_gtk_menu_opens_and_restart_restarts_the_child(desk: Desktop, tmp_path: Path) -> None:
+    _need(_gtk_available(), "PyGObject (gi) with Gtk 3 is not installed in this Python")
+    instance = Instance(desk, tmp_path / "home", backend="gtk")
+    try:
+        window = icon_window(desk)
+        before = instance.wait_state("running")
+        wait_icon(desk, window, "running", tmp_path / "gtk-running.png")
+        desk.click(window, button=3)  # gtk: the right button opens the menu
+        menu = desk.find_window("", timeout=5)
+        time.sleep(1.0)
+        shot = keep_shot(tmp_path / "gtk-menu.png")
+        desk.screenshot(shot)
+        _choose_menu_item(desk, "Restart")
+        after = instance.wait_state("running", timeout=30)
+        deadline = time.monotonic() + 30
+        while after["pid"] == before["pid"] and time.monotonic() < deadline:
+            time.sleep(0.5)
+            after = instance.status()
+        assert after["pid"] != before["pid"], "Restart from the menu did not restart the child"
+        assert menu
+    finally:
+        instance.stop()
+
+
+def _choose_menu_item(desk: Desktop, label: str) -> None:
+    """Walk the open GTK menu with the keyboard: its items are Start, Stop, Restart after the status line."""
+    # Items: status line (insensitive), separator, Start (insensitive while running), Stop, Restart.
+    # GTK skips insensitive items, so Down lands on Stop, Down again on Restart.
+    steps = {"Stop": 1, "Restart": 2}[label]
+    for _ in range(steps):
+        desk.run("xdotool", "key", "Down")
+        time.sleep(0.2)
+    desk.run("xdotool", "key", "Return")

@@ -1,0 +1,199 @@
+"""Helpers for the tray's desktop tests: a real `trayapp run`, windows found by name, pixels read
+from real screenshots. The X server and tray host come from the `desktop` fixture (the infra
+harness, tests/desktop/harness.py) or, while that is missing, from `own_desktop` below.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[2]
+PY = sys.executable
+NEEDED = ("Xvfb", "trayer", "xdotool", "xwininfo", "import")
+
+CHILD = """\
+import os, signal, sys, time
+print("child up", os.getpid(), flush=True)
+print("warning: the test child writes to stderr", file=sys.stderr, flush=True)
+print("error: and an error line too", file=sys.stderr, flush=True)
+signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
+while True:
+    time.sleep(3600)
+"""
+
+# Colours of the state icons' fills (trayapp/tray/icons.py), to tell states apart in screenshots.
+FILLS = {"running": (0x1F, 0x9D, 0x4C), "starting": (0x2F, 0x6F, 0xDE), "given_up": (0xD9, 0x36, 0x36),
+         "stopped": (0x73, 0x7B, 0x86), "unhealthy": (0xF5, 0xA5, 0x24), "attached": (0x0F, 0x95, 0x8A)}
+
+
+def missing_tools() -> list[str]:
+    return [tool for tool in NEEDED if shutil.which(tool) is None]
+
+
+@dataclass
+class Desktop:
+    display: str
+    env: dict[str, str]
+
+    def run(self, *argv: str, check: bool = True) -> str:
+        return subprocess.run(argv, env=self.env, capture_output=True, encoding="latin-1", check=check,
+                              timeout=20).stdout  # X window names are Latin-1 here
+
+    def screenshot(self, path: Path) -> Image.Image:
+        self.run("import", "-window", "root", str(path))
+        return Image.open(path).convert("RGB")
+
+    def find_window(self, name: str, timeout: float = 15.0) -> int:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            out = self.run("xdotool", "search", "--name", name, check=False).split()
+            if out:
+                return int(out[-1])
+            time.sleep(0.2)
+        raise AssertionError(f"no window named {name!r} appeared within {timeout:g}s")
+
+    def geometry(self, window: int) -> tuple[int, int, int, int]:
+        """Absolute x, y, width, height of a window."""
+        info = self.run("xwininfo", "-id", str(window))
+        fields = dict(line.strip().split(":", 1) for line in info.splitlines() if ":" in line)
+        get = lambda k: int(fields[k].strip())  # noqa: E731
+        return get("Absolute upper-left X"), get("Absolute upper-left Y"), get("Width"), get("Height")
+
+    def window_name(self, window: int) -> str:
+        return self.run("xdotool", "getwindowname", str(window), check=False).strip()
+
+    def click(self, window: int, button: int = 1) -> None:
+        x, y, w, h = self.geometry(window)
+        self.run("xdotool", "mousemove", str(x + w // 2), str(y + h // 2), "click", str(button))
+
+
+def _free_display() -> int:
+    for n in range(120, 400):
+        if not Path(f"/tmp/.X{n}-lock").exists() and not Path(f"/tmp/.X11-unix/X{n}").exists():
+            return n
+    raise RuntimeError("no free X display number")
+
+
+def _wait(check: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"{what} did not happen within {timeout:g}s")
+
+
+@contextmanager
+def own_desktop(width: int = 1280, height: int = 800) -> Iterator[Desktop]:
+    """Xvfb + trayer on a free display; every process started here is stopped by its pid."""
+    n = _free_display()
+    env = {**os.environ, "DISPLAY": f":{n}"}
+    env.pop("WAYLAND_DISPLAY", None)
+    procs = [subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        desk = Desktop(f":{n}", env)
+        _wait(lambda: subprocess.run(["xdpyinfo"], env=env, capture_output=True).returncode == 0, 10, "Xvfb start")
+        errors = tempfile.TemporaryFile()
+        procs.append(subprocess.Popen(["trayer", "--edge", "top", "--align", "right", "--widthtype", "pixel",
+                                       "--width", "200", "--height", "32"], env=env,
+                                      stdout=subprocess.DEVNULL, stderr=errors))
+        try:
+            _wait(lambda: bool(desk.run("xdotool", "search", "--class", "trayer", check=False).strip()),
+                  30, "trayer start")
+        except AssertionError:
+            errors.seek(0)
+            raise AssertionError(f"trayer did not start on {desk.display}: exit {procs[-1].poll()}, "
+                                 f"{errors.read().decode(errors='replace')}") from None
+        yield desk
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+class Instance:
+    """A real `trayapp run` with TRAYAPP_HOME in a temp folder and one small Python child."""
+
+    def __init__(self, desk: Desktop, home: Path, backend: str, on_quit: str = "stop",
+                 extra_env: Mapping[str, str] | None = None) -> None:
+        self.desk, self.home = desk, home
+        home.mkdir(parents=True, exist_ok=True)
+        (home / "child.py").write_text(CHILD)
+        (home / "config.toml").write_text(
+            "[programs.assistant]\n"
+            f"command = [{json.dumps(PY)}, {json.dumps(str(home / 'child.py'))}]\n"
+            'display_name = "testbot"\nstartsecs = "1s"\n'
+            '[programs.assistant.backoff]\ninitial = "3s"\n'
+            f'[tray]\non_quit = "{on_quit}"\n')
+        self.env = {**desk.env, "TRAYAPP_HOME": str(home), "PYSTRAY_BACKEND": backend, **(extra_env or {})}
+        self.out = open(home / "run.out", "wb")
+        self.proc = subprocess.Popen([PY, "-m", "trayapp", "run"], env=self.env, cwd=ROOT,
+                                     stdout=self.out, stderr=subprocess.STDOUT)
+
+    def request(self, cmd: str, **args: object) -> object:
+        from trayapp.control import request
+        from trayapp.paths import AppPaths
+
+        return request(AppPaths.discover({"TRAYAPP_HOME": str(self.home)}), cmd, timeout=5, **args)
+
+    def status(self) -> dict:
+        return self.request("status")["programs"][0]  # type: ignore[index]
+
+    def wait_state(self, state: str, timeout: float = 20.0) -> dict:
+        found: dict = {}
+
+        def check() -> bool:
+            nonlocal found
+            try:
+                found = self.status()
+            except Exception:  # not answering yet
+                return False
+            return found.get("state") == state
+
+        _wait(check, timeout, f"state {state}")
+        return found
+
+    def output(self) -> str:
+        return (self.home / "run.out").read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.out.close()
+
+
+def dominant_state(image: Image.Image, box: tuple[int, int, int, int]) -> tuple[str, int]:
+    """Which state's fill colour covers most pixels in `box` (x, y, w, h), and how many."""
+    x, y, w, h = box
+    crop = image.crop((x, y, x + w, y + h))
+    data = crop.tobytes()
+    counts = dict.fromkeys(FILLS, 0)
+    for i in range(0, len(data), 3):
+        r, g, b = data[i], data[i + 1], data[i + 2]
+        for key, (fr, fg, fb) in FILLS.items():
+            if abs(r - fr) + abs(g - fg) + abs(b - fb) < 40:
+                counts[key] += 1
+    best = max(counts, key=counts.__getitem__)
+    return best, counts[best]
