@@ -152,6 +152,7 @@ class App:
         for program_log in self._logs.values():
             with contextlib.suppress(Exception):
                 program_log.close()
+        self.journal.flush()
         self._closed.set()
         for callback in self._quit_callbacks:
             with contextlib.suppress(Exception):
@@ -198,6 +199,7 @@ class App:
     def _history(self, n: int) -> list[dict[str, Any]]:
         from trayapp import journal
 
+        self.journal.flush()
         return journal.read(self.paths.journal_file, last=n)
 
     def _pause_notifications(self, request: dict) -> Any:

@@ -11,8 +11,12 @@ from typing import IO
 
 
 @contextlib.contextmanager
-def atomic_open(path: Path, mode: int = 0o600, *, binary: bool = False) -> Iterator[IO]:
-    """Yield a file to write; on success it replaces `path` in one rename, else it vanishes."""
+def atomic_open(path: Path, mode: int = 0o600, *, binary: bool = False, durable: bool = True) -> Iterator[IO]:
+    """Yield a file to write; on success it replaces `path` in one rename, else it vanishes.
+
+    durable=False skips the fsyncs: still never a half-written file, but after a power cut the
+    previous content may come back. For small state that is rewritten often (the pid file).
+    """
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -20,18 +24,20 @@ def atomic_open(path: Path, mode: int = 0o600, *, binary: bool = False) -> Itera
         with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else "utf-8") as f:
             yield f
             f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    fsync_dir(path.parent)
+    if durable:
+        fsync_dir(path.parent)
 
 
-def atomic_write(path: Path, data: str | bytes, mode: int = 0o600) -> None:
+def atomic_write(path: Path, data: str | bytes, mode: int = 0o600, *, durable: bool = True) -> None:
     """Write all of `data` to `path` atomically with the given permission bits."""
-    with atomic_open(path, mode, binary=isinstance(data, bytes)) as f:
+    with atomic_open(path, mode, binary=isinstance(data, bytes), durable=durable) as f:
         f.write(data)
 
 

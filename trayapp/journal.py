@@ -20,8 +20,10 @@ MAX_BYTES = 5_000_000
 class Journal:
     """Writes one JSON object per line and publishes each as a `Recorded` event.
 
-    `record` may be called from any thread; a line is appended with one write() on an O_APPEND
-    file and fsynced, so a crash of trayapp never leaves a half line behind a complete one.
+    `record` may be called from any thread and never waits for the disk: lines go to a writer
+    thread that appends them in batches with one write() on an O_APPEND file and one fsync, so the
+    supervisor restarts a crashed program without waiting on fsync, and a crash of trayapp never
+    leaves a half line behind a complete one. `flush()` waits until everything queued is on disk.
     """
 
     def __init__(self, path: Path, bus: EventBus | None = None,
@@ -29,7 +31,10 @@ class Journal:
         self.path = path
         self._bus = bus
         self._wall = wall or (lambda: datetime.now(timezone.utc).timestamp())
-        self._lock = threading.Lock()
+        self._cond = threading.Condition()
+        self._pending: list[bytes] = []
+        self._queued = self._written = 0
+        self._writer: threading.Thread | None = None
 
     def record(self, event: str, program: str | None = None, **fields: Any) -> dict[str, Any]:
         entry: dict[str, Any] = {"ts": _iso(self._wall()), "event": event}
@@ -37,24 +42,45 @@ class Journal:
             entry["program"] = program
         entry.update(fields)
         line = json.dumps(entry, default=str, ensure_ascii=False) + "\n"
-        try:
-            self._append(line.encode("utf-8"))
-        except OSError:
-            pass  # a full disk must not stop supervision; the event still reaches the bus
+        with self._cond:
+            self._pending.append(line.encode("utf-8"))
+            self._queued += 1
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._write_forever, name="journal", daemon=True)
+                self._writer.start()
+            self._cond.notify_all()
         if self._bus is not None:
             self._bus.publish(Recorded(entry))
         return entry
 
-    def _append(self, data: bytes) -> None:
-        with self._lock:
-            if self.path.exists() and self.path.stat().st_size > MAX_BYTES:
-                os.replace(self.path, self.path.with_name(self.path.name + ".1"))
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until every recorded line is on disk (or was dropped by a full disk)."""
+        with self._cond:
+            target = self._queued
+            return self._cond.wait_for(lambda: self._written >= target, timeout)
+
+    def _write_forever(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: bool(self._pending))
+                batch, self._pending = self._pending, []
             try:
-                os.write(fd, data)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+                self._append(b"".join(batch))
+            except OSError:
+                pass  # a full disk must not stop supervision; the events still reached the bus
+            with self._cond:
+                self._written += len(batch)
+                self._cond.notify_all()
+
+    def _append(self, data: bytes) -> None:
+        if self.path.exists() and self.path.stat().st_size > MAX_BYTES:
+            os.replace(self.path, self.path.with_name(self.path.name + ".1"))
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _iso(epoch: float) -> str:

@@ -88,8 +88,11 @@ class Trayapp:
                         f"{name} to be {state}")
 
     def journal(self) -> list[dict[str, Any]]:
+        """The journal; from the running instance (which flushes it first) while there is one."""
         from trayapp import journal
 
+        if self.proc is not None and self.proc.poll() is None:
+            return self.request("history", n=1_000_000)
         return journal.read(self.paths.journal_file)
 
     def output(self) -> str:

@@ -16,6 +16,7 @@ def test_record_appends_and_publishes(tmp_path: Path) -> None:
     j = Journal(tmp_path / "j.jsonl", bus, wall=lambda: 1_700_000_000.0)
     j.record("start", "assistant", pid=12)
     j.record("exit", "assistant", code=1, text="exit 1")
+    assert j.flush()
     entries = journal.read(tmp_path / "j.jsonl")
     assert [e["event"] for e in entries] == ["start", "exit"] == seen
     assert entries[0]["pid"] == 12 and entries[0]["ts"].startswith("2023-11-1")
@@ -26,11 +27,13 @@ def test_read_skips_torn_lines_and_filters(tmp_path: Path) -> None:
     path = tmp_path / "j.jsonl"
     j = Journal(path)
     j.record("start", "a")
+    j.flush()
     with open(path, "a") as f:
         f.write('{"event": "exi')  # a crash mid-write
         f.write("\n")
     j.record("start", "b")
     j.record("quit")
+    j.flush()
     assert [e.get("program") for e in journal.read(path)] == ["a", "b", None]
     assert [e.get("program") for e in journal.read(path, program="b")] == ["b", None]
     assert len(journal.read(path, last=1)) == 1
@@ -42,6 +45,7 @@ def test_rotation_keeps_recent_history(tmp_path: Path, monkeypatch) -> None:
     j = Journal(path)
     for i in range(20):
         j.record("start", "a", n=i)
+        j.flush()
     entries = journal.read(path)
     assert entries[-1]["n"] == 19 and (tmp_path / "j.jsonl.1").exists()
     assert path.stat().st_size < 400

@@ -53,6 +53,7 @@ class PidFile:
     def _save(self, records: dict[str, ChildRecord]) -> None:
         data = {name: {**asdict(rec), "argv": list(rec.argv)} for name, rec in records.items()}
         try:
-            atomic_write(self.path, json.dumps(data, indent=1), mode=0o600)
+            # Rewritten at every start and exit: atomic, but not fsynced, to keep restarts fast.
+            atomic_write(self.path, json.dumps(data, indent=1), mode=0o600, durable=False)
         except OSError:
             pass  # a full disk costs us leftover detection, never supervision itself
