@@ -50,7 +50,6 @@ class App:
         self.bus = EventBus()
         self.journal = Journal(paths.journal_file, self.bus, wall=self.clock.time)
         self.pidfile = PidFile(paths.pid_file)
-        self.notifier: Any = None
         self._logs: dict[str, Any] = {}
         self._probes = ThreadPoolExecutor(max_workers=4, thread_name_prefix="probe")
         self._quit_callbacks: list[Callable[[], None]] = []
@@ -66,6 +65,36 @@ class App:
             pidfile=self.pidfile,
         )
         self.supervisor = Supervisor([Program(p, ctx) for p in config.programs.values()], ctx)
+        self._stop_monitors = threading.Event()
+        self._build_monitors()
+
+    def _build_monitors(self) -> None:
+        """Notifications, the disk watch and alert rules: they listen on the bus."""
+        from trayapp import alerts, diskwatch, journal
+        from trayapp.alert_engine import AlertEngine
+        from trayapp.notify.facade import Notifier
+
+        config, paths = self.config, self.paths
+        self.notifier = Notifier(config.notifications, programs=config.programs,
+                                 state_file=paths.state_dir / "notify.json")
+        self.notifier.attach(self.bus)
+        self.disk = diskwatch.DiskWatch(config.disk, diskwatch.app_paths(config, paths), journal=self.journal)
+        self.disk.add_listener(self._on_disk)
+        rules = alerts.parse_rules(config.alerts, programs=list(config.programs))
+        self.alerts = AlertEngine(rules, journal=self.journal, notifier=self.notifier,
+                                  history=journal.read(paths.journal_file, last=2000) if rules else (),
+                                  programs=config.programs,
+                                  names={n: p.display_name for n, p in config.programs.items()})
+        if rules:
+            self.alerts.attach(self.bus)
+
+    def _on_disk(self, crossing: Any) -> None:
+        """Disk watch thread. Critical: keep logs in memory only; back to disk when space returns."""
+        from trayapp.diskwatch import Level
+
+        if Level.CRITICAL in (crossing.new, crossing.old) and crossing.new is not crossing.old:
+            for program_log in list(self._logs.values()):
+                program_log.pause_disk(crossing.new is Level.CRITICAL)
 
     # -- wiring -----------------------------------------------------------------------------
 
@@ -83,8 +112,11 @@ class App:
             from trayapp.logcapture import ProgramLog
 
             c = self.config.logs
-            self._logs[name] = ProgramLog(self.paths.program_log(name), max_size=c.max_size, keep=c.keep,
-                                          total_cap=c.total_cap, redact=c.redact)
+            program_log = ProgramLog(self.paths.program_log(name), max_size=c.max_size, keep=c.keep,
+                                     total_cap=c.total_cap, redact=c.redact)
+            if self.disk.is_critical(self.paths.log_dir):
+                program_log.pause_disk(True)
+            self._logs[name] = program_log
         return self._logs[name]
 
     # -- commands (any thread, never block) -------------------------------------------------
@@ -124,6 +156,7 @@ class App:
         self._register_control()
         self.control.start()
         self.supervisor.start_thread()
+        threading.Thread(target=self.disk.run, args=(self._stop_monitors,), name="diskwatch", daemon=True).start()
         for name, program in self.config.programs.items():
             if program.autostart:
                 self.supervisor.submit(Start(name, by_user=False))
@@ -148,7 +181,11 @@ class App:
         longest = max((p.stop_timeout for p in self.config.programs.values()), default=10)
         self.supervisor.join(longest + 5)
         self.control.close()
+        self._stop_monitors.set()
         self._probes.shutdown(wait=False, cancel_futures=True)
+        for monitor in (self.alerts, self.notifier):
+            with contextlib.suppress(Exception):
+                monitor.close()
         for program_log in self._logs.values():
             with contextlib.suppress(Exception):
                 program_log.close()
