@@ -51,6 +51,8 @@ class Context:
     pidfile: PidFile | None = None
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     rand: Callable[[], float] = random.random
+    # The program's own installed service (service_detect.detect_service), or None: attach, never spawn.
+    service: Callable[[ProgramConfig], Any] = lambda cfg: None
 
 
 class Program:
@@ -92,7 +94,7 @@ class Program:
             self._restart_times.clear()
             self._set(self.status.state, failures=0)
         self._after_give_up = state is State.GIVEN_UP and not by_user
-        if not self._held_by_someone_else(now):
+        if not self._held_by_someone_else(now) and not self._has_own_service():
             self._spawn(now)
 
     def stop(self, now: float, by: str = "user") -> None:
@@ -384,12 +386,33 @@ class Program:
         pid = self.ctx.listener_pid(*address)
         owner = f"pid {pid}" if pid else f"port {address[1]}"
         detail = (f"{self.cfg.display_name} is already running outside trayapp ({owner}); "
-                  "trayapp watches it but will not start a second copy")
+                  "trayapp watches it but will not start a second copy. To control it through its owner, "
+                  f"add to config.toml: {self._attach_offer()}")
         self.ctx.journal.record("external", self.cfg.name, pid=pid, owner=owner, detail=detail)
         self._started = now
         self._health_due, self._sample_due = now, (now if pid else None)
         self._set(State.RUNNING, mode=Mode.EXTERNAL, pid=pid, owner=owner, reason=detail,
                   started_at=None, retry_at=None)
+        return True
+
+    def _attach_offer(self) -> str:
+        """The config lines that switch this program to attach mode, on one line."""
+        found = self.ctx.service(self.cfg)
+        lines = (found.attach_toml(self.cfg.name) if found is not None else
+                 f'[programs.{self.cfg.name}.attach]\nurl = "{self.cfg.health.url if self.cfg.health else ""}"\n')
+        return "  ".join(lines.strip().splitlines())
+
+    def _has_own_service(self) -> bool:
+        """True (and STOPPED, explained) when the program's own service is installed: two copies must never run."""
+        found = self.ctx.service(self.cfg)
+        if found is None:
+            return False
+        detail = (f"{self.cfg.display_name} has its own {found.describe()}, so trayapp does not start a "
+                  f"second copy. To watch and control it through its owner, add to config.toml: "
+                  f"{self._attach_offer()}")
+        self.ctx.journal.record("external", self.cfg.name, pid=None, owner=found.describe(), detail=detail)
+        self._retry_at = None
+        self._set(State.STOPPED, mode=Mode.MANAGED, reason=detail, retry_at=None)
         return True
 
     def _outside_copy_gone(self, now: float) -> None:
