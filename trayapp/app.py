@@ -17,7 +17,7 @@ from typing import Any, TextIO
 
 from trayapp import __version__
 from trayapp.clock import Clock, SystemClock
-from trayapp.config import Config
+from trayapp.config import Config, ProgramConfig
 from trayapp.control import ControlServer
 from trayapp.errors import ControlError, TrayAppError
 from trayapp.events import EventBus, StatusChanged
@@ -62,9 +62,9 @@ class App:
             post=lambda m: self.supervisor.submit(m), run_in_background=self._background,
             probe=lambda cfg, cwd, env: probe(cfg, cwd=cwd, env=env), sampler=TreeSampler,
             listener_pid=orphans.listener_pid, port_open=port_open, logs=self.program_log,
-            pidfile=self.pidfile,
+            pidfile=self.pidfile, service=_own_service,
         )
-        self.supervisor = Supervisor([Program(p, ctx) for p in config.programs.values()], ctx)
+        self.supervisor = Supervisor([_program(p, ctx) for p in config.programs.values()], ctx)
         self._stop_monitors = threading.Event()
         self._build_monitors()
 
@@ -230,6 +230,10 @@ class App:
                 if (name in (None, status.program)) and status.mode is Mode.EXTERNAL and status.state is State.RUNNING:
                     raise ControlError(f"{status.display_name} runs outside trayapp ({status.owner}); trayapp "
                                        "never signals a process it did not start. Stop it where it was started.")
+                if name == status.program and status.mode is Mode.ATTACHED and not status.extra.get("controllable", True):
+                    raise ControlError(f"{status.display_name} is only reached at {status.owner}; trayapp cannot "
+                                       "stop or restart it there. Do it where it runs, or name the commands "
+                                       f"(stop = [...], restart = [...]) under [programs.{name}.attach].")
         action(name)
         return "requested"
 
@@ -248,6 +252,22 @@ class App:
             return "resumed"
         self.notifier.pause(seconds)
         return f"paused for {seconds:g}s"
+
+
+def _program(cfg: ProgramConfig, ctx: Context) -> Any:
+    """Managed unless the config names an owner: then attach mode, which never spawns or signals."""
+    if cfg.attach is not None:
+        from trayapp.supervisor.attach import AttachedProgram
+
+        return AttachedProgram(cfg, ctx)
+    return Program(cfg, ctx)
+
+
+def _own_service(cfg: ProgramConfig) -> Any:
+    """The program's own installed service, if any (supervisor thread; reads a few files)."""
+    from trayapp.service_detect import detect_service
+
+    return None if cfg.attach is not None else detect_service(cfg)
 
 
 def acquire_instance(paths: AppPaths) -> InstanceLock:

@@ -102,6 +102,11 @@ def logs(args: argparse.Namespace) -> int:
 
     where = paths()
     name = args.program or _first_program(where)
+    attached = _attached(where, name)
+    if attached is not None:  # its log lives with its owner (journalctl, docker logs, launchd's file)
+        from trayapp import attach_logs
+
+        return attach_logs.stream(attached, args.lines, args.follow)
     path = where.trayapp_log if name == "trayapp" else where.program_log(name)
     if not path.exists() and not args.follow:
         print(f"trayapp: no log yet for {name} ({path})", file=sys.stderr)
@@ -113,6 +118,18 @@ def logs(args: argparse.Namespace) -> int:
         for line in logread.follow(path, threading.Event()):
             print(line, flush=True)
     return 0
+
+
+def _attached(where, name: str) -> Any:
+    """The ProgramConfig of `name` when it is in attach mode, else None."""
+    from trayapp.cli.common import load_config
+    from trayapp.errors import TrayAppError
+
+    try:
+        program = load_config(where).programs.get(name)
+    except TrayAppError:
+        return None
+    return program if program is not None and program.attach is not None else None
 
 
 def _first_program(where) -> str:
