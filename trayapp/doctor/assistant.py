@@ -1,0 +1,166 @@
+"""The assistant itself: binary, its config, its port, its health, its own service, duplicates."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from trayapp.config import ProgramConfig
+from trayapp.doctor.inputs import Inputs
+from trayapp.doctor.report import Check, fail, info, ok, warn
+from trayapp.supervisor.health import port_of
+
+GROUP = "assistant"
+# Only these are asked for --version: running an unknown program with a flag might start it.
+_VERSION_ARGS = {"nanobot": ("--version",), "openclaw": ("--version",), "nanoclaw": ("--version",)}
+
+
+def checks(inp: Inputs) -> list[Check]:
+    program = inp.config.assistant
+    found = [_binary(inp, program)]
+    if program.info.config_file:
+        found.append(_own_config(inp, program))
+    found += [_port(inp, program), _health(inp, program), _service(inp, program), _copies(inp, program)]
+    return [c for c in found if c is not None]
+
+
+def _search_path(inp: Inputs, program: ProgramConfig) -> str | None:
+    return program.env.get("PATH") or inp.environ.get("PATH")
+
+
+def _binary(inp: Inputs, program: ProgramConfig) -> Check:
+    name = f"{program.display_name} program"
+    if program.attach is not None:
+        return info(GROUP, name, f"attach mode ({program.attach.owner}): trayapp does not start it itself")
+    first = program.command[0]
+    cwd_first = program.cwd / first if program.cwd is not None and not os.path.isabs(first) else None
+    resolved = str(cwd_first) if cwd_first is not None and cwd_first.is_file() else inp.which(first, _search_path(inp, program))
+    if resolved is None:
+        return fail(GROUP, name, f"{first} was not found on PATH", program.info.install_hint)
+    version = _version(inp, program, resolved)
+    return ok(GROUP, name, f"{resolved}" + (f", {version}" if version else ""))
+
+
+def _version(inp: Inputs, program: ProgramConfig, resolved: str) -> str:
+    args = _VERSION_ARGS.get(program.preset)
+    if args is None:
+        return ""
+    done = inp.runner.run([resolved, *args])
+    lines = (done.stdout or done.stderr).strip().splitlines()
+    return lines[0].strip()[:80] if done.ok and lines else ""
+
+
+def _own_config(inp: Inputs, program: ProgramConfig) -> Check:
+    path = inp.expand(program.info.config_file or "")
+    name = f"{program.display_name} config"
+    if path.is_file():
+        return ok(GROUP, name, str(path))
+    setup = {"nanobot": "run: nanobot onboard", "openclaw": "run: openclaw onboard"}.get(program.preset,
+                                                                                    program.info.install_hint)
+    return fail(GROUP, name, f"{path} does not exist, so {program.display_name} cannot start", setup)
+
+
+def _port(inp: Inputs, program: ProgramConfig) -> Check | None:
+    address = port_of(program.health.url) if program.health else None
+    if address is None:
+        return None
+    host, port = address
+    if not inp.port_open(host, port):
+        return ok(GROUP, "port", f"{host}:{port} is free")
+    pid = inp.listener_pid(host, port)
+    who = _describe_pid(pid) if pid else "a process this user cannot see"
+    if program.attach is not None or _ours(inp, pid):
+        return ok(GROUP, "port", f"{host}:{port} is held by {who}, as expected")
+    return warn(GROUP, "port", f"{host}:{port} is held by {who}, which trayapp did not start",
+                "if it is your assistant, let trayapp attach to it ([programs."
+                f"{program.name}.attach]); otherwise stop that process or change the port")
+
+
+def _ours(inp: Inputs, pid: int | None) -> bool:
+    """Is `pid` (or its parent) a child recorded by the running trayapp?"""
+    if pid is None:
+        return False
+    from trayapp.supervisor.pidfile import PidFile
+
+    recorded = {r.pid for r in PidFile(inp.paths.pid_file).load().values()}
+    return pid in recorded or _parent(pid) in recorded
+
+
+def _parent(pid: int) -> int | None:
+    import psutil
+
+    try:
+        return psutil.Process(pid).ppid()
+    except psutil.Error:
+        return None
+
+
+def _describe_pid(pid: int) -> str:
+    import psutil
+
+    try:
+        cmd = " ".join(psutil.Process(pid).cmdline())[:120]
+    except psutil.Error:
+        cmd = ""
+    return f"pid {pid}" + (f" ({cmd})" if cmd else "")
+
+
+def _health(inp: Inputs, program: ProgramConfig) -> Check | None:
+    cfg = program.health
+    if cfg is None:
+        return info(GROUP, "health", "no health check configured", "add [programs."
+                    f"{program.name}.health] url = \"http://127.0.0.1:PORT/health\" if it has one")
+    result = inp.probe(cfg)
+    what = cfg.url or cfg.tcp or " ".join(cfg.command or ())
+    if result.ok:
+        return ok(GROUP, "health", f"{what}: {result.detail}")
+    return warn(GROUP, "health", result.detail, "start it (`trayapp start`), or read why it is down: "
+                "`trayapp logs` and `trayapp history`")
+
+
+def _service(inp: Inputs, program: ProgramConfig) -> Check:
+    from trayapp.service_detect import detect_service
+
+    found = detect_service(program, environ=inp.environ, platform=inp.os_name)
+    if program.attach is not None:
+        return ok(GROUP, "own service", f"attach mode: {program.attach.owner} owns it")
+    if found is None:
+        return ok(GROUP, "own service", "no systemd user service or LaunchAgent of its own is installed")
+    lines = found.attach_toml(program.name).strip().replace("\n", "  ")
+    return warn(GROUP, "own service", f"{found.describe()} is installed: trayapp must not start a second copy",
+                f"use attach mode; add to config.toml: {lines}")
+
+
+def _copies(inp: Inputs, program: ProgramConfig) -> Check | None:
+    if not program.command:
+        return None
+    roots = running_copies(program.command)
+    if len(roots) > 1:
+        listed = ", ".join(_describe_pid(p) for p in roots[:4])
+        return fail(GROUP, "copies", f"{len(roots)} copies are running: {listed}",
+                    "two copies answer the same chats twice and fight over the port: stop all but one")
+    if roots:
+        return ok(GROUP, "copies", f"one copy running ({_describe_pid(roots[0])})")
+    return ok(GROUP, "copies", "no copy running")
+
+
+def running_copies(argv: Sequence[str]) -> list[int]:
+    """Pids of processes running `argv` (by program name and first argument), children left out."""
+    import psutil
+
+    found: dict[int, int] = {}
+    me = os.getpid()
+    for proc in psutil.process_iter(["pid", "ppid", "cmdline"]):
+        cmdline = proc.info.get("cmdline") or []
+        if proc.info["pid"] != me and matches(cmdline, argv):
+            found[proc.info["pid"]] = proc.info.get("ppid") or 0
+    return sorted(pid for pid, ppid in found.items() if ppid not in found)
+
+
+def matches(cmdline: Sequence[str], argv: Sequence[str]) -> bool:
+    """Does `cmdline` run `argv`? `python -m nanobot gateway` matches ["nanobot", "gateway", ...]."""
+    name, rest = os.path.basename(argv[0]), list(argv[1:2])
+    for i, part in enumerate(cmdline):
+        if os.path.basename(part) == name and list(cmdline[i + 1:i + 1 + len(rest)]) == rest:
+            return True
+    return False

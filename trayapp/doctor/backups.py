@@ -1,0 +1,71 @@
+"""Is there a recent good backup, and did the last attempt work?"""
+
+from __future__ import annotations
+
+from trayapp.doctor.inputs import Inputs
+from trayapp.doctor.report import Check, fail, info, ok, warn
+from trayapp.units import format_duration
+
+GROUP = "backups"
+DAY = 86400.0
+# A backup may be this much later than the schedule says before the doctor complains: a laptop
+# that was asleep at 03:00 catches up soon after it wakes.
+SLACK = 0.5
+
+
+def checks(inp: Inputs) -> list[Check]:
+    return [_latest(inp), *_last_attempt(inp)]
+
+
+def allowed_age(schedule: str | None) -> float | None:
+    """How old the newest backup may be under `schedule` (None: no schedule, no limit)."""
+    if not schedule:
+        return None
+    from trayapp.backup.schedule import parse
+
+    parsed = parse(schedule)
+    period = parsed.interval if parsed.interval is not None else DAY
+    return period * (1 + SLACK)
+
+
+def _latest(inp: Inputs) -> Check:
+    from trayapp.backup.catalog import list_backups
+    from trayapp.backup.service import destination
+
+    dest = destination(inp.config, inp.paths)
+    archives = list_backups(dest)
+    verified = [b for b in archives if b.verified]
+    limit = allowed_age(inp.config.backup.schedule)
+    now = inp.now()
+    if not archives:
+        if limit is None:
+            return info(GROUP, "last backup", f"no backup in {dest} and no schedule",
+                        'make one with `trayapp backup create`, or set [backup] schedule = "daily 03:00"')
+        return warn(GROUP, "last backup", f"no backup in {dest} yet, though the schedule is "
+                    f"{inp.config.backup.schedule}", "make one now: `trayapp backup create`")
+    newest = verified[-1] if verified else archives[-1]
+    age = max(0.0, now - newest.created)
+    kind = "verified backup" if verified else "backup (not verified)"
+    evidence = f"last {kind} {newest.name} is {format_duration(age)} old"
+    if limit is not None and age > limit:
+        return warn(GROUP, "last backup", f"{evidence}; the schedule ({inp.config.backup.schedule}) wants one "
+                    f"at least every {format_duration(limit / (1 + SLACK))}",
+                    "make one now (`trayapp backup create`) and check that trayapp is running")
+    if not verified:
+        return info(GROUP, "last backup", evidence, "check it with `trayapp backup verify`")
+    return ok(GROUP, "last backup", evidence)
+
+
+def _last_attempt(inp: Inputs) -> list[Check]:
+    from trayapp import journal
+
+    attempts = [e for e in journal.read(inp.paths.journal_file) if e.get("event") == "backup"]
+    if not attempts:
+        return []
+    last = attempts[-1]
+    when = str(last.get("ts", "?"))[:19].replace("T", " ")
+    if last.get("ok"):
+        return [ok(GROUP, "last attempt", f"the last backup ({when}) worked")]
+    error = str(last.get("error") or "no reason recorded")[:200]
+    return [fail(GROUP, "last attempt", f"the last backup ({when}) failed: {error}",
+                 str(last.get("fix") or "fix the cause, then run `trayapp backup create`"))]

@@ -1,0 +1,114 @@
+"""Who may read trayapp's and the assistant's files: folders 0700, secret files 0600.
+
+Only bits beyond the wanted mode count as a problem (0400 is fine for a file). `--fix` clears
+those bits on files this user owns and says what it changed; symlinks are never followed.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from trayapp.doctor.database import find_databases
+from trayapp.doctor.inputs import Inputs
+from trayapp.doctor.report import Check, Level, info, ok
+
+GROUP = "permissions"
+DIR, SECRET = 0o700, 0o600
+
+
+@dataclass(frozen=True)
+class Target:
+    path: Path
+    want: int
+    what: str  # plain words: "nanobot's config (API keys)"
+
+
+def checks(inp: Inputs) -> list[Check]:
+    if os.name != "posix":
+        return [info(GROUP, "permissions", "not checked on Windows (files are private to the user profile)")]
+    found = list(_unique(targets(inp)))
+    bad = [c for c in (_check(t, inp.fix) for t in found) if c is not None]
+    if bad:
+        return bad
+    return [ok(GROUP, "permissions", f"{len(found)} folders and files are private to you" if found
+               else "nothing to check yet (no trayapp or assistant files exist)")]
+
+
+def _unique(items: Iterator[Target]) -> Iterator[Target]:
+    seen: set[Path] = set()
+    for t in items:
+        if t.path not in seen and os.path.lexists(t.path) and not t.path.is_symlink():
+            seen.add(t.path)
+            yield t
+
+
+def targets(inp: Inputs) -> Iterator[Target]:
+    """Everything that should be private, folders first."""
+    p = inp.paths
+    program = inp.config.assistant
+    for folder, what in ((p.config_dir, "trayapp's config folder"), (p.state_dir, "trayapp's state folder"),
+                         (p.log_dir, "trayapp's log folder"), (p.data_dir, "trayapp's data folder"),
+                         (_backup_dest(inp), "the backup folder")):
+        yield Target(folder, DIR, what)
+    for folder in program.data_dirs:
+        yield Target(folder, DIR, f"{program.display_name}'s data folder")
+    yield from _trayapp_files(inp)
+    if program.info.config_file:
+        yield Target(inp.expand(program.info.config_file), SECRET, f"{program.display_name}'s config (API keys)")
+    yield from _databases(inp)
+    yield from _backups(inp)
+
+
+def _backup_dest(inp: Inputs) -> Path:
+    from trayapp.backup.service import destination
+
+    return destination(inp.config, inp.paths)
+
+
+def _trayapp_files(inp: Inputs) -> Iterator[Target]:
+    p = inp.paths
+    for path, what in ((p.config_file, "config.toml"), (p.control_key, "the control channel's key"),
+                       (p.control_socket, "the control socket"), (p.journal_file, "the journal"),
+                       (p.pid_file, "the child pid file")):
+        yield Target(path, SECRET, what)
+    if p.log_dir.is_dir():
+        for log in sorted(p.log_dir.iterdir()):
+            if log.is_file():
+                yield Target(log, SECRET, "a log file")
+
+
+def _databases(inp: Inputs) -> Iterator[Target]:
+    dirs = [d for d in inp.config.assistant.data_dirs if d.is_dir()]
+    for db in find_databases(dirs):
+        yield Target(db, SECRET, "a database")
+        for side in ("-wal", "-shm", "-journal"):
+            yield Target(db.with_name(db.name + side), SECRET, "a database's journal")
+
+
+def _backups(inp: Inputs) -> Iterator[Target]:
+    dest = _backup_dest(inp)
+    if dest.is_dir():
+        for entry in sorted(dest.iterdir()):
+            if entry.is_file() and entry.name.startswith(("trayapp-backup-", ".trayapp-backup-")):
+                yield Target(entry, SECRET, "a backup")
+
+
+def _check(t: Target, fix: bool) -> Check | None:
+    st = t.path.lstat()
+    mode = stat.S_IMODE(st.st_mode)
+    extra = mode & ~t.want & 0o777
+    if not extra:
+        return None
+    wanted = mode & t.want
+    evidence = f"{t.path} ({t.what}) is {mode:04o}; it should be {t.want:04o} or tighter"
+    if fix and st.st_uid == os.getuid():
+        os.chmod(t.path, wanted)
+        return Check(GROUP, t.what, Level.OK, f"{t.path} was {mode:04o}, now {wanted:04o}",
+                     changed=(f"chmod {wanted:04o} {t.path} (was {mode:04o})",))
+    level = Level.FAIL if mode & 0o002 else Level.WARN  # world-writable: anyone can change it
+    how = f"chmod {wanted:04o} {t.path}" + ("" if st.st_uid == os.getuid() else " (as its owner)")
+    return Check(GROUP, t.what, level, evidence, f"run `trayapp doctor --fix`, or: {how}")

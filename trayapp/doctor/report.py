@@ -1,0 +1,96 @@
+"""A check's result, the whole report, and how it is shown (text for people, a dict for JSON)."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Level(enum.StrEnum):
+    OK = "ok"
+    INFO = "info"  # a fact worth knowing; never a problem
+    WARN = "warn"  # works, but risky or about to break
+    FAIL = "fail"  # broken: `trayapp doctor` exits non-zero
+
+
+@dataclass(frozen=True)
+class Check:
+    """One finding: what was checked, what was seen (one line) and what to do (one line)."""
+
+    group: str  # "environment", "assistant", "config", "permissions", ...
+    name: str
+    level: Level
+    evidence: str
+    fix: str = ""
+    changed: tuple[str, ...] = ()  # what `--fix` changed for this check
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"group": self.group, "name": self.name, "status": str(self.level),
+                "evidence": self.evidence, "fix": self.fix or None, "changed": list(self.changed)}
+
+
+def ok(group: str, name: str, evidence: str) -> Check:
+    return Check(group, name, Level.OK, evidence)
+
+
+def info(group: str, name: str, evidence: str, fix: str = "") -> Check:
+    return Check(group, name, Level.INFO, evidence, fix)
+
+
+def warn(group: str, name: str, evidence: str, fix: str) -> Check:
+    return Check(group, name, Level.WARN, evidence, fix)
+
+
+def fail(group: str, name: str, evidence: str, fix: str) -> Check:
+    return Check(group, name, Level.FAIL, evidence, fix)
+
+
+_MARK = {Level.OK: "OK  ", Level.INFO: "INFO", Level.WARN: "WARN", Level.FAIL: "FAIL"}
+
+
+@dataclass(frozen=True)
+class Report:
+    checks: tuple[Check, ...]
+    created_at: float = 0.0
+    facts: dict[str, Any] = field(default_factory=dict)  # versions, paths: for the debug bundle
+
+    @classmethod
+    def of(cls, checks: Iterable[Check], created_at: float = 0.0, **facts: Any) -> "Report":
+        return cls(tuple(checks), created_at, dict(facts))
+
+    def count(self, level: Level) -> int:
+        return sum(1 for c in self.checks if c.level is level)
+
+    @property
+    def failed(self) -> bool:
+        return self.count(Level.FAIL) > 0
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+    def summary(self) -> str:
+        parts = [f"{self.count(level)} {name}" for level, name in
+                 ((Level.FAIL, "failed"), (Level.WARN, "warnings"), (Level.OK, "ok"), (Level.INFO, "info"))]
+        return ", ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": not self.failed, "summary": self.summary(), "created_at": self.created_at,
+                "facts": self.facts, "checks": [c.to_dict() for c in self.checks]}
+
+    def render_text(self) -> str:
+        """The report for a terminal or the status window: grouped, one line per check."""
+        lines: list[str] = []
+        group = None
+        for check in self.checks:
+            if check.group != group:
+                group = check.group
+                lines.append(("" if not lines else "\n") + group.capitalize())
+            lines.append(f"  {_MARK[check.level]}  {check.name}: {check.evidence}")
+            if check.fix and check.level is not Level.OK:
+                lines.append(f"        fix: {check.fix}")
+            lines.extend(f"        changed: {what}" for what in check.changed)
+        lines.append(f"\n{self.summary()}")
+        return "\n".join(lines)

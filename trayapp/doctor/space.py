@@ -1,0 +1,77 @@
+"""Free disk space on the volumes trayapp writes to, available memory, folder sizes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+
+from trayapp.diskwatch import Level as DiskLevel
+from trayapp.diskwatch import app_paths, classify, mount_point
+from trayapp.doctor.inputs import Inputs
+from trayapp.doctor.report import Check, fail, info, ok, warn
+from trayapp.units import format_size
+
+GROUP = "disk and memory"
+LOW_MEMORY = 256_000_000
+
+
+def checks(inp: Inputs) -> list[Check]:
+    return [*_volumes(inp), _memory(), *_folder_sizes(inp)]
+
+
+def _volumes(inp: Inputs) -> list[Check]:
+    mounts: dict[Path, list[Path]] = {}
+    for path in app_paths(inp.config, inp.paths):
+        mounts.setdefault(mount_point(path), []).append(path)
+    return [_volume(mount, inp) for mount in mounts]
+
+
+def _volume(mount: Path, inp: Inputs) -> Check:
+    try:
+        usage = shutil.disk_usage(mount)
+    except OSError as exc:
+        return warn(GROUP, f"disk {mount}", f"cannot measure free space: {exc}", "check that the volume is mounted")
+    level = classify(usage.free, usage.total, DiskLevel.OK, inp.config.disk)
+    evidence = f"{format_size(usage.free)} free of {format_size(usage.total)} on {mount}"
+    if level is DiskLevel.CRITICAL:
+        return fail(GROUP, f"disk {mount}", evidence + ": logs pause and backups are refused",
+                    "free some space (old backups: `trayapp backup prune`)")
+    if level is DiskLevel.WARN:
+        return warn(GROUP, f"disk {mount}", evidence, "free some space soon")
+    return ok(GROUP, f"disk {mount}", evidence)
+
+
+def _memory() -> Check:
+    import psutil
+
+    mem = psutil.virtual_memory()
+    evidence = f"{format_size(mem.available)} available of {format_size(mem.total)}"
+    if mem.available < LOW_MEMORY:
+        return warn(GROUP, "memory", evidence, "close programs you do not need; the assistant may be killed "
+                    "by the system when memory runs out")
+    return ok(GROUP, "memory", evidence)
+
+
+def _folder_sizes(inp: Inputs) -> list[Check]:
+    from trayapp.backup.service import destination
+
+    return [info(GROUP, "log folder", f"{format_size(folder_size([inp.paths.log_dir]))} in {inp.paths.log_dir}"),
+            info(GROUP, "backup folder", _sized(destination(inp.config, inp.paths)))]
+
+
+def _sized(folder: Path) -> str:
+    return f"{format_size(folder_size([folder]))} in {folder}" if folder.exists() else f"{folder} (none yet)"
+
+
+def folder_size(folders: Iterable[Path]) -> int:
+    total = 0
+    for folder in folders:
+        for root, _dirs, files in os.walk(folder):
+            for name in files:
+                try:
+                    total += os.lstat(os.path.join(root, name)).st_size
+                except OSError:
+                    continue
+    return total
