@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "trayapp.cli.autostart",
     "trayapp.cli.export",
     "trayapp.cli.backup",
+    "trayapp.cli.doctor",
 )
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
