@@ -8,8 +8,6 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
-import urllib.error
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,37 +37,38 @@ def probe(cfg: HealthConfig, *, cwd: Path | None = None, env: Mapping[str, str] 
     return ProbeResult(True, "no check configured")
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-# No proxies (a health URL is local) and no redirects.
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
-
-
 def _http(url: str, expect: Mapping[str, Any], timeout: float) -> ProbeResult:
+    """GET url directly: no proxies (a health URL is local), no redirects, a bounded read."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme == "https":
+        conn: http.client.HTTPConnection = http.client.HTTPSConnection(parts.hostname or "", parts.port, timeout=timeout)
+    else:
+        conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout)
     try:
-        with _OPENER.open(url, timeout=timeout) as response:
-            body = response.read(65536)
-            status = response.status
-    except urllib.error.HTTPError as exc:
-        return ProbeResult(False, f"{url} answered HTTP {exc.code}")
-    except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        if isinstance(reason, (socket.timeout, TimeoutError)) or "timed out" in str(reason):
-            return ProbeResult(False, f"{url} did not answer within {timeout:g}s")
-        return ProbeResult(False, f"{url} is not answering ({_plain(reason)})")
+        conn.request("GET", (parts.path or "/") + (f"?{parts.query}" if parts.query else ""),
+                     headers={"User-Agent": "trayapp-health"})
+        response = conn.getresponse()
+        body, status = response.read(65536), response.status
+    except (TimeoutError, socket.timeout):
+        return ProbeResult(False, f"{url} did not answer within {timeout:g}s")
+    except (OSError, http.client.HTTPException) as exc:
+        return ProbeResult(False, f"{url} is not answering ({_plain(exc)})")
+    finally:
+        conn.close()
+    if not 200 <= status < 300:
+        return ProbeResult(False, f"{url} answered HTTP {status}")
     if not expect:
-        return ProbeResult(200 <= status < 300, f"HTTP {status}")
+        return ProbeResult(True, f"HTTP {status}")
     return _check_fields(body, expect)
 
 
 def _plain(reason: object) -> str:
-    text = str(reason)
-    if "Connection refused" in text:
+    if isinstance(reason, ConnectionRefusedError):
         return "connection refused"
-    return text.removeprefix("[Errno 111] ")
+    return getattr(reason, "strerror", None) or str(reason) or type(reason).__name__
 
 
 def _check_fields(body: bytes, expect: Mapping[str, Any]) -> ProbeResult:
