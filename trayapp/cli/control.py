@@ -98,8 +98,6 @@ def quit_(args: argparse.Namespace) -> int:
 def logs(args: argparse.Namespace) -> int:
     import threading
 
-    from trayapp import logread
-
     where = paths()
     name = args.program or _first_program(where)
     attached = _attached(where, name)
@@ -107,6 +105,8 @@ def logs(args: argparse.Namespace) -> int:
         from trayapp import attach_logs
 
         return attach_logs.stream(attached, args.lines, args.follow)
+    from trayapp import logread
+
     path = where.trayapp_log if name == "trayapp" else where.program_log(name)
     if not path.exists() and not args.follow:
         print(f"trayapp: no log yet for {name} ({path})", file=sys.stderr)
