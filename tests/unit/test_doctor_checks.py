@@ -159,6 +159,12 @@ def test_copy_detection_matches_program_and_subcommand(cmdline: list[str], hit: 
     assert assistant.matches(cmdline, ("nanobot", "gateway", "--foreground")) is hit
 
 
+def test_custom_commands_match_only_as_a_whole() -> None:
+    argv = ("python3", "-c", "serve()")
+    assert assistant.matches(["/usr/bin/python3", "-c", "serve()"], argv, whole=True)
+    assert not assistant.matches(["/usr/bin/python3", "-c", "other()"], argv, whole=True)
+
+
 def test_report_renders_text_and_json_and_fails_on_any_fail() -> None:
     report = Report.of([ok("assistant", "port", "free"), warn("backups", "last", "old", "back up"),
                         fail("config", "config.toml", "bad key", "edit it")])

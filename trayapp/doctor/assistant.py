@@ -134,7 +134,7 @@ def _service(inp: Inputs, program: ProgramConfig) -> Check:
 def _copies(inp: Inputs, program: ProgramConfig) -> Check | None:
     if not program.command:
         return None
-    roots = running_copies(program.command)
+    roots = running_copies(program.command, whole=program.preset == "custom")
     if len(roots) > 1:
         listed = ", ".join(_describe_pid(p) for p in roots[:4])
         return fail(GROUP, "copies", f"{len(roots)} copies are running: {listed}",
@@ -144,22 +144,24 @@ def _copies(inp: Inputs, program: ProgramConfig) -> Check | None:
     return ok(GROUP, "copies", "no copy running")
 
 
-def running_copies(argv: Sequence[str]) -> list[int]:
-    """Pids of processes running `argv` (by program name and first argument), children left out."""
+def running_copies(argv: Sequence[str], whole: bool = False) -> list[int]:
+    """Pids of processes running `argv`, children left out. A known assistant is recognised by its
+    program name and first argument (`nanobot gateway` however it was started); a custom command
+    (`whole`) only by all of its arguments, since `python -c ...` alone says nothing."""
     import psutil
 
     found: dict[int, int] = {}
     me = os.getpid()
     for proc in psutil.process_iter(["pid", "ppid", "cmdline"]):
         cmdline = proc.info.get("cmdline") or []
-        if proc.info["pid"] != me and matches(cmdline, argv):
+        if proc.info["pid"] != me and matches(cmdline, argv, whole):
             found[proc.info["pid"]] = proc.info.get("ppid") or 0
     return sorted(pid for pid, ppid in found.items() if ppid not in found)
 
 
-def matches(cmdline: Sequence[str], argv: Sequence[str]) -> bool:
+def matches(cmdline: Sequence[str], argv: Sequence[str], whole: bool = False) -> bool:
     """Does `cmdline` run `argv`? `python -m nanobot gateway` matches ["nanobot", "gateway", ...]."""
-    name, rest = os.path.basename(argv[0]), list(argv[1:2])
+    name, rest = os.path.basename(argv[0]), list(argv[1:] if whole else argv[1:2])
     for i, part in enumerate(cmdline):
         if os.path.basename(part) == name and list(cmdline[i + 1:i + 1 + len(rest)]) == rest:
             return True
