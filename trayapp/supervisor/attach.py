@@ -134,7 +134,8 @@ class AttachedProgram:
         elif action == "stop":
             self.ctx.journal.record("stop", self.cfg.name, by=why, via=via)
         else:
-            self.ctx.journal.record("start", self.cfg.name, pid=None, via=via)
+            self.ctx.journal.record("start", self.cfg.name, pid=None, via=via,
+                                    message=f"asked {self.owner.describe()} to start it ({via})")
         self._set(self.status.state, reason=f"asked {self.owner.describe()} to {action} it")
 
     # -- the background job -----------------------------------------------------------------
