@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import signal
 import subprocess
@@ -80,11 +81,26 @@ class Desktop:
         self.run("xdotool", "mousemove", str(x + w // 2), str(y + h // 2), "click", str(button))
 
 
-def _free_display() -> int:
-    for n in range(120, 400):
-        if not Path(f"/tmp/.X{n}-lock").exists() and not Path(f"/tmp/.X11-unix/X{n}").exists():
-            return n
-    raise RuntimeError("no free X display number")
+def _start_xvfb(width: int, height: int) -> tuple[subprocess.Popen[bytes], int]:
+    """Xvfb on a free display: a random start avoids other test runs on the same machine, and the
+    server must still be alive once it answers (a display taken meanwhile makes it exit)."""
+    start = random.randrange(200, 900)
+    for n in range(start, start + 40):
+        if Path(f"/tmp/.X{n}-lock").exists() or Path(f"/tmp/.X11-unix/X{n}").exists():
+            continue
+        proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        env = {**os.environ, "DISPLAY": f":{n}"}
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and proc.poll() is None:
+            if subprocess.run(["xdpyinfo"], env=env, capture_output=True).returncode == 0:
+                time.sleep(0.2)
+                if proc.poll() is None:
+                    return proc, n
+            time.sleep(0.1)
+        proc.kill()
+        proc.wait()
+    raise AssertionError("Xvfb did not start on any free display")
 
 
 def _wait(check: Callable[[], bool], timeout: float, what: str) -> None:
@@ -99,14 +115,12 @@ def _wait(check: Callable[[], bool], timeout: float, what: str) -> None:
 @contextmanager
 def own_desktop(width: int = 1280, height: int = 800) -> Iterator[Desktop]:
     """Xvfb + trayer on a free display; every process started here is stopped by its pid."""
-    n = _free_display()
+    xvfb, n = _start_xvfb(width, height)
     env = {**os.environ, "DISPLAY": f":{n}"}
     env.pop("WAYLAND_DISPLAY", None)
-    procs = [subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    procs = [xvfb]
     try:
         desk = Desktop(f":{n}", env)
-        _wait(lambda: subprocess.run(["xdpyinfo"], env=env, capture_output=True).returncode == 0, 10, "Xvfb start")
         errors = tempfile.TemporaryFile()
         procs.append(subprocess.Popen(["trayer", "--edge", "top", "--align", "right", "--widthtype", "pixel",
                                        "--width", "200", "--height", "32"], env=env,
