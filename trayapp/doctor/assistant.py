@@ -34,7 +34,10 @@ def _binary(inp: Inputs, program: ProgramConfig) -> Check:
         return info(GROUP, name, f"attach mode ({program.attach.owner}): trayapp does not start it itself")
     first = program.command[0]
     cwd_first = program.cwd / first if program.cwd is not None and not os.path.isabs(first) else None
-    resolved = str(cwd_first) if cwd_first is not None and cwd_first.is_file() else inp.which(first, _search_path(inp, program))
+    if cwd_first is not None and cwd_first.is_file():
+        resolved: str | None = str(cwd_first)
+    else:
+        resolved = inp.which(first, _search_path(inp, program))
     if resolved is None:
         return fail(GROUP, name, f"{first} was not found on PATH", program.info.install_hint)
     version = _version(inp, program, resolved)

@@ -255,7 +255,8 @@ class AttachedProgram:
             if self._seen:
                 self.ctx.journal.record("running", self.cfg.name, pid=r.pid, after_crash=self._crashed)
             self._crashed = self._expect_down = False
-        started = r.started_at or (old.started_at if old.state is State.RUNNING and old.pid == r.pid else None) or self.ctx.clock.time()
+        same_run = old.state is State.RUNNING and old.pid == r.pid
+        started = r.started_at or (old.started_at if same_run else None) or self.ctx.clock.time()
         self._set(State.RUNNING, pid=r.pid, started_at=started, reason=self._note,
                   extra={**self.status.extra, "owner_detail": detail})
         if r.pid and self._sample_due is None:
@@ -328,7 +329,8 @@ class AttachedProgram:
         """Start a look when one is due, sample memory/CPU; return the next deadline."""
         if not self._busy and self._check_due is not None and now >= self._check_due:
             self._launch(now)
-        if self._sample_due is not None and now >= self._sample_due and self.status.pid and self.status.state is State.RUNNING:
+        due = self._sample_due is not None and now >= self._sample_due
+        if due and self.status.pid and self.status.state is State.RUNNING:
             self._sample_due = now + self.cfg.limits.interval
             self._sample(now)
         deadlines = [None if self._busy else self._check_due,

@@ -102,7 +102,9 @@ class Owner:
         if action == "stop":
             return ["launchctl", "bootout", target]
         # A booted-out agent must be bootstrapped from its plist; a loaded one only kicked.
-        return ["launchctl", "kickstart", target] if loaded else ["launchctl", "bootstrap", f"gui/{self.uid}", str(self.plist)]
+        if loaded:
+            return ["launchctl", "kickstart", target]
+        return ["launchctl", "bootstrap", f"gui/{self.uid}", str(self.plist)]
 
     def cannot(self, action: str) -> str:
         return (f"trayapp cannot {action} it: it is only reached at {self.describe()}. {action.capitalize()} it "
