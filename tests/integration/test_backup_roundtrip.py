@@ -268,5 +268,6 @@ def test_prune_deletes_by_policy_and_journals_it(tmp_path: Path) -> None:
     result = prune_backups(cfg, paths, journal)
     assert sorted(b.path for b in result.deleted) == sorted(made[:2])
     assert [b.path for b in catalog.list_backups(paths.backup_dir)] == made[2:]
+    journal.flush()
     entry = read(paths.journal_file)[-1]
     assert entry["event"] == "prune" and entry["freed"] == result.freed > 0

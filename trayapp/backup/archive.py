@@ -93,15 +93,14 @@ class _MemberWriter:
                   created: float | None) -> Manifest:
         pipe = GzipPipe(self.raw, self.level)
         try:
-            tar = tarfile.open(fileobj=pipe, mode="w", format=tarfile.PAX_FORMAT,  # type: ignore[call-overload]
-                               copybufsize=CHUNK)
+            tar = TarStream(pipe)
             # Databases go last, so their copies (made on another thread) are ready by then.
             for item in [i for i in plan.items if i.kind != "sqlite"]:
                 self._add(tar, item)
             for item in plan.databases:
                 self._add_database(tar, item, copier)
             manifest = self._manifest(plan, preset, program, created)
-            _add_bytes(tar, MANIFEST_NAME, manifest.to_json())
+            _add_bytes(tar, MANIFEST_NAME, manifest.to_json(), manifest.created)
             tar.close()
             pipe.close()
         except BaseException:
@@ -116,7 +115,7 @@ class _MemberWriter:
                         preset=preset, program=program, skipped=tuple(plan.skipped + self.warnings),
                         compression={"format": "tar.gz", "level": self.level}, **extra)
 
-    def _add(self, tar: tarfile.TarFile, item: Item) -> None:
+    def _add(self, tar: TarStream, item: Item) -> None:
         if item.kind == "dir":
             info = _info(item.arcname, tarfile.DIRTYPE, item.mode, item.mtime)
             tar.addfile(info)
@@ -129,14 +128,14 @@ class _MemberWriter:
         else:
             self._add_file(tar, item.path, item.arcname)
 
-    def _add_database(self, tar: tarfile.TarFile, item: Item, copier: DatabaseCopier) -> None:
+    def _add_database(self, tar: TarStream, item: Item, copier: DatabaseCopier) -> None:
         try:
             copy = copier.wait(item.path)
         except BaseException as exc:
             raise DatabaseCopyError(item.path, exc) from exc
         self._add_file(tar, copy, item.arcname, mode=item.mode, sqlite=True)
 
-    def _add_file(self, tar: tarfile.TarFile, path: Path, arcname: str, *, mode: int | None = None,
+    def _add_file(self, tar: TarStream, path: Path, arcname: str, *, mode: int | None = None,
                   sqlite: bool = False) -> None:
         try:
             f = open(path, "rb")
@@ -155,6 +154,36 @@ class _MemberWriter:
         if reader.short:
             self.warnings.append(f"{path} shrank while it was read; its end is zero-filled in this backup")
         self.records.append(FileRecord(arcname, "file", info.size, info.mode, reader.digest.hexdigest(), sqlite))
+
+
+class TarStream:
+    """A write-only tar stream (POSIX pax format) that keeps nothing per member.
+
+    tarfile.TarFile remembers every member it wrote, which grows with the file count; a backup
+    of many small files must stay in constant memory, so only the header encoding is borrowed.
+    """
+
+    def __init__(self, out: GzipPipe) -> None:
+        self._out = out
+
+    def addfile(self, info: tarfile.TarInfo, fileobj: "_HashingReader | io.BytesIO | None" = None) -> None:
+        self._out.write(info.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape"))
+        if fileobj is None or not info.isreg():
+            return
+        left = info.size
+        while left > 0:
+            chunk = fileobj.read(min(CHUNK, left))
+            if not chunk:
+                raise OSError("unexpected end of data")
+            self._out.write(chunk)
+            left -= len(chunk)
+        if info.size % tarfile.BLOCKSIZE:
+            self._out.write(tarfile.NUL * (tarfile.BLOCKSIZE - info.size % tarfile.BLOCKSIZE))
+
+    def close(self) -> None:
+        """Two zero blocks end the archive; pad to a whole record, as tar(1) does."""
+        end = self._out.tell() + 2 * tarfile.BLOCKSIZE
+        self._out.write(tarfile.NUL * (2 * tarfile.BLOCKSIZE + (-end) % tarfile.RECORDSIZE))
 
 
 class _HashingReader:
@@ -188,8 +217,8 @@ def _info(name: str, kind: bytes, mode: int, mtime: float) -> tarfile.TarInfo:
     return info
 
 
-def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
-    info = _info(name, tarfile.REGTYPE, 0o600, 0)
+def _add_bytes(tar: TarStream, name: str, data: bytes, mtime: float) -> None:
+    info = _info(name, tarfile.REGTYPE, 0o600, mtime)
     info.size = len(data)
     tar.addfile(info, io.BytesIO(data))
 

@@ -81,12 +81,23 @@ def stopped(status: Mapping[str, Any]) -> str | None:
     return "ok" if status.get("state") in DOWN_STATES else None
 
 
-def healthy(status: Mapping[str, Any]) -> str | None:
-    """ "ok" once running and healthy (or running with no health check); a text when it failed."""
-    state, health = status.get("state"), status.get("health")
-    if state == "running" and health in ("healthy", "none", None):
-        return "ok"
-    if state in ("given_up", "stopped"):
-        detail = status.get("reason") or status.get("last_stderr") or state
-        return f"it did not start: {detail}"
-    return None  # starting, backoff, or running but not yet healthy: keep waiting
+class Healthy:
+    """Verdict after a start request: "ok" once running and healthy (or running with no health
+    check), a text once it failed, None while it is still on its way.
+
+    A start request is carried out asynchronously, so the first status may still say "stopped";
+    that only counts as a failure after the program was seen starting.
+    """
+
+    def __init__(self) -> None:
+        self.seen_start = False
+
+    def __call__(self, status: Mapping[str, Any]) -> str | None:
+        state, health = status.get("state"), status.get("health")
+        if state == "running" and health in ("healthy", "none", None):
+            return "ok"
+        if state == "given_up" or (state == "stopped" and self.seen_start):
+            detail = status.get("reason") or status.get("last_stderr") or state
+            return f"it did not start: {detail}"
+        self.seen_start = self.seen_start or state not in ("stopped", None)
+        return None  # starting, backoff, or running but not yet healthy: keep waiting

@@ -21,7 +21,7 @@ NAME = "manifest.json"
 FORMAT = 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FileRecord:
     path: str  # the member name: "label/relative/path"
     type: str  # "dir" | "file" | "symlink"

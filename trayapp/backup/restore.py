@@ -211,7 +211,7 @@ class _Restore:
         if not self.result.stopped or self.plan.program is None:
             return
         self.instance.start(self.plan.program)
-        verdict = inst.wait_for(self.instance, self.plan.program, inst.healthy, self.plan.health_timeout,
+        verdict = inst.wait_for(self.instance, self.plan.program, inst.Healthy(), self.plan.health_timeout,
                                 clock=self.clock, sleep=self.sleep)
         self.result.healthy = verdict == "ok"
         if verdict != "ok":

@@ -61,7 +61,7 @@ class Source:
         return {"label": self.label, "path": str(self.path), "kind": self.kind, "role": self.role}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a plan may hold hundreds of thousands of these
 class Item:
     """One thing to put in the archive."""
 

@@ -89,6 +89,7 @@ def cmd_create(args: argparse.Namespace) -> int:
     bar = ProgressBar(sys.stderr, enabled=not args.json)
     result = run_backup(config, paths, journal, dest=args.dest, progress=bar, verify=args.verify)
     bar.close()
+    journal.flush()  # the journal writes on a daemon thread; the CLI exits right after
     if args.json:
         from trayapp.cli.output import print_json
 
@@ -165,6 +166,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     started = time.monotonic()
     result = restore.execute(plan, ControlInstance(paths))
     record_restore(journal, archive, result, time.monotonic() - started, args.to)
+    journal.flush()
     _report_restore(result, args.json)
     return 0 if result.ok else 1
 
@@ -199,6 +201,7 @@ def cmd_prune(args: argparse.Namespace) -> int:
 
     paths, config, journal = _context()
     result = prune_backups(config, paths, journal, dest=args.dest, dry_run=args.dry_run)
+    journal.flush()
     if args.json:
         from trayapp.cli.output import print_json
 
