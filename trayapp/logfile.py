@@ -1,0 +1,203 @@
+"""A size-rotated log file: <name>, then <name>.1.gz (newest) ... <name>.<keep>.gz, under a total cap.
+
+Rotation itself is two renames and an open, done by the writer. Compression runs on a background
+thread that exists only while there is work (supervisord refused in-process compression because it
+"can potentially block supervisord for many seconds" - here nothing waits for it). Between the two
+steps a rotated file is `<name>.pending-<ns>`: uncompressed, newer than every .gz file.
+Files are 0600 in a 0700 folder.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+import time
+import zlib
+from collections import deque
+from pathlib import Path
+
+from trayapp.atomic import atomic_open
+from trayapp.paths import private_dir
+
+log = logging.getLogger(__name__)
+
+PENDING = ".pending-"
+_PENDING_RX = re.compile(r"\.pending-(\d+)$")
+_GZ_RX = re.compile(r"\.(\d+)\.gz$")
+_BLOCK = 1 << 20
+GZIP_LEVEL = 6
+
+
+def pending_files(path: Path) -> list[Path]:
+    """Rotated but not yet compressed files of `path`, newest first."""
+    found = [(int(m.group(1)), p) for p in path.parent.glob(path.name + PENDING + "*")
+             if (m := _PENDING_RX.search(p.name))]
+    return [p for _, p in sorted(found, reverse=True)]
+
+
+def gz_files(path: Path) -> list[Path]:
+    """<name>.1.gz, <name>.2.gz, ... that exist, newest (lowest number) first."""
+    found = [(int(m.group(1)), p) for p in path.parent.glob(path.name + ".*.gz")
+             if (m := _GZ_RX.search(p.name)) and p.name == f"{path.name}.{m.group(1)}.gz"]
+    return [p for _, p in sorted(found)]
+
+
+class RotatingFile:
+    """Appends bytes to `path`, rotating by size. write() is not locked: the caller serialises it."""
+
+    def __init__(self, path: Path, *, max_size: int, keep: int, total_cap: int,
+                 gzip_level: int = GZIP_LEVEL) -> None:
+        self.path = Path(path)
+        self.max_size = max(1, max_size)
+        self.keep = max(0, keep)
+        self.total_cap = total_cap
+        self.gzip_level = gzip_level
+        self._fd: int | None = None
+        self._size = 0
+        self._jobs: deque[Path] = deque()
+        self._jobs_lock = threading.Lock()
+        self._worker: threading.Thread | None = None
+        private_dir(self.path.parent)
+        self._recover()
+
+    # -- writer side (the caller's thread) -------------------------------------------------------
+
+    def write(self, data: bytes) -> None:
+        """Append whole lines, rotating first whenever the next piece would pass max_size.
+
+        Raises OSError (e.g. ENOSPC) with nothing half-done beyond what the OS wrote.
+        """
+        while data:
+            room = self.max_size - self._current_size()
+            if len(data) <= room:
+                self._append(data)
+                return
+            cut = data.rfind(b"\n", 0, room) + 1 if room > 0 else 0
+            if cut == 0 and self._size == 0:
+                cut = data.find(b"\n") + 1 or len(data)  # one line longer than max_size: keep it whole
+            if cut:
+                self._append(data[:cut])
+                data = data[cut:]
+            self.rotate()
+
+    def rotate(self) -> None:
+        """Move the current file aside (instant) and queue it for compression."""
+        self._close_fd()
+        if not self.path.exists() or self.path.stat().st_size == 0:
+            return
+        pending = self.path.with_name(f"{self.path.name}{PENDING}{time.time_ns()}")
+        os.replace(self.path, pending)
+        self._size = 0
+        self._submit(pending)
+
+    def close(self) -> None:
+        """Close the file and wait until every rotated file is compressed."""
+        self._close_fd()
+        with self._jobs_lock:
+            worker = self._worker
+        if worker is not None:
+            worker.join()
+
+    def _current_size(self) -> int:
+        if self._fd is None:
+            self._open()
+        return self._size
+
+    def _append(self, data: bytes) -> None:
+        if self._fd is None:
+            self._open()
+        view = memoryview(data)
+        while view:
+            written = os.write(self._fd, view)
+            self._size += written
+            view = view[written:]
+
+    def _open(self) -> None:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
+        self._fd = os.open(self.path, flags, 0o600)
+        self._size = os.fstat(self._fd).st_size
+        if os.name == "posix" and os.fstat(self._fd).st_mode & 0o077:
+            os.fchmod(self._fd, 0o600)
+
+    def _close_fd(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    # -- compression (background thread) ---------------------------------------------------------
+
+    def _recover(self) -> None:
+        """Compress what a previous run rotated but never compressed (it died first)."""
+        for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):
+            stale.unlink(missing_ok=True)
+        for pending in reversed(pending_files(self.path)):
+            self._submit(pending)
+
+    def _submit(self, pending: Path) -> None:
+        with self._jobs_lock:
+            self._jobs.append(pending)
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._drain, name=f"gzip {self.path.name}", daemon=True)
+                self._worker.start()
+
+    def _drain(self) -> None:
+        """Background thread: compress queued files oldest first, then exit."""
+        _lower_priority()
+        while True:
+            with self._jobs_lock:
+                if not self._jobs:
+                    self._worker = None
+                    return
+                pending = self._jobs.popleft()
+            try:
+                self._compress(pending)
+                self._enforce_cap()
+            except OSError:
+                log.warning("could not compress %s; left uncompressed", pending, exc_info=True)
+
+    def _compress(self, pending: Path) -> None:
+        """pending -> <name>.1.gz, after shifting .N.gz -> .N+1.gz and dropping those past `keep`."""
+        if self.keep == 0:
+            pending.unlink(missing_ok=True)
+            return
+        for old in reversed(gz_files(self.path)):
+            n = int(_GZ_RX.search(old.name).group(1))
+            if n >= self.keep:
+                old.unlink(missing_ok=True)
+            else:
+                os.replace(old, self._gz(n + 1))
+        with open(pending, "rb") as src, atomic_open(self._gz(1), 0o600, binary=True) as dst:
+            squeeze = zlib.compressobj(self.gzip_level, zlib.DEFLATED, 31)  # 31: gzip container
+            while block := src.read(_BLOCK):
+                dst.write(squeeze.compress(block))
+            dst.write(squeeze.flush())
+        pending.unlink(missing_ok=True)
+
+    def _gz(self, n: int) -> Path:
+        return self.path.with_name(f"{self.path.name}.{n}.gz")
+
+    def _enforce_cap(self) -> None:
+        """Delete the oldest compressed files until all files of this log fit in total_cap."""
+        olds = gz_files(self.path)
+        total = sum(_size(p) for p in [self.path, *pending_files(self.path), *olds])
+        while total > self.total_cap and olds:
+            oldest = olds.pop()
+            total -= _size(oldest)
+            oldest.unlink(missing_ok=True)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def _lower_priority() -> None:
+    """Nice this thread only (Linux: a thread id is a valid PRIO_PROCESS target), so the pumps win."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+    except (AttributeError, OSError):
+        pass
