@@ -15,7 +15,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -90,8 +90,6 @@ def run_backup(config: Config, paths: AppPaths, journal: Journal | None = None, 
 
 
 def _with_duration(result: BackupResult, duration: float) -> BackupResult:
-    from dataclasses import replace
-
     return replace(result, duration=duration)
 
 
