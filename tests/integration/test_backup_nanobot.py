@@ -1,26 +1,21 @@
 """Back up the real ~/.nanobot that `nanobot onboard` creates, while `nanobot gateway` runs.
 
-Uses its own temporary HOME (HOME=tmp nanobot onboard). Skipped only when nanobot is not
-installed; CI installs the `nanobot` extra.
+Uses the shared `nanobot_home` fixture (an onboarded nanobot in a temp HOME on free ports); it
+skips or fails by the project's rule when nanobot is not installed.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import socket
 import sqlite3
 import subprocess
-import sys
 import tarfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.integration.nanobot_fixture import NanobotHome, nanobot_home  # noqa: F401  (fixture)
 from trayapp.backup import restore
 from trayapp.backup.instance import ControlInstance
 from trayapp.backup.service import run_backup
@@ -28,56 +23,25 @@ from trayapp.config import parse
 from trayapp.journal import Journal
 from trayapp.paths import AppPaths
 
-NANOBOT = shutil.which("nanobot") or str(Path(sys.executable).with_name("nanobot"))
-pytestmark = pytest.mark.skipif(not os.path.exists(NANOBOT), reason="nanobot is not installed (pip install nanobot-ai)")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def healthy(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1) as r:
-            return json.load(r).get("status") == "ok"
-    except OSError:
-        return False
-
 
 @pytest.fixture
-def nanobot_home(tmp_path: Path) -> Iterator[tuple[Path, int, subprocess.Popen]]:
-    home = tmp_path / "home"
-    home.mkdir()
-    env = {**os.environ, "HOME": str(home)}
-    subprocess.run([NANOBOT, "onboard"], env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=120,
-                   check=True)
-    config_path = home / ".nanobot" / "config.json"
-    config = json.loads(config_path.read_text())
-    port = free_port()
-    config["gateway"]["port"] = port  # never collide with a real gateway or a parallel test
-    config["channels"]["websocket"] = {"enabled": True, "port": free_port()}
-    config_path.write_text(json.dumps(config, indent=2))
-    gateway = subprocess.Popen([NANOBOT, "gateway", "--foreground"], env=env, stdin=subprocess.DEVNULL,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while not healthy(port):
-        assert gateway.poll() is None, "nanobot gateway exited during start"
-        assert time.monotonic() < deadline, "nanobot gateway did not become healthy in 60s"
-        time.sleep(0.2)
-    yield home, port, gateway
-    gateway.terminate()
+def gateway(nanobot_home: NanobotHome) -> Iterator[subprocess.Popen[bytes]]:  # noqa: F811
+    proc = subprocess.Popen(nanobot_home.command, env=nanobot_home.env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    nanobot_home.wait_healthy(proc)
+    yield proc
+    proc.terminate()
     try:
-        gateway.wait(15)
+        proc.wait(15)
     except subprocess.TimeoutExpired:
-        gateway.kill()
-        gateway.wait()
+        proc.kill()
+        proc.wait()
 
 
-def test_backs_up_the_real_nanobot_home_while_the_gateway_runs(nanobot_home, tmp_path: Path) -> None:
-    home, port, gateway = nanobot_home
-    data = home / ".nanobot"
+def test_backs_up_the_real_nanobot_home_while_the_gateway_runs(nanobot_home: NanobotHome,  # noqa: F811
+                                                               gateway: subprocess.Popen[bytes],
+                                                               tmp_path: Path) -> None:
+    home, data = nanobot_home.home, nanobot_home.nanobot_dir
     # A SQLite database in use, as nanobot's usage store keeps one under its data dir.
     usage = sqlite3.connect(data / "llm_usage.sqlite3")
     usage.execute("PRAGMA journal_mode=WAL")
@@ -93,7 +57,7 @@ def test_backs_up_the_real_nanobot_home_while_the_gateway_runs(nanobot_home, tmp
     usage.close()
     assert result.ok, result.error
     assert result.verified is True and result.databases == 1
-    assert gateway.poll() is None and healthy(port)  # the backup did not disturb the running gateway
+    assert gateway.poll() is None and nanobot_home.healthy()  # the backup did not disturb the running gateway
     with tarfile.open(result.path) as tar:
         names = set(tar.getnames())
         manifest = json.load(tar.extractfile("manifest.json"))  # type: ignore[arg-type]
