@@ -28,7 +28,8 @@ _KEY_WORDS = (
     r"passw(?:or)?d|passphrase|token|secret|client[_-]?secret|"
     r"(?:api|access|private|secret)[_-]?key|apikey|auth|authorization"
 )
-# Values: "quoted", 'quoted', \"escaped quotes\" (JSON inside JSON) or a bare word.
+# A scheme word ("Bearer ") is kept; atomic (?>...) so an already-redacted value never makes the
+# scheme itself look like the value. Values: "quoted", 'quoted', \"escaped quotes\" (JSON inside JSON) or a bare word.
 _VALUE = (
     r'"(?P<s_dq>(?:[^"\\\n]|\\[^"\n])+)"'
     r"|'(?P<s_sq>[^'\n]+)'"
@@ -36,7 +37,7 @@ _VALUE = (
     r"|(?P<s_bare>[^\s,;&\"'`<>(){}\[\]]+)"
 )
 _PATTERN = (
-    rf"(?i:{_KEY_WORDS})\\?[\"']?[ \t]*[:=][ \t]*(?:(?i:bearer|basic|token|bot)[ \t]+)?(?:{_VALUE})"
+    rf"(?i:{_KEY_WORDS})\\?[\"']?[ \t]*[:=][ \t]*(?>(?:(?i:bearer|basic|token|bot)[ \t]+)?)(?:{_VALUE})"
     r"|\b(?:sk-(?:ant-|proj-)?)(?P<s_sk>[A-Za-z0-9_-]{20,})"
     r"|\bxox[abposr]-(?P<s_slack>[A-Za-z0-9-]{10,})"
     r"|\bghp_(?P<s_ghp>[A-Za-z0-9]{20,})"
