@@ -92,3 +92,22 @@ class FakeSampler:
 
 
 SIGTERM = int(signal.SIGTERM)
+
+
+class FakeLog:
+    """Stands in for a ProgramLog: lines a test says the program printed."""
+
+    def __init__(self) -> None:
+        self.lines: list[tuple[str, str]] = []
+
+    def said(self, stream: str, text: str) -> None:
+        self.lines.append((stream, text))
+
+    def write(self, stream: str, text: str) -> None:
+        self.lines.append((stream, text))
+
+    def last_line(self, stream: str = "stderr") -> str:
+        return next((t for s, t in reversed(self.lines) if s == stream), "")
+
+    def tail(self, n: int = 20, stream: str | None = None) -> list[str]:
+        return [f"2026-01-01T00:00:00.000+00:00 {s} {t}" for s, t in self.lines if stream in (None, s)][-n:]

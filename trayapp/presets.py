@@ -30,6 +30,9 @@ class Preset:
     cwd: str | None = None
     # Exit codes with a known meaning, told to the user in plain words.
     exit_meanings: dict[int, str] = field(default_factory=dict)
+    # Output that means "this will fail again until the user fixes something": (regex, advice).
+    # Seen in the last lines before an exit, it gives up at once instead of crash-looping.
+    fatal_output: tuple[tuple[str, str], ...] = ()
 
 
 PRESETS: dict[str, Preset] = {
@@ -47,6 +50,11 @@ PRESETS: dict[str, Preset] = {
         startsecs="2s",
         stop_timeout="10s",
         start_grace="60s",
+        fatal_output=(
+            (r"No provider is configured for model",
+             "no model provider is configured: run `nanobot onboard --wizard`, or set a provider "
+             "in ~/.nanobot/config.json (a local one such as ollama needs no API key)"),
+        ),
     ),
     "openclaw": Preset(
         name="openclaw",

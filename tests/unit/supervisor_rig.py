@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.fakes import FakeClock, FakeSampler, FakeSpawner, ScriptedProbe
+from tests.fakes import FakeClock, FakeLog, FakeSampler, FakeSpawner, ScriptedProbe
 from trayapp import config as config_mod
 from trayapp.events import EventBus, Recorded, StatusChanged
 from trayapp.journal import Journal
@@ -26,6 +26,7 @@ class Rig:
     changes: list[Status] = field(default_factory=list)
     background: list = field(default_factory=list)
     ports: dict = field(default_factory=dict)
+    log: FakeLog = field(default_factory=FakeLog)
 
     def status(self, name: str = "assistant") -> Status:
         return self.sup.programs[name].status
@@ -56,6 +57,7 @@ def make_rig(tmp_path: Path, toml: str, *, probe: Sequence[bool] = (True,), samp
     holder: dict = {}
     background: list = []
     ports: dict = {}
+    fake_log = FakeLog()
 
     def publish(old, new):
         holder["sup"].remember(new)
@@ -65,10 +67,10 @@ def make_rig(tmp_path: Path, toml: str, *, probe: Sequence[bool] = (True,), samp
                   post=lambda m: holder["sup"].submit(m), run_in_background=background.append,
                   probe=rig_probe, sampler=lambda: sampler,
                   listener_pid=lambda h, p: ports.get(p), port_open=lambda h, p: p in ports,
-                  environ={"PATH": "/usr/bin"}, rand=lambda: jitter_rand)
+                  logs=lambda name: fake_log, environ={"PATH": "/usr/bin"}, rand=lambda: jitter_rand)
     sup = Supervisor([Program(p, ctx) for p in cfg.programs.values()], ctx)
     holder["sup"] = sup
-    rig = Rig(sup, clock, spawner, rig_probe, sampler, background=background, ports=ports)
+    rig = Rig(sup, clock, spawner, rig_probe, sampler, background=background, ports=ports, log=fake_log)
     bus.subscribe(Recorded, lambda e: rig.entries.append(dict(e.entry)))
     bus.subscribe(StatusChanged, lambda e: rig.changes.append(e.new))
     return rig

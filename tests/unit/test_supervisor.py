@@ -265,3 +265,29 @@ def test_quit_stops_every_program(tmp_path: Path) -> None:
 def test_illegal_transitions_raise(old: State, new: State) -> None:
     with pytest.raises(IllegalTransition):
         check_transition(old, new)
+
+
+def test_known_fatal_output_gives_up_at_once_with_advice(tmp_path: Path) -> None:
+    rig = make_rig(tmp_path, '[programs.assistant]\npreset = "nanobot"\n')
+    rig.sup.submit(Start())
+    rig.step()
+    rig.log.said("stdout", "Gateway cannot start: No provider is configured for model 'anthropic/x'.")
+    rig.log.said("stdout", "  Check: nanobot status --config ~/.nanobot/config.json")
+    rig.spawner.last.exit(1)
+    rig.step()
+    status = rig.status()
+    assert status.state is State.GIVEN_UP and len(rig.spawner.children) == 1
+    assert status.reason.startswith("cannot start (exit 1): no model provider is configured")
+    assert status.retry_at is not None  # fixed config is picked up by the slow retry
+    assert status.last_stderr.startswith("Check: nanobot status"), "stdout stands in when stderr is silent"
+
+
+def test_ordinary_output_does_not_stop_restarts(tmp_path: Path) -> None:
+    rig = make_rig(tmp_path, '[programs.assistant]\npreset = "nanobot"\n')
+    rig.sup.submit(Start())
+    rig.step()
+    rig.log.said("stderr", "Traceback: something else broke")
+    rig.spawner.last.exit(1)
+    rig.step()
+    assert rig.status().state is State.BACKOFF
+    assert rig.status().last_stderr == "Traceback: something else broke"

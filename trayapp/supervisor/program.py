@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -165,6 +166,9 @@ class Program:
         if decision.verdict is policy.Verdict.RESTART and self._after_give_up and uptime < self.cfg.backoff.reset_after:
             decision = policy.Decision(policy.Verdict.GIVE_UP, f"still failing after the slow retry ({info.describe()})")
         reason = self._explain(decision.reason, info)
+        hint = self._fatal_hint() if decision.verdict is policy.Verdict.RESTART else None
+        if hint is not None:
+            decision, reason = policy.Decision(policy.Verdict.GIVE_UP, ""), f"cannot start ({info.describe()}): {hint}"
         if decision.verdict is policy.Verdict.STOP:
             self._set(State.STOPPED, reason=reason, failures=0, **common)
         elif decision.verdict is policy.Verdict.GIVE_UP:
@@ -436,6 +440,18 @@ class Program:
             self.ctx.publish(old, new)
 
     def _last_stderr(self) -> str:
+        """The last thing the program said on stderr, else on stdout (some report errors there)."""
         log = self.ctx.logs(self.cfg.name)
         last = getattr(log, "last_line", None)
-        return last("stderr") if callable(last) else ""
+        if not callable(last):
+            return ""
+        return (last("stderr") or last("stdout")).strip()
+
+    def _fatal_hint(self) -> str | None:
+        """Advice when the program's last output says it cannot start until the user fixes it."""
+        patterns = self.cfg.info.fatal_output
+        tail = getattr(self.ctx.logs(self.cfg.name), "tail", None)
+        if not patterns or not callable(tail):
+            return None
+        recent = "\n".join(tail(40))
+        return next((advice for pattern, advice in patterns if re.search(pattern, recent)), None)
