@@ -20,7 +20,7 @@ from trayapp.clock import Clock, SystemClock
 from trayapp.config import Config, ProgramConfig
 from trayapp.control import ControlServer
 from trayapp.errors import ControlError, TrayAppError
-from trayapp.events import EventBus, StatusChanged
+from trayapp.events import EventBus, ExtrasChanged, StatusChanged
 from trayapp.instance import InstanceLock
 from trayapp.journal import Journal
 from trayapp.paths import AppPaths
@@ -87,11 +87,20 @@ class App:
                                   names={n: p.display_name for n, p in config.programs.items()})
         if rules:
             self.alerts.attach(self.bus)
+        from trayapp.backup.jobs import BackupJobs
+        from trayapp.ui.metrics import MetricsHistory
+
+        self.backups = BackupJobs(config, paths, self.journal,
+                                  disk_refusal=lambda: self.disk.refusal(config.backup.dest or paths.backup_dir),
+                                  on_change=lambda: self.bus.publish(ExtrasChanged("backup")))
+        self.metrics = MetricsHistory()
+        self.bus.subscribe(StatusChanged, self.metrics.on_status)
 
     def _on_disk(self, crossing: Any) -> None:
         """Disk watch thread. Critical: keep logs in memory only; back to disk when space returns."""
         from trayapp.diskwatch import Level
 
+        self.bus.publish(ExtrasChanged("disk"))
         if Level.CRITICAL in (crossing.new, crossing.old) and crossing.new is not crossing.old:
             for program_log in list(self._logs.values()):
                 program_log.pause_disk(crossing.new is Level.CRITICAL)
@@ -157,6 +166,7 @@ class App:
         self.control.start()
         self.supervisor.start_thread()
         threading.Thread(target=self.disk.run, args=(self._stop_monitors,), name="diskwatch", daemon=True).start()
+        self.backups.start(self._stop_monitors)
         for name, program in self.config.programs.items():
             if program.autostart:
                 self.supervisor.submit(Start(name, by_user=False))
@@ -218,10 +228,14 @@ class App:
         c.register("history", lambda r: self._history(int(r.get("n") or 50)))
         c.register("quit", lambda r: self.quit(bool(r.get("stop_programs", True))))
         c.register("pause_notifications", self._pause_notifications)
+        c.register("backup", lambda r: self.backups.request())
+        c.register("metrics", self.metrics.handle)
 
     def status_report(self) -> dict[str, Any]:
         return {"pid": os.getpid(), "version": __version__,
-                "programs": [s.to_dict() for s in self.statuses()]}
+                "programs": [s.to_dict() for s in self.statuses()],
+                "notifications": {"paused_until": self.notifier.paused_until},
+                "backup": self.backups.info(), "disk": self.disk.snapshot()}
 
     def _command(self, action: Callable[[str | None], None], request: dict, refuse_external: bool = False) -> str:
         name = request.get("program")
@@ -244,9 +258,7 @@ class App:
         return journal.read(self.paths.journal_file, last=n)
 
     def _pause_notifications(self, request: dict) -> Any:
-        if self.notifier is None:
-            raise ControlError("notifications are not available in this instance")
-        seconds = float(request.get("seconds") or 3600)
+        seconds = float(request.get("seconds", 3600))
         if seconds <= 0:
             self.notifier.resume()
             return "resumed"

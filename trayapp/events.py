@@ -43,6 +43,13 @@ class Recorded:
         return self.entry.get("program")
 
 
+@dataclass(frozen=True)
+class ExtrasChanged:
+    """Something the tray shows beside the programs changed: backup progress, disk level."""
+
+    what: str
+
+
 class EventBus:
     """Synchronous publish/subscribe, safe to use from any thread.
 

@@ -47,6 +47,7 @@ class TrayActions:
             Action.PAUSE: lambda: self._pause(PAUSE_SECONDS),
             Action.RESUME: lambda: self._pause(0),
             Action.AUTOSTART: self._toggle_autostart,
+            Action.BACKUP: lambda: self.app.backups.request(),
             Action.QUIT: self._quit,
         }
         if action not in simple:

@@ -17,7 +17,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from trayapp.events import StatusChanged
+from trayapp.events import ExtrasChanged, StatusChanged
 from trayapp.tray.actions import TrayActions
 from trayapp.tray.controller import TrayController
 from trayapp.tray.mainthread import door_for
@@ -59,8 +59,22 @@ def load_menu_module() -> Any:
 
 def _extras(app: "App", actions: TrayActions) -> Extras:
     notifier = getattr(app, "notifier", None)
+    backups = getattr(app, "backups", None)
     return Extras(on_quit=app.config.tray.on_quit, notifications=notifier is not None,
-                  paused_until=getattr(notifier, "paused_until", None), autostart=actions.autostart)
+                  paused_until=getattr(notifier, "paused_until", None), autostart=actions.autostart,
+                  backup=backups is not None, last_backup_at=getattr(backups, "last_ok_at", None),
+                  backup_progress=getattr(backups, "progress", None), disk_warning=_disk_warning(app))
+
+
+def _disk_warning(app: "App") -> str | None:
+    disk = getattr(app, "disk", None)
+    if disk is None or str(disk.level) == "ok":
+        return None
+    from trayapp.units import format_size
+
+    low = [v for v in disk.snapshot() if v["level"] != "ok"]
+    where = ", ".join(f"{format_size(v['free'] or 0)} free on {v['path']}" for v in low)
+    return f"Disk {'almost full' if str(disk.level) == 'critical' else 'low'}: {where}"
 
 
 def _ticker(controller: TrayController, stop: threading.Event) -> None:
@@ -98,6 +112,7 @@ def run_tray(app: "App") -> None:
     icon = holder["icon"] = menu.make_icon(first, lambda: controller.view, actions.handle)
     controller.view = first
     app.bus.subscribe(StatusChanged, controller.on_status)
+    app.bus.subscribe(ExtrasChanged, lambda _: controller.refresh())
     app.on_quit(lambda: (stop_ticking.set(), icon.stop()))
     _on_signal(app, backend)
     log.info("tray: pystray backend %s (menu: %s)", backend, "yes" if menu.has_menu() else "no, click opens status")

@@ -98,6 +98,8 @@ class Extras:
     autostart: bool | None = None  # None: no login item support wired in
     backup: bool = False  # "Back up now" is wired
     last_backup_at: float | None = None
+    backup_progress: str | None = None  # "backing up 45% of 1.2GB" while a backup runs
+    disk_warning: str | None = None  # "disk low: 1.2GB free on /home"
 
 
 @dataclass(frozen=True)
@@ -246,8 +248,11 @@ def _clock(ts: float) -> str:
 
 def _extra_entries(extras: Extras, now: float) -> tuple[Entry, ...]:
     entries: list[Entry] = []
+    if extras.disk_warning:
+        entries.append(Entry(clip(extras.disk_warning, 80), enabled=False))
     if extras.backup:
-        entries.append(Entry("Back up now", Action.BACKUP))
+        entries.append(Entry(extras.backup_progress or "Back up now", Action.BACKUP,
+                             enabled=extras.backup_progress is None))
         when = f"{format_duration(now - extras.last_backup_at)} ago" if extras.last_backup_at else "never"
         entries.append(Entry(f"Last backup: {when}", enabled=False))
     entries += [Entry("Open data folder", Action.DATA_FOLDER), Entry("Open config file", Action.CONFIG_FILE)]
@@ -281,5 +286,9 @@ def menu(programs: Sequence[ProgramView], extras: Extras, now: float) -> tuple[E
 def tray_view(statuses: Sequence[Status], now: float, extras: Extras = Extras()) -> TrayView:
     """Everything the tray shows for these snapshots (in config order) at wall time `now`."""
     programs = tuple(program_view(s, now) for s in statuses)
-    return TrayView(icon_key=overall_key(programs), tooltip=tooltip(programs), programs=programs,
+    notes = [n for n in (extras.backup_progress, extras.disk_warning) if n]
+    tip = tooltip(programs)
+    if notes:
+        tip = clip("\n".join([tip, *notes]))
+    return TrayView(icon_key=overall_key(programs), tooltip=tip, programs=programs,
                     menu=menu(programs, extras, now))
