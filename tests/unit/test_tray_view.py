@@ -135,7 +135,7 @@ def test_external_program_cannot_be_controlled() -> None:
 def test_single_program_menu_reads_top_to_bottom() -> None:
     labels = [e.label for e in tray_view([status()], NOW).menu]
     assert labels == ["nanobot — running 2h 14m", "-", "Start", "Stop", "Restart", "View logs",
-                      "Open status window", "-", "Open data folder", "Open config file",
+                      "Open status window", "Diagnostics…", "-", "Open data folder", "Open config file",
                       "Pause notifications for 1 hour", "-", "Quit…"]
     assert tray_view([status()], NOW).menu[0].enabled is False  # the status line is text, not an action
 
@@ -149,6 +149,22 @@ def test_several_programs_get_a_submenu_each() -> None:
     assert ollama[Action.START].enabled and ollama[Action.START].program == "ollama"
     assert not ollama[Action.STOP].enabled
     assert ollama[Action.LOGS].program == "ollama"
+
+
+def test_backup_item_shows_progress_and_last_backup() -> None:
+    idle = tray_view([status()], NOW, Extras(backup=True, last_backup_at=NOW - 7200))
+    labels = [e.label for e in idle.menu]
+    assert "Back up now" in labels and "Last backup: 2h ago" in labels
+    busy = tray_view([status()], NOW, Extras(backup=True, backup_progress="backing up 45% of 1.2GB"))
+    item = next(e for e in busy.menu if e.action is Action.BACKUP)
+    assert item.label == "backing up 45% of 1.2GB" and not item.enabled
+    assert busy.tooltip.endswith("backing up 45% of 1.2GB")
+
+
+def test_low_disk_shows_in_tooltip_and_menu() -> None:
+    view = tray_view([status()], NOW, Extras(disk_warning="Disk low: 1.5GB free on /home"))
+    assert "Disk low: 1.5GB free on /home" in view.tooltip
+    assert any(e.label == "Disk low: 1.5GB free on /home" and not e.enabled for e in view.menu)
 
 
 def test_status_window_is_the_default_click() -> None:

@@ -42,6 +42,7 @@ class TrayActions:
             Action.RESTART: lambda: self.app.restart(program),
             Action.LOGS: lambda: self._window("logview", *(("--program", program) if program else ())),
             Action.STATUS_WINDOW: lambda: self._window("status"),
+            Action.DIAGNOSTICS: lambda: self._window("status", "--diagnostics"),
             Action.DATA_FOLDER: lambda: self._show(data_folder(self.app.config, self.app.paths)),
             Action.CONFIG_FILE: lambda: self._show(config_target(self.app.paths)),
             Action.PAUSE: lambda: self._pause(PAUSE_SECONDS),
@@ -58,7 +59,7 @@ class TrayActions:
 
     def _window(self, kind: str, *args: str) -> None:
         """One window of each kind: a second click while it is open does not open another."""
-        key = (kind, args[1] if len(args) > 1 else None)
+        key = (kind, args)
         running = self._windows.get(key)
         if running is not None and running.poll() is None:
             return

@@ -44,6 +44,7 @@ class Action(enum.StrEnum):
     RESTART = "restart"
     LOGS = "logs"
     STATUS_WINDOW = "status_window"
+    DIAGNOSTICS = "diagnostics"
     DATA_FOLDER = "data_folder"
     CONFIG_FILE = "config_file"
     BACKUP = "backup"
@@ -276,6 +277,7 @@ def menu(programs: Sequence[ProgramView], extras: Extras, now: float) -> tuple[E
     return (
         *head,
         Entry("Open status window", Action.STATUS_WINDOW, default=True),
+        Entry("Diagnostics…", Action.DIAGNOSTICS),
         SEPARATOR,
         *_extra_entries(extras, now),
         SEPARATOR,

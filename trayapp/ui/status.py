@@ -157,6 +157,8 @@ class StatusWindow:
     def _build_footer(self) -> None:
         row = ttk.Frame(self.root)
         row.pack(fill="x", padx=10, pady=8)
+        ttk.Button(row, text="Back up now", command=lambda: self.link.ask("action", "backup")).pack(side="left")
+        ttk.Button(row, text="Diagnostics…", command=self.diagnostics).pack(side="left", padx=6)
         ttk.Button(row, text="Open data folder", command=self.open_data).pack(side="left")
         ttk.Button(row, text="Open config file", command=lambda: self._open(config_target(self.paths))).pack(side="left", padx=6)
         self.pause_button = ttk.Button(row, text="Pause notifications for 1 hour", command=self.toggle_pause)
@@ -195,6 +197,7 @@ class StatusWindow:
             "action": lambda text: self.note.configure(text=f"trayapp: {text}"),
             "error:action": lambda text: self.note.configure(text=f"could not do that: {text}"),
             "autostart": self._show_autostart,
+            "diagnostics": self.show_diagnostics,
         }
         handlers.get(kind, lambda _: None)(result)
 
@@ -296,6 +299,42 @@ class StatusWindow:
 
         threading.Thread(target=job, daemon=True).start()
 
+    def diagnostics(self) -> None:
+        """Run `trayapp doctor` off the GUI thread and show its report in a window of its own."""
+        top = tk.Toplevel(self.root)
+        top.title("trayapp — diagnostics")
+        text = tk.Text(top, width=110, height=34, wrap="word", font=("TkFixedFont", 9))
+        text.pack(fill="both", expand=True, padx=8, pady=8)
+        text.insert("end", "Running the checks…")
+        text.configure(state="disabled")
+
+        def job() -> None:
+            try:
+                from trayapp import doctor
+                from trayapp.config import load
+
+                try:
+                    config = load(self.paths.config_file)
+                except TrayAppError:
+                    from trayapp.config import default_config
+
+                    config = default_config()
+                report = doctor.run_all(config, self.paths).render_text()
+            except Exception as exc:  # the window must say something, never die silently
+                report = f"The checks could not run: {exc}"
+            self.link.inbox.put(("diagnostics", (text, report)))
+
+        threading.Thread(target=job, name="doctor", daemon=True).start()
+
+    def show_diagnostics(self, payload: tuple[tk.Text, str]) -> None:
+        text, report = payload
+        if not text.winfo_exists():
+            return
+        text.configure(state="normal")
+        text.delete("1.0", "end")
+        text.insert("end", report)
+        text.configure(state="disabled")
+
     def quit_trayapp(self) -> None:
         stop = {"stop": True, "leave": False}.get(self.on_quit)
         if stop is None:
@@ -319,11 +358,14 @@ def _on_quit_setting(paths: AppPaths) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m trayapp.ui.status",
                                      description="trayapp's status window (needs a running `trayapp run`).")
-    parser.parse_args(argv)
+    parser.add_argument("--diagnostics", action="store_true", help="open the diagnostics report at once")
+    args = parser.parse_args(argv)
     paths = AppPaths.discover()
     root = tk.Tk(className="trayapp")
     root.minsize(720, 420)
-    StatusWindow(root, paths, _on_quit_setting(paths))
+    window = StatusWindow(root, paths, _on_quit_setting(paths))
+    if args.diagnostics:
+        window.diagnostics()
     root.mainloop()
     return 0
 
