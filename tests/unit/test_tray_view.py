@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -149,6 +150,14 @@ def test_several_programs_get_a_submenu_each() -> None:
     assert ollama[Action.START].enabled and ollama[Action.START].program == "ollama"
     assert not ollama[Action.STOP].enabled
     assert ollama[Action.LOGS].program == "ollama"
+
+
+def test_an_attached_program_without_a_controllable_owner_offers_no_controls() -> None:
+    watched = replace(status(), mode=Mode.ATTACHED, extra={"controllable": False})
+    entries = {e.action: e for e in tray_view([watched], NOW).menu if e.action}
+    assert not any(entries[a].enabled for a in (Action.START, Action.STOP, Action.RESTART))
+    systemd = replace(status(), mode=Mode.ATTACHED, extra={"controllable": True})
+    assert {e.action: e for e in tray_view([systemd], NOW).menu if e.action}[Action.RESTART].enabled
 
 
 def test_backup_item_shows_progress_and_last_backup() -> None:

@@ -194,7 +194,8 @@ def phrase(status: Status, now: float) -> str:
 
 def program_view(status: Status, now: float) -> ProgramView:
     # Never control what trayapp did not start and cannot reach through an owner.
-    controllable = status.mode is not Mode.EXTERNAL
+    # Somebody else's copy, or an attached service whose owner cannot be asked (a bare URL).
+    controllable = status.mode is not Mode.EXTERNAL and status.extra.get("controllable", True)
     state = status.state
     return ProgramView(
         program=status.program,
