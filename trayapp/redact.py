@@ -12,13 +12,21 @@ What is recognised:
 Speed matters because every line of every child goes through here. One compiled alternation does
 the work, but Python's regex engine crawls along at ~10 MB/s on such a pattern, so it only ever runs
 on the lines that contain one of a few literal needles (found with `bytes.find`, which is C-fast).
-Clean lines cost a lowercase copy and a dozen substring scans per chunk, not a regex.
+Clean lines cost a lowercase copy and a dozen substring scans per chunk, not a regex. With the
+optional package ahocorasick-rs (extra `fast`) the dozen scans become one SIMD multi-needle pass,
+about three times faster on the log pump's hot path; results are identical either way.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
+
+try:  # optional accelerator; the stdlib path below gives the same answers, slower
+    import ahocorasick_rs
+except ImportError:  # pragma: no cover - depends on what is installed
+    ahocorasick_rs = None
 
 REDACTED = "[REDACTED]"
 _REDACTED_B = REDACTED.encode()
@@ -52,9 +60,12 @@ _RX_B = re.compile(_PATTERN.encode())
 _SECRET_GROUPS = tuple(i for name, i in _RX.groupindex.items() if name.startswith("s_"))
 
 # Every match of _PATTERN contains one of these (after lowercasing). `://` only matters with an `@`.
-NEEDLES = ("sk-", "xox", "ghp_", "github_pat_", "aiza", "eyj", "bearer", "passw", "passphrase",
-           "token", "secret", "key", "auth")
+NEEDLES = ("sk-", "xox", "ghp_", "github_pat_", "aiza", "eyj", "bearer", "pass", "token", "secret", "key",
+           "auth")
 _NEEDLES_B = tuple(n.encode() for n in NEEDLES)
+_URL_B = b"://"
+_AUTOMATON = ahocorasick_rs.BytesAhoCorasick([*_NEEDLES_B, _URL_B]) if ahocorasick_rs else None
+_accelerated = _AUTOMATON is not None
 
 # A mapping key whose value is secret: the same words, at the end of the key.
 _SECRET_KEY = re.compile(rf"(?i:{_KEY_WORDS})$")
@@ -116,19 +127,51 @@ def redact_lines(blob: bytes) -> bytes:
     return b"".join(out)
 
 
+def use_accelerator(on: bool) -> bool:
+    """Choose the ahocorasick-rs path (when installed) or the stdlib one; returns what is in use.
+    For tests and the benchmark; not thread-safe against running pumps."""
+    global _accelerated
+    _accelerated = on and _AUTOMATON is not None
+    return _accelerated
+
+
 def _candidate_lines(blob: bytes, low: bytes) -> list[tuple[int, int]]:
     """(start, end) of each line holding a needle, sorted, without duplicates."""
     found: dict[int, int] = {}
-    needles = _NEEDLES_B + ((b"://",) if b"@" in blob else ())
+    hits = _hits_accelerated(blob, low) if _accelerated else _hits_stdlib(blob, low)
+    end = -1
+    for pos in hits:
+        if pos < 0:  # the stdlib path starts over with its next needle
+            end = -1
+            continue
+        if pos < end:  # hits come left to right: this line is in already
+            continue
+        start = blob.rfind(b"\n", 0, pos) + 1
+        end = blob.find(b"\n", pos)
+        end = len(blob) if end < 0 else end
+        found[start] = end
+    return sorted(found.items())
+
+
+def _hits_stdlib(blob: bytes, low: bytes) -> Iterator[int]:
+    """Positions of needles, one per line per needle at most (each find skips to the line's end)."""
+    needles = _NEEDLES_B + ((_URL_B,) if b"@" in blob else ())
     for needle in needles:
         pos = low.find(needle)
         while pos >= 0:
-            start = blob.rfind(b"\n", 0, pos) + 1
+            yield pos
             end = blob.find(b"\n", pos)
-            end = len(blob) if end < 0 else end
-            found[start] = end
-            pos = low.find(needle, end)
-    return sorted(found.items())
+            pos = low.find(needle, end) if end >= 0 else -1
+        yield -1  # the next needle starts again from the top: reset the caller's "same line" skip
+
+
+def _hits_accelerated(blob: bytes, low: bytes) -> Iterator[int]:
+    """Positions of needle matches in one pass, left to right."""
+    url = len(_NEEDLES_B)
+    with_url = b"@" in blob
+    for index, pos, _ in _AUTOMATON.find_matches_as_indexes(low):
+        if index != url or with_url:
+            yield pos
 
 
 def is_secret_key(key: str) -> bool:

@@ -131,3 +131,23 @@ def test_redact_mapping_is_a_redacted_deep_copy() -> None:
     assert out["agents"] == {"max_tokens": 4096, "note": f"old key sk-{REDACTED}"}
     assert out["pair"] == ("password", "not under a key")
     assert config["providers"]["openai"]["apiKey"] == "sk-x"  # the original is untouched
+
+
+@pytest.fixture(params=["accelerated", "stdlib"])
+def finder(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """Run a test on both needle finders (the accelerated one only where ahocorasick-rs is installed)."""
+    from trayapp import redact as module
+
+    if request.param == "accelerated" and module._AUTOMATON is None:
+        pytest.skip("ahocorasick-rs is not installed (optional extra `fast`)")
+    before = module._accelerated
+    module.use_accelerator(request.param == "accelerated")
+    yield request.param
+    module.use_accelerator(before)
+
+
+def test_both_finders_redact_the_same_lines(finder: str) -> None:
+    lines = [line for line, _ in CAUGHT] + LEFT_ALONE + [f"mixed {PLAIN_SK} and token=x and bob@x.io"]
+    expected = [out for _, out in CAUGHT] + LEFT_ALONE + [f"mixed sk-{REDACTED} and token={REDACTED} and bob@x.io"]
+    block = "\n".join(lines * 3).encode()
+    assert redact_lines(block) == "\n".join(expected * 3).encode()
