@@ -59,9 +59,10 @@ class Trayapp:
         return subprocess.run([sys.executable, "-m", "trayapp", *args], env=self.env, cwd=ROOT,
                               capture_output=True, text=True, timeout=timeout)
 
-    def start(self, *extra: str) -> "Trayapp":
+    def start(self, *extra: str, headless: bool = True) -> "Trayapp":
+        flags = ["--headless"] if headless else []
         with open(self.out, "ab") as out:
-            self.proc = subprocess.Popen([sys.executable, "-m", "trayapp", "run", "--headless", *extra],
+            self.proc = subprocess.Popen([sys.executable, "-m", "trayapp", "run", *flags, *extra],
                                          env=self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
                                          stdin=subprocess.DEVNULL)
         wait_for(self._answers, 20, "trayapp to answer on its control channel")
