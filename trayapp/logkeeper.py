@@ -12,7 +12,6 @@ import argparse
 import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 from trayapp.config import LogConfig
@@ -20,7 +19,9 @@ from trayapp.config import LogConfig
 
 def hand_off(log_path: Path, fds: tuple[int, int], logs: LogConfig) -> int | None:
     """Start a keeper for the pipes `fds` (stdout, stderr). Returns its pid, or None if it failed."""
-    argv = [sys.executable, "-m", "trayapp.logkeeper", "--log", str(log_path),
+    from trayapp.selfcmd import module_command
+
+    argv = [*module_command("logkeeper"), "--log", str(log_path),
             "--stdout-fd", str(fds[0]), "--stderr-fd", str(fds[1]),
             "--max-size", str(logs.max_size), "--keep", str(logs.keep), "--total-cap", str(logs.total_cap)]
     if not logs.redact:

@@ -29,6 +29,15 @@ COMMAND_MODULES = (
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 
+def _give_windowed_builds_streams() -> None:
+    """pythonw, trayapp-gui.exe and windowed bundles have no console: print() would fail."""
+    import os
+
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="trayapp",
@@ -44,7 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    _give_windowed_builds_streams()
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["_module"] and len(args_list) > 1:  # a frozen build starting its own window
+        from trayapp.selfcmd import run_module
+
+        return run_module(args_list[1], args_list[2:])
     parser = build_parser()
     if not args_list or args_list[0].startswith("--") and args_list[0] not in ("--help", "-h", "--version"):
         args_list.insert(0, "run")  # `trayapp` and `trayapp --headless` mean `trayapp run ...`

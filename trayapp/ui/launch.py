@@ -24,7 +24,9 @@ def window_command(kind: str, *args: str) -> list[str]:
     """The argv that opens one of trayapp's windows as its own process."""
     if kind not in WINDOWS:
         raise ValueError(f"unknown window {kind!r}")
-    return [sys.executable, "-m", f"trayapp.ui.{kind}", *args]
+    from trayapp.selfcmd import module_command
+
+    return module_command(f"ui.{kind}", *args)
 
 
 def spawn_window(kind: str, *args: str) -> subprocess.Popen[bytes]:

@@ -1,0 +1,27 @@
+"""How trayapp starts another process of its own (a window, the log keeper), frozen or not.
+
+From a virtualenv that is `python -m trayapp.ui.status`; inside a PyInstaller bundle there is no
+`-m`, so the bundle's own executable runs `trayapp _module ui.status` instead.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+# The modules that may be started this way; each has main(argv) -> int.
+MODULES = ("ui.status", "ui.logview", "ui.quitdialog", "logkeeper")
+
+
+def module_command(name: str, *args: str) -> list[str]:
+    if name not in MODULES:
+        raise ValueError(f"unknown trayapp module {name!r}")
+    if getattr(sys, "frozen", False):
+        return [sys.executable, "_module", name, *args]
+    return [sys.executable, "-m", f"trayapp.{name}", *args]
+
+
+def run_module(name: str, args: list[str]) -> int:
+    if name not in MODULES:
+        raise SystemExit(f"trayapp: unknown module {name!r}")
+    return int(importlib.import_module(f"trayapp.{name}").main(args) or 0)
