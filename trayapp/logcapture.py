@@ -84,8 +84,10 @@ class ProgramLog:
         self._redact = redact
         self._lock = threading.Lock()
         self._stamp = Stamp(clock)
-        self._tail: deque[tuple[str, bytes]] = deque(maxlen=tail_lines)
-        self._tails: dict[str, deque[bytes]] = {}
+        # Recent output as framed blocks (not lines): the hot path appends one block and counts
+        # its newlines; splitting into lines happens only when somebody reads the tail.
+        self._tail = _Recent(tail_lines)
+        self._tails: dict[str, _Recent] = {}
         self._tail_lines = tail_lines
         self._paused = False
         self._disk_error: str | None = None
@@ -115,14 +117,15 @@ class ProgramLog:
     def tail(self, n: int = 20, stream: str | None = None) -> list[str]:
         """The last n lines as written to disk (timestamp, tag, text), from memory. Any thread."""
         with self._lock:
-            lines = list(self._tails.get(stream, ())) if stream else [b for _, b in self._tail]
+            recent = self._tails.get(stream) if stream else self._tail
+            lines = recent.lines() if recent is not None else []
         return [b.decode("utf-8", "replace") for b in lines[-n:]] if n > 0 else []
 
     def last_line(self, stream: str = "stderr") -> str:
         """The text (no timestamp or tag) of the last line of `stream`, or "" if there is none."""
         with self._lock:
-            lines = self._tails.get(stream)
-            last = lines[-1] if lines else b""
+            recent = self._tails.get(stream)
+            last = recent.last() if recent is not None else b""
         return last.decode("utf-8", "replace").split(" ", 2)[-1] if last else ""
 
     # -- disk control --------------------------------------------------------------------------
@@ -205,15 +208,12 @@ class ProgramLog:
                 on_line(line)
 
     def _remember(self, stream: str, framed: bytes) -> None:
-        """Keep the last tail_lines lines, overall and per stream. rsplit stops early: cheap."""
-        lines = framed[:-1].rsplit(b"\n", self._tail_lines)
-        if len(lines) > self._tail_lines:
-            del lines[0]
-        self._tail.extend((stream, line) for line in lines)
+        """Keep at least the last tail_lines lines, overall and per stream. Under the lock."""
+        self._tail.add(framed)
         per_stream = self._tails.get(stream)
         if per_stream is None:
-            per_stream = self._tails[stream] = deque(maxlen=self._tail_lines)
-        per_stream.extend(lines)
+            per_stream = self._tails[stream] = _Recent(self._tail_lines)
+        per_stream.add(framed)
 
     def _write_disk(self, framed: bytes, resumed_because: str | None) -> None:
         """Under the lock. Drops (and counts) lines while paused or while the disk refuses them."""
@@ -235,6 +235,31 @@ class ProgramLog:
         self._disk_error = None
         if note:
             self._dropped = 0
+
+
+class _Recent:
+    """The newest framed blocks holding at least `keep` lines. Not thread-safe: callers lock."""
+
+    def __init__(self, keep: int) -> None:
+        self.keep = keep
+        self._blocks: deque[tuple[bytes, int]] = deque()
+        self._count = 0
+
+    def add(self, framed: bytes) -> None:
+        n = framed.count(b"\n")
+        self._blocks.append((framed, n))
+        self._count += n
+        while self._blocks and self._count - self._blocks[0][1] >= self.keep:
+            self._count -= self._blocks.popleft()[1]
+
+    def lines(self) -> list[bytes]:
+        return b"".join(b for b, _ in self._blocks).split(b"\n")[:-1][-self.keep:] if self.keep else []
+
+    def last(self) -> bytes:
+        if not self._blocks:
+            return b""
+        block = self._blocks[-1][0]
+        return block[block.rfind(b"\n", 0, len(block) - 1) + 1:-1]
 
 
 def _split_long(body: bytes) -> bytes:

@@ -226,3 +226,16 @@ def test_trayapp_log_is_rotated_and_redacted(tmp_path: Path) -> None:
     assert "abc123" not in "\n".join(lines) and "not at INFO" not in "\n".join(text)
     assert text[-1] == "ValueError: boom" and "ERROR trayapp.test: it failed" in text
     assert [f.name for f in rotated_files(path)][:2] == ["trayapp.log", "trayapp.log.1.gz"]
+
+
+def test_tail_keeps_exactly_the_newest_lines_across_big_and_small_blocks(tmp_path: Path) -> None:
+    plog = ProgramLog(tmp_path / "t.log", tail_lines=5)
+    plog.write("stdout", "\n".join(f"bulk {i}" for i in range(1000)))  # one block of 1,000 lines
+    plog.write("stderr", "oops")
+    plog.write("stdout", "one more")
+    texts = [line.split(" ", 2)[2] for line in plog.tail(10)]
+    assert texts == ["bulk 997", "bulk 998", "bulk 999", "oops", "one more"]
+    assert [line.split(" ", 2)[2] for line in plog.tail(2, "stdout")] == ["bulk 999", "one more"]
+    assert plog.last_line("stdout") == "one more" and plog.last_line("stderr") == "oops"
+    assert plog.tail(0) == [] and plog.last_line("nothing") == ""
+    plog.close()
