@@ -20,7 +20,7 @@ from trayapp.clock import Clock, SystemClock
 from trayapp.config import Config, ProgramConfig
 from trayapp.control import ControlServer
 from trayapp.errors import ControlError, TrayAppError
-from trayapp.events import EventBus, ExtrasChanged, StatusChanged
+from trayapp.events import EventBus, ExtrasChanged, Recorded, StatusChanged
 from trayapp.instance import InstanceLock
 from trayapp.journal import Journal
 from trayapp.paths import AppPaths
@@ -65,6 +65,7 @@ class App:
             pidfile=self.pidfile, service=_own_service,
         )
         self.supervisor = Supervisor([_program(p, ctx) for p in config.programs.values()], ctx)
+        self.bus.subscribe(Recorded, self._log_recorded)
         self._stop_monitors = threading.Event()
         self._build_monitors()
 
@@ -106,6 +107,12 @@ class App:
                 program_log.pause_disk(crossing.new is Level.CRITICAL)
 
     # -- wiring -----------------------------------------------------------------------------
+
+    def _log_recorded(self, event: Recorded) -> None:
+        """Every journal entry also goes to trayapp.log, in words (any thread; logging is quick)."""
+        from trayapp import journal
+
+        log.info("%s", journal.describe(event.entry))
 
     def _publish(self, old: Status | None, new: Status) -> None:
         self.supervisor.remember(new)

@@ -43,6 +43,8 @@ def test_crash_loop_ends_given_up_with_one_gave_up_entry(tmp_path: Path, trayapp
     kinds = [e["event"] for e in t.journal()]
     assert kinds.count("start") == 4 and kinds.count("gave_up") == 1
     assert "given up" in t.output()
+    own_log = t.paths.trayapp_log.read_text()
+    assert "assistant: gave up after 4 crashes in 1m (exit 3)" in own_log, "trayapp.log tells the story too"
 
 
 def test_stop_kills_a_stubborn_tree_with_no_orphans_or_zombies(tmp_path: Path, trayapps: list[Trayapp]) -> None:
