@@ -130,3 +130,49 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+class Pm2:
+    """pm2 (npm `pm2`) with one app, for comparison in the same run. Installed on first use into
+    ~/.cache/trayapp-bench/pm2 when npm is there; its daemon gets a PM2_HOME of its own."""
+
+    CACHE = Path.home() / ".cache" / "trayapp-bench" / "pm2"
+
+    def __init__(self, argv: list[str], **options: Any) -> None:
+        self.home = Path(tempfile.mkdtemp(prefix="pm2-bench-"))
+        self.env = {**os.environ, "PM2_HOME": str(self.home / "pm2")}
+        app = {"name": "assistant", "script": argv[0], "args": argv[1:], "interpreter": "none",
+               "autorestart": True, "restart_delay": 0, "max_restarts": 100000, "min_uptime": 0,
+               "out_file": str(self.home / "out.log"), "error_file": str(self.home / "err.log"), **options}
+        self.ecosystem = self.home / "ecosystem.json"
+        self.ecosystem.write_text(json.dumps({"apps": [app]}))
+
+    @classmethod
+    def bin(cls) -> str | None:
+        """The pm2 executable, installing it if need be; None when npm is missing or fails."""
+        exe = cls.CACHE / "node_modules" / ".bin" / "pm2"
+        if exe.exists():
+            return str(exe)
+        if shutil.which("npm") is None:
+            return None
+        cls.CACHE.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix",
+                               str(cls.CACHE), "pm2"], capture_output=True, text=True, timeout=600)
+        return str(exe) if done.returncode == 0 and exe.exists() else None
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess:
+        exe = self.bin()
+        assert exe is not None
+        return subprocess.run([exe, *args], env=self.env, capture_output=True, text=True, timeout=120)
+
+    def __enter__(self) -> "Pm2":
+        if self.cli("start", str(self.ecosystem)).returncode != 0:
+            raise RuntimeError("pm2 did not start")
+        return self
+
+    def daemon_pid(self) -> int:
+        return int((self.home / "pm2" / "pm2.pid").read_text().strip())
+
+    def __exit__(self, *exc: object) -> None:
+        self.cli("kill")
+        shutil.rmtree(self.home, ignore_errors=True)

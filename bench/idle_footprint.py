@@ -1,6 +1,6 @@
 """Idle footprint: RSS and CPU of trayapp (headless) supervising one idle child, over 30 s.
 
-Budget: under 30 MiB RSS and under 0.2 % CPU. supervisord is measured the same way in the same run.
+Budget: under 30 MiB RSS and under 0.2 % CPU. supervisord and pm2's daemon are measured the same way in the same run.
 Only the supervisor process is counted, not the child.
 
 Usage: python bench/idle_footprint.py [--seconds 30]
@@ -16,7 +16,7 @@ from pathlib import Path
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import PY, HeadlessTrayapp, Supervisord, save  # noqa: E402
+from common import PY, HeadlessTrayapp, Pm2, Supervisord, save  # noqa: E402
 
 RSS_BUDGET_MIB, CPU_BUDGET = 30.0, 0.2
 SLEEPER = f'["{PY}", "-c", "import time; time.sleep(3600)"]'
@@ -47,11 +47,16 @@ def main() -> None:
     if Supervisord.available():
         with Supervisord(f"{PY} -c 'import time; time.sleep(3600)'") as s:
             result["supervisord"] = measure(s.proc.pid, args.seconds)
+    if Pm2.bin():
+        with Pm2([PY, "-c", "import time; time.sleep(3600)"]) as p:
+            result["pm2"] = measure(p.daemon_pid(), args.seconds)
     result["within_budget"] = ours["rss_mib"] <= RSS_BUDGET_MIB and ours["cpu_percent"] <= CPU_BUDGET
     path = save("idle_footprint", result)
     line = f"idle footprint: trayapp {ours['rss_mib']} MiB RSS, {ours['cpu_percent']}% CPU"
     if "supervisord" in result:
         line += f"; supervisord {result['supervisord']['rss_mib']} MiB, {result['supervisord']['cpu_percent']}% CPU"
+    if "pm2" in result:
+        line += f"; pm2 {result['pm2']['rss_mib']} MiB, {result['pm2']['cpu_percent']}% CPU"
     print(f"{line} (budget {RSS_BUDGET_MIB:g} MiB, {CPU_BUDGET}%)  -> {path}")
     sys.exit(0 if result["within_budget"] else 1)
 

@@ -2,7 +2,7 @@
 
 Budget: median under 20 ms. Each child is a bash one-liner that appends $EPOCHREALTIME and exits 1
 at once, so consecutive stamps measure exit -> next start (including bash's own start-up, which
-only makes the figure worse). supervisord runs the same child in the same run for comparison.
+only makes the figure worse). supervisord and pm2 (when npm can install it) run the same child in the same run for comparison.
 
 Usage: python bench/restart_latency.py [--restarts 60]
 """
@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import HeadlessTrayapp, Supervisord, median_ms, save, wait_for  # noqa: E402
+from common import HeadlessTrayapp, Pm2, Supervisord, median_ms, save, wait_for  # noqa: E402
 
 BUDGET_MS = 20.0
 
@@ -58,6 +58,14 @@ def supervisord_gaps(restarts: int) -> list[float]:
     return result
 
 
+def pm2_gaps(restarts: int) -> list[float]:
+    stamps = Path(tempfile.mkdtemp()) / "stamps"
+    with Pm2(["bash", "-c", f"echo $EPOCHREALTIME >> {stamps}; exit 1"]):
+        result = gaps(stamps, min(restarts, 30), timeout=90)
+    shutil.rmtree(stamps.parent, ignore_errors=True)
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--restarts", type=int, default=60)
@@ -68,11 +76,14 @@ def main() -> None:
     if Supervisord.available():
         theirs = supervisord_gaps(args.restarts)
         result["supervisord_median_ms"] = median_ms(theirs)
+    if Pm2.bin():
+        result["pm2_median_ms"] = median_ms(pm2_gaps(args.restarts))
     result["within_budget"] = result["trayapp_median_ms"] <= BUDGET_MS
     path = save("restart_latency", result)
     print(f"restart latency: trayapp median {result['trayapp_median_ms']} ms (p90 {result['trayapp_p90_ms']} ms, "
           f"budget {BUDGET_MS:g} ms)" + (f"; supervisord median {result['supervisord_median_ms']} ms"
-                                         if "supervisord_median_ms" in result else "") + f"  -> {path}")
+                                         if "supervisord_median_ms" in result else "")
+          + (f"; pm2 median {result['pm2_median_ms']} ms" if "pm2_median_ms" in result else "") + f"  -> {path}")
     sys.exit(0 if result["within_budget"] else 1)
 
 

@@ -1,6 +1,6 @@
 """`trayapp status` latency: a fresh CLI process asking the running instance, end to end.
 
-Budget: median under 150 ms. `supervisorctl status` is measured in the same run for comparison.
+Budget: median under 150 ms. `supervisorctl status` and `pm2 jlist` are measured in the same run for comparison.
 
 Usage: python bench/status_latency.py [--runs 20]
 """
@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import PY, ROOT, HeadlessTrayapp, Supervisord, median_ms, save  # noqa: E402
+from common import PY, ROOT, HeadlessTrayapp, Pm2, Supervisord, median_ms, save  # noqa: E402
 
 BUDGET_MS = 150.0
 SLEEPER = f'["{PY}", "-c", "import time; time.sleep(3600)"]'
@@ -44,10 +44,15 @@ def main() -> None:
         with Supervisord(f"{PY} -c 'import time; time.sleep(3600)'") as s:
             theirs = timed([s.bin("supervisorctl"), "-c", str(s.conf), "status"], None, args.runs)
         result["supervisorctl_median_ms"] = median_ms(theirs)
+    if Pm2.bin():
+        with Pm2(["sleep", "3600"]) as p:
+            theirs = timed([Pm2.bin(), "jlist"], p.env, args.runs)
+        result["pm2_jlist_median_ms"] = median_ms(theirs)
     result["within_budget"] = result["trayapp_median_ms"] <= BUDGET_MS
     path = save("status_latency", result)
     print(f"status latency: trayapp median {result['trayapp_median_ms']} ms (budget {BUDGET_MS:g} ms)"
           + (f"; supervisorctl median {result['supervisorctl_median_ms']} ms" if "supervisorctl_median_ms" in result else "")
+          + (f"; pm2 jlist median {result['pm2_jlist_median_ms']} ms" if "pm2_jlist_median_ms" in result else "")
           + f"  -> {path}")
     sys.exit(0 if result["within_budget"] else 1)
 
