@@ -88,3 +88,25 @@ def test_streak_counts_consecutive_bad_only() -> None:
         s = s.observe(bad)
     assert s.count == 1 and not s.reached(2)
     assert s.observe(True).reached(2)
+
+
+@pytest.mark.parametrize("samples, acts_at", [
+    ([(200, 1)] * 3, [2]),                          # three in a row: act on the third
+    ([(200, 1), (10, 1), (200, 1), (200, 1)], []),  # a good sample resets the count
+    ([(200, 1)] * 6, [2, 5]),                       # after acting, counting starts anew
+    ([(10, 99)] * 3, [2]),                          # CPU counts too
+])
+def test_limit_guard_acts_after_consecutive_samples(samples, acts_at) -> None:
+    guard = policy.LimitGuard(config.LimitsConfig(memory=100, cpu=90, samples=3))
+    acted = []
+    for i, (rss, cpu) in enumerate(samples):
+        guard, hit = guard.observe(rss, cpu)
+        if hit is not None:
+            acted.append(i)
+    assert acted == acts_at
+
+
+def test_limit_hit_is_in_human_units() -> None:
+    hit = policy.over_limit(config.LimitsConfig(memory=1_000_000_000), 1_500_000_000, 3.0)
+    assert hit == policy.LimitHit("memory", "1.5GB", "1GB")
+    assert policy.over_limit(config.LimitsConfig(), 10**12, 800.0) is None  # no limits set

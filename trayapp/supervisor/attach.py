@@ -28,7 +28,6 @@ from trayapp.supervisor.messages import Exited, HealthChecked
 from trayapp.supervisor.owners import Owner, OwnerState
 from trayapp.supervisor.program import Context, Sampler
 from trayapp.supervisor.state import ALLOWED, ExitInfo, Health, Mode, State, Status, check_transition
-from trayapp.units import format_size
 
 DEFAULT_INTERVAL = 5.0  # how often the owner is asked when no health interval is configured
 SETTLE = 1.0  # ask again this soon while the owner reports a transition (activating, ...)
@@ -87,7 +86,7 @@ class AttachedProgram:
         self._loaded = True  # launchd: False after bootout (start must bootstrap)
         self._health_streak = policy.Streak()
         self._down_streak = policy.Streak()
-        self._limit_streak = policy.Streak()
+        self._limits = policy.LimitGuard(cfg.limits)
         self._auto_restarts: list[float] = []
         self._note = ""  # the last failed or refused command, shown until a command works
         self._sample_due: float | None = None
@@ -345,12 +344,9 @@ class AttachedProgram:
         if sample is None:
             return
         self._set(self.status.state, memory=sample.rss, cpu=round(sample.cpu, 1))
-        over = _over(self.cfg, sample.rss, sample.cpu)
-        self._limit_streak = self._limit_streak.observe(over is not None)
-        if over is not None and self._limit_streak.reached(self.cfg.limits.samples):
-            self._limit_streak = policy.Streak()
-            kind, value, limit = over
-            self.ctx.journal.record("limit", self.cfg.name, kind=kind, value=value, limit=limit,
+        self._limits, hit = self._limits.observe(sample.rss, sample.cpu)
+        if hit is not None:
+            self.ctx.journal.record("limit", self.cfg.name, kind=hit.kind, value=hit.value, limit=hit.limit,
                                     action=self.cfg.limits.action, samples=self.cfg.limits.samples)
             self._maybe_restart(now, "limit", self.cfg.limits.action)
 
@@ -386,10 +382,3 @@ def _local_listener(health: HealthConfig | None, listener: Any) -> int | None:
         return None
 
 
-def _over(cfg: ProgramConfig, rss: int, cpu: float) -> tuple[str, Any, Any] | None:
-    limits = cfg.limits
-    if limits.memory is not None and rss > limits.memory:
-        return "memory", format_size(rss), format_size(limits.memory)
-    if limits.cpu is not None and cpu > limits.cpu:
-        return "cpu", f"{cpu:.0f}%", f"{limits.cpu:g}%"
-    return None

@@ -7,9 +7,9 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from trayapp.config import BackoffConfig, ProgramConfig
+from trayapp.config import BackoffConfig, LimitsConfig, ProgramConfig
 from trayapp.supervisor.state import ExitInfo
-from trayapp.units import format_duration
+from trayapp.units import format_duration, format_size
 
 
 class Verdict(enum.StrEnum):
@@ -82,3 +82,35 @@ class Streak:
 
     def reached(self, threshold: int) -> bool:
         return self.count >= threshold
+
+
+@dataclass(frozen=True)
+class LimitHit:
+    kind: str  # "memory" | "cpu"
+    value: str  # "1.2GB", "97%"
+    limit: str
+
+
+def over_limit(limits: LimitsConfig, rss: int, cpu: float) -> LimitHit | None:
+    """Which limit one sample of the whole tree is over, if any."""
+    if limits.memory is not None and rss > limits.memory:
+        return LimitHit("memory", format_size(rss), format_size(limits.memory))
+    if limits.cpu is not None and cpu > limits.cpu:
+        return LimitHit("cpu", f"{cpu:.0f}%", f"{limits.cpu:g}%")
+    return None
+
+
+@dataclass(frozen=True)
+class LimitGuard:
+    """Acts only after `limits.samples` consecutive samples over a limit; then starts counting anew."""
+
+    limits: LimitsConfig
+    streak: Streak = Streak()
+
+    def observe(self, rss: int, cpu: float) -> tuple["LimitGuard", LimitHit | None]:
+        """The next guard, and the hit to act on now (None: nothing to do yet)."""
+        hit = over_limit(self.limits, rss, cpu)
+        streak = self.streak.observe(hit is not None)
+        if hit is not None and streak.reached(self.limits.samples):
+            return LimitGuard(self.limits), hit
+        return LimitGuard(self.limits, streak), None

@@ -78,7 +78,7 @@ class Program:
         self._health_due: float | None = None
         self._health_busy = False
         self._health_streak = policy.Streak()
-        self._limit_streak = policy.Streak()
+        self._limits = policy.LimitGuard(cfg.limits)
         self._sample_due: float | None = None
         self._sampler: Sampler | None = None
 
@@ -289,24 +289,14 @@ class Program:
         if sample is None:
             return
         self._set(self.status.state, memory=sample.rss, cpu=round(sample.cpu, 1))
+        self._limits, hit = self._limits.observe(sample.rss, sample.cpu)
+        if hit is None or self.status.mode not in (Mode.MANAGED, Mode.ADOPTED):
+            return
         limits = self.cfg.limits
-        over = self._over_limit(sample)
-        self._limit_streak = self._limit_streak.observe(over is not None)
-        if over is not None and self._limit_streak.reached(limits.samples) and self.status.mode in (Mode.MANAGED, Mode.ADOPTED):
-            kind, value, limit = over
-            self._limit_streak = policy.Streak()
-            self.ctx.journal.record("limit", self.cfg.name, kind=kind, value=value, limit=limit,
-                                    action=limits.action, samples=limits.samples)
-            if limits.action == "restart":
-                self.restart(now, reason="limit")
-
-    def _over_limit(self, sample: Sample) -> tuple[str, Any, Any] | None:
-        limits = self.cfg.limits
-        if limits.memory is not None and sample.rss > limits.memory:
-            return "memory", format_size(sample.rss), format_size(limits.memory)
-        if limits.cpu is not None and sample.cpu > limits.cpu:
-            return "cpu", f"{sample.cpu:.0f}%", f"{limits.cpu:g}%"
-        return None
+        self.ctx.journal.record("limit", self.cfg.name, kind=hit.kind, value=hit.value, limit=hit.limit,
+                                action=limits.action, samples=limits.samples)
+        if limits.action == "restart":
+            self.restart(now, reason="limit")
 
     def _next_deadline(self, now: float) -> float | None:
         deadlines = [self._stable_at, self._retry_at, self._kill_at]
@@ -336,7 +326,7 @@ class Program:
         self._child, self._started = child, now
         self._stable_at = now + self.cfg.startsecs
         self._health_due = now + min(1.0, self.cfg.health.interval) if self.cfg.health else None
-        self._health_streak, self._limit_streak, self._sampler = policy.Streak(), policy.Streak(), None
+        self._health_streak, self._limits, self._sampler = policy.Streak(), policy.LimitGuard(self.cfg.limits), None
         self._sample_due = now + 1.0
         self._kill_at = None
         if self.ctx.pidfile is not None:
