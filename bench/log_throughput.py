@@ -17,7 +17,6 @@ Runs:
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
 import shutil

@@ -25,7 +25,7 @@ from trayapp.supervisor.pidfile import ChildRecord, PidFile
 from trayapp.supervisor.resources import Sample
 from trayapp.supervisor.spawn import ChildHandle, LogSink, Spawner
 from trayapp.supervisor.state import ExitInfo, Health, Mode, State, Status, check_transition
-from trayapp.units import format_duration, format_size
+from trayapp.units import format_duration
 
 DAY = 86400.0
 
