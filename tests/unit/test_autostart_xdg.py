@@ -179,12 +179,13 @@ def test_menu_install_then_uninstall_leaves_nothing_of_ours(tmp_path: Path) -> N
     assert leftovers == []
 
 
-def test_menu_install_without_icons_says_where_it_looked(tmp_path: Path) -> None:
-    from trayapp.errors import AutostartError
-
+def test_menu_install_without_shipped_icons_draws_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # a wheel install has no assets/
     menu = XdgMenu(LaunchCommand(("/bin/trayapp", "run")), _env(tmp_path), [tmp_path / "empty"])
-    with pytest.raises(AutostartError, match="empty"):
-        menu.plan_install()
+    plan = menu.plan_install()
+    sources = [a.source for a in plan.actions if getattr(a, "source", None)]
+    assert sources and all(str(tmp_path / "cache" / "trayapp" / "icons") in str(src) for src in sources)
+    assert {src.name for src in sources} >= {"trayapp-48.png", "trayapp.svg"}
 
 
 def test_an_existing_icon_cache_is_refreshed_but_none_is_created(tmp_path: Path) -> None:

@@ -266,6 +266,19 @@ def default_icon_folders() -> list[Path]:
     return [package / "assets", package.parent / "assets"]
 
 
+def drawn_icons() -> Path:
+    """The icons drawn from trayapp's own definition (pillow) into the user's cache folder."""
+    import platformdirs
+
+    from trayapp.paths import private_dir
+    from trayapp.tray.icons import export
+
+    folder = private_dir(Path(platformdirs.user_cache_dir("trayapp", appauthor=False)) / "icons")
+    if not (folder / f"{ICON_NAME}.svg").exists():
+        export(folder)
+    return folder
+
+
 class XdgMenu:
     """~/.local/share/applications/trayapp.desktop and hicolor icons (honouring XDG_DATA_HOME)."""
 
@@ -281,6 +294,8 @@ class XdgMenu:
 
     def plan_install(self) -> Plan:
         icons = find_icons(self.icon_folders)
+        if "48x48" not in icons or "scalable" not in icons:
+            icons = find_icons([drawn_icons()])  # a wheel has no assets/: draw them from the definition
         if "48x48" not in icons or "scalable" not in icons:
             looked = ", ".join(str(f) for f in self.icon_folders)
             raise AutostartError(f"the trayapp icons (trayapp-48.png and trayapp.svg at least) are not in {looked}",
