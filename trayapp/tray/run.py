@@ -47,6 +47,10 @@ def load_menu_module() -> Any:
     problem = _display_problem(os.environ)
     if problem:
         raise TrayUnavailable(problem)
+    if sys.platform.startswith("linux"):
+        from trayapp.tray import backend
+
+        backend.apply(os.environ)
     try:
         from trayapp.tray import menu
     except Exception as exc:  # pystray raises ImportError, Xlib raises its own errors
