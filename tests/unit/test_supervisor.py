@@ -291,3 +291,30 @@ def test_ordinary_output_does_not_stop_restarts(tmp_path: Path) -> None:
     rig.step()
     assert rig.status().state is State.BACKOFF
     assert rig.status().last_stderr == "Traceback: something else broke"
+
+
+def test_a_program_that_never_gets_healthy_is_given_up_not_restarted_forever(tmp_path: Path) -> None:
+    toml = BASIC + """
+[programs.assistant.health]
+url = "http://127.0.0.1:9/health"
+interval = "1s"
+failures = 1
+start_grace = "0s"
+"""
+    rig = make_rig(tmp_path, toml, probe=[False])
+    rig.sup.submit(Start())
+    rig.step()
+    for _ in range(40):
+        rig.advance(1)
+        rig.run_background()
+        rig.step()
+        if rig.status().state is State.STOPPING:
+            rig.spawner.last.exit(0)  # it stops when asked
+            rig.step()
+        if rig.status().state is State.GIVEN_UP:
+            break
+    status = rig.status()
+    assert status.state is State.GIVEN_UP
+    assert status.reason.startswith("gave up: failing its health check (connection refused); 3 restarts in 1m did not help")
+    assert len(rig.spawner.children) == 4 and status.restarts == 3
+    assert [e["reason"] for e in rig.entries if e["event"] == "restart"] == ["health"] * 3

@@ -72,7 +72,7 @@ class Program:
         self._retry_at: float | None = None  # BACKOFF / GIVEN_UP slow retry
         self._kill_at: float | None = None  # STOPPING: SIGKILL the tree at this time
         self._then_start = False  # STOPPING as part of a restart
-        self._restart_reason = "user"
+        self._give_up_when_down: str | None = None  # stopping because automatic restarts ran out
         self._restart_times: list[float] = []  # monotonic, automatic restarts within the window
         self._after_give_up = False  # this run is the slow retry after giving up
         self._health_due: float | None = None
@@ -100,6 +100,7 @@ class Program:
 
     def stop(self, now: float, by: str = "user") -> None:
         self._then_start = False
+        self._give_up_when_down = None
         state = self.status.state
         if self.status.mode is Mode.EXTERNAL and state is State.RUNNING:
             self._set(State.STOPPED, reason="no longer watched; it keeps running outside trayapp",
@@ -113,12 +114,26 @@ class Program:
 
     def restart(self, now: float, reason: str = "user") -> None:
         if self.status.state in (State.STARTING, State.RUNNING) and self._child is not None:
-            self._restart_reason = reason
             self.ctx.journal.record("restart", self.cfg.name, reason=reason)
             self._send_stop(now, reason)
             self._then_start = True
         else:
             self.start(now, by_user=True)
+
+    def _auto_restart(self, now: float, reason: str, why: str) -> None:
+        """A restart trayapp decided on (health, limit): it counts toward the restart intensity
+        like a crash, so a program that is never healthy ends up given up, not restarted forever."""
+        self._restart_times = list(policy.recent(self._restart_times, now, self.cfg.window))
+        if len(self._restart_times) >= self.cfg.max_restarts:
+            self._give_up_when_down = (f"gave up: {why}; {len(self._restart_times)} restarts in "
+                                       f"{format_duration(self.cfg.window)} did not help")
+            self._send_stop(now, reason)
+            return
+        self._restart_times.append(now)
+        wall = self.ctx.clock.time()
+        times = tuple(t for t in (*self.status.restart_times, wall) if wall - t < DAY)
+        self._set(self.status.state, restarts=self.status.restarts + 1, restart_times=times)
+        self.restart(now, reason=reason)
 
     def _send_stop(self, now: float, by: str) -> None:
         assert self._child is not None
@@ -152,6 +167,10 @@ class Program:
         if expected:
             self._kill_at = None
             self._set(State.STOPPED, reason=f"stopped ({info.describe()})", **common)
+            if self._give_up_when_down is not None:
+                reason, self._give_up_when_down, self._then_start = self._give_up_when_down, None, False
+                self._give_up(now, reason, info, {}, retry=True)
+                return
             if self._then_start:
                 self._then_start = False
                 self._spawn(now)
@@ -232,7 +251,7 @@ class Program:
         assert self.cfg.health is not None
         if self.cfg.health.action == "restart" and self._child is not None:
             self._health_streak = policy.Streak()
-            self.restart(now, reason="health")
+            self._auto_restart(now, "health", f"failing its health check ({detail})")
 
     # -- the step ---------------------------------------------------------------------------
 
@@ -296,7 +315,7 @@ class Program:
         self.ctx.journal.record("limit", self.cfg.name, kind=hit.kind, value=hit.value, limit=hit.limit,
                                 action=limits.action, samples=limits.samples)
         if limits.action == "restart":
-            self.restart(now, reason="limit")
+            self._auto_restart(now, "limit", f"over its {hit.kind} limit ({hit.value} > {hit.limit})")
 
     def _next_deadline(self, now: float) -> float | None:
         deadlines = [self._stable_at, self._retry_at, self._kill_at]
