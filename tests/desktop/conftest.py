@@ -8,6 +8,7 @@ Every test under tests/desktop is marked `desktop`, so `-m "not desktop"` leaves
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -104,7 +105,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     desk = getattr(item, "funcargs", {}).get("desktop")
     if report.failed and call.when == "call" and isinstance(desk, Desktop):
         try:
-            shot = desk.screenshot(desk.workdir / f"failed-{item.name[:80]}.png")
+            name = re.sub(r"[^A-Za-z0-9_.-]+", "_", item.name)[:80]
+            shot = desk.screenshot(desk.workdir / f"failed-{name}.png")
             report.sections.append(("desktop", f"screenshot at failure: {shot}"))
         except Exception as exc:  # the report must not fail because the X server is gone
             report.sections.append(("desktop", f"no screenshot: {exc}"))

@@ -174,10 +174,21 @@ def parse_window_tree(text: str) -> list[Window]:
 
 
 def tray_clients(windows: Sequence[Window]) -> list[Window]:
-    """The icons docked in trayer: trayer's "panel" holds one socket per icon, the icon inside it."""
-    panels = {w.id for w in windows if w.res_class == "trayer" and w.res_name == "panel"}
-    sockets = {w.id for w in windows if w.parent in panels}
-    return [w for w in windows if w.parent in sockets]
+    """The icons docked in trayer: trayer's "panel" holds one socket per icon, the icon inside it.
+
+    An icon counts once trayer has laid it out inside the panel; for a moment after docking its
+    socket is a 1x1 window at (-1, -1), which is not yet something a user can see.
+    """
+    panels = {w.id: w for w in windows if w.res_class == "trayer" and w.res_name == "panel"}
+    socket_panel = {w.id: panels[w.parent] for w in windows if w.parent in panels}
+    return [w for w in windows
+            if w.parent in socket_panel and _inside(w, socket_panel[w.parent]) and w.width > 1]
+
+
+def _inside(inner: Window, outer: Window) -> bool:
+    left, top, right, bottom = outer.box
+    return left <= inner.x and top <= inner.y and inner.x + inner.width <= right \
+        and inner.y + inner.height <= bottom
 
 
 def _plain(value: Any) -> Any:
@@ -392,6 +403,21 @@ class Desktop:
         wait_for(lambda: any(w.res_class == "trayer" and w.res_name == "panel"
                              for w in self.windows()), READY_TIMEOUT,
                  message=lambda: f"trayer's panel window{self._tail('trayer')}")
+        # trayer maps its panel before it owns the tray selection; an icon that looks for the
+        # tray in between finds none and (pystray's xorg backend) never docks.
+        wait_for(self.tray_manager, READY_TIMEOUT,
+                 message=lambda: f"trayer to own _NET_SYSTEM_TRAY_S0{self._tail('trayer')}")
+
+    def tray_manager(self) -> int | None:
+        """The window id owning the system tray selection (_NET_SYSTEM_TRAY_S0), or None."""
+        from Xlib import X, display   # python-xlib comes with pystray on Linux
+
+        disp = display.Display(self.display)
+        try:
+            owner = disp.get_selection_owner(disp.intern_atom("_NET_SYSTEM_TRAY_S0"))
+            return None if owner == X.NONE else int(owner.id)
+        finally:
+            disp.close()
 
     # ---- processes ------------------------------------------------------------------------
 

