@@ -11,8 +11,6 @@ import os
 import signal
 import socket
 import subprocess
-import urllib.error
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -64,6 +62,9 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
 
 def post_webhook(url: str, payload: Mapping[str, Any], timeout: float, opener: Any = None) -> Outcome:
     """POST `payload` as JSON. Errors never repeat the URL: it may hold a secret token."""
+    import urllib.error
+    import urllib.request
+
     request = urllib.request.Request(url, data=json.dumps(payload, default=str).encode("utf-8"), method="POST",
                                      headers={"Content-Type": "application/json",
                                               "User-Agent": f"trayapp/{__version__}"})

@@ -50,7 +50,7 @@ class BackupJobs:
         self.next_due: float | None = None
 
     def start(self, stop: threading.Event) -> None:
-        from trayapp.backup.service import last_runs
+        from trayapp.backup.history import last_runs
 
         self.last_ok_at, self._last_failed_at = last_runs(self.paths.journal_file)
         threading.Thread(target=self._run, args=(stop,), name="backups", daemon=True).start()

@@ -16,17 +16,17 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from trayapp.backup import archive, catalog, prune, sources
+from trayapp.backup.history import last_runs  # noqa: F401  (part of this module's API)
 from trayapp.backup.lock import destination_lock
 from trayapp.backup.progress import ProgressFn
 from trayapp.backup.verify import VerifyReport, verify_archive
 from trayapp.config import Config
 from trayapp.errors import BackupError
-from trayapp.journal import Journal, read
+from trayapp.journal import Journal
 from trayapp.paths import AppPaths, private_dir
 from trayapp.units import format_size
 
@@ -218,35 +218,6 @@ def prune_backups(config: Config, paths: AppPaths, journal: Journal | None = Non
         journal.record("prune", ok=True, deleted=[b.name for b in result.deleted], kept=len(result.kept),
                        freed=result.freed, dest=str(folder))
     return result
-
-
-def last_runs(journal_path: Path) -> tuple[float | None, float | None]:
-    """(start of the last good backup, start of the last failed one), wall times, from the journal.
-
-    The running instance calls this once at start and then tracks its own results.
-    """
-    good = bad = None
-    for entry in read(journal_path):
-        if entry.get("event") != "backup":
-            continue
-        when = _started(entry)
-        if when is None:
-            continue
-        if entry.get("ok"):
-            good = max(good or when, when)
-        else:
-            bad = max(bad or when, when)
-    return good, bad
-
-
-def _started(entry: dict[str, Any]) -> float | None:
-    started = entry.get("started_at")
-    if isinstance(started, (int, float)):
-        return float(started)
-    try:
-        return datetime.fromisoformat(str(entry.get("ts"))).timestamp() - float(entry.get("duration") or 0)
-    except ValueError:
-        return None
 
 
 def record_restore(journal: Journal | None, archive_path: Path, result: Any, duration: float,
