@@ -31,7 +31,7 @@ def measure(pid: int, seconds: float) -> dict[str, float]:
         peak = max(peak, proc.memory_info().rss)
         time.sleep(1)
     after, wall = proc.cpu_times(), time.monotonic() - began
-    cpu = (after.user + after.system - before.user - before.system) / wall * 100
+    cpu = max(0.0, (after.user + after.system - before.user - before.system) / wall * 100)
     ctx = proc.num_ctx_switches()
     return {"rss_mib": round(peak / 2**20, 1), "cpu_percent": round(cpu, 3), "threads": proc.num_threads(),
             "voluntary_ctx_switches": ctx.voluntary}

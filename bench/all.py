@@ -1,0 +1,111 @@
+"""Run every benchmark, one after another, then print the figures as the README's table.
+
+Usage: python bench/all.py [--quick] [--table-only]
+  --quick       smaller runs (a smoke test; the README's figures come from a full run)
+  --table-only  print the table from bench/results/*.json without running anything
+
+Each benchmark is also a command of its own (see the README). Run this on a quiet machine:
+the figures are wall-clock and CPU times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+PY = sys.executable
+
+RUNS = {
+    "restart_latency": ([], ["--restarts", "15"]),
+    "status_latency": ([], ["--runs", "8"]),
+    "idle_footprint": ([], ["--seconds", "10"]),
+    "log_throughput": ([], ["--quick"]),
+    "tray_footprint": ([], ["--seconds", "10", "--settle", "5"]),
+    "logview": ([], ["--size-mb", "100"]),
+    "backup": ([], ["--size", "100MB"]),
+}
+
+
+def run(name: str, quick: bool) -> int:
+    full, small = RUNS[name]
+    argv = [PY, str(ROOT / "bench" / f"{name}.py"), *(small if quick else full)]
+    print(f"\n== {name}: {' '.join(argv[1:])}", flush=True)
+    return subprocess.run(argv, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}).returncode
+
+
+def load(name: str) -> dict:
+    try:
+        return json.loads((RESULTS / f"{name}.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def rows() -> list[tuple[str, str, str, str]]:
+    """(what, budget, trayapp, others) for every result on disk."""
+    out = []
+    r = load("restart_latency")
+    if r:
+        others = ", ".join(f"{k.split('_')[0]} {r[k]} ms" for k in ("supervisord_median_ms", "pm2_median_ms") if k in r)
+        out.append(("restart latency (exit → new child, median)", f"≤ {r['budget_ms']:g} ms",
+                    f"{r['trayapp_median_ms']} ms", others))
+    r = load("status_latency")
+    if r:
+        others = ", ".join(f"{label} {r[k]} ms" for k, label in (("supervisorctl_median_ms", "supervisorctl status"),
+                                                                 ("pm2_jlist_median_ms", "pm2 jlist")) if k in r)
+        out.append(("`trayapp status` (new process, median)", f"≤ {r['budget_ms']:g} ms", f"{r['trayapp_median_ms']} ms", others))
+    r = load("idle_footprint")
+    if r:
+        t = r["trayapp"]
+        others = ", ".join(f"{k} {r[k]['rss_mib']} MiB / {r[k]['cpu_percent']}%" for k in ("supervisord", "pm2") if k in r)
+        out.append(("idle, headless, one child (RSS / CPU)", f"≤ {r['budget']['rss_mib']:g} MiB / {r['budget']['cpu_percent']}%",
+                    f"{t['rss_mib']} MiB / {t['cpu_percent']}%", others))
+    r = load("tray_footprint")
+    if r:
+        out.append(("idle with the tray up (RSS / CPU)", "≤ 60 MiB / 0.3%",
+                    f"{r['rss_bytes'] / 2**20:.1f} MiB / {r['cpu_percent']}% ({r.get('wakeups_per_s', '?')} wake-ups/s)", ""))
+    r = load("log_throughput")
+    for run_name, label in (("lines_200k", "log capture, child printing 200k lines"),
+                            ("python_100mb", "log capture, child printing 1M lines (100 MB)"),
+                            ("cat_100mb", "log capture, `cat` of 100 MB")):
+        data = r.get("runs", {}).get(run_name) if r else None
+        if data:
+            out.append((label, "≥ supervisord", f"{data['trayapp']['mb_per_s']} MB/s",
+                        f"supervisord {data['supervisord']['mb_per_s']} MB/s (raw bytes, no timestamps or redaction)"))
+    r = load("logview")
+    if r:
+        out.append(("log viewer: last 1,000 lines of a 1 GB log", "≤ 300 ms", f"{r.get('total_ms', r.get('load_ms', '?'))} ms", ""))
+    r = load("backup")
+    if r:
+        out.append((f"backup of {r['workspace_bytes'] / 1e9:g} GB + {r['database_bytes'] / 1e6:g} MB live SQLite",
+                    "time ≤ tar czf, RSS ≤ 100 MiB",
+                    f"{r['trayapp_seconds']:.1f} s ({r['ratio']}× tar), {r['trayapp_peak_rss'] / 2**20:.0f} MiB",
+                    f"tar czf {r['tar_seconds']:.1f} s"))
+    return out
+
+
+def table() -> str:
+    lines = ["| measure | budget | trayapp | others, same run |", "|---|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows()]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--table-only", action="store_true")
+    args = parser.parse_args()
+    failed = [] if args.table_only else [name for name in RUNS if run(name, args.quick) != 0]
+    print("\n" + table())
+    if failed:
+        print(f"\nover budget or failed: {', '.join(failed)}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
