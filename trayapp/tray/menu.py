@@ -104,6 +104,32 @@ def _dock_once(icon: pystray.Icon) -> None:
     icon._dock_window = dock_when_undocked
 
 
+def docked(icon: pystray.Icon) -> bool | None:
+    """xorg only: is the icon's window inside a tray? None when that cannot be told.
+
+    Any thread: it asks the X server over a connection of its own, never pystray's."""
+    import Xlib.display
+    import Xlib.error
+
+    try:
+        display = Xlib.display.Display()
+    except Exception:
+        return None
+    try:
+        window = display.create_resource_object("window", icon._window.id)
+        return window.query_tree().parent.id != display.screen().root.id
+    except Xlib.error.XError:
+        return None
+    finally:
+        display.close()
+
+
+def redock(icon: pystray.Icon) -> None:
+    """Ask the tray to take the icon again: hide and show run on pystray's own loop."""
+    icon.visible = False
+    icon.visible = True
+
+
 def apply_view(icon: pystray.Icon, view: TrayView) -> None:
     """GUI thread (through the controller's door): show `view` on the real icon."""
     icon.icon = image_for(view, backend_name())

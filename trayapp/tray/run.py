@@ -87,6 +87,22 @@ def _ticker(controller: TrayController, stop: threading.Event) -> None:
             controller.refresh()
 
 
+# An XEmbed icon can end up undocked: the dock request raced the tray's start (seen about once
+# in 20 starts with pystray's xorg backend), the panel started after trayapp at login, or the panel
+# was restarted. Look now and then and ask again; checks are cheap and only made on xorg.
+DOCK_CHECKS = (2.0, 5.0, 10.0)
+DOCK_CHECK_EVERY = 30.0
+
+
+def _keep_docked(menu: Any, icon: Any, stop: threading.Event) -> None:
+    """Own thread, xorg backend only."""
+    delays = iter(DOCK_CHECKS)
+    while not stop.wait(next(delays, DOCK_CHECK_EVERY)):
+        if menu.docked(icon) is False:
+            log.info("tray: the icon is not in the tray; asking the tray to take it again")
+            menu.redock(icon)
+
+
 def _on_signal(app: "App", backend: str) -> None:
     """SIGTERM/SIGINT quit in order (programs stopped), also while the GUI loop owns the thread."""
     def quit_now(*_: object) -> bool:
@@ -129,5 +145,8 @@ def run_tray(app: "App") -> None:
         controller.seed(app.statuses())
         actions.load_autostart()
         threading.Thread(target=_ticker, args=(controller, stop_ticking), name="tray-tick", daemon=True).start()
+        if backend == "xorg":
+            threading.Thread(target=_keep_docked, args=(menu, icon, stop_ticking), name="tray-dock",
+                             daemon=True).start()
 
     icon.run(setup=setup)
