@@ -89,18 +89,24 @@ def _ticker(controller: TrayController, stop: threading.Event) -> None:
 
 # An XEmbed icon can end up undocked: the dock request raced the tray's start (seen about once
 # in 20 starts with pystray's xorg backend), the panel started after trayapp at login, or the panel
-# was restarted. Look now and then and ask again; checks are cheap and only made on xorg.
-DOCK_CHECKS = (2.0, 5.0, 10.0)
-DOCK_CHECK_EVERY = 30.0
+# was restarted. Look now and then and ask again; only on xorg, and the checks are cheap X queries.
+DOCK_CHECKS = (2.0, 5.0, 10.0)  # after start
+DOCK_CHECK_EVERY = 30.0  # while docked
+DOCK_RETRY_MAX = 30.0  # while undocked, asking again after 2, 4, 8 ... seconds, at most this
 
 
 def _keep_docked(menu: Any, icon: Any, stop: threading.Event) -> None:
     """Own thread, xorg backend only."""
-    delays = iter(DOCK_CHECKS)
-    while not stop.wait(next(delays, DOCK_CHECK_EVERY)):
+    later = iter(DOCK_CHECKS[1:])
+    wait, retry = DOCK_CHECKS[0], 0.0
+    while not stop.wait(wait):
         if menu.docked(icon) is False:
-            log.info("tray: the icon is not in the tray; asking the tray to take it again")
+            if not retry:
+                log.info("tray: the icon is not in the tray; asking the tray to take it again")
             menu.redock(icon)
+            retry = wait = min(DOCK_RETRY_MAX, retry * 2 or 2.0)
+        else:
+            retry, wait = 0.0, next(later, DOCK_CHECK_EVERY)
 
 
 def _on_signal(app: "App", backend: str) -> None:
