@@ -51,7 +51,9 @@ PRESETS: dict[str, Preset] = {
         stop_timeout="10s",
         start_grace="60s",
         fatal_output=(
-            (r"No provider is configured for model",
+            # Only the refusal: a running gateway also says "setup is incomplete: No provider is
+            # configured ... Gateway will start" and keeps going, and may die later of something else.
+            (r"Gateway cannot start: No provider is configured",
              "no model provider is configured: run `nanobot onboard --wizard`, or set a provider "
              "in ~/.nanobot/config.json (a local one such as ollama needs no API key)"),
         ),

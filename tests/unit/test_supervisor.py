@@ -286,6 +286,10 @@ def test_ordinary_output_does_not_stop_restarts(tmp_path: Path) -> None:
     rig = make_rig(tmp_path, '[programs.assistant]\npreset = "nanobot"\n')
     rig.sup.submit(Start())
     rig.step()
+    # What a gateway without a provider says while it starts anyway; it later dies of another cause.
+    rig.log.said("stdout", "Provider/model setup is incomplete: No provider is configured for model "
+                           "'anthropic/claude-opus-4-5'. Gateway will start")
+    rig.log.said("stdout", "Error: nanobot cannot start because one of its local ports is already in use.")
     rig.log.said("stderr", "Traceback: something else broke")
     rig.spawner.last.exit(1)
     rig.step()
