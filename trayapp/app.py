@@ -22,7 +22,7 @@ from trayapp.control import ControlServer
 from trayapp.errors import ControlError, TrayAppError
 from trayapp.events import EventBus, ExtrasChanged, Recorded, StatusChanged
 from trayapp.instance import InstanceLock
-from trayapp.journal import Journal
+from trayapp.journal import Journal, describe
 from trayapp.paths import AppPaths
 from trayapp.supervisor import orphans
 from trayapp.supervisor.health import port_open, probe
@@ -51,6 +51,7 @@ class App:
         self.journal = Journal(paths.journal_file, self.bus, wall=self.clock.time)
         self.pidfile = PidFile(paths.pid_file)
         self._logs: dict[str, Any] = {}
+        self._logs_lock = threading.Lock()
         self._probes = ThreadPoolExecutor(max_workers=4, thread_name_prefix="probe")
         self._quit_callbacks: list[Callable[[], None]] = []
         self._quit_requested = threading.Event()
@@ -73,7 +74,9 @@ class App:
         """Notifications, the disk watch and alert rules: they listen on the bus."""
         from trayapp import alerts, diskwatch, journal
         from trayapp.alert_engine import AlertEngine
+        from trayapp.backup.jobs import BackupJobs
         from trayapp.notify.facade import Notifier
+        from trayapp.ui.metrics import MetricsHistory
 
         config, paths = self.config, self.paths
         self.notifier = Notifier(config.notifications, programs=config.programs,
@@ -88,9 +91,6 @@ class App:
                                   names={n: p.display_name for n, p in config.programs.items()})
         if rules:
             self.alerts.attach(self.bus)
-        from trayapp.backup.jobs import BackupJobs
-        from trayapp.ui.metrics import MetricsHistory
-
         self.backups = BackupJobs(config, paths, self.journal,
                                   disk_refusal=lambda: self.disk.refusal(config.backup.dest or paths.backup_dir),
                                   on_change=lambda: self.bus.publish(ExtrasChanged("backup")))
@@ -110,9 +110,7 @@ class App:
 
     def _log_recorded(self, event: Recorded) -> None:
         """Every journal entry also goes to trayapp.log, in words (any thread; logging is quick)."""
-        from trayapp import journal
-
-        log.info("%s", journal.describe(event.entry))
+        log.info("%s", describe(event.entry))
 
     def _publish(self, old: Status | None, new: Status) -> None:
         self.supervisor.remember(new)
@@ -123,17 +121,21 @@ class App:
             self._probes.submit(job)
 
     def program_log(self, name: str) -> Any:
-        """The ProgramLog of `name`, created on first use."""
-        if name not in self._logs:
-            from trayapp.logcapture import ProgramLog
+        """The ProgramLog of `name`, created on first use. Any thread."""
+        with self._logs_lock:
+            return self._logs.get(name) or self._new_log(name)
 
-            c = self.config.logs
-            program_log = ProgramLog(self.paths.program_log(name), max_size=c.max_size, keep=c.keep,
-                                     total_cap=c.total_cap, redact=c.redact)
-            if self.disk.is_critical(self.paths.log_dir):
-                program_log.pause_disk(True)
-            self._logs[name] = program_log
-        return self._logs[name]
+    def _new_log(self, name: str) -> Any:
+        """Under _logs_lock."""
+        from trayapp.logcapture import ProgramLog
+
+        c = self.config.logs
+        program_log = ProgramLog(self.paths.program_log(name), max_size=c.max_size, keep=c.keep,
+                                 total_cap=c.total_cap, redact=c.redact)
+        if self.disk.is_critical(self.paths.log_dir):
+            program_log.pause_disk(True)
+        self._logs[name] = program_log
+        return program_log
 
     # -- commands (any thread, never block) -------------------------------------------------
 
@@ -203,7 +205,7 @@ class App:
         for monitor in (self.alerts, self.notifier):
             with contextlib.suppress(Exception):
                 monitor.close()
-        for program_log in self._logs.values():
+        for program_log in list(self._logs.values()):
             with contextlib.suppress(Exception):
                 program_log.close()
         self.journal.flush()

@@ -35,7 +35,6 @@ class Supervisor:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._latest = {name: p.status for name, p in self.programs.items()}
-        self.on_idle_after_quit: Callable[[], None] | None = None
 
     # -- any thread -------------------------------------------------------------------------
 
