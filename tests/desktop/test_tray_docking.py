@@ -3,14 +3,13 @@ the icon still ends up docked, because trayapp looks and asks the tray again."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.desktop.harness import Desktop, wait_for
-from tests.integration.running import ROOT, Trayapp, child_command
+from tests.integration.running import Trayapp, child_command
 
 pytestmark = pytest.mark.desktop
 
