@@ -109,6 +109,19 @@ def _keep_docked(menu: Any, icon: Any, stop: threading.Event) -> None:
             retry, wait = 0.0, next(later, DOCK_CHECK_EVERY)
 
 
+# Quit has already stopped the programs and flushed the logs when the GUI loop is asked to end;
+# should the loop not end (a backend that loses the request: seen once with xorg under SIGTERM),
+# the process must still go away rather than linger without its tray.
+LOOP_EXIT_GRACE = 5.0
+
+
+def _exit_if_the_loop_hangs() -> None:
+    timer = threading.Timer(LOOP_EXIT_GRACE, lambda: (log.warning("tray: the GUI loop did not end; exiting"),
+                                                      os._exit(0)))
+    timer.daemon = True
+    timer.start()
+
+
 def _on_signal(app: "App", backend: str) -> None:
     """SIGTERM/SIGINT quit in order (programs stopped), also while the GUI loop owns the thread."""
     def quit_now(*_: object) -> bool:
@@ -139,7 +152,7 @@ def run_tray(app: "App") -> None:
     controller.view = first
     app.bus.subscribe(StatusChanged, controller.on_status)
     app.bus.subscribe(ExtrasChanged, lambda _: controller.refresh())
-    app.on_quit(lambda: (stop_ticking.set(), icon.stop()))
+    app.on_quit(lambda: (stop_ticking.set(), _exit_if_the_loop_hangs(), icon.stop()))
     _on_signal(app, backend)
     log.info("tray: pystray backend %s (menu: %s)", backend, "yes" if menu.has_menu() else "no, click opens status")
 
