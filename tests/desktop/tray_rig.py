@@ -188,14 +188,18 @@ class Instance:
         return (self.home / "run.out").read_text(errors="replace")
 
     def stop(self) -> None:
+        """SIGTERM must end the tray (programs stopped, exit 0) within the grace; a hang is a failure."""
+        hung = False
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
                 self.proc.wait(20)
             except subprocess.TimeoutExpired:
+                hung = True
                 self.proc.kill()
                 self.proc.wait(5)
         self.out.close()
+        assert not hung, f"trayapp did not exit within 20s of SIGTERM:\n{self.output()[-2000:]}"
 
 
 def dominant_state(image: Image.Image, box: tuple[int, int, int, int]) -> tuple[str, int]:
