@@ -170,24 +170,35 @@ class App:
 
     def start_background(self) -> None:
         """Start the supervisor, control server and monitors, then the autostart programs."""
+        threading.Thread(target=self._shutdown_when_asked, name="shutdown", daemon=True).start()
         self._settle_leftovers()
         self._register_control()
-        self.control.start()
+        try:
+            self.control.start()
+        except OSError as exc:  # supervision matters more than the CLI reaching us
+            log.error("the control channel could not start: %s", exc)
+            self.journal.record("control_unavailable", error=str(exc),
+                                message=f"`trayapp status` and friends cannot reach this instance: {exc}")
         self.supervisor.start_thread()
         threading.Thread(target=self.disk.run, args=(self._stop_monitors,), name="diskwatch", daemon=True).start()
         self.backups.start(self._stop_monitors)
         for name, program in self.config.programs.items():
             if program.autostart:
                 self.supervisor.submit(Start(name, by_user=False))
-        threading.Thread(target=self._shutdown_when_asked, name="shutdown", daemon=True).start()
 
     def _settle_leftovers(self) -> None:
-        """Children of an earlier trayapp: adopt the ones left running on purpose, stop the rest."""
+        """Children of an earlier trayapp: adopt the ones left running on purpose, stop the rest.
+
+        Never fatal: a leftover that cannot be settled is reported and start-up goes on."""
         for record in self.pidfile.load().values():
             program = self.supervisor.programs.get(record.program)
-            outcome = orphans.settle(record, program, self.clock)
+            try:
+                outcome = orphans.settle(record, program, self.clock)
+            except Exception as exc:
+                log.exception("could not settle leftover pid %s", record.pid)
+                outcome = f"could not settle ({exc})"
             self.journal.record("orphan", record.program, pid=record.pid, action=outcome)
-            if outcome != "adopted":
+            if outcome in ("gone", "stopped", "left alone"):
                 self.pidfile.remove(record.program, record.pid)
 
     def _shutdown_when_asked(self) -> None:

@@ -218,8 +218,9 @@ class _Reader:
             self.problems.add(self._key(key), str(exc))
             return default
 
-    def duration(self, key: str, default: float) -> float:
-        return self.get(key, default, parse_duration)
+    def duration(self, key: str, default: float, minimum: float = 0.0) -> float:
+        """A human duration; `minimum` keeps timers from spinning (an interval of 0 would)."""
+        return self.get(key, default, lambda v: _at_least(parse_duration(v), minimum))
 
     def size(self, key: str, default: int | None) -> int | None:
         return self.get(key, default, parse_size)
@@ -269,9 +270,17 @@ def _boolean(value: Any) -> bool:
     return value
 
 
+def _at_least(seconds: float, minimum: float) -> float:
+    if seconds < minimum:
+        raise ValueError(f"must be at least {minimum:g}s, got {seconds:g}s")
+    return seconds
+
+
 def _number(value: Any, minimum: float, whole: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or (whole and not isinstance(value, int)):
         raise ValueError(f"expected {'a whole number' if whole else 'a number'}, got {_kind(value)}")
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError("must be a finite number")
     if value < minimum:
         raise ValueError(f"must be at least {minimum:g}, got {value}")
     return value
@@ -345,7 +354,7 @@ def _program(name: str, table: Mapping[str, Any], problems: _Problems, environ: 
         backoff=_backoff(r),
         max_restarts=r.integer("max_restarts", 5),
         window=r.duration("window", 120.0),
-        retry_after_give_up=r.duration("retry_after_give_up", 600.0),
+        retry_after_give_up=r.duration("retry_after_give_up", 600.0, minimum=1.0),
         stop_signal=r.string("stop_signal", "TERM", _SIGNALS),
         stop_timeout=r.duration("stop_timeout", parse_duration(preset.stop_timeout)),
         health=_health(r, preset, environ),
@@ -399,17 +408,30 @@ def _health(r: _Reader, preset: Preset, environ: Mapping[str, str]) -> HealthCon
         expect=h.get("expect", {}, lambda v: dict(v) if isinstance(v, dict) else _bad("a table")),
         tcp=h.get("tcp", None, _tcp),
         command=h.argv("command", None),
-        interval=h.duration("interval", d.interval),
-        timeout=h.duration("timeout", d.timeout),
+        interval=h.duration("interval", d.interval, minimum=0.5),
+        timeout=h.duration("timeout", d.timeout, minimum=0.1),
         failures=h.integer("failures", d.failures, minimum=1),
         start_grace=h.duration("start_grace", grace),
         action=h.string("action", d.action, ("restart", "notify")),
     )
     if sum(x is not None for x in (cfg.url, cfg.tcp, cfg.command)) > 1:
         r.problems.add(h.path, "give only one of url, tcp or command")
-    if cfg.url and not cfg.url.startswith(("http://", "https://")):
-        r.problems.add(f"{h.path}.url", f"must start with http:// or https://, got {cfg.url!r}")
+    if cfg.url and (problem := _url_problem(cfg.url)):
+        r.problems.add(f"{h.path}.url", problem)
     return cfg if cfg.kind != "none" else None
+
+
+def _url_problem(url: str) -> str | None:
+    from urllib.parse import urlsplit
+
+    if not url.startswith(("http://", "https://")):
+        return f"must start with http:// or https://, got {url!r}"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+    except ValueError as exc:
+        return f"{url!r} is not a usable URL ({exc})"
+    return None if parts.hostname else f"{url!r} names no host"
 
 
 def _bad(expected: str) -> Any:
@@ -419,8 +441,9 @@ def _bad(expected: str) -> Any:
 def _tcp(value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         value = f"127.0.0.1:{value}"
-    if not isinstance(value, str) or not re.fullmatch(r"[^:\s]+:\d{1,5}", value):
-        raise ValueError('expected "host:port" or a port number, e.g. tcp = "127.0.0.1:11434"')
+    if not isinstance(value, str) or not re.fullmatch(r"[^:\s]+:\d{1,5}", value) \
+            or not 1 <= int(value.rpartition(":")[2]) <= 65535:
+        raise ValueError('expected "host:port" or a port number (1-65535), e.g. tcp = "127.0.0.1:11434"')
     return value
 
 
@@ -433,7 +456,7 @@ def _limits(r: _Reader) -> LimitsConfig:
         memory=t.size("memory", None),
         cpu=t.number("cpu", None, minimum=1) if "cpu" in t.table else None,
         samples=t.integer("samples", d.samples, minimum=1),
-        interval=t.duration("interval", d.interval),
+        interval=t.duration("interval", d.interval, minimum=0.5),
         action=t.string("action", d.action, ("restart", "notify")),
     )
 
@@ -465,12 +488,13 @@ def _section(root: _Reader, key: str, cls: type, spec: dict[str, str]) -> Any:
         default = getattr(d, name)
         values[name] = {
             "duration": lambda n=name, dv=default: t.duration(n, dv),
+            "interval": lambda n=name, dv=default: t.duration(n, dv, minimum=1.0),
             "size": lambda n=name, dv=default: t.size(n, dv),
             "bool": lambda n=name, dv=default: t.boolean(n, dv),
             "number": lambda n=name, dv=default: t.number(n, dv),
             "int": lambda n=name, dv=default: t.integer(n, dv),
             "string": lambda n=name, dv=default: t.string(n, dv),
-            "path": lambda n=name, dv=default: (Path(t.string(n, None)) if n in t.table else dv),
+            "path": lambda n=name, dv=default: (Path(v) if (v := t.string(n, None)) else dv),
             "paths": lambda n=name, dv=default: t.paths(n, dv),
             "strings": lambda n=name, dv=default: t.strings(n, dv),
         }[kind]()
@@ -499,7 +523,7 @@ def parse(text: str, *, source: Path | None = None, environ: Mapping[str, str] |
                                {"enabled": "bool", "paused_until": "string", "quiet_after_crash": "duration"}),
         disk=_section(root, "disk", DiskConfig, {"warn_percent": "number", "warn_free": "size",
                                                  "critical_percent": "number", "critical_free": "size",
-                                                 "interval": "duration"}),
+                                                 "interval": "interval"}),
         backup=_section(root, "backup", BackupConfig, {"dest": "path", "paths": "paths", "exclude": "strings",
                                                        "include": "strings", "verify": "bool",
                                                        "include_logs": "bool", "schedule": "string",

@@ -22,6 +22,7 @@ import os
 import socket
 import threading
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from trayapp.errors import ControlError, NotRunningError, TrayAppError
@@ -33,6 +34,27 @@ UNIX = hasattr(socket, "AF_UNIX") and os.name == "posix"
 # A server-side read never waits longer than this for a slow or silent client.
 READ_TIMEOUT = 10.0
 MAX_LINE = 1 << 20
+
+
+# A Unix socket path must fit in sun_path (108 bytes on Linux, 104 on macOS).
+MAX_SOCKET_PATH = 100
+
+
+def socket_path(paths: AppPaths) -> str:
+    """The control socket: in the state folder, or, when that path is too long for a Unix socket
+    (a deep TRAYAPP_HOME), in a private per-user folder under /tmp named after the state folder."""
+    path = str(paths.control_socket)
+    if len(path.encode()) <= MAX_SOCKET_PATH:
+        return path
+    import tempfile
+
+    from trayapp.paths import private_dir
+
+    folder = private_dir(Path(tempfile.gettempdir()) / f"trayapp-{os.getuid()}")
+    if folder.stat().st_uid != os.getuid():
+        raise OSError(f"{folder} belongs to another user; set TRAYAPP_HOME to a shorter path")
+    name = hashlib.sha256(str(paths.state_dir).encode()).hexdigest()[:16]
+    return str(folder / f"{name}.sock")
 
 
 def _digest(key: bytes, challenge: str) -> str:
@@ -84,7 +106,7 @@ class ControlServer:
         if not UNIX:
             sock = socket.create_server(("127.0.0.1", 0))
             return sock
-        address = str(self._paths.control_socket)
+        address = socket_path(self._paths)
         with contextlib.suppress(FileNotFoundError):
             os.unlink(address)  # a stale socket from a crashed instance; our instance lock proves it is ours
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -104,6 +126,7 @@ class ControlServer:
             except OSError:
                 if self._closing.is_set():
                     return
+                self._closing.wait(0.1)  # e.g. out of file descriptors: do not spin
                 continue
             threading.Thread(target=self._answer, args=(conn,), name="control-conn", daemon=True).start()
 
@@ -117,12 +140,15 @@ class ControlServer:
                 _send(conn, {"challenge": challenge})
                 with conn.makefile("rb") as reader:
                     message = _read_line(reader)
-                if not hmac.compare_digest(str(message.get("auth", "")), _digest(self._key, challenge)):
+                given = str(message.get("auth", "")).encode("utf-8", "replace")
+                if not hmac.compare_digest(given, _digest(self._key, challenge).encode()):
                     _send(conn, {"ok": False, "error": "not authorised"})
                     return
                 _send(conn, self.dispatch(message.get("request")))
-            except (OSError, EOFError, ValueError):
+            except (OSError, EOFError, ValueError, TypeError, RecursionError):
                 pass  # a client that went away or spoke nonsense; nothing to answer
+            except Exception:
+                log.exception("control: a connection failed")
 
     def dispatch(self, request: Any) -> dict[str, Any]:
         """Run one request; never raises. Callable from any thread."""
@@ -146,7 +172,7 @@ class ControlServer:
                 self._sock.close()
         if UNIX:
             with contextlib.suppress(FileNotFoundError):
-                os.unlink(self._paths.control_socket)
+                os.unlink(socket_path(self._paths))
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self._paths.control_key)
 
@@ -193,7 +219,7 @@ def _read_key(paths: AppPaths) -> tuple[bytes, int | None]:
 def _connect(paths: AppPaths, port: int | None, timeout: float) -> socket.socket:
     if UNIX:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        address: Any = str(paths.control_socket)
+        address: Any = socket_path(paths)
     else:
         if port is None:
             raise FileNotFoundError("no port")

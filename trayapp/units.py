@@ -23,9 +23,13 @@ def parse_duration(value: str | int | float) -> float:
     if isinstance(value, bool):
         raise ValueError("expected a duration such as \"10s\", \"5m\" or \"1h\", not true/false")
     if isinstance(value, (int, float)):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError("a duration must be a finite number of seconds")
         if value < 0:
             raise ValueError("a duration cannot be negative")
         return float(value)
+    if not isinstance(value, str):
+        raise ValueError("expected a duration such as \"10s\", \"5m\" or \"1h\"")
     text = value.strip().lower()
     pos, total = 0, 0.0
     while pos < len(text):

@@ -236,3 +236,15 @@ def test_child_output_reaches_the_log_with_timestamps(tmp_path: Path, trayapps: 
     assert lines[0][:4].isdigit() and lines[0][10] == "T"
     done = t.cli("logs", "-n", "5")
     assert "fatal: giving up with 1" in done.stdout
+
+
+def test_after_a_crash_even_a_grandchild_that_left_the_group_is_cleaned_up(tmp_path: Path,
+                                                                           trayapps: list[Trayapp]) -> None:
+    pids_file = tmp_path / "pids.json"
+    t = Trayapp(tmp_path / "h", program(child_command("escape", pids_file), 'restart = "never"'))
+    trayapps.append(t.start())
+    pids = wait_for(lambda: pids_file.exists() and json.loads(pids_file.read_text()), what="pids")
+    wait_for(lambda: t.program()["memory"], 10, "a resource sample (it notes the descendants)")
+    os.kill(pids[0], 9)  # a crash: nobody asked it to stop
+    t.wait_state("stopped")
+    wait_for(lambda: gone(pids[1]), 5, "the escaped grandchild to be cleaned up after the crash")

@@ -32,11 +32,16 @@ class Rig:
         return self.sup.programs[name].status
 
     def step(self) -> float | None:
-        return self.sup.step()
+        deadline = self.sup.step()
+        # The invariant that keeps the thread from spinning: whatever was due has been done.
+        assert deadline is None or deadline > self.clock.monotonic(), (
+            f"step() returned a deadline {self.clock.monotonic() - deadline:.3f}s in the past "
+            f"({self.status().state})")
+        return deadline
 
     def advance(self, seconds: float) -> float | None:
         self.clock.advance(seconds)
-        return self.sup.step()
+        return self.step()
 
     def run_background(self) -> None:
         """Run queued health probes (a worker thread's job in production)."""

@@ -95,6 +95,18 @@ def test_nanoclaw_preset_uses_a_command_health_check_inside_its_checkout() -> No
     ('[logs]\nmax_size = true\n', "logs.max_size: expected a size"),
     ('[tray]\non_quit = "maybe"\n', "tray.on_quit: must be one of ask, stop, leave"),
     ('[programz.a]\ncommand = ["x"]\n', "programz: unknown key; did you mean 'programs'?"),
+    ('[backup]\ndest = 5\n', "backup.dest: expected a string"),
+    ('[programs.a]\ncommand = ["x"]\n[programs.a.health]\nurl = "http://127.0.0.1:187900/h"\n',
+     "programs.a.health.url: 'http://127.0.0.1:187900/h' is not a usable URL"),
+    ('[programs.a]\ncommand = ["x"]\n[programs.a.health]\ntcp = "127.0.0.1:70000"\n', "programs.a.health.tcp"),
+    ('[programs.a]\ncommand = ["x"]\n[programs.a.limits]\ninterval = "0s"\n',
+     "programs.a.limits.interval: must be at least 0.5s, got 0s"),
+    ('[programs.a]\ncommand = ["x"]\n[programs.a.health]\nurl = "http://x/"\ninterval = 0\n',
+     "programs.a.health.interval: must be at least 0.5s"),
+    ('[programs.a]\ncommand = ["x"]\nretry_after_give_up = "0s"\n', "programs.a.retry_after_give_up: must be at least 1s"),
+    ('[programs.a]\ncommand = ["x"]\nstop_timeout = inf\n', "programs.a.stop_timeout: a duration must be a finite"),
+    ('[programs.a]\ncommand = ["x"]\n[programs.a.backoff]\nmultiplier = nan\n', "programs.a.backoff.multiplier: must be a finite"),
+    ('[disk]\ninterval = "0s"\n', "disk.interval: must be at least 1s"),
 ])
 def test_each_problem_is_named_with_its_key_path(text: str, expected: str) -> None:
     found = problems(text)

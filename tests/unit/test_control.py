@@ -88,3 +88,20 @@ def test_stale_key_without_a_server_is_not_running(paths: AppPaths, server: Cont
     server.close()
     with pytest.raises(NotRunningError):
         control.request(paths, "status")
+
+
+def test_a_state_folder_too_deep_for_a_unix_socket_still_works(tmp_path: Path) -> None:
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    paths = AppPaths.discover({"TRAYAPP_HOME": str(deep)})
+    paths.ensure()
+    assert len(str(paths.control_socket)) > 108
+    server = ControlServer(paths)
+    server.register("echo", lambda r: r.get("text"))
+    server.start()
+    try:
+        assert control.request(paths, "echo", text="deep") == "deep"
+        where = Path(control.socket_path(paths))
+        assert where.parent.stat().st_mode & 0o777 == 0o700 and stat.S_IMODE(where.stat().st_mode) == 0o600
+    finally:
+        server.close()
+    assert not Path(control.socket_path(paths)).exists()

@@ -110,3 +110,7 @@ def test_limit_hit_is_in_human_units() -> None:
     hit = policy.over_limit(config.LimitsConfig(memory=1_000_000_000), 1_500_000_000, 3.0)
     assert hit == policy.LimitHit("memory", "1.5GB", "1GB")
     assert policy.over_limit(config.LimitsConfig(), 10**12, 800.0) is None  # no limits set
+
+
+def test_days_of_slow_crashes_never_overflow_the_backoff() -> None:
+    assert policy.backoff_delay(BackoffConfig(initial=1, multiplier=2, max=60, jitter=0), 5000) == 60.0

@@ -322,3 +322,71 @@ start_grace = "0s"
     assert status.reason.startswith("gave up: failing its health check (connection refused); 3 restarts in 1m did not help")
     assert len(rig.spawner.children) == 4 and status.restarts == 3
     assert [e["reason"] for e in rig.entries if e["event"] == "restart"] == ["health"] * 3
+
+
+def test_a_user_start_while_waiting_clears_the_old_retry_timer(tmp_path: Path) -> None:
+    rig = make_rig(tmp_path, BASIC.replace("max_restarts = 3", 'max_restarts = 0\nretry_after_give_up = "10m"'))
+    rig.sup.submit(Start())
+    rig.step()
+    rig.spawner.last.exit(1)
+    rig.step()
+    assert rig.status().state is State.GIVEN_UP
+    rig.sup.submit(Start())  # the user fixed it and pressed Start
+    rig.step()
+    rig.advance(3)
+    assert rig.status().state is State.RUNNING
+    for _ in range(3):
+        rig.advance(600)  # past the old slow-retry time: nothing may be due (the rig checks)
+    assert len(rig.spawner.children) == 2
+
+
+def test_stopping_during_startsecs_keeps_no_stale_deadline(tmp_path: Path) -> None:
+    rig = make_rig(tmp_path, BASIC)
+    rig.sup.submit(Start())
+    rig.step()
+    rig.sup.submit(Stop())
+    rig.step()
+    rig.advance(5)  # past startsecs while still STOPPING: the rig checks nothing stale is due
+    assert rig.status().state is State.STOPPING
+
+
+def test_start_and_restart_are_ignored_once_quitting(tmp_path: Path) -> None:
+    rig = make_rig(tmp_path, BASIC)
+    rig.sup.submit(Start())
+    rig.step()
+    rig.sup.submit(Quit())
+    rig.sup.submit(Restart())
+    rig.sup.submit(Start())
+    rig.step()
+    rig.spawner.last.exit(0)
+    rig.step()
+    assert rig.status().state is State.STOPPED and len(rig.spawner.children) == 1
+    assert rig.sup.all_down()
+
+
+def test_a_user_restart_overrides_a_pending_give_up(tmp_path: Path) -> None:
+    toml = BASIC.replace("max_restarts = 3", "max_restarts = 0") + (
+        '[programs.assistant.health]\nurl = "http://127.0.0.1:9/"\ninterval = "1s"\nfailures = 1\nstart_grace = "0s"\n')
+    rig = make_rig(tmp_path, toml, probe=[False])
+    rig.sup.submit(Start())
+    rig.step()
+    rig.advance(1)
+    rig.run_background()
+    rig.step()
+    assert rig.status().state is State.STOPPING  # on its way to "given up"
+    rig.sup.submit(Restart())
+    rig.step()
+    rig.spawner.last.exit(0)
+    rig.step()
+    assert rig.status().state is State.STARTING and len(rig.spawner.children) == 2
+
+
+def test_one_programs_bug_does_not_stop_the_others(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rig = make_rig(tmp_path, BASIC + '[programs.models]\ncommand = ["ollama", "serve"]\n')
+    rig.sup.submit(Start())
+    rig.step()
+    broken = rig.sup.programs["assistant"]
+    monkeypatch.setattr(broken, "step", lambda now: 1 / 0)
+    rig.clock.advance(3)
+    rig.sup.step()
+    assert rig.status("models").state is State.RUNNING

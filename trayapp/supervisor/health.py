@@ -100,18 +100,34 @@ def _tcp(host: str, port: int, timeout: float) -> ProbeResult:
 
 
 def _command(argv: tuple[str, ...], timeout: float, cwd: Path | None, env: Mapping[str, str] | None) -> ProbeResult:
+    """Run the check in its own session, so a timeout kills everything it started."""
     try:
-        done = subprocess.run(list(argv), cwd=cwd, env=dict(env) if env else None, timeout=timeout,
-                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, start_new_session=True)
+        proc = subprocess.Popen(list(argv), cwd=cwd, env=dict(env) if env else None, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    except (OSError, ValueError) as exc:
+        return ProbeResult(False, f"health command could not run: {getattr(exc, 'strerror', None) or exc}")
+    try:
+        _, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        _kill_group(proc)
         return ProbeResult(False, f"health command did not finish within {timeout:g}s")
-    except OSError as exc:
-        return ProbeResult(False, f"health command could not run: {exc.strerror or exc}")
-    if done.returncode == 0:
+    if proc.returncode == 0:
         return ProbeResult(True, "health command succeeded")
-    last = (done.stderr or b"").decode(errors="replace").strip().splitlines()[-1:] or [""]
-    return ProbeResult(False, f"health command exited {done.returncode}" + (f": {last[0][:200]}" if last[0] else ""))
+    last = (err or b"").decode(errors="replace").strip().splitlines()[-1:] or [""]
+    return ProbeResult(False, f"health command exited {proc.returncode}" + (f": {last[0][:200]}" if last[0] else ""))
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    import contextlib
+    import os
+    import signal
+
+    with contextlib.suppress(OSError):
+        os.killpg(proc.pid, signal.SIGKILL)  # its own session: the group is the check and its helpers
+    with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+        proc.communicate(timeout=1)
+    if proc.stderr is not None:
+        proc.stderr.close()
 
 
 def port_of(url: str | None) -> tuple[str, int] | None:

@@ -25,9 +25,12 @@ def settle(record: ChildRecord, program: "Program | None", clock: Clock) -> str:
     """
     if not is_alive(record.pid, record.create_time):
         return "gone"
-    if record.left_running and program is not None and tuple(program.cfg.command) == record.argv:
-        program.adopt(record)
+    adopt = getattr(program, "adopt", None)  # an attached program is run by its owner, never adopted
+    if record.left_running and adopt is not None and tuple(program.cfg.command) == record.argv:
+        adopt(record)
         return "adopted"
+    if record.left_running and program is not None and adopt is None:
+        return "left alone"  # the user now has a service manager run it: not ours to stop
     stop_timeout = program.cfg.stop_timeout if program is not None else 10.0
     signal_number = program.cfg.signal_number if program is not None else 15
     gone = terminate_tree(record.pid, record.create_time, signal_number, stop_timeout, time.sleep)

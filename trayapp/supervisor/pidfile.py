@@ -23,6 +23,16 @@ class ChildRecord:
     left_running: bool = False  # the user quit trayapp and chose to leave it running
 
 
+def _record(raw: dict) -> ChildRecord | None:
+    """A record only when every field has the right type: a pid we act on must be a real int."""
+    pid, created, argv = raw.get("pid"), raw.get("create_time"), raw.get("argv")
+    if not (isinstance(pid, int) and not isinstance(pid, bool) and pid > 0 and isinstance(created, (int, float))
+            and isinstance(argv, list) and all(isinstance(a, str) for a in argv)
+            and isinstance(raw.get("program"), str)):
+        return None
+    return ChildRecord(raw["program"], pid, float(created), tuple(argv), bool(raw.get("left_running")))
+
+
 class PidFile:
     """Thread-safe; every change rewrites the file atomically (it is small)."""
 
@@ -33,9 +43,10 @@ class PidFile:
     def load(self) -> dict[str, ChildRecord]:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
-            return {name: ChildRecord(**{**rec, "argv": tuple(rec["argv"])}) for name, rec in data.items()}
-        except (OSError, ValueError, TypeError, KeyError):
+            records = {name: _record(rec) for name, rec in data.items()}
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return {}  # missing or damaged: nothing recorded; never a reason to fail start-up
+        return {name: rec for name, rec in records.items() if rec is not None}
 
     def put(self, record: ChildRecord) -> None:
         with self._lock:

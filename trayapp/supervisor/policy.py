@@ -29,7 +29,8 @@ def backoff_delay(backoff: BackoffConfig, failures: int, rand: Callable[[], floa
     """Delay before restart number `failures` (1 = first): initial * multiplier^(n-1), capped, ± jitter."""
     if failures <= 0 or backoff.initial <= 0:
         return 0.0
-    raw = min(backoff.max, backoff.initial * backoff.multiplier ** (failures - 1))
+    # The exponent is clamped: a program that crashes slowly for days must not overflow a float.
+    raw = min(backoff.max, backoff.initial * float(backoff.multiplier) ** min(failures - 1, 64))
     return max(0.0, raw * (1 + backoff.jitter * (2 * rand() - 1)))
 
 

@@ -88,11 +88,14 @@ class Program:
         state = self.status.state
         if state is State.STOPPING:
             self._then_start = True
+            if by_user:
+                self._give_up_when_down = None
             return
         if state in (State.STARTING, State.RUNNING):
             return
         if by_user:
             self._restart_times.clear()
+            self._give_up_when_down = None
             self._set(self.status.state, failures=0)
         self._after_give_up = state is State.GIVEN_UP and not by_user
         if not self._held_by_someone_else(now) and not self._has_own_service():
@@ -111,6 +114,10 @@ class Program:
             self._set(State.STOPPED, reason=f"stopped by {by}", retry_at=None)
         elif state in (State.STARTING, State.RUNNING) and self._child is not None:
             self._send_stop(now, by)
+
+    def cancel_pending_start(self) -> None:
+        """Quitting: a stop that was half of a restart stays a stop."""
+        self._then_start = False
 
     def restart(self, now: float, reason: str = "user") -> None:
         if self.status.state in (State.STARTING, State.RUNNING) and self._child is not None:
@@ -305,6 +312,9 @@ class Program:
             self._sampler = self.ctx.sampler()
         assert self.status.pid is not None
         sample = self._sampler.sample(self.status.pid)
+        remember = getattr(self._child, "remember_descendants", None)
+        if callable(remember):
+            remember()
         if sample is None:
             return
         self._set(self.status.state, memory=sample.rss, cpu=round(sample.cpu, 1))
@@ -318,13 +328,19 @@ class Program:
             self._auto_restart(now, "limit", f"over its {hit.kind} limit ({hit.value} > {hit.limit})")
 
     def _next_deadline(self, now: float) -> float | None:
-        deadlines = [self._stable_at, self._retry_at, self._kill_at]
-        if self.status.state in (State.STARTING, State.RUNNING):
-            if not self._health_busy:
-                deadlines.append(self._health_due)
-            deadlines.append(self._sample_due)
-        if self.status.state is State.RUNNING and self.status.failures:
+        """Each timer counts only in the state that uses it, so a stale one can never spin the loop."""
+        state = self.status.state
+        deadlines: list[float | None] = []
+        if state in (State.STARTING, State.RUNNING):
+            deadlines += [None if self._health_busy else self._health_due, self._sample_due]
+        if state is State.STARTING:
+            deadlines.append(self._stable_at)
+        elif state is State.RUNNING and self.status.failures:
             deadlines.append(self._started + self.cfg.backoff.reset_after)
+        elif state in (State.BACKOFF, State.GIVEN_UP):
+            deadlines.append(self._retry_at)
+        elif state is State.STOPPING:
+            deadlines.append(self._kill_at)
         return min((d for d in deadlines if d is not None), default=None)
 
     # -- spawning ---------------------------------------------------------------------------
@@ -347,7 +363,7 @@ class Program:
         self._health_due = now + min(1.0, self.cfg.health.interval) if self.cfg.health else None
         self._health_streak, self._limits, self._sampler = policy.Streak(), policy.LimitGuard(self.cfg.limits), None
         self._sample_due = now + 1.0
-        self._kill_at = None
+        self._kill_at = self._retry_at = None
         if self.ctx.pidfile is not None:
             self.ctx.pidfile.put(ChildRecord(name, child.pid, child.create_time, tuple(self.cfg.command)))
         if log is not None:

@@ -48,10 +48,18 @@ class Spawner(Protocol):
 
 @dataclass
 class ProcessTree:
-    """The processes that belong to one child: its group plus descendants seen so far."""
+    """The processes that belong to one child: its group plus descendants seen so far.
+
+    Nothing here may hit a process trayapp did not start, even after pids are reused: the root is
+    only asked for its children while it is still the process that started at `create_time`, and
+    the group is only signalled while no other process has taken the root's pid (while our group
+    has members the kernel cannot hand that pid out; once it has none, killpg could only reach a
+    stranger's group of the same number).
+    """
 
     pid: int
     pgid: int
+    create_time: float = 0.0
     known: dict[int, float] = field(default_factory=dict)  # pid -> create_time
 
     def refresh(self) -> None:
@@ -59,13 +67,30 @@ class ProcessTree:
         import psutil
 
         with contextlib.suppress(psutil.Error):
-            for proc in psutil.Process(self.pid).children(recursive=True):
+            root = psutil.Process(self.pid)
+            if self.create_time and abs(root.create_time() - self.create_time) >= 0.01:
+                return  # the pid now belongs to somebody else
+            for proc in root.children(recursive=True):
                 with contextlib.suppress(psutil.Error):
                     self.known[proc.pid] = proc.create_time()
 
     def signal_group(self, sig: int) -> None:
+        if not self._group_is_ours():
+            return
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.pgid, sig)
+
+    def _group_is_ours(self) -> bool:
+        import psutil
+
+        if self.pgid != self.pid or not self.create_time:
+            return True
+        try:
+            return abs(psutil.Process(self.pgid).create_time() - self.create_time) < 0.01
+        except psutil.NoSuchProcess:
+            return True  # the leader is gone; the group (if any members are left) is still ours
+        except psutil.Error:
+            return False
 
     def kill_all(self) -> None:
         import psutil
@@ -94,6 +119,10 @@ class PopenChild:
 
     def kill_tree(self) -> None:
         self.tree.kill_all()
+
+    def remember_descendants(self) -> None:
+        """Note the current descendants, so that ones which leave the group die with a crash too."""
+        self.tree.refresh()
 
     def output_fds(self) -> tuple[int, int] | None:
         """The read ends of the child's stdout and stderr pipes, while they are open."""
@@ -127,11 +156,15 @@ class PopenSpawner:
                              fix=f"make it executable: chmod +x {argv[0]}") from exc
         except OSError as exc:
             raise SpawnError(f"could not start {argv[0]}: {exc.strerror or exc}") from exc
-        tree = ProcessTree(proc.pid, _pgid(proc.pid))
+        except ValueError as exc:  # e.g. a NUL byte in the command, its env or cwd
+            raise SpawnError(f"could not start {argv[0]!r}: {exc}",
+                             fix="check command, env and cwd for this program in config.toml") from exc
+        created = _create_time(proc.pid)
+        tree = ProcessTree(proc.pid, _pgid(proc.pid), created)
         pumps = []
         if log is not None:
             pumps = [log.pump("stdout", proc.stdout), log.pump("stderr", proc.stderr)]
-        child = PopenChild(proc, tree, _create_time(proc.pid))
+        child = PopenChild(proc, tree, created)
         threading.Thread(target=self._wait, args=(proc, tree, pumps, on_exit),
                          name=f"waiter-{proc.pid}", daemon=True).start()
         return child
@@ -199,7 +232,7 @@ def terminate_tree(pid: int, create_time: float, sig: int, timeout: float,
     """
     if not is_alive(pid, create_time):
         return True
-    tree = ProcessTree(pid, _pgid(pid))
+    tree = ProcessTree(pid, _pgid(pid), create_time)
     tree.refresh()
     tree.signal_group(sig)
     deadline_steps = max(1, int(timeout / 0.05))
@@ -220,7 +253,7 @@ class AdoptedChild:
 
     def __init__(self, pid: int, create_time: float, on_exit: ExitCallback) -> None:
         self.pid, self.create_time = pid, create_time
-        self.tree = ProcessTree(pid, _pgid(pid))
+        self.tree = ProcessTree(pid, _pgid(pid), create_time)
         threading.Thread(target=self._watch, args=(on_exit,), name=f"adopted-{pid}", daemon=True).start()
 
     def _watch(self, on_exit: ExitCallback) -> None:

@@ -72,8 +72,18 @@ class Supervisor:
                 break
             self._handle(message, self.ctx.clock.monotonic())
         now = self.ctx.clock.monotonic()
-        deadlines = [p.step(now) for p in self.programs.values()]
+        deadlines = [self._step_one(p, now) for p in self.programs.values()]
         return min((d for d in deadlines if d is not None), default=None)
+
+    # After a program's step fails, look at it again this soon (not in an hour, not in a spin).
+    RETRY_AFTER_FAULT = 5.0
+
+    def _step_one(self, program: Program, now: float) -> float | None:
+        try:
+            return program.step(now)
+        except Exception:
+            log.exception("supervisor: stepping %s failed; the others carry on", program.cfg.name)
+            return now + self.RETRY_AFTER_FAULT
 
     def _handle(self, message: Message, now: float) -> None:
         match message:
@@ -81,6 +91,8 @@ class Supervisor:
                 self._each(name, lambda p: p.exited(message, now))
             case HealthChecked(program=name):
                 self._each(name, lambda p: p.health_checked(message, now))
+            case Start() | Restart() if self._quitting:
+                log.info("supervisor: quitting, so %s is ignored", type(message).__name__.lower())
             case Start(program=name, by_user=by_user):
                 self._each(name, lambda p: p.start(now, by_user))
             case Stop(program=name, by=by):
@@ -90,6 +102,7 @@ class Supervisor:
             case Quit(stop_programs=stop_programs):
                 self._quitting = True
                 self._leave_running = not stop_programs
+                self._each(None, lambda p: getattr(p, "cancel_pending_start", lambda: None)())
                 if stop_programs:
                     self._each(None, lambda p: p.stop(now, "quit"))
 

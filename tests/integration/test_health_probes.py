@@ -90,3 +90,26 @@ def test_port_of() -> None:
     assert port_of("http://127.0.0.1:18790/health") == ("127.0.0.1", 18790)
     assert port_of("https://example.test/x") == ("example.test", 443)
     assert port_of(None) is None
+
+
+def test_a_timed_out_health_command_leaves_no_helpers_behind(tmp_path) -> None:
+    import os
+    import time
+
+    pid_file = tmp_path / "helper.pid"
+    script = (f"import subprocess, sys, time; p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); "
+              f"open({str(pid_file)!r}, 'w').write(str(p.pid)); time.sleep(60)")
+    result = probe(HealthConfig(command=(sys.executable, "-c", script), timeout=1.0))
+    assert not result.ok and "did not finish within 1s" in result.detail
+    helper = int(pid_file.read_text())
+    for _ in range(50):
+        try:
+            os.kill(helper, 0)
+        except ProcessLookupError:
+            break
+        with open(f"/proc/{helper}/stat") as f:
+            if f.read().split()[2] == "Z":
+                break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("the health command's helper process outlived the timeout")
