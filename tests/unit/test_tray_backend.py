@@ -22,7 +22,9 @@ def test_apply_sets_the_environment_only_when_needed() -> None:
     assert backend.apply(env, watcher=lambda: False, gtk=lambda: True) == "gtk"
     assert env == {"PYSTRAY_BACKEND": "gtk"}
     kept = {"PYSTRAY_BACKEND": "xorg"}
-    assert backend.apply(kept, watcher=lambda: False, gtk=lambda: True) is None and kept == {"PYSTRAY_BACKEND": "xorg"}
+    never = lambda: (_ for _ in ()).throw(AssertionError("an explicit backend needs no probing"))  # noqa: E731
+    assert backend.apply(kept, watcher=never, gtk=never) is None and kept == {"PYSTRAY_BACKEND": "xorg"}
+    assert backend.apply({}, watcher=lambda: True, gtk=never) is None  # an SNI host: GTK is not loaded to look
 
 
 def test_no_session_bus_means_no_watcher(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -53,7 +53,11 @@ def gtk_available() -> bool:
 def apply(environ: MutableMapping[str, str], *, watcher: Callable[[], bool] = sni_watcher_present,
           gtk: Callable[[], bool] = gtk_available) -> str | None:
     """Set PYSTRAY_BACKEND in `environ` when the default would show nothing. Returns what was set."""
-    chosen = choose(environ.get("PYSTRAY_BACKEND"), watcher(), gtk())
+    explicit = environ.get("PYSTRAY_BACKEND")
+    if explicit:
+        return None  # the user's (or a test's) choice; and probing GTK would load it for nothing
+    has_watcher = watcher()
+    chosen = choose(explicit, has_watcher, False if has_watcher else gtk())
     if chosen is not None:
         environ["PYSTRAY_BACKEND"] = chosen
     return chosen
