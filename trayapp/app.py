@@ -101,10 +101,14 @@ class App:
         """Disk watch thread. Critical: keep logs in memory only; back to disk when space returns."""
         from trayapp.diskwatch import Level
 
+        from trayapp.logcapture import pause_trayapp_log
+
         self.bus.publish(ExtrasChanged("disk"))
         if Level.CRITICAL in (crossing.new, crossing.old) and crossing.new is not crossing.old:
+            critical = crossing.new is Level.CRITICAL
+            pause_trayapp_log(critical)
             for program_log in list(self._logs.values()):
-                program_log.pause_disk(crossing.new is Level.CRITICAL)
+                program_log.pause_disk(critical)
 
     # -- wiring -----------------------------------------------------------------------------
 
@@ -231,9 +235,13 @@ class App:
 
         for name, program in self.supervisor.programs.items():
             fds = program.output_fds() if hasattr(program, "output_fds") else None
-            if fds is not None:
-                keeper = logkeeper.hand_off(self.paths.program_log(name), fds, self.config.logs)
-                self.journal.record("handoff", name, keeper=keeper)
+            if fds is None:
+                continue
+            program_log = self.program_log(name)
+            program_log.detach()  # our pumps let go first: one reader per pipe, always
+            program_log.close()  # and our rotations and compression are done before the keeper's
+            keeper = logkeeper.hand_off(self.paths.program_log(name), fds, self.config.logs)
+            self.journal.record("handoff", name, keeper=keeper)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until shutdown has finished: programs down, logs flushed."""
@@ -338,10 +346,12 @@ def describe_status(s: Status) -> str:
     return f"{head} — {s.reason}" if s.reason else head
 
 
-def run(paths: AppPaths, config: Config, *, headless: bool, out: TextIO = sys.stdout) -> int:
-    """`trayapp run`: main thread. Returns the exit status."""
+def run(paths: AppPaths, config: Config, *, headless: bool, out: TextIO = sys.stdout,
+        on_lock: Callable[[], None] = lambda: None) -> int:
+    """`trayapp run`: main thread. Returns the exit status. `on_lock` runs once the instance is ours."""
     lock = acquire_instance(paths)
     try:
+        on_lock()
         app = App(paths, config)
         if not headless:
             reason = _tray_or_reason(app)

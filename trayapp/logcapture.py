@@ -18,6 +18,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import select
 import sys
 import threading
 import time
@@ -93,6 +94,10 @@ class ProgramLog:
         self._disk_error: str | None = None
         self._retry_at = 0.0
         self._dropped = 0
+        self._pumps: list[threading.Thread] = []
+        self._detaching = False
+        # A wake-up pipe lets detach() stop a pump blocked on its child's pipe (POSIX only).
+        self._wake = os.pipe() if os.name == "posix" else None
 
     # -- producers ---------------------------------------------------------------------------
 
@@ -104,8 +109,19 @@ class ProgramLog:
         """
         thread = threading.Thread(target=self._drain, args=(stream, pipe, on_line),
                                   name=f"log {self.path.stem} {stream}", daemon=True)
+        self._pumps = [t for t in self._pumps if t.is_alive()] + [thread]
         thread.start()
         return thread
+
+    def detach(self, timeout: float = 2.0) -> None:
+        """Stop the pumps without closing their pipes (POSIX): another process (the log keeper)
+        takes the pipes over, and no two readers ever share them. A partial line is written out."""
+        if self._wake is None:
+            return
+        self._detaching = True
+        os.write(self._wake[1], b"x")
+        for pump in self._pumps:
+            pump.join(timeout)
 
     def write(self, stream: str, text: str) -> None:
         """trayapp's own annotation, e.g. write("trayapp", "started pid 123"). Any thread."""
@@ -137,13 +153,15 @@ class ProgramLog:
             if paused == self._paused:
                 return
             self._paused = paused
-            if not paused:
-                self._write_disk(b"", "disk space was critically low")
+            warning = None if paused else self._write_disk(b"", "disk space was critically low")
+        if warning:
+            log.warning("%s", warning)
 
     def close(self) -> None:
         """Flush and wait for background compression. Call after the pump threads are joined."""
-        with self._lock:
-            self._file.close()  # a later write reopens the file
+        with self._lock:  # close the file under the lock, wait for compression outside it:
+            wait = self._file.close_file()  # the compressor may log, and logging may land here
+        wait()
 
     # -- the pump thread -----------------------------------------------------------------------
 
@@ -152,8 +170,15 @@ class ProgramLog:
         fd = pipe.fileno()
         _grow_pipe(fd)
         carry = b""
+        poller = None
+        if self._wake is not None:  # poll, not select: any fd number works
+            poller = select.poll()
+            poller.register(fd, select.POLLIN)
+            poller.register(self._wake[0], select.POLLIN)
         try:
             while True:
+                if poller is not None and any(ready == self._wake[0] for ready, _ in poller.poll()):
+                    break  # detach(): the log keeper takes the pipe from here on
                 try:
                     data = os.read(fd, READ_SIZE)
                 except InterruptedError:  # pragma: no cover - PEP 475 retries; kept for old kernels
@@ -177,7 +202,8 @@ class ProgramLog:
             log.exception("log pump for %s %s failed", self.path.name, stream)
             _discard_rest(fd)
         finally:
-            pipe.close()
+            if not self._detaching:
+                pipe.close()
 
     def _flush_overlong(self, stream: str, buf: bytes, on_line: Callable[[str], None] | None) -> bytes:
         """A partial line is held until its newline, but never beyond MAX_LINE bytes."""
@@ -202,7 +228,9 @@ class ProgramLog:
             prefix = f"{self._stamp.now()} {stream} ".encode()
             framed = prefix + body.replace(b"\n", b"\n" + prefix) + b"\n"
             self._remember(stream, framed)
-            self._write_disk(framed, None)
+            warning = self._write_disk(framed, None)
+        if warning:
+            log.warning("%s", warning)
         if on_line is not None:
             for line in body.decode("utf-8").split("\n"):
                 on_line(line)
@@ -215,11 +243,12 @@ class ProgramLog:
             per_stream = self._tails[stream] = _Recent(self._tail_lines)
         per_stream.add(framed)
 
-    def _write_disk(self, framed: bytes, resumed_because: str | None) -> None:
-        """Under the lock. Drops (and counts) lines while paused or while the disk refuses them."""
+    def _write_disk(self, framed: bytes, resumed_because: str | None) -> str | None:
+        """Under the lock. Drops (and counts) lines while paused or while the disk refuses them.
+        Returns a warning for the caller to log after releasing the lock, or None."""
         if self._paused or (self._disk_error and time.monotonic() < self._retry_at):
             self._dropped += framed.count(b"\n")
-            return
+            return None
         reason = resumed_because or self._disk_error
         note = b""
         if self._dropped and reason:
@@ -227,14 +256,17 @@ class ProgramLog:
         try:
             self._file.write(note + framed)
         except OSError as exc:
+            first = self._disk_error is None
             self._disk_error = f"the log could not be written ({exc.strerror or exc})"
             self._retry_at = time.monotonic() + _RETRY_DISK
             self._dropped += framed.count(b"\n")
-            log.warning("cannot write %s: %s; dropping lines for now", self.path, exc)
-            return
+            # Logged by the caller once the lock is released: trayapp.log goes through a ProgramLog
+            # too, and logging from here would take this very lock again.
+            return f"cannot write {self.path}: {exc.strerror or exc}; dropping lines for now" if first else None
         self._disk_error = None
         if note:
             self._dropped = 0
+        return None
 
 
 class _Recent:
@@ -326,13 +358,19 @@ class ProgramLogHandler(logging.Handler):
     def __init__(self, program_log: ProgramLog, level: int = logging.INFO) -> None:
         super().__init__(level)
         self.program_log = program_log
+        self._inside = threading.local()
         self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
 
     def emit(self, record: logging.LogRecord) -> None:
+        if getattr(self._inside, "active", False):
+            return  # logged while writing trayapp.log itself (a full disk, say): drop it, never deadlock
+        self._inside.active = True
         try:
             self.program_log.write("trayapp", self.format(record))
         except Exception:  # a logging handler must never raise into the caller
             self.handleError(record)
+        finally:
+            self._inside.active = False
 
     def close(self) -> None:
         self.program_log.close()
@@ -357,3 +395,9 @@ def setup_trayapp_logging(path: Path, *, level: int = logging.INFO, max_size: in
                                               redact=redact, tail_lines=50), level)
     logger.addHandler(_installed)
     logger.setLevel(level)
+
+
+def pause_trayapp_log(paused: bool) -> None:
+    """Critical disk: trayapp's own log stops writing too, and says what it dropped afterwards."""
+    if _installed is not None:
+        _installed.program_log.pause_disk(paused)

@@ -16,6 +16,7 @@ import threading
 import time
 import zlib
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 
 from trayapp.atomic import atomic_open
@@ -96,11 +97,14 @@ class RotatingFile:
 
     def close(self) -> None:
         """Close the file and wait until every rotated file is compressed."""
+        self.close_file()()
+
+    def close_file(self) -> "Callable[[], None]":
+        """Close the file now; return a function that waits for the compressor (call it unlocked)."""
         self._close_fd()
         with self._jobs_lock:
             worker = self._worker
-        if worker is not None:
-            worker.join()
+        return worker.join if worker is not None else (lambda: None)
 
     def _current_size(self) -> int:
         if self._fd is None:

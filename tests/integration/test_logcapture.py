@@ -239,3 +239,48 @@ def test_tail_keeps_exactly_the_newest_lines_across_big_and_small_blocks(tmp_pat
     assert plog.last_line("stdout") == "one more" and plog.last_line("stderr") == "oops"
     assert plog.tail(0) == [] and plog.last_line("nothing") == ""
     plog.close()
+
+
+def test_trayapp_log_on_a_failing_disk_drops_lines_and_never_deadlocks(tmp_path: Path) -> None:
+    """A write error while writing trayapp.log is itself logged; that must not re-enter the log."""
+    import logging
+    import threading
+
+    from trayapp import logcapture
+
+    logcapture.setup_trayapp_logging(tmp_path / "trayapp.log")
+    handler = logcapture._installed
+    assert handler is not None
+
+    def refuse(data: bytes) -> None:
+        raise OSError(28, "No space left on device")
+
+    handler.program_log._file.write = refuse  # the disk is full from now on
+    done = threading.Event()
+    threading.Thread(target=lambda: (logging.getLogger("trayapp.test").warning("disk full now"), done.set()),
+                     daemon=True).start()
+    assert done.wait(5), "logging while the disk refuses trayapp.log deadlocked"
+    logging.getLogger("trayapp").removeHandler(handler)
+
+
+def test_detach_hands_the_pipe_over_whole(tmp_path: Path) -> None:
+    """After detach() our pump reads nothing more: whatever comes next is the next reader's."""
+    import os
+
+    r, w = os.pipe()
+    plog = ProgramLog(tmp_path / "d.log")
+    reader = os.fdopen(r, "rb", buffering=0)
+    thread = plog.pump("stdout", reader)
+    os.write(w, b"before 1\nbefore 2\n")
+    for _ in range(200):
+        if len(plog.tail(5)) == 2:
+            break
+        thread.join(0.01)
+    plog.detach()
+    assert not thread.is_alive()
+    os.write(w, b"after\n")
+    os.close(w)
+    assert os.read(r, 100) == b"after\n", "the pipe stays open and unread for its next owner"
+    plog.close()
+    texts = [line.split(" ", 2)[2] for line in (tmp_path / "d.log").read_text().splitlines()]
+    assert texts == ["before 1", "before 2"]

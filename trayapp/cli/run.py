@@ -23,8 +23,9 @@ def run(args: argparse.Namespace) -> int:
     where = paths()
     where.ensure()
     config = load_config(where)
-    _setup_logging(where, config)
-    return app.run(where, config, headless=args.headless)
+    # Logging starts only once this process holds the instance lock: a second `trayapp run` must
+    # not touch the running instance's trayapp.log (its start-up tidies leftover files).
+    return app.run(where, config, headless=args.headless, on_lock=lambda: _setup_logging(where, config))
 
 
 def _setup_logging(where, config) -> None:
