@@ -71,6 +71,10 @@ def hostile_cases(outside: Path) -> dict[str, list[tuple[tarfile.TarInfo, bytes]
         "device file": base + [member(f"{LABEL}/null", b"", kind=tarfile.CHRTYPE)],
         "fifo": base + [member(f"{LABEL}/pipe", b"", kind=tarfile.FIFOTYPE)],
         "hard link out": base + [member(f"{LABEL}/hard", b"", kind=tarfile.LNKTYPE, link="/etc/passwd")],
+        # Stays inside the archive, but not inside its own folder: once LABEL/ is restored to its
+        # real place, the link would point beside it (at ~/.bashrc, say).
+        "symlink out of its folder": base + [member(f"{LABEL}/sub", kind=tarfile.DIRTYPE),
+                                             member(f"{LABEL}/sub/rc", kind=tarfile.SYMTYPE, link="../../.bashrc")],
     }
 
 
@@ -94,7 +98,7 @@ def everything_below(root: Path) -> set[str]:
 
 
 @pytest.mark.parametrize("case", ["absolute path", "dot-dot", "symlink escape", "absolute symlink",
-                                  "device file", "fifo", "hard link out"])
+                                  "device file", "fifo", "hard link out", "symlink out of its folder"])
 def test_hostile_member_is_rejected_by_verify_restore_and_extraction(world, case: str) -> None:
     tmp_path, data, outside, paths, config = world
     members = hostile_cases(outside)[case]
@@ -169,3 +173,13 @@ def test_a_genuine_looking_archive_restores_only_inside_its_target(world) -> Non
     assert verify_archive(archive).ok
     plan = restore.prepare(archive, config, paths)
     assert [t.dest for t in plan.targets] == [data]
+
+
+def test_restore_leaves_the_parent_folders_permissions_alone(world) -> None:
+    from trayapp.backup.extract import make_staging
+
+    tmp_path, data, outside, paths, config = world
+    os.chmod(data.parent, 0o755)
+    staging = make_staging(data, LABEL)
+    assert (data.parent.stat().st_mode & 0o777) == 0o755, "a restore must not chmod the user's home"
+    assert (staging.stat().st_mode & 0o777) == 0o700

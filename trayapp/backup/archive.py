@@ -132,6 +132,9 @@ class _MemberWriter:
         try:
             copy = copier.wait(item.path)
         except BaseException as exc:
+            if not item.path.exists():  # deleted since the plan was made, like any other live file
+                self.warnings.append(f"skipped {item.path}: it no longer exists")
+                return
             raise DatabaseCopyError(item.path, exc) from exc
         self._add_file(tar, copy, item.arcname, mode=item.mode, sqlite=True)
 

@@ -19,14 +19,16 @@ from trayapp.backup.manifest import NAME as MANIFEST_NAME
 from trayapp.backup.manifest import Manifest
 from trayapp.backup.verify import unsafe_reason
 from trayapp.errors import BackupError
-from trayapp.paths import private_dir
 
 STAGING_PREFIX = ".trayapp-restore-"
 
 
 def make_staging(target: Path, label: str) -> Path:
-    """A private (0700) empty folder beside `target`, created with its parents if needed."""
-    private_dir(target.parent)
+    """A private (0700) empty folder beside `target`, created with its parents if needed.
+
+    Missing parents are created 0700; an existing parent (the home folder, say) is left exactly
+    as it is: a restore has no business changing who may read it."""
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     return Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{label}-", dir=target.parent))
 
 

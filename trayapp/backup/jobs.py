@@ -95,7 +95,7 @@ class BackupJobs:
         return max(1.0, min(RECHECK, self.next_due - self._wall()))
 
     def _backup(self, scheduled: bool) -> None:
-        from trayapp.backup.service import prune_backups, run_backup
+        from trayapp.backup.service import run_backup
 
         began = self._wall()
         try:
@@ -104,7 +104,7 @@ class BackupJobs:
             if result.ok:
                 self.last_ok_at = began
                 if scheduled:
-                    prune_backups(self.config, self.paths, self.journal)
+                    self._prune()
             else:
                 self._last_failed_at = began
             if self._after is not None:
@@ -117,6 +117,16 @@ class BackupJobs:
             with self._lock:
                 self._running, self.progress = False, None
             self._on_change()
+
+    def _prune(self) -> None:
+        """After a scheduled backup. Its failure is its own, never the (good) backup's."""
+        from trayapp.backup.service import prune_backups
+
+        try:
+            prune_backups(self.config, self.paths, self.journal)
+        except Exception as exc:
+            log.warning("pruning old backups failed: %s", exc)
+            self.journal.record("prune", ok=False, error=str(exc))
 
     def _progress(self, progress: "Progress") -> None:
         """The backup's thread, a few times a second: keep one line for the tooltip."""

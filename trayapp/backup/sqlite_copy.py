@@ -24,7 +24,10 @@ def copy_database(src: Path, dst: Path, busy_timeout: float = BUSY_TIMEOUT) -> i
     Raises sqlite3.Error or OSError. `dst` must not exist.
     """
     os.close(os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    source = sqlite3.connect(src, timeout=busy_timeout)
+    # mode=rw: a database that vanished since the plan is an error, never a new empty file in the
+    # user's data folder (a plain connect() would create one). rw, not ro: a WAL database may need
+    # its -shm file made; query_only below keeps this connection from writing anything else.
+    source = sqlite3.connect(f"{Path(src).resolve().as_uri()}?mode=rw", uri=True, timeout=busy_timeout)
     try:
         source.execute("PRAGMA query_only = 1")  # belt and braces: this connection never writes
         target = sqlite3.connect(dst)

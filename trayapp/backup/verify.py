@@ -178,10 +178,14 @@ def unsafe_reason(member: tarfile.TarInfo) -> str | None:
     if member.islnk():
         return "hard link (trayapp never writes them)"
     if member.issym():
+        # Each top folder (label) is restored to a different place, so a link must stay inside
+        # its own label, not merely inside the archive: nanobot/x -> ../../.bashrc would point
+        # at ~/.bashrc once nanobot/ is back at ~/.nanobot.
         target = member.linkname
+        label = parts[0]
         inside = posixpath.normpath(posixpath.join(posixpath.dirname(name), target))
-        if posixpath.isabs(target) or inside == ".." or inside.startswith("../"):
-            return f"symlink to {target!r} leaves the destination"
+        if len(parts) < 2 or posixpath.isabs(target) or not inside.startswith(label + "/"):
+            return f"symlink to {target!r} leaves its folder"
     elif not (member.isreg() or member.isdir()):
         return "device file, pipe or other special file"
     try:
