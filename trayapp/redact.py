@@ -34,12 +34,12 @@ _REDACTED_B = REDACTED.encode()
 # Key names whose value is secret (matched case-insensitively; the key must end here).
 _KEY_WORDS = (
     r"passw(?:or)?d|passphrase|token|secret|client[_-]?secret|"
-    r"(?:api|access|private|secret)[_-]?key|apikey|auth|authorization"
+    r"(?:api|access|private|secret)[_-]?key|apikey|[a-z0-9]+[_-]key|auth|authorization"
 )
 # A scheme word ("Bearer ") is kept; atomic (?>...) so an already-redacted value never makes the
 # scheme itself look like the value. Values: "quoted", 'quoted', \"escaped quotes\" (JSON inside JSON) or a bare word.
 _VALUE = (
-    r'"(?P<s_dq>(?:[^"\\\n]|\\[^"\n])+)"'
+    r'"(?P<s_dq>(?:[^"\\\n]|\\.)+)"'
     r"|'(?P<s_sq>[^'\n]+)'"
     r'|\\"(?P<s_eq>[^"\\\n]+)\\"'
     r"|(?P<s_bare>[^\s,;&\"'`<>(){}\[\]]+)"
@@ -54,6 +54,8 @@ _PATTERN = (
     r"|\b(?P<s_jwt>eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*)"
     r"|\b[Bb]earer[ \t]+(?P<s_bearer>[A-Za-z0-9._~+/=-]{8,})"
     r"|://[^/\s:@]+:(?P<s_url>[^/\s@]+)@"
+    # A command-line flag and its value as separate words: --token abc, -password abc.
+    rf"|(?<![\w-])--?(?i:{_KEY_WORDS})[ \t]+(?P<s_flag>[^\s\"'-][^\s]*)"
 )
 _RX = re.compile(_PATTERN)
 _RX_B = re.compile(_PATTERN.encode())
@@ -174,6 +176,18 @@ def _hits_accelerated(blob: bytes, low: bytes) -> Iterator[int]:
             yield pos
 
 
+_SECRET_FLAG = re.compile(rf"--?(?i:{_KEY_WORDS})")
+
+
+def _argv(words: Any) -> list[str]:
+    """A list of words, as in a command line: the word after a secret flag (--token) is masked."""
+    out: list[str] = []
+    for word in words:
+        follows_flag = bool(out) and _SECRET_FLAG.fullmatch(out[-1]) is not None and not word.startswith("-")
+        out.append(REDACTED if follows_flag else redact(word))
+    return out
+
+
 def is_secret_key(key: str) -> bool:
     """True for mapping keys like "password", "apiKey", "OPENAI_API_KEY", "client_secret"."""
     return bool(_SECRET_KEY.search(key))
@@ -193,6 +207,8 @@ def _walk(obj: Any, under_secret: bool) -> Any:
     if isinstance(obj, dict):
         return {k: _walk(v, under_secret or (isinstance(k, str) and is_secret_key(k))) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
+        if not under_secret and all(isinstance(v, str) for v in obj):
+            return type(obj)(_argv(obj))
         return type(obj)(_walk(v, under_secret) for v in obj)
     if under_secret:
         return _mask(obj)

@@ -44,6 +44,13 @@ CAUGHT = [
     ("authToken: tok123", f"authToken: {REDACTED}"),
     ('log {\\"password\\": \\"pw\\"}', f'log {{\\"password\\": \\"{REDACTED}\\"}}'),
     ("postgres://bob:pa55word@db.local/app", f"postgres://bob:{REDACTED}@db.local/app"),
+    # an escaped quote inside the value must not end it early
+    ('"apiKey": "x\\"y-secret"', '"apiKey": "[REDACTED]"'),
+    ('secret="ab\\"cd"', 'secret="[REDACTED]"'),
+    # command-line flags, as in a process list or a "started ..." line
+    ("openclaw gateway run --token abcdef123456 --port 1", "openclaw gateway run --token [REDACTED] --port 1"),
+    ("tool -password hunter22", "tool -password [REDACTED]"),
+    ("GROQ_KEY=gsk_abc123def", "GROQ_KEY=[REDACTED]"),
 ]
 
 # Lines that look close to a secret but are not one: they must come back unchanged.
@@ -64,6 +71,8 @@ LEFT_ALONE = [
     "mailto:bob@example.com and https://example.com/a@b",
     "password: [REDACTED] already",
     "",
+    "run --verbose --tokens 5",
+    "monkey=banana",
 ]
 
 
@@ -151,3 +160,9 @@ def test_both_finders_redact_the_same_lines(finder: str) -> None:
     expected = [out for _, out in CAUGHT] + LEFT_ALONE + [f"mixed sk-{REDACTED} and token={REDACTED} and bob@x.io"]
     block = "\n".join(lines * 3).encode()
     assert redact_lines(block) == "\n".join(expected * 3).encode()
+
+
+def test_a_command_line_list_masks_the_word_after_a_secret_flag() -> None:
+    processes = {"cmdline": ["openclaw", "gateway", "--token", "abc123", "--port", "18789", "--api-key", "-x"]}
+    assert redact_mapping(processes) == {"cmdline": ["openclaw", "gateway", "--token", "[REDACTED]", "--port",
+                                                     "18789", "--api-key", "-x"]}
