@@ -237,11 +237,12 @@ class ProgramLog:
 
     def _remember(self, stream: str, framed: bytes) -> None:
         """Keep at least the last tail_lines lines, overall and per stream. Under the lock."""
-        self._tail.add(framed)
+        lines = framed.count(b"\n")
+        self._tail.add(framed, lines)
         per_stream = self._tails.get(stream)
         if per_stream is None:
             per_stream = self._tails[stream] = _Recent(self._tail_lines)
-        per_stream.add(framed)
+        per_stream.add(framed, lines)
 
     def _write_disk(self, framed: bytes, resumed_because: str | None) -> str | None:
         """Under the lock. Drops (and counts) lines while paused or while the disk refuses them.
@@ -277,8 +278,8 @@ class _Recent:
         self._blocks: deque[tuple[bytes, int]] = deque()
         self._count = 0
 
-    def add(self, framed: bytes) -> None:
-        n = framed.count(b"\n")
+    def add(self, framed: bytes, n: int) -> None:
+        """`n`: the newlines in `framed` (the caller counts once for every _Recent)."""
         self._blocks.append((framed, n))
         self._count += n
         while self._blocks and self._count - self._blocks[0][1] >= self.keep:
