@@ -19,7 +19,6 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
-from trayapp.atomic import atomic_open
 from trayapp.paths import private_dir
 
 log = logging.getLogger(__name__)
@@ -143,42 +142,61 @@ class RotatingFile:
 
     def _submit(self, pending: Path) -> None:
         with self._jobs_lock:
+            # Earlier files whose compression failed (a full disk) get another go with this one.
+            for waiting in reversed(pending_files(self.path)):  # oldest first: .1.gz stays the newest
+                if waiting not in self._jobs and waiting != pending:
+                    self._jobs.append(waiting)
             self._jobs.append(pending)
             if self._worker is None:
                 self._worker = threading.Thread(target=self._drain, name=f"gzip {self.path.name}", daemon=True)
                 self._worker.start()
 
     def _drain(self) -> None:
-        """Background thread: compress queued files oldest first, then exit."""
+        """Background thread: compress queued files oldest first, then exit. Never dies silently."""
         _lower_priority()
-        while True:
+        try:
+            while True:
+                with self._jobs_lock:
+                    if not self._jobs:
+                        return
+                    pending = self._jobs.popleft()
+                try:
+                    self._compress(pending)
+                    self._enforce_cap()
+                except Exception:
+                    log.warning("could not compress %s; left uncompressed for now", pending, exc_info=True)
+        finally:
             with self._jobs_lock:
-                if not self._jobs:
-                    self._worker = None
-                    return
-                pending = self._jobs.popleft()
-            try:
-                self._compress(pending)
-                self._enforce_cap()
-            except OSError:
-                log.warning("could not compress %s; left uncompressed", pending, exc_info=True)
+                self._worker = None
 
     def _compress(self, pending: Path) -> None:
-        """pending -> <name>.1.gz, after shifting .N.gz -> .N+1.gz and dropping those past `keep`."""
+        """pending -> <name>.1.gz, after shifting .N.gz -> .N+1.gz and dropping those past `keep`.
+
+        The new .gz is written completely first; only then are the old ones shifted, so a failure
+        (a full disk) loses nothing: the pending file stays for a later try."""
         if self.keep == 0:
             pending.unlink(missing_ok=True)
             return
+        staged = self.path.parent / f".{self.path.name}.compressing-{os.getpid()}.tmp"  # _recover tidies it
+        try:
+            with open(pending, "rb") as src, open(staged, "wb") as dst:
+                os.fchmod(dst.fileno(), 0o600)
+                squeeze = zlib.compressobj(self.gzip_level, zlib.DEFLATED, 31)  # 31: gzip container
+                while block := src.read(_BLOCK):
+                    dst.write(squeeze.compress(block))
+                dst.write(squeeze.flush())
+                dst.flush()
+                os.fsync(dst.fileno())
+        except BaseException:
+            staged.unlink(missing_ok=True)
+            raise
         for old in reversed(gz_files(self.path)):
             n = int(_GZ_RX.search(old.name).group(1))
             if n >= self.keep:
                 old.unlink(missing_ok=True)
             else:
                 os.replace(old, self._gz(n + 1))
-        with open(pending, "rb") as src, atomic_open(self._gz(1), 0o600, binary=True) as dst:
-            squeeze = zlib.compressobj(self.gzip_level, zlib.DEFLATED, 31)  # 31: gzip container
-            while block := src.read(_BLOCK):
-                dst.write(squeeze.compress(block))
-            dst.write(squeeze.flush())
+        os.replace(staged, self._gz(1))
         pending.unlink(missing_ok=True)
 
     def _gz(self, n: int) -> Path:

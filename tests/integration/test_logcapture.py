@@ -284,3 +284,25 @@ def test_detach_hands_the_pipe_over_whole(tmp_path: Path) -> None:
     plog.close()
     texts = [line.split(" ", 2)[2] for line in (tmp_path / "d.log").read_text().splitlines()]
     assert texts == ["before 1", "before 2"]
+
+
+def test_a_failed_compression_loses_no_rotated_file_and_is_retried(tmp_path: Path, monkeypatch) -> None:
+    import gzip
+
+    from trayapp import logfile
+
+    rf = logfile.RotatingFile(tmp_path / "r.log", max_size=100, keep=5, total_cap=10**9)
+    rf.write(b"a" * 99 + b"\n")
+    rf.write(b"b" * 99 + b"\n")  # rotates: the a-block goes to r.log.1.gz
+    rf.close()
+    real = logfile.zlib.compressobj
+    monkeypatch.setattr(logfile.zlib, "compressobj", lambda *a: (_ for _ in ()).throw(OSError(28, "No space left")))
+    rf.write(b"c" * 99 + b"\n")  # rotates: compressing the b-block fails
+    rf.close()
+    assert gzip.decompress((tmp_path / "r.log.1.gz").read_bytes()).startswith(b"a"), "the older archive is intact"
+    assert logfile.pending_files(tmp_path / "r.log"), "the failed one waits, uncompressed"
+    monkeypatch.setattr(logfile.zlib, "compressobj", real)
+    rf.write(b"d" * 99 + b"\n")  # the next rotation retries the waiting one too
+    rf.close()
+    order = [gzip.decompress(p.read_bytes())[:1] for p in logfile.gz_files(tmp_path / "r.log")]
+    assert order == [b"c", b"b", b"a"] and not logfile.pending_files(tmp_path / "r.log")
