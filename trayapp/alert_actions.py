@@ -57,7 +57,12 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
             proc.kill()
     except OSError:
         pass
-    proc.communicate()
+    try:  # a helper that left the group may still hold stderr open: do not wait for it forever
+        proc.communicate(timeout=2)
+    except subprocess.TimeoutExpired:
+        if proc.stderr is not None:
+            proc.stderr.close()
+        proc.wait()
 
 
 def post_webhook(url: str, payload: Mapping[str, Any], timeout: float, opener: Any = None) -> Outcome:

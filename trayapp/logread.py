@@ -10,6 +10,7 @@ import gzip
 import io
 import os
 import threading
+import zlib
 from collections import deque
 from collections.abc import Iterator
 from datetime import datetime
@@ -68,6 +69,8 @@ def tail(path: Path, n: int) -> list[str]:
             older = _tail_gz(file, need) if file.name.endswith(".gz") else _tail_plain(file, need)
         except FileNotFoundError:  # rotated or compressed while we looked
             continue
+        except (OSError, EOFError, zlib.error) as exc:  # unreadable, or a damaged .gz: say so, go on
+            older = [f"[trayapp: {file.name} could not be read: {exc}]"]
         lines = older + lines
         if len(lines) >= n:
             break

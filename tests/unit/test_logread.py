@@ -226,3 +226,14 @@ def test_follow_returns_promptly_when_stopped(tmp_path: Path) -> None:
     started = time.monotonic()
     assert list(follow(log, stop, interval=60)) == []
     assert time.monotonic() - started < 30
+
+
+def test_a_damaged_rotated_file_is_named_not_fatal(tmp_path: Path) -> None:
+    from trayapp import logread
+
+    log = tmp_path / "a.log"
+    log.write_text("2026-01-01T00:00:00.000+00:00 stdout newest\n")
+    (tmp_path / "a.log.1.gz").write_bytes(b"\x1f\x8b\x08\x00 this is not really gzip")
+    lines = logread.tail(log, 10)
+    assert lines[-1].endswith("newest")
+    assert any("a.log.1.gz could not be read" in line for line in lines)

@@ -97,8 +97,33 @@ def _backups(inp: Inputs) -> Iterator[Target]:
                 yield Target(entry, SECRET, "a backup")
 
 
+def _fchmod_same(path: Path, seen: os.stat_result, mode: int) -> bool:
+    """chmod the very file we looked at: never follow a symlink, never a file swapped in since."""
+    if stat.S_ISSOCK(seen.st_mode):  # a socket cannot be opened; lstat just said it is no symlink
+        os.chmod(path, mode)
+        return True
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    if stat.S_ISDIR(seen.st_mode):
+        flags |= getattr(os, "O_DIRECTORY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return False
+    try:
+        now = os.fstat(fd)
+        if (now.st_dev, now.st_ino) != (seen.st_dev, seen.st_ino):
+            return False
+        os.fchmod(fd, mode)
+        return True
+    finally:
+        os.close(fd)
+
+
 def _check(t: Target, fix: bool) -> Check | None:
-    st = t.path.lstat()
+    try:
+        st = t.path.lstat()
+    except FileNotFoundError:
+        return None  # gone since it was listed (an SQLite -journal, say): nothing to check
     mode = stat.S_IMODE(st.st_mode)
     extra = mode & ~t.want & 0o777
     if not extra:
@@ -106,7 +131,8 @@ def _check(t: Target, fix: bool) -> Check | None:
     wanted = mode & t.want
     evidence = f"{t.path} ({t.what}) is {mode:04o}; it should be {t.want:04o} or tighter"
     if fix and st.st_uid == os.getuid():
-        os.chmod(t.path, wanted)
+        if not _fchmod_same(t.path, st, wanted):
+            return None  # it changed under us (gone, or replaced): leave it, look again next time
         return Check(GROUP, t.what, Level.OK, f"{t.path} was {mode:04o}, now {wanted:04o}",
                      changed=(f"chmod {wanted:04o} {t.path} (was {mode:04o})",))
     level = Level.FAIL if mode & 0o002 else Level.WARN  # world-writable: anyone can change it
