@@ -104,24 +104,37 @@ def _dock_once(icon: pystray.Icon) -> None:
     icon._dock_window = dock_when_undocked
 
 
-def docked(icon: pystray.Icon) -> bool | None:
+def docked(icon: pystray.Icon, display: object | None = None) -> bool | None:
     """xorg only: is the icon's window inside a tray? None when that cannot be told.
 
-    Any thread: it asks the X server over a connection of its own, never pystray's."""
+    Any thread: it asks the X server over a connection of its own (`display`, kept by the caller
+    between checks, or a new one), never pystray's."""
     import Xlib.display
     import Xlib.error
 
+    own = display is None
     try:
-        display = Xlib.display.Display()
+        conn = Xlib.display.Display() if own else display
     except Exception:
         return None
     try:
-        window = display.create_resource_object("window", icon._window.id)
-        return window.query_tree().parent.id != display.screen().root.id
+        window = conn.create_resource_object("window", icon._window.id)  # type: ignore[union-attr]
+        return window.query_tree().parent.id != conn.screen().root.id  # type: ignore[union-attr]
     except Xlib.error.XError:
         return None
     finally:
-        display.close()
+        if own:
+            conn.close()  # type: ignore[union-attr]
+
+
+def x_connection() -> object | None:
+    """A connection to the X server for the dock checks' thread alone."""
+    import Xlib.display
+
+    try:
+        return Xlib.display.Display()
+    except Exception:
+        return None
 
 
 def redock(icon: pystray.Icon) -> None:

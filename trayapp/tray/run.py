@@ -99,8 +99,9 @@ def _keep_docked(menu: Any, icon: Any, stop: threading.Event) -> None:
     """Own thread, xorg backend only."""
     later = iter(DOCK_CHECKS[1:])
     wait, retry = DOCK_CHECKS[0], 0.0
+    conn = menu.x_connection()  # one connection for every check: a check is one round trip
     while not stop.wait(wait):
-        if menu.docked(icon) is False:
+        if menu.docked(icon, conn) is False:
             if not retry:
                 log.info("tray: the icon is not in the tray; asking the tray to take it again")
             menu.redock(icon)
