@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from trayapp.supervisor.health import ProbeResult, port_of
 from trayapp.supervisor.messages import Exited, HealthChecked
 from trayapp.supervisor.owners import Owner, OwnerState
 from trayapp.supervisor.program import Context, Sampler
-from trayapp.supervisor.state import ALLOWED, ExitInfo, Health, Mode, State, Status, check_transition
+from trayapp.supervisor.state import ALLOWED, ExitInfo, Health, Mode, State, Status, moved
 
 DEFAULT_INTERVAL = 5.0  # how often the owner is asked when no health interval is configured
 SETTLE = 1.0  # ask again this soon while the owner reports a transition (activating, ...)
@@ -363,9 +363,7 @@ class AttachedProgram:
 
     def _set(self, state: State, **changes: Any) -> None:
         old = self.status
-        check_transition(old.state, state)
-        since = self.ctx.clock.time() if state is not old.state else old.since_at
-        new = replace(old, state=state, since_at=since, **changes)
+        new = moved(old, state, self.ctx.clock.time(), **changes)
         if new != old:
             self.status = new
             self.ctx.publish(old, new)

@@ -10,7 +10,7 @@ import os
 import random
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -24,7 +24,7 @@ from trayapp.supervisor.messages import Exited, HealthChecked, Message
 from trayapp.supervisor.pidfile import ChildRecord, PidFile
 from trayapp.supervisor.resources import Sample
 from trayapp.supervisor.spawn import ChildHandle, LogSink, Spawner
-from trayapp.supervisor.state import ExitInfo, Health, Mode, State, Status, check_transition
+from trayapp.supervisor.state import ExitInfo, Health, Mode, State, Status, moved
 from trayapp.units import format_duration
 
 DAY = 86400.0
@@ -457,9 +457,7 @@ class Program:
 
     def _set(self, state: State, **changes: Any) -> None:
         old = self.status
-        check_transition(old.state, state)
-        since = self.ctx.clock.time() if state is not old.state else old.since_at
-        new = replace(old, state=state, since_at=since, **changes)
+        new = moved(old, state, self.ctx.clock.time(), **changes)
         if new != old:
             self.status = new
             self.ctx.publish(old, new)

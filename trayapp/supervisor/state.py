@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import signal
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Final
 
 
@@ -50,6 +50,12 @@ class IllegalTransition(AssertionError):
 def check_transition(old: State, new: State) -> None:
     if new is not old and new not in ALLOWED[old]:
         raise IllegalTransition(f"{old} -> {new} is not an allowed transition")
+
+
+def moved(old: "Status", state: State, wall: float, **changes: Any) -> "Status":
+    """The snapshot after a change: the edge is checked, `since_at` moves only with the state."""
+    check_transition(old.state, state)
+    return replace(old, state=state, since_at=wall if state is not old.state else old.since_at, **changes)
 
 
 @dataclass(frozen=True)
