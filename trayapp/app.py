@@ -48,7 +48,7 @@ class App:
         self.paths, self.config = paths, config
         self.clock = clock or SystemClock()
         self.bus = EventBus()
-        self.journal = Journal(paths.journal_file, self.bus, wall=self.clock.time)
+        self.journal = Journal(paths.journal_file, self.bus, wall=self.clock.time, background=True)
         self.pidfile = PidFile(paths.pid_file)
         self._logs: dict[str, Any] = {}
         self._logs_lock = threading.Lock()

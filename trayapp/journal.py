@@ -20,14 +20,16 @@ MAX_BYTES = 5_000_000
 class Journal:
     """Writes one JSON object per line and publishes each as a `Recorded` event.
 
-    `record` may be called from any thread and never waits for the disk: lines go to a writer
-    thread that appends them in batches with one write() on an O_APPEND file and one fsync, so the
-    supervisor restarts a crashed program without waiting on fsync, and a crash of trayapp never
-    leaves a half line behind a complete one. `flush()` waits until everything queued is on disk.
+    `record` may be called from any thread. Each batch is one write() on an O_APPEND file and one
+    fsync, so a crash of trayapp never leaves a half line behind a complete one.
+
+    background=True (the running instance): lines go to a writer thread and `record` never waits
+    for the disk, so the supervisor restarts a crashed program without waiting on fsync; `flush()`
+    waits until everything queued is on disk. Otherwise (commands, tests) `record` writes at once.
     """
 
     def __init__(self, path: Path, bus: EventBus | None = None,
-                 wall: Callable[[], float] | None = None) -> None:
+                 wall: Callable[[], float] | None = None, *, background: bool = False) -> None:
         self.path = path
         self._bus = bus
         self._wall = wall or (lambda: datetime.now(timezone.utc).timestamp())
@@ -35,6 +37,7 @@ class Journal:
         self._pending: list[bytes] = []
         self._queued = self._written = 0
         self._writer: threading.Thread | None = None
+        self._background = background
 
     def record(self, event: str, program: str | None = None, **fields: Any) -> dict[str, Any]:
         entry: dict[str, Any] = {"ts": _iso(self._wall()), "event": event}
@@ -42,16 +45,26 @@ class Journal:
             entry["program"] = program
         entry.update(fields)
         line = json.dumps(entry, default=str, ensure_ascii=False) + "\n"
+        if not self._background:
+            with self._cond:
+                try:
+                    self._append(line.encode("utf-8"))
+                except OSError:
+                    pass  # a full disk must not stop anything; the event still reaches the bus
+        else:
+            self._enqueue(line.encode("utf-8"))
+        if self._bus is not None:
+            self._bus.publish(Recorded(entry))
+        return entry
+
+    def _enqueue(self, data: bytes) -> None:
         with self._cond:
-            self._pending.append(line.encode("utf-8"))
+            self._pending.append(data)
             self._queued += 1
             if self._writer is None:
                 self._writer = threading.Thread(target=self._write_forever, name="journal", daemon=True)
                 self._writer.start()
             self._cond.notify_all()
-        if self._bus is not None:
-            self._bus.publish(Recorded(entry))
-        return entry
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until every recorded line is on disk (or was dropped by a full disk)."""

@@ -57,3 +57,12 @@ def test_describe_is_plain() -> None:
     assert journal.describe({"event": "gave_up", "program": "x", "reason": "too many"}) == "x: too many"
     assert journal.describe({"event": "backup", "ok": True, "path": "/b/1.tar.gz"}) == "backup: ok=True, path=/b/1.tar.gz"
     assert journal.describe({"event": "start", "program": "x"}) == "x: start"
+
+
+def test_in_the_background_record_never_waits_and_flush_makes_it_durable(tmp_path: Path) -> None:
+    path = tmp_path / "j.jsonl"
+    j = Journal(path, background=True)
+    for i in range(50):
+        j.record("start", "a", n=i)
+    assert j.flush()
+    assert [e["n"] for e in journal.read(path)] == list(range(50))
