@@ -138,11 +138,22 @@ def test_right_click_on_a_gtk_icon_opens_its_menu(
         desktop: Desktop, spawn: SpawnFn, tmp_path: Path) -> None:
     _, window, _ = start_icon(desktop, spawn, tmp_path, "gtk", "Harness menu")
     before = {w.id for w in desktop.windows()}
-    desktop.click(*window.center, button=3)
-    menu = desktop.wait_for(
-        lambda: next((w for w in desktop.windows() if w.id not in before and w.depth == 1
-                      and w.height > 10 and w.y >= 0), None),
-        message="a menu window after the right click")
+
+    def opened_menu() -> Window | None:
+        return next((w for w in desktop.windows() if w.id not in before and w.depth == 1
+                     and w.height > 10 and w.y >= 0), None)
+
+    # Docked is not yet listening: on a loaded machine GTK may still be wiring up the icon's button
+    # handler when the first click lands (seen once in CI). Click again, up to three times.
+    menu = None
+    for _ in range(3):
+        desktop.click(*window.center, button=3)
+        try:
+            menu = desktop.wait_for(opened_menu, timeout=4, message="a menu window after the right click")
+            break
+        except TimeoutError:
+            continue
+    assert menu is not None, "three right clicks on the docked gtk icon opened no menu"
     # The menu shows text: its pixels are not one flat colour.
     assert len(desktop.colors(menu)) > 3, menu
     desktop.key("Escape")
