@@ -39,6 +39,12 @@ def pending_files(path: Path) -> list[Path]:
     return [p for _, p in sorted(found, reverse=True)]
 
 
+def _pending_order(path: Path) -> int:
+    """Rotation order of a pending file (its name carries a nanosecond clock)."""
+    match = _PENDING_RX.search(path.name)
+    return int(match.group(1)) if match else 0
+
+
 def gz_files(path: Path) -> list[Path]:
     """<name>.1.gz, <name>.2.gz, ... that exist, newest (lowest number) first."""
     found = [(int(m.group(1)), p) for p in path.parent.glob(path.name + ".*.gz")
@@ -59,6 +65,7 @@ class RotatingFile:
         self._fd: int | None = None
         self._size = 0
         self._jobs: deque[Path] = deque()
+        self._failed: list[Path] = []  # pending files whose compression failed; retried at the next rotation
         self._jobs_lock = threading.Lock()
         self._worker: threading.Thread | None = None
         private_dir(self.path.parent)
@@ -142,10 +149,9 @@ class RotatingFile:
 
     def _submit(self, pending: Path) -> None:
         with self._jobs_lock:
-            # Earlier files whose compression failed (a full disk) get another go with this one.
-            for waiting in reversed(pending_files(self.path)):  # oldest first: .1.gz stays the newest
-                if waiting not in self._jobs and waiting != pending:
-                    self._jobs.append(waiting)
+            # Files whose compression failed earlier (a full disk) get another go, before this one.
+            retry, self._failed = sorted(self._failed, key=_pending_order), []
+            self._jobs.extend(p for p in retry if p.exists() and p not in self._jobs)
             self._jobs.append(pending)
             if self._worker is None:
                 self._worker = threading.Thread(target=self._drain, name=f"gzip {self.path.name}", daemon=True)
@@ -165,6 +171,8 @@ class RotatingFile:
                     self._enforce_cap()
                 except Exception:
                     log.warning("could not compress %s; left uncompressed for now", pending, exc_info=True)
+                    with self._jobs_lock:
+                        self._failed.append(pending)
         finally:
             with self._jobs_lock:
                 self._worker = None
@@ -203,9 +211,12 @@ class RotatingFile:
         return self.path.with_name(f"{self.path.name}.{n}.gz")
 
     def _enforce_cap(self) -> None:
-        """Delete the oldest compressed files until all files of this log fit in total_cap."""
+        """Delete the oldest compressed files until all files of this log fit in total_cap.
+
+        The live file counts as full (max_size): it keeps growing after this runs, and the cap
+        must hold at every moment, not just now."""
         olds = gz_files(self.path)
-        total = sum(_size(p) for p in [self.path, *pending_files(self.path), *olds])
+        total = max(self.max_size, _size(self.path)) + sum(_size(p) for p in [*pending_files(self.path), *olds])
         while total > self.total_cap and olds:
             oldest = olds.pop()
             total -= _size(oldest)
