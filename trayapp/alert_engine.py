@@ -74,12 +74,8 @@ class AlertEngine:
     # -- wiring -----------------------------------------------------------------------------
 
     def attach(self, bus: EventBus) -> Callable[[], None]:
-        offs = [bus.subscribe(Recorded, self.on_recorded), bus.subscribe(StatusChanged, self.on_status)]
-
-        def detach() -> None:
-            for off in offs:
-                off()
-        return detach
+        """Follow journal entries and status snapshots on `bus`. Returns a function that detaches."""
+        return bus.follow(self)
 
     def on_recorded(self, event: Recorded) -> None:
         """Bus handler (publisher's thread): queue the entry. Our own `alert` entries are skipped."""

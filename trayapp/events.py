@@ -67,6 +67,19 @@ class EventBus:
             self._subs.append((kind, handler))
         return functools.partial(self._unsubscribe, kind, handler)
 
+    def follow(self, listener: Any) -> Callable[[], None]:
+        """Subscribe `listener.on_recorded` to Recorded and `listener.on_status` to StatusChanged,
+        whichever it has. Returns one function that unsubscribes both."""
+        offs = [self.subscribe(kind, getattr(listener, name))
+                for kind, name in ((Recorded, "on_recorded"), (StatusChanged, "on_status"))
+                if hasattr(listener, name)]
+
+        def unfollow() -> None:
+            for off in offs:
+                off()
+
+        return unfollow
+
     def _unsubscribe(self, kind: type, handler: Callable[[Any], None]) -> None:
         with self._lock:
             if (kind, handler) in self._subs:

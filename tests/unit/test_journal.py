@@ -66,3 +66,26 @@ def test_in_the_background_record_never_waits_and_flush_makes_it_durable(tmp_pat
         j.record("start", "a", n=i)
     assert j.flush()
     assert [e["n"] for e in journal.read(path)] == list(range(50))
+
+
+def test_follow_subscribes_both_handlers_and_unfollow_removes_them() -> None:
+    from trayapp.events import StatusChanged
+    from trayapp.supervisor.state import Status
+
+    class Listener:
+        def __init__(self) -> None:
+            self.seen: list[str] = []
+
+        def on_recorded(self, event: Recorded) -> None:
+            self.seen.append(event.kind)
+
+        def on_status(self, event: StatusChanged) -> None:
+            self.seen.append(event.new.program)
+
+    bus, listener = EventBus(), Listener()
+    unfollow = bus.follow(listener)
+    bus.publish(Recorded({"event": "start"}))
+    bus.publish(StatusChanged(None, Status(program="p", display_name="p")))
+    unfollow()
+    bus.publish(Recorded({"event": "exit"}))
+    assert listener.seen == ["start", "p"]

@@ -84,12 +84,7 @@ class Notifier:
 
     def attach(self, bus: EventBus) -> Callable[[], None]:
         """Follow journal entries and status snapshots on `bus`. Returns a function that detaches."""
-        offs = [bus.subscribe(Recorded, self.on_recorded), bus.subscribe(StatusChanged, self.on_status)]
-
-        def detach() -> None:
-            for off in offs:
-                off()
-        return detach
+        return bus.follow(self)
 
     def on_recorded(self, event: Recorded) -> None:
         """Bus handler (the publisher's thread): queue the entry, return at once."""
