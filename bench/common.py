@@ -47,6 +47,17 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 20.0) -> Any:
     raise TimeoutError("benchmark setup timed out")
 
 
+def stop(proc: subprocess.Popen | None) -> None:
+    """SIGTERM, 30 s to go, then SIGKILL."""
+    if proc is None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 class HeadlessTrayapp:
     """`trayapp run --headless` in a throwaway TRAYAPP_HOME."""
 
@@ -66,12 +77,7 @@ class HeadlessTrayapp:
         return subprocess.run([PY, "-m", "trayapp", *args], env=self.env, cwd=ROOT, capture_output=True, text=True)
 
     def __exit__(self, *exc: object) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+        stop(self.proc)
         shutil.rmtree(self.home, ignore_errors=True)
 
 
@@ -117,12 +123,7 @@ stderr_logfile={self.dir}/assistant.err
         return subprocess.run([self.bin("supervisorctl"), "-c", str(self.conf), *args], capture_output=True, text=True)
 
     def __exit__(self, *exc: object) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+        stop(self.proc)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
