@@ -7,7 +7,6 @@ Every test under tests/desktop is marked `desktop`, so `-m "not desktop"` leaves
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from collections.abc import Callable, Iterator, Sequence
@@ -16,22 +15,17 @@ from typing import Any
 
 import pytest
 
-from tests.desktop.harness import Desktop, MissingTools
+from tests.desktop.harness import Desktop, MissingTools, need
 
 HERE = Path(__file__).resolve().parent
-
-
-def desktop_required() -> bool:
-    return os.environ.get("TRAYAPP_REQUIRE_DESKTOP", "").strip() not in ("", "0", "false", "no")
 
 
 def _start(tmp_path_factory: pytest.TempPathFactory, name: str, **kinds: bool) -> Desktop:
     try:
         return Desktop.start(tmp_path_factory.mktemp(name), **kinds)
     except MissingTools as exc:
-        if desktop_required():
-            pytest.fail(f"TRAYAPP_REQUIRE_DESKTOP is set but {exc}", pytrace=False)
-        pytest.skip(f"no real desktop here: {exc}; or set TRAYAPP_REQUIRE_DESKTOP=1 to fail instead")
+        need(False, f"no real desktop here: {exc}")
+        raise  # need() skipped or failed
 
 
 @pytest.fixture(scope="session")

@@ -82,6 +82,22 @@ class DesktopError(RuntimeError):
     """A desktop piece failed to start or a helper command failed."""
 
 
+def desktop_required() -> bool:
+    """CI sets TRAYAPP_REQUIRE_DESKTOP=1: then a missing desktop piece fails instead of skipping."""
+    return os.environ.get("TRAYAPP_REQUIRE_DESKTOP", "").strip() not in ("", "0", "false", "no")
+
+
+def need(ok: bool, why: str) -> None:
+    """The one skip rule of the desktop tests: skip when `why` holds here, fail when CI requires them."""
+    import pytest
+
+    if ok:
+        return
+    if desktop_required():
+        pytest.fail(f"TRAYAPP_REQUIRE_DESKTOP is set but {why}", pytrace=False)
+    pytest.skip(f"{why}; or set TRAYAPP_REQUIRE_DESKTOP=1 to fail instead")
+
+
 def missing_tools(tools: Iterable[str] = DESKTOP_TOOLS) -> list[str]:
     return [t for t in tools if shutil.which(t) is None]
 
@@ -410,7 +426,7 @@ class Desktop:
 
     def tray_manager(self) -> int | None:
         """The window id owning the system tray selection (_NET_SYSTEM_TRAY_S0), or None."""
-        from Xlib import X, display   # python-xlib comes with pystray on Linux
+        from Xlib import X, display  # python-xlib comes with pystray on Linux
 
         disp = display.Display(self.display)
         try:

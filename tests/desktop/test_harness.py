@@ -16,10 +16,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.desktop.conftest import desktop_required
 from tests.desktop.harness import (
-    Desktop, Window, dominant_color, near, parse_notify_capture, parse_window_tree,
-    share_near, tray_clients,
+    Desktop,
+    Window,
+    dominant_color,
+    near,
+    need,
+    parse_notify_capture,
+    parse_window_tree,
+    share_near,
+    tray_clients,
 )
 
 # A pystray icon of one solid colour; it turns to the second colour once the file `flip` exists,
@@ -54,12 +60,8 @@ SpawnFn = Callable[..., subprocess.Popen[bytes]]
 
 def require_gi() -> None:
     """PyGObject is a package like the others: missing means skip, or fail when CI requires it."""
-    if importlib.util.find_spec("gi") is not None:
-        return
-    message = 'PyGObject is not installed (pip install -e ".[gtk]" after scripts/setup)'
-    if desktop_required():
-        pytest.fail(f"TRAYAPP_REQUIRE_DESKTOP is set but {message}", pytrace=False)
-    pytest.skip(message)
+    need(importlib.util.find_spec("gi") is not None,
+         'PyGObject is not installed (pip install -e ".[gtk]" after scripts/setup)')
 
 
 def start_icon(desktop: Desktop, spawn: SpawnFn, tmp_path: Path, backend: str,

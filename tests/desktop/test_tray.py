@@ -7,7 +7,6 @@ Skips only when the desktop packages are missing and TRAYAPP_REQUIRE_DESKTOP is 
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import time
 from collections.abc import Iterator
@@ -15,10 +14,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.desktop.tray_rig import Desktop, Instance, dominant_state, missing_tools, own_desktop
+from tests.desktop.harness import need
+from tests.desktop.tray_rig import (
+    Desktop,
+    Instance,
+    dominant_state,
+    keep_shot,
+    tray_desktop,
+)
 
 pytestmark = [pytest.mark.desktop, pytest.mark.slow, pytest.mark.timeout(180)]
-REQUIRED = os.environ.get("TRAYAPP_REQUIRE_DESKTOP") == "1"
 
 
 def _gtk_available() -> bool:
@@ -32,27 +37,10 @@ def _gtk_available() -> bool:
     return True
 
 
-def _need(ok: bool, why: str) -> None:
-    if not ok:
-        if REQUIRED:
-            pytest.fail(f"{why} (TRAYAPP_REQUIRE_DESKTOP=1, so this must not be skipped)")
-        pytest.skip(why)
-
-
 @pytest.fixture(scope="module")
 def desk() -> Iterator[Desktop]:
-    missing = missing_tools()
-    _need(not missing, f"desktop tools missing: {', '.join(missing)}")
-    with own_desktop() as desktop:
+    with tray_desktop() as desktop:
         yield desktop
-
-
-def keep_shot(path: Path) -> Path:
-    folder = os.environ.get("TRAYAPP_SHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, Path(folder) / path.name)
-    return path
 
 
 def icon_window(desk: Desktop) -> int:
@@ -123,7 +111,7 @@ def test_xorg_click_opens_the_status_window(desk: Desktop, xorg: Instance, tmp_p
 
 
 def test_gtk_menu_opens_and_restart_restarts_the_child(desk: Desktop, tmp_path: Path) -> None:
-    _need(_gtk_available(), "PyGObject (gi) with Gtk 3 is not installed in this Python")
+    need(_gtk_available(), "PyGObject (gi) with Gtk 3 is not installed in this Python")
     instance = Instance(desk, tmp_path / "home", backend="gtk")
     try:
         window = icon_window(desk)

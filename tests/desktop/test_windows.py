@@ -12,8 +12,15 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.desktop.test_tray import _need, keep_shot
-from tests.desktop.tray_rig import FILLS, PY, ROOT, Desktop, Instance, missing_tools, own_desktop
+from tests.desktop.tray_rig import (
+    FILLS,
+    PY,
+    ROOT,
+    Desktop,
+    Instance,
+    keep_shot,
+    tray_desktop,
+)
 
 pytestmark = [pytest.mark.desktop, pytest.mark.slow, pytest.mark.timeout(120)]
 ERROR_BACKGROUND = (0xFD, 0xE8, 0xE8)  # trayapp/ui/logview.py COLOURS["error"]
@@ -22,9 +29,7 @@ WARNING_BACKGROUND = (0xFF, 0xF4, 0xD6)
 
 @pytest.fixture(scope="module")
 def desk() -> Iterator[Desktop]:
-    missing = missing_tools()
-    _need(not missing, f"desktop tools missing: {', '.join(missing)}")
-    with own_desktop() as desktop:
+    with tray_desktop() as desktop:
         yield desktop
 
 

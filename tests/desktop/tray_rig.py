@@ -1,6 +1,6 @@
 """Helpers for the tray's desktop tests: a real `trayapp run`, windows found by name, pixels read
-from real screenshots. The X server and tray host come from the `desktop` fixture (the infra
-harness, tests/desktop/harness.py) or, while that is missing, from `own_desktop` below.
+from real screenshots. The X server and tray host come from `tray_desktop()` below (its own Xvfb
+and trayer, sized for windows); the skip-or-fail rule is the harness's `need`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image
+
+from tests.desktop.harness import need
 
 ROOT = Path(__file__).resolve().parents[2]
 PY = sys.executable
@@ -110,6 +112,24 @@ def _wait(check: Callable[[], bool], timeout: float, what: str) -> None:
             return
         time.sleep(0.1)
     raise AssertionError(f"{what} did not happen within {timeout:g}s")
+
+
+def keep_shot(path: Path) -> Path:
+    """Copy a screenshot to $TRAYAPP_SHOTS, when set, to look at after the run."""
+    folder = os.environ.get("TRAYAPP_SHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, Path(folder) / path.name)
+    return path
+
+
+@contextmanager
+def tray_desktop() -> Iterator[Desktop]:
+    """own_desktop(), after the one skip-or-fail rule for missing tools."""
+    missing = missing_tools()
+    need(not missing, f"desktop tools missing: {', '.join(missing)}")
+    with own_desktop() as desktop:
+        yield desktop
 
 
 @contextmanager
