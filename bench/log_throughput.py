@@ -76,7 +76,7 @@ def run_trayapp(command: str, work: Path, accelerated: bool) -> dict:
 def runner(command: str, work: Path, accelerated: bool) -> None:
     """Inside the runner process: capture one child through ProgramLog, print JSON."""
     from trayapp import redact
-    from trayapp.logcapture import ProgramLog
+    from trayapp.logs.capture import ProgramLog
 
     in_use = redact.use_accelerator(accelerated)
     plog = ProgramLog(work / "logs" / "flood.log", max_size=10_000_000, keep=1000, total_cap=10**12)
@@ -110,7 +110,7 @@ def _status_kib(field: str) -> int:
 
 
 def verify_trayapp(work: Path, n: int) -> dict:
-    from trayapp.logread import open_any, parse_line, rotated_files
+    from trayapp.logs.read import open_any, parse_line, rotated_files
 
     files = list(reversed(rotated_files(work / "logs" / "flood.log")))
     i = 0

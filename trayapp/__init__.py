@@ -1,5 +1,29 @@
 """trayapp: keeps a personal AI assistant alive from the system tray.
 
+Module map (one responsibility each; a package where a responsibility has several files):
+
+    app.py          composition root: paths, config, bus, journal, supervisor, monitors; shutdown
+    cli/            argument parsing -> calls; errors -> exit codes and one-line messages
+    config/         TOML -> frozen, typed settings, read and expanded once; presets; starter files
+    status.py       the shared vocabulary: State, Health, Mode, ExitInfo and the Status snapshot
+    events.py       the publish/subscribe bus and the events on it
+    supervisor/     transitions, policy (pure), managed and attached programs, spawn, health,
+                    resources, leftovers, installed services
+    logs/           capture, rotation, reading back, the keeper, attached services' logs
+    journal.py      append-only history (JSONL), one human sentence per kind
+    alerts/         rules, the engine that evaluates them, their actions
+    notify/         one facade over freedesktop, plyer, the tray icon and the log
+    diskwatch.py    free-space thresholds on the volumes trayapp writes to
+    backup/         create, verify, restore, prune, schedule; SQLite online backup; manifest
+    doctor/         diagnostics, security checks, the redacted debug bundle
+    autostart/      XDG, launchd, the Run key: render, write atomically, enable/disable
+    tray/           view (Status -> what to show; pure), icons, menu, controller, run
+    ui/             the windows, each its own process
+    control.py      the local control channel, server and client
+    procs.py        run a helper command with a timeout (supervisor, doctor, alerts, autostart)
+    clock.py, paths.py, units.py, atomic.py, instance.py, redact.py, errors.py, selfcmd.py,
+    export.py       small infrastructure, flat
+
 Importing this package must stay cheap: no pystray, plyer or psutil here.
 """
 

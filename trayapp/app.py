@@ -31,7 +31,7 @@ from trayapp.supervisor.pidfile import PidFile
 from trayapp.supervisor.program import Context, Program
 from trayapp.supervisor.resources import TreeSampler
 from trayapp.supervisor.spawn import PopenSpawner
-from trayapp.supervisor.state import Mode, State, Status
+from trayapp.status import Mode, State, Status
 from trayapp.supervisor.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
@@ -72,8 +72,9 @@ class App:
 
     def _build_monitors(self) -> None:
         """Notifications, the disk watch and alert rules: they listen on the bus."""
-        from trayapp import alerts, diskwatch, journal
-        from trayapp.alert_engine import AlertEngine
+        from trayapp import diskwatch, journal
+        from trayapp.alerts import rules as alerts
+        from trayapp.alerts.engine import AlertEngine
         from trayapp.backup.jobs import BackupJobs
         from trayapp.notify.facade import Notifier
         from trayapp.ui.metrics import MetricsHistory
@@ -101,7 +102,7 @@ class App:
         """Disk watch thread. Critical: keep logs in memory only; back to disk when space returns."""
         from trayapp.diskwatch import Level
 
-        from trayapp.logcapture import pause_trayapp_log
+        from trayapp.logs.capture import pause_trayapp_log
 
         self.bus.publish(ExtrasChanged("disk"))
         if Level.CRITICAL in (crossing.new, crossing.old) and crossing.new is not crossing.old:
@@ -131,7 +132,7 @@ class App:
 
     def _new_log(self, name: str) -> Any:
         """Under _logs_lock."""
-        from trayapp.logcapture import ProgramLog
+        from trayapp.logs.capture import ProgramLog
 
         c = self.config.logs
         program_log = ProgramLog(self.paths.program_log(name), max_size=c.max_size, keep=c.keep,
@@ -231,7 +232,7 @@ class App:
 
     def _hand_off_output(self) -> None:
         """Programs left running keep their output captured by a log keeper process."""
-        from trayapp import logkeeper
+        from trayapp.logs import keeper as logkeeper
 
         for name, program in self.supervisor.programs.items():
             fds = program.output_fds() if hasattr(program, "output_fds") else None
@@ -305,7 +306,7 @@ def _program(cfg: ProgramConfig, ctx: Context) -> Any:
 
 def _own_service(cfg: ProgramConfig) -> Any:
     """The program's own installed service, if any (supervisor thread; reads a few files)."""
-    from trayapp.service_detect import detect_service
+    from trayapp.supervisor.services import detect_service
 
     return None if cfg.attach is not None else detect_service(cfg)
 

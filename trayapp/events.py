@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from trayapp.supervisor.state import Status
+from trayapp.status import Status
 
 log = logging.getLogger(__name__)
 E = TypeVar("E")

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from trayapp import logcapture
-from trayapp.logcapture import MAX_LINE, ProgramLog, setup_trayapp_logging
-from trayapp.logread import open_any, parse_line, rotated_files
+from trayapp.logs import capture as logcapture
+from trayapp.logs.capture import MAX_LINE, ProgramLog, setup_trayapp_logging
+from trayapp.logs.read import open_any, parse_line, rotated_files
 
 pytestmark = pytest.mark.slow
 
@@ -246,7 +246,7 @@ def test_trayapp_log_on_a_failing_disk_drops_lines_and_never_deadlocks(tmp_path:
     import logging
     import threading
 
-    from trayapp import logcapture
+    from trayapp.logs import capture as logcapture
 
     logcapture.setup_trayapp_logging(tmp_path / "trayapp.log")
     handler = logcapture._installed
@@ -289,7 +289,7 @@ def test_detach_hands_the_pipe_over_whole(tmp_path: Path) -> None:
 def test_a_failed_compression_loses_no_rotated_file_and_is_retried(tmp_path: Path, monkeypatch) -> None:
     import gzip
 
-    from trayapp import logfile
+    from trayapp.logs import rotation as logfile
 
     rf = logfile.RotatingFile(tmp_path / "r.log", max_size=100, keep=5, total_cap=10**9)
     rf.write(b"a" * 99 + b"\n")

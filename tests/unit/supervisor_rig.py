@@ -11,7 +11,7 @@ from trayapp import config as config_mod
 from trayapp.events import EventBus, Recorded, StatusChanged
 from trayapp.journal import Journal
 from trayapp.supervisor.program import Context, Program
-from trayapp.supervisor.state import Status
+from trayapp.status import Status
 from trayapp.supervisor.supervisor import Supervisor
 
 

@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
-from trayapp.alert_actions import Outcome, post_webhook, run_command
-from trayapp.alert_engine import AlertEngine
-from trayapp.alerts import (Count, Failing, GaveUp, Over, ShortRun, evaluate, parse_condition,
+from trayapp.alerts.actions import Outcome, post_webhook, run_command
+from trayapp.alerts.engine import AlertEngine
+from trayapp.alerts.rules import (Count, Failing, GaveUp, Over, ShortRun, evaluate, parse_condition,
                             parse_rules, rule_problems)
 from trayapp.errors import ConfigError
 from trayapp.events import EventBus, Recorded, StatusChanged
-from trayapp.supervisor.state import Status
+from trayapp.status import Status
 
 P = "assistant"
 

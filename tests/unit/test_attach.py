@@ -10,7 +10,7 @@ import pytest
 
 from tests.fakes import FakeClock, FakeSampler, ScriptedProbe
 from trayapp import config as config_mod
-from trayapp.autostart.runner import CommandResult
+from trayapp.procs import CommandResult
 from trayapp.events import EventBus, Recorded, StatusChanged
 from trayapp.journal import Journal
 from trayapp.supervisor.attach import AttachedProgram
@@ -18,7 +18,7 @@ from trayapp.supervisor.messages import Quit, Restart, Start, Stop
 from trayapp.supervisor.owners import Owner, parse_docker, parse_launchd, parse_systemd
 from trayapp.supervisor.program import Context
 from trayapp.supervisor.resources import Sample
-from trayapp.supervisor.state import Health, Mode, State
+from trayapp.status import Health, Mode, State
 from trayapp.supervisor.supervisor import Supervisor
 
 UNIT = "nanobot-gateway.service"
@@ -287,7 +287,7 @@ def test_systemd_parsing_of_missing_and_failed_units() -> None:
 
 def test_managed_program_with_its_own_service_installed_is_not_spawned_and_attach_is_offered(tmp_path: Path) -> None:
     from tests.unit.supervisor_rig import make_rig
-    from trayapp.service_detect import ServiceInfo
+    from trayapp.supervisor.services import ServiceInfo
 
     rig = make_rig(tmp_path, '[programs.assistant]\npreset = "nanobot"\n')
     unit = ServiceInfo("systemd_user", UNIT, tmp_path / UNIT, "assistant", enabled=True)

@@ -11,7 +11,7 @@ import pytest
 from trayapp.autostart import plan as plan_mod
 from trayapp.autostart.entry import LaunchCommand
 from trayapp.autostart.launchd import LaunchdAutostart, parse_disabled, parse_pid, render_agent
-from trayapp.autostart.runner import CommandResult
+from trayapp.procs import CommandResult
 
 UID, LABEL = 501, "io.github.trayapp"
 PROGRAM = "/Users/me/.local/pipx/venvs/trayapp/bin/trayapp"

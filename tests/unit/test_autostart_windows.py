@@ -6,7 +6,7 @@ import pytest
 
 from trayapp.autostart import plan as plan_mod
 from trayapp.autostart.entry import LaunchCommand, resolve
-from trayapp.autostart.runner import NoRunner
+from trayapp.procs import NoRunner
 from trayapp.autostart.windows import (APPROVED_KEY, RUN_KEY, WindowsAutostart, approved, quote_arg,
                                        render_run_value)
 

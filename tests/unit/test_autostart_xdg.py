@@ -11,7 +11,7 @@ import pytest
 
 from trayapp.autostart import plan as plan_mod
 from trayapp.autostart.entry import LaunchCommand
-from trayapp.autostart.runner import NoRunner
+from trayapp.procs import NoRunner
 from trayapp.autostart.xdg import (XdgAutostart, XdgMenu, entry_state, exec_value, find_icons, parse_exec,
                                    png_size, quote_exec_arg, read_entry, render_entry)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from trayapp.bundle import write_bundle
+from trayapp.doctor.bundle import write_bundle
 from trayapp.journal import Journal
 from trayapp.paths import AppPaths
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from trayapp import config, starter
+from trayapp import config
+from trayapp.config import starter
 from trayapp.errors import ConfigError
 
 ENV = {"HOME": "/home/ada", "MODEL_DIR": "/srv/models"}

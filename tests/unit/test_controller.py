@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable
 
 from trayapp.events import EventBus, StatusChanged
-from trayapp.supervisor.state import State, Status
+from trayapp.status import State, Status
 from trayapp.tray.controller import TrayController
 from trayapp.tray.view import Extras, IconKey, TrayView
 

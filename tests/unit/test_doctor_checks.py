@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from trayapp import config as config_mod
-from trayapp.autostart.runner import CommandResult
+from trayapp.procs import CommandResult
 from trayapp.backup.catalog import mark_verified
 from trayapp.doctor import Level, assistant, autostart, backups, database
 from trayapp.doctor.inputs import Inputs

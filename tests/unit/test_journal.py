@@ -70,7 +70,7 @@ def test_in_the_background_record_never_waits_and_flush_makes_it_durable(tmp_pat
 
 def test_follow_subscribes_both_handlers_and_unfollow_removes_them() -> None:
     from trayapp.events import StatusChanged
-    from trayapp.supervisor.state import Status
+    from trayapp.status import Status
 
     class Listener:
         def __init__(self) -> None:

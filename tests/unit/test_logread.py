@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from trayapp import logread
-from trayapp.logcapture import ProgramLog, Stamp
-from trayapp.logread import LogLine, follow, open_any, parse_line, rotated_files, tail
+from trayapp.logs import read as logread
+from trayapp.logs.capture import ProgramLog, Stamp
+from trayapp.logs.read import LogLine, follow, open_any, parse_line, rotated_files, tail
 
 
 def test_stamp_has_milliseconds_and_offset_and_parses_back() -> None:
@@ -229,7 +229,7 @@ def test_follow_returns_promptly_when_stopped(tmp_path: Path) -> None:
 
 
 def test_a_damaged_rotated_file_is_named_not_fatal(tmp_path: Path) -> None:
-    from trayapp import logread
+    from trayapp.logs import read as logread
 
     log = tmp_path / "a.log"
     log.write_text("2026-01-01T00:00:00.000+00:00 stdout newest\n")

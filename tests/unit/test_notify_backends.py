@@ -150,7 +150,7 @@ def test_choose_backends(platform: str, icon: Any, order: list[str]) -> None:
 
 
 def test_importing_notify_loads_neither_pystray_nor_plyer_nor_jeepney() -> None:
-    code = ("import sys, trayapp.notify, trayapp.diskwatch, trayapp.alert_engine; "
+    code = ("import sys, trayapp.notify, trayapp.diskwatch, trayapp.alerts.engine; "
             "print(sorted(m for m in ('pystray', 'plyer', 'jeepney') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -15,7 +15,7 @@ from trayapp.events import EventBus, Recorded, StatusChanged
 from trayapp.notify import Notifier
 from trayapp.notify.note import BackendUnavailable, Limits, Note
 from trayapp.notify.policy import Settings
-from trayapp.supervisor.state import Status
+from trayapp.status import Status
 
 
 class FakeClock:

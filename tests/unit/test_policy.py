@@ -8,7 +8,7 @@ from trayapp import config
 from trayapp.config import BackoffConfig
 from trayapp.supervisor import policy
 from trayapp.supervisor.policy import Verdict
-from trayapp.supervisor.state import ExitInfo
+from trayapp.status import ExitInfo
 
 
 def program(**keys: str) -> config.ProgramConfig:

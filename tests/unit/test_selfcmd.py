@@ -15,7 +15,7 @@ def test_from_a_virtualenv_it_uses_dash_m() -> None:
 
 def test_from_a_frozen_bundle_it_asks_its_own_executable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "frozen", True, raising=False)
-    assert selfcmd.module_command("logkeeper", "--log", "x") == [sys.executable, "_module", "logkeeper", "--log", "x"]
+    assert selfcmd.module_command("logs.keeper", "--log", "x") == [sys.executable, "_module", "logs.keeper", "--log", "x"]
 
 
 def test_only_known_modules() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from trayapp.config import parse
-from trayapp.service_detect import detect_service, systemd_user_dirs
+from trayapp.supervisor.services import detect_service, systemd_user_dirs
 
 
 def _program(preset: str = "nanobot"):

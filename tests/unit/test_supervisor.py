@@ -11,7 +11,8 @@ from tests.unit.supervisor_rig import make_rig
 from trayapp.errors import SpawnError
 from trayapp.supervisor.messages import Quit, Restart, Start, Stop
 from trayapp.supervisor.resources import Sample
-from trayapp.supervisor.state import Health, IllegalTransition, Mode, State, check_transition
+from trayapp.status import Health, Mode, State
+from trayapp.supervisor.state import IllegalTransition, check_transition
 
 BASIC = """
 [programs.assistant]

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import pytest
 
-from trayapp.supervisor.state import ExitInfo, Health, Mode, State, Status
+from trayapp.status import ExitInfo, Health, Mode, State, Status
 from trayapp.tray.view import (TOOLTIP_MAX, Action, Entry, Extras, IconKey, local_day_start, tray_view)
 
 NOW = datetime(2026, 11, 21, 15, 0, 0).timestamp()  # local 15:00, in any time zone

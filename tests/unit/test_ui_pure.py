@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from trayapp.events import StatusChanged
-from trayapp.supervisor.state import ExitInfo, Health, State, Status
+from trayapp.status import ExitInfo, Health, State, Status
 from trayapp.ui import chart
 from trayapp.ui.fields import rows
 from trayapp.ui.logfilter import Line, keep, parse, tags
@@ -13,7 +13,7 @@ NOW = 1_790_000_000.0
 
 
 def fake_parse(raw: str) -> tuple[str, str, str]:
-    stamp, stream, text = raw.split(" ", 2)  # the real one is trayapp.logread.parse_line
+    stamp, stream, text = raw.split(" ", 2)  # the real one is trayapp.logs.read.parse_line
     return stamp, stream, text
 
 

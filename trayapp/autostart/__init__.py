@@ -22,7 +22,7 @@ from typing import Protocol
 
 from trayapp.autostart.entry import LaunchCommand, resolve
 from trayapp.autostart.plan import Plan, Registry, apply
-from trayapp.autostart.runner import CommandRunner, NoRunner, SubprocessRunner
+from trayapp.procs import CommandRunner, NoRunner, SubprocessRunner
 from trayapp.autostart.status import AutostartStatus
 from trayapp.errors import PlatformNotSupported
 

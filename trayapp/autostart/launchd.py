@@ -14,7 +14,7 @@ from pathlib import Path
 
 from trayapp.autostart.entry import LaunchCommand
 from trayapp.autostart.plan import MakeDir, Plan, RemoveFile, RunCommand, WriteFile
-from trayapp.autostart.runner import CommandRunner
+from trayapp.procs import CommandRunner
 from trayapp.autostart.status import AutostartStatus
 
 LABEL = "io.github.trayapp"  # also the .app's CFBundleIdentifier

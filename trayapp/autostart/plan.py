@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from trayapp.atomic import atomic_write
-from trayapp.autostart.runner import CommandRunner
+from trayapp.procs import CommandRunner
 from trayapp.errors import AutostartError
 
 

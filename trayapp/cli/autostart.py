@@ -59,7 +59,7 @@ def _menu_parsers(actions: argparse._SubParsersAction) -> None:
 def _change(args: argparse.Namespace) -> int:
     from trayapp import autostart
     from trayapp.autostart.plan import apply
-    from trayapp.autostart.runner import SubprocessRunner
+    from trayapp.procs import SubprocessRunner
     from trayapp.errors import PlatformNotSupported
 
     chosen = autostart.backend(args.platform)
@@ -100,7 +100,7 @@ def _menu(args: argparse.Namespace) -> int:
     from trayapp.autostart import PLATFORM
     from trayapp.autostart.entry import resolve
     from trayapp.autostart.plan import RemoveFile, WriteFile, apply
-    from trayapp.autostart.runner import SubprocessRunner
+    from trayapp.procs import SubprocessRunner
     from trayapp.autostart.xdg import XdgMenu
     from trayapp.errors import PlatformNotSupported
 
@@ -155,7 +155,7 @@ def _offer_attach() -> None:
     try:
         from trayapp.config import load
         from trayapp.paths import AppPaths
-        from trayapp.service_detect import detect_service
+        from trayapp.supervisor.services import detect_service
 
         program = load(AppPaths.discover().config_file).assistant
         found = None if program.attach else detect_service(program)

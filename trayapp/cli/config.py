@@ -31,7 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def init_(args: argparse.Namespace) -> int:
     import os
 
-    from trayapp import config, starter
+    from trayapp import config
+    from trayapp.config import starter
     from trayapp.atomic import atomic_write
 
     where = paths()

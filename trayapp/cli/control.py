@@ -102,10 +102,10 @@ def logs(args: argparse.Namespace) -> int:
     name = args.program or _first_program(where)
     attached = _attached(where, name)
     if attached is not None:  # its log lives with its owner (journalctl, docker logs, launchd's file)
-        from trayapp import attach_logs
+        from trayapp.logs import attached as attach_logs
 
         return attach_logs.stream(attached, args.lines, args.follow)
-    from trayapp import logread
+    from trayapp.logs import read as logread
 
     path = where.trayapp_log if name == "trayapp" else where.program_log(name)
     if not path.exists() and not args.follow:

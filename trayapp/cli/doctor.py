@@ -48,7 +48,7 @@ def doctor(args: argparse.Namespace) -> int:
 
 
 def debug_bundle(args: argparse.Namespace) -> int:
-    from trayapp.bundle import default_name, write_bundle
+    from trayapp.doctor.bundle import default_name, write_bundle
 
     target = args.output or Path.cwd() / default_name()
     print("collecting (this runs `trayapp doctor` too)…", file=sys.stderr, flush=True)

@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _setup_logging(where, config) -> None:
     try:
-        from trayapp.logcapture import setup_trayapp_logging
+        from trayapp.logs.capture import setup_trayapp_logging
     except ImportError:
         return
     c = config.logs

@@ -122,7 +122,7 @@ def _health(inp: Inputs, program: ProgramConfig) -> Check | None:
 
 
 def _service(inp: Inputs, program: ProgramConfig) -> Check:
-    from trayapp.service_detect import detect_service
+    from trayapp.supervisor.services import detect_service
 
     found = detect_service(program, environ=inp.environ, platform=inp.os_name)
     if program.attach is not None:

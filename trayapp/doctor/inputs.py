@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trayapp.autostart.runner import CommandRunner, SubprocessRunner
+from trayapp.procs import CommandRunner, SubprocessRunner
 from trayapp.config import Config, HealthConfig
 from trayapp.paths import AppPaths
 from trayapp.supervisor.health import ProbeResult

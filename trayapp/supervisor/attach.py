@@ -20,14 +20,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from trayapp.autostart.runner import CommandResult, CommandRunner, SubprocessRunner
+from trayapp.procs import CommandResult, CommandRunner, SubprocessRunner
 from trayapp.config import HealthConfig, ProgramConfig
 from trayapp.supervisor import policy
 from trayapp.supervisor.health import ProbeResult, port_of
 from trayapp.supervisor.messages import Exited, HealthChecked
 from trayapp.supervisor.owners import Owner, OwnerState
 from trayapp.supervisor.program import Context, Sampler
-from trayapp.supervisor.state import ALLOWED, ExitInfo, Health, Mode, State, Status, moved
+from trayapp.status import ExitInfo, Health, Mode, State, Status
+from trayapp.supervisor.state import ALLOWED, moved
 
 DEFAULT_INTERVAL = 5.0  # how often the owner is asked when no health interval is configured
 SETTLE = 1.0  # ask again this soon while the owner reports a transition (activating, ...)

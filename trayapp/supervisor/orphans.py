@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from trayapp.clock import Clock
 from trayapp.supervisor.pidfile import ChildRecord, PidFile
 from trayapp.supervisor.spawn import is_alive, terminate_tree
-from trayapp.supervisor.state import State, Status
+from trayapp.status import State, Status
 
 if TYPE_CHECKING:
     from trayapp.supervisor.program import Program

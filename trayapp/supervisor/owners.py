@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from trayapp.autostart.runner import CommandResult
+from trayapp.procs import CommandResult
 from trayapp.config import AttachConfig
 
 ACTIONS = ("start", "stop", "restart")

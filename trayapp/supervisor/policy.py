@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from trayapp.config import BackoffConfig, LimitsConfig, ProgramConfig
-from trayapp.supervisor.state import ExitInfo
+from trayapp.status import ExitInfo
 from trayapp.units import format_duration, format_size
 
 

@@ -24,7 +24,8 @@ from trayapp.supervisor.messages import Exited, HealthChecked, Message
 from trayapp.supervisor.pidfile import ChildRecord, PidFile
 from trayapp.supervisor.resources import Sample
 from trayapp.supervisor.spawn import ChildHandle, LogSink, Spawner
-from trayapp.supervisor.state import ExitInfo, Health, Mode, State, Status, moved
+from trayapp.status import ExitInfo, Health, Mode, State, Status
+from trayapp.supervisor.state import moved
 from trayapp.units import format_duration
 
 DAY = 86400.0

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 
 from trayapp.supervisor.messages import Exited, HealthChecked, Message, Quit, Restart, Start, Stop
 from trayapp.supervisor.program import Context, Program
-from trayapp.supervisor.state import State, Status
+from trayapp.status import State, Status
 
 log = logging.getLogger(__name__)
 

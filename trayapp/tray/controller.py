@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 
 from trayapp.events import StatusChanged
-from trayapp.supervisor.state import Status
+from trayapp.status import Status
 from trayapp.tray.view import Extras, TrayView, tray_view
 
 CallOnMain = Callable[[Callable[[], None]], None]

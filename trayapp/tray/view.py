@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from trayapp.supervisor.state import Health, Mode, State, Status
+from trayapp.status import Health, Mode, State, Status
 from trayapp.units import format_duration
 
 # Windows keeps 128 UTF-16 units of a tooltip including the NUL (szTip[128]); the other platforms

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from trayapp.journal import describe
-from trayapp.supervisor.state import Health, Mode, Status
+from trayapp.status import Health, Mode, Status
 from trayapp.tray.view import restarts_today
 from trayapp.units import format_duration, format_size
 

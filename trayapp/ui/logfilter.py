@@ -27,7 +27,7 @@ class Line:
 
 
 def parse(raw: str, parse_line: Callable[[str], tuple[object, str, str]]) -> Line:
-    """`parse_line` is trayapp.logread.parse_line: (timestamp, stream, text), or raises on odd lines."""
+    """`parse_line` is trayapp.logs.read.parse_line: (timestamp, stream, text), or raises on odd lines."""
     raw = raw.rstrip("\r\n")
     try:
         _, stream, text = parse_line(raw)

@@ -1,6 +1,6 @@
 """`python -m trayapp.ui.logview [--program NAME | --file PATH]`: the log viewer, its own process.
 
-It reads log files directly (trayapp.logread): the last 1,000 lines by reading backwards from the
+It reads log files directly (trayapp.logs.read): the last 1,000 lines by reading backwards from the
 end, then follows the live file across rotations. Rotated .gz files open too. Search with
 next/previous, filters for stderr only and for errors/warnings, highlighting, copy, and
 "Open in system viewer".
@@ -33,7 +33,7 @@ COLOURS = {"error": ("#b42318", "#fde8e8"), "warning": ("#7a4d00", "#fff4d6")}
 
 def load_tail(path: Path, n: int = TAIL) -> list[Line]:
     """The last `n` lines of a log, parsed. Never reads a plain file whole; a .gz is streamed once."""
-    from trayapp import logread
+    from trayapp.logs import read as logread
 
     if path.suffix == ".gz":
         with logread.open_any(path) as f:
@@ -45,7 +45,7 @@ def load_tail(path: Path, n: int = TAIL) -> list[Line]:
 
 def log_files(paths: AppPaths, program: str) -> list[Path]:
     """The live log first, then its rotated files (newest first)."""
-    from trayapp import logread
+    from trayapp.logs import read as logread
 
     live = paths.program_log(program)
     return [live, *(p for p in logread.rotated_files(live) if p != live)]
@@ -140,7 +140,7 @@ class LogView:
             threading.Thread(target=self._follow, args=(path, self.stop_follow), daemon=True).start()
 
     def _follow(self, path: Path, stop: threading.Event) -> None:
-        from trayapp import logread
+        from trayapp.logs import read as logread
 
         try:
             for raw in logread.follow(path, stop):
@@ -160,7 +160,7 @@ class LogView:
         return keep(line, self.stderr_only.get(), self.problems_only.get())
 
     def drain(self) -> None:
-        from trayapp import logread
+        from trayapp.logs import read as logread
 
         added = 0
         while added < 2000:  # at most this many per tick keeps the window responsive

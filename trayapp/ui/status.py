@@ -24,7 +24,7 @@ from typing import Any
 from trayapp.control import request
 from trayapp.errors import TrayAppError
 from trayapp.paths import AppPaths
-from trayapp.supervisor.state import Status
+from trayapp.status import Status
 from trayapp.tray.icons import render
 from trayapp.tray.view import program_view
 from trayapp.ui import chart

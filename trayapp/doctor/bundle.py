@@ -128,7 +128,7 @@ def _assistant_config(config: Config) -> Iterator[tuple[str, str]]:
 
 
 def _logs(paths: AppPaths, config: Config, lines: int) -> Iterator[tuple[str, str]]:
-    from trayapp.logread import tail
+    from trayapp.logs.read import tail
 
     names = sorted({p.name for p in paths.log_dir.glob("*.log")}) if paths.log_dir.is_dir() else []
     for name in names:
@@ -138,7 +138,7 @@ def _logs(paths: AppPaths, config: Config, lines: int) -> Iterator[tuple[str, st
 
 def _attached_logs(config: Config, lines: int) -> Iterator[tuple[str, str]]:
     """Programs in attach mode log elsewhere (journalctl, docker logs, a LaunchAgent's file)."""
-    from trayapp.attach_logs import read_tail
+    from trayapp.logs.attached import read_tail
 
     for program in config.programs.values():
         if program.attach is not None:

@@ -13,7 +13,7 @@
 A rule fires when its condition becomes true (and again only after it was false, or on a new
 triggering event, and never more often than `repeat`). Evaluation is a pure function of journal
 entries and `now`; memory/CPU samples from status snapshots are fed in as "sample" entries.
-The engine that runs it and the actions live in trayapp.alert_engine and trayapp.alert_actions.
+The engine that runs it and the actions live in trayapp.alerts.engine and trayapp.alerts.actions.
 """
 
 from __future__ import annotations

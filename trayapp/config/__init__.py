@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from trayapp.errors import ConfigError
-from trayapp.presets import DEFAULT_PRESET, PRESETS, Preset
+from trayapp.config.presets import DEFAULT_PRESET, PRESETS, Preset
 from trayapp.units import parse_duration, parse_size
 
 RESTART_POLICIES = ("always", "on-failure", "never")
@@ -555,7 +555,7 @@ def _check_schedule(spec: str | None, problems: _Problems) -> None:
 
 def _check_alerts(config: Config, problems: _Problems, env: Mapping[str, str]) -> None:
     """[[alerts]] rules are read by trayapp.alerts; their problems join the others (alerts[0].when: ...)."""
-    from trayapp.alerts import rule_problems  # imported here: trayapp.alerts imports this module
+    from trayapp.alerts.rules import rule_problems  # imported here: trayapp.alerts imports this module
 
     problems.items.extend(rule_problems(config.alerts, programs=list(config.programs), environ=env))
 

@@ -1,4 +1,4 @@
-"""Runs the alert rules: follows the journal, evaluates (trayapp.alerts), fires actions.
+"""Runs the alert rules: follows the journal, evaluates (trayapp.alerts.rules), fires actions.
 
 Bus handlers only enqueue. One worker thread ("trayapp-alerts") keeps a bounded window of
 journal entries and memory/CPU samples, re-evaluates on every new entry and every `tick`
@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from trayapp.alert_actions import Outcome, post_webhook, run_command
-from trayapp.alerts import Match, Over, Rule, entry_time, evaluate, longest_window
+from trayapp.alerts.actions import Outcome, post_webhook, run_command
+from trayapp.alerts.rules import Match, Over, Rule, entry_time, evaluate, longest_window
 from trayapp.clock import Clock, SystemClock
 from trayapp.events import EventBus, Recorded, StatusChanged
 

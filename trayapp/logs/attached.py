@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from trayapp.autostart.runner import CommandRunner, SubprocessRunner
+from trayapp.procs import CommandRunner, SubprocessRunner
 from trayapp.config import AttachConfig, ProgramConfig
 from trayapp.redact import redact
 
@@ -80,7 +80,7 @@ def read_tail(program: ProgramConfig, lines: int, *, runner: CommandRunner | Non
 
 
 def _launchd_tail(label: str, lines: int, home: Path) -> tuple[str, str]:
-    from trayapp.logread import tail
+    from trayapp.logs.read import tail
 
     files = launchd_log_files(label, home)
     if not files:
@@ -132,7 +132,7 @@ def _stream_command(command: list[str], out: Callable[[str], None], environ: Map
 def _stream_files(label: str, lines: int, follow: bool, out: Callable[[str], None], home: Path) -> int:
     import threading
 
-    from trayapp.logread import follow as follow_file
+    from trayapp.logs.read import follow as follow_file
 
     text, _ = _launchd_tail(label, lines, home)
     for line in text.splitlines():

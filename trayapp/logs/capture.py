@@ -1,6 +1,6 @@
 """Child output -> timestamped, tagged, redacted lines in <logs>/<program>.log, rotated and gzipped.
 
-On-disk line format (trayapp.logread parses it):
+On-disk line format (trayapp.logs.read parses it):
 
     2026-11-21T23:59:01.123+01:00 stdout the text
 
@@ -27,7 +27,7 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
-from trayapp.logfile import RotatingFile
+from trayapp.logs.rotation import RotatingFile
 from trayapp.redact import redact_lines
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple, TextIO
 
-from trayapp.logfile import gz_files, pending_files
+from trayapp.logs.rotation import gz_files, pending_files
 
 BLOCK = 1 << 16
 FOLLOW_INTERVAL = 0.25  # seconds between looks at a quiet file

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from trayapp.presets import PRESETS
+from trayapp.config.presets import PRESETS
 
 
 def render(preset: str) -> str:

@@ -2,7 +2,7 @@
 
 `trayapp quit --leave-running` (or Quit -> leave it running in the tray) would otherwise close the
 read ends of the program's stdout/stderr pipes, and its next write would kill it with SIGPIPE.
-trayapp hands the pipes to this small process (`python -m trayapp.logkeeper`), which writes them
+trayapp hands the pipes to this small process (`python -m trayapp.logs.keeper`), which writes them
 to the same rotated, redacted log until the program exits, then exits itself.
 """
 
@@ -21,7 +21,7 @@ def hand_off(log_path: Path, fds: tuple[int, int], logs: LogConfig) -> int | Non
     """Start a keeper for the pipes `fds` (stdout, stderr). Returns its pid, or None if it failed."""
     from trayapp.selfcmd import module_command
 
-    argv = [*module_command("logkeeper"), "--log", str(log_path),
+    argv = [*module_command("logs.keeper"), "--log", str(log_path),
             "--stdout-fd", str(fds[0]), "--stderr-fd", str(fds[1]),
             "--max-size", str(logs.max_size), "--keep", str(logs.keep), "--total-cap", str(logs.total_cap)]
     if not logs.redact:
@@ -35,7 +35,7 @@ def hand_off(log_path: Path, fds: tuple[int, int], logs: LogConfig) -> int | Non
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m trayapp.logkeeper",
+    parser = argparse.ArgumentParser(prog="python -m trayapp.logs.keeper",
                                      description="Drain a left-running program's output into its log (internal).")
     parser.add_argument("--log", required=True, type=Path)
     parser.add_argument("--stdout-fd", required=True, type=int)
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-redact", action="store_true")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the terminal trayapp ran in may send it
-    from trayapp.logcapture import ProgramLog
+    from trayapp.logs.capture import ProgramLog
 
     log = ProgramLog(args.log, max_size=args.max_size, keep=args.keep, total_cap=args.total_cap,
                      redact=not args.no_redact)

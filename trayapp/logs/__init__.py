@@ -1,0 +1,1 @@
+"""Program output: capture (pumps, redaction), rotation, reading back, the keeper, attached services' logs."""

@@ -1,0 +1,119 @@
+"""The state vocabulary every part shares: State, Health, Mode, ExitInfo and the immutable Status snapshot.
+
+It sits below the event bus and the supervisor alike; the transition table lives in supervisor/state.py.
+"""
+
+from __future__ import annotations
+
+import enum
+import signal
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+class State(enum.StrEnum):
+    STOPPED = "stopped"  # not running: never started, stopped by the user, or exited for good
+    STARTING = "starting"  # spawned; counts as started once up for `startsecs`
+    RUNNING = "running"
+    BACKOFF = "backoff"  # exited; waiting until `retry_at` to start again
+    STOPPING = "stopping"  # stop signal sent; SIGKILL to the tree at the deadline
+    GIVEN_UP = "given_up"  # too many restarts or a no-restart exit; slow retry only
+
+
+class Health(enum.StrEnum):
+    NONE = "none"  # no health check configured
+    UNKNOWN = "unknown"  # not checked yet, or within the start grace
+    HEALTHY = "healthy"
+    UNHEALTHY = "unhealthy"
+
+
+class Mode(enum.StrEnum):
+    MANAGED = "managed"  # trayapp spawned it and owns it
+    ADOPTED = "adopted"  # our own child from before a crash of trayapp; watched by polling
+    ATTACHED = "attached"  # owned by a service manager; controlled through it
+    EXTERNAL = "external"  # somebody else runs it; trayapp only watches
+
+
+@dataclass(frozen=True)
+class ExitInfo:
+    """How a process ended: an exit code, or the signal that killed it."""
+
+    code: int | None = None
+    signal: int | None = None
+
+    @classmethod
+    def from_returncode(cls, returncode: int | None) -> "ExitInfo":
+        """subprocess style: negative means killed by that signal; None: not ours to wait() on."""
+        if returncode is None:
+            return cls()
+        return cls(signal=-returncode) if returncode < 0 else cls(code=returncode)
+
+    def describe(self) -> str:
+        """"exit 1", "killed by SIGKILL"."""
+        if self.signal is not None:
+            try:
+                name = signal.Signals(self.signal).name
+            except ValueError:
+                name = f"signal {self.signal}"
+            return f"killed by {name}"
+        return "exit status unknown" if self.code is None else f"exit {self.code}"
+
+
+@dataclass(frozen=True)
+class Status:
+    """What one program is doing, as of `since`. Safe to share between threads.
+
+    Times named *_at are wall-clock epoch seconds (for display, JSON and other processes);
+    the supervisor schedules on the monotonic clock and never exposes it here.
+    """
+
+    program: str
+    display_name: str
+    state: State = State.STOPPED
+    mode: Mode = Mode.MANAGED
+    since_at: float = 0.0
+    pid: int | None = None
+    started_at: float | None = None  # when the current process started
+    retry_at: float | None = None  # BACKOFF / GIVEN_UP: when the next start is due
+    restarts: int = 0  # automatic restarts since trayapp started
+    restart_times: tuple[float, ...] = ()  # wall times of recent restarts (last 24h)
+    failures: int = 0  # consecutive failed starts; resets after a stable period
+    last_exit: ExitInfo | None = None
+    last_exit_at: float | None = None
+    reason: str = ""  # plain words: why it is in this state
+    last_stderr: str = ""  # last line the program wrote to stderr
+    health: Health = Health.NONE
+    health_detail: str = ""
+    memory: int | None = None  # RSS of the whole tree, bytes
+    cpu: float | None = None  # percent of one core, whole tree
+    owner: str = ""  # for ATTACHED/EXTERNAL: "systemd --user nanobot-gateway.service", "pid 1234"
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_up(self) -> bool:
+        return self.state in (State.STARTING, State.RUNNING)
+
+    def uptime(self, now: float) -> float | None:
+        return None if self.started_at is None or not self.is_up else max(0.0, now - self.started_at)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form for `status --json`, the control channel and the status window."""
+        data = asdict(self)
+        data["state"], data["mode"], data["health"] = str(self.state), str(self.mode), str(self.health)
+        data["restart_times"] = list(self.restart_times)
+        data["extra"] = dict(self.extra)
+        if self.last_exit is not None:
+            data["last_exit"]["text"] = self.last_exit.describe()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Status":
+        values = dict(data)
+        values["state"], values["mode"] = State(values["state"]), Mode(values["mode"])
+        values["health"] = Health(values["health"])
+        values["restart_times"] = tuple(values.get("restart_times", ()))
+        exit_info = values.get("last_exit")
+        values["last_exit"] = None if exit_info is None else ExitInfo(exit_info.get("code"), exit_info.get("signal"))
+        known = cls.__dataclass_fields__
+        return cls(**{k: v for k, v in values.items() if k in known})
