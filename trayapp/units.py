@@ -88,3 +88,35 @@ def format_size(n: float) -> str:
             return f"{n:.1f}{unit}"
         n /= 1000
     raise AssertionError("unreachable")
+
+
+# -- said the way people say it: for sentences a person reads (history, menus, notifications) ----------
+
+def format_wait(seconds: float) -> str:
+    """A countdown, in whole seconds: 7.642 -> "8s", 0.2 -> "1s", 75.4 -> "1m 15s"."""
+    return format_duration(max(1, round(seconds)))
+
+
+def format_took(seconds: float) -> str:
+    """How long something took or lasted: 0.3 -> "under a second", 2.6 -> "3s", 3723.4 -> "1h 2m"."""
+    if seconds < 1:
+        return "under a second"
+    return format_duration(round(seconds))
+
+
+_AGO_UNITS = ((86400, "day"), (3600, "hour"), (60, "minute"), (1, "second"))
+
+
+def format_ago(seconds: float) -> str:
+    """How long ago, in the largest whole unit: 0.3 -> "just now", 150 -> "2 minutes ago", 90000 -> "1 day ago"."""
+    if seconds < 10:
+        return "just now"
+    for size, unit in _AGO_UNITS:
+        if seconds >= size:
+            return f"{count(int(seconds // size), unit)} ago"
+    raise AssertionError("unreachable")
+
+
+def count(n: int, word: str, many: str | None = None) -> str:
+    """A number and its noun in agreement: (1, "database") -> "1 database", (3, "file") -> "3 files"."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"
