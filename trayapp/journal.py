@@ -12,6 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from trayapp.events import EventBus, Recorded
+from trayapp.status import ExitInfo
+from trayapp.triage.excerpt import clean, is_error_line
+from trayapp.units import count, format_size, format_took, format_wait
 
 # Past this size the journal is rotated once to journal.jsonl.1; history stays bounded.
 MAX_BYTES = 5_000_000
@@ -124,38 +127,302 @@ def _entries(path: Path) -> Iterator[dict[str, Any]]:
             continue
 
 
-_TEMPLATES = {
-    "start": "started (pid {pid})",
-    "running": "up and running (pid {pid})",
-    "exit": "{text}",
-    "backoff": "restarting in {delay}s (failure {failures})",
-    "restart": "restart ({reason})",
-    "gave_up": "{reason}",
-    "spawn_failed": "{error}",
-    "stop": "stop requested by {by}",
-    "kill": "SIGKILL to the whole tree: {reason}",
-    "health": "health {status}: {detail}",
-    "limit": "{kind} {value} over the limit of {limit} -> {action}",
-    "external": "{detail}",
-    "orphan": "leftover pid {pid} from an earlier trayapp: {action}",
-    "adopt": "adopted pid {pid}",
-}
+# -- one human sentence per kind -------------------------------------------------------------------
+# `history`, the recent events and trayapp.log show these; `--json` keeps the raw fields. Entries come
+# from disk and may be old or damaged, so every field is read through a typed accessor.
+
+Entry = Mapping[str, Any]
 
 
-def describe(entry: Mapping[str, Any]) -> str:
-    """One line for `trayapp history`: what happened, in plain words."""
-    kind = str(entry.get("event", "?"))
-    who = entry.get("program")
-    text = entry.get("message")
-    if not text and kind in _TEMPLATES:
-        try:
-            text = _TEMPLATES[kind].format(**entry)
-        except (KeyError, IndexError, ValueError):
-            text = None
+def describe(entry: Entry, names: Mapping[str, str] | None = None) -> str:
+    """One line for `trayapp history`: "nanobot: crashed (exit 1) after 8s". `names`: config key ->
+    display name, so every surface names a program the same way."""
+    kind = _text(entry.get("event")) or "event"
+    text = _text(entry.get("message"))
     if not text:
-        skip = {"ts", "event", "program", "message"}
-        text = ", ".join(f"{k}={v}" for k, v in entry.items() if k not in skip and v not in (None, ""))
-        text = f"{kind}" + (f": {text}" if text else "")
-    if kind == "exit" and entry.get("last_stderr"):
-        text += f" — {entry['last_stderr']}"
-    return f"{who}: {text}" if who else text
+        try:
+            text = _SENTENCES.get(kind, _unknown_kind)(entry)
+        except Exception:  # a damaged entry must not break `history`: say what kind it was
+            text = _unknown_kind(entry)
+    key = _text(entry.get("program"))
+    if not key:
+        return text
+    return f"{program_label(key, (names or {}).get(key, ''))}: {text}"
+
+
+def program_label(key: str, display: str) -> str:
+    """One name per program: its display name, with the config key where that adds something."""
+    if not display or display == key:
+        return key
+    if key.lower() in display.lower():  # "the assistant" for key "assistant", not "the assistant (assistant)"
+        return display
+    return f"{display} ({key})"
+
+
+def kinds() -> frozenset[str]:
+    """Every event kind that has its own sentence."""
+    return frozenset(_SENTENCES)
+
+
+def _text(value: Any, limit: int = 300) -> str:
+    """A field as one plain line (no colour codes or control characters); "" for anything but text."""
+    if not isinstance(value, str):
+        return ""
+    line = " ".join(clean(value).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _num(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _pid(entry: Entry) -> str:
+    pid = _int(entry.get("pid"))
+    return f" (pid {pid})" if pid else ""
+
+
+def _start(entry: Entry) -> str:
+    return "started" + _pid(entry)
+
+
+def _running(entry: Entry) -> str:
+    again = " again after a crash" if entry.get("after_crash") is True else ""
+    return f"up and running{again}{_pid(entry)}"
+
+
+def _exit(entry: Entry) -> str:
+    code, signal = _int(entry.get("code")), _int(entry.get("signal"))
+    expected = entry.get("expected") is True
+    if code is None and signal is None:  # attach mode: the owner's words
+        text = _text(entry.get("text")) or ("stopped" if expected else "went down")
+    else:
+        verb = "stopped" if expected else ("exited" if code == 0 else "crashed")
+        text = f"{verb} ({ExitInfo(code, signal).describe()})"
+    uptime = _num(entry.get("uptime"))
+    if uptime is not None:
+        text += " within a second" if uptime < 1 else f" after {format_took(uptime)}"
+    said = _text(entry.get("last_stderr"))
+    if not expected and said and is_error_line(said):  # an INFO line is not "the last error"
+        text += f" — last error: {said}"
+    return text
+
+
+def _crash(entry: Entry) -> str:
+    how = _text(entry.get("exit"))
+    text = "crash report" + (f" ({how})" if how else "")
+    headline = _text(entry.get("headline"))
+    if headline:
+        text += f": {headline}"
+    fix = _text(entry.get("fix"))
+    if fix and entry.get("known") is True:
+        text += f" — fix: {fix[:1].lower()}{fix[1:]}"
+    return text
+
+
+def _backoff(entry: Entry) -> str:
+    delay = _num(entry.get("delay"))
+    text = f"restarting in {format_wait(delay)}" if delay is not None else "restarting soon"
+    failures = _int(entry.get("failures"))
+    if failures and failures > 1:
+        text += f" ({failures} failed starts in a row)"
+    reason = _text(entry.get("reason"))
+    return f"{reason}; {text}" if reason else text
+
+
+_WHO = {"user": "you", "quit": "trayapp quitting", "health": "its failing health check",
+        "limit": "going over its limit", "restart": "a restart"}
+
+
+def _by(entry: Entry, key: str) -> str:
+    who = _text(entry.get(key))
+    return _WHO.get(who, who) or "trayapp"
+
+
+def _restart(entry: Entry) -> str:
+    return f"restart asked for by {_by(entry, 'reason')}" + _via(entry)
+
+
+def _stop(entry: Entry) -> str:
+    return f"stop asked for by {_by(entry, 'by')}" + _via(entry)
+
+
+def _via(entry: Entry) -> str:
+    via = _text(entry.get("via"))
+    return f", through `{via}`" if via else ""
+
+
+def _gave_up(entry: Entry) -> str:
+    text = "gave up restarting it: " + (_text(entry.get("reason")) or "it kept crashing")
+    retry = _num(entry.get("retry_in"))
+    return text + (f"; trying again in {format_wait(retry)}" if retry else "")
+
+
+def _spawn_failed(entry: Entry) -> str:
+    return "could not start: " + (_text(entry.get("error")) or "no reason given")
+
+
+def _kill(entry: Entry) -> str:
+    reason = _text(entry.get("reason"))
+    return "killed the whole process tree" + _pid(entry) + (f": it {reason}" if reason else "")
+
+
+_HEALTH = {"healthy": "health check passes", "unhealthy": "health check failing",
+           "degraded": "running but cannot answer", "unknown": "health not known yet"}
+
+
+def _health(entry: Entry) -> str:
+    status = _text(entry.get("status"))
+    text = _HEALTH.get(status, f"health {status}" if status else "health changed")
+    detail = _text(entry.get("detail"))
+    return f"{text}: {detail}" if detail else text
+
+
+def _limit(entry: Entry) -> str:
+    kind = _text(entry.get("kind")) or "memory"
+    value, cap = entry.get("value"), entry.get("limit")
+    if kind == "memory":
+        used = f"used {_size(value)} of memory, over its limit of {_size(cap)}"
+    else:
+        used = f"used {_percent(value)} {kind.upper() if kind == 'cpu' else kind}, over its limit of {_percent(cap)}"
+    action = _text(entry.get("action"))
+    return used + ("; restarting it" if action == "restart" else "; left running" if action else "")
+
+
+def _size(value: Any) -> str:
+    number = _num(value)
+    return format_size(number) if number is not None else (_text(value, 20) or "?")
+
+
+def _percent(value: Any) -> str:
+    number = _num(value)
+    return f"{number:.0f}%" if number is not None else (_text(value, 20) or "?")
+
+
+def _external(entry: Entry) -> str:
+    owner = _text(entry.get("owner"))
+    return _text(entry.get("detail")) or "already running outside trayapp" + (f" ({owner})" if owner else "")
+
+
+def _orphan(entry: Entry) -> str:
+    action = _text(entry.get("action")) or "looked at"
+    return f"leftover{_pid(entry)} from an earlier trayapp: {action}"
+
+
+def _adopt(entry: Entry) -> str:
+    return f"took over the copy an earlier trayapp left running{_pid(entry)}"
+
+
+def _owner_command(entry: Entry) -> str:
+    action = _text(entry.get("action")) or "control"
+    return f"could not {action} it through its owner: " + (_text(entry.get("error")) or "no reason given")
+
+
+def _attach(entry: Entry) -> str:
+    owner = _text(entry.get("owner"))
+    return "watching it" + (f" under {owner}" if owner else "") + _pid(entry)
+
+
+def _handoff(entry: Entry) -> str:
+    keeper = _int(entry.get("keeper"))
+    if keeper:
+        return f"left running; its output goes on to its log through a log keeper (pid {keeper})"
+    return "left running; its output could not be handed to a log keeper and is no longer captured"
+
+
+_DISK = {"critical": "disk almost full", "warn": "disk space low", "ok": "disk space back to normal"}
+
+
+def _disk(entry: Entry) -> str:
+    level = _text(entry.get("level"))
+    path = _text(entry.get("path"))
+    where = f" on {path}" if path else ""
+    return f"{_DISK.get(level, 'disk space changed')}{where}: {_size(entry.get('free'))} free of {_size(entry.get('total'))}"
+
+
+def _backup(entry: Entry) -> str:
+    if entry.get("ok") is not True:
+        return _failed("backup failed", entry)
+    parts = [_size(entry.get("size"))]
+    for key, word in (("files", "file"), ("databases", "database")):
+        n = _int(entry.get(key))
+        if n:
+            parts.append(count(n, word))
+    if entry.get("verified") is True:
+        parts.append("verified")
+    took = _num(entry.get("duration"))
+    text = f"backup saved to {_text(entry.get('path')) or 'the backup folder'} ({', '.join(parts)})"
+    return text + (f" in {format_took(took)}" if took is not None else "")
+
+
+def _failed(what: str, entry: Entry) -> str:
+    text = f"{what}: " + (_text(entry.get("error")) or "no reason given")
+    fix = _text(entry.get("fix"))
+    return text + (f" — fix: {fix[:1].lower()}{fix[1:]}" if fix else "")
+
+
+def _prune(entry: Entry) -> str:
+    if entry.get("ok") is not True:
+        return _failed("removing old backups failed", entry)
+    deleted = entry.get("deleted")
+    gone = len(deleted) if isinstance(deleted, list) else 0
+    kept = _int(entry.get("kept")) or 0
+    if not gone:
+        return f"no old backups to remove ({count(kept, 'backup')} kept)"
+    return f"removed {count(gone, 'old backup')}, freeing {_size(entry.get('freed'))} ({kept} kept)"
+
+
+def _restore(entry: Entry) -> str:
+    archive = _text(entry.get("archive")) or "a backup"
+    if entry.get("ok") is not True:
+        return _failed(f"restore from {archive} failed", entry)
+    restored = entry.get("restored")
+    items = f" ({count(len(restored), 'item')})" if isinstance(restored, list) and restored else ""
+    took = _num(entry.get("duration"))
+    text = f"restored {archive}{items}" + (f" in {format_took(took)}" if took is not None else "")
+    to = _text(entry.get("to"))
+    text += f" into {to}" if to else ""
+    healthy = entry.get("healthy")
+    return text + ("; healthy again" if healthy is True else "; not healthy afterwards" if healthy is False else "")
+
+
+def _alert(entry: Entry) -> str:
+    rule = _text(entry.get("rule")) or "an alert"
+    detail = _text(entry.get("detail"))
+    text = f"alert “{rule}”" + (f": {detail}" if detail else " fired")
+    if entry.get("ok") is False:
+        text += f" (its {_text(entry.get('action')) or 'action'} failed: {_text(entry.get('error')) or 'no reason given'})"
+    return text
+
+
+def _control_unavailable(entry: Entry) -> str:
+    return "`trayapp status` and friends cannot reach this instance: " + (_text(entry.get("error")) or "unknown error")
+
+
+def _quit(entry: Entry) -> str:
+    if entry.get("stop_programs") is False:
+        return "trayapp quit and left the programs running"
+    return "trayapp quit and stopped the programs"
+
+
+def _unknown_kind(entry: Entry) -> str:
+    """A kind without a sentence (from a newer trayapp): its name and the one field that explains it."""
+    words = (_text(entry.get("event")) or "event").replace("_", " ")
+    for key in ("detail", "reason", "error", "text"):
+        said = _text(entry.get(key))
+        if said:
+            return f"{words}: {said}"
+    return words
+
+
+_SENTENCES: dict[str, Callable[[Entry], str]] = {
+    "start": _start, "running": _running, "exit": _exit, "crash": _crash, "backoff": _backoff,
+    "restart": _restart, "stop": _stop, "gave_up": _gave_up, "spawn_failed": _spawn_failed, "kill": _kill,
+    "health": _health, "limit": _limit, "external": _external, "orphan": _orphan, "adopt": _adopt,
+    "owner_command": _owner_command, "attach": _attach, "handoff": _handoff, "disk": _disk, "backup": _backup,
+    "prune": _prune, "restore": _restore, "alert": _alert, "control_unavailable": _control_unavailable,
+    "quit": _quit,
+}
