@@ -12,7 +12,29 @@ from trayapp.notify.plyer_backend import WINDOWS_LIMITS
 def test_first_crash_names_program_exit_delay_and_last_stderr_line() -> None:
     m = messages.crash("nanobot", {"code": 1, "text": "exit 1", "last_stderr": "Error: bad key\x1b[0m"}, delay=4.2)
     assert m.title == "nanobot crashed (exit 1) — restarting in 4s"
-    assert m.body == "Last error: Error: bad key[0m"  # control characters gone, text kept
+    assert m.body == "Last error: Error: bad key"  # the colour code is gone whole, not just its ESC
+
+
+def test_crash_body_is_the_reports_exception_line_and_fix() -> None:
+    report = {"exit": "exit 1", "headline": "openai.AuthenticationError: Error code: 401", "known": True,
+              "cause": "The model provider rejected the API key.", "fix": "Put a valid key in the configuration."}
+    m = messages.crash("nanobot", {"code": 1, "text": "exit 1", "last_stderr": "INFO Stopped websocket channel"},
+                       delay=7.642, report=report)
+    assert m.title == "nanobot crashed (exit 1) — restarting in 8s"
+    assert m.body == "openai.AuthenticationError: Error code: 401 — fix: put a valid key in the configuration."
+    down = messages.gave_up("nanobot", {"reason": "it kept crashing", "retry_in": 600}, None, report)
+    assert "openai.AuthenticationError: Error code: 401 — fix:" in down.body and "10m" in down.body
+
+
+def test_an_info_line_is_never_called_the_last_error() -> None:
+    exit_entry = {"code": 1, "text": "exit 1",
+                  "last_stderr": "2026-11-30 10:00:00 | INFO | websocket | WebSocket server listening on ws://x/"}
+    assert messages.crash("nanobot", exit_entry).body == ""
+
+
+def test_one_line_strips_colour_codes_and_secrets() -> None:
+    line = messages.one_line("\x1b[31mFATAL\x1b[39m key sk-ant-abcdefghijklmnopqrstuvwxyz rejected")
+    assert line == "FATAL key sk-ant-[REDACTED] rejected"
 
 
 def test_signal_and_repeated_crashes() -> None:

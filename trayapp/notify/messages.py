@@ -1,7 +1,7 @@
 """Journal entries -> notification text: plain, short and specific. Pure functions.
 
 Titles say what happened to which program ("nanobot crashed (exit 1) — restarting in 4s"); bodies
-add the one detail that helps (the last stderr line, the reason, the numbers). Every title stays
+add the one detail that helps (the crash report's exception line and fix, the reason, the numbers). Every title stays
 under 64 characters for typical names so Windows (63) shows it whole; backends cut further if
 they must (note.fit).
 """
@@ -13,9 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from trayapp.units import format_duration, format_size
+from trayapp.triage.excerpt import clean, is_error_line
+from trayapp.triage.report import CrashReport
+from trayapp.units import format_size, format_wait
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _SPACES = re.compile(r"\s+")
 
 
@@ -26,8 +27,9 @@ class Message:
 
 
 def one_line(text: Any, limit: int = 200) -> str:
-    """`text` as a single plain line: no control characters, spaces collapsed, at most `limit` chars."""
-    line = _SPACES.sub(" ", _CONTROL.sub("", str(text or ""))).strip()
+    """`text` as a single plain line: no colour codes, control characters or secrets, spaces collapsed,
+    at most `limit` chars."""
+    line = _SPACES.sub(" ", " ".join(clean(part) for part in str(text or "").splitlines())).strip()
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
@@ -43,18 +45,24 @@ def _exit_text(entry: Mapping[str, Any]) -> str:
     return f"exit {entry.get('code', '?')}"
 
 
-def _stderr(entry: Mapping[str, Any] | None) -> str:
-    line = one_line((entry or {}).get("last_stderr"))
-    return f"Last error: {line}" if line else ""
+def _why(exit_entry: Mapping[str, Any] | None, report: Mapping[str, Any] | None) -> str:
+    """The crash report's exception line and fix; without a report, the last stderr line only when it
+    reads as an error (nanobot's last stderr line is often an INFO line)."""
+    if report:
+        return one_line(CrashReport.from_dict(report).notice(), 300)
+    line = one_line((exit_entry or {}).get("last_stderr"))
+    return f"Last error: {line}" if line and is_error_line(line) else ""
 
 
 def _delay(seconds: float) -> str:
-    return format_duration(max(1, round(seconds)))
+    return format_wait(seconds)
 
 
 def crash(name: str, exit_entry: Mapping[str, Any], *, delay: float | None = None,
-          count: int = 1, span: float = 0.0, meaning: str = "") -> Message:
-    """A crash. The first in a while names the restart delay; later ones say how often it happened."""
+          count: int = 1, span: float = 0.0, meaning: str = "",
+          report: Mapping[str, Any] | None = None) -> Message:
+    """A crash. The first in a while names the restart delay; later ones say how often it happened.
+    `report`: the `crash` journal entry (CrashReport.to_dict()) for this exit, when there is one."""
     how = _exit_text(exit_entry)
     # A clean exit that was not asked for is news too, but "crashed" would be wrong.
     verb = "exited" if exit_entry.get("code") == 0 and exit_entry.get("signal") is None else "crashed"
@@ -62,10 +70,10 @@ def crash(name: str, exit_entry: Mapping[str, Any], *, delay: float | None = Non
         title = f"{name} {verb} ({how})"
         if delay is not None:
             title += f" — restarting in {_delay(delay)}"
-        return Message(title, _join(_stderr(exit_entry), one_line(meaning)))
+        return Message(title, _join(_why(exit_entry, report), one_line(meaning)))
     title = f"{name} keeps crashing ({how})"
     tally = f"{count} crashes in {_delay(span)}; trayapp keeps restarting it."
-    return Message(title, _join(_stderr(exit_entry), one_line(meaning), tally))
+    return Message(title, _join(_why(exit_entry, report), one_line(meaning), tally))
 
 
 def spawn_failed(name: str, entry: Mapping[str, Any], *, count: int = 1) -> Message:
@@ -74,12 +82,13 @@ def spawn_failed(name: str, entry: Mapping[str, Any], *, count: int = 1) -> Mess
     return Message(f"{name} could not start", _join(body, tally))
 
 
-def gave_up(name: str, entry: Mapping[str, Any], last_exit: Mapping[str, Any] | None) -> Message:
+def gave_up(name: str, entry: Mapping[str, Any], last_exit: Mapping[str, Any] | None,
+            report: Mapping[str, Any] | None = None) -> Message:
     reason = _sentence(entry.get("reason")) or "It kept crashing."
     retry = entry.get("retry_in")
     again = f"trayapp tries again in {_delay(retry)}." if isinstance(retry, (int, float)) and retry > 0 else ""
     hint = "Start it from the tray menu or with `trayapp start`."
-    return Message(f"{name} is down — gave up restarting", _join(reason, _stderr(last_exit), again, hint))
+    return Message(f"{name} is down — gave up restarting", _join(reason, _why(last_exit, report), again, hint))
 
 
 def _sentence(text: Any) -> str:

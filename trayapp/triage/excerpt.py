@@ -39,7 +39,7 @@ _QUIET = {"TRACE", "DEBUG", "INFO", "SUCCESS", "NOTICE"}
 _LOUD = {"ERROR", "ERR", "CRITICAL", "FATAL", "PANIC"}
 _ERROR_WORDS = re.compile(
     r"\b(?:error|exception|fatal|cannot|can't|could not|couldn't|unable to|failed|failure|denied|refused|"
-    r"not found|no such|invalid|unauthori[sz]ed|forbidden|traceback|panic|abort(?:ed)?|killed)\b", re.IGNORECASE)
+    r"not found|no such|missing|invalid|unauthori[sz]ed|forbidden|traceback|panic|abort(?:ed)?|killed)\b", re.IGNORECASE)
 # Log prefixes that are not the message: loguru "2026-01-01 10:00:00.000 | ERROR    | mod:fn:12 - ",
 # nanobot's loguru "2026-01-01 10:00:00 | ERROR | channel | ", logging "ERROR:name:", bracketed
 # "[10:00:00] [ERROR] " or "[ERROR] ", "2026-01-01T10:00:00Z ERROR ".
