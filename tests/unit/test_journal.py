@@ -44,7 +44,7 @@ def test_read_skips_torn_lines_and_filters(tmp_path: Path) -> None:
     assert len(journal.read(path, last=1)) == 1
 
 
-def test_rotation_keeps_recent_history(tmp_path: Path, monkeypatch) -> None:
+def test_rotation_keeps_recent_history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(journal, "MAX_BYTES", 200)
     path = tmp_path / "j.jsonl"
     j = Journal(path)
@@ -147,7 +147,7 @@ def recorded_kinds() -> dict[str, list[dict[str, object]]]:
     found: dict[str, list[dict[str, object]]] = {}
     for path in sorted(TRAYAPP.rglob("*.py")):
         for kind, fields, spread in _kinds_in(ast.parse(path.read_text(encoding="utf-8"))):
-            entry = {"ts": "2026-11-30T10:00:00.000+00:00", "event": kind, "program": "assistant"}
+            entry: dict[str, object] = {"ts": "2026-11-30T10:00:00.000+00:00", "event": kind, "program": "assistant"}
             for field in (set(SAMPLES) if spread else set()) | fields:
                 entry[field] = SAMPLES.get(field, UNKNOWN_FIELD)
             found.setdefault(kind, []).append(entry)
