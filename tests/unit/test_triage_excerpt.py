@@ -164,3 +164,14 @@ def test_a_secret_inside_a_traceback_is_redacted() -> None:
 ])
 def test_message_of_drops_the_log_prefix(line: str, message: str) -> None:
     assert message_of(line) == message
+
+
+def test_an_exception_group_heads_with_the_sub_exception_that_caused_it() -> None:
+    code = ("import asyncio\nasync def bad(): raise ValueError('bad token')\nasync def main():\n"
+            "    async with asyncio.TaskGroup() as tg:\n        tg.create_task(bad())\nasyncio.run(main())")
+    found = find(["INFO starting", *python_stderr(code), "after the group"])
+    assert found.kind is Kind.PYTHON
+    assert found.headline == "ValueError: bad token"
+    assert found.lines[0].strip() == "+ Exception Group Traceback (most recent call last):"
+    assert any("ExceptionGroup: unhandled errors in a TaskGroup" in line for line in found.lines)
+    assert "after the group" not in found.lines and found.lines[-1].strip().startswith("+---")

@@ -28,6 +28,8 @@ _PY_CHAIN = ("During handling of the above exception, another exception occurred
              "The above exception was the direct cause of the following exception:")
 # Frames are indented; loguru's annotated tracebacks mark frames with "> " and box-drawing lines.
 _PY_FRAME = re.compile(r"^(?:\s|> |[│└├─])")
+_PY_MARGIN = re.compile(r"^\s*[|+]\s")  # inside an exception group (Python 3.11+)
+_GROUP_RULE = re.compile(r"^\s*\+-")
 _NODE_AT = re.compile(r"^\s+at \S")
 _NODE_ERROR = re.compile(r"^(?:Uncaught )?(?:[A-Z]\w*(?:Error|Exception)|Error)(?: \[[\w-]+\])?(?::|$)")
 _NODE_CARET = re.compile(r"^\s*\^+\s*$")
@@ -120,18 +122,40 @@ def _python(lines: Sequence[str]) -> Excerpt | None:
     if not starts:
         return None
     start = starts[-1]
-    end, headline = _python_end(lines, start)
-    start = _python_chain_start(lines, start, starts)
+    margin = _PY_MARGIN.match(lines[start])
+    end, headline = _python_end(lines, start, margin.group(0) if margin else "")
+    start = _group_start(lines, start) if margin else _python_chain_start(lines, start, starts)
     return _capped(Kind.PYTHON, lines[start:end], headline)
 
 
-def _python_end(lines: Sequence[str], start: int) -> tuple[int, str]:
-    """(index after the exception line, the exception line) of the traceback starting at `start`."""
+def _python_end(lines: Sequence[str], start: int, margin: str) -> tuple[int, str]:
+    """(index after the exception line, the exception line) of the traceback starting at `start`.
+    `margin`: the "    | " an exception group draws before each line of a sub-exception."""
     for i in range(start + 1, len(lines)):
-        line = lines[i]
-        if line.strip() and not _PY_FRAME.match(line):
-            return i + 1, line.strip()
+        if not lines[i].startswith(margin):
+            return i, "the traceback was cut off before its exception line"
+        body = lines[i][len(margin):]
+        if body.strip() and not _PY_FRAME.match(body):
+            return _past_group_rules(lines, i + 1) if margin else i + 1, body.strip()
     return len(lines), "the traceback was cut off before its exception line"
+
+
+def _past_group_rules(lines: Sequence[str], index: int) -> int:
+    """Include the "+------" rules that close an exception group."""
+    while index < len(lines) and _GROUP_RULE.match(lines[index]):
+        index += 1
+    return index
+
+
+def _group_start(lines: Sequence[str], start: int) -> int:
+    """A sub-exception's traceback: start at its exception group's own traceback."""
+    found = start
+    for i in range(start - 1, -1, -1):
+        if not lines[i].lstrip().startswith(("|", "+")):
+            break
+        if lines[i].strip().endswith("Exception Group " + _PY_START):
+            found = i
+    return found
 
 
 def _python_chain_start(lines: Sequence[str], start: int, starts: Sequence[int]) -> int:
