@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
+
+from pathlib import Path
 
 import pytest
 
@@ -50,6 +53,22 @@ def test_node_report_from_real_node() -> None:
     assert report.kind == "node stack" and "npm install" in report.fix
 
 
+def test_real_nanobot_without_a_provider(tmp_path: Path) -> None:
+    nanobot = Path(sys.executable).with_name("nanobot")
+    if not nanobot.exists():
+        pytest.skip("nanobot-ai is not installed (extra `nanobot`)")
+    config = tmp_path / "config.json"
+    config.write_text('{"channels": {"websocket": {"enabled": false}}}')  # without the web UI it refuses to start
+    done = subprocess.run([str(nanobot), "gateway", "--config", str(config)], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path, env={**os.environ, "HOME": str(tmp_path), "FORCE_COLOR": "1"})
+    report = build((done.stdout + done.stderr).splitlines(), ExitInfo.from_returncode(done.returncode),
+                   program="nanobot", when=WHEN)
+    assert report.exit == "exit 1"
+    assert report.headline.startswith("Gateway cannot start: No provider is configured for model")
+    assert report.cause == "nanobot has no usable model provider." and "ollama" in report.fix
+    assert "\x1b" not in report.headline
+
+
 def test_nanobot_without_provider_real_message() -> None:
     lines = ["\x1b[31mGateway cannot start: No provider is configured for model \x1b[0m",
              "\x1b[31m'anthropic/claude-opus-4-5'.\x1b[0m", "Complete provider/model setup:"]
@@ -62,6 +81,7 @@ def test_nanobot_without_provider_real_message() -> None:
 def test_a_silent_death_still_says_how_it_ended() -> None:
     report = build([], ExitInfo(signal=9), program="x", when=WHEN)
     assert report.exit == "killed by SIGKILL (signal 9)"
+    assert (report.code, report.signal) == (None, 9)
     assert report.headline == "Killed by SIGKILL (signal 9) without an error message."
     assert report.excerpt == ()
     quiet = build(["step 1", "step 2"], ExitInfo(code=3), program="x", when=WHEN)
@@ -86,8 +106,10 @@ def test_to_dict_and_back_through_json() -> None:
 
 
 def test_from_dict_survives_a_damaged_record() -> None:
-    report = CrashReport.from_dict({"program": 3, "when": "yesterday", "excerpt": "not a list", "known": "yes"})
+    report = CrashReport.from_dict({"program": 3, "when": "yesterday", "excerpt": "not a list", "known": "yes",
+                                    "code": "1", "signal": True})
     assert report.program == "" and report.when == 0.0 and report.excerpt == () and report.known is False
+    assert report.code is None and report.signal is None
 
 
 def test_a_huge_exception_line_is_cut_for_the_headline() -> None:

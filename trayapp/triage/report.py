@@ -25,6 +25,8 @@ class CrashReport:
     kind: str  # what the excerpt is: "python traceback", "node stack", "go panic", "error lines", …
     excerpt: tuple[str, ...]
     headline: str  # the exception line, else the last error message, else the cause
+    code: int | None = None  # the raw exit, for `--json`
+    signal: int | None = None
 
     def notice(self) -> str:
         """One line for a notification body: "ValueError: bad token — fix: …"."""
@@ -34,7 +36,7 @@ class CrashReport:
     def to_dict(self) -> dict[str, Any]:
         return {"program": self.program, "when": self.when, "exit": self.exit, "cause": self.cause,
                 "fix": self.fix, "known": self.known, "kind": self.kind, "excerpt": list(self.excerpt),
-                "headline": self.headline}
+                "headline": self.headline, "code": self.code, "signal": self.signal}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CrashReport:
@@ -46,11 +48,16 @@ class CrashReport:
                    exit=_text(data.get("exit")), cause=_text(data.get("cause")), fix=_text(data.get("fix")),
                    known=data.get("known") is True, kind=_text(data.get("kind")),
                    excerpt=tuple(str(x) for x in lines) if isinstance(lines, list) else (),
-                   headline=_text(data.get("headline")))
+                   headline=_text(data.get("headline")), code=_int(data.get("code")),
+                   signal=_int(data.get("signal")))
 
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def exit_words(info: ExitInfo) -> str:
@@ -72,7 +79,7 @@ def build(lines: Sequence[str], exit_info: ExitInfo, *, program: str, when: floa
     headline = found.headline or (cause.cause if cause.known else _quiet(exit_info))
     return CrashReport(program=program, when=when, exit=exit_words(exit_info), cause=cause.cause,
                        fix=cause.fix, known=cause.known, kind=str(found.kind), excerpt=found.lines,
-                       headline=_short(headline))
+                       headline=_short(headline), code=exit_info.code, signal=exit_info.signal)
 
 
 def _quiet(info: ExitInfo) -> str:
