@@ -175,3 +175,16 @@ def test_an_exception_group_heads_with_the_sub_exception_that_caused_it() -> Non
     assert found.lines[0].strip() == "+ Exception Group Traceback (most recent call last):"
     assert any("ExceptionGroup: unhandled errors in a TaskGroup" in line for line in found.lines)
     assert "after the group" not in found.lines and found.lines[-1].strip().startswith("+---")
+
+
+def test_nanoclaw_without_a_container_runtime() -> None:
+    # NanoClaw v2 logs through pino-pretty, in colour, and exits 1 within a second without docker.
+    out = ["\x1b[90m[10:00:00.101]\x1b[39m \x1b[32mINFO\x1b[39m (4242): \x1b[36mStarting NanoClaw\x1b[39m",
+           "\x1b[90m[10:00:00.350]\x1b[39m \x1b[31mERROR\x1b[39m (4242): \x1b[36mdocker info failed\x1b[39m",
+           "\x1b[90m[10:00:00.351]\x1b[39m \x1b[41mFATAL\x1b[49m (4242): \x1b[36mContainer runtime is required but "
+           "failed to start\x1b[39m"]
+    found = find(out)
+    assert found.kind is Kind.ERRORS
+    assert found.lines == ("[10:00:00.350] ERROR (4242): docker info failed",
+                           "[10:00:00.351] FATAL (4242): Container runtime is required but failed to start")
+    assert found.headline == "Container runtime is required but failed to start"

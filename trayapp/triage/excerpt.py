@@ -44,11 +44,13 @@ _ERROR_WORDS = re.compile(
     r"not found|no such|missing|invalid|unauthori[sz]ed|forbidden|traceback|panic|abort(?:ed)?|killed)\b", re.IGNORECASE)
 # Log prefixes that are not the message: loguru "2026-01-01 10:00:00.000 | ERROR    | mod:fn:12 - ",
 # nanobot's loguru "2026-01-01 10:00:00 | ERROR | channel | ", logging "ERROR:name:", bracketed
-# "[10:00:00] [ERROR] " or "[ERROR] ", "2026-01-01T10:00:00Z ERROR ".
+# "[10:00:00] [ERROR] " or "[ERROR] ", pino-pretty (NanoClaw) "[10:00:00.000] FATAL (4242): ",
+# "2026-01-01T10:00:00Z ERROR ".
 _PREFIXES = (
     re.compile(r"^[^|]*\|\s*[A-Z]+\s*\|\s*[\w.:<>-]+\s+-\s+"),
     re.compile(r"^[^|]*\|\s*[A-Z]+\s*\|[^|]*\|\s*"),
     re.compile(r"^(?:TRACE|DEBUG|INFO|WARNING|ERROR|CRITICAL):[\w.]*:"),
+    re.compile(r"^\[[^\]]*\]\s*[A-Z]+\s*(?:\(\d+\))?:\s*"),
     re.compile(r"^(?:\[[^\]]*\]\s*)+"),
     re.compile(r"^\d{4}-\d\d-\d\d[T ][\d:.,]+\S*\s+(?:[A-Z]+\s+)?"),
 )
