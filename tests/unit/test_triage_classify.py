@@ -106,3 +106,11 @@ def test_unknown_cause_says_so_and_points_at_the_excerpt() -> None:
     cause = cause_of(["Traceback (most recent call last):", '  File "x.py", line 1', "ValueError: bad token"])
     assert cause is UNKNOWN and not cause.known
     assert "not one trayapp recognises" in cause.cause
+
+
+def test_a_harmless_info_line_that_mentions_a_rate_limit_is_not_the_cause() -> None:
+    out = ["2026-11-30 10:00:00 | INFO | - | rate limit for telegram set to 30 per minute",
+           "Traceback (most recent call last):", '  File "x.py", line 1', "ValueError: bad token"]
+    assert cause_of(out).key == "unknown"
+    out[0] = "2026-11-30 10:00:00 | ERROR | - | LLM call failed: rate limit reached"
+    assert cause_of(out).key == "provider_quota"

@@ -1,7 +1,9 @@
 """Known causes of a program's death, each with one line of cause and one line of fix.
 
-`classify` reads the excerpt first (the lines that say why it died) and then the rest of the run's
-output, so a cause printed before the final traceback ("Gateway cannot start: …") is still found.
+`classify` reads the excerpt first (the lines that say why it died), then the run's other error
+lines, so a cause printed before the final traceback is still found; an INFO line that merely
+mentions a "rate limit" is not. The assistants' own start-up refusals ("No provider is configured",
+"Container runtime is required") count wherever they appear.
 Who holds a port is a question for psutil, which is the caller's business: it passes a lookup.
 """
 
@@ -12,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from trayapp.status import ExitInfo
-from trayapp.triage.excerpt import Excerpt
+from trayapp.triage.excerpt import Excerpt, is_error_line
 from trayapp.units import format_size
 
 EX_CONFIG = 78
@@ -36,8 +38,8 @@ class Cause:
         return self.key != "unknown"
 
 
-UNKNOWN = Cause("unknown", "The cause is not one trayapp recognises; the output below shows what it printed "
-                           "last.", "Read the excerpt, or the full output with `trayapp logs`.")
+UNKNOWN = Cause("unknown", "The cause is not one trayapp recognises; the excerpt shows what it printed last.",
+                "Read the excerpt, or the full output with `trayapp logs`.")
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,7 @@ class Facts:
 
 def classify(excerpt: Excerpt, output: Sequence[str], facts: Facts) -> Cause:
     """The first known cause that fits, else UNKNOWN. `output`: every cleaned line of the run."""
-    texts = (excerpt.lines, output)
+    texts = Texts(excerpt.lines, [line for line in output if is_error_line(line)], output)
     for rule in _RULES:
         found = rule(texts, facts)
         if found is not None:
@@ -60,12 +62,16 @@ def classify(excerpt: Excerpt, output: Sequence[str], facts: Facts) -> Cause:
     return UNKNOWN
 
 
-Texts = tuple[Sequence[str], Sequence[str]]
+@dataclass(frozen=True)
+class Texts:
+    excerpt: Sequence[str]
+    errors: Sequence[str]  # the run's lines that read as errors
+    output: Sequence[str]  # every line of the run
 
 
-def _search(texts: Texts, pattern: re.Pattern[str]) -> re.Match[str] | None:
-    """The last match in the excerpt, else the last in the whole output."""
-    for lines in texts:
+def _search(texts: Texts, pattern: re.Pattern[str], *, anywhere: bool = False) -> re.Match[str] | None:
+    """The last match in the excerpt, else in the error lines (else anywhere, if asked)."""
+    for lines in (texts.excerpt, texts.errors, texts.output if anywhere else ()):
         for line in reversed(lines):
             match = pattern.search(line)
             if match is not None:
@@ -89,7 +95,7 @@ _CONTAINER = re.compile(r"Container runtime (?:failed to start|is required)", re
 
 
 def _container_runtime(texts: Texts, facts: Facts) -> Cause | None:
-    if _search(texts, _CONTAINER) is None:
+    if _search(texts, _CONTAINER, anywhere=True) is None:
         return None
     return Cause("container_runtime", "NanoClaw needs a container runtime (Docker) and none would start.",
                  "Install Docker (or Podman with a `docker` wrapper), start it, then restart NanoClaw.")
@@ -99,7 +105,7 @@ _NO_PROVIDER = re.compile(r"No provider is configured|Provider/model setup is in
 
 
 def _no_provider(texts: Texts, facts: Facts) -> Cause | None:
-    if _search(texts, _NO_PROVIDER) is None:
+    if _search(texts, _NO_PROVIDER, anywhere=True) is None:
         return None
     return Cause("no_provider", "nanobot has no usable model provider.",
                  "Set one in ~/.nanobot/config.json (providers, with its API key) or pick a local one (ollama).")
@@ -135,7 +141,7 @@ def _port_near(line: str, texts: Texts) -> int | None:
 
 def _binding_lines(texts: Texts) -> list[str]:
     words = ("bind", "listen", "port", "serving", "server")
-    return [line for lines in texts for line in reversed(lines) if any(w in line.lower() for w in words)]
+    return [line for line in reversed(texts.output) if any(w in line.lower() for w in words)]
 
 
 def _ex_config(texts: Texts, facts: Facts) -> Cause | None:
