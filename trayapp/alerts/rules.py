@@ -102,8 +102,8 @@ def _after_restart(mine: list[Mapping[str, Any]], exit_index: int) -> bool:
 
 
 def _over(c: Over, mine: list[Mapping[str, Any]], now: float) -> Match | None:
-    samples = [(entry_time(e), e.get(c.metric)) for e in mine if e.get("event") == "sample"]
-    samples = [(t, v) for t, v in samples if isinstance(v, (int, float))]
+    samples = [(entry_time(e), float(e[c.metric])) for e in mine
+               if e.get("event") == "sample" and isinstance(e.get(c.metric), (int, float))]
     if not samples or now - samples[-1][0] > max(SAMPLE_STALE, c.duration / 2):
         return None
     start = None

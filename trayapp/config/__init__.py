@@ -16,7 +16,7 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from trayapp.config.alerts import Rule, read_rules
 from trayapp.config.presets import DEFAULT_PRESET, PRESETS, Preset
@@ -234,6 +234,12 @@ class _Reader:
     def integer(self, key: str, default: int, minimum: int = 0) -> int:
         return self.get(key, default, lambda v: int(_number(v, minimum, whole=True)))
 
+    @overload
+    def string(self, key: str, default: str, choices: tuple[str, ...] = ()) -> str: ...
+
+    @overload
+    def string(self, key: str, default: None, choices: tuple[str, ...] = ()) -> str | None: ...
+
     def string(self, key: str, default: str | None, choices: tuple[str, ...] = ()) -> str | None:
         return self.get(key, default, lambda v: _string(v, choices))
 
@@ -281,8 +287,16 @@ def _size(value: Any, minimum: int) -> int:
         raise ValueError(f'expected a size such as "50MB" or "1GB", got {_kind(value)}')
     size = parse_size(value)
     if size < minimum:
-        raise ValueError(f"must be at least {format_size(minimum)}, got {format_size(size)}")
+        raise ValueError(f"must be at least {_binary_size(minimum)}, got {format_size(size)}")
     return size
+
+
+def _binary_size(size: int) -> str:
+    """The minimums are whole KiB/MiB: say them that way ("64KiB", not "65KB")."""
+    for unit, factor in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if size >= factor and size % factor == 0:
+            return f"{size // factor}{unit}"
+    return format_size(size)
 
 
 def _number(value: Any, minimum: float, whole: bool = False) -> float:
@@ -477,7 +491,7 @@ def _limits(r: _Reader) -> LimitsConfig:
     d = LimitsConfig()
     return LimitsConfig(
         memory=t.size("memory", None, minimum=MIN_MEMORY_LIMIT),
-        cpu=t.number("cpu", None, minimum=1) if "cpu" in t.table else None,
+        cpu=t.get("cpu", None, lambda v: _number(v, 1)),
         samples=t.integer("samples", d.samples, minimum=1),
         interval=t.duration("interval", d.interval, minimum=0.5),
         action=t.string("action", d.action, ("restart", "notify")),

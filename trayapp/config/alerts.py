@@ -74,6 +74,7 @@ class GaveUp:
 
 
 Condition = Count | ShortRun | Over | Failing | GaveUp
+_NEVER_READ: Condition = GaveUp()  # stands in while a rule with problems is read; never returned
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,7 @@ def _rule(path: str, table: Any, programs: Sequence[str] | None, problems: list[
     action = read("action", _action, "notify")
     rule = Rule(
         name=read("name", lambda v: _name(v, when), when.strip()), when=when,
-        condition=read("when", _condition_of, GaveUp()) if when else GaveUp(),
+        condition=read("when", _condition_of, _NEVER_READ) if when else _NEVER_READ,
         program=read("program", lambda v: _program(v, programs), None), action=action,
         command=read("command", lambda v: _argv(v, action), ()), url=read("url", lambda v: _url(v, action), ""),
         timeout=max(0.1, read("timeout", lambda v: _duration(v, 10.0), 10.0)),
