@@ -147,6 +147,8 @@ def test_an_alert_naming_a_program_with_problems_is_not_a_second_problem() -> No
      "programs.a.limits.memory: must be at least 16MiB, got 1KB"),
     ('[disk]\nwarn_percent = 150\n', "disk.warn_percent: a percentage is at most 100, got 150"),
     ('[backup]\nkeep_last = 0\nkeep_daily = 0\nkeep_weekly = 0\n', "backup: keep_last, keep_daily and keep_weekly are all 0"),
+    ('[programs.a]\ncommand = ["x"]\n[programs.a.health]\nurl = "${UNSET}"\n',
+     "programs.a.health.url: must start with http:// or https://, got ''"),
 ])
 def test_config_check_refuses_what_would_fail_at_run_time(text: str, expected: str) -> None:
     found = problems(text)

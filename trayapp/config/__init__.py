@@ -32,7 +32,7 @@ MIN_MEMORY_LIMIT = 16 * 1024 * 1024
 
 # `config check` asks whether a program's command can run: (command, its env, cwd) -> the reason
 # it cannot, or None. Parsing itself never looks at the file system.
-CommandCheck = Callable[[tuple[str, ...], Mapping[str, str], "Path | None"], "str | None"]
+CommandCheck = Callable[[tuple[str, ...], Mapping[str, str], Path | None], str | None]
 
 
 @dataclass(frozen=True)
@@ -453,7 +453,7 @@ def _health(r: _Reader, preset: Preset) -> HealthConfig | None:
     )
     if sum(x is not None for x in (cfg.url, cfg.tcp, cfg.command)) > 1:
         r.problems.add(h.path, "give only one of url, tcp or command")
-    if cfg.url and (problem := _url_problem(cfg.url)):
+    if cfg.url is not None and (problem := _url_problem(cfg.url)):  # "" too: an unset ${VAR}
         r.problems.add(f"{h.path}.url", problem)
     return cfg if cfg.kind != "none" else None
 

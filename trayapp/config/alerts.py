@@ -151,29 +151,35 @@ def parse_rules(tables: Sequence[Any], *, programs: Sequence[str] | None = None)
     return rules
 
 
+class _Fields:
+    """The keys of one [[alerts]] table, each read with its problem recorded under its key path."""
+
+    def __init__(self, path: str, table: Mapping[str, Any], problems: list[str]) -> None:
+        self.path, self.table, self.problems = path, table, problems
+
+    def read(self, key: str, convert: Callable[[Any], T], default: T) -> T:
+        try:
+            return convert(self.table.get(key))
+        except (ValueError, TypeError) as exc:
+            self.problems.append(f"{self.path}.{key}: {exc}")
+            return default
+
+
 def _rule(path: str, table: Any, programs: Sequence[str] | None, problems: list[str]) -> Rule | None:
     if not isinstance(table, Mapping):
         problems.append(f"{path}: expected a table like [[alerts]] when = \"restarts > 3 in 1h\"")
         return None
     before = len(problems)
     _unknown_keys(path, table, problems)
-
-    def read(key: str, convert: Callable[[Any], T], default: T) -> T:
-        try:
-            return convert(table.get(key))
-        except (ValueError, TypeError) as exc:
-            problems.append(f"{path}.{key}: {exc}")
-            return default
-
-    when = read("when", _when, "")
-    action = read("action", _action, "notify")
+    f = _Fields(path, table, problems)
+    when, action = f.read("when", _when, ""), f.read("action", _action, "notify")
     rule = Rule(
-        name=read("name", lambda v: _name(v, when), when.strip()), when=when,
-        condition=read("when", _condition_of, _NEVER_READ) if when else _NEVER_READ,
-        program=read("program", lambda v: _program(v, programs), None), action=action,
-        command=read("command", lambda v: _argv(v, action), ()), url=read("url", lambda v: _url(v, action), ""),
-        timeout=max(0.1, read("timeout", lambda v: _duration(v, 10.0), 10.0)),
-        repeat=read("repeat", lambda v: _duration(v, 3600.0), 3600.0),
+        name=f.read("name", lambda v: _name(v, when), when.strip()), when=when,
+        condition=f.read("when", _condition_of, _NEVER_READ) if when else _NEVER_READ,
+        program=f.read("program", lambda v: _program(v, programs), None), action=action,
+        command=f.read("command", lambda v: _argv(v, action), ()), url=f.read("url", lambda v: _url(v, action), ""),
+        timeout=max(0.1, f.read("timeout", lambda v: _duration(v, 10.0), 10.0)),
+        repeat=f.read("repeat", lambda v: _duration(v, 3600.0), 3600.0),
     )
     return rule if len(problems) == before else None
 
