@@ -73,7 +73,6 @@ class App:
     def _build_monitors(self) -> None:
         """Notifications, the disk watch and alert rules: they listen on the bus."""
         from trayapp import diskwatch, journal
-        from trayapp.alerts import rules as alerts
         from trayapp.alerts.engine import AlertEngine
         from trayapp.backup.jobs import BackupJobs
         from trayapp.notify.facade import Notifier
@@ -85,7 +84,7 @@ class App:
         self.notifier.attach(self.bus)
         self.disk = diskwatch.DiskWatch(config.disk, diskwatch.app_paths(config, paths), journal=self.journal)
         self.disk.add_listener(self._on_disk)
-        rules = alerts.parse_rules(config.alerts, programs=list(config.programs))
+        rules = config.alerts  # read, checked and expanded with the rest of config.toml
         self.alerts = AlertEngine(rules, journal=self.journal, notifier=self.notifier,
                                   history=journal.read(paths.journal_file, last=2000) if rules else (),
                                   programs=config.programs,

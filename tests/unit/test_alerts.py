@@ -13,8 +13,8 @@ import pytest
 
 from trayapp.alerts.actions import Outcome, post_webhook, run_command
 from trayapp.alerts.engine import AlertEngine
-from trayapp.alerts.rules import (Count, Failing, GaveUp, Over, ShortRun, evaluate, parse_condition,
-                            parse_rules, rule_problems)
+from trayapp.alerts.rules import evaluate
+from trayapp.config.alerts import Count, Failing, GaveUp, Over, ShortRun, parse_condition, parse_rules, read_rules
 from trayapp.errors import ConfigError
 from trayapp.events import EventBus, Recorded, StatusChanged
 from trayapp.status import Status
@@ -69,7 +69,8 @@ def test_rule_problems_carry_key_paths_and_hints() -> None:
         {"when": "gave up", "program": "assistent"},
         {"when": "gave up", "action": "webhook", "url": "ftp://x"},
     ]
-    problems = rule_problems(tables, programs=["assistant"])
+    rules, problems = read_rules(tables, programs=["assistant"])
+    assert [r.when for r in rules] == ["restarts > 3 in 1h"]
     assert problems == [
         "alerts[1].url: missing; action = \"webhook\" needs url = \"https://...\"",
         "alerts[2].command: expected a list of strings such as [\"notify-me\", \"--urgent\"], not one string "
@@ -83,10 +84,33 @@ def test_rule_problems_carry_key_paths_and_hints() -> None:
     assert info.value.exit_code == 2 and len(info.value.problems) == 5
 
 
-def test_rules_expand_environment_variables_in_urls_and_commands() -> None:
-    (rule,) = parse_rules([{"when": "gave up", "action": "webhook", "url": "https://ntfy.sh/${TOPIC}"}],
-                          environ={"TOPIC": "secret-topic"})
-    assert rule.url == "https://ntfy.sh/secret-topic" and rule.name == "gave up" and rule.timeout == 10
+def test_the_config_reader_expands_variables_in_rule_urls_and_commands_once() -> None:
+    from trayapp.config import parse
+
+    cfg = parse('[[alerts]]\nwhen = "gave up"\naction = "webhook"\nurl = "https://ntfy.sh/${TOPIC}"\n'
+                '[[alerts]]\nwhen = "gave  up"\naction = "command"\ncommand = ["${HOME}/bin/page", "${ARG}"]\n',
+                environ={"TOPIC": "secret-topic", "HOME": "/home/ada", "ARG": "${TOPIC}"})
+    hook, page = cfg.alerts
+    assert hook.url == "https://ntfy.sh/secret-topic" and hook.name == "gave up" and hook.timeout == 10
+    assert page.command == ("/home/ada/bin/page", "${TOPIC}") and page.name == "gave up"
+
+
+def test_rule_tables_are_read_as_given_never_expanded_here() -> None:
+    (rule,) = parse_rules([{"when": "gave up", "action": "webhook", "url": "https://ntfy.sh/${TOPIC}"}])
+    assert rule.url == "https://ntfy.sh/${TOPIC}"
+
+
+@pytest.mark.parametrize("table, problem", [
+    ({"when": ""}, "alerts[0].when: empty; write one of"),
+    ({"when": 5}, "alerts[0].when: expected a string"),
+    ({}, "alerts[0].when: missing"),
+    ({"when": "gave up", "name": 3}, "alerts[0].name: expected a string"),
+    ({"when": "gave up", "action": "command", "command": ["", "x"]}, "alerts[0].command: expected a non-empty"),
+    ({"when": "gave up", "url": 7}, "alerts[0].url: expected a string"),
+])
+def test_every_rule_problem_is_told_once_in_words(table: dict[str, Any], problem: str) -> None:
+    rules, problems = read_rules([table])
+    assert rules == () and len(problems) == 1 and problems[0].startswith(problem), problems
 
 
 # -- evaluation: scenario tables -----------------------------------------------------------
@@ -355,4 +379,5 @@ action = "webhook"
         "\"1h30m\" or \"250ms\"",
         "alerts[1].url: missing; action = \"webhook\" needs url = \"https://...\"",
     ]
-    assert parse(text.split("[[alerts]]\nwhen = \"memory")[0], environ={}).alerts[0]["when"] == "restarts > 3 in 1h"
+    assert parse(text.split("[[alerts]]\nwhen = \"memory")[0], environ={}).alerts[0].condition == \
+        Count("restarts", 4, 3600)

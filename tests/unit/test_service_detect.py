@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from trayapp.config import parse
+from trayapp.config import ProgramConfig, parse
 from trayapp.supervisor.services import detect_service, systemd_user_dirs
 
 
-def _program(preset: str = "nanobot"):
+def _program(preset: str = "nanobot") -> ProgramConfig:
     return parse(f'[programs.assistant]\npreset = "{preset}"\n', environ={}).assistant
 
 
@@ -62,8 +62,19 @@ def test_launch_agents_of_nanobot_openclaw_and_trayapp_export(tmp_path: Path) ->
     assert exported is not None and exported.origin == "export"
 
 
-def test_windows_has_no_service_detection(tmp_path: Path) -> None:
-    assert detect_service(_program(), environ=_env(tmp_path), platform="windows") is None
+def test_windows_has_no_service_detection_even_with_units_and_agents_installed(tmp_path: Path) -> None:
+    units = tmp_path / ".config" / "systemd" / "user"
+    agents = tmp_path / "Library" / "LaunchAgents"
+    units.mkdir(parents=True)
+    agents.mkdir(parents=True)
+    (units / "nanobot-gateway.service").write_text("[Service]\nExecStart=/bin/true\n")
+    (agents / "ai.nanobot.gateway.plist").write_bytes(b"")
+    env = _env(tmp_path)
+    # The same home is found on the platforms that have service managers trayapp can drive...
+    assert detect_service(_program(), environ=env, platform="linux", system_dirs=False) is not None
+    assert detect_service(_program(), environ=env, platform="macos", system_dirs=False) is not None
+    # ...and on Windows, where nanobot installs no such service, nothing is claimed.
+    assert detect_service(_program(), environ=env, platform="windows", system_dirs=False) is None
 
 
 def test_user_dirs_come_first_and_honour_xdg(tmp_path: Path) -> None:

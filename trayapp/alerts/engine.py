@@ -19,8 +19,9 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from trayapp.alerts.actions import Outcome, post_webhook, run_command
-from trayapp.alerts.rules import Match, Over, Rule, entry_time, evaluate, longest_window
+from trayapp.alerts.rules import Match, entry_time, evaluate, longest_window
 from trayapp.clock import Clock, SystemClock
+from trayapp.config.alerts import Over, Rule
 from trayapp.events import EventBus, Recorded, StatusChanged
 
 log = logging.getLogger(__name__)

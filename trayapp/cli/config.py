@@ -60,11 +60,11 @@ def check_(args: argparse.Namespace) -> int:
     import os
 
     from trayapp import config
-    from trayapp.supervisor.spawn import resolve_command
     from trayapp.cli.output import print_json
+    from trayapp.config.commands import missing, unrunnable
 
     target = paths().config_file
-    cfg = config.load(target)  # ConfigError -> exit 2 with every problem listed
+    cfg = config.load(target, commands=unrunnable)  # ConfigError -> exit 2 with every problem listed
     if args.json:
         print_json({"path": str(target), "exists": target.exists(),
                     "programs": {n: {"command": list(p.command), "preset": p.preset, "restart": p.restart,
@@ -74,7 +74,6 @@ def check_(args: argparse.Namespace) -> int:
     source = str(target) if target.exists() else f"no {target}: using the nanobot preset"
     print(f"ok: {source}")
     for name, program in cfg.programs.items():
-        found = resolve_command(program.command[0], {**os.environ, **program.env}, program.cwd)
-        note = "" if found else f"  (warning: {program.command[0]} not found on PATH; {program.info.install_hint})"
-        print(f"  {name}: {' '.join(program.command)}{note}")
+        warning = missing(program, os.environ)
+        print(f"  {name}: {' '.join(program.command)}" + (f"  (warning: {warning})" if warning else ""))
     return 0

@@ -1,7 +1,9 @@
 """config.toml -> frozen dataclasses, validated with key paths and "did you mean".
 
 Parsing is pure: `parse(text, ...)` takes the TOML text and an environment and either returns a
-`Config` or raises `ConfigError` listing every problem found, each with its key path.
+`Config` or raises `ConfigError` listing every problem found, each with its key path. Every
+string in the file is expanded (${VAR}, a leading ~) once, before any key is read. `config check`
+also passes a command check, so a command that cannot run is reported with the other problems.
 """
 
 from __future__ import annotations
@@ -14,13 +16,23 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
-from trayapp.errors import ConfigError
+from trayapp.config.alerts import Rule, read_rules
 from trayapp.config.presets import DEFAULT_PRESET, PRESETS, Preset
-from trayapp.units import parse_duration, parse_size
+from trayapp.config.variables import expand, expand_document
+from trayapp.errors import ConfigError
+from trayapp.units import format_size, parse_duration, parse_size
 
 RESTART_POLICIES = ("always", "on-failure", "never")
+# Smaller log files rotate so often that rotation itself becomes the work (max_size = 0 made
+# every line its own file); a memory limit smaller than any interpreter restarts every program.
+MIN_LOG_SIZE = 64 * 1024
+MIN_MEMORY_LIMIT = 16 * 1024 * 1024
+
+# `config check` asks whether a program's command can run: (command, its env, cwd) -> the reason
+# it cannot, or None. Parsing itself never looks at the file system.
+CommandCheck = Callable[[tuple[str, ...], Mapping[str, str], Path | None], str | None]
 
 
 @dataclass(frozen=True)
@@ -163,7 +175,7 @@ class Config:
     disk: DiskConfig = field(default_factory=DiskConfig)
     backup: BackupConfig = field(default_factory=BackupConfig)
     tray: TrayConfig = field(default_factory=TrayConfig)
-    alerts: tuple[Mapping[str, Any], ...] = ()
+    alerts: tuple[Rule, ...] = ()
     source: Path | None = None  # None: built from the default preset, no file
 
     @property
@@ -182,24 +194,12 @@ class _Problems:
         self.items.append(f"{path}: {reason}")
 
 
-_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-
-
-def expand(value: str, environ: Mapping[str, str]) -> str:
-    """${VAR} and ${VAR:-default} from `environ`, then a leading ~. Unknown variables -> ""."""
-    text = _VAR.sub(lambda m: environ.get(m.group(1), m.group(2) or ""), value)
-    if text.startswith("~"):
-        home = environ.get("HOME") or os.path.expanduser("~")
-        text = home + text[1:] if text == "~" or text[1] in "/\\" else os.path.expanduser(text)
-    return text
-
-
 class _Reader:
-    """Reads one TOML table with type checks, recording problems under its key path."""
+    """Reads one TOML table (its strings already expanded) with type checks, recording problems
+    under its key path."""
 
-    def __init__(self, table: Mapping[str, Any], path: str, problems: _Problems,
-                 environ: Mapping[str, str], known: tuple[str, ...]) -> None:
-        self.table, self.path, self.problems, self.environ = table, path, problems, environ
+    def __init__(self, table: Mapping[str, Any], path: str, problems: _Problems, known: tuple[str, ...]) -> None:
+        self.table, self.path, self.problems = table, path, problems
         for key in table:
             if key not in known:
                 hint = difflib.get_close_matches(key, known, n=1)
@@ -222,8 +222,8 @@ class _Reader:
         """A human duration; `minimum` keeps timers from spinning (an interval of 0 would)."""
         return self.get(key, default, lambda v: _at_least(parse_duration(v), minimum))
 
-    def size(self, key: str, default: int | None) -> int | None:
-        return self.get(key, default, parse_size)
+    def size(self, key: str, default: int | None, minimum: int = 0) -> int | None:
+        return self.get(key, default, lambda v: _size(v, minimum))
 
     def boolean(self, key: str, default: bool) -> bool:
         return self.get(key, default, _boolean)
@@ -234,14 +234,20 @@ class _Reader:
     def integer(self, key: str, default: int, minimum: int = 0) -> int:
         return self.get(key, default, lambda v: int(_number(v, minimum, whole=True)))
 
+    @overload
+    def string(self, key: str, default: str, choices: tuple[str, ...] = ()) -> str: ...
+
+    @overload
+    def string(self, key: str, default: None, choices: tuple[str, ...] = ()) -> str | None: ...
+
     def string(self, key: str, default: str | None, choices: tuple[str, ...] = ()) -> str | None:
-        return self.get(key, default, lambda v: _string(v, choices, self.environ))
+        return self.get(key, default, lambda v: _string(v, choices))
 
     def argv(self, key: str, default: tuple[str, ...] | None) -> tuple[str, ...] | None:
-        return self.get(key, default, lambda v: _argv(v, self.environ))
+        return self.get(key, default, _argv)
 
     def paths(self, key: str, default: tuple[Path, ...] = ()) -> tuple[Path, ...]:
-        return self.get(key, default, lambda v: tuple(Path(expand(s, self.environ)) for s in _strings(v)))
+        return self.get(key, default, lambda v: tuple(Path(s) for s in _strings(v)))
 
     def strings(self, key: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
         return self.get(key, default, _strings)
@@ -256,7 +262,7 @@ class _Reader:
         if not isinstance(value, dict):
             self.problems.add(self._key(key), f"expected a table like [{self._key(key)}], got {_kind(value)}")
             return None
-        return _Reader(value, self._key(key), self.problems, self.environ, known)
+        return _Reader(value, self._key(key), self.problems, known)
 
 
 def _kind(value: Any) -> str:
@@ -276,6 +282,23 @@ def _at_least(seconds: float, minimum: float) -> float:
     return seconds
 
 
+def _size(value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ValueError(f'expected a size such as "50MB" or "1GB", got {_kind(value)}')
+    size = parse_size(value)
+    if size < minimum:
+        raise ValueError(f"must be at least {_binary_size(minimum)}, got {format_size(size)}")
+    return size
+
+
+def _binary_size(size: int) -> str:
+    """The minimums are whole KiB/MiB: say them that way ("64KiB", not "65KB")."""
+    for unit, factor in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if size >= factor and size % factor == 0:
+            return f"{size // factor}{unit}"
+    return format_size(size)
+
+
 def _number(value: Any, minimum: float, whole: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or (whole and not isinstance(value, int)):
         raise ValueError(f"expected {'a whole number' if whole else 'a number'}, got {_kind(value)}")
@@ -286,14 +309,14 @@ def _number(value: Any, minimum: float, whole: bool = False) -> float:
     return value
 
 
-def _string(value: Any, choices: tuple[str, ...], environ: Mapping[str, str]) -> str:
+def _string(value: Any, choices: tuple[str, ...]) -> str:
     if not isinstance(value, str):
         raise ValueError(f"expected a string, got {_kind(value)}")
     if choices and value not in choices:
         hint = difflib.get_close_matches(value, choices, n=1)
         extra = f"; did you mean {hint[0]!r}?" if hint else ""
         raise ValueError(f"must be one of {', '.join(choices)}, got {value!r}{extra}")
-    return expand(value, environ) if not choices else value
+    return value
 
 
 def _list(value: Any) -> list[Any]:
@@ -309,14 +332,17 @@ def _strings(value: Any) -> tuple[str, ...]:
     return tuple(items)
 
 
-def _argv(value: Any, environ: Mapping[str, str]) -> tuple[str, ...]:
+def _argv(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         raise ValueError('expected a list of strings such as ["nanobot", "gateway"], not one string '
                          "(trayapp never runs a shell)")
     items = _strings(value)
-    if not items or not items[0]:
+    if not items:
         raise ValueError("the command is empty; name the program to run first")
-    return tuple(expand(s, environ) for s in items)
+    if not items[0].strip():
+        raise ValueError("the program to run (the first item) is empty; if it is a ${VARIABLE}, set that "
+                         "variable in trayapp's environment, or write the program's name or path")
+    return items
 
 
 _PROGRAM_KEYS = ("preset", "display_name", "command", "cwd", "env", "autostart", "restart", "startsecs",
@@ -331,22 +357,23 @@ _SIGNALS = ("TERM", "INT", "HUP", "QUIT", "KILL", "USR1", "USR2")
 
 
 def _program(name: str, table: Mapping[str, Any], problems: _Problems, environ: Mapping[str, str]) -> ProgramConfig | None:
-    r = _Reader(table, f"programs.{name}", problems, environ, _PROGRAM_KEYS)
+    """One [programs.NAME] table; None when its command is unusable (every other key is still
+    read, so all of the program's problems are reported at once)."""
+    r = _Reader(table, f"programs.{name}", problems, _PROGRAM_KEYS)
     preset_name = r.string("preset", "custom" if "command" in table else DEFAULT_PRESET, tuple(PRESETS))
     preset = PRESETS[preset_name or "custom"]
     command = r.argv("command", preset.command or None)
-    if not command:
+    if command is None and "command" not in table:
         problems.add(f"programs.{name}.command", "missing; name the program to run, e.g. "
                      'command = ["nanobot", "gateway", "--foreground"]')
-        return None
-    env = r.get("env", {}, lambda v: _env(v, environ))
-    cwd = r.string("cwd", preset.cwd)
-    return ProgramConfig(
+    env = r.get("env", {}, _env)
+    cwd = _cwd(r, preset, environ)
+    program = ProgramConfig(
         name=name,
-        command=command,
+        command=command or (),
         display_name=r.string("display_name", preset.display_name if preset.name != "custom" else name),
         preset=preset.name,
-        cwd=Path(expand(cwd, environ)) if cwd else None,
+        cwd=cwd,
         env=env,
         autostart=r.boolean("autostart", True),
         restart=r.string("restart", "on-failure", RESTART_POLICIES),
@@ -357,24 +384,34 @@ def _program(name: str, table: Mapping[str, Any], problems: _Problems, environ: 
         retry_after_give_up=r.duration("retry_after_give_up", 600.0, minimum=1.0),
         stop_signal=r.string("stop_signal", "TERM", _SIGNALS),
         stop_timeout=r.duration("stop_timeout", parse_duration(preset.stop_timeout)),
-        health=_health(r, preset, environ),
+        health=_health(r, preset),
         limits=_limits(r),
         exit_codes=r.ints("exit_codes", (0,)),
         no_restart_exit_codes=r.ints("no_restart_exit_codes", (78,)),
-        data_dirs=r.paths("data_dirs", tuple(Path(expand(d, environ)) for d in _preset_dirs(preset, cwd))),
+        data_dirs=r.paths("data_dirs", _preset_dirs(preset, cwd, environ)),
         attach=_attach(r),
     )
+    return program if command else None
 
 
-def _preset_dirs(preset: Preset, cwd: str | None) -> tuple[str, ...]:
+def _cwd(r: _Reader, preset: Preset, environ: Mapping[str, str]) -> Path | None:
+    """The file's cwd (already expanded), else the preset's, expanded here: it is not from the file."""
+    if "cwd" in r.table:
+        cwd = r.string("cwd", None)
+        return Path(cwd) if cwd else None
+    return Path(expand(preset.cwd, environ)) if preset.cwd else None
+
+
+def _preset_dirs(preset: Preset, cwd: Path | None, environ: Mapping[str, str]) -> tuple[Path, ...]:
     """Preset data dirs; relative ones (NanoClaw's) live inside the checkout."""
-    return tuple(d if d.startswith("~") or not cwd else f"{cwd}/{d}" for d in preset.data_dirs)
+    return tuple(Path(expand(d, environ)) if d.startswith("~") or cwd is None else cwd / d
+                 for d in preset.data_dirs)
 
 
-def _env(value: Any, environ: Mapping[str, str]) -> dict[str, str]:
+def _env(value: Any) -> dict[str, str]:
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
         raise ValueError('expected a table of strings, e.g. env = { OLLAMA_HOST = "127.0.0.1" }')
-    return {k: expand(v, environ) for k, v in value.items()}
+    return dict(value)
 
 
 def _backoff(r: _Reader) -> BackoffConfig:
@@ -391,7 +428,7 @@ def _backoff(r: _Reader) -> BackoffConfig:
     )
 
 
-def _health(r: _Reader, preset: Preset, environ: Mapping[str, str]) -> HealthConfig | None:
+def _health(r: _Reader, preset: Preset) -> HealthConfig | None:
     h = r.table_at("health", _HEALTH_KEYS)
     grace = parse_duration(preset.start_grace)
     if h is None:
@@ -416,7 +453,7 @@ def _health(r: _Reader, preset: Preset, environ: Mapping[str, str]) -> HealthCon
     )
     if sum(x is not None for x in (cfg.url, cfg.tcp, cfg.command)) > 1:
         r.problems.add(h.path, "give only one of url, tcp or command")
-    if cfg.url and (problem := _url_problem(cfg.url)):
+    if cfg.url is not None and (problem := _url_problem(cfg.url)):  # "" too: an unset ${VAR}
         r.problems.add(f"{h.path}.url", problem)
     return cfg if cfg.kind != "none" else None
 
@@ -453,8 +490,8 @@ def _limits(r: _Reader) -> LimitsConfig:
         return LimitsConfig()
     d = LimitsConfig()
     return LimitsConfig(
-        memory=t.size("memory", None),
-        cpu=t.number("cpu", None, minimum=1) if "cpu" in t.table else None,
+        memory=t.size("memory", None, minimum=MIN_MEMORY_LIMIT),
+        cpu=t.get("cpu", None, lambda v: _number(v, 1)),
         samples=t.integer("samples", d.samples, minimum=1),
         interval=t.duration("interval", d.interval, minimum=0.5),
         action=t.string("action", d.action, ("restart", "notify")),
@@ -492,6 +529,7 @@ def _section(root: _Reader, key: str, cls: type, spec: dict[str, str]) -> Any:
             "size": lambda n=name, dv=default: t.size(n, dv),
             "bool": lambda n=name, dv=default: t.boolean(n, dv),
             "number": lambda n=name, dv=default: t.number(n, dv),
+            "percent": lambda n=name, dv=default: t.get(n, dv, _percent),
             "int": lambda n=name, dv=default: t.integer(n, dv),
             "string": lambda n=name, dv=default: t.string(n, dv),
             "path": lambda n=name, dv=default: (Path(v) if (v := t.string(n, None)) else dv),
@@ -504,38 +542,41 @@ def _section(root: _Reader, key: str, cls: type, spec: dict[str, str]) -> Any:
 _TOP_KEYS = ("programs", "logs", "notifications", "disk", "backup", "tray", "alerts")
 
 
-def parse(text: str, *, source: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
-    """Parse and validate config text. Raises ConfigError listing every problem."""
+def parse(text: str, *, source: Path | None = None, environ: Mapping[str, str] | None = None,
+          commands: CommandCheck | None = None) -> Config:
+    """Parse and validate config text. Raises ConfigError listing every problem.
+
+    `commands`, when given, is asked about every managed program's command (see CommandCheck)."""
     env = os.environ if environ is None else environ
     where = str(source) if source else "config"
     try:
-        data = tomllib.loads(text)
+        data = expand_document(tomllib.loads(text), env)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{where} is not valid TOML: {exc}",
                           fix="correct the line named above; `trayapp config check` re-checks it") from exc
     problems = _Problems()
-    root = _Reader(data, "", problems, env, _TOP_KEYS)
+    root = _Reader(data, "", problems, _TOP_KEYS)
     programs = _programs(data.get("programs"), problems, env)
     config = Config(
         programs=programs,
-        logs=_section(root, "logs", LogConfig, {"max_size": "size", "keep": "int", "total_cap": "size", "redact": "bool"}),
+        logs=_logs(root),
         notifications=_section(root, "notifications", NotifyConfig,
                                {"enabled": "bool", "paused_until": "string", "quiet_after_crash": "duration"}),
-        disk=_section(root, "disk", DiskConfig, {"warn_percent": "number", "warn_free": "size",
-                                                 "critical_percent": "number", "critical_free": "size",
+        disk=_section(root, "disk", DiskConfig, {"warn_percent": "percent", "warn_free": "size",
+                                                 "critical_percent": "percent", "critical_free": "size",
                                                  "interval": "interval"}),
         backup=_section(root, "backup", BackupConfig, {"dest": "path", "paths": "paths", "exclude": "strings",
                                                        "include": "strings", "verify": "bool",
                                                        "include_logs": "bool", "schedule": "string",
                                                        "keep_last": "int", "keep_daily": "int", "keep_weekly": "int"}),
         tray=_tray(root),
-        alerts=root.get("alerts", (), _alerts),
+        alerts=_rules(root, _program_names(data.get("programs"), programs)),
         source=source,
     )
-    if config.backup.dest is not None:
-        config = _replace_backup_dest(config, env)
     _check_schedule(config.backup.schedule, problems)
-    _check_alerts(config, problems, env)
+    _check_retention(config.backup, problems)
+    if commands is not None:
+        _check_commands(config, commands, env, problems)
     if problems.items:
         raise ConfigError(f"{where} has {len(problems.items)} problem{'s' if len(problems.items) > 1 else ''}:",
                           problems=problems.items,
@@ -553,18 +594,53 @@ def _check_schedule(spec: str | None, problems: _Problems) -> None:
         problems.add("backup.schedule", str(exc))
 
 
-def _check_alerts(config: Config, problems: _Problems, env: Mapping[str, str]) -> None:
-    """[[alerts]] rules are read by trayapp.alerts; their problems join the others (alerts[0].when: ...)."""
-    from trayapp.alerts.rules import rule_problems  # imported here: trayapp.alerts imports this module
+def _check_retention(backup: BackupConfig, problems: _Problems) -> None:
+    if backup.keep_last == backup.keep_daily == backup.keep_weekly == 0:
+        problems.add("backup", "keep_last, keep_daily and keep_weekly are all 0, so every backup would be "
+                     "deleted as soon as it is made; set keep_last = 1 or more")
 
-    problems.items.extend(rule_problems(config.alerts, programs=list(config.programs), environ=env))
+
+def _check_commands(config: Config, check: CommandCheck, env: Mapping[str, str], problems: _Problems) -> None:
+    """Managed programs only: an attached program's command is never run by trayapp."""
+    for name, program in config.programs.items():
+        if program.attach is None and (reason := check(program.command, {**env, **program.env}, program.cwd)):
+            problems.add(f"programs.{name}.command", reason)
 
 
-def _replace_backup_dest(config: Config, env: Mapping[str, str]) -> Config:
-    from dataclasses import replace
+def _logs(root: _Reader) -> LogConfig:
+    t = root.table_at("logs", ("max_size", "keep", "total_cap", "redact"))
+    if t is None:
+        return LogConfig()
+    d = LogConfig()
+    logs = LogConfig(max_size=t.size("max_size", d.max_size, minimum=MIN_LOG_SIZE) or d.max_size,
+                     keep=t.integer("keep", d.keep),
+                     total_cap=t.size("total_cap", d.total_cap, minimum=MIN_LOG_SIZE) or d.total_cap,
+                     redact=t.boolean("redact", d.redact))
+    if logs.total_cap < logs.max_size:
+        given = "total_cap" in t.table
+        t.problems.add(f"logs.{'total_cap' if given else 'max_size'}",
+                       f"total_cap ({format_size(logs.total_cap)}{'' if given else ', the default'}) is smaller "
+                       f"than max_size ({format_size(logs.max_size)}), so every rotated log would be deleted "
+                       "at once; raise total_cap or lower max_size")
+    return logs
 
-    dest = Path(expand(str(config.backup.dest), env))
-    return replace(config, backup=replace(config.backup, dest=dest))
+
+def _percent(value: Any) -> float:
+    if _number(value, 0) > 100:
+        raise ValueError(f"a percentage is at most 100, got {value}")
+    return float(value)
+
+
+def _rules(root: _Reader, programs: list[str]) -> tuple[Rule, ...]:
+    """[[alerts]] tables -> typed rules; their problems join the others (alerts[0].when: ...)."""
+    rules, problems = read_rules(root.get("alerts", (), _alerts), programs=programs)
+    root.problems.items.extend(problems)
+    return rules
+
+
+def _program_names(tables: Any, programs: Mapping[str, ProgramConfig]) -> list[str]:
+    """Every program the file names, even one with problems: an alert naming it is not a second problem."""
+    return list(tables) if isinstance(tables, dict) and tables else list(programs)
 
 
 def _tray(root: _Reader) -> TrayConfig:
@@ -572,7 +648,7 @@ def _tray(root: _Reader) -> TrayConfig:
     return TrayConfig(on_quit=t.string("on_quit", "ask", ("ask", "stop", "leave"))) if t else TrayConfig()
 
 
-def _alerts(value: Any) -> tuple[Mapping[str, Any], ...]:
+def _alerts(value: Any) -> tuple[dict[str, Any], ...]:
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
         raise ValueError('expected [[alerts]] tables, e.g. [[alerts]] when = "restarts > 3 in 1h"')
     return tuple(value)
@@ -607,7 +683,7 @@ def default_config(environ: Mapping[str, str] | None = None) -> Config:
     return Config(programs={"assistant": _default_program(os.environ if environ is None else environ)})
 
 
-def load(path: Path, environ: Mapping[str, str] | None = None) -> Config:
+def load(path: Path, environ: Mapping[str, str] | None = None, commands: CommandCheck | None = None) -> Config:
     """Read `path`; a missing file means the default config. Raises ConfigError."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -615,4 +691,4 @@ def load(path: Path, environ: Mapping[str, str] | None = None) -> Config:
         return default_config(environ)
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read {path}: {exc}", fix="check the file's permissions and encoding (UTF-8)") from exc
-    return parse(text, source=path, environ=environ)
+    return parse(text, source=path, environ=environ, commands=commands)
