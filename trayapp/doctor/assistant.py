@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
+from pathlib import Path
 
 from trayapp.config import ProgramConfig
 from trayapp.doctor.inputs import Inputs
@@ -12,7 +14,8 @@ from trayapp.supervisor.health import port_of
 
 GROUP = "assistant"
 # Only these are asked for --version: running an unknown program with a flag might start it.
-_VERSION_ARGS = {"nanobot": ("--version",), "openclaw": ("--version",), "nanoclaw": ("--version",)}
+# NanoClaw has no --version (`node dist/index.js --version` would start it): its package.json says.
+_VERSION_ARGS = {"nanobot": ("--version",), "openclaw": ("--version",)}
 
 
 def checks(inp: Inputs) -> list[Check]:
@@ -45,12 +48,24 @@ def _binary(inp: Inputs, program: ProgramConfig) -> Check:
 
 
 def _version(inp: Inputs, program: ProgramConfig, resolved: str) -> str:
+    if program.info.version_file and program.cwd is not None:
+        return _version_from_file(program.cwd / program.info.version_file)
     args = _VERSION_ARGS.get(program.preset)
     if args is None:
         return ""
     done = inp.runner.run([resolved, *args])
     lines = (done.stdout or done.stderr).strip().splitlines()
     return lines[0].strip()[:80] if done.ok and lines else ""
+
+
+def _version_from_file(path: Path) -> str:
+    """"version 2.0.64" from a package.json; "" when it cannot be read."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    version = data.get("version") if isinstance(data, dict) else None
+    return f"version {version}" if isinstance(version, str) and version else ""
 
 
 def _own_config(inp: Inputs, program: ProgramConfig) -> Check:
