@@ -74,7 +74,7 @@ def test_doctor_reads_the_version_from_package_json_and_never_runs_it(tmp_path: 
                            environ={"HOME": str(tmp_path)})
     inp = Inputs(config=cfg, paths=paths, environ={"HOME": str(tmp_path), "PATH": str(bin_dir)}, platform="linux",
                  runner=Runner(), port_open=lambda h, p: False, listener_pid=lambda h, p: None,
-                 probe=lambda c: ProbeResult(False, "refused"))
+                 probe=lambda c, cwd, env: ProbeResult(False, "refused"), running=lambda paths: None)
     found = {c.name: c for c in assistant.checks(inp)}
     assert found["NanoClaw program"].evidence.endswith("version 2.0.64")
     assert not any("--version" in argv for argv in calls)  # `node dist/index.js --version` would start it
