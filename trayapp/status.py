@@ -25,6 +25,7 @@ class Health(enum.StrEnum):
     NONE = "none"  # no health check configured
     UNKNOWN = "unknown"  # not checked yet, or within the start grace
     HEALTHY = "healthy"
+    DEGRADED = "degraded"  # running and answering its health check, but cannot do its job
     UNHEALTHY = "unhealthy"
 
 
@@ -84,7 +85,8 @@ class Status:
     reason: str = ""  # plain words: why it is in this state
     last_stderr: str = ""  # last line the program wrote to stderr
     health: Health = Health.NONE
-    health_detail: str = ""
+    health_detail: str = ""  # why it is unhealthy or degraded, in words
+    health_fix: str = ""  # DEGRADED: what the user can do about it
     memory: int | None = None  # RSS of the whole tree, bytes
     cpu: float | None = None  # percent of one core, whole tree
     owner: str = ""  # for ATTACHED/EXTERNAL: "systemd --user nanobot-gateway.service", "pid 1234"

@@ -6,6 +6,7 @@ import json
 import os
 import sqlite3
 import sys
+import shutil
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,8 @@ def inputs(tmp_path: Path, toml: str = '[programs.assistant]\npreset = "nanobot"
     cfg = config_mod.parse(toml, environ={"HOME": str(tmp_path)})
     base = dict(config=cfg, paths=paths, environ={"HOME": str(tmp_path), "PATH": str(tmp_path / "bin")},
                 platform="linux", now=lambda: NOW, runner=Runner(), port_open=lambda h, p: False,
-                listener_pid=lambda h, p: None, probe=lambda cfg: ProbeResult(False, "connection refused"))
+                listener_pid=lambda h, p: None, probe=lambda cfg, cwd, env: ProbeResult(False, "connection refused"),
+                running=lambda paths: None, resolve=lambda name, env, cwd: shutil.which(name, path=env.get("PATH")))
     return Inputs(**{**base, **kw})
 
 
@@ -139,7 +141,7 @@ def test_assistant_binary_version_port_holder_and_own_service(tmp_path: Path) ->
     (units / "nanobot-gateway.service").write_text("[Service]\nExecStart=nanobot gateway\n")
     runner = Runner({"--version": CommandResult(0, "🐈 nanobot v0.3.5\n")})
     inp = inputs(tmp_path, runner=runner, port_open=lambda h, p: True, listener_pid=lambda h, p: os.getpid(),
-                 probe=lambda cfg: ProbeResult(True, "HTTP 200"))
+                 probe=lambda cfg, cwd, env: ProbeResult(True, "HTTP 200"))
     found = {c.name: c for c in assistant.checks(inp)}
     assert found["nanobot program"].evidence == f"{nanobot}, 🐈 nanobot v0.3.5"
     assert runner.calls == [[str(nanobot), "--version"]]

@@ -65,14 +65,17 @@ def test_json5_reader_handles_what_hand_edited_openclaw_configs_use() -> None:
         loads("{ gateway: ")
 
 
-def test_nanobot_provider_keys_are_info_and_never_printed() -> None:
-    data = {"providers": {"openrouter": {"apiKey": "sk-or-v1-abcdefabcdefabcdefabcdef"}, "anthropic": {"apiKey": None},
+def test_nanobot_provider_keys_are_never_printed_and_no_usable_provider_warns() -> None:
+    """A nanobot with no usable provider runs but cannot answer: a warning, as the instance's degraded state."""
+    data = {"agents": {"defaults": {"model": "openrouter/some-model"}},
+            "providers": {"openrouter": {"apiKey": "sk-or-v1-abcdefabcdefabcdefabcdef"}, "anthropic": {"apiKey": None},
                           "openai": {"apiKey": ""}}}
     (check,) = nanobot.checks(data)
-    assert check.level is Level.INFO and "openrouter" in check.evidence and "anthropic" not in check.evidence
+    assert check.level is Level.OK
     assert "sk-or" not in json.dumps(check.to_dict())
-    (none,) = nanobot.checks({"providers": {"openai": {"apiKey": None}}})
-    assert none.level is Level.INFO and "no provider" in none.evidence
+    (none,) = nanobot.checks({"agents": {"defaults": {"model": "openai/gpt-4o"}},
+                              "providers": {"openai": {"apiKey": None}}})
+    assert none.level is Level.WARN and "no API key" in none.evidence and "(openai)" in none.evidence
 
 
 def _inputs(tmp_path: Path, toml: str) -> Inputs:

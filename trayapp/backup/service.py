@@ -119,7 +119,8 @@ def make_plan(config: Config, paths: AppPaths, folder: Path) -> tuple[sources.Pl
     if not found:
         raise BackupError("there is nothing to back up: none of the configured folders exist",
                           fix="check [backup] paths and the assistant's data_dirs in config.toml")
-    filters = sources.Filters.build(config.backup.exclude, config.backup.include, config.backup.include_logs)
+    exclude = (*config.backup.exclude, *config.assistant.info.backup_exclude)
+    filters = sources.Filters.build(exclude, config.backup.include, config.backup.include_logs)
     plan = sources.build_plan(found, filters, skip=[folder], sqlite_names=config.assistant.info.sqlite_files)
     return plan, notes
 

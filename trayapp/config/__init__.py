@@ -115,6 +115,10 @@ class ProgramConfig:
     data_dirs: tuple[Path, ...] = ()
     attach: AttachConfig | None = None
 
+    def environment(self, base: Mapping[str, str]) -> dict[str, str]:
+        """The environment this program runs in, and its health command with it: `base` plus its env."""
+        return {**base, **self.env}
+
     @property
     def signal_number(self) -> int:
         return int(getattr(signal, "SIG" + self.stop_signal))

@@ -33,6 +33,10 @@ class Preset:
     # Output that means "this will fail again until the user fixes something": (regex, advice).
     # Seen in the last lines before an exit, it gives up at once instead of crash-looping.
     fatal_output: tuple[tuple[str, str], ...] = ()
+    # Names in the data dirs that are runtime state, not data (backup excludes, matched anywhere).
+    backup_exclude: tuple[str, ...] = ()
+    # Where the version is written when the program has no --version (relative to cwd).
+    version_file: str | None = None
 
 
 PRESETS: dict[str, Preset] = {
@@ -77,21 +81,36 @@ PRESETS: dict[str, Preset] = {
         exit_meanings={78: "its configuration is missing or invalid; run: openclaw onboard",
                        1: "it failed to start; a common cause is that port 18789 is already taken"},
     ),
+    # NanoClaw v2 (checked against qwibitai/nanoclaw 2.0.64 built from source): `node dist/index.js` in
+    # its checkout; no HTTP port (the CLI talks over data/ncl.sock); exit 1 for any start-up failure.
     "nanoclaw": Preset(
         name="nanoclaw",
         display_name="NanoClaw",
         command=("node", "dist/index.js"),
-        install_hint="clone NanoClaw, run npm install && npm run build in the checkout, "
+        install_hint="clone NanoClaw, run pnpm install && pnpm run build in the checkout (npm works too), "
                      "and set cwd to the checkout in config.toml",
         health_command=("node", "dist/cli/client.js", "groups", "list", "--json"),
+        # v2 keeps data/v2.db and data/v2-sessions/*/*/{inbound,outbound}.db (found by header) and
+        # groups/; store/ is v1's (and the WhatsApp add-on's).
         data_dirs=("data", "groups", "store"),
         sqlite_files=("data/v2.db", "store/messages.db"),
+        # Runtime state, not data: restoring an old circuit breaker would delay the next start.
+        # (its sockets, data/ncl.sock and data/cli.sock, are left out like every *.sock).
+        backup_exclude=("circuit-breaker.json",),
         startsecs="5s",
         stop_timeout="30s",
-        start_grace="60s",
+        # Its own circuit breaker sleeps up to 900 s before starting after unclean exits within the
+        # last hour: a shorter grace would restart it while it waits.
+        start_grace="16m",
         cwd="~/nanoclaw",
-        exit_meanings={1: "it exited with status 1; NanoClaw does this when no container runtime "
-                          "answers (`docker info` fails): start Docker or Podman"},
+        version_file="package.json",
+        exit_meanings={1: "it failed to start (NanoClaw exits 1 for every start-up failure); "
+                          "the crash report names the cause"},
+        fatal_output=(
+            (r"Container runtime (failed to start|is required but failed to start)",
+             "no container runtime answers: start Docker (Podman only through a `docker` wrapper), "
+             "then start NanoClaw again"),
+        ),
     ),
     "custom": Preset(
         name="custom",

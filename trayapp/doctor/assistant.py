@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
+from pathlib import Path
 
 from trayapp.config import ProgramConfig
 from trayapp.doctor.inputs import Inputs
 from trayapp.doctor.report import Check, fail, info, ok, warn
+from trayapp.status import Health, Status
 from trayapp.supervisor.health import port_of
 
 GROUP = "assistant"
 # Only these are asked for --version: running an unknown program with a flag might start it.
-_VERSION_ARGS = {"nanobot": ("--version",), "openclaw": ("--version",), "nanoclaw": ("--version",)}
+# NanoClaw has no --version (`node dist/index.js --version` would start it): its package.json says.
+_VERSION_ARGS = {"nanobot": ("--version",), "openclaw": ("--version",)}
 
 
 def checks(inp: Inputs) -> list[Check]:
@@ -24,33 +28,39 @@ def checks(inp: Inputs) -> list[Check]:
     return [c for c in found if c is not None]
 
 
-def _search_path(inp: Inputs, program: ProgramConfig) -> str | None:
-    return program.env.get("PATH") or inp.environ.get("PATH")
-
-
 def _binary(inp: Inputs, program: ProgramConfig) -> Check:
     name = f"{program.display_name} program"
     if program.attach is not None:
         return info(GROUP, name, f"attach mode ({program.attach.owner}): trayapp does not start it itself")
     first = program.command[0]
-    cwd_first = program.cwd / first if program.cwd is not None and not os.path.isabs(first) else None
-    if cwd_first is not None and cwd_first.is_file():
-        resolved: str | None = str(cwd_first)
-    else:
-        resolved = inp.which(first, _search_path(inp, program))
+    resolved = inp.resolve(first, program.environment(inp.environ), program.cwd)
     if resolved is None:
         return fail(GROUP, name, f"{first} was not found on PATH", program.info.install_hint)
     version = _version(inp, program, resolved)
-    return ok(GROUP, name, f"{resolved}" + (f", {version}" if version else ""))
+    running = inp.instance_status(program.name)
+    where = f", running as pid {running.pid}" if running is not None and running.is_up and running.pid else ""
+    return ok(GROUP, name, f"{resolved}" + (f", {version}" if version else "") + where)
 
 
 def _version(inp: Inputs, program: ProgramConfig, resolved: str) -> str:
+    if program.info.version_file and program.cwd is not None:
+        return _version_from_file(program.cwd / program.info.version_file)
     args = _VERSION_ARGS.get(program.preset)
     if args is None:
         return ""
     done = inp.runner.run([resolved, *args])
     lines = (done.stdout or done.stderr).strip().splitlines()
     return lines[0].strip()[:80] if done.ok and lines else ""
+
+
+def _version_from_file(path: Path) -> str:
+    """"version 2.0.64" from a package.json; "" when it cannot be read."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    version = data.get("version") if isinstance(data, dict) else None
+    return f"version {version}" if isinstance(version, str) and version else ""
 
 
 def _own_config(inp: Inputs, program: ProgramConfig) -> Check:
@@ -113,12 +123,32 @@ def _health(inp: Inputs, program: ProgramConfig) -> Check | None:
     if cfg is None:
         return info(GROUP, "health", "no health check configured", "add [programs."
                     f"{program.name}.health] url = \"http://127.0.0.1:PORT/health\" if it has one")
-    result = inp.probe(cfg)
+    running = inp.instance_status(program.name)
+    if running is not None:
+        return _health_as_seen(running)
+    result = inp.probe(cfg, program.cwd, program.environment(inp.environ))
     what = cfg.url or cfg.tcp or " ".join(cfg.command or ())
     if result.ok:
         return ok(GROUP, "health", f"{what}: {result.detail}")
-    return warn(GROUP, "health", result.detail, "start it (`trayapp start`), or read why it is down: "
-                "`trayapp logs` and `trayapp history`")
+    return warn(GROUP, "health", result.detail, "trayapp is not running: start it with `trayapp run`")
+
+
+def _health_as_seen(status: Status) -> Check:
+    """The running trayapp watches the program all the time: its word beats a one-off probe."""
+    name = status.display_name
+    if not status.is_up:
+        return warn(GROUP, "health", f"{name} is not running ({status.state.value.replace('_', ' ')})"
+                    + (f": {status.reason}" if status.reason else ""),
+                    "start it (`trayapp start`); `trayapp why` tells why it stopped")
+    if status.health is Health.HEALTHY:
+        return ok(GROUP, "health", f"{name} is healthy, as the running trayapp sees it")
+    if status.health is Health.DEGRADED:
+        return warn(GROUP, "health", status.health_detail or f"{name} is running but cannot answer",
+                    status.health_fix or "see `trayapp status`")
+    if status.health is Health.UNHEALTHY:
+        return warn(GROUP, "health", f"{name} is running but unhealthy: {status.health_detail}",
+                    "read why: `trayapp logs` and `trayapp history`")
+    return ok(GROUP, "health", f"{name} is starting; its first health check is still to come")
 
 
 def _service(inp: Inputs, program: ProgramConfig) -> Check:

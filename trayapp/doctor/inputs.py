@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import functools
 import os
-import shutil
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -12,13 +12,32 @@ from pathlib import Path
 from trayapp.procs import CommandRunner, SubprocessRunner
 from trayapp.config import Config, HealthConfig
 from trayapp.paths import AppPaths
+from trayapp.status import Status
 from trayapp.supervisor.health import ProbeResult
 
 
-def _probe(cfg: HealthConfig) -> ProbeResult:
+def _probe(cfg: HealthConfig, cwd: Path | None, env: Mapping[str, str]) -> ProbeResult:
     from trayapp.supervisor.health import probe
 
-    return probe(cfg)
+    return probe(cfg, cwd=cwd, env=env)
+
+
+def _resolve(name: str, env: Mapping[str, str], cwd: Path | None) -> str | None:
+    from trayapp.supervisor.spawn import resolve_command
+
+    return resolve_command(name, env, cwd)
+
+
+def _running(paths: AppPaths) -> list[Status] | None:
+    """What the running trayapp says about its programs; None when none answers."""
+    from trayapp import control
+    from trayapp.errors import TrayAppError
+
+    try:
+        report = control.request(paths, "status", timeout=3.0)
+        return [Status.from_dict(p) for p in report["programs"]]
+    except (TrayAppError, OSError, KeyError, TypeError, ValueError):
+        return None
 
 
 def _listener(host: str, port: int) -> int | None:
@@ -44,11 +63,22 @@ class Inputs:
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     now: Callable[[], float] = time.time
     runner: CommandRunner = field(default_factory=lambda: SubprocessRunner(timeout=10.0))
-    which: Callable[[str, str | None], str | None] = lambda name, path=None: shutil.which(name, path=path)
-    probe: Callable[[HealthConfig], ProbeResult] = _probe
+    # Resolves a command as the supervisor does (trayapp's own virtualenv included).
+    resolve: Callable[[str, Mapping[str, str], Path | None], str | None] = _resolve
+    probe: Callable[[HealthConfig, Path | None, Mapping[str, str]], ProbeResult] = _probe
+    # The running instance's statuses (it is the one source of truth); None: no instance answers.
+    running: Callable[[AppPaths], list[Status] | None] = _running
     port_open: Callable[[str, int], bool] = _port_open
     listener_pid: Callable[[str, int], int | None] = _listener
     platform: str | None = None  # "linux" / "macos" / "windows"; None: this computer's
+
+    @functools.cached_property
+    def instance(self) -> list[Status] | None:
+        """The running trayapp's statuses, asked once per doctor run; None when none answers."""
+        return self.running(self.paths)
+
+    def instance_status(self, program: str) -> Status | None:
+        return next((s for s in self.instance or () if s.program == program), None)
 
     @property
     def home(self) -> Path:

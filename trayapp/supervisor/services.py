@@ -9,6 +9,7 @@ side effects, so the lead (at start) and the doctor can call it freely.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -61,9 +62,21 @@ def _names(program: ProgramConfig, manager: str) -> list[tuple[str, str]]:
     from trayapp.export import exported_label, exported_unit
 
     info = program.info
-    own = info.systemd_user_unit if manager == "systemd_user" else info.launchd_label
+    own = [info.systemd_user_unit if manager == "systemd_user" else info.launchd_label]
+    if program.preset == "nanoclaw":
+        own = nanoclaw_service_names(program.cwd, manager)
     ours = exported_unit(program.name) if manager == "systemd_user" else exported_label(program.name)
-    return [(n, origin) for n, origin in ((own, "assistant"), (ours, "export")) if n]
+    return [(n, "assistant") for n in own if n] + [(ours, "export")]
+
+
+def nanoclaw_service_names(checkout: Path | None, manager: str) -> list[str]:
+    """NanoClaw v2 names its service after its checkout: nanoclaw-v2-<first 8 hex of sha1(path)>;
+    v1 used plain nanoclaw. The hash is of the checkout's absolute path as NanoClaw sees it."""
+    names = []
+    if checkout is not None:
+        digest = hashlib.sha1(str(checkout).encode()).hexdigest()[:8]
+        names.append(f"nanoclaw-v2-{digest}.service" if manager == "systemd_user" else f"com.nanoclaw-v2-{digest}")
+    return names + (["nanoclaw.service"] if manager == "systemd_user" else ["com.nanoclaw"])
 
 
 def _home(env: Mapping[str, str]) -> Path:

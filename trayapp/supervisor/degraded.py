@@ -1,0 +1,142 @@
+"""Running but cannot answer: the sources of the *degraded* health level that need no request.
+
+A health endpoint that answers 200 says the process listens, not that the assistant can reply. Two
+things here know better, both pure:
+
+- what the program prints: nanobot's "Provider/model setup is incomplete", a provider's 401 or 429
+  (patterns per preset, and `degraded_patterns` from config.toml);
+- the assistant's own settings: nanobot with no usable model provider.
+
+An output verdict holds until the program restarts, or until `hold` seconds pass with no new match
+(a quota error at 3 am should not colour the icon all day). A settings verdict holds while the
+settings say so.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Why a running program cannot answer, and what the user can do about it."""
+
+    reason: str
+    fix: str = ""
+
+    def sentence(self) -> str:
+        return f"{self.reason}; {self.fix}" if self.fix else self.reason
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """An output line that means "degraded". `reason` may use the match's named groups: "{detail}"."""
+
+    regex: re.Pattern[str]
+    reason: str
+    fix: str = ""
+
+    @classmethod
+    def of(cls, regex: str, reason: str, fix: str = "") -> Pattern:
+        return cls(re.compile(regex, re.IGNORECASE), reason, fix)
+
+    def verdict(self, line: str) -> Verdict | None:
+        found = self.regex.search(line)
+        if found is None:
+            return None
+        groups = {k: (v or "").strip() for k, v in found.groupdict().items()}
+        try:
+            return Verdict(self.reason.format(**groups), self.fix)
+        except (KeyError, IndexError, ValueError):  # a user's reason with stray braces: show it as written
+            return Verdict(self.reason, self.fix)
+
+
+# Any assistant that talks to a hosted model: the provider refused the key, or the quota is spent.
+PROVIDER_PATTERNS: tuple[Pattern, ...] = (
+    Pattern.of(r"invalid[ _-]?api[ _-]?key|incorrect api key|authentication_error|"
+               r"\b401\b[^\n]{0,80}(unauthori[sz]ed|api[ _-]?key|authentication)",
+               "the model provider rejects the API key",
+               "check the key in the assistant's settings (it may be wrong, revoked or expired)"),
+    Pattern.of(r"insufficient_quota|exceeded your current quota|quota exceeded|"
+               r"\b429\b[^\n]{0,80}(too many requests|rate|quota)|rate[ _-]?limit(ed)? (reached|exceeded)",
+               "the model provider's quota or rate limit is used up",
+               "wait for it to reset, or raise the limit or add credit with the provider"),
+)
+
+
+class OutputWatch:
+    """The degraded verdict that a program's output gives, over time. Supervisor thread only."""
+
+    def __init__(self, patterns: Iterable[Pattern], hold: float = 900.0) -> None:
+        self.patterns = tuple(patterns)
+        self.hold = hold
+        self._verdict: Verdict | None = None
+        self._seen_at = 0.0
+
+    def feed(self, line: str, now: float) -> bool:
+        """Look at one output line; True when the verdict changed."""
+        for pattern in self.patterns:
+            verdict = pattern.verdict(line)
+            if verdict is not None:
+                changed, self._verdict, self._seen_at = verdict != self._verdict, verdict, now
+                return changed
+        return False
+
+    def current(self, now: float) -> Verdict | None:
+        if self._verdict is not None and now - self._seen_at > self.hold:
+            self._verdict = None
+        return self._verdict
+
+    def reset(self) -> None:
+        """A new process: what the old one printed no longer holds."""
+        self._verdict = None
+
+
+# nanobot providers that need no API key: local servers, sign-in (OAuth) and endpoint-only ones.
+_KEYLESS = {"ollama", "vllm", "lmstudio", "atomicchat", "ovms", "custom", "azureopenai", "bedrock",
+            "qianfan", "openaicodex", "githubcopilot", "xaigrok"}
+NANOBOT_FIX = ("set a provider and its key in ~/.nanobot/config.json (providers), "
+               "or pick a local one such as ollama, which needs no key; `nanobot onboard --wizard` helps")
+
+
+def nanobot_provider(data: Mapping[str, Any]) -> Verdict | None:
+    """None when nanobot's config names a usable model provider, else why not.
+
+    Follows nanobot's own choice: agents.defaults.provider when it is not "auto", else the model's
+    "prefix/" (anthropic/claude-...), else any provider with a key."""
+    defaults = _mapping(_mapping(data.get("agents")).get("defaults"))
+    providers = _mapping(data.get("providers"))
+    model = str(defaults.get("model") or "")
+    forced = str(defaults.get("provider") or "auto")
+    name = forced if forced != "auto" else (model.split("/", 1)[0] if "/" in model else "")
+    if name:
+        return _provider_verdict(name, providers, model)
+    if any(_has_key(p) for p in providers.values()):
+        return None
+    return Verdict(f"nanobot is running but has no usable model provider for {model or 'its model'}",
+                   NANOBOT_FIX)
+
+
+def _provider_verdict(name: str, providers: Mapping[str, Any], model: str) -> Verdict | None:
+    key = name.replace("-", "").replace("_", "").lower()
+    if key in _KEYLESS:
+        return None
+    entry = next((p for n, p in providers.items() if n.replace("-", "").replace("_", "").lower() == key), None)
+    if _has_key(entry):
+        return None
+    return Verdict(f"nanobot is running but its model provider ({name}) has no API key"
+                   + (f" for {model}" if model else ""), NANOBOT_FIX)
+
+
+def _has_key(provider: Any) -> bool:
+    if not isinstance(provider, Mapping):
+        return False
+    key = provider.get("apiKey", provider.get("api_key"))
+    return isinstance(key, str) and bool(key.strip())
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
