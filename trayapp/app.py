@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from trayapp import __version__
 from trayapp.clock import Clock, SystemClock
@@ -34,6 +34,9 @@ from trayapp.supervisor.spawn import PopenSpawner
 from trayapp.status import Status, refusal
 from trayapp.supervisor.supervisor import Supervisor
 from trayapp.tray.view import program_view
+
+if TYPE_CHECKING:
+    from trayapp.diskwatch import Crossing
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +103,7 @@ class App:
         self.metrics = MetricsHistory()
         self.bus.subscribe(StatusChanged, self.metrics.on_status)
 
-    def _on_disk(self, crossing: Any) -> None:
+    def _on_disk(self, crossing: Crossing) -> None:
         """Disk watch thread. Critical: keep logs in memory only; back to disk when space returns."""
         from trayapp.diskwatch import Level
 
@@ -265,16 +268,16 @@ class App:
     def _command(self, verb: str, action: Callable[[str | None], None], name: str | None) -> str:
         """A control-channel start/stop/restart, for one program or (name None) for every one that
         trayapp may control; the status decides who may (status.refusal), the reply says who was left."""
-        targets = [s for s in self.statuses() if name in (None, s.program)]
-        refused = [problem for s in targets if (problem := refusal(s, verb)) is not None]
-        if refused and len(refused) == len(targets):
+        verdicts = {s.program: refusal(s, verb) for s in self.statuses() if name in (None, s.program)}
+        refused = [why for why in verdicts.values() if why is not None]
+        if refused and len(refused) == len(verdicts):
             raise ControlError(" ".join(refused))
         if not refused:
             action(name)
             return "requested"
-        for status in targets:
-            if refusal(status, verb) is None:
-                action(status.program)
+        for program, why in verdicts.items():
+            if why is None:
+                action(program)
         return "requested; left alone: " + " ".join(refused)
 
     def _history(self, n: int) -> list[dict[str, Any]]:
@@ -282,7 +285,6 @@ class App:
 
         self.journal.flush()
         return journal.read(self.paths.journal_file, last=n)
-
 
 
 def _each_logged(what: str, calls: Sequence[Callable[[], object]]) -> None:
