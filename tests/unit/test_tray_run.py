@@ -18,6 +18,7 @@ from trayapp.notify import Notifier
 from trayapp.paths import AppPaths
 from trayapp.status import State, Status
 from trayapp.tray import run
+from trayapp.tray.host import TrayHost
 from trayapp.tray.view import Action, TrayView
 
 TRAY = Path(run.__file__).parent
@@ -129,11 +130,12 @@ class Host:
 def ran(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Host, FakeMenuModule]]:
     """run_tray(host) with the fake menu module; afterwards its threads are stopped as at Quit."""
     host, menu = Host(tmp_path), FakeMenuModule()
+    declared: TrayHost = host  # the fake keeps to the declared seam, as App does (mypy checks both)
     monkeypatch.setattr(run, "load_menu_module", lambda: menu)
     monkeypatch.setattr(run, "_exit_if_the_loop_hangs", lambda: None)  # it would end pytest
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        run.run_tray(host)
+        run.run_tray(declared)
         yield host, menu
     finally:
         for callback in host.quit_callbacks:
