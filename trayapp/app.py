@@ -11,9 +11,9 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from trayapp import __version__
 from trayapp.clock import Clock, SystemClock
@@ -31,8 +31,12 @@ from trayapp.supervisor.pidfile import PidFile
 from trayapp.supervisor.program import Context, Program
 from trayapp.supervisor.resources import TreeSampler
 from trayapp.supervisor.spawn import PopenSpawner
-from trayapp.status import Mode, State, Status
+from trayapp.status import Status, refusal
 from trayapp.supervisor.supervisor import Supervisor
+from trayapp.tray.view import program_view
+
+if TYPE_CHECKING:
+    from trayapp.diskwatch import Crossing
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +73,7 @@ class App:
         self.bus.subscribe(Recorded, self._log_recorded)
         self._stop_monitors = threading.Event()
         self._build_monitors()
+        self._register_control()  # handlers only: the channel opens in start_background
 
     def _build_monitors(self) -> None:
         """Notifications, the disk watch and alert rules: they listen on the bus."""
@@ -97,7 +102,7 @@ class App:
         self.metrics = MetricsHistory()
         self.bus.subscribe(StatusChanged, self.metrics.on_status)
 
-    def _on_disk(self, crossing: Any) -> None:
+    def _on_disk(self, crossing: Crossing) -> None:
         """Disk watch thread. Critical: keep logs in memory only; back to disk when space returns."""
         from trayapp.diskwatch import Level
 
@@ -176,7 +181,6 @@ class App:
         """Start the supervisor, control server and monitors, then the autostart programs."""
         threading.Thread(target=self._shutdown_when_asked, name="shutdown", daemon=True).start()
         self._settle_leftovers()
-        self._register_control()
         try:
             self.control.start()
         except OSError as exc:  # supervision matters more than the CLI reaching us
@@ -217,17 +221,12 @@ class App:
         self.control.close()
         self._stop_monitors.set()
         self._probes.shutdown(wait=False, cancel_futures=True)
-        for monitor in (self.alerts, self.notifier):
-            with contextlib.suppress(Exception):
-                monitor.close()
-        for program_log in list(self._logs.values()):
-            with contextlib.suppress(Exception):
-                program_log.close()
+        _each_logged("closing the alert rules", [self.alerts.close])
+        _each_logged("closing the notifier", [self.notifier.close])
+        _each_logged("closing a program log", [program_log.close for program_log in list(self._logs.values())])
         self.journal.flush()
         self._closed.set()
-        for callback in self._quit_callbacks:
-            with contextlib.suppress(Exception):
-                callback()
+        _each_logged("a quit callback", self._quit_callbacks)
 
     def _hand_off_output(self) -> None:
         """Programs left running keep their output captured by a log keeper process."""
@@ -250,12 +249,12 @@ class App:
     def _register_control(self) -> None:
         c = self.control
         c.register("status", lambda r: self.status_report())
-        c.register("start", lambda r: self._command(self.start, r))
-        c.register("stop", lambda r: self._command(self.stop, r, refuse_external=True))
-        c.register("restart", lambda r: self._command(self.restart, r, refuse_external=True))
+        c.register("start", lambda r: self._command("start", self.start, r.get("program")))
+        c.register("stop", lambda r: self._command("stop", self.stop, r.get("program")))
+        c.register("restart", lambda r: self._command("restart", self.restart, r.get("program")))
         c.register("history", lambda r: self._history(int(r.get("n") or 50)))
         c.register("quit", lambda r: self.quit(bool(r.get("stop_programs", True))))
-        c.register("pause_notifications", self._pause_notifications)
+        c.register("pause_notifications", self.notifier.handle_pause_command)
         c.register("backup", lambda r: self.backups.request())
         c.register("metrics", self.metrics.handle)
 
@@ -265,19 +264,20 @@ class App:
                 "notifications": {"paused_until": self.notifier.paused_until},
                 "backup": self.backups.info(), "disk": self.disk.snapshot()}
 
-    def _command(self, action: Callable[[str | None], None], request: dict, refuse_external: bool = False) -> str:
-        name = request.get("program")
-        if refuse_external:
-            for status in self.statuses():
-                if (name in (None, status.program)) and status.mode is Mode.EXTERNAL and status.state is State.RUNNING:
-                    raise ControlError(f"{status.display_name} runs outside trayapp ({status.owner}); trayapp "
-                                       "never signals a process it did not start. Stop it where it was started.")
-                if name == status.program and status.mode is Mode.ATTACHED and not status.extra.get("controllable", True):
-                    raise ControlError(f"{status.display_name} is only reached at {status.owner}; trayapp cannot "
-                                       "stop or restart it there. Do it where it runs, or name the commands "
-                                       f"(stop = [...], restart = [...]) under [programs.{name}.attach].")
-        action(name)
-        return "requested"
+    def _command(self, verb: str, action: Callable[[str | None], None], name: str | None) -> str:
+        """A control-channel start/stop/restart, for one program or (name None) for every one that
+        trayapp may control; the status decides who may (status.refusal), the reply says who was left."""
+        verdicts = {s.program: refusal(s, verb) for s in self.statuses() if name in (None, s.program)}
+        refused = [why for why in verdicts.values() if why is not None]
+        if refused and len(refused) == len(verdicts):
+            raise ControlError(" ".join(refused))
+        if not refused:
+            action(name)
+            return "requested"
+        for program, why in verdicts.items():
+            if why is None:
+                action(program)
+        return "requested; left alone: " + " ".join(refused)
 
     def _history(self, n: int) -> list[dict[str, Any]]:
         from trayapp import journal
@@ -285,13 +285,14 @@ class App:
         self.journal.flush()
         return journal.read(self.paths.journal_file, last=n)
 
-    def _pause_notifications(self, request: dict) -> Any:
-        seconds = float(request.get("seconds", 3600))
-        if seconds <= 0:
-            self.notifier.resume()
-            return "resumed"
-        self.notifier.pause(seconds)
-        return f"paused for {seconds:g}s"
+
+def _each_logged(what: str, calls: Sequence[Callable[[], object]]) -> None:
+    """Shutdown goes on past a failing step, but says which one failed and why (trayapp.log)."""
+    for call in calls:
+        try:
+            call()
+        except Exception:
+            log.exception("shutdown: %s failed", what)
 
 
 def _program(cfg: ProgramConfig, ctx: Context) -> Any:
@@ -321,7 +322,8 @@ def acquire_instance(paths: AppPaths) -> InstanceLock:
 
 
 class HeadlessPrinter:
-    """Prints one line per state change. Runs on the publisher's thread; printing is quick."""
+    """Prints one line per state change, in the tray's words (tray/view.py is pure: no pystray).
+    Runs on the publisher's thread; printing is quick."""
 
     def __init__(self, out: TextIO) -> None:
         self.out = out
@@ -331,19 +333,10 @@ class HeadlessPrinter:
         old, new = event.old, event.new
         if old is not None and (old.state, old.health, old.mode) == (new.state, new.health, new.mode):
             return
+        now = time.time()
         with self._lock:
-            print(f"{time.strftime('%H:%M:%S')} {describe_status(new)}", file=self.out, flush=True)
-
-
-def describe_status(s: Status) -> str:
-    """"nanobot: running (pid 123, healthy)", "nanobot: backoff — crashed (exit 1); restarting in 2s"."""
-    bits = [f"pid {s.pid}"] if s.pid else []
-    if s.health.value not in ("none", "unknown") and s.is_up:
-        bits.append(str(s.health))
-    if s.mode is not Mode.MANAGED:
-        bits.append(str(s.mode))
-    head = f"{s.display_name}: {str(s.state).replace('_', ' ')}" + (f" ({', '.join(bits)})" if bits else "")
-    return f"{head} — {s.reason}" if s.reason else head
+            print(f"{time.strftime('%H:%M:%S', time.localtime(now))} {program_view(new, now).line}",
+                  file=self.out, flush=True)
 
 
 def run(paths: AppPaths, config: Config, *, headless: bool, out: TextIO = sys.stdout,

@@ -29,6 +29,14 @@ class Health(enum.StrEnum):
     UNHEALTHY = "unhealthy"
 
 
+class Control(enum.StrEnum):
+    """Who may start, stop and restart the program: decided by the program classes, read by everybody."""
+
+    FULL = "full"  # trayapp spawned it (or its own child from before a crash of trayapp)
+    THROUGH_OWNER = "through_owner"  # a service manager owns it; trayapp asks the owner
+    NONE = "none"  # somebody else's copy, or an owner trayapp cannot command: watched only
+
+
 class Mode(enum.StrEnum):
     MANAGED = "managed"  # trayapp spawned it and owns it
     ADOPTED = "adopted"  # our own child from before a crash of trayapp; watched by polling
@@ -90,6 +98,7 @@ class Status:
     memory: int | None = None  # RSS of the whole tree, bytes
     cpu: float | None = None  # percent of one core, whole tree
     owner: str = ""  # for ATTACHED/EXTERNAL: "systemd --user nanobot-gateway.service", "pid 1234"
+    control: Control = Control.FULL
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -103,6 +112,7 @@ class Status:
         """JSON-ready form for `status --json`, the control channel and the status window."""
         data = asdict(self)
         data["state"], data["mode"], data["health"] = str(self.state), str(self.mode), str(self.health)
+        data["control"] = str(self.control)
         data["restart_times"] = list(self.restart_times)
         data["extra"] = dict(self.extra)
         if self.last_exit is not None:
@@ -114,8 +124,35 @@ class Status:
         values = dict(data)
         values["state"], values["mode"] = State(values["state"]), Mode(values["mode"])
         values["health"] = Health(values["health"])
+        values["control"] = Control(values.get("control", Control.FULL))
         values["restart_times"] = tuple(values.get("restart_times", ()))
         exit_info = values.get("last_exit")
         values["last_exit"] = None if exit_info is None else ExitInfo(exit_info.get("code"), exit_info.get("signal"))
         known = cls.__dataclass_fields__
         return cls(**{k: v for k, v in values.items() if k in known})
+
+
+CONTROL_ACTIONS = ("start", "stop", "restart")
+
+
+def refusal(status: Status, action: str) -> str | None:
+    """Why trayapp will not `action` (start, stop, restart) this program, in one sentence; None: it may.
+
+    The one place that says "never control what trayapp did not start": the control channel, the tray
+    menu, the status window and the attached program's automatic restarts all ask here."""
+    if status.control is not Control.NONE or action not in CONTROL_ACTIONS:
+        return None
+    if status.mode is Mode.EXTERNAL:
+        return _outside(status, action)
+    return (f"{status.display_name} is only reached at {status.owner}; trayapp cannot {action} it there. "
+            f"{action.capitalize()} it where it runs, or name the commands (start = [...], stop = [...], "
+            f"restart = [...]) under [programs.{status.program}.attach] in config.toml.")
+
+
+def _outside(status: Status, action: str) -> str:
+    where = f" ({status.owner})" if status.owner else ""
+    if action == "start":
+        return (f"{status.display_name} already runs outside trayapp{where}; trayapp does not start a "
+                "second copy.")
+    return (f"{status.display_name} runs outside trayapp{where}; trayapp never signals a process it did "
+            f"not start. {action.capitalize()} it where it was started.")

@@ -88,12 +88,14 @@ def test_xorg_icon_docks_and_follows_crash_and_recovery(desk: Desktop, xorg: Ins
     wait_name(desk, window, "testbot - running")
 
     os.kill(running["pid"], signal.SIGKILL)  # a crash: not asked for, not by trayapp
-    wait_icon(desk, window, "starting", tmp_path / "xorg-crashed.png", timeout=10)
-    wait_name(desk, window, "crashed (killed by SIGKILL)")
-
-    recovered = xorg.wait_state("running", timeout=20)
-    assert recovered["pid"] != running["pid"]
-    wait_icon(desk, window, "running", tmp_path / "xorg-recovered.png")
+    # The crashed state lasts only the backoff (3s here), shorter than a few screenshots on a loaded
+    # machine: assert what must be true afterwards instead of trying to catch it on screen.
+    recovered = xorg.wait_pid_change(running["pid"], timeout=60)
+    crash = [e for e in xorg.history() if e["event"] == "exit" and e.get("pid") == running["pid"]]
+    assert [(e["text"], e["expected"]) for e in crash] == [("killed by SIGKILL", False)], crash
+    assert recovered["restarts"] == 1
+    wait_name(desk, window, "1 restart today", timeout=30)  # the title keeps the crash's trace
+    wait_icon(desk, window, "running", tmp_path / "xorg-recovered.png", timeout=30)
 
 
 def test_xorg_click_opens_the_status_window(desk: Desktop, xorg: Instance, tmp_path: Path) -> None:

@@ -204,6 +204,24 @@ class Instance:
         _wait(check, timeout, f"state {state}")
         return found
 
+    def wait_pid_change(self, old: int, timeout: float = 60.0) -> dict:
+        """The program running again under a pid other than `old` (a restart, seen whenever it is looked at)."""
+        found: dict = {}
+
+        def check() -> bool:
+            nonlocal found
+            try:
+                found = self.status()
+            except Exception:  # busy restarting: ask again
+                return False
+            return found.get("state") == "running" and found.get("pid") not in (None, old)
+
+        _wait(check, timeout, f"a running child other than pid {old}")
+        return found
+
+    def history(self, n: int = 200) -> list[dict]:
+        return self.request("history", n=n)  # type: ignore[return-value]
+
     def output(self) -> str:
         return (self.home / "run.out").read_text(errors="replace")
 

@@ -53,7 +53,7 @@ def test_url_owner_is_watched_shown_healthy_and_never_signalled(tmp_path: Path, 
         assert status["state"] == "running" and status["mode"] == "attached" and status["pid"] == server.pid
         assert status["owner"] == url
         refused = t.cli("stop", "assistant")
-        assert refused.returncode != 0 and "cannot stop or restart it" in refused.stderr
+        assert refused.returncode != 0 and "trayapp cannot stop it there" in refused.stderr
         assert server.poll() is None and _answers(port)
 
         server.send_signal(signal.SIGTERM)  # the owner (this test) stops it: trayapp must notice

@@ -18,7 +18,7 @@ from trayapp.supervisor.messages import Quit, Restart, Start, Stop
 from trayapp.supervisor.owners import Owner, parse_docker, parse_launchd, parse_systemd
 from trayapp.supervisor.program import Context
 from trayapp.supervisor.resources import Sample
-from trayapp.status import Health, Mode, State
+from trayapp.status import Control, Health, Mode, State
 from trayapp.supervisor.supervisor import Supervisor
 
 UNIT = "nanobot-gateway.service"
@@ -201,7 +201,7 @@ def test_failed_owner_command_is_journaled_and_shown(tmp_path: Path) -> None:
 def test_url_owner_cannot_be_controlled_and_says_so(tmp_path: Path) -> None:
     rig = make(tmp_path, '{ url = "http://10.0.0.5:18790/health" }')
     rig.settle()
-    assert rig.status.state is State.RUNNING and rig.status.extra["controllable"] is False
+    assert rig.status.state is State.RUNNING and rig.status.control is Control.NONE
     rig.sup.submit(Restart())
     rig.settle()
     assert "cannot restart it" in rig.status.reason and rig.owner.calls == []

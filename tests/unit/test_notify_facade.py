@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from trayapp.config import NotifyConfig, default_config
+from trayapp.errors import ControlError
 from trayapp.events import EventBus, Recorded, StatusChanged
 from trayapp.notify import Notifier
 from trayapp.notify.note import BackendUnavailable, Limits, Note
@@ -149,17 +151,31 @@ def test_pause_silences_and_survives_a_restart_through_the_state_file(tmp_path: 
     assert again.paused_until is None and json.loads(state.read_text())["paused_until"] is None
 
 
-def test_pause_ends_by_itself_and_the_control_command_shape() -> None:
+def test_the_pause_command_silences_answers_in_words_and_ends_by_itself() -> None:
+    """`pause_notifications` as the running app serves it on the control channel (app.py registers it)."""
     backend = Recording()
     notifier, clock = make(backend)
     reply = notifier.handle_pause_command({"seconds": 60})
-    assert reply["paused_until"] == clock.wall + 60
+    assert reply == f"notifications paused until {datetime.fromtimestamp(clock.wall + 60):%H:%M}"
+    notifier.on_recorded(crash())
+    settle(notifier, clock)
+    assert backend.notes == []
     clock.advance(61)
     assert notifier.paused_until is None
     notifier.on_recorded(crash())
     settle(notifier, clock)
     assert len(backend.notes) == 1
-    assert notifier.handle_pause_command({"seconds": 0}) == {"paused_until": None}
+    assert notifier.handle_pause_command({"seconds": 0}) == "notifications resumed"
+
+
+def test_a_pause_past_today_names_the_day_and_a_non_number_is_refused() -> None:
+    notifier, clock = make(Recording())
+    end = datetime.fromtimestamp(clock.wall + 3 * 86400)
+    assert notifier.handle_pause_command({"seconds": 3 * 86400}) == (
+        f"notifications paused until {end:%a} {end.day} {end:%b %H:%M}")
+    with pytest.raises(ControlError, match="needs a number of seconds, not 'later'"):
+        notifier.handle_pause_command({"seconds": "later"})
+    assert notifier.paused_until == pytest.approx(clock.wall + 3 * 86400)
 
 
 def test_config_paused_until_is_honoured() -> None:

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import pytest
 
-from trayapp.status import ExitInfo, Health, Mode, State, Status
+from trayapp.status import Control, ExitInfo, Health, Mode, State, Status
 from trayapp.tray.view import (TOOLTIP_MAX, Action, Entry, Extras, IconKey, local_day_start, tray_view)
 
 NOW = datetime(2026, 11, 21, 15, 0, 0).timestamp()  # local 15:00, in any time zone
@@ -129,7 +129,7 @@ def test_controls_enabled_per_state(state: State, start: bool, stop: bool, resta
 
 
 def test_external_program_cannot_be_controlled() -> None:
-    found = actions(tray_view([status(mode=Mode.EXTERNAL, owner="pid 77")], NOW).menu)
+    found = actions(tray_view([status(mode=Mode.EXTERNAL, control=Control.NONE, owner="pid 77")], NOW).menu)
     assert not any(found[(a, "assistant")].enabled for a in ("start", "stop", "restart"))
 
 
@@ -153,10 +153,10 @@ def test_several_programs_get_a_submenu_each() -> None:
 
 
 def test_an_attached_program_without_a_controllable_owner_offers_no_controls() -> None:
-    watched = replace(status(), mode=Mode.ATTACHED, extra={"controllable": False})
+    watched = replace(status(), mode=Mode.ATTACHED, control=Control.NONE, owner="http://127.0.0.1:18790/")
     entries = {e.action: e for e in tray_view([watched], NOW).menu if e.action}
     assert not any(entries[a].enabled for a in (Action.START, Action.STOP, Action.RESTART))
-    systemd = replace(status(), mode=Mode.ATTACHED, extra={"controllable": True})
+    systemd = replace(status(), mode=Mode.ATTACHED, control=Control.THROUGH_OWNER)
     assert {e.action: e for e in tray_view([systemd], NOW).menu if e.action}[Action.RESTART].enabled
 
 

@@ -24,6 +24,7 @@ from typing import Any
 from trayapp.atomic import atomic_write
 from trayapp.clock import Clock, SystemClock
 from trayapp.config import NotifyConfig, ProgramConfig
+from trayapp.errors import ControlError
 from trayapp.events import EventBus, Recorded, StatusChanged
 from trayapp.notify.choose import choose_backends, with_tray_icon
 from trayapp.notify.log_backend import LogBackend
@@ -35,7 +36,7 @@ log = logging.getLogger("trayapp.notify")
 
 BACKEND_RETRY = 60.0  # seconds a failed backend is skipped before it is tried again
 _STOP = object()
-Job = Callable[[float], None]
+Job = Callable[[float], object]  # what a job returns is not used
 
 
 @dataclass(frozen=True)
@@ -132,10 +133,15 @@ class Notifier:
             until = self._paused_until
         return until if until is not None and until > self._clock.time() else None
 
-    def handle_pause_command(self, args: Mapping[str, Any]) -> dict[str, Any]:
-        """Control command `pause_notifications {seconds}` (0 resumes)."""
-        seconds = float(args.get("seconds", 3600))
-        return {"paused_until": self.pause(seconds)}
+    def handle_pause_command(self, args: Mapping[str, Any]) -> str:
+        """Control command `pause_notifications {seconds}` (<= 0 resumes): the sentence the window shows."""
+        seconds = args.get("seconds", 3600)
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+            raise ControlError(f"pause_notifications needs a number of seconds, not {seconds!r}")
+        until = self.pause(float(seconds))
+        if until is None:
+            return "notifications resumed"
+        return f"notifications paused until {_clock_words(until, self._clock.time())}"
 
     def _set_pause(self, until: float | None) -> None:
         with self._lock:
@@ -276,6 +282,13 @@ class Notifier:
         level = logging.DEBUG if backend.name in self._warned else logging.WARNING
         self._warned.add(backend.name)
         log.log(level, "notifications via %s failed (%s); trying the next way", backend.name, exc)
+
+
+def _clock_words(at: float, now: float) -> str:
+    """"15:42" today, "Tue 3 Dec 15:42" on another day."""
+    moment = datetime.fromtimestamp(at)
+    same_day = moment.date() == datetime.fromtimestamp(now).date()
+    return f"{moment:%H:%M}" if same_day else f"{moment:%a} {moment.day} {moment:%b %H:%M}"  # %-d: not on Windows
 
 
 def _with_log(backends: list[Backend]) -> list[Backend]:

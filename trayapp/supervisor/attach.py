@@ -27,7 +27,7 @@ from trayapp.supervisor.health import ProbeResult, port_of
 from trayapp.supervisor.messages import Exited, HealthChecked
 from trayapp.supervisor.owners import Owner, OwnerState
 from trayapp.supervisor.program import Context, Sampler
-from trayapp.status import ExitInfo, Health, Mode, State, Status
+from trayapp.status import Control, ExitInfo, Health, Mode, State, Status, refusal
 from trayapp.supervisor.state import ALLOWED, moved
 
 DEFAULT_INTERVAL = 5.0  # how often the owner is asked when no health interval is configured
@@ -71,12 +71,13 @@ class AttachedProgram:
                            home or Path(ctx.environ.get("HOME") or Path.home()))
         self.health_cfg = cfg.health or (HealthConfig(url=cfg.attach.url) if cfg.attach.url else None)
         self.interval = self.health_cfg.interval if self.health_cfg else DEFAULT_INTERVAL
-        controllable = all(self.owner.control_argv(a) is not None for a in ("start", "stop", "restart"))
+        commanded = all(self.owner.control_argv(a) is not None for a in ("start", "stop", "restart"))
         self.status = Status(program=cfg.name, display_name=cfg.display_name, mode=Mode.ATTACHED,
                              owner=self.owner.describe(), since_at=ctx.clock.time(),
                              health=Health.UNKNOWN if self.health_cfg else Health.NONE,
                              reason=f"asking {self.owner.describe()}…",
-                             extra={"owner_kind": self.owner.kind, "controllable": controllable})
+                             control=Control.THROUGH_OWNER if commanded else Control.NONE,
+                             extra={"owner_kind": self.owner.kind})
         self._token = 0
         self._busy = False
         self._queued: tuple[str, str] | None = None  # (action, why) waiting for the job in flight
@@ -315,7 +316,7 @@ class AttachedProgram:
     def _maybe_restart(self, now: float, why: str, action: str) -> None:
         """Restart through the owner, within the same restart intensity as managed mode."""
         self._auto_restarts = list(policy.recent(self._auto_restarts, now, self.cfg.window))
-        if action != "restart" or not self.status.extra.get("controllable") or self.owner.kind == "url":
+        if action != "restart" or refusal(self.status, "restart") is not None or self.owner.kind == "url":
             return
         if len(self._auto_restarts) >= self.cfg.max_restarts:
             return

@@ -24,7 +24,7 @@ from trayapp.supervisor.messages import Exited, HealthChecked, Message
 from trayapp.supervisor.pidfile import ChildRecord, PidFile
 from trayapp.supervisor.resources import Sample
 from trayapp.supervisor.spawn import ChildHandle, LogSink, Spawner
-from trayapp.status import ExitInfo, Health, Mode, State, Status
+from trayapp.status import Control, ExitInfo, Health, Mode, State, Status, refusal
 from trayapp.supervisor.state import moved
 from trayapp.units import format_duration
 
@@ -106,9 +106,9 @@ class Program:
         self._then_start = False
         self._give_up_when_down = None
         state = self.status.state
-        if self.status.mode is Mode.EXTERNAL and state is State.RUNNING:
+        if refusal(self.status, "stop") is not None and state is State.RUNNING:  # not ours: stop watching only
             self._set(State.STOPPED, reason="no longer watched; it keeps running outside trayapp",
-                      mode=Mode.MANAGED, pid=None, owner="")
+                      mode=Mode.MANAGED, control=Control.FULL, pid=None, owner="")
             return
         if state in (State.BACKOFF, State.GIVEN_UP):
             self._retry_at = None
@@ -421,7 +421,7 @@ class Program:
         self.ctx.journal.record("external", self.cfg.name, pid=pid, owner=owner, detail=detail)
         self._started = now
         self._health_due, self._sample_due = now, (now if pid else None)
-        self._set(State.RUNNING, mode=Mode.EXTERNAL, pid=pid, owner=owner, reason=detail,
+        self._set(State.RUNNING, mode=Mode.EXTERNAL, control=Control.NONE, pid=pid, owner=owner, reason=detail,
                   started_at=None, retry_at=None)
         return True
 
@@ -449,7 +449,7 @@ class Program:
         address = port_of(self.cfg.health.url) if self.cfg.health else None
         if address is not None and self.ctx.port_open(*address):
             return  # still there, only unhealthy: not ours to restart
-        self._set(State.STOPPED, mode=Mode.MANAGED, pid=None, owner="",
+        self._set(State.STOPPED, mode=Mode.MANAGED, control=Control.FULL, pid=None, owner="",
                   reason="the copy running outside trayapp has stopped")
         if self.cfg.autostart:
             self.start(now, by_user=False)

@@ -9,8 +9,7 @@ import subprocess
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
+from trayapp.tray.host import TrayHost
 from trayapp.tray.view import Action
 from trayapp.ui.launch import config_target, data_folder, open_path, spawn_window
 
@@ -19,14 +18,14 @@ PAUSE_SECONDS = 3600.0
 
 
 class TrayActions:
-    """Maps a menu entry's Action to the running App. `handle` runs on the GUI thread."""
+    """Maps a menu entry's Action to the running app. `handle` runs on the GUI thread."""
 
-    def __init__(self, app: Any, refresh: Callable[[], None], has_menu: bool = True,
-                 spawn: Callable[..., Any] = spawn_window,
+    def __init__(self, app: TrayHost, refresh: Callable[[], None], has_menu: bool = True,
+                 spawn: Callable[..., subprocess.Popen[bytes]] = spawn_window,
                  opener: Callable[[Path], str | None] = open_path) -> None:
         self.app, self._refresh, self.has_menu = app, refresh, has_menu
         self._spawn, self._open = spawn, opener
-        self._windows: dict[tuple[str, str | None], subprocess.Popen[bytes]] = {}
+        self._windows: dict[tuple[str, tuple[str, ...]], subprocess.Popen[bytes]] = {}
         self.autostart: bool | None = None  # None: not known (yet), or not supported here
 
     def handle(self, action: Action, program: str | None) -> None:
@@ -36,7 +35,7 @@ class TrayActions:
             log.warning("tray: %s failed: %s", action, exc)
 
     def _dispatch(self, action: Action, program: str | None) -> None:
-        simple: dict[Action, Callable[[], Any]] = {
+        simple: dict[Action, Callable[[], object]] = {
             Action.START: lambda: self.app.start(program),
             Action.STOP: lambda: self.app.stop(program),
             Action.RESTART: lambda: self.app.restart(program),
@@ -73,10 +72,10 @@ class TrayActions:
     # -- notifications, login item, quit --------------------------------------------------------
 
     def _pause(self, seconds: float) -> None:
-        notifier = self.app.notifier
-        if notifier is None:
-            return
-        notifier.pause(seconds) if seconds > 0 else notifier.resume()
+        if seconds > 0:
+            self.app.notifier.pause(seconds)
+        else:
+            self.app.notifier.resume()
         self._refresh()
 
     def load_autostart(self) -> None:

@@ -1,6 +1,6 @@
-"""Entry point of the tray: `run_tray(app)` on the main thread until Quit.
+"""Entry point of the tray: `run_tray(host)` on the main thread until Quit.
 
-    app.py:  try: run_tray(app)
+    app.py:  try: run_tray(app)        # the App hands itself over as a TrayHost (tray/host.py)
              except TrayUnavailable as why: print(why); run headless
 
 Everything that can fail before the icon exists (no display, no pystray backend) raises
@@ -15,16 +15,16 @@ import signal
 import sys
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from trayapp.diskwatch import Level
 from trayapp.events import ExtrasChanged, StatusChanged
 from trayapp.tray.actions import TrayActions
 from trayapp.tray.controller import TrayController
+from trayapp.tray.host import TrayDisk, TrayHost
 from trayapp.tray.mainthread import door_for
 from trayapp.tray.view import Extras, tray_view
-
-if TYPE_CHECKING:
-    from trayapp.app import App
+from trayapp.units import format_size
 
 log = logging.getLogger(__name__)
 TICK = 60.0  # the tooltip's uptime is in minutes: refresh it once a minute, and only then
@@ -61,24 +61,21 @@ def load_menu_module() -> Any:
     return menu
 
 
-def _extras(app: "App", actions: TrayActions) -> Extras:
-    notifier = getattr(app, "notifier", None)
-    backups = getattr(app, "backups", None)
-    return Extras(on_quit=app.config.tray.on_quit, notifications=notifier is not None,
-                  paused_until=getattr(notifier, "paused_until", None), autostart=actions.autostart,
-                  backup=backups is not None, last_backup_at=getattr(backups, "last_ok_at", None),
-                  backup_progress=getattr(backups, "progress", None), disk_warning=_disk_warning(app))
+def _extras(host: TrayHost, actions: TrayActions) -> Extras:
+    backups = host.backups
+    return Extras(on_quit=host.config.tray.on_quit, notifications=True,
+                  paused_until=host.notifier.paused_until, autostart=actions.autostart,
+                  backup=True, last_backup_at=backups.last_ok_at,
+                  backup_progress=backups.progress, disk_warning=_disk_warning(host.disk))
 
 
-def _disk_warning(app: "App") -> str | None:
-    disk = getattr(app, "disk", None)
-    if disk is None or str(disk.level) == "ok":
+def _disk_warning(disk: TrayDisk) -> str | None:
+    level = disk.level
+    if level is Level.OK:
         return None
-    from trayapp.units import format_size
-
-    low = [v for v in disk.snapshot() if v["level"] != "ok"]
+    low = [v for v in disk.snapshot() if v["level"] != Level.OK]
     where = ", ".join(f"{format_size(v['free'] or 0)} free on {v['path']}" for v in low)
-    return f"Disk {'almost full' if str(disk.level) == 'critical' else 'low'}: {where}"
+    return f"Disk {'almost full' if level is Level.CRITICAL else 'low'}: {where}"
 
 
 def _ticker(controller: TrayController, stop: threading.Event) -> None:
@@ -117,16 +114,20 @@ LOOP_EXIT_GRACE = 5.0
 
 
 def _exit_if_the_loop_hangs() -> None:
-    timer = threading.Timer(LOOP_EXIT_GRACE, lambda: (log.warning("tray: the GUI loop did not end; exiting"),
-                                                      os._exit(0)))
+    timer = threading.Timer(LOOP_EXIT_GRACE, _exit_now)
     timer.daemon = True
     timer.start()
 
 
-def _on_signal(app: "App", backend: str) -> None:
+def _exit_now() -> None:
+    log.warning("tray: the GUI loop did not end; exiting")
+    os._exit(0)
+
+
+def _on_signal(host: TrayHost, backend: str) -> None:
     """SIGTERM/SIGINT quit in order (programs stopped), also while the GUI loop owns the thread."""
     def quit_now(*_: object) -> bool:
-        app.quit(stop_programs=True)
+        host.quit(stop_programs=True)
         return True
 
     if backend in ("gtk", "appindicator"):
@@ -139,30 +140,36 @@ def _on_signal(app: "App", backend: str) -> None:
         signal.signal(sig, quit_now)
 
 
-def run_tray(app: "App") -> None:
+def _close(icon: Any, stop_ticking: threading.Event) -> None:
+    """The shutdown thread, once the programs are down: end the helper threads and the GUI loop."""
+    stop_ticking.set()
+    _exit_if_the_loop_hangs()
+    icon.stop()
+
+
+def run_tray(host: TrayHost) -> None:
     """Main thread only. Shows the icon until Quit; the supervisor starts in pystray's setup thread."""
     menu = load_menu_module()
     backend = menu.backend_name()
     stop_ticking = threading.Event()
-    holder: dict[str, Any] = {}
-    actions = TrayActions(app, refresh=lambda: controller.refresh(), has_menu=menu.has_menu())
+    holder: dict[str, Any] = {}  # pystray's Icon: a third-party object, untyped
+    actions = TrayActions(host, refresh=lambda: controller.refresh(), has_menu=menu.has_menu())
     controller = TrayController(lambda view: menu.apply_view(holder["icon"], view), door_for(backend),
-                                order=list(app.config.programs), extras=lambda: _extras(app, actions))
-    first = tray_view(app.statuses(), time.time(), _extras(app, actions))
+                                order=list(host.config.programs), extras=lambda: _extras(host, actions))
+    first = tray_view(host.statuses(), time.time(), _extras(host, actions))
     icon = holder["icon"] = menu.make_icon(first, lambda: controller.view, actions.handle)
     controller.view = first
-    app.bus.subscribe(StatusChanged, controller.on_status)
-    app.bus.subscribe(ExtrasChanged, lambda _: controller.refresh())
-    app.on_quit(lambda: (stop_ticking.set(), _exit_if_the_loop_hangs(), icon.stop()))
-    _on_signal(app, backend)
+    host.bus.subscribe(StatusChanged, controller.on_status)
+    host.bus.subscribe(ExtrasChanged, lambda _: controller.refresh())
+    host.on_quit(lambda: _close(icon, stop_ticking))
+    _on_signal(host, backend)
     log.info("tray: pystray backend %s (menu: %s)", backend, "yes" if menu.has_menu() else "no, click opens status")
 
     def setup(icon: Any) -> None:  # pystray's setup thread: keep it short (pystray #113)
         icon.visible = True
-        if hasattr(app, "attach_tray_notifier"):
-            app.attach_tray_notifier(icon)
-        app.start_background()
-        controller.seed(app.statuses())
+        host.notifier.use_tray_icon(icon)
+        host.start_background()
+        controller.seed(host.statuses())
         actions.load_autostart()
         threading.Thread(target=_ticker, args=(controller, stop_ticking), name="tray-tick", daemon=True).start()
         if backend == "xorg":

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from trayapp.status import Health, Mode, State, Status
+from trayapp.status import Health, Mode, State, Status, refusal
 from trayapp.units import format_duration
 
 # Windows keeps 128 UTF-16 units of a tooltip including the NUL (szTip[128]); the other platforms
@@ -192,19 +192,26 @@ def phrase(status: Status, now: float) -> str:
     return text
 
 
+_OFFERED = {  # the states in which each control makes sense
+    "start": (State.STOPPED, State.GIVEN_UP, State.BACKOFF),
+    "stop": (State.STARTING, State.RUNNING, State.BACKOFF),
+    "restart": (State.STARTING, State.RUNNING, State.BACKOFF, State.GIVEN_UP),
+}
+
+
+def _offers(status: Status, action: str) -> bool:
+    return status.state in _OFFERED[action] and refusal(status, action) is None
+
+
 def program_view(status: Status, now: float) -> ProgramView:
-    # Never control what trayapp did not start and cannot reach through an owner.
-    # Somebody else's copy, or an attached service whose owner cannot be asked (a bare URL).
-    controllable = status.mode is not Mode.EXTERNAL and status.extra.get("controllable", True)
-    state = status.state
     return ProgramView(
         program=status.program,
         display_name=status.display_name,
         icon_key=icon_key(status),
         phrase=phrase(status, now),
-        can_start=controllable and state in (State.STOPPED, State.GIVEN_UP, State.BACKOFF),
-        can_stop=controllable and state in (State.STARTING, State.RUNNING, State.BACKOFF),
-        can_restart=controllable and state in (State.STARTING, State.RUNNING, State.BACKOFF, State.GIVEN_UP),
+        can_start=_offers(status, "start"),
+        can_stop=_offers(status, "stop"),
+        can_restart=_offers(status, "restart"),
     )
 
 

@@ -1,0 +1,90 @@
+"""What the tray needs of the running app, declared: `App` satisfies `TrayHost` and hands itself over.
+
+The tray never imports trayapp.app (that would be an import cycle) and never probes the app for a
+feature: everything it uses is named here, so the type checker holds both sides to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from trayapp.config import Config
+from trayapp.diskwatch import Level
+from trayapp.events import EventBus
+from trayapp.paths import AppPaths
+from trayapp.status import Status
+
+
+class TrayNotifier(Protocol):
+    """The notification facade, as far as the tray's menu and icon use it. Any thread."""
+
+    @property
+    def paused_until(self) -> float | None: ...
+
+    def pause(self, seconds: float) -> float | None: ...
+
+    def resume(self) -> None: ...
+
+    def use_tray_icon(self, icon: object) -> None:
+        """Let the pystray icon show notifications too (first choice on macOS and Windows)."""
+
+
+class TrayBackups(Protocol):
+    """The backup jobs: "Back up now", its progress and when the last one succeeded."""
+
+    @property
+    def progress(self) -> str | None: ...
+
+    @property
+    def last_ok_at(self) -> float | None: ...
+
+    def request(self) -> str: ...
+
+
+class TrayDisk(Protocol):
+    """The free-space watch: the worst level and each watched volume (path, level, free, total)."""
+
+    @property
+    def level(self) -> Level: ...
+
+    def snapshot(self) -> list[dict[str, Any]]: ...
+
+
+class TrayHost(Protocol):
+    """The running app as the tray sees it. Commands only enqueue, so any of them may be called
+    from the GUI thread; `start_background` runs once, on pystray's setup thread."""
+
+    @property
+    def config(self) -> Config: ...
+
+    @property
+    def paths(self) -> AppPaths: ...
+
+    @property
+    def bus(self) -> EventBus: ...
+
+    @property
+    def notifier(self) -> TrayNotifier: ...
+
+    @property
+    def backups(self) -> TrayBackups: ...
+
+    @property
+    def disk(self) -> TrayDisk: ...
+
+    def statuses(self) -> list[Status]: ...
+
+    def start(self, program: str | None = None) -> None: ...
+
+    def stop(self, program: str | None = None) -> None: ...
+
+    def restart(self, program: str | None = None) -> None: ...
+
+    def quit(self, stop_programs: bool = True) -> None: ...
+
+    def on_quit(self, callback: Callable[[], None]) -> None:
+        """`callback` runs once shutdown is complete (the tray stops its icon there)."""
+
+    def start_background(self) -> None:
+        """Start the supervisor, the control channel and the monitors."""
