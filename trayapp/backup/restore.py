@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from trayapp.backup import catalog, extract
+from trayapp.backup import catalog, extract, space
 from trayapp.backup import instance as inst
 from trayapp.backup.manifest import Manifest
 from trayapp.backup.progress import ProgressFn
@@ -82,8 +82,9 @@ class RestoreResult:
 
 
 def prepare(archive: Path, config: Config, paths: AppPaths, to: Path | None = None,
-            progress: ProgressFn | None = None) -> RestorePlan:
-    """Verify `archive` and plan where everything goes. Raises BackupError; changes nothing."""
+            progress: ProgressFn | None = None, free: space.FreeBytes | None = None) -> RestorePlan:
+    """Verify `archive`, plan where everything goes and check that it fits (`free`: bytes free in
+    a folder, for tests). Raises BackupError; changes nothing."""
     report = verify_archive(archive, progress)
     with contextlib.suppress(OSError):  # remember the result for `backup list` and prune
         catalog.mark_verified(archive, report.ok, report.problems, time.time())
@@ -93,6 +94,7 @@ def prepare(archive: Path, config: Config, paths: AppPaths, to: Path | None = No
                           fix="restore an older backup (`trayapp backup list`)")
     manifest = report.manifest
     targets = [_target(s, config, paths, to) for s in manifest.sources]
+    space.check_room(manifest, [space.Need(t.label, t.dest) for t in targets], free)
     program = None if to is not None else config.assistant.name
     assistant = config.assistant
     grace = (assistant.health.start_grace if assistant.health else 0.0) + assistant.startsecs
@@ -187,7 +189,7 @@ class _Restore:
     def _stage(self) -> None:
         for t in self.plan.targets:
             self.staging[t.label] = extract.make_staging(t.dest, t.label)
-        extract.extract_to_staging(self.plan.archive, self.staging)
+        extract.extract_to_staging(self.plan.archive, self.staging, space.total_size(self.plan.manifest))
         extract.apply_modes(self.plan.manifest, self.staging)
         for t in self.plan.targets:
             if not _exists(self._staged(t)):
