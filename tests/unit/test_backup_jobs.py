@@ -85,3 +85,36 @@ def test_a_due_schedule_runs_without_being_asked(setup, tmp_path: Path) -> None:
     finally:
         stop.set()
     assert jobs.next_due is not None and jobs.next_due > jobs.last_ok_at + 5 * 3600
+
+
+def test_at_start_a_backup_killed_with_trayapp_is_journalled_and_its_leftovers_removed(setup, tmp_path: Path) -> None:
+    from datetime import datetime
+
+    from trayapp.backup.catalog import created_from_name
+
+    cfg, paths, journal = setup
+    dest = tmp_path / "backups"
+    dest.mkdir(mode=0o700)
+    killed = "trayapp-backup-20261130T140000Z.tar.gz"
+    partial = dest / f".trayapp-backup-{killed}-k2x9.partial"
+    partial.write_bytes(b"half an archive")
+    work = dest / ".trayapp-work-k2x9"
+    work.mkdir()
+    (work / "db-0.sqlite").write_bytes(b"a database copy")
+    jobs = BackupJobs(cfg, paths, journal)
+    stop = threading.Event()
+    jobs.start(stop)  # nothing scheduled, nothing asked: only the look at what was left
+    try:
+        for _ in range(200):
+            journal.flush()
+            if journal_mod.read(paths.journal_file):
+                break
+            stop.wait(0.05)
+    finally:
+        stop.set()
+    [entry] = journal_mod.read(paths.journal_file)
+    started = created_from_name(killed)
+    assert started is not None
+    assert entry["event"] == "backup" and entry["ok"] is False and entry["started_at"] == started
+    assert f"the backup started {datetime.fromtimestamp(started):%Y-%m-%d %H:%M} never finished" in entry["error"]
+    assert not partial.exists() and not work.exists()
