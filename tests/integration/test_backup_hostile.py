@@ -18,11 +18,12 @@ import pytest
 from trayapp.backup import restore
 from trayapp.backup.extract import extract_to_staging
 from trayapp.backup.verify import verify_archive
-from trayapp.config import parse
+from trayapp.config import Config, parse
 from trayapp.errors import BackupError
 from trayapp.paths import AppPaths
 
 LABEL = "assistant-data"
+World = tuple[Path, Path, Path, AppPaths, Config]  # tmp_path, data, outside, paths, config
 
 
 def manifest_for(members: list[tuple[tarfile.TarInfo, bytes]], source: Path) -> bytes:
@@ -91,7 +92,7 @@ def hostile_cases(outside: Path) -> dict[str, list[tuple[tarfile.TarInfo, bytes]
 
 
 @pytest.fixture
-def world(tmp_path: Path):
+def world(tmp_path: Path) -> World:
     """A machine: the configured data folder, and a folder outside it that must stay empty."""
     home = tmp_path / "home"
     data = home / LABEL
@@ -112,7 +113,7 @@ def everything_below(root: Path) -> set[str]:
 @pytest.mark.parametrize("case", ["absolute path", "dot-dot", "symlink escape", "absolute symlink",
                                   "device file", "fifo", "hard link out", "symlink out of its folder",
                                   "symlink hop", "file through a symlink hop", "symlink chain out", "symlink loop"])
-def test_hostile_member_is_rejected_by_verify_restore_and_extraction(world, case: str) -> None:
+def test_hostile_member_is_rejected_by_verify_restore_and_extraction(world: World, case: str) -> None:
     tmp_path, data, outside, paths, config = world
     members = hostile_cases(outside)[case]
     archive = write_archive(tmp_path / f"{case}.tar.gz", members, manifest_for(members, data))
@@ -135,7 +136,7 @@ def test_hostile_member_is_rejected_by_verify_restore_and_extraction(world, case
     assert not os.path.lexists(tmp_path / "abs.txt")
 
 
-def test_manifest_that_does_not_match_its_files(world) -> None:
+def test_manifest_that_does_not_match_its_files(world: World) -> None:
     tmp_path, data, outside, paths, config = world
     members = [member(LABEL, kind=tarfile.DIRTYPE), member(f"{LABEL}/a.txt", b"original")]
     manifest = manifest_for(members, data)
@@ -149,7 +150,7 @@ def test_manifest_that_does_not_match_its_files(world) -> None:
     assert (data / "mine.txt").read_text() == "my data" and not (data / "a.txt").exists()
 
 
-def test_missing_member_and_missing_manifest(world) -> None:
+def test_missing_member_and_missing_manifest(world: World) -> None:
     tmp_path, data, *_ = world
     members = [member(LABEL, kind=tarfile.DIRTYPE), member(f"{LABEL}/a.txt")]
     manifest = manifest_for(members + [member(f"{LABEL}/gone.txt")], data)
@@ -162,7 +163,7 @@ def test_missing_member_and_missing_manifest(world) -> None:
 
 
 @pytest.mark.parametrize("cut", [0.5, 0.9, 0.999])
-def test_truncated_archive(world, cut: float) -> None:
+def test_truncated_archive(world: World, cut: float) -> None:
     tmp_path, data, outside, paths, config = world
     members = [member(LABEL, kind=tarfile.DIRTYPE)] + [member(f"{LABEL}/f{i}", os.urandom(20_000)) for i in range(20)]
     whole = write_archive(tmp_path / "whole.tar.gz", members, manifest_for(members, data))
@@ -177,7 +178,7 @@ def test_truncated_archive(world, cut: float) -> None:
     assert (data / "mine.txt").read_text() == "my data"
 
 
-def test_a_genuine_looking_archive_restores_only_inside_its_target(world) -> None:
+def test_a_genuine_looking_archive_restores_only_inside_its_target(world: World) -> None:
     """The control case: the same builder with harmless members passes, so the rejections above mean something."""
     tmp_path, data, outside, paths, config = world
     members = [member(LABEL, kind=tarfile.DIRTYPE), member(f"{LABEL}/ok.txt"),
@@ -188,7 +189,7 @@ def test_a_genuine_looking_archive_restores_only_inside_its_target(world) -> Non
     assert [t.dest for t in plan.targets] == [data]
 
 
-def test_restore_leaves_the_parent_folders_permissions_alone(world) -> None:
+def test_restore_leaves_the_parent_folders_permissions_alone(world: World) -> None:
     from trayapp.backup.extract import make_staging
 
     tmp_path, data, outside, paths, config = world
@@ -198,7 +199,7 @@ def test_restore_leaves_the_parent_folders_permissions_alone(world) -> None:
     assert (staging.stat().st_mode & 0o777) == 0o700
 
 
-def test_a_hop_through_links_is_refused_by_extraction_even_without_verify(world) -> None:
+def test_a_hop_through_links_is_refused_by_extraction_even_without_verify(world: World) -> None:
     """Extraction is the second line: links come last and are followed, so nothing lands beside the folder."""
     tmp_path, data, outside, paths, config = world
     members = hostile_cases(outside)["file through a symlink hop"]
@@ -211,7 +212,7 @@ def test_a_hop_through_links_is_refused_by_extraction_even_without_verify(world)
     assert not (staging / "through.txt").exists() and not (staging / LABEL / "through.txt").exists()
 
 
-def test_a_source_label_that_is_a_path_is_refused_before_anything_is_planned(world) -> None:
+def test_a_source_label_that_is_a_path_is_refused_before_anything_is_planned(world: World) -> None:
     tmp_path, data, outside, paths, config = world
     members = [member("x", kind=tarfile.DIRTYPE), member("x/a.txt")]
     manifest = json.loads(manifest_for(members, data))
@@ -228,7 +229,7 @@ def zeros_archive(tmp_path: Path, data: Path, size: int) -> Path:
     return write_archive(tmp_path / "zeros.tar.gz", members, manifest_for(members, data))
 
 
-def test_restore_refuses_when_the_expanded_size_does_not_fit(world) -> None:
+def test_restore_refuses_when_the_expanded_size_does_not_fit(world: World) -> None:
     tmp_path, data, outside, paths, config = world
     archive = zeros_archive(tmp_path, data, 20_000_000)
     assert archive.stat().st_size < 100_000
@@ -247,7 +248,7 @@ def test_restore_refuses_when_the_expanded_size_does_not_fit(world) -> None:
     assert plan.targets[0].dest == data
 
 
-def test_extraction_writes_no_more_than_the_manifest_lists(world) -> None:
+def test_extraction_writes_no_more_than_the_manifest_lists(world: World) -> None:
     tmp_path, data, outside, paths, config = world
     archive = zeros_archive(tmp_path, data, 3_000_000)
     staging = tmp_path / "staging"

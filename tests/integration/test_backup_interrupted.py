@@ -78,7 +78,7 @@ def partials(home: Path) -> list[str]:
     return [p.name for p in backups.iterdir() if p.name.endswith(".partial")] if backups.is_dir() else []
 
 
-def test_sigterm_during_a_backup_is_journalled_and_cleaned_up(cli_world) -> None:
+def test_sigterm_during_a_backup_is_journalled_and_cleaned_up(cli_world: tuple[Path, Path, dict[str, str]]) -> None:
     data, home, env = cli_world
     with held_exclusively(data / "memory.sqlite"):
         proc = start_backup(env, home)
@@ -92,7 +92,7 @@ def test_sigterm_during_a_backup_is_journalled_and_cleaned_up(cli_world) -> None
     assert "trayapp was told to stop (SIGTERM)" in entry["error"]
 
 
-def test_after_a_kill_the_next_backup_says_which_one_never_finished(cli_world) -> None:
+def test_after_a_kill_the_next_backup_says_which_one_never_finished(cli_world: tuple[Path, Path, dict[str, str]]) -> None:
     data, home, env = cli_world
     with held_exclusively(data / "memory.sqlite"):
         proc = start_backup(env, home)

@@ -36,7 +36,7 @@ def config_for(data: Path, locked: str) -> Config:
                  environ={"HOME": str(data.parent / "home")})
 
 
-def test_a_locked_database_fails_the_backup_naming_the_database_and_the_process(world) -> None:
+def test_a_locked_database_fails_the_backup_naming_the_database_and_the_process(world: tuple[Path, AppPaths]) -> None:
     data, paths = world
     with held_exclusively(data / "memory.sqlite") as holder:
         result = run_backup(config_for(data, "fail"), paths, Journal(paths.journal_file))
@@ -49,7 +49,7 @@ def test_a_locked_database_fails_the_backup_naming_the_database_and_the_process(
     assert entry["event"] == "backup" and entry["ok"] is False and f"pid {holder.pid}" in entry["error"]
 
 
-def test_skip_leaves_the_locked_database_out_with_a_warning(world) -> None:
+def test_skip_leaves_the_locked_database_out_with_a_warning(world: tuple[Path, AppPaths]) -> None:
     data, paths = world
     with held_exclusively(data / "memory.sqlite") as holder:
         result = run_backup(config_for(data, "skip"), paths, Journal(paths.journal_file), verify=True)
@@ -63,7 +63,7 @@ def test_skip_leaves_the_locked_database_out_with_a_warning(world) -> None:
     assert warning in journal_mod.read(paths.journal_file)[-1]["notes"]
 
 
-def test_once_the_lock_is_gone_the_database_is_backed_up(world) -> None:
+def test_once_the_lock_is_gone_the_database_is_backed_up(world: tuple[Path, AppPaths]) -> None:
     """The control case: the same database and settings, no second process."""
     data, paths = world
     result = run_backup(config_for(data, "fail"), paths, verify=True)

@@ -17,7 +17,7 @@ import stat
 import tarfile
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -70,7 +70,7 @@ def write_archive(plan: Plan, final: Path, *, preset: str = "custom", program: s
     work folder, named after `final` so the next run can say which backup it was.
     """
     fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{final.name}-", suffix=TEMP_SUFFIX, dir=final.parent)
-    os.fchmod(fd, 0o600)
+    os.chmod(tmp, 0o600)  # mkstemp's mode already; said here because the archive holds secrets
     workdir = Path(tempfile.mkdtemp(prefix=WORK_PREFIX, dir=final.parent))
     copier = DatabaseCopier([i.path for i in plan.databases], workdir, locked.timeout)
     try:
@@ -120,10 +120,10 @@ class _MemberWriter:
         return manifest
 
     def _manifest(self, plan: Plan, preset: str, program: str, created: float | None) -> Manifest:
-        extra = {"created": created} if created is not None else {}
-        return Manifest(sources=tuple(s.to_dict() for s in plan.sources), files=tuple(self.records),
-                        preset=preset, program=program, skipped=tuple(plan.skipped + self.warnings),
-                        compression={"format": "tar.gz", "level": self.level}, **extra)
+        manifest = Manifest(sources=tuple(s.to_dict() for s in plan.sources), files=tuple(self.records),
+                            preset=preset, program=program, skipped=tuple(plan.skipped + self.warnings),
+                            compression={"format": "tar.gz", "level": self.level})
+        return manifest if created is None else replace(manifest, created=created)
 
     def _add(self, tar: TarStream, item: Item) -> None:
         if item.kind == "dir":

@@ -49,7 +49,7 @@ def extract_to_staging(archive: Path, staging: Mapping[str, Path], budget: int |
     """
     extraction = _Extraction(staging, budget)
     try:
-        with tarfile.open(archive, mode="r|gz") as tar:  # type: ignore[call-overload]
+        with tarfile.open(archive, mode="r|gz") as tar:
             for member in tar:
                 extraction.member(tar, member)
     except (tarfile.TarError, EOFError, zlib.error) as exc:

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import time
@@ -226,7 +227,7 @@ class _Restore:
             self._quietly(lambda: inst.wait_for(self.instance, program, inst.stopped, self.plan.stop_timeout,
                                                 clock=self.clock, sleep=self.sleep), "wait for it to stop")
         for t, aside in reversed(self.swapped):
-            self._quietly(lambda t=t, aside=aside: self._unswap(t, aside), f"put {t.dest} back")
+            self._quietly(functools.partial(self._unswap, t, aside), f"put {t.dest} back")
         self.result.restored.clear()
         if self.result.stopped and program is not None:
             self._quietly(lambda: self.instance.start(program), "start it again")
