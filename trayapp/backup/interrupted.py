@@ -74,7 +74,7 @@ def describe(exc: BaseException) -> str:
         why = "trayapp was quitting"
     else:
         why = f"of an unexpected error ({type(exc).__name__})"
-    return f"the backup was interrupted because {why}; the unfinished archive was removed and {NOTHING_LOST}"
+    return f"the backup was interrupted because {why}; nothing unfinished was kept and {NOTHING_LOST}"
 
 
 def sweep(folder: Path, journal: Journal | None, wall: Callable[[], float]) -> list[str]:
