@@ -24,6 +24,7 @@ from trayapp.journal import Journal, read
 from trayapp.paths import AppPaths
 
 LOCK_FILE = ".trayapp-backup.lock"
+CliWorld = tuple[Path, Path, dict[str, str]]  # data folder, TRAYAPP_HOME, environment
 
 
 def test_ctrl_c_in_the_middle_is_journalled_and_leaves_nothing(tmp_path: Path) -> None:
@@ -48,7 +49,7 @@ def test_ctrl_c_in_the_middle_is_journalled_and_leaves_nothing(tmp_path: Path) -
 
 
 @pytest.fixture
-def cli_world(tmp_path: Path) -> tuple[Path, Path, dict[str, str]]:
+def cli_world(tmp_path: Path) -> CliWorld:
     data = tmp_path / "data"
     data.mkdir()
     (data / "notes.txt").write_text("keep me")
@@ -78,7 +79,7 @@ def partials(home: Path) -> list[str]:
     return [p.name for p in backups.iterdir() if p.name.endswith(".partial")] if backups.is_dir() else []
 
 
-def test_sigterm_during_a_backup_is_journalled_and_cleaned_up(cli_world: tuple[Path, Path, dict[str, str]]) -> None:
+def test_sigterm_during_a_backup_is_journalled_and_cleaned_up(cli_world: CliWorld) -> None:
     data, home, env = cli_world
     with held_exclusively(data / "memory.sqlite"):
         proc = start_backup(env, home)
@@ -92,7 +93,7 @@ def test_sigterm_during_a_backup_is_journalled_and_cleaned_up(cli_world: tuple[P
     assert "trayapp was told to stop (SIGTERM)" in entry["error"]
 
 
-def test_after_a_kill_the_next_backup_says_which_one_never_finished(cli_world: tuple[Path, Path, dict[str, str]]) -> None:
+def test_after_a_kill_the_next_backup_says_which_one_never_finished(cli_world: CliWorld) -> None:
     data, home, env = cli_world
     with held_exclusively(data / "memory.sqlite"):
         proc = start_backup(env, home)

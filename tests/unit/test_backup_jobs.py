@@ -90,7 +90,7 @@ def test_a_due_schedule_runs_without_being_asked(setup: Setup, tmp_path: Path) -
     assert jobs.next_due > jobs.last_ok_at + 5 * 3600
 
 
-def test_at_start_a_backup_killed_with_trayapp_is_journalled_and_its_leftovers_removed(setup: Setup, tmp_path: Path) -> None:
+def test_at_start_a_killed_backup_is_journalled_and_its_leftovers_removed(setup: Setup, tmp_path: Path) -> None:
     from datetime import datetime
 
     from trayapp.backup.catalog import created_from_name

@@ -135,8 +135,9 @@ class _Job:
 
 def _result(written: archive.Written, verified: bool | None, error: str | None, notes: list[str]) -> BackupResult:
     files = written.manifest.files
-    return BackupResult(error is None, written.path, written.size, error=error, files=sum(r.type == "file" for r in files),
-                        databases=sum(r.sqlite for r in files), verified=verified,
+    return BackupResult(error is None, written.path, written.size, error=error,
+                        files=sum(r.type == "file" for r in files), databases=sum(r.sqlite for r in files),
+                        verified=verified,
                         notes=tuple(notes + list(written.manifest.skipped)),
                         fix="run `trayapp backup verify` on it to see the details" if error else None)
 
