@@ -86,6 +86,9 @@ def hostile_cases(outside: Path) -> dict[str, list[tuple[tarfile.TarInfo, bytes]
                                      member(f"{LABEL}/a/b", kind=tarfile.DIRTYPE),
                                      member(f"{LABEL}/a/b/up", kind=tarfile.SYMTYPE, link=".."),
                                      member(f"{LABEL}/a/b/l", kind=tarfile.SYMTYPE, link="up/../..")],
+        # Lexically back inside ("../LABEL/ok.txt" is "ok.txt"), but once LABEL/ is restored as
+        # ~/.nanobot the link points at ~/LABEL/ok.txt.
+        "symlink out and back in": base + [member(f"{LABEL}/l", kind=tarfile.SYMTYPE, link=f"../{LABEL}/ok.txt")],
         "symlink loop": base + [member(f"{LABEL}/x", kind=tarfile.SYMTYPE, link="y/z"),
                                 member(f"{LABEL}/y", kind=tarfile.SYMTYPE, link="x/z")],
     }
@@ -112,7 +115,8 @@ def everything_below(root: Path) -> set[str]:
 
 @pytest.mark.parametrize("case", ["absolute path", "dot-dot", "symlink escape", "absolute symlink",
                                   "device file", "fifo", "hard link out", "symlink out of its folder",
-                                  "symlink hop", "file through a symlink hop", "symlink chain out", "symlink loop"])
+                                  "symlink hop", "file through a symlink hop", "symlink chain out", "symlink loop",
+                                  "symlink out and back in"])
 def test_hostile_member_is_rejected_by_verify_restore_and_extraction(world: World, case: str) -> None:
     tmp_path, data, outside, paths, config = world
     members = hostile_cases(outside)[case]
