@@ -18,11 +18,12 @@ import pytest
 from trayapp.backup import restore
 from trayapp.backup.extract import extract_to_staging
 from trayapp.backup.verify import verify_archive
-from trayapp.config import parse
+from trayapp.config import Config, parse
 from trayapp.errors import BackupError
 from trayapp.paths import AppPaths
 
 LABEL = "assistant-data"
+World = tuple[Path, Path, Path, AppPaths, Config]  # tmp_path, data, outside, paths, config
 
 
 def manifest_for(members: list[tuple[tarfile.TarInfo, bytes]], source: Path) -> bytes:
@@ -61,6 +62,8 @@ def write_archive(path: Path, members: list[tuple[tarfile.TarInfo, bytes]], mani
 
 def hostile_cases(outside: Path) -> dict[str, list[tuple[tarfile.TarInfo, bytes]]]:
     base = [member(LABEL, kind=tarfile.DIRTYPE), member(f"{LABEL}/ok.txt")]
+    hop = [member(f"{LABEL}/m", kind=tarfile.DIRTYPE), member(f"{LABEL}/m/n", kind=tarfile.DIRTYPE),
+           member(f"{LABEL}/m/n/o", kind=tarfile.SYMTYPE, link="..")]
     return {
         "absolute path": base + [member(str(outside / "abs.txt"))],
         "dot-dot": base + [member(f"{LABEL}/../../outside/dotdot.txt")],
@@ -75,11 +78,24 @@ def hostile_cases(outside: Path) -> dict[str, list[tuple[tarfile.TarInfo, bytes]
         # real place, the link would point beside it (at ~/.bashrc, say).
         "symlink out of its folder": base + [member(f"{LABEL}/sub", kind=tarfile.DIRTYPE),
                                              member(f"{LABEL}/sub/rc", kind=tarfile.SYMTYPE, link="../../.bashrc")],
+        # Each link looks inside its folder on its own; o2 is really LABEL/m/o2 -> ~/.bashrc.
+        "symlink hop": base + hop + [member(f"{LABEL}/m/n/o/o2", kind=tarfile.SYMTYPE, link="../../.bashrc")],
+        "file through a symlink hop": base + hop + [member(f"{LABEL}/m/n/o/through.txt")],
+        # No member under a link, but l follows up (-> ..) and then climbs two more levels.
+        "symlink chain out": base + [member(f"{LABEL}/a", kind=tarfile.DIRTYPE),
+                                     member(f"{LABEL}/a/b", kind=tarfile.DIRTYPE),
+                                     member(f"{LABEL}/a/b/up", kind=tarfile.SYMTYPE, link=".."),
+                                     member(f"{LABEL}/a/b/l", kind=tarfile.SYMTYPE, link="up/../..")],
+        # Lexically back inside ("../LABEL/ok.txt" is "ok.txt"), but once LABEL/ is restored as
+        # ~/.nanobot the link points at ~/LABEL/ok.txt.
+        "symlink out and back in": base + [member(f"{LABEL}/l", kind=tarfile.SYMTYPE, link=f"../{LABEL}/ok.txt")],
+        "symlink loop": base + [member(f"{LABEL}/x", kind=tarfile.SYMTYPE, link="y/z"),
+                                member(f"{LABEL}/y", kind=tarfile.SYMTYPE, link="x/z")],
     }
 
 
 @pytest.fixture
-def world(tmp_path: Path):
+def world(tmp_path: Path) -> World:
     """A machine: the configured data folder, and a folder outside it that must stay empty."""
     home = tmp_path / "home"
     data = home / LABEL
@@ -98,8 +114,10 @@ def everything_below(root: Path) -> set[str]:
 
 
 @pytest.mark.parametrize("case", ["absolute path", "dot-dot", "symlink escape", "absolute symlink",
-                                  "device file", "fifo", "hard link out", "symlink out of its folder"])
-def test_hostile_member_is_rejected_by_verify_restore_and_extraction(world, case: str) -> None:
+                                  "device file", "fifo", "hard link out", "symlink out of its folder",
+                                  "symlink hop", "file through a symlink hop", "symlink chain out", "symlink loop",
+                                  "symlink out and back in"])
+def test_hostile_member_is_rejected_by_verify_restore_and_extraction(world: World, case: str) -> None:
     tmp_path, data, outside, paths, config = world
     members = hostile_cases(outside)[case]
     archive = write_archive(tmp_path / f"{case}.tar.gz", members, manifest_for(members, data))
@@ -122,7 +140,7 @@ def test_hostile_member_is_rejected_by_verify_restore_and_extraction(world, case
     assert not os.path.lexists(tmp_path / "abs.txt")
 
 
-def test_manifest_that_does_not_match_its_files(world) -> None:
+def test_manifest_that_does_not_match_its_files(world: World) -> None:
     tmp_path, data, outside, paths, config = world
     members = [member(LABEL, kind=tarfile.DIRTYPE), member(f"{LABEL}/a.txt", b"original")]
     manifest = manifest_for(members, data)
@@ -136,7 +154,7 @@ def test_manifest_that_does_not_match_its_files(world) -> None:
     assert (data / "mine.txt").read_text() == "my data" and not (data / "a.txt").exists()
 
 
-def test_missing_member_and_missing_manifest(world) -> None:
+def test_missing_member_and_missing_manifest(world: World) -> None:
     tmp_path, data, *_ = world
     members = [member(LABEL, kind=tarfile.DIRTYPE), member(f"{LABEL}/a.txt")]
     manifest = manifest_for(members + [member(f"{LABEL}/gone.txt")], data)
@@ -149,7 +167,7 @@ def test_missing_member_and_missing_manifest(world) -> None:
 
 
 @pytest.mark.parametrize("cut", [0.5, 0.9, 0.999])
-def test_truncated_archive(world, cut: float) -> None:
+def test_truncated_archive(world: World, cut: float) -> None:
     tmp_path, data, outside, paths, config = world
     members = [member(LABEL, kind=tarfile.DIRTYPE)] + [member(f"{LABEL}/f{i}", os.urandom(20_000)) for i in range(20)]
     whole = write_archive(tmp_path / "whole.tar.gz", members, manifest_for(members, data))
@@ -164,7 +182,7 @@ def test_truncated_archive(world, cut: float) -> None:
     assert (data / "mine.txt").read_text() == "my data"
 
 
-def test_a_genuine_looking_archive_restores_only_inside_its_target(world) -> None:
+def test_a_genuine_looking_archive_restores_only_inside_its_target(world: World) -> None:
     """The control case: the same builder with harmless members passes, so the rejections above mean something."""
     tmp_path, data, outside, paths, config = world
     members = [member(LABEL, kind=tarfile.DIRTYPE), member(f"{LABEL}/ok.txt"),
@@ -175,7 +193,7 @@ def test_a_genuine_looking_archive_restores_only_inside_its_target(world) -> Non
     assert [t.dest for t in plan.targets] == [data]
 
 
-def test_restore_leaves_the_parent_folders_permissions_alone(world) -> None:
+def test_restore_leaves_the_parent_folders_permissions_alone(world: World) -> None:
     from trayapp.backup.extract import make_staging
 
     tmp_path, data, outside, paths, config = world
@@ -183,3 +201,62 @@ def test_restore_leaves_the_parent_folders_permissions_alone(world) -> None:
     staging = make_staging(data, LABEL)
     assert (data.parent.stat().st_mode & 0o777) == 0o755, "a restore must not chmod the user's home"
     assert (staging.stat().st_mode & 0o777) == 0o700
+
+
+def test_a_hop_through_links_is_refused_by_extraction_even_without_verify(world: World) -> None:
+    """Extraction is the second line: links come last and are followed, so nothing lands beside the folder."""
+    tmp_path, data, outside, paths, config = world
+    members = hostile_cases(outside)["file through a symlink hop"]
+    archive = write_archive(tmp_path / "hop.tar.gz", members, manifest_for(members, data))
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    with pytest.raises(BackupError, match="under the symlink"):
+        extract_to_staging(archive, {LABEL: staging})
+    assert not (staging / LABEL / "m" / "through.txt").exists()
+    assert not (staging / "through.txt").exists() and not (staging / LABEL / "through.txt").exists()
+
+
+def test_a_source_label_that_is_a_path_is_refused_before_anything_is_planned(world: World) -> None:
+    tmp_path, data, outside, paths, config = world
+    members = [member("x", kind=tarfile.DIRTYPE), member("x/a.txt")]
+    manifest = json.loads(manifest_for(members, data))
+    manifest["sources"][0]["label"] = f"../../../{outside.name}/x"
+    archive = write_archive(tmp_path / "label.tar.gz", members, json.dumps(manifest).encode())
+    with pytest.raises(BackupError, match="not a plain folder name"):
+        restore.prepare(archive, config, paths, to=tmp_path / "to" / "a" / "b")
+    assert list(outside.iterdir()) == [] and not (tmp_path / "to").exists()
+
+
+def zeros_archive(tmp_path: Path, data: Path, size: int) -> Path:
+    """A few KB of gzip that expands to `size` bytes: what a zip bomb looks like to restore."""
+    members = [member(LABEL, kind=tarfile.DIRTYPE), member(f"{LABEL}/zeros.bin", bytes(size))]
+    return write_archive(tmp_path / "zeros.tar.gz", members, manifest_for(members, data))
+
+
+def test_restore_refuses_when_the_expanded_size_does_not_fit(world: World) -> None:
+    tmp_path, data, outside, paths, config = world
+    archive = zeros_archive(tmp_path, data, 20_000_000)
+    assert archive.stat().st_size < 100_000
+    asked: list[Path] = []
+
+    def free(folder: Path) -> int:
+        asked.append(folder)
+        return 5_000_000
+
+    with pytest.raises(BackupError, match=r"not enough room to restore into .*expands to 20MB and 5MB is free") as err:
+        restore.prepare(archive, config, paths, free=free)
+    assert "--to" in (err.value.fix or "")
+    assert asked == [data.parent]
+    assert sorted(p.name for p in data.parent.iterdir()) == [LABEL], "nothing was written"
+    plan = restore.prepare(archive, config, paths, free=lambda folder: 10**12)  # the control case
+    assert plan.targets[0].dest == data
+
+
+def test_extraction_writes_no_more_than_the_manifest_lists(world: World) -> None:
+    tmp_path, data, outside, paths, config = world
+    archive = zeros_archive(tmp_path, data, 3_000_000)
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    with pytest.raises(BackupError, match="expands to more than the 1MB its manifest lists"):
+        extract_to_staging(archive, {LABEL: staging}, budget=1_000_000)
+    assert not (staging / LABEL / "zeros.bin").exists()

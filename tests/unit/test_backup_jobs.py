@@ -13,9 +13,11 @@ from trayapp.backup.jobs import BackupJobs
 from trayapp.journal import Journal
 from trayapp.paths import AppPaths
 
+Setup = tuple[config_mod.Config, AppPaths, Journal]
+
 
 @pytest.fixture
-def setup(tmp_path: Path):
+def setup(tmp_path: Path) -> Setup:
     data = tmp_path / "data"
     data.mkdir()
     (data / "notes.txt").write_text("keep me")
@@ -35,7 +37,7 @@ def wait_idle(jobs: BackupJobs) -> None:
     raise AssertionError("the backup did not finish")
 
 
-def test_back_up_now_runs_once_and_records_it(setup, tmp_path: Path) -> None:
+def test_back_up_now_runs_once_and_records_it(setup: Setup, tmp_path: Path) -> None:
     cfg, paths, journal = setup
     changes: list[int] = []
     jobs = BackupJobs(cfg, paths, journal, on_change=lambda: changes.append(1))
@@ -53,7 +55,7 @@ def test_back_up_now_runs_once_and_records_it(setup, tmp_path: Path) -> None:
     assert changes, "the tray is told when a backup ends"
 
 
-def test_a_critical_disk_refuses_the_backup(setup, tmp_path: Path) -> None:
+def test_a_critical_disk_refuses_the_backup(setup: Setup, tmp_path: Path) -> None:
     cfg, paths, journal = setup
     jobs = BackupJobs(cfg, paths, journal, disk_refusal=lambda: "the disk is almost full")
     stop = threading.Event()
@@ -72,7 +74,7 @@ def test_a_critical_disk_refuses_the_backup(setup, tmp_path: Path) -> None:
     assert not list((tmp_path / "backups").glob("*.tar.gz"))
 
 
-def test_a_due_schedule_runs_without_being_asked(setup, tmp_path: Path) -> None:
+def test_a_due_schedule_runs_without_being_asked(setup: Setup, tmp_path: Path) -> None:
     cfg, paths, journal = setup
     from dataclasses import replace
 
@@ -84,4 +86,38 @@ def test_a_due_schedule_runs_without_being_asked(setup, tmp_path: Path) -> None:
         wait_idle(jobs)
     finally:
         stop.set()
-    assert jobs.next_due is not None and jobs.next_due > jobs.last_ok_at + 5 * 3600
+    assert jobs.next_due is not None and jobs.last_ok_at is not None
+    assert jobs.next_due > jobs.last_ok_at + 5 * 3600
+
+
+def test_at_start_a_killed_backup_is_journalled_and_its_leftovers_removed(setup: Setup, tmp_path: Path) -> None:
+    from datetime import datetime
+
+    from trayapp.backup.catalog import created_from_name
+
+    cfg, paths, journal = setup
+    dest = tmp_path / "backups"
+    dest.mkdir(mode=0o700)
+    killed = "trayapp-backup-20261130T140000Z.tar.gz"
+    partial = dest / f".trayapp-backup-{killed}-k2x9.partial"
+    partial.write_bytes(b"half an archive")
+    work = dest / ".trayapp-work-k2x9"
+    work.mkdir()
+    (work / "db-0.sqlite").write_bytes(b"a database copy")
+    jobs = BackupJobs(cfg, paths, journal)
+    stop = threading.Event()
+    jobs.start(stop)  # nothing scheduled, nothing asked: only the look at what was left
+    try:
+        for _ in range(200):
+            journal.flush()
+            if journal_mod.read(paths.journal_file):
+                break
+            stop.wait(0.05)
+    finally:
+        stop.set()
+    [entry] = journal_mod.read(paths.journal_file)
+    started = created_from_name(killed)
+    assert started is not None
+    assert entry["event"] == "backup" and entry["ok"] is False and entry["started_at"] == started
+    assert f"the backup started {datetime.fromtimestamp(started):%Y-%m-%d %H:%M} never finished" in entry["error"]
+    assert not partial.exists() and not work.exists()

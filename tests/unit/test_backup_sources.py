@@ -13,7 +13,8 @@ from trayapp.config import parse
 from trayapp.paths import AppPaths
 
 
-def make_db(path: Path, wal: bool = True) -> None:
+def make_db(path: Path, wal: bool = True) -> sqlite3.Connection:
+    """A small database, left open: callers that want its -wal and -shm files on disk keep it so."""
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(path)
     if wal:
@@ -21,7 +22,7 @@ def make_db(path: Path, wal: bool = True) -> None:
     db.execute("CREATE TABLE t(x)")
     db.execute("INSERT INTO t VALUES (1)")
     db.commit()
-    return db  # type: ignore[return-value]  # kept open by callers that want -wal/-shm to exist
+    return db
 
 
 def plan_names(root: Path, filters: Filters | None = None) -> dict[str, str]:
@@ -68,7 +69,7 @@ def test_user_excludes_and_includes(tmp_path: Path) -> None:
 def test_sqlite_found_by_extension_and_header_and_side_files_skipped(tmp_path: Path) -> None:
     live = make_db(tmp_path / "state" / "openclaw.sqlite")  # open: -wal and -shm exist
     (tmp_path / "fake.db").write_bytes(b"not sqlite at all")
-    make_db(tmp_path / "history", wal=False)  # SQLite without the extension: not a db by name
+    make_db(tmp_path / "history", wal=False).close()  # SQLite without the extension: not a db by name
     assert (tmp_path / "state" / "openclaw.sqlite-wal").exists()
     names = plan_names(tmp_path)
     live.close()
@@ -95,6 +96,19 @@ def test_symlinks_inside_are_kept_and_outside_ones_reported(tmp_path: Path) -> N
     assert names["data/inside"].kind == "symlink" and names["data/inside"].target == "a.txt"
     assert "data/absolute" not in names and "data/escape" not in names
     assert sum("points outside" in s for s in plan.skipped) == 2
+
+
+def test_a_link_that_leaves_only_through_another_link_is_reported(tmp_path: Path) -> None:
+    """up -> .. and l -> up/../.. each look inside; l really leads above the folder, which restore refuses."""
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    os.symlink("..", tmp_path / "a" / "b" / "up")
+    os.symlink("up/../..", tmp_path / "a" / "b" / "l")
+    os.symlink("up/c.txt", tmp_path / "a" / "b" / "fine")
+    plan = build_plan([Source("data", tmp_path, "dir", "extra")], Filters.build())
+    names = {i.arcname for i in plan.items}
+    assert {"data/a/b/up", "data/a/b/fine"} <= names and "data/a/b/l" not in names
+    assert [s for s in plan.skipped if "points outside" in s] == [
+        f"skipped symlink {tmp_path / 'a' / 'b' / 'l'} -> up/../..: it points outside {tmp_path}"]
 
 
 def test_the_destination_inside_a_source_is_skipped(tmp_path: Path) -> None:

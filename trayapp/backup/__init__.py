@@ -1,10 +1,12 @@
 """Backups of everything the user would hate to lose: create, verify, restore, prune, schedule.
 
-Modules, one job each: sources (what to back up), sqlite_copy (online backup API), compress
-(gzip on its own thread), archive (tar writing, temp + fsync + rename), manifest, catalog
-(names, listing, verified marks), verify, extract (safe extraction), restore, prune (retention),
-schedule (when the next backup is due), service (run_backup: the entry point for the tray and
-the schedule). Heavy modules are imported lazily, so `import trayapp.backup.schedule` is cheap.
+Modules, one job each: sources (what to back up), sqlite_copy (online backup API, with a lock
+deadline), holders (who has a file open), compress (gzip on its own thread), archive (tar
+writing, temp + fsync + rename), manifest, catalog (names, listing, verified marks), verify,
+links (where a symlink really leads), extract (safe extraction), space (will a restore fit),
+restore, prune (retention), schedule (when the next backup is due), interrupted (backups that
+did not finish), service (run_backup: the entry point for the tray and the schedule). Heavy
+modules are imported lazily, so `import trayapp.backup.schedule` is cheap.
 """
 
 from __future__ import annotations

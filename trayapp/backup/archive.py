@@ -17,7 +17,7 @@ import stat
 import tarfile
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -27,7 +27,7 @@ from trayapp.backup.manifest import NAME as MANIFEST_NAME
 from trayapp.backup.manifest import FileRecord, Manifest
 from trayapp.backup.progress import ProgressFn, Reporter
 from trayapp.backup.sources import Item, Plan
-from trayapp.backup.sqlite_copy import DatabaseCopier
+from trayapp.backup.sqlite_copy import LOCK_TIMEOUT, DatabaseCopier, DatabaseLocked
 
 TEMP_PREFIX = ".trayapp-backup-"
 TEMP_SUFFIX = ".partial"
@@ -52,21 +52,31 @@ class DatabaseCopyError(Exception):
         self.path = path
 
 
+@dataclass(frozen=True)
+class LockPolicy:
+    """What to do with a database another program keeps locked ([backup] locked, lock_timeout)."""
+
+    timeout: float = LOCK_TIMEOUT
+    skip: bool = False  # True: leave it out with a warning; False: fail the backup
+
+
 def write_archive(plan: Plan, final: Path, *, preset: str = "custom", program: str = "",
                   level: int = DEFAULT_LEVEL, progress: ProgressFn | None = None,
-                  created: float | None = None) -> Written:
+                  created: float | None = None, locked: LockPolicy = LockPolicy()) -> Written:
     """Write `plan` to the archive `final` (which must not exist). Runs on the caller's thread.
 
-    Raises OSError (a full disk...), DatabaseCopyError; on any failure nothing is left behind.
+    Raises OSError (a full disk...), DatabaseCopyError, DatabaseLocked; on any failure (an
+    exception or KeyboardInterrupt) nothing is left behind. Only a kill leaves the temp file and
+    work folder, named after `final` so the next run can say which backup it was.
     """
-    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=final.parent)
-    os.fchmod(fd, 0o600)
+    fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{final.name}-", suffix=TEMP_SUFFIX, dir=final.parent)
+    os.chmod(tmp, 0o600)  # mkstemp's mode already; said here because the archive holds secrets
     workdir = Path(tempfile.mkdtemp(prefix=WORK_PREFIX, dir=final.parent))
-    copier = DatabaseCopier([i.path for i in plan.databases], workdir)
+    copier = DatabaseCopier([i.path for i in plan.databases], workdir, locked.timeout)
     try:
         with os.fdopen(fd, "wb") as raw:
             copier.start()
-            writer = _MemberWriter(raw, level, Reporter("backup", plan.total_bytes, progress))
+            writer = _MemberWriter(raw, level, Reporter("backup", plan.total_bytes, progress), locked)
             manifest = writer.write_all(plan, copier, preset=preset, program=program, created=created)
             os.fsync(raw.fileno())
         os.replace(tmp, final)
@@ -84,8 +94,8 @@ def write_archive(plan: Plan, final: Path, *, preset: str = "custom", program: s
 class _MemberWriter:
     """Turns plan items into tar members on one GzipPipe; collects manifest records."""
 
-    def __init__(self, raw: BinaryIO, level: int, reporter: Reporter) -> None:
-        self.raw, self.level, self.reporter = raw, level, reporter
+    def __init__(self, raw: BinaryIO, level: int, reporter: Reporter, locked: LockPolicy) -> None:
+        self.raw, self.level, self.reporter, self.locked = raw, level, reporter, locked
         self.records: list[FileRecord] = []
         self.warnings: list[str] = []
 
@@ -110,10 +120,10 @@ class _MemberWriter:
         return manifest
 
     def _manifest(self, plan: Plan, preset: str, program: str, created: float | None) -> Manifest:
-        extra = {"created": created} if created is not None else {}
-        return Manifest(sources=tuple(s.to_dict() for s in plan.sources), files=tuple(self.records),
-                        preset=preset, program=program, skipped=tuple(plan.skipped + self.warnings),
-                        compression={"format": "tar.gz", "level": self.level}, **extra)
+        manifest = Manifest(sources=tuple(s.to_dict() for s in plan.sources), files=tuple(self.records),
+                            preset=preset, program=program, skipped=tuple(plan.skipped + self.warnings),
+                            compression={"format": "tar.gz", "level": self.level})
+        return manifest if created is None else replace(manifest, created=created)
 
     def _add(self, tar: TarStream, item: Item) -> None:
         if item.kind == "dir":
@@ -131,7 +141,12 @@ class _MemberWriter:
     def _add_database(self, tar: TarStream, item: Item, copier: DatabaseCopier) -> None:
         try:
             copy = copier.wait(item.path)
-        except BaseException as exc:
+        except DatabaseLocked as exc:
+            if not self.locked.skip:
+                raise
+            self.warnings.append(f"{exc}, so this backup does not hold it; the next backup tries again")
+            return
+        except Exception as exc:  # not KeyboardInterrupt: Ctrl-C or SIGTERM while waiting is no copy error
             if not item.path.exists():  # deleted since the plan was made, like any other live file
                 self.warnings.append(f"skipped {item.path}: it no longer exists")
                 return

@@ -69,6 +69,7 @@ class BackupJobs:
                 "next_due": self.next_due, "schedule": self.config.backup.schedule}
 
     def _run(self, stop: threading.Event) -> None:
+        self._sweep()
         while not stop.is_set():
             scheduled = self._due()
             with self._lock:
@@ -78,6 +79,21 @@ class BackupJobs:
                 self._backup(scheduled)
             self._wake.wait(self._sleep_for())
             self._wake.clear()
+
+    def _sweep(self) -> None:
+        """At start: journal and remove what a backup killed with trayapp left behind."""
+        from trayapp.backup import interrupted
+        from trayapp.backup.lock import destination_lock
+        from trayapp.backup.service import destination
+
+        folder = destination(self.config, self.paths)
+        if not folder.is_dir():
+            return
+        try:
+            with destination_lock(folder):  # busy: a backup from the command line runs; it sweeps
+                interrupted.sweep(folder, self.journal, self._wall)
+        except Exception as exc:
+            log.warning("could not look for interrupted backups in %s: %s", folder, exc)
 
     def _due(self) -> bool:
         spec = self.config.backup.schedule

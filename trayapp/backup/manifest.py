@@ -8,6 +8,7 @@ to find it; `verify` streams the whole archive anyway and compares at the end.
 from __future__ import annotations
 
 import json
+import re
 import socket
 import time
 from collections.abc import Mapping
@@ -19,6 +20,8 @@ from trayapp import __version__
 
 NAME = "manifest.json"
 FORMAT = 1
+# What sources.label_for makes: letters, digits, ".", "_" and "-".
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9._-]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +80,7 @@ def parse(data: bytes) -> Manifest:
         raise ValueError("manifest.json is not a trayapp backup manifest (format 1)")
     try:
         return Manifest(
-            sources=tuple(_source(s) for s in raw["sources"]),
+            sources=_sources(raw["sources"]),
             files=tuple(_record(f) for f in raw["files"]),
             preset=str(raw.get("preset", "custom")), program=str(raw.get("program", "")),
             created=float(raw["created_ts"]), hostname=str(raw.get("hostname", "")),
@@ -89,10 +92,30 @@ def parse(data: bytes) -> Manifest:
         raise ValueError(f"manifest.json is malformed: {exc}") from None
 
 
+def _sources(values: Any) -> tuple[dict[str, str], ...]:
+    sources = tuple(_source(s) for s in values)
+    labels = [s["label"] for s in sources]
+    if len(set(labels)) != len(labels):
+        raise ValueError("two sources share one label")
+    return sources
+
+
 def _source(value: Any) -> dict[str, str]:
     if not isinstance(value, dict) or not all(isinstance(value.get(k), str) for k in ("label", "path", "kind")):
         raise ValueError("a source entry lacks label, path or kind")
+    label, kind = value["label"], value["kind"]
+    # The label becomes a folder name under the restore target: one plain name, never a path.
+    if not _PLAIN_NAME.fullmatch(label) or label in (".", "..", NAME):
+        raise ValueError(f"the source label {label!r} is not a plain folder name")
+    if kind not in ("dir", "file"):
+        raise ValueError(f"the source {label!r} has an unknown kind {kind!r}")
+    if kind == "file" and _base_name(value["path"]) in ("", ".", ".."):
+        raise ValueError(f"the source {label!r} names no file: {value['path']!r}")
     return {k: str(v) for k, v in value.items()}
+
+
+def _base_name(path: str) -> str:
+    return path.replace("\\", "/").rsplit("/", 1)[-1]
 
 
 def _record(value: Any) -> FileRecord:

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import time
@@ -22,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from trayapp.backup import catalog, extract
+from trayapp.backup import catalog, extract, space
 from trayapp.backup import instance as inst
 from trayapp.backup.manifest import Manifest
 from trayapp.backup.progress import ProgressFn
@@ -82,8 +83,9 @@ class RestoreResult:
 
 
 def prepare(archive: Path, config: Config, paths: AppPaths, to: Path | None = None,
-            progress: ProgressFn | None = None) -> RestorePlan:
-    """Verify `archive` and plan where everything goes. Raises BackupError; changes nothing."""
+            progress: ProgressFn | None = None, free: space.FreeBytes | None = None) -> RestorePlan:
+    """Verify `archive`, plan where everything goes and check that it fits (`free`: bytes free in
+    a folder, for tests). Raises BackupError; changes nothing."""
     report = verify_archive(archive, progress)
     with contextlib.suppress(OSError):  # remember the result for `backup list` and prune
         catalog.mark_verified(archive, report.ok, report.problems, time.time())
@@ -93,6 +95,7 @@ def prepare(archive: Path, config: Config, paths: AppPaths, to: Path | None = No
                           fix="restore an older backup (`trayapp backup list`)")
     manifest = report.manifest
     targets = [_target(s, config, paths, to) for s in manifest.sources]
+    space.check_room(manifest, [space.Need(t.label, t.dest) for t in targets], free)
     program = None if to is not None else config.assistant.name
     assistant = config.assistant
     grace = (assistant.health.start_grace if assistant.health else 0.0) + assistant.startsecs
@@ -187,7 +190,7 @@ class _Restore:
     def _stage(self) -> None:
         for t in self.plan.targets:
             self.staging[t.label] = extract.make_staging(t.dest, t.label)
-        extract.extract_to_staging(self.plan.archive, self.staging)
+        extract.extract_to_staging(self.plan.archive, self.staging, space.total_size(self.plan.manifest))
         extract.apply_modes(self.plan.manifest, self.staging)
         for t in self.plan.targets:
             if not _exists(self._staged(t)):
@@ -224,7 +227,7 @@ class _Restore:
             self._quietly(lambda: inst.wait_for(self.instance, program, inst.stopped, self.plan.stop_timeout,
                                                 clock=self.clock, sleep=self.sleep), "wait for it to stop")
         for t, aside in reversed(self.swapped):
-            self._quietly(lambda t=t, aside=aside: self._unswap(t, aside), f"put {t.dest} back")
+            self._quietly(functools.partial(self._unswap, t, aside), f"put {t.dest} back")
         self.result.restored.clear()
         if self.result.stopped and program is not None:
             self._quietly(lambda: self.instance.start(program), "start it again")

@@ -19,10 +19,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from trayapp.backup import archive, catalog, prune, sources
+from trayapp.backup import archive, catalog, interrupted, prune, sources
 from trayapp.backup.history import last_runs  # noqa: F401  (part of this module's API)
 from trayapp.backup.lock import destination_lock
 from trayapp.backup.progress import ProgressFn
+from trayapp.backup.sqlite_copy import DatabaseLocked
 from trayapp.backup.verify import VerifyReport, verify_archive
 from trayapp.config import Config
 from trayapp.errors import BackupError
@@ -51,7 +52,8 @@ class BackupResult:
     def journal_fields(self) -> dict[str, Any]:
         return {"ok": self.ok, "path": str(self.path) if self.path else None, "size": self.size,
                 "error": self.error, "duration": round(self.duration, 3), "files": self.files,
-                "databases": self.databases, "verified": self.verified, "fix": self.fix}
+                "databases": self.databases, "verified": self.verified, "fix": self.fix,
+                "notes": list(self.notes)}
 
 
 def destination(config: Config, paths: AppPaths, dest: Path | None = None) -> Path:
@@ -66,51 +68,87 @@ def run_backup(config: Config, paths: AppPaths, journal: Journal | None = None, 
     """Make one backup. Blocking; call it from a worker thread. Never raises for expected failures.
 
     `disk_ok` is the disk watcher's verdict (False: critically full, refuse). `verify` defaults
-    to `[backup] verify`.
+    to `[backup] verify`. Ctrl-C, SIGTERM and SIGHUP (on the main thread) are journalled as an
+    interrupted backup and then passed on.
     """
     started, started_wall = clock(), wall()
-    folder = destination(config, paths, dest)
+    job = _Job(config, paths, journal, destination(config, paths, dest), wall)
     try:
-        result = _create(config, paths, folder, progress, disk_ok,
-                         config.backup.verify if verify is None else verify, started_wall)
-    except BackupError as exc:
-        result = BackupResult(False, error=exc.message, fix=exc.fix)
-    except archive.DatabaseCopyError as exc:
-        result = BackupResult(False, error=str(exc), fix=f"check it with: sqlite3 {exc.path} 'PRAGMA "
-                              "integrity_check'; or add it to [backup] exclude")
-    except OSError as exc:
-        result = BackupResult(False, error=_disk_message(exc, folder), fix=_disk_fix(exc))
-    except Exception as exc:  # a bug must not kill the caller's thread; it is logged with its traceback
-        log.exception("backup failed")
-        result = BackupResult(False, error=f"the backup failed unexpectedly: {exc}")
-    result = _with_duration(result, clock() - started)
-    if journal is not None:
-        journal.record("backup", started_at=started_wall, **result.journal_fields())
+        with interrupted.signals_interrupt():
+            result = job.attempt(progress, disk_ok, config.backup.verify if verify is None else verify,
+                                 started_wall)
+    except BaseException as exc:  # only interruptions get here: say so, then let them go on
+        _record(journal, started_wall, BackupResult(False, error=interrupted.describe(exc), fix=interrupted.FIX,
+                                                    duration=clock() - started))
+        raise
+    result = replace(result, duration=clock() - started)
+    _record(journal, started_wall, result)
     return result
 
 
-def _with_duration(result: BackupResult, duration: float) -> BackupResult:
-    return replace(result, duration=duration)
+def _record(journal: Journal | None, started_wall: float, result: BackupResult) -> None:
+    if journal is not None:
+        journal.record("backup", started_at=started_wall, **result.journal_fields())
 
 
-def _create(config: Config, paths: AppPaths, folder: Path, progress: ProgressFn | None,
-            disk_ok: Callable[[], bool] | None, verify: bool, started_wall: float) -> BackupResult:
-    if disk_ok is not None and not disk_ok():
-        raise BackupError("the disk is critically full, so no backup was started",
-                          fix="free some space, or set [backup] dest to another drive")
-    private_dir(folder)
-    with destination_lock(folder):
-        _remove_leftovers(folder)
-        plan, notes = make_plan(config, paths, folder)
-        check_room(plan, folder)
-        written = archive.write_archive(plan, catalog.new_archive_path(folder, started_wall),
-                                        preset=config.assistant.preset, program=config.assistant.name,
-                                        progress=progress, created=started_wall)
-        verified, error = _verify_new(written.path) if verify else (None, None)
-    return BackupResult(error is None, written.path, written.size, error=error, files=sum(r.type == "file" for r in written.manifest.files),
-                        databases=sum(r.sqlite for r in written.manifest.files), verified=verified,
+class _Job:
+    """One backup into one folder; turns expected failures into a BackupResult."""
+
+    def __init__(self, config: Config, paths: AppPaths, journal: Journal | None, folder: Path,
+                 wall: Callable[[], float]) -> None:
+        self.config, self.paths, self.journal, self.folder, self.wall = config, paths, journal, folder, wall
+
+    def attempt(self, progress: ProgressFn | None, disk_ok: Callable[[], bool] | None, verify: bool,
+                started_wall: float) -> BackupResult:
+        try:
+            return self._create(progress, disk_ok, verify, started_wall)
+        except BackupError as exc:
+            return BackupResult(False, error=exc.message, fix=exc.fix)
+        except DatabaseLocked as exc:
+            return BackupResult(False, error=f"{exc}, so no backup was made", fix=_locked_fix(exc))
+        except archive.DatabaseCopyError as exc:
+            return BackupResult(False, error=str(exc), fix=f"check it with: sqlite3 {exc.path} 'PRAGMA "
+                                "integrity_check'; or add it to [backup] exclude")
+        except OSError as exc:
+            return BackupResult(False, error=_disk_message(exc, self.folder), fix=_disk_fix(exc))
+        except Exception as exc:  # a bug must not kill the caller's thread; it is logged with its traceback
+            log.exception("backup failed")
+            return BackupResult(False, error=f"the backup failed unexpectedly: {exc}")
+
+    def _create(self, progress: ProgressFn | None, disk_ok: Callable[[], bool] | None, verify: bool,
+                started_wall: float) -> BackupResult:
+        if disk_ok is not None and not disk_ok():
+            raise BackupError("the disk is critically full, so no backup was started",
+                              fix="free some space, or set [backup] dest to another drive")
+        config, folder = self.config, self.folder
+        private_dir(folder)
+        with destination_lock(folder):
+            interrupted.sweep(folder, self.journal, self.wall)
+            plan, notes = make_plan(config, self.paths, folder)
+            check_room(plan, folder)
+            written = archive.write_archive(plan, catalog.new_archive_path(folder, started_wall),
+                                            preset=config.assistant.preset, program=config.assistant.name,
+                                            progress=progress, created=started_wall, locked=lock_policy(config))
+            verified, error = _verify_new(written.path) if verify else (None, None)
+        return _result(written, verified, error, notes)
+
+
+def _result(written: archive.Written, verified: bool | None, error: str | None, notes: list[str]) -> BackupResult:
+    files = written.manifest.files
+    return BackupResult(error is None, written.path, written.size, error=error,
+                        files=sum(r.type == "file" for r in files), databases=sum(r.sqlite for r in files),
+                        verified=verified,
                         notes=tuple(notes + list(written.manifest.skipped)),
                         fix="run `trayapp backup verify` on it to see the details" if error else None)
+
+
+def lock_policy(config: Config) -> archive.LockPolicy:
+    return archive.LockPolicy(timeout=config.backup.lock_timeout, skip=config.backup.locked == "skip")
+
+
+def _locked_fix(exc: DatabaseLocked) -> str:
+    return (f"let {exc.holders[0] if exc.holders else 'that program'} finish (or stop it) and back up again; "
+            'to back up everything else meanwhile, set [backup] locked = "skip" (or a longer lock_timeout)')
 
 
 def make_plan(config: Config, paths: AppPaths, folder: Path) -> tuple[sources.Plan, list[str]]:
@@ -143,16 +181,6 @@ def _verify_new(path: Path) -> tuple[bool, str | None]:
     if report.ok:
         return True, None
     return False, f"the new backup {path.name} failed verification: {'; '.join(report.problems[:3])}"
-
-
-def _remove_leftovers(folder: Path) -> None:
-    """Temp files of backups that were killed. Only called while holding the destination lock."""
-    for leftover in archive.leftovers(folder):
-        if leftover.is_dir():
-            shutil.rmtree(leftover, ignore_errors=True)
-        else:
-            with contextlib.suppress(OSError):
-                leftover.unlink()
 
 
 def _disk_message(exc: OSError, folder: Path) -> str:

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from trayapp.backup import links
 from trayapp.config import Config, ProgramConfig
 from trayapp.paths import AppPaths
 
@@ -239,10 +240,16 @@ class _Walker:
     def _add_link(self, path: Path, rel: str, arcname: str, st: os.stat_result) -> None:
         target = os.readlink(path)
         inside = os.path.normpath(os.path.join(os.path.dirname(rel), target))
-        if os.path.isabs(target) or inside == ".." or inside.startswith("../"):
+        # The lexical test, then the real one: through other links (up -> .., l -> up/../..) a
+        # target can leave the folder, and restore refuses an archive holding such a link.
+        if os.path.isabs(target) or inside == ".." or inside.startswith("../") or \
+                links.escape_reason(rel, links.on_disk(self._root())):
             self.plan.skipped.append(f"skipped symlink {path} -> {target}: it points outside {self.source.path}")
             return
         self.plan.items.append(Item(self.source, path, arcname, "symlink", 0, 0o777, st.st_mtime, target))
+
+    def _root(self) -> Path:
+        return self.source.path if self.source.kind == "dir" else self.source.path.parent
 
     def _is_db(self, path: Path, rel_dir: str, name: str) -> bool:
         rel = f"{rel_dir}/{name}" if rel_dir else name

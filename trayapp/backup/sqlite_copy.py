@@ -11,33 +11,79 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-# How long to wait for a writer's lock before giving up on one database.
-BUSY_TIMEOUT = 60.0
+from trayapp.backup.holders import open_by
+from trayapp.units import format_duration
+
+# How long to wait for another program's lock before giving up on one database ([backup] lock_timeout).
+LOCK_TIMEOUT = 30.0
+# How long one backup step waits for the lock; between steps the deadline and a cancel are checked.
+STEP_WAIT = 0.5
+_BUSY, _LOCKED = 5, 6  # SQLITE_BUSY, SQLITE_LOCKED
 
 
-def copy_database(src: Path, dst: Path, busy_timeout: float = BUSY_TIMEOUT) -> int:
+class DatabaseLocked(Exception):
+    """Another program held a lock on the database for the whole lock timeout."""
+
+    def __init__(self, path: Path, waited: float, holders: Sequence[str]) -> None:
+        who = f"by {', '.join(holders)}" if holders else "by another program"
+        super().__init__(f"the database {path} was locked {who} for {format_duration(waited)}")
+        self.path, self.waited, self.holders = path, waited, tuple(holders)
+
+
+class CopyCancelled(Exception):
+    """The backup stopped (interrupted or failed elsewhere) while this copy waited or ran."""
+
+
+def copy_database(src: Path, dst: Path, lock_timeout: float = LOCK_TIMEOUT,
+                  cancel: threading.Event | None = None,
+                  clock: Callable[[], float] = time.monotonic) -> int:
     """Copy the database at `src` to a new file `dst` (0600). Returns the copy's size in bytes.
 
-    Raises sqlite3.Error or OSError. `dst` must not exist.
+    Raises DatabaseLocked when another program keeps it locked for `lock_timeout` seconds,
+    CopyCancelled when `cancel` is set, sqlite3.Error or OSError. `dst` must not exist.
     """
     os.close(os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     # mode=rw: a database that vanished since the plan is an error, never a new empty file in the
     # user's data folder (a plain connect() would create one). rw, not ro: a WAL database may need
     # its -shm file made; query_only below keeps this connection from writing anything else.
-    source = sqlite3.connect(f"{Path(src).resolve().as_uri()}?mode=rw", uri=True, timeout=busy_timeout)
+    source = sqlite3.connect(f"{Path(src).resolve().as_uri()}?mode=rw", uri=True,
+                             timeout=min(lock_timeout, STEP_WAIT))
     try:
         source.execute("PRAGMA query_only = 1")  # belt and braces: this connection never writes
         target = sqlite3.connect(dst)
         try:
-            source.backup(target)  # pages=-1: one step, one read transaction, one snapshot
+            _backup(source, target, src, lock_timeout, cancel, clock)
         finally:
             target.close()
     finally:
         source.close()
     return dst.stat().st_size
+
+
+def _backup(source: sqlite3.Connection, target: sqlite3.Connection, src: Path, lock_timeout: float,
+            cancel: threading.Event | None, clock: Callable[[], float]) -> None:
+    """pages=-1: one read transaction, one snapshot. While the lock is busy, sqlite3 retries the
+    step for ever; the callback runs after each try and is the one place to stop it."""
+    deadline = clock() + lock_timeout
+
+    def after_step(status: int, remaining: int, total: int) -> None:
+        if cancel is not None and cancel.is_set():
+            raise CopyCancelled(str(src))
+        if status in (_BUSY, _LOCKED) and clock() >= deadline:
+            raise _TimedOut
+
+    try:
+        source.backup(target, progress=after_step)
+    except _TimedOut:
+        raise DatabaseLocked(src, lock_timeout, open_by(src)) from None
+
+
+class _TimedOut(Exception):
+    pass
 
 
 def integrity_problems(path: Path) -> list[str]:
@@ -60,8 +106,9 @@ class DatabaseCopier:
     database's copy is ready and returns its path, or raises what the copy raised.
     """
 
-    def __init__(self, sources: Sequence[Path], workdir: Path) -> None:
+    def __init__(self, sources: Sequence[Path], workdir: Path, lock_timeout: float = LOCK_TIMEOUT) -> None:
         self._jobs = {src: workdir / f"db-{n}.sqlite" for n, src in enumerate(sources)}
+        self._lock_timeout = lock_timeout
         self._done: dict[Path, threading.Event] = {src: threading.Event() for src in sources}
         self._errors: dict[Path, BaseException] = {}
         self._cancel = threading.Event()
@@ -74,10 +121,10 @@ class DatabaseCopier:
     def _run(self) -> None:
         for src, dst in self._jobs.items():
             if self._cancel.is_set():
-                self._errors[src] = RuntimeError("cancelled")
+                self._errors[src] = CopyCancelled(str(src))
             else:
                 try:
-                    copy_database(src, dst)
+                    copy_database(src, dst, self._lock_timeout, self._cancel)
                 except BaseException as exc:  # handed to the writer thread, which reports it
                     self._errors[src] = exc
             self._done[src].set()
@@ -89,7 +136,7 @@ class DatabaseCopier:
         return self._jobs[src]
 
     def close(self) -> None:
-        """Stop after the current copy and wait for the thread; the caller deletes the workdir."""
+        """Stop the current copy (at its next step) and wait for the thread; the caller deletes the workdir."""
         self._cancel.set()
         if self._thread.is_alive():
             self._thread.join()

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from trayapp.backup import links
 from trayapp.backup import manifest as manifest_mod
 from trayapp.backup.progress import ProgressFn, Reporter
 from trayapp.backup.sources import SQLITE_HEADER
@@ -73,6 +74,7 @@ def verify_archive(archive: Path, progress: ProgressFn | None = None) -> VerifyR
         pass_.run()
         if report.manifest is not None:
             _compare(report, pass_.seen, report.manifest)
+            report.problems.extend(link_problems(pass_.seen))
             _check_databases(report, pass_.saved, report.manifest)
         elif not report.problems:
             report.problems.append("the archive has no manifest.json: it is not a trayapp backup")
@@ -193,6 +195,26 @@ def unsafe_reason(member: tarfile.TarInfo) -> str | None:
     except tarfile.FilterError as exc:
         return str(exc)
     return None
+
+
+def link_problems(seen: dict[str, Seen]) -> list[str]:
+    """Members written through a symlink, and symlinks that really lead out of their folder.
+
+    Each link may look inside its folder on its own; together (`m/n/o -> ..`, then
+    `m/n/o/o2 -> ../../x`) they can lead out, so the links are followed as the system would.
+    """
+    symlinks = {name: s.target or "" for name, s in seen.items() if s.type == "symlink"}
+    problems = []
+    for name in seen:
+        through = links.link_above(name, symlinks)
+        if through:
+            problems.append(f"{name!r} lies under the symlink {through!r}, so it would be written through it")
+    for name, target in symlinks.items():
+        label, _, rel = name.partition("/")
+        reason = links.escape_reason(rel, links.in_members(symlinks, label))
+        if reason:
+            problems.append(f"{name!r}: the symlink to {target!r} leaves its folder: {reason}")
+    return problems
 
 
 def _kind(member: tarfile.TarInfo) -> str:

@@ -164,6 +164,8 @@ class BackupConfig:
     keep_last: int = 5
     keep_daily: int = 7
     keep_weekly: int = 4
+    locked: str = "fail"  # a database another program keeps locked: "fail" the backup or "skip" it
+    lock_timeout: float = 30.0  # how long to wait for that lock
 
 
 @dataclass(frozen=True)
@@ -527,6 +529,9 @@ def _section(root: _Reader, key: str, cls: type, spec: dict[str, str]) -> Any:
     values: dict[str, Any] = {}
     for name, kind in spec.items():
         default = getattr(d, name)
+        if "|" in kind:  # "skip|fail": one of these words
+            values[name] = t.string(name, default, tuple(kind.split("|")))
+            continue
         values[name] = {
             "duration": lambda n=name, dv=default: t.duration(n, dv),
             "interval": lambda n=name, dv=default: t.duration(n, dv, minimum=1.0),
@@ -572,7 +577,8 @@ def parse(text: str, *, source: Path | None = None, environ: Mapping[str, str] |
         backup=_section(root, "backup", BackupConfig, {"dest": "path", "paths": "paths", "exclude": "strings",
                                                        "include": "strings", "verify": "bool",
                                                        "include_logs": "bool", "schedule": "string",
-                                                       "keep_last": "int", "keep_daily": "int", "keep_weekly": "int"}),
+                                                       "keep_last": "int", "keep_daily": "int", "keep_weekly": "int",
+                                                       "locked": "skip|fail", "lock_timeout": "duration"}),
         tray=_tray(root),
         alerts=_rules(root, _program_names(data.get("programs"), programs)),
         source=source,
