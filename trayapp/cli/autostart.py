@@ -69,7 +69,7 @@ def _change(args: argparse.Namespace) -> int:
     if chosen.platform != autostart.PLATFORM:
         raise PlatformNotSupported(f"this computer is not {chosen.platform}; its login item cannot be changed here",
                                    fix=f"add --dry-run to see what would be written on {chosen.platform}")
-    warnings = apply(plan, SubprocessRunner(), getattr(chosen, "registry", None))
+    warnings = apply(plan, SubprocessRunner(), chosen.registry)
     state = chosen.status()
     _tell(list(plan.notes) + warnings)
     if args.autostart_command == "enable":
