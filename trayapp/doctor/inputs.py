@@ -15,6 +15,10 @@ from trayapp.paths import AppPaths
 from trayapp.supervisor.health import ProbeResult
 
 
+def _which(name: str, path: str | None = None) -> str | None:
+    return shutil.which(name, path=path)
+
+
 def _probe(cfg: HealthConfig) -> ProbeResult:
     from trayapp.supervisor.health import probe
 
@@ -44,7 +48,7 @@ class Inputs:
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     now: Callable[[], float] = time.time
     runner: CommandRunner = field(default_factory=lambda: SubprocessRunner(timeout=10.0))
-    which: Callable[[str, str | None], str | None] = lambda name, path=None: shutil.which(name, path=path)
+    which: Callable[[str, str | None], str | None] = _which
     probe: Callable[[HealthConfig], ProbeResult] = _probe
     port_open: Callable[[str, int], bool] = _port_open
     listener_pid: Callable[[str, int], int | None] = _listener
