@@ -65,3 +65,11 @@ def test_metrics_history_keeps_one_hour_of_samples() -> None:
     assert [s[1] for s in series] == [1001, 1002, 1003, 1004]  # the first is over an hour older
     history.on_status(StatusChanged(old, old))  # no new numbers: no new point
     assert len(history.handle({"program": "assistant"})["assistant"]) == 4
+
+
+def test_merged_samples_are_in_time_order_even_when_a_second_has_no_memory_reading() -> None:
+    received = [[NOW - 60, None, 2.0], [NOW - 120, 50, 1.0]]  # JSON lists, as the metrics reply has them
+    known = [(NOW - 60, 40.0, 3.0)]  # the same second, measured by the window's own poll
+    merged = chart.merge(received, known)
+    assert [s[0] for s in merged] == [NOW - 120, NOW - 60, NOW - 60]
+    assert chart.peak(merged, 1, NOW) == 50
