@@ -19,6 +19,7 @@ import time
 import tkinter as tk
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 from tkinter import messagebox, ttk
 from typing import Any
 
@@ -253,7 +254,7 @@ class StatusWindow:
         self.link.ask("action", cmd, program=program)
         self.root.after(300, lambda: self.link.ask("status", "status"))
 
-    def _open(self, path: Any) -> None:
+    def _open(self, path: Path) -> None:
         problem = open_path(path)
         self.note.configure(text=problem or f"opened {path}")
 
