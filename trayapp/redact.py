@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, AnyStr
+from typing import TYPE_CHECKING, Any, AnyStr
 
 if TYPE_CHECKING:
     from ahocorasick_rs import BytesAhoCorasick
@@ -203,8 +203,9 @@ def is_secret_key(key: str) -> bool:
     return bool(_SECRET_KEY.search(key))
 
 
-def redact_mapping(obj: object) -> object:
-    """Deep copy of a JSON-like value with secrets redacted.
+def redact_mapping(obj: object) -> Any:
+    """Deep copy of a JSON-like value with secrets redacted (typed Any, like json.loads: the caller
+    knows the shape it passed in, and the copy keeps it).
 
     Values under secret-looking keys become [REDACTED] (containers under them are redacted
     throughout); other strings go through redact(). Tuples stay tuples; other objects are returned
