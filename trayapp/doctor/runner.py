@@ -16,7 +16,6 @@ from trayapp.doctor.report import Check, Report, warn
 log = logging.getLogger(__name__)
 
 
-
 class CheckGroup(Protocol):
     """What each module of checks provides (the modules themselves satisfy it)."""
 

@@ -35,6 +35,8 @@ from trayapp.notify.policy import Outgoing, Policy, Settings
 log = logging.getLogger("trayapp.notify")
 
 BACKEND_RETRY = 60.0  # seconds a failed backend is skipped before it is tried again
+
+
 class _Stop:
     """What the inbox holds to stop the worker."""
 
