@@ -45,5 +45,8 @@ def icon(name: str) -> str:
 def version() -> str:
     import re
 
-    text = (ROOT / "trayapp" / "__init__.py").read_text(encoding="utf-8")
-    return re.search(r'__version__ = "([^"]+)"', text)[1]
+    source = ROOT / "trayapp" / "__init__.py"
+    found = re.search(r'__version__ = "([^"]+)"', source.read_text(encoding="utf-8"))
+    if found is None:
+        raise SystemExit(f"{source} has no __version__ line; the bundle needs one to name itself")
+    return found[1]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +21,8 @@ def atomic_open(path: Path, mode: int = 0o600, *, binary: bool = False, durable:
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        os.fchmod(fd, mode) if hasattr(os, "fchmod") else None
+        if sys.platform != "win32":  # Windows has no permission bits to set (and no fchmod before 3.13)
+            os.fchmod(fd, mode)
         with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else "utf-8") as f:
             yield f
             f.flush()

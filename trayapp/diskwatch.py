@@ -47,7 +47,17 @@ _RANK = {Level.OK: 0, Level.WARN: 1, Level.CRITICAL: 2}
 
 
 class _Recorder(Protocol):
-    def record(self, event: str, program: str | None = None, **fields: Any) -> Any: ...
+    def record(self, event: str, program: str | None = None, **fields: Any) -> object: ...
+
+
+class DiskUsage(Protocol):
+    """What `shutil.disk_usage` returns, as far as the watch reads it."""
+
+    @property
+    def total(self) -> int: ...
+
+    @property
+    def free(self) -> int: ...
 
 
 def thresholds(cfg: DiskConfig, total: int) -> tuple[float, float]:
@@ -111,7 +121,7 @@ class DiskWatch:
     """
 
     def __init__(self, cfg: DiskConfig, paths: Iterable[Path], *, journal: _Recorder | None = None,
-                 usage: Callable[[str], Any] = shutil.disk_usage) -> None:
+                 usage: Callable[[str], DiskUsage] = shutil.disk_usage) -> None:
         self.cfg = cfg
         self._journal = journal
         self._usage = usage

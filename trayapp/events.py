@@ -7,7 +7,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from trayapp.status import Status
 
@@ -50,6 +50,14 @@ class ExtrasChanged:
     what: str
 
 
+class Follower(Protocol):
+    """A part that follows the bus as a whole (the notifier, the alert engine): see `EventBus.follow`."""
+
+    def on_recorded(self, event: Recorded) -> None: ...
+
+    def on_status(self, event: StatusChanged) -> None: ...
+
+
 class EventBus:
     """Synchronous publish/subscribe, safe to use from any thread.
 
@@ -67,12 +75,10 @@ class EventBus:
             self._subs.append((kind, handler))
         return functools.partial(self._unsubscribe, kind, handler)
 
-    def follow(self, listener: Any) -> Callable[[], None]:
-        """Subscribe `listener.on_recorded` to Recorded and `listener.on_status` to StatusChanged,
-        whichever it has. Returns one function that unsubscribes both."""
-        offs = [self.subscribe(kind, getattr(listener, name))
-                for kind, name in ((Recorded, "on_recorded"), (StatusChanged, "on_status"))
-                if hasattr(listener, name)]
+    def follow(self, listener: Follower) -> Callable[[], None]:
+        """Subscribe `listener.on_recorded` to Recorded and `listener.on_status` to StatusChanged.
+        Returns one function that unsubscribes both."""
+        offs = [self.subscribe(Recorded, listener.on_recorded), self.subscribe(StatusChanged, listener.on_status)]
 
         def unfollow() -> None:
             for off in offs:

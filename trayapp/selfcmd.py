@@ -16,7 +16,7 @@ MODULES = ("ui.status", "ui.logview", "ui.quitdialog", "logs.keeper")
 def module_command(name: str, *args: str) -> list[str]:
     if name not in MODULES:
         raise ValueError(f"unknown trayapp module {name!r}")
-    if getattr(sys, "frozen", False):
+    if getattr(sys, "frozen", False):  # set by PyInstaller in its bundles only
         return [sys.executable, "_module", name, *args]
     return [sys.executable, "-m", f"trayapp.{name}", *args]
 

@@ -29,7 +29,7 @@ def test_rows_name_the_cause_of_the_last_exit() -> None:
 
 
 def test_chart_spans_the_last_hour_and_drops_older_samples() -> None:
-    samples = [[NOW - 7200, 10, 1.0], [NOW - 3600, 50, 5.0], [NOW, 100, 10.0]]
+    samples: list[chart.Sample] = [(NOW - 7200, 10, 1.0), (NOW - 3600, 50, 5.0), (NOW, 100, 10.0)]
     line = chart.polyline(samples, 1, NOW, width=301, height=101)
     assert line == [0.0, 51.5, 300.0, 3.0]  # an hour ago at half the peak (left), now at the peak (top right)
     assert chart.peak(samples, 1, NOW) == 100
@@ -63,5 +63,13 @@ def test_metrics_history_keeps_one_hour_of_samples() -> None:
         clock[0] += 1000
     series = history.handle({})["assistant"]
     assert [s[1] for s in series] == [1001, 1002, 1003, 1004]  # the first is over an hour older
-    history.on_status(StatusChanged(old, old))  # no new numbers: no new point
+    history.on_status(StatusChanged(new, new))  # no new numbers: no new point
     assert len(history.handle({"program": "assistant"})["assistant"]) == 4
+
+
+def test_merged_samples_are_in_time_order_even_when_a_second_has_no_memory_reading() -> None:
+    received: list[list[float | None]] = [[NOW - 60, None, 2.0], [NOW - 120, 50, 1.0]]  # JSON lists, as the metrics reply has them
+    known = [(NOW - 60, 40.0, 3.0)]  # the same second, measured by the window's own poll
+    merged = chart.merge(received, known)
+    assert [s[0] for s in merged] == [NOW - 120, NOW - 60, NOW - 60]
+    assert chart.peak(merged, 1, NOW) == 50

@@ -18,7 +18,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypedDict, Unpack
 
 from trayapp.autostart.entry import LaunchCommand, resolve
 from trayapp.autostart.plan import Plan, Registry, apply
@@ -46,6 +46,20 @@ class Backend(Protocol):
     def plan_disable(self) -> Plan: ...
 
     def status(self) -> AutostartStatus: ...
+
+    @property
+    def registry(self) -> Registry | None:
+        """The Windows registry the plan writes to; None on the other platforms."""
+
+
+class BackendOptions(TypedDict, total=False):
+    """What `status`, `enable` and `disable` pass on to `backend`."""
+
+    platform: str | None
+    environ: Mapping[str, str] | None
+    runner: CommandRunner | None
+    registry: Registry | None
+    command: LaunchCommand | None
 
 
 @dataclass(frozen=True)
@@ -82,9 +96,14 @@ def _launchd(command: LaunchCommand, env: Mapping[str, str], runner: CommandRunn
     from trayapp.autostart.launchd import LaunchdAutostart
 
     home = Path(env.get("HOME") or Path.home())
-    uid = os.getuid() if hasattr(os, "getuid") else 501  # previews from Windows: the first macOS user
-    return LaunchdAutostart(command, home=home, log_dir=macos_log_dir(env, home), uid=uid,
+    return LaunchdAutostart(command, home=home, log_dir=macos_log_dir(env, home), uid=_uid(),
                             runner=runner, own_pid=os.getpid())
+
+
+def _uid() -> int:
+    if sys.platform == "win32":
+        return 501  # previews from Windows: the first macOS user
+    return os.getuid()
 
 
 def macos_log_dir(env: Mapping[str, str], home: Path) -> Path:
@@ -96,28 +115,27 @@ def macos_log_dir(env: Mapping[str, str], home: Path) -> Path:
     return home / "Library" / "Logs" / "trayapp"
 
 
-def status(**kwargs: object) -> AutostartStatus:
+def status(**kwargs: Unpack[BackendOptions]) -> AutostartStatus:
     """Whether trayapp starts at login on this computer. Thread: any (may run launchctl)."""
-    return backend(**kwargs).status()  # type: ignore[arg-type]
+    return backend(**kwargs).status()
 
 
-def enable(**kwargs: object) -> Outcome:
+def enable(**kwargs: Unpack[BackendOptions]) -> Outcome:
     """Make trayapp start at login; idempotent. Raises AutostartError. Thread: any but the GUI's."""
-    return _change(backend(**kwargs), "enable", kwargs)  # type: ignore[arg-type]
+    return _change(backend(**kwargs), "enable", kwargs)
 
 
-def disable(**kwargs: object) -> Outcome:
+def disable(**kwargs: Unpack[BackendOptions]) -> Outcome:
     """Stop trayapp starting at login and remove what enable wrote; idempotent. Raises AutostartError."""
-    return _change(backend(**kwargs), "disable", kwargs)  # type: ignore[arg-type]
+    return _change(backend(**kwargs), "disable", kwargs)
 
 
-def _change(chosen: Backend, what: str, kwargs: Mapping[str, object]) -> Outcome:
+def _change(chosen: Backend, what: str, kwargs: BackendOptions) -> Outcome:
     faked = kwargs.get("runner") or kwargs.get("registry")
     if chosen.platform != PLATFORM and not faked:
         raise PlatformNotSupported(f"this computer is not {chosen.platform}; its login item cannot be changed here",
                                    fix="add --dry-run to see what would be written there")
     plan = chosen.plan_enable() if what == "enable" else chosen.plan_disable()
     runner = kwargs.get("runner") or SubprocessRunner()
-    registry = getattr(chosen, "registry", None)
-    warnings = apply(plan, runner, registry)  # type: ignore[arg-type]
+    warnings = apply(plan, runner, chosen.registry)
     return Outcome(chosen.status(), plan, tuple(warnings))

@@ -45,6 +45,7 @@ def resolve(platform: str, *, args: tuple[str, ...] = AUTOSTART_ARGS,
     """The command that starts this installation of trayapp with `args`."""
     exe = executable or sys.executable
     env = os.environ if environ is None else environ
+    # PyInstaller sets sys.frozen in its bundles; it is no part of sys's declared interface.
     is_frozen = bool(getattr(sys, "frozen", False)) if frozen is None else frozen
     extra = {"TRAYAPP_HOME": os.path.abspath(env["TRAYAPP_HOME"])} if env.get("TRAYAPP_HOME") else {}
     if is_frozen:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from trayapp.autostart.entry import LaunchCommand
-from trayapp.autostart.plan import MakeDir, Plan, RemoveFile, RunCommand, WriteFile
+from trayapp.autostart.plan import MakeDir, Plan, Registry, RemoveFile, RunCommand, WriteFile
 from trayapp.procs import CommandRunner
 from trayapp.autostart.status import AutostartStatus
 
@@ -80,6 +80,7 @@ class LaunchdAutostart:
     """The login item on macOS. Thread: any; runs launchctl, which may take a moment."""
 
     platform = "macos"
+    registry: Registry | None = None  # only Windows keeps its login item in a registry
 
     def __init__(self, command: LaunchCommand, *, home: Path, log_dir: Path, uid: int,
                  runner: CommandRunner, own_pid: int, label: str = LABEL) -> None:

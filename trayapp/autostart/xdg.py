@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from trayapp.autostart.entry import LaunchCommand
-from trayapp.autostart.plan import MakeDir, Plan, RemoveEmptyDir, RemoveFile, RunCommand, WriteFile
+from trayapp.autostart.plan import MakeDir, Plan, Registry, RemoveEmptyDir, RemoveFile, RunCommand, WriteFile
 from trayapp.autostart.status import AutostartStatus
 from trayapp.errors import AutostartError
 
@@ -186,6 +186,7 @@ class XdgAutostart:
     """~/.config/autostart/trayapp.desktop (honouring XDG_CONFIG_HOME). Thread: any; blocking file I/O."""
 
     platform = "linux"
+    registry: Registry | None = None  # only Windows keeps its login item in a registry
 
     def __init__(self, command: LaunchCommand, environ: Mapping[str, str]) -> None:
         self.command = command

@@ -33,9 +33,10 @@ def _give_windowed_builds_streams() -> None:
     """pythonw, trayapp-gui.exe and windowed bundles have no console: print() would fail."""
     import os
 
-    for name in ("stdout", "stderr"):
-        if getattr(sys, name) is None:
-            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))
+    if sys.stdout is None:
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -53,7 +53,7 @@ def _menu_parsers(actions: argparse._SubParsersAction) -> None:
     p = actions.add_parser("uninstall-menu", help="Linux: remove the application-menu entry and icons",
                            description="Linux: remove what install-menu wrote.")
     _common(p)
-    p.set_defaults(func=_menu, menu_action="uninstall")
+    p.set_defaults(func=_menu, menu_action="uninstall", icons=None)
 
 
 def _change(args: argparse.Namespace) -> int:
@@ -69,7 +69,7 @@ def _change(args: argparse.Namespace) -> int:
     if chosen.platform != autostart.PLATFORM:
         raise PlatformNotSupported(f"this computer is not {chosen.platform}; its login item cannot be changed here",
                                    fix=f"add --dry-run to see what would be written on {chosen.platform}")
-    warnings = apply(plan, SubprocessRunner(), getattr(chosen, "registry", None))
+    warnings = apply(plan, SubprocessRunner(), chosen.registry)
     state = chosen.status()
     _tell(list(plan.notes) + warnings)
     if args.autostart_command == "enable":
@@ -107,7 +107,7 @@ def _menu(args: argparse.Namespace) -> int:
     if PLATFORM != "linux" and not args.dry_run:
         raise PlatformNotSupported("the application-menu entry is for Linux desktops",
                                    fix="on macOS and Windows use the app bundle from installers/")
-    icons = [args.icons] if getattr(args, "icons", None) else None
+    icons = [args.icons] if args.icons else None
     menu = XdgMenu(resolve("linux", args=("run",)), os.environ, icons)
     plan = menu.plan_install() if args.menu_action == "install" else menu.plan_uninstall()
     if args.dry_run:

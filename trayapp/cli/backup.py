@@ -6,12 +6,21 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from trayapp.errors import BackupError
+from trayapp.paths import AppPaths
+
+if TYPE_CHECKING:
+    from trayapp.backup.progress import Progress
+    from trayapp.backup.restore import RestoreResult
+    from trayapp.config import Config
+    from trayapp.journal import Journal
+
+    Subcommands = argparse._SubParsersAction[argparse.ArgumentParser]
 
 
-def register(sub: Any) -> None:
+def register(sub: Subcommands) -> None:
     parser = sub.add_parser(
         "backup", help="make, list, verify, restore and prune backups of the assistant's data",
         description="Back up trayapp's config and the assistant's data (SQLite databases copied safely "
@@ -34,7 +43,7 @@ def register(sub: Any) -> None:
     pr.set_defaults(func=cmd_prune)
 
 
-def _create_parser(actions: Any) -> None:
+def _create_parser(actions: Subcommands) -> None:
     p = actions.add_parser("create", help="make a backup now and print the archive's path",
                            description="Make a backup now. Prints the archive's path on stdout; progress "
                                        "goes to stderr.")
@@ -45,7 +54,7 @@ def _create_parser(actions: Any) -> None:
     p.set_defaults(func=cmd_create)
 
 
-def _restore_parser(actions: Any) -> None:
+def _restore_parser(actions: Subcommands) -> None:
     p = actions.add_parser(
         "restore", help="verify an archive, then put its data back (the current data is moved aside)",
         description="Verify ARCHIVE, stop the assistant if trayapp runs it, move the current data aside "
@@ -71,7 +80,7 @@ def _archive_arg(p: argparse.ArgumentParser) -> None:
     _dest_arg(p)
 
 
-def _context() -> tuple[Any, Any, Any]:
+def _context() -> tuple[AppPaths, Config, Journal]:
     from trayapp.cli.common import load_config
     from trayapp.cli.common import paths as discover
     from trayapp.journal import Journal
@@ -181,7 +190,7 @@ def _confirm(yes: bool) -> None:
         raise BackupError("restore cancelled; nothing was changed")
 
 
-def _report_restore(result: Any, as_json: bool) -> None:
+def _report_restore(result: RestoreResult, as_json: bool) -> None:
     if as_json:
         from trayapp.cli.output import print_json
 
@@ -215,7 +224,7 @@ def cmd_prune(args: argparse.Namespace) -> int:
     return 0
 
 
-def resolve_archive(text: str, config: Any, paths: Any, dest: Path | None) -> Path:
+def resolve_archive(text: str, config: Config, paths: AppPaths, dest: Path | None) -> Path:
     """A path, a name in the backup folder, or "latest" -> an existing archive path."""
     from trayapp.backup import catalog
     from trayapp.backup.service import destination
@@ -242,7 +251,7 @@ class ProgressBar:
         self._last_step = -1
         self._drawn = False
 
-    def __call__(self, progress: Any) -> None:
+    def __call__(self, progress: Progress) -> None:
         if not self.enabled:
             return
         if self.tty:
@@ -253,7 +262,7 @@ class ProgressBar:
             self._last_step = step
             print(self._text(progress), file=self.stream, flush=True)
 
-    def _draw(self, progress: Any) -> None:
+    def _draw(self, progress: Progress) -> None:
         filled = int(progress.fraction * self.width)
         bar = "#" * filled + "-" * (self.width - filled)
         self.stream.write(f"\r[{bar}] {self._text(progress)}\x1b[K")
@@ -261,7 +270,7 @@ class ProgressBar:
         self._drawn = True
 
     @staticmethod
-    def _text(progress: Any) -> str:
+    def _text(progress: Progress) -> str:
         from trayapp.units import format_size
 
         return (f"{progress.phase}: {int(progress.fraction * 100)}% "

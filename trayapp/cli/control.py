@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trayapp.cli.common import paths
 from trayapp.cli.output import print_json, print_table
+from trayapp.paths import AppPaths
+
+if TYPE_CHECKING:
+    from trayapp.config import ProgramConfig
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -120,7 +124,7 @@ def logs(args: argparse.Namespace) -> int:
     return 0
 
 
-def _attached(where, name: str) -> Any:
+def _attached(where: AppPaths, name: str) -> ProgramConfig | None:
     """The ProgramConfig of `name` when it is in attach mode, else None."""
     from trayapp.cli.common import load_config
     from trayapp.errors import TrayAppError
@@ -132,7 +136,7 @@ def _attached(where, name: str) -> Any:
     return program if program is not None and program.attach is not None else None
 
 
-def _first_program(where) -> str:
+def _first_program(where: AppPaths) -> str:
     from trayapp.cli.common import load_config
 
     return load_config(where).assistant.name

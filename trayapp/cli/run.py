@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from trayapp.cli.common import load_config, paths
+from trayapp.paths import AppPaths
+
+if TYPE_CHECKING:
+    from trayapp.config import Config
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     return app.run(where, config, headless=args.headless, on_lock=lambda: _setup_logging(where, config))
 
 
-def _setup_logging(where, config) -> None:
+def _setup_logging(where: AppPaths, config: Config) -> None:
     try:
         from trayapp.logs.capture import setup_trayapp_logging
     except ImportError:

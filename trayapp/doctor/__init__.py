@@ -11,16 +11,19 @@ itself and turns a broken config into a FAIL line instead of an error.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Unpack
 
 from trayapp.config import Config
 from trayapp.doctor.report import Check, Level, Report
 from trayapp.paths import AppPaths
 
+if TYPE_CHECKING:
+    from trayapp.doctor.inputs import World
+
 __all__ = ["Check", "Level", "Report", "diagnose", "run_all"]
 
 
-def run_all(config: Config, paths: AppPaths, *, fix: bool = False, **inputs: Any) -> Report:
+def run_all(config: Config, paths: AppPaths, *, fix: bool = False, **inputs: Unpack[World]) -> Report:
     """Run every check against `config`. `fix=True` tightens loose permissions. Blocking."""
     from trayapp.doctor.inputs import Inputs
     from trayapp.doctor.runner import run
@@ -28,7 +31,7 @@ def run_all(config: Config, paths: AppPaths, *, fix: bool = False, **inputs: Any
     return run(Inputs(config=config, paths=paths, fix=fix, **inputs))
 
 
-def diagnose(paths: AppPaths, *, fix: bool = False, **inputs: Any) -> Report:
+def diagnose(paths: AppPaths, *, fix: bool = False, **inputs: Unpack[World]) -> Report:
     """Load config.toml (a broken one is reported, the defaults used) and run every check."""
     from trayapp import config as config_mod
     from trayapp.doctor.inputs import Inputs

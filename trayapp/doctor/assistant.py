@@ -21,7 +21,7 @@ _VERSION_ARGS = {"nanobot": ("--version",), "openclaw": ("--version",)}
 
 def checks(inp: Inputs) -> list[Check]:
     program = inp.config.assistant
-    found = [_binary(inp, program)]
+    found: list[Check | None] = [_binary(inp, program)]
     if program.info.config_file:
         found.append(_own_config(inp, program))
     found += [_port(inp, program), _health(inp, program), _service(inp, program), _copies(inp, program)]

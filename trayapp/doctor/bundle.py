@@ -19,7 +19,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trayapp import __version__
 from trayapp.atomic import atomic_open
@@ -27,6 +27,9 @@ from trayapp.config import Config
 from trayapp.paths import AppPaths
 from trayapp.redact import redact, redact_mapping
 from trayapp.units import format_size
+
+if TYPE_CHECKING:
+    import psutil
 
 PACKAGES = ("psutil", "pystray", "pillow", "platformdirs", "jeepney", "plyer", "nanobot-ai")
 
@@ -197,7 +200,7 @@ def tree(pid: int) -> dict[str, Any]:
         return {"pid": pid, "error": str(exc)}
 
 
-def _describe(proc: Any) -> dict[str, Any]:
+def _describe(proc: psutil.Process) -> dict[str, Any]:
     import psutil
 
     try:

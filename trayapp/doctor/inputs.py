@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict
 
 from trayapp.procs import CommandRunner, SubprocessRunner
 from trayapp.config import Config, HealthConfig
@@ -50,6 +51,20 @@ def _port_open(host: str, port: int) -> bool:
     from trayapp.supervisor.health import port_open
 
     return port_open(host, port)
+
+
+class World(TypedDict, total=False):
+    """The parts of `Inputs` a caller of `doctor.run_all` / `diagnose` may replace (tests, mostly)."""
+
+    environ: Mapping[str, str]
+    now: Callable[[], float]
+    runner: CommandRunner
+    resolve: Callable[[str, Mapping[str, str], Path | None], str | None]
+    probe: Callable[[HealthConfig, Path | None, Mapping[str, str]], ProbeResult]
+    running: Callable[[AppPaths], list[Status] | None]
+    port_open: Callable[[str, int], bool]
+    listener_pid: Callable[[str, int], int | None]
+    platform: str | None
 
 
 @dataclass

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,7 @@ class Target:
 
 
 def checks(inp: Inputs) -> list[Check]:
-    if os.name != "posix":
+    if sys.platform == "win32":
         return [info(GROUP, "permissions", "not checked on Windows (files are private to the user profile)")]
     found = list(_unique(targets(inp)))
     bad = [c for c in (_check(t, inp.fix) for t in found) if c is not None]
@@ -99,12 +100,14 @@ def _backups(inp: Inputs) -> Iterator[Target]:
 
 def _fchmod_same(path: Path, seen: os.stat_result, mode: int) -> bool:
     """chmod the very file we looked at: never follow a symlink, never a file swapped in since."""
+    if sys.platform == "win32":
+        return False  # checks() stops before this on Windows; said here so mypy checks the rest for win32
     if stat.S_ISSOCK(seen.st_mode):  # a socket cannot be opened; lstat just said it is no symlink
         os.chmod(path, mode)
         return True
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
     if stat.S_ISDIR(seen.st_mode):
-        flags |= getattr(os, "O_DIRECTORY", 0)
+        flags |= os.O_DIRECTORY
     try:
         fd = os.open(path, flags)
     except OSError:
@@ -130,11 +133,17 @@ def _check(t: Target, fix: bool) -> Check | None:
         return None
     wanted = mode & t.want
     evidence = f"{t.path} ({t.what}) is {mode:04o}; it should be {t.want:04o} or tighter"
-    if fix and st.st_uid == os.getuid():
+    if fix and _mine(st):
         if not _fchmod_same(t.path, st, wanted):
             return None  # it changed under us (gone, or replaced): leave it, look again next time
         return Check(GROUP, t.what, Level.OK, f"{t.path} was {mode:04o}, now {wanted:04o}",
                      changed=(f"chmod {wanted:04o} {t.path} (was {mode:04o})",))
     level = Level.FAIL if mode & 0o002 else Level.WARN  # world-writable: anyone can change it
-    how = f"chmod {wanted:04o} {t.path}" + ("" if st.st_uid == os.getuid() else " (as its owner)")
+    how = f"chmod {wanted:04o} {t.path}" + ("" if _mine(st) else " (as its owner)")
     return Check(GROUP, t.what, level, evidence, f"run `trayapp doctor --fix`, or: {how}")
+
+
+def _mine(st: os.stat_result) -> bool:
+    if sys.platform == "win32":
+        return False  # checks() stops before this on Windows
+    return st.st_uid == os.getuid()

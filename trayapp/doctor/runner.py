@@ -6,7 +6,7 @@ import logging
 import platform
 import sys
 from collections.abc import Callable
-from types import ModuleType
+from typing import Protocol
 
 from trayapp import __version__
 from trayapp.doctor import assistant, autostart, backups, configs, database, environment, permissions, space
@@ -15,14 +15,23 @@ from trayapp.doctor.report import Check, Report, warn
 
 log = logging.getLogger(__name__)
 
-GROUPS: tuple[ModuleType, ...] = (environment, configs, assistant, permissions, space, backups, autostart, database)
+
+class CheckGroup(Protocol):
+    """What each module of checks provides (the modules themselves satisfy it)."""
+
+    GROUP: str
+
+    def checks(self, inp: Inputs) -> list[Check]: ...
 
 
-def run(inp: Inputs, groups: tuple[ModuleType, ...] = GROUPS) -> Report:
+GROUPS: tuple[CheckGroup, ...] = (environment, configs, assistant, permissions, space, backups, autostart, database)
+
+
+def run(inp: Inputs, groups: tuple[CheckGroup, ...] = GROUPS) -> Report:
     """Every check of every group, in order. Blocking (probes, subprocesses): not on the GUI thread."""
     found: list[Check] = []
     for group in groups:
-        found += _safely(group.checks, inp, getattr(group, "GROUP", group.__name__))
+        found += _safely(group.checks, inp, group.GROUP)
     return Report.of(found, inp.now(), trayapp=__version__, python=platform.python_version(),
                      platform=platform.platform(), executable=sys.executable,
                      config_file=str(inp.paths.config_file), fixed=inp.fix)

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from typing import Any
 
 from trayapp.notify.freedesktop import FreedesktopBackend
 from trayapp.notify.log_backend import LogBackend
 from trayapp.notify.note import Backend
 from trayapp.notify.plyer_backend import PlyerBackend
-from trayapp.notify.tray_backend import TrayIconBackend
+from trayapp.notify.tray_backend import NotifyingIcon, TrayIconBackend
 
 
-def choose_backends(platform: str = sys.platform, *, tray_icon: Any = None,
+def choose_backends(platform: str = sys.platform, *, tray_icon: NotifyingIcon | None = None,
                     environ: Mapping[str, str] | None = None) -> list[Backend]:
     """linux: freedesktop (jeepney), plyer, log. macOS/Windows: tray icon (if given), plyer, log.
 
@@ -27,7 +26,7 @@ def choose_backends(platform: str = sys.platform, *, tray_icon: Any = None,
     return with_tray_icon(backends, tray_icon, platform) if tray_icon is not None else backends
 
 
-def with_tray_icon(backends: list[Backend], icon: Any, platform: str = sys.platform) -> list[Backend]:
+def with_tray_icon(backends: list[Backend], icon: NotifyingIcon, platform: str = sys.platform) -> list[Backend]:
     """`backends` with the tray icon's notify added: first on macOS/Windows, else before plyer."""
     rest = [b for b in backends if b.name != "tray"]
     tray = TrayIconBackend(icon, platform)

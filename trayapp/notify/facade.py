@@ -27,6 +27,7 @@ from trayapp.config import NotifyConfig, ProgramConfig
 from trayapp.errors import ControlError
 from trayapp.events import EventBus, Recorded, StatusChanged
 from trayapp.notify.choose import choose_backends, with_tray_icon
+from trayapp.notify.tray_backend import NotifyingIcon
 from trayapp.notify.log_backend import LogBackend
 from trayapp.notify.messages import Message, one_line
 from trayapp.notify.note import Backend, NoNotificationService, Note, Urgency, fit
@@ -35,8 +36,14 @@ from trayapp.notify.policy import Outgoing, Policy, Settings
 log = logging.getLogger("trayapp.notify")
 
 BACKEND_RETRY = 60.0  # seconds a failed backend is skipped before it is tried again
-_STOP = object()
-Job = Callable[[float], object]  # what a job returns is not used
+
+
+class _Stop:
+    """What the inbox holds to stop the worker."""
+
+
+_STOP = _Stop()
+Job = Callable[[float], object]  # runs on the worker with the monotonic now; what it returns is dropped
 
 
 @dataclass(frozen=True)
@@ -68,7 +75,7 @@ class Notifier:
                               meanings={n: p.info.exit_meanings for n, p in (programs or {}).items()})
         self._names = dict(self._policy.names)
         self._state_file = state_file
-        self._inbox: queue.Queue[Any] = queue.Queue()
+        self._inbox: queue.Queue[Job | _Stop] = queue.Queue()
         self._handles: dict[tuple[str, str], object] = {}
         self._down_until: dict[str, float] = {}
         self._warned: set[str] = set()
@@ -99,9 +106,12 @@ class Notifier:
             self._names[program] = name
             self._post(lambda now: self._policy.names.__setitem__(program, name))
 
-    def use_tray_icon(self, icon: Any) -> None:
+    def use_tray_icon(self, icon: NotifyingIcon) -> None:
         """Let the tray's pystray icon show notifications (first choice on macOS and Windows)."""
-        self._post(lambda now: setattr(self, "_backends", with_tray_icon(self._backends, icon, self._platform)))
+        self._post(lambda now: self._add_tray_icon(icon))
+
+    def _add_tray_icon(self, icon: NotifyingIcon) -> None:
+        self._backends = with_tray_icon(self._backends, icon, self._platform)
 
     # -- notices not from the journal -------------------------------------------------------
 
@@ -189,10 +199,10 @@ class Notifier:
             deadline = self._policy.next_deadline()
             timeout = None if deadline is None else max(0.0, deadline - self._clock.monotonic())
             try:
-                job = self._inbox.get(timeout=timeout)
+                job: Job | _Stop | None = self._inbox.get(timeout=timeout)
             except queue.Empty:
                 job = None
-            if job is _STOP:
+            if isinstance(job, _Stop):
                 self.step()
                 return
             self.step(job)
@@ -202,14 +212,14 @@ class Notifier:
         with self._idle:
             self._busy = True
         try:
-            jobs = [first] if first is not None else []
+            jobs: list[Job | _Stop] = [first] if first is not None else []
             while True:
                 try:
                     jobs.append(self._inbox.get_nowait())
                 except queue.Empty:
                     break
             for job in jobs:
-                if job is not _STOP:
+                if not isinstance(job, _Stop):
                     self._guard(job)
             for out in self._policy.due(self._clock.monotonic()):
                 self._deliver(out)

@@ -43,7 +43,7 @@ def _session_bus_exists(environ: Mapping[str, str]) -> bool:
         return Path(address.split("path=", 1)[1].split(",", 1)[0]).exists()
     if address:
         return True  # abstract socket or tcp: cannot check cheaply, let plyer try
-    runtime = environ.get("XDG_RUNTIME_DIR")
+    runtime = environ.get("XDG_RUNTIME_DIR", "")
     return bool(runtime) and Path(runtime, "bus").exists()
 
 

@@ -1,25 +1,34 @@
 """The tray icon's own notification (pystray `Icon.notify`): the first choice on macOS and Windows.
 
 On Windows it reuses trayapp's icon instead of plyer's extra icon per message (plyer #752), and on
-macOS it needs no pyobjus. Any object with `.notify(message, title)` and `HAS_NOTIFICATION` works,
-so this module never imports pystray.
+macOS it needs no pyobjus. Any `NotifyingIcon` with a true `HAS_NOTIFICATION` works, so this module
+never imports pystray.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Protocol
 
 from trayapp.notify.note import BackendUnavailable, Limits, Note
 from trayapp.notify.plyer_backend import WINDOWS_LIMITS
 
 
-def supports_notify(icon: Any) -> bool:
-    """pystray backends without notifications lack the flag or set it False (pystray #51)."""
+class NotifyingIcon(Protocol):
+    """What this backend needs of a pystray Icon."""
+
+    def notify(self, message: str, title: str | None = None) -> None: ...
+
+
+def supports_notify(icon: NotifyingIcon) -> bool:
+    """pystray backends without notifications lack the flag or set it False (pystray #51).
+
+    The flag is an optional attribute of a third-party class, not part of trayapp's interface:
+    reading it with getattr is the only way to ask."""
     flag = getattr(type(icon), "HAS_NOTIFICATION", None)
     if flag is None:
         flag = getattr(icon, "HAS_NOTIFICATION", False)
-    return bool(flag) and callable(getattr(icon, "notify", None))
+    return bool(flag)
 
 
 class TrayIconBackend:
@@ -28,7 +37,7 @@ class TrayIconBackend:
 
     name = "tray"
 
-    def __init__(self, icon: Any, platform: str = sys.platform) -> None:
+    def __init__(self, icon: NotifyingIcon, platform: str = sys.platform) -> None:
         self.icon = icon
         self.limits = WINDOWS_LIMITS if platform == "win32" else Limits(title=100, body=250)
 

@@ -47,10 +47,12 @@ def open_path(path: Path) -> str | None:
     """Open a file or folder in the system viewer. Returns a plain error message, or None on success."""
     if not path.exists():
         return f"{path} does not exist yet"
+    if sys.platform == "win32":
+        os.startfile(str(path))
+        return None
     command = opener_command(path)
     if command is None:
-        os.startfile(str(path))  # type: ignore[attr-defined]  # Windows only
-        return None
+        return f"cannot open {path}: this system has no known viewer"
     if shutil.which(command[0]) is None:
         return f"cannot open {path}: `{command[0]}` is not installed (on Linux: install xdg-utils)"
     subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,

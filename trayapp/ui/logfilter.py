@@ -26,14 +26,17 @@ class Line:
         return ""
 
 
-def parse(raw: str, parse_line: Callable[[str], tuple[object, str, str]]) -> Line:
-    """`parse_line` is trayapp.logs.read.parse_line: (timestamp, stream, text), or raises on odd lines."""
+def parse(raw: str, parse_line: Callable[[str], tuple[object, str, str] | None]) -> Line:
+    """`parse_line` is trayapp.logs.read.parse_line: (timestamp, stream, text), or None (or raises) on odd lines."""
     raw = raw.rstrip("\r\n")
     try:
-        _, stream, text = parse_line(raw)
+        parsed = parse_line(raw)
     except (ValueError, TypeError, IndexError):
+        parsed = None
+    if parsed is None:
         return Line(raw, "", raw)
-    return Line(raw, stream or "", text if text is not None else raw)
+    _, stream, text = parsed
+    return Line(raw, stream or "", text)
 
 
 def keep(line: Line, stderr_only: bool, problems_only: bool) -> bool:

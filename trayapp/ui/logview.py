@@ -20,7 +20,6 @@ from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
 from tkinter import ttk
-from typing import Any
 
 from trayapp.paths import AppPaths
 from trayapp.ui.launch import open_path
@@ -60,6 +59,7 @@ class LogView:
         self.current = files[0]
         self.matches: list[str] = []
         self.match_at = -1
+        self._last_query: str | None = None  # what the matches were marked for
         self._build()
         self.open(self.current)
         self.drain()
@@ -116,8 +116,12 @@ class LogView:
         self.text.tag_configure("current", background="#ff9f1c")
         self.text.tag_raise("sel")
         # Read-only, but selectable and copyable: swallow keys that would edit.
-        self.text.bind("<Key>", lambda e: None if e.state & 0x4 or e.keysym in _NAV_KEYS else "break")
-        self.text.bind("<Control-c>", lambda _: (self.copy(), "break")[1])
+        self.text.bind("<Key>", _swallow_edits)
+        self.text.bind("<Control-c>", self._copy_key)
+
+    def _copy_key(self, _: tk.Event[tk.Text]) -> str:
+        self.copy()
+        return "break"  # Tk's own binding must not run as well
 
     # -- content ------------------------------------------------------------------------------
 
@@ -208,7 +212,7 @@ class LogView:
 
     def find(self, step: int) -> None:
         """Jump to the next (+1) or previous (-1) match, wrapping around."""
-        if not self.matches or self.query.get() != getattr(self, "_last_query", None):
+        if not self.matches or self.query.get() != self._last_query:
             self._last_query = self.query.get()
             self._mark_matches()
             self.match_at = len(self.matches) if step < 0 else -1
@@ -240,9 +244,16 @@ class LogView:
 
 
 _NAV_KEYS = {"Up", "Down", "Left", "Right", "Prior", "Next", "Home", "End", "Shift_L", "Shift_R"}
+_CONTROL = 0x4  # the Control bit of a key event's modifier state
 
 
-def _files(args: Any, paths: AppPaths) -> list[Path]:
+def _swallow_edits(event: tk.Event[tk.Text]) -> str | None:
+    """Keep the text read-only: Control shortcuts (copy, select all) and moving about pass, the rest stops."""
+    with_control = isinstance(event.state, int) and bool(event.state & _CONTROL)
+    return None if with_control or event.keysym in _NAV_KEYS else "break"
+
+
+def _files(args: argparse.Namespace, paths: AppPaths) -> list[Path]:
     if args.file:
         return [Path(args.file).expanduser()]
     program = args.program

@@ -18,6 +18,8 @@ import threading
 import time
 import tkinter as tk
 from collections.abc import Callable
+from functools import partial
+from pathlib import Path
 from tkinter import messagebox, ttk
 from typing import Any
 
@@ -28,6 +30,7 @@ from trayapp.status import Status
 from trayapp.tray.icons import render
 from trayapp.tray.view import program_view
 from trayapp.ui import chart
+from trayapp.ui.chart import Sample
 from trayapp.ui.fields import event_line, rows
 from trayapp.ui.launch import config_target, data_folder, open_path, spawn_window
 
@@ -71,14 +74,14 @@ class ProgramPanel:
         self.legend.grid(row=2, column=1, sticky="e")
         buttons = ttk.Frame(self.frame)
         buttons.grid(row=3, column=0, columnspan=2, sticky="w", pady=(8, 0))
-        self.buttons = {label: ttk.Button(buttons, text=label, command=lambda c=cmd: act(c, name))
+        self.buttons = {label: ttk.Button(buttons, text=label, command=partial(act, cmd, name))
                         for label, cmd in (("Start", "start"), ("Stop", "stop"), ("Restart", "restart"),
                                            ("View logs", "logs"))}
         for button in self.buttons.values():
             button.pack(side="left", padx=(0, 6))
         self._image: tk.PhotoImage | None = None
 
-    def show(self, status: Status, samples: list[list[float]], now: float) -> None:
+    def show(self, status: Status, samples: list[Sample], now: float) -> None:
         view = program_view(status, now)
         self.frame.configure(text=status.display_name)
         self._image = _photo(self.frame, view.icon_key)
@@ -93,7 +96,7 @@ class ProgramPanel:
             self.buttons[label].state(["!disabled"] if allowed else ["disabled"])
         self._draw_chart(samples, now)
 
-    def _draw_chart(self, samples: list[list[float]], now: float) -> None:
+    def _draw_chart(self, samples: list[Sample], now: float) -> None:
         c = self.canvas
         c.delete("all")
         for x in range(0, CHART_W, CHART_W // 6):  # a grid line every 10 minutes
@@ -137,7 +140,7 @@ class StatusWindow:
         self.root, self.paths, self.on_quit = root, paths, on_quit
         self.link = Link(paths)
         self.panels: dict[str, ProgramPanel] = {}
-        self.samples: dict[str, list[list[float]]] = {}
+        self.samples: dict[str, list[Sample]] = {}
         self.paused = False
         root.title("trayapp — status")
         self.banner = ttk.Label(root, foreground="#b42318", wraplength=680)
@@ -191,7 +194,7 @@ class StatusWindow:
         self.root.after(150, self.drain)
 
     def receive(self, kind: str, result: Any) -> None:
-        handlers: dict[str, Callable[[Any], None]] = {
+        handlers: dict[str, Callable[[Any], object]] = {  # Any: JSON from the running instance
             "status": self.show_status, "history": self.show_history, "metrics": self.take_metrics,
             "error:status": self.show_offline, "error:metrics": lambda _: setattr(self, "metrics_asked", True),
             "action": lambda text: self.note.configure(text=f"trayapp: {text}"),
@@ -207,10 +210,11 @@ class StatusWindow:
             for button in panel.buttons.values():
                 button.state(["disabled"])
 
-    def take_metrics(self, data: dict[str, list[list[float]]]) -> None:
+    def take_metrics(self, data: dict[str, list[Sample]]) -> None:
+        """`data`: the instance's `metrics` reply, [time, memory, cpu] per sample and program."""
         self.metrics_asked = True
         for name, series in (data or {}).items():
-            self.samples[name] = sorted(series + self.samples.get(name, []))
+            self.samples[name] = chart.merge(series, self.samples.get(name, []))
 
     def show_status(self, reply: dict[str, Any]) -> None:
         self.banner.configure(text="")
@@ -225,8 +229,8 @@ class StatusWindow:
         for status in statuses:
             series = self.samples.setdefault(status.program, [])
             if status.memory is not None or status.cpu is not None:
-                if not series or series[-1][1:] != [status.memory, status.cpu]:
-                    series.append([now, status.memory, status.cpu])
+                if not series or series[-1][1:] != (status.memory, status.cpu):
+                    series.append((now, status.memory, status.cpu))
             del series[: max(0, len(series) - 2000)]
             self.panels[status.program].show(status, series, now)
         paused_until = (reply.get("notifications") or {}).get("paused_until")
@@ -250,7 +254,7 @@ class StatusWindow:
         self.link.ask("action", cmd, program=program)
         self.root.after(300, lambda: self.link.ask("status", "status"))
 
-    def _open(self, path: Any) -> None:
+    def _open(self, path: Path) -> None:
         problem = open_path(path)
         self.note.configure(text=problem or f"opened {path}")
 
