@@ -62,9 +62,9 @@ def _names(program: ProgramConfig, manager: str) -> list[tuple[str, str]]:
     from trayapp.export import exported_label, exported_unit
 
     info = program.info
-    own = [info.systemd_user_unit if manager == "systemd_user" else info.launchd_label]
+    own: list[str | None] = [info.systemd_user_unit if manager == "systemd_user" else info.launchd_label]
     if program.preset == "nanoclaw":
-        own = nanoclaw_service_names(program.cwd, manager)
+        own = list(nanoclaw_service_names(program.cwd, manager))
     ours = exported_unit(program.name) if manager == "systemd_user" else exported_label(program.name)
     return [(n, "assistant") for n in own if n] + [(ours, "export")]
 

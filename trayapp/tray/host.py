@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from trayapp.config import Config
 from trayapp.diskwatch import Level
 from trayapp.events import EventBus
+from trayapp.notify.tray_backend import NotifyingIcon
 from trayapp.paths import AppPaths
 from trayapp.status import Status
 
@@ -26,7 +27,7 @@ class TrayNotifier(Protocol):
 
     def resume(self) -> None: ...
 
-    def use_tray_icon(self, icon: object) -> None:
+    def use_tray_icon(self, icon: NotifyingIcon) -> None:
         """Let the pystray icon show notifications too (first choice on macOS and Windows)."""
 
 
