@@ -10,7 +10,7 @@ from datetime import datetime
 import pytest
 
 from trayapp.status import Control, ExitInfo, Health, Mode, State, Status
-from trayapp.tray.view import (TOOLTIP_MAX, Action, Entry, Extras, IconKey, local_day_start, tray_view)
+from trayapp.tray.view import (TOOLTIP_MAX, Action, Entry, Extras, IconKey, local_day_start, phrase, tray_view)
 
 NOW = datetime(2026, 11, 21, 15, 0, 0).timestamp()  # local 15:00, in any time zone
 H, M = 3600.0, 60.0
@@ -163,7 +163,7 @@ def test_an_attached_program_without_a_controllable_owner_offers_no_controls() -
 def test_backup_item_shows_progress_and_last_backup() -> None:
     idle = tray_view([status()], NOW, Extras(backup=True, last_backup_at=NOW - 7200))
     labels = [e.label for e in idle.menu]
-    assert "Back up now" in labels and "Last backup: 2h ago" in labels
+    assert "Back up now" in labels and "Last backup: 2 hours ago" in labels
     busy = tray_view([status()], NOW, Extras(backup=True, backup_progress="backing up 45% of 1.2GB"))
     item = next(e for e in busy.menu if e.action is Action.BACKUP)
     assert item.label == "backing up 45% of 1.2GB" and not item.enabled
@@ -199,7 +199,7 @@ def test_backup_and_autostart_appear_only_when_wired() -> None:
     wired = tray_view([status()], NOW, Extras(backup=True, last_backup_at=NOW - 3 * H, autostart=True)).menu
     found = actions(wired)
     assert found[("autostart", None)].checked is True
-    assert "Last backup: 3h ago" in [e.label for e in wired]
+    assert "Last backup: 3 hours ago" in [e.label for e in wired]
 
 
 @pytest.mark.parametrize("on_quit, label", [("ask", "Quit…"), ("stop", "Quit (stops the assistant)"),
@@ -217,3 +217,23 @@ def test_view_and_icons_do_not_import_pystray() -> None:
     code = "import sys, trayapp.tray.view, trayapp.tray.icons, trayapp.tray.controller; print('pystray' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_degraded_assistant_is_never_green_and_says_why() -> None:
+    degraded = status(health=Health.DEGRADED,
+                      health_detail="nanobot is running but has no usable model provider",
+                      health_fix="pick a local one such as ollama")
+    view = tray_view([degraded], NOW)
+    assert view.icon_key is IconKey.DEGRADED
+    assert "running 2h 14m but cannot answer: has no usable model provider" in view.tooltip
+    healthy_and_degraded = tray_view([status(), degraded], NOW)
+    assert healthy_and_degraded.icon_key is IconKey.DEGRADED  # the one most in need of attention
+    unhealthy = tray_view([degraded, status(health=Health.UNHEALTHY)], NOW)
+    assert unhealthy.icon_key is IconKey.UNHEALTHY
+
+
+def test_durations_are_said_the_way_people_say_them() -> None:
+    backoff = status(state=State.BACKOFF, retry_at=NOW + 7.642, last_exit=ExitInfo(code=1))
+    assert phrase(backoff, NOW) == "crashed (exit 1), restarting in 8s"
+    fresh = status(started_at=NOW - 0.4)
+    assert phrase(fresh, NOW) == "running"

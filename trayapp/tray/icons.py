@@ -5,6 +5,7 @@ Each state has its own colour AND its own shape or glyph, so it reads without co
     running    green disc, check mark          starting   blue disc, circular arrow
     unhealthy  amber triangle, "!"             given_up   red octagon, "X"
     stopped    grey disc, square (stop)        attached   teal rounded square, check mark
+    degraded   violet diamond, "..." (it runs, but cannot answer)
 
 Shapes are given on a 64-unit grid. Fills are mid-tones with a darker rim, so every icon stands
 out on dark and on light panels. Run `python -m trayapp.tray.icons --export assets/` to rewrite
@@ -93,6 +94,12 @@ DEFINITION: dict[str, tuple[Shape, ...]] = {
         Shape("polygon", _octagon(32, 32, 30), fill="#d93636", stroke="#7d1111", width=3),
         Shape("line", ((21, 21), (43, 43)), stroke=WHITE, width=8),
         Shape("line", ((43, 21), (21, 43)), stroke=WHITE, width=8),
+    ),
+    "degraded": (
+        Shape("polygon", ((32, 2), (62, 32), (32, 62), (2, 32)), fill="#8250df", stroke="#4c2889", width=3),
+        Shape("circle", ((20, 32),), fill=WHITE, radius=4.6),
+        Shape("circle", ((32, 32),), fill=WHITE, radius=4.6),
+        Shape("circle", ((44, 32),), fill=WHITE, radius=4.6),
     ),
     "stopped": (
         _disc("#737b86", "#3a4048"),

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from trayapp.status import Health, Mode, State, Status, refusal
-from trayapp.units import format_duration
+from trayapp.units import format_ago, format_duration, format_wait
 
 # Windows keeps 128 UTF-16 units of a tooltip including the NUL (szTip[128]); the other platforms
 # allow more, so the shortest limit is the one every platform gets.
@@ -26,6 +26,7 @@ class IconKey(enum.StrEnum):
     RUNNING = "running"  # running and healthy (or no health check)
     STARTING = "starting"  # starting, restarting after a crash (backoff), stopping
     UNHEALTHY = "unhealthy"  # running, but the health check fails
+    DEGRADED = "degraded"  # running and answering, but cannot do its job (no model provider, bad key)
     GIVEN_UP = "given_up"  # crashed too often, or an exit that must not be restarted
     STOPPED = "stopped"
     ATTACHED = "attached"  # running, owned by a service manager or somebody else
@@ -33,7 +34,7 @@ class IconKey(enum.StrEnum):
 
 # When several programs run, the icon shows the one most in need of attention.
 _SEVERITY = {IconKey.RUNNING: 0, IconKey.ATTACHED: 1, IconKey.STOPPED: 2, IconKey.STARTING: 3,
-             IconKey.UNHEALTHY: 4, IconKey.GIVEN_UP: 5}
+             IconKey.DEGRADED: 4, IconKey.UNHEALTHY: 5, IconKey.GIVEN_UP: 6}
 
 
 class Action(enum.StrEnum):
@@ -127,6 +128,8 @@ def icon_key(status: Status) -> IconKey:
         return IconKey.STOPPED
     if status.health is Health.UNHEALTHY:
         return IconKey.UNHEALTHY
+    if status.health is Health.DEGRADED:  # never green: it runs, but every message would fail
+        return IconKey.DEGRADED
     if status.mode in (Mode.ATTACHED, Mode.EXTERNAL):
         return IconKey.ATTACHED
     return IconKey.RUNNING
@@ -143,28 +146,39 @@ def _count(n: int, word: str) -> str:
 
 def _running_phrase(status: Status, now: float) -> str:
     uptime = status.uptime(now)
-    text = "running" + (f" {format_duration(uptime)}" if uptime is not None else "")
+    text = "running" + (f" {format_duration(int(uptime))}" if uptime is not None and uptime >= 1 else "")
     if status.mode is Mode.ATTACHED:
         text += f" under {status.owner}" if status.owner else " (attached)"
     elif status.mode is Mode.EXTERNAL:
         text += " outside trayapp" + (f" ({status.owner})" if status.owner else "")
     if status.health is Health.UNHEALTHY:
         text += " but unhealthy" + (f": {status.health_detail}" if status.health_detail else "")
+    elif status.health is Health.DEGRADED:
+        text += " but cannot answer" + (f": {_cannot_answer(status)}" if status.health_detail else "")
     return text
+
+
+def _cannot_answer(status: Status) -> str:
+    """The degraded reason without its own "X is running but" lead-in, which the phrase already says."""
+    detail = status.health_detail
+    for lead in (f"{status.display_name} is running but ", "is running but "):
+        if detail.startswith(lead):
+            return detail[len(lead):]
+    return detail
 
 
 def _backoff_phrase(status: Status, now: float) -> str:
     what = f"crashed ({status.last_exit.describe()})" if status.last_exit else "crashed"
     if status.retry_at is None:
         return f"{what}, restarting"
-    return f"{what}, restarting in {format_duration(max(0.0, status.retry_at - now))}"
+    return f"{what}, restarting in {format_wait(max(0.0, status.retry_at - now))}"
 
 
 def _given_up_phrase(status: Status, now: float) -> str:
     reason = status.reason or (f"exited ({status.last_exit.describe()})" if status.last_exit else "")
     text = reason if reason.startswith("gave up") else "gave up" + (f": {reason}" if reason else "")
     if status.retry_at is not None and status.retry_at > now:
-        text += f" · next try in {format_duration(status.retry_at - now)}"
+        text += f" · next try in {format_wait(status.retry_at - now)}"
     return text
 
 
@@ -262,7 +276,7 @@ def _extra_entries(extras: Extras, now: float) -> tuple[Entry, ...]:
     if extras.backup:
         entries.append(Entry(extras.backup_progress or "Back up now", Action.BACKUP,
                              enabled=extras.backup_progress is None))
-        when = f"{format_duration(now - extras.last_backup_at)} ago" if extras.last_backup_at else "never"
+        when = format_ago(now - extras.last_backup_at) if extras.last_backup_at else "never"
         entries.append(Entry(f"Last backup: {when}", enabled=False))
     entries += [Entry("Open data folder", Action.DATA_FOLDER), Entry("Open config file", Action.CONFIG_FILE)]
     if extras.autostart is not None:
