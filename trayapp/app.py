@@ -50,6 +50,7 @@ class App:
 
     def __init__(self, paths: AppPaths, config: Config, *, clock: Clock | None = None) -> None:
         self.paths, self.config = paths, config
+        self._names = {n: p.display_name for n, p in config.programs.items()}
         self.clock = clock or SystemClock()
         self.bus = EventBus()
         self.journal = Journal(paths.journal_file, self.bus, wall=self.clock.time, background=True)
@@ -119,7 +120,7 @@ class App:
 
     def _log_recorded(self, event: Recorded) -> None:
         """Every journal entry also goes to trayapp.log, in words (any thread; logging is quick)."""
-        log.info("%s", describe(event.entry))
+        log.info("%s", describe(event.entry, self._names))
 
     def _publish(self, old: Status | None, new: Status) -> None:
         self.supervisor.remember(new)

@@ -43,6 +43,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "limit hit, backup and alert, with its time.")
     p.add_argument("-n", "--lines", type=int, default=30, metavar="N", help="how many entries (default 30)")
     p.add_argument("--json", action="store_true", help="one JSON array of journal entries")
+    p.add_argument("--kind", action="append", metavar="KIND", help="only entries of this kind (crash, exit, "
+                   "restart, backup, health, ...); repeat it or separate with commas for several")
     p.add_argument("program", nargs="?", help="only this program's entries")
     p.set_defaults(func=history)
 
@@ -75,7 +77,7 @@ def _row(p: dict[str, Any]) -> list[str]:
 
     up = p.get("started_at")
     state = p["state"].replace("_", " ") + ("" if p["mode"] == "managed" else f" ({p['mode']})")
-    uptime = format_duration(time.time() - up) if up and p["state"] in ("starting", "running") else "-"
+    uptime = format_duration(int(time.time() - up)) if up and p["state"] in ("starting", "running") else "-"
     last = p.get("last_exit") or {}
     return [p["program"], state, str(p.get("pid") or "-"), uptime, str(p.get("restarts", 0)),
             last.get("text", "-"), p.get("health", "-"),
@@ -145,12 +147,28 @@ def _first_program(where: AppPaths) -> str:
 def history(args: argparse.Namespace) -> int:
     from trayapp import journal
 
-    entries = journal.read(paths().journal_file, last=args.lines, program=args.program)
+    where = paths()
+    kinds = {k.strip() for given in args.kind or () for k in given.split(",") if k.strip()}
+    entries = journal.read(where.journal_file, last=None if kinds else args.lines, program=args.program)
+    if kinds:
+        entries = [e for e in entries if e.get("event") in kinds][-args.lines:]
     if args.json:
         print_json(entries)
         return 0
     if not entries:
-        print("no history yet")
+        print("no history yet" if not kinds else f"no {' or '.join(sorted(kinds))} entries yet")
+    names = _display_names(where)
     for entry in entries:
-        print(f"{entry.get('ts', '?')[:19].replace('T', ' ')}  {journal.describe(entry)}")
+        print(f"{entry.get('ts', '?')[:19].replace('T', ' ')}  {journal.describe(entry, names)}")
     return 0
+
+
+def _display_names(where: AppPaths) -> dict[str, str]:
+    """Config key -> display name, so history names programs as the tray does; {} if config is broken."""
+    from trayapp.cli.common import load_config
+    from trayapp.errors import TrayAppError
+
+    try:
+        return {n: p.display_name for n, p in load_config(where).programs.items()}
+    except TrayAppError:
+        return {}
