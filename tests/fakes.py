@@ -44,6 +44,12 @@ class FakeChild:
     def kill_tree(self) -> None:
         self.killed = True
 
+    def remember_descendants(self) -> None:
+        self.remembered = getattr(self, "remembered", 0) + 1
+
+    def output_fds(self) -> tuple[int, int] | None:
+        return None
+
     def exit(self, returncode: int) -> None:
         """The child ends now: the waiter would report this returncode."""
         assert not self.exited, "a child exits once"

@@ -261,8 +261,11 @@ def test_quit_stops_every_program(tmp_path: Path) -> None:
     assert rig.sup.all_down()
 
 
-@pytest.mark.parametrize("old, new", [(State.STOPPED, State.BACKOFF), (State.STOPPING, State.RUNNING),
-                                      (State.GIVEN_UP, State.BACKOFF)])
+# Every edge neither machine makes (the table's coverage is checked in test_transitions.py).
+# STOPPING -> RUNNING is not here: attach mode sees it when the owner finishes a restart between looks.
+@pytest.mark.parametrize("old, new", [(State.STOPPED, State.BACKOFF), (State.STOPPED, State.STOPPING),
+                                      (State.BACKOFF, State.STOPPING), (State.STOPPING, State.BACKOFF),
+                                      (State.GIVEN_UP, State.BACKOFF), (State.GIVEN_UP, State.STOPPING)])
 def test_illegal_transitions_raise(old: State, new: State) -> None:
     with pytest.raises(IllegalTransition):
         check_transition(old, new)
