@@ -62,11 +62,13 @@ class FakeSpawner:
         self.children: list[FakeChild] = []
         self.fail_with: SpawnError | None = None
         self.argv: list[Sequence[str]] = []
+        self.logs: list[object] = []  # the log sink each child was given
 
     def spawn(self, argv: Sequence[str], *, env: Mapping[str, str], cwd: Path | None, log, on_exit) -> FakeChild:
         if self.fail_with is not None:
             raise self.fail_with
         self.argv.append(tuple(argv))
+        self.logs.append(log)
         child = FakeChild(100 + len(self.children), on_exit)
         self.children.append(child)
         return child

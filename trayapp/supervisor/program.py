@@ -112,7 +112,7 @@ class Program:
         self._after_give_up = False  # this run is the slow retry after giving up
         self._fault_said = ""  # the internal error last journaled, so a repeating one is told once
         self._health_due: float | None = None
-        self._health_busy = False
+        self._probing: int | None = None  # the run (token) whose health probe is in flight
         self._health_streak = policy.Streak()
         self._limits = policy.LimitGuard(cfg.limits)
         self._sample_due: float | None = None
@@ -270,7 +270,8 @@ class Program:
         return f"{reason}: {meaning}" if meaning and meaning not in reason else reason
 
     def health_checked(self, msg: HealthChecked, now: float) -> None:
-        self._health_busy = False
+        if msg.token == self._probing:
+            self._probing = None
         if msg.token != self._token or self.status.state not in (State.STARTING, State.RUNNING):
             return
         result, cfg = msg.result, self.cfg.health
@@ -357,9 +358,10 @@ class Program:
         if self.status.state not in (State.STARTING, State.RUNNING):
             return
         health = self.cfg.health
-        if health is not None and not self._health_busy and self._health_due is not None and now >= self._health_due:
+        busy = self._probing == self._token  # a probe of an earlier run does not hold this one up
+        if health is not None and not busy and self._health_due is not None and now >= self._health_due:
             self._health_due = now + health.interval
-            self._health_busy = True
+            self._probing = self._token
             self._probe(health)
         if self._sample_due is not None and now >= self._sample_due and self.status.pid is not None:
             self._sample_due = now + self._sample_interval()
@@ -404,7 +406,7 @@ class Program:
         state = self.status.state
         deadlines: list[float | None] = []
         if state in (State.STARTING, State.RUNNING):
-            deadlines += [None if self._health_busy else self._health_due, self._sample_due]
+            deadlines += [None if self._probing == self._token else self._health_due, self._sample_due]
         if state is State.STARTING:
             deadlines.append(self._stable_at)
         elif state is State.RUNNING and self.status.failures:
