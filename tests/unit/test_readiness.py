@@ -98,7 +98,7 @@ class Inner:
     def __init__(self) -> None:
         self.written: list[tuple[str, str]] = []
 
-    def pump(self, stream: str, pipe: typing.BinaryIO,
+    def pump(self, stream: str, pipe: typing.IO[bytes],
              on_line: Callable[[str], None] | None = None) -> threading.Thread:
         for line in pipe.read().decode().splitlines():
             self.written.append((stream, line))

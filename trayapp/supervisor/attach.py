@@ -19,6 +19,7 @@ Going down between two looks is journaled as an exit without a detour through ST
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,7 +73,7 @@ class AttachedProgram:
         assert cfg.attach is not None
         self.cfg, self.ctx = cfg, ctx
         self.runner = runner or SubprocessRunner(timeout=60.0)
-        self.owner = Owner(cfg.attach, uid if uid is not None else getattr(os, "getuid", lambda: 501)(),
+        self.owner = Owner(cfg.attach, uid if uid is not None else _uid(),
                            home or Path(ctx.environ.get("HOME") or Path.home()))
         self.health_cfg = cfg.health or (HealthConfig(url=cfg.attach.url) if cfg.attach.url else None)
         self.interval = self.health_cfg.interval if self.health_cfg else DEFAULT_INTERVAL
@@ -171,7 +172,7 @@ class AttachedProgram:
     def _job(self, action: str | None, argv: tuple[str, ...]) -> Callable[[], OwnerCheck]:
         """What runs on the worker thread: the command (if any), the owner's state, the probe."""
         owner, runner, probe, health_cfg = self.owner, self.runner, self.ctx.probe, self.health_cfg
-        env, listener = {**self.ctx.environ, **self.cfg.env}, self.ctx.listener_pid
+        env, cwd, listener = {**self.ctx.environ, **self.cfg.env}, self.cfg.cwd, self.ctx.listener_pid
 
         def job() -> OwnerCheck:
             try:
@@ -184,7 +185,7 @@ class AttachedProgram:
             outcome = runner.run(argv) if argv else None
             query = owner.query_argv()
             state = owner.parse(runner.run(query)) if query else None
-            health = probe(health_cfg, None, env) if health_cfg and (state is None or state.phase == "active") else None
+            health = probe(health_cfg, cwd, env) if health_cfg and (state is None or state.phase == "active") else None
             pid = state.pid if state is not None else _local_listener(health_cfg, listener)
             ok = health.ok if health is not None else bool(state and state.phase == "active")
             return OwnerCheck(ok, health.detail if health else (state.detail if state else ""), state, health,
@@ -392,7 +393,13 @@ class AttachedProgram:
             self.ctx.publish(old, new)
 
 
-def _local_listener(health: HealthConfig | None, listener: Any) -> int | None:
+def _uid() -> int:
+    if sys.platform == "win32":
+        return 501  # only launchd's gui/UID domain uses it, and there is no launchd there
+    return os.getuid()
+
+
+def _local_listener(health: HealthConfig | None, listener: Callable[[str, int], int | None]) -> int | None:
     """The pid behind a loopback health URL: a url owner's process can be seen when it is local."""
     address = port_of(health.url) if health is not None and health.url else None
     if address is None or address[0] not in _LOOPBACK:

@@ -23,7 +23,7 @@ class ReadyLineWatch:
         self._lock = threading.Lock()
         self._seen = False
 
-    def pump(self, stream: str, pipe: typing.BinaryIO,
+    def pump(self, stream: str, pipe: typing.IO[bytes],
              on_line: Callable[[str], None] | None = None) -> threading.Thread:
         def each(line: str) -> None:
             if on_line is not None:

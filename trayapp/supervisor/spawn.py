@@ -42,7 +42,7 @@ class ChildHandle(Protocol):
 
 
 class LogSink(Protocol):
-    def pump(self, stream: str, pipe: typing.BinaryIO,
+    def pump(self, stream: str, pipe: typing.IO[bytes],
              on_line: Callable[[str], None] | None = None) -> threading.Thread: ...
 
     def write(self, stream: str, text: str) -> None: ...
