@@ -23,8 +23,19 @@ class ProbeResult:
     detail: str
 
 
+# The longest detail a probe reports: a health endpoint's JSON can be big, a Status stays small.
+DETAIL_LIMIT = 300
+
+
 def probe(cfg: HealthConfig, *, cwd: Path | None = None, env: Mapping[str, str] | None = None) -> ProbeResult:
     """Run one check. Never raises."""
+    result = _probe(cfg, cwd, env)
+    if len(result.detail) <= DETAIL_LIMIT:
+        return result
+    return ProbeResult(result.ok, result.detail[:DETAIL_LIMIT - 1] + "…")
+
+
+def _probe(cfg: HealthConfig, cwd: Path | None, env: Mapping[str, str] | None) -> ProbeResult:
     try:
         if cfg.url:
             return _http(cfg.url, cfg.expect, cfg.timeout)
