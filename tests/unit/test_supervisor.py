@@ -394,3 +394,15 @@ def test_one_programs_bug_does_not_stop_the_others(tmp_path: Path, monkeypatch: 
     rig.clock.advance(3)
     rig.sup.step()
     assert rig.status("models").state is State.RUNNING
+
+
+def test_a_step_long_after_a_quick_restart_leaves_no_deadline_in_the_past(tmp_path: Path) -> None:
+    # Found by the property test: becoming RUNNING and resetting the backoff are due in one late step.
+    rig = make_rig(tmp_path, BASIC.replace('initial = "1s"', 'initial = "0s"'))
+    rig.sup.submit(Start())
+    rig.step()
+    rig.spawner.last.exit(1)
+    rig.step()
+    assert rig.status().state is State.STARTING and rig.status().failures == 1
+    rig.advance(700)  # the rig fails on a deadline in the past
+    assert rig.status().state is State.RUNNING and rig.status().failures == 0

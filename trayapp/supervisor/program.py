@@ -316,12 +316,19 @@ class Program:
 
     def step(self, now: float) -> float | None:
         """Advance timers once; return the next monotonic deadline, or None."""
+        self._timers(now)
+        # Also right after becoming RUNNING above: a run that has long outlived reset_after must not
+        # leave its reset as a deadline in the past (the loop would spin).
+        if self.status.state is State.RUNNING and self.status.failures and now - self._started >= self.cfg.backoff.reset_after:
+            self._after_give_up = False
+            self._set(State.RUNNING, failures=0)
+        self._monitor(now)
+        return self._next_deadline(now)
+
+    def _timers(self, now: float) -> None:
         state = self.status.state
         if state is State.STARTING and self._stable_at is not None and now >= self._stable_at:
             self._became_stable(now)
-        elif state is State.RUNNING and self.status.failures and now - self._started >= self.cfg.backoff.reset_after:
-            self._after_give_up = False
-            self._set(State.RUNNING, failures=0)
         elif state in (State.BACKOFF, State.GIVEN_UP) and self._retry_at is not None and now >= self._retry_at:
             self._retry_at = None
             self.start(now, by_user=False)
@@ -331,8 +338,6 @@ class Program:
                 self.ctx.journal.record("kill", self.cfg.name, pid=self._child.pid,
                                         reason=f"did not stop within {format_duration(self.cfg.stop_timeout)}")
                 self._child.kill_tree()
-        self._monitor(now)
-        return self._next_deadline(now)
 
     def _became_stable(self, now: float) -> None:
         """startsecs have passed: ready, unless a health check or a ready line is to say so."""
