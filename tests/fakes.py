@@ -37,6 +37,7 @@ class FakeChild:
         self.signals: list[int] = []
         self.killed = False
         self.exited = False
+        self.remembered = 0  # how often the supervisor asked it to note its descendants
 
     def signal(self, sig: int) -> None:
         self.signals.append(sig)
@@ -45,7 +46,7 @@ class FakeChild:
         self.killed = True
 
     def remember_descendants(self) -> None:
-        self.remembered = getattr(self, "remembered", 0) + 1
+        self.remembered += 1
 
     def output_fds(self) -> tuple[int, int] | None:
         return None

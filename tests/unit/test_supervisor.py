@@ -406,3 +406,12 @@ def test_a_step_long_after_a_quick_restart_leaves_no_deadline_in_the_past(tmp_pa
     assert rig.status().state is State.STARTING and rig.status().failures == 1
     rig.advance(700)  # the rig fails on a deadline in the past
     assert rig.status().state is State.RUNNING and rig.status().failures == 0
+
+
+def test_each_resource_sample_notes_the_childs_descendants(tmp_path: Path) -> None:
+    rig = make_rig(tmp_path, BASIC)
+    rig.sup.submit(Start())
+    rig.step()
+    for _ in range(3):
+        rig.advance(10)  # limits.interval defaults to 10s
+    assert rig.spawner.last.remembered == 3, "so ones that setsid() away still die with the tree"
