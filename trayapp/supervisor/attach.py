@@ -28,7 +28,7 @@ from typing import Any
 from trayapp.procs import CommandResult, CommandRunner, SubprocessRunner
 from trayapp.config import HealthConfig, ProgramConfig
 from trayapp.supervisor import policy
-from trayapp.supervisor.health import ProbeResult, port_of
+from trayapp.supervisor.health import ProbeResult, check_context, port_of
 from trayapp.supervisor.messages import Exited, HealthChecked, Ready
 from trayapp.supervisor.owners import Owner, OwnerState
 from trayapp.supervisor.pidfile import ChildRecord
@@ -172,7 +172,7 @@ class AttachedProgram:
     def _job(self, action: str | None, argv: tuple[str, ...]) -> Callable[[], OwnerCheck]:
         """What runs on the worker thread: the command (if any), the owner's state, the probe."""
         owner, runner, probe, health_cfg = self.owner, self.runner, self.ctx.probe, self.health_cfg
-        env, cwd, listener = {**self.ctx.environ, **self.cfg.env}, self.cfg.cwd, self.ctx.listener_pid
+        (cwd, env), listener = check_context(self.cfg, self.ctx.environ), self.ctx.listener_pid
 
         def job() -> OwnerCheck:
             try:

@@ -14,13 +14,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from trayapp.config import HealthConfig
+from trayapp.config import HealthConfig, ProgramConfig
 
 
 @dataclass(frozen=True)
 class ProbeResult:
     ok: bool
     detail: str
+
+
+def check_context(program: ProgramConfig, environ: Mapping[str, str]) -> tuple[Path | None, dict[str, str]]:
+    """The working folder and environment a program's health command runs in: the program's own,
+    so a check that needs them (NanoClaw's Node version) agrees in every place that runs it."""
+    return program.cwd, {**environ, **program.env}
 
 
 # The longest detail a probe reports: a health endpoint's JSON can be big, a Status stays small.

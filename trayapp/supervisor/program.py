@@ -27,7 +27,7 @@ from trayapp.errors import SpawnError
 from trayapp import journal as journal_file
 from trayapp.journal import Journal
 from trayapp.supervisor import history, policy
-from trayapp.supervisor.health import ProbeResult, port_of
+from trayapp.supervisor.health import ProbeResult, check_context, port_of
 from trayapp.supervisor.messages import Exited, HealthChecked, Message, Ready
 from trayapp.supervisor.pidfile import ChildRecord, PidFile
 from trayapp.supervisor.readiness import ReadyLineWatch
@@ -376,7 +376,8 @@ class Program:
         return self.cfg.limits.interval
 
     def _probe(self, health: HealthConfig) -> None:
-        token, name, ctx, cwd, env = self._token, self.cfg.name, self.ctx, self.cfg.cwd, self._env()
+        token, name, ctx = self._token, self.cfg.name, self.ctx
+        cwd, env = check_context(self.cfg, ctx.environ)
 
         def job() -> None:
             try:
