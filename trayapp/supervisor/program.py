@@ -227,15 +227,7 @@ class Program:
         failures = policy.failures_after_uptime(self.cfg, self.status.failures, uptime) + 1
         # Only a run that never became ready, or died within startsecs, is part of a crash loop.
         looping = not self._ready or uptime < self.cfg.startsecs
-        self._restart_times = list(policy.recent(self._restart_times, now, self.cfg.window))
-        decision = policy.decide(self.cfg, info, failures=failures,
-                                 restart_times=self._restart_times if looping else (), now=now, rand=self.ctx.rand)
-        if decision.verdict is policy.Verdict.RESTART and self._after_give_up and uptime < self.cfg.backoff.reset_after:
-            decision = policy.Decision(policy.Verdict.GIVE_UP, f"still failing after the slow retry ({info.describe()})")
-        reason = self._explain(decision.reason, info)
-        hint = self._fatal_hint() if decision.verdict is policy.Verdict.RESTART else None
-        if hint is not None:
-            decision, reason = policy.Decision(policy.Verdict.GIVE_UP, ""), f"cannot start ({info.describe()}): {hint}"
+        decision, reason = self._decide(info, uptime, now, failures, looping)
         if decision.verdict is policy.Verdict.STOP:
             self._set(State.STOPPED, reason=reason, failures=0, **common)
         elif decision.verdict is policy.Verdict.GIVE_UP:
@@ -244,6 +236,19 @@ class Program:
             if looping:
                 self._restart_times.append(now)
             self._schedule_restart(now, decision.delay, failures, reason, common)
+
+    def _decide(self, info: ExitInfo, uptime: float, now: float, failures: int,
+                looping: bool) -> tuple[policy.Decision, str]:
+        """The policy's verdict, overruled by a failing slow retry or output that says "fix me first"."""
+        self._restart_times = list(policy.recent(self._restart_times, now, self.cfg.window))
+        decision = policy.decide(self.cfg, info, failures=failures,
+                                 restart_times=self._restart_times if looping else (), now=now, rand=self.ctx.rand)
+        if decision.verdict is policy.Verdict.RESTART and self._after_give_up and uptime < self.cfg.backoff.reset_after:
+            decision = policy.Decision(policy.Verdict.GIVE_UP, f"still failing after the slow retry ({info.describe()})")
+        hint = self._fatal_hint() if decision.verdict is policy.Verdict.RESTART else None
+        if hint is not None:
+            return policy.Decision(policy.Verdict.GIVE_UP, ""), f"cannot start ({info.describe()}): {hint}"
+        return decision, self._explain(decision.reason, info)
 
     def _schedule_restart(self, now: float, delay: float, failures: int, reason: str, common: dict[str, Any]) -> None:
         self.ctx.journal.record("backoff", self.cfg.name, delay=round(delay, 3), failures=failures, reason=reason)
@@ -278,12 +283,9 @@ class Program:
         assert cfg is not None
         in_grace = now - self._started < cfg.start_grace and self.status.health is not Health.HEALTHY
         self._health_streak = self._health_streak.observe(not result.ok)
-        if result.ok and self.status.state is State.STARTING:
+        if result.ok:  # ready: STARTING -> RUNNING in the same snapshot that says healthy
             self._journal_health(Health.HEALTHY, result.detail)
             self._became_ready(health=Health.HEALTHY, health_detail=result.detail)
-        elif result.ok:
-            self._ready = True
-            self._set_health(Health.HEALTHY, result.detail)
         elif not in_grace and self._health_streak.reached(cfg.failures):
             self._set_health(Health.UNHEALTHY, result.detail)
             self._act_on_bad_health(now, result.detail)
@@ -328,7 +330,7 @@ class Program:
     def _timers(self, now: float) -> None:
         state = self.status.state
         if state is State.STARTING and self._stable_at is not None and now >= self._stable_at:
-            self._became_stable(now)
+            self._became_stable()
         elif state in (State.BACKOFF, State.GIVEN_UP) and self._retry_at is not None and now >= self._retry_at:
             self._retry_at = None
             self.start(now, by_user=False)
@@ -339,7 +341,7 @@ class Program:
                                         reason=f"did not stop within {format_duration(self.cfg.stop_timeout)}")
                 self._child.kill_tree()
 
-    def _became_stable(self, now: float) -> None:
+    def _became_stable(self) -> None:
         """startsecs have passed: ready, unless a health check or a ready line is to say so."""
         if self.cfg.health is None and self._ready_line is None:
             self._ready = True
@@ -349,7 +351,7 @@ class Program:
         self._ready = True
         if self.status.state is State.STARTING:
             self._now_running(**changes)
-        elif changes:
+        else:
             self._set(self.status.state, **changes)
 
     def _now_running(self, **changes: Any) -> None:
@@ -450,7 +452,7 @@ class Program:
             log.write("trayapp", f"started {' '.join(self.cfg.command)} (pid {child.pid})")
         self.ctx.journal.record("start", name, pid=child.pid)
         if self.cfg.startsecs <= 0:
-            self._became_stable(now)
+            self._became_stable()
 
     def _arm_timers(self, now: float) -> None:
         self._stable_at = now + self.cfg.startsecs
