@@ -277,3 +277,18 @@ def test_a_passing_health_check_makes_it_running_long_before_startsecs(tmp_path:
     wait_for(healthy, 30, "the health check to pass")
     assert seen[-1] == ("running", "healthy"), "healthy is never shown as starting"
     assert ("starting", "healthy") not in seen
+
+
+def test_restarts_today_survive_a_restart_of_trayapp(tmp_path: Path, trayapps: list[Trayapp]) -> None:
+    home = tmp_path / "h"
+    crashing = program(child_command("crash", 3), 'max_restarts = 2\nwindow = "1m"\n' + FAST_BACKOFF)
+    first = Trayapp(home, crashing)
+    trayapps.append(first.start())
+    before = first.wait_state("given_up")
+    assert before["restarts"] == 2 and sum(n for _, n in before["restart_counts"]) == 2
+    assert first.terminate() == 0
+    second = Trayapp(home, crashing.replace("startsecs", "autostart = false\nstartsecs"))
+    trayapps.append(second.start())
+    after = second.program()
+    assert after["restarts"] == 0, "since this trayapp started"
+    assert sum(n for _, n in after["restart_counts"]) == 2, "the journal still knows today's restarts"
