@@ -113,3 +113,4 @@ def test_an_attached_program_keeps_being_looked_at_after_a_fault(tmp_path: Path,
     rig.owner.active = "failed"
     rig.advance(10)
     assert rig.status.state is State.STOPPED, "the next look still happened"
+    assert "internal error" not in rig.status.reason, "a look that works says what is true now"

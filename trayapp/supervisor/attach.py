@@ -96,6 +96,7 @@ class AttachedProgram:
         self._limits = policy.LimitGuard(cfg.limits)
         self._auto_restarts: list[float] = []
         self._note = ""  # the last failed or refused command, shown until a command works
+        self._fault_said = ""  # the internal error last journaled
         self._sample_due: float | None = None
         self._sampler: Sampler | None = None
 
@@ -378,10 +379,10 @@ class AttachedProgram:
     def fault(self, now: float, error: Exception, during: str) -> None:
         """Handling it raised (a bug in trayapp): say so and keep looking, as if the look had failed."""
         text = f"trayapp hit an internal error while {during} ({type(error).__name__}: {error})"[:TEXT_LIMIT]
-        if text != self._note:
+        if text != self._fault_said:  # a fault that repeats at every look is told once
             self.ctx.journal.record("fault", self.cfg.name, during=during, error=f"{type(error).__name__}: {error}",
                                     message=text)
-        self._note = text
+        self._fault_said = text
         self._busy, self._queued, self._check_due = False, None, now + self.interval
         self._set(self.status.state, reason=text)
 
