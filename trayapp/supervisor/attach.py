@@ -23,7 +23,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trayapp.procs import CommandResult, CommandRunner, SubprocessRunner
 from trayapp.config import HealthConfig, ProgramConfig
@@ -411,3 +411,9 @@ def _local_listener(health: HealthConfig | None, listener: Callable[[str, int], 
         return None
 
 
+
+
+if TYPE_CHECKING:
+    from trayapp.supervisor.supervised import Supervised
+
+    _IS_SUPERVISED: type[Supervised] = AttachedProgram  # the type checker proves the whole interface

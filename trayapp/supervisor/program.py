@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from trayapp.clock import Clock
 from trayapp.config import HealthConfig, ProgramConfig
@@ -37,6 +37,9 @@ from trayapp.supervisor.spawn import ChildHandle, LogSink, Spawner
 from trayapp.status import ExitInfo, Health, Mode, State, Status
 from trayapp.supervisor.state import moved
 from trayapp.units import format_duration
+
+if TYPE_CHECKING:
+    from trayapp.supervisor.supervised import Supervised
 
 # Longest text kept from a program's output or an exception in a Status: snapshots stay small.
 TEXT_LIMIT = 500
@@ -603,3 +606,7 @@ class Program:
         if state not in (State.STARTING, State.RUNNING, State.STOPPING):
             state, self._stable_at = State.STARTING, now  # its state never caught up with the spawn
         self._set(state, pid=child.pid, reason=_clip(f"{text}; it keeps running and Restart still works"))
+
+
+if TYPE_CHECKING:
+    _IS_SUPERVISED: type[Supervised] = Program  # the type checker proves Program has the whole interface
