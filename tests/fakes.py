@@ -37,12 +37,19 @@ class FakeChild:
         self.signals: list[int] = []
         self.killed = False
         self.exited = False
+        self.remembered = 0  # how often the supervisor asked it to note its descendants
 
     def signal(self, sig: int) -> None:
         self.signals.append(sig)
 
     def kill_tree(self) -> None:
         self.killed = True
+
+    def remember_descendants(self) -> None:
+        self.remembered += 1
+
+    def output_fds(self) -> tuple[int, int] | None:
+        return None
 
     def exit(self, returncode: int) -> None:
         """The child ends now: the waiter would report this returncode."""
@@ -56,11 +63,13 @@ class FakeSpawner:
         self.children: list[FakeChild] = []
         self.fail_with: SpawnError | None = None
         self.argv: list[Sequence[str]] = []
+        self.logs: list[object] = []  # the log sink each child was given
 
     def spawn(self, argv: Sequence[str], *, env: Mapping[str, str], cwd: Path | None, log, on_exit) -> FakeChild:
         if self.fail_with is not None:
             raise self.fail_with
         self.argv.append(tuple(argv))
+        self.logs.append(log)
         child = FakeChild(100 + len(self.children), on_exit)
         self.children.append(child)
         return child

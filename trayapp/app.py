@@ -234,7 +234,7 @@ class App:
         from trayapp.logs import keeper as logkeeper
 
         for name, program in self.supervisor.programs.items():
-            fds = program.output_fds() if hasattr(program, "output_fds") else None
+            fds = program.output_fds()
             if fds is None:
                 continue
             program_log = self.program_log(name)

@@ -408,6 +408,17 @@ def _quit(entry: Entry) -> str:
     return "trayapp quit and stopped the programs"
 
 
+def _fault(entry: Entry) -> str:
+    """trayapp's own bug while handling a program; the entry's message says which step (it wins above)."""
+    step = _text(entry.get("during"))
+    return "trayapp hit an internal error" + (f" while {step}" if step else "") + "; supervision goes on"
+
+
+def _logs_refused(entry: Entry) -> str:
+    folder = _text(entry.get("folder")) or _text(entry.get("path"))
+    return "the log folder " + (f"{folder} " if folder else "") + "was refused; output is kept in memory only"
+
+
 def _unknown_kind(entry: Entry) -> str:
     """A kind without a sentence (from a newer trayapp): its name and the one field that explains it."""
     words = (_text(entry.get("event")) or "event").replace("_", " ")
@@ -424,5 +435,5 @@ _SENTENCES: dict[str, Callable[[Entry], str]] = {
     "health": _health, "limit": _limit, "external": _external, "orphan": _orphan, "adopt": _adopt,
     "owner_command": _owner_command, "attach": _attach, "handoff": _handoff, "disk": _disk, "backup": _backup,
     "prune": _prune, "restore": _restore, "alert": _alert, "control_unavailable": _control_unavailable,
-    "quit": _quit,
+    "quit": _quit, "fault": _fault, "logs_refused": _logs_refused,
 }

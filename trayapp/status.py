@@ -86,7 +86,9 @@ class Status:
     started_at: float | None = None  # when the current process started
     retry_at: float | None = None  # BACKOFF / GIVEN_UP: when the next start is due
     restarts: int = 0  # automatic restarts since trayapp started
-    restart_times: tuple[float, ...] = ()  # wall times of recent restarts (last 24h)
+    # Automatic restarts per quarter hour of the last day, as (bucket start wall time, count):
+    # at most 97 pairs however often it restarts (supervisor/history.py keeps them).
+    restart_counts: tuple[tuple[float, int], ...] = ()
     failures: int = 0  # consecutive failed starts; resets after a stable period
     last_exit: ExitInfo | None = None
     last_exit_at: float | None = None
@@ -105,6 +107,10 @@ class Status:
     def is_up(self) -> bool:
         return self.state in (State.STARTING, State.RUNNING)
 
+    def restarts_since(self, wall: float) -> int:
+        """Automatic restarts from `wall` on (a local midnight is always a bucket boundary)."""
+        return sum(n for start, n in self.restart_counts if start >= wall)
+
     def uptime(self, now: float) -> float | None:
         return None if self.started_at is None or not self.is_up else max(0.0, now - self.started_at)
 
@@ -113,7 +119,7 @@ class Status:
         data = asdict(self)
         data["state"], data["mode"], data["health"] = str(self.state), str(self.mode), str(self.health)
         data["control"] = str(self.control)
-        data["restart_times"] = list(self.restart_times)
+        data["restart_counts"] = [[start, n] for start, n in self.restart_counts]
         data["extra"] = dict(self.extra)
         if self.last_exit is not None:
             data["last_exit"]["text"] = self.last_exit.describe()
@@ -125,7 +131,7 @@ class Status:
         values["state"], values["mode"] = State(values["state"]), Mode(values["mode"])
         values["health"] = Health(values["health"])
         values["control"] = Control(values.get("control", Control.FULL))
-        values["restart_times"] = tuple(values.get("restart_times", ()))
+        values["restart_counts"] = tuple((float(start), int(n)) for start, n in values.get("restart_counts", ()))
         exit_info = values.get("last_exit")
         values["last_exit"] = None if exit_info is None else ExitInfo(exit_info.get("code"), exit_info.get("signal"))
         known = cls.__dataclass_fields__

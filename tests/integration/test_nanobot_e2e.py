@@ -67,6 +67,7 @@ start_grace = "90s"
     again = wait_for(lambda: (p := t.program())["health"] == "healthy" and p["pid"] != first["pid"] and p,
                      120, "nanobot to be restarted and healthy again")
     assert again["restarts"] == 1 and again["last_exit"]["text"] == "killed by SIGKILL"
+    assert again["state"] == "running", "healthy means ready: never shown as starting"
     assert not psutil.pid_exists(first["pid"]) or psutil.Process(first["pid"]).status() == psutil.STATUS_ZOMBIE
     kinds = [e["event"] for e in t.journal()]
     assert kinds.count("start") == 2 and "exit" in kinds

@@ -248,3 +248,47 @@ def test_after_a_crash_even_a_grandchild_that_left_the_group_is_cleaned_up(tmp_p
     os.kill(pids[0], 9)  # a crash: nobody asked it to stop
     t.wait_state("stopped")
     wait_for(lambda: gone(pids[1]), 5, "the escaped grandchild to be cleaned up after the crash")
+
+
+def test_the_ready_line_makes_it_running_long_before_startsecs(tmp_path: Path, trayapps: list[Trayapp]) -> None:
+    config = (f"[programs.assistant]\ncommand = {child_command('sleep')}\nstartsecs = \"120s\"\n"
+              'ready_log_line = "^sleeping$"\n')
+    t = Trayapp(tmp_path / "h", config)
+    trayapps.append(t.start())
+    status = t.wait_state("running", timeout=30)
+    assert status["pid"] and status["restarts"] == 0
+    assert [e["event"] for e in t.journal()][-2:] == ["start", "running"]
+
+
+def test_a_passing_health_check_makes_it_running_long_before_startsecs(tmp_path: Path,
+                                                                       trayapps: list[Trayapp]) -> None:
+    port = free_port()
+    config = (f"[programs.assistant]\ncommand = {child_command('serve', port)}\nstartsecs = \"120s\"\n"
+              f'[programs.assistant.health]\nurl = "http://127.0.0.1:{port}/health"\ninterval = "1s"\n')
+    t = Trayapp(tmp_path / "h", config)
+    trayapps.append(t.start())
+    seen: list[tuple[str, str]] = []
+
+    def healthy() -> bool:
+        p = t.program()
+        seen.append((p["state"], p["health"]))
+        return p["health"] == "healthy"
+
+    wait_for(healthy, 30, "the health check to pass")
+    assert seen[-1] == ("running", "healthy"), "healthy is never shown as starting"
+    assert ("starting", "healthy") not in seen
+
+
+def test_restarts_today_survive_a_restart_of_trayapp(tmp_path: Path, trayapps: list[Trayapp]) -> None:
+    home = tmp_path / "h"
+    crashing = program(child_command("crash", 3), 'max_restarts = 2\nwindow = "1m"\n' + FAST_BACKOFF)
+    first = Trayapp(home, crashing)
+    trayapps.append(first.start())
+    before = first.wait_state("given_up")
+    assert before["restarts"] == 2 and sum(n for _, n in before["restart_counts"]) == 2
+    assert first.terminate() == 0
+    second = Trayapp(home, crashing.replace("startsecs", "autostart = false\nstartsecs"))
+    trayapps.append(second.start())
+    after = second.program()
+    assert after["restarts"] == 0, "since this trayapp started"
+    assert sum(n for _, n in after["restart_counts"]) == 2, "the journal still knows today's restarts"

@@ -14,6 +14,7 @@ from trayapp.procs import CommandResult
 from trayapp.events import EventBus, Recorded, StatusChanged
 from trayapp.journal import Journal
 from trayapp.supervisor.attach import AttachedProgram
+from trayapp.supervisor.health import ProbeResult
 from trayapp.supervisor.messages import Quit, Restart, Start, Stop
 from trayapp.supervisor.owners import Owner, parse_docker, parse_launchd, parse_systemd
 from trayapp.supervisor.program import Context
@@ -302,3 +303,16 @@ def test_managed_program_with_its_own_service_installed_is_not_spawned_and_attac
     rig.sup.submit(Start())
     rig.step()
     assert rig.status().mode is Mode.EXTERNAL and f'systemd_user = "{UNIT}"' in rig.status().reason
+
+
+def test_the_health_check_runs_in_the_programs_own_folder_and_environment(tmp_path: Path) -> None:
+    rig = make(tmp_path, SYSTEMD, extra='cwd = "/srv/bot"\nenv = { NODE_VERSION = "24" }\n')
+    seen: list[tuple[Path | None, str | None]] = []
+
+    def probe(cfg: object, cwd: Path | None, env: dict[str, str]) -> ProbeResult:
+        seen.append((cwd, env.get("NODE_VERSION")))
+        return ProbeResult(True, "ok")
+
+    rig.sup.ctx.probe = probe
+    rig.settle()
+    assert seen == [(Path("/srv/bot"), "24")], "as in managed mode and doctor (issue 10)"

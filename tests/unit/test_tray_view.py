@@ -10,10 +10,19 @@ from datetime import datetime
 import pytest
 
 from trayapp.status import Control, ExitInfo, Health, Mode, State, Status
+from trayapp.supervisor import history
 from trayapp.tray.view import (TOOLTIP_MAX, Action, Entry, Extras, IconKey, local_day_start, phrase, tray_view)
 
 NOW = datetime(2026, 11, 21, 15, 0, 0).timestamp()  # local 15:00, in any time zone
 H, M = 3600.0, 60.0
+
+
+def counts(*times: float) -> tuple[tuple[float, int], ...]:
+    """Restart counts as the supervisor keeps them, for restarts at these wall times."""
+    kept: tuple[tuple[float, int], ...] = ()
+    for t in times:
+        kept = history.counted(kept, t)
+    return kept
 
 
 def status(state: State = State.RUNNING, **kw) -> Status:
@@ -53,18 +62,18 @@ def test_icon_key_per_state(snapshot: Status, key: IconKey) -> None:
 
 def test_tooltip_running_with_restarts_today() -> None:
     restarts = (NOW - 5 * H, NOW - 3 * H, NOW - 2.5 * H, local_day_start(NOW) - 60)  # last one: yesterday
-    view = tray_view([status(restart_times=restarts)], NOW)
+    view = tray_view([status(restart_counts=counts(*restarts))], NOW)
     assert view.tooltip == "nanobot — running 2h 14m · 3 restarts today"
 
 
 def test_tooltip_one_restart_is_singular() -> None:
-    view = tray_view([status(restart_times=(NOW - 60,))], NOW)
+    view = tray_view([status(restart_counts=counts(NOW - 60))], NOW)
     assert view.tooltip == "nanobot — running 2h 14m · 1 restart today"
 
 
 def test_tooltip_gave_up_uses_the_supervisors_reason() -> None:
     snap = status(State.GIVEN_UP, started_at=None, last_exit=ExitInfo(code=1),
-                  reason="gave up after 5 crashes in 2m (exit 1)", restart_times=(NOW - 30,) * 5)
+                  reason="gave up after 5 crashes in 2m (exit 1)", restart_counts=counts(*(NOW - 30,) * 5))
     assert tray_view([snap], NOW).tooltip == "nanobot — gave up after 5 crashes in 2m (exit 1)"
 
 
@@ -79,7 +88,7 @@ def test_tooltip_gave_up_on_a_config_exit() -> None:
 
 
 def test_tooltip_backoff_says_when_it_restarts() -> None:
-    snap = status(State.BACKOFF, last_exit=ExitInfo(signal=9), retry_at=NOW + 8, restart_times=(NOW - 10,))
+    snap = status(State.BACKOFF, last_exit=ExitInfo(signal=9), retry_at=NOW + 8, restart_counts=counts(NOW - 10))
     assert tray_view([snap], NOW).tooltip == "nanobot — crashed (killed by SIGKILL), restarting in 8s · 1 restart today"
 
 

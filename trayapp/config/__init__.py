@@ -114,6 +114,7 @@ class ProgramConfig:
     no_restart_exit_codes: tuple[int, ...] = (78,)
     data_dirs: tuple[Path, ...] = ()
     attach: AttachConfig | None = None
+    ready_log_line: str | None = None  # a regex: the first output line that matches marks it ready
 
     def environment(self, base: Mapping[str, str]) -> dict[str, str]:
         """The environment this program runs in, and its health command with it: `base` plus its env."""
@@ -354,7 +355,7 @@ def _argv(value: Any) -> tuple[str, ...]:
 _PROGRAM_KEYS = ("preset", "display_name", "command", "cwd", "env", "autostart", "restart", "startsecs",
                  "backoff", "max_restarts", "window", "retry_after_give_up", "stop_signal",
                  "stop_timeout", "health", "limits", "exit_codes", "no_restart_exit_codes",
-                 "data_dirs", "attach")
+                 "data_dirs", "attach", "ready_log_line")
 _BACKOFF_KEYS = ("initial", "multiplier", "max", "jitter", "reset_after")
 _HEALTH_KEYS = ("url", "expect", "tcp", "command", "interval", "timeout", "failures", "start_grace", "action")
 _LIMIT_KEYS = ("memory", "cpu", "samples", "interval", "action")
@@ -396,6 +397,7 @@ def _program(name: str, table: Mapping[str, Any], problems: _Problems, environ: 
         no_restart_exit_codes=r.ints("no_restart_exit_codes", (78,)),
         data_dirs=r.paths("data_dirs", _preset_dirs(preset, cwd, environ)),
         attach=_attach(r),
+        ready_log_line=r.get("ready_log_line", None, _pattern),
     )
     return program if command else None
 
@@ -406,6 +408,17 @@ def _cwd(r: _Reader, preset: Preset, environ: Mapping[str, str]) -> Path | None:
         cwd = r.string("cwd", None)
         return Path(cwd) if cwd else None
     return Path(expand(preset.cwd, environ)) if preset.cwd else None
+
+
+def _pattern(value: Any) -> str:
+    """A regular expression, checked now so that a typo is reported by `config check`."""
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"expected a regular expression in a string, got {_kind(value)}")
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"not a valid regular expression ({exc})") from None
+    return value
 
 
 def _preset_dirs(preset: Preset, cwd: Path | None, environ: Mapping[str, str]) -> tuple[Path, ...]:

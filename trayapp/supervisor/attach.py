@@ -1,7 +1,7 @@
 """Attach mode: a program owned by systemd --user, launchd, Docker or another machine.
 
-`AttachedProgram` has the interface the Supervisor uses for `Program` (cfg, status, start, stop,
-restart, exited, health_checked, step) but never spawns and never signals anything. It watches:
+`AttachedProgram` satisfies the same `Supervised` interface as `Program` but never spawns and never
+signals anything. It watches:
 every `interval` one background job asks the owner for its state (owners.py) and probes health,
 then posts the answer as a HealthChecked message whose result is an `OwnerCheck` (so the
 supervisor's inbox and dispatch stay as they are). Start/stop/restart become the owner's own
@@ -10,25 +10,31 @@ commands, run by the same background job. Runs on the supervisor thread (or in t
 Journal entries match managed mode, so notifications work the same: `attach` once at start,
 `running` when it comes up, `exit` (expected or not) when it goes down, `health`, `limit`, and
 `restart`/`stop`/`start` with the owner command used (`via`).
+
+Each look moves the state once, along state.ALLOWED, to what the owner says now: active ->
+RUNNING, activating -> STARTING, deactivating -> STOPPING (or stays STOPPED), otherwise STOPPED.
+Going down between two looks is journaled as an exit without a detour through STOPPED.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trayapp.procs import CommandResult, CommandRunner, SubprocessRunner
 from trayapp.config import HealthConfig, ProgramConfig
 from trayapp.supervisor import policy
-from trayapp.supervisor.health import ProbeResult, port_of
-from trayapp.supervisor.messages import Exited, HealthChecked
+from trayapp.supervisor.health import ProbeResult, check_context, port_of
+from trayapp.supervisor.messages import Exited, HealthChecked, Ready
 from trayapp.supervisor.owners import Owner, OwnerState
-from trayapp.supervisor.program import Context, Sampler
+from trayapp.supervisor.pidfile import ChildRecord
+from trayapp.supervisor.program import TEXT_LIMIT, Context, Sampler
 from trayapp.status import Control, ExitInfo, Health, Mode, State, Status, refusal
-from trayapp.supervisor.state import ALLOWED, moved
+from trayapp.supervisor.state import moved
 
 DEFAULT_INTERVAL = 5.0  # how often the owner is asked when no health interval is configured
 SETTLE = 1.0  # ask again this soon while the owner reports a transition (activating, ...)
@@ -67,7 +73,7 @@ class AttachedProgram:
         assert cfg.attach is not None
         self.cfg, self.ctx = cfg, ctx
         self.runner = runner or SubprocessRunner(timeout=60.0)
-        self.owner = Owner(cfg.attach, uid if uid is not None else getattr(os, "getuid", lambda: 501)(),
+        self.owner = Owner(cfg.attach, uid if uid is not None else _uid(),
                            home or Path(ctx.environ.get("HOME") or Path.home()))
         self.health_cfg = cfg.health or (HealthConfig(url=cfg.attach.url) if cfg.attach.url else None)
         self.interval = self.health_cfg.interval if self.health_cfg else DEFAULT_INTERVAL
@@ -91,6 +97,7 @@ class AttachedProgram:
         self._limits = policy.LimitGuard(cfg.limits)
         self._auto_restarts: list[float] = []
         self._note = ""  # the last failed or refused command, shown until a command works
+        self._fault_said = ""  # the internal error last journaled
         self._sample_due: float | None = None
         self._sampler: Sampler | None = None
 
@@ -111,8 +118,24 @@ class AttachedProgram:
     def restart(self, now: float, reason: str = "user") -> None:
         self._control("restart", reason, now)
 
+    def cancel_pending_start(self) -> None:
+        """Nothing to cancel: quitting never stops or restarts what its owner runs."""
+
     def exited(self, msg: Exited, now: float) -> None:
         """Nothing of ours can exit: attach mode never has a child."""
+
+    def ready(self, msg: Ready, now: float) -> None:
+        """Never posted: attach mode reads no output of its own."""
+
+    @property
+    def adoptable(self) -> bool:
+        return False  # its owner runs it: a leftover record for it is left alone
+
+    def adopt(self, record: ChildRecord) -> None:
+        """Never called (not adoptable)."""
+
+    def output_fds(self) -> tuple[int, int] | None:
+        return None  # no pipes of ours
 
     def _control(self, action: str, why: str, now: float) -> None:
         argv = self.owner.control_argv(action, self._loaded)
@@ -151,7 +174,7 @@ class AttachedProgram:
     def _job(self, action: str | None, argv: tuple[str, ...]) -> Callable[[], OwnerCheck]:
         """What runs on the worker thread: the command (if any), the owner's state, the probe."""
         owner, runner, probe, health_cfg = self.owner, self.runner, self.ctx.probe, self.health_cfg
-        env, listener = {**self.ctx.environ, **self.cfg.env}, self.ctx.listener_pid
+        (cwd, env), listener = check_context(self.cfg, self.ctx.environ), self.ctx.listener_pid
 
         def job() -> OwnerCheck:
             try:
@@ -164,7 +187,7 @@ class AttachedProgram:
             outcome = runner.run(argv) if argv else None
             query = owner.query_argv()
             state = owner.parse(runner.run(query)) if query else None
-            health = probe(health_cfg, None, env) if health_cfg and (state is None or state.phase == "active") else None
+            health = probe(health_cfg, cwd, env) if health_cfg and (state is None or state.phase == "active") else None
             pid = state.pid if state is not None else _local_listener(health_cfg, listener)
             ok = health.ok if health is not None else bool(state and state.phase == "active")
             return OwnerCheck(ok, health.detail if health else (state.detail if state else ""), state, health,
@@ -249,10 +272,10 @@ class AttachedProgram:
     def _up(self, r: OwnerCheck, now: float, detail: str) -> None:
         old = self.status
         self._first_look(r, detail)
-        if old.state is State.RUNNING and old.pid and r.pid and r.pid != old.pid and not self._expect_down:
+        replaced = old.state is State.RUNNING and bool(old.pid and r.pid and r.pid != old.pid)
+        if replaced and not self._expect_down:
             self._went_down(f"restarted by {self.owner.describe()} (pid {old.pid} -> {r.pid})", None, expected=False)
-        if self.status.state is not State.RUNNING:
-            self._goto(State.RUNNING)
+        if old.state is not State.RUNNING or (replaced and self._crashed):
             if self._seen:
                 self.ctx.journal.record("running", self.cfg.name, pid=r.pid, after_crash=self._crashed)
             self._crashed = self._expect_down = False
@@ -269,15 +292,15 @@ class AttachedProgram:
         if self.status.state is State.RUNNING and target is State.STARTING:
             self._went_down(f"{detail}: it went down and its owner is starting it again", None,
                             expected=self._expect_down)
-        self._goto(target)
-        self._set(self.status.state, pid=r.pid, reason=f"{self.owner.describe()}: {detail}",
+        if target is State.STOPPING and self.status.state is State.STOPPED:
+            target = State.STOPPED  # still going down when we first looked: it is not up
+        self._set(target, pid=r.pid, reason=f"{self.owner.describe()}: {detail}",
                   extra={**self.status.extra, "owner_detail": detail})
 
     def _down(self, r: OwnerCheck, detail: str, code: int | None) -> None:
         self._first_look(r, detail)
         if self.status.is_up or self.status.state is State.STOPPING:
             self._went_down(detail, code, expected=self._expect_down)
-        self._goto(State.STOPPED)
         self._health_streak = policy.Streak()
         self._set(State.STOPPED, reason=f"{self.owner.describe()}: {detail}", pid=None, memory=None, cpu=None,
                   health=Health.UNKNOWN if self.health_cfg else Health.NONE, health_detail="",
@@ -293,8 +316,6 @@ class AttachedProgram:
         self._sample_due, self._sampler = None, None
         self._set(old.state, last_exit_at=self.ctx.clock.time(),
                   last_exit=None if code is None else ExitInfo(code=code))
-        if old.state is State.RUNNING:
-            self._goto(State.STOPPED)
 
     def _health(self, result: ProbeResult | None, now: float) -> None:
         if result is None or self.health_cfg is None:
@@ -354,14 +375,17 @@ class AttachedProgram:
 
     # -- the one place that changes state ---------------------------------------------------
 
-    def _goto(self, target: State) -> None:
-        """Move to `target`, through STOPPED when the table has no direct edge (e.g. RUNNING -> STARTING)."""
-        old = self.status.state
-        if target is old or target in ALLOWED[old]:
-            self._set(target)
-        elif State.STOPPED in ALLOWED[old] and target in ALLOWED[State.STOPPED]:
-            self._set(State.STOPPED)
-            self._set(target)
+    # -- when trayapp itself fails ----------------------------------------------------------
+
+    def fault(self, now: float, error: Exception, during: str) -> None:
+        """Handling it raised (a bug in trayapp): say so and keep looking, as if the look had failed."""
+        text = f"trayapp hit an internal error while {during} ({type(error).__name__}: {error})"[:TEXT_LIMIT]
+        if text != self._fault_said:  # a fault that repeats at every look is told once
+            self.ctx.journal.record("fault", self.cfg.name, during=during, error=f"{type(error).__name__}: {error}",
+                                    message=text)
+        self._fault_said = text
+        self._busy, self._queued, self._check_due = False, None, now + self.interval
+        self._set(self.status.state, reason=text)
 
     def _set(self, state: State, **changes: Any) -> None:
         old = self.status
@@ -371,7 +395,13 @@ class AttachedProgram:
             self.ctx.publish(old, new)
 
 
-def _local_listener(health: HealthConfig | None, listener: Any) -> int | None:
+def _uid() -> int:
+    if sys.platform == "win32":
+        return 501  # only launchd's gui/UID domain uses it, and there is no launchd there
+    return os.getuid()
+
+
+def _local_listener(health: HealthConfig | None, listener: Callable[[str, int], int | None]) -> int | None:
     """The pid behind a loopback health URL: a url owner's process can be seen when it is local."""
     address = port_of(health.url) if health is not None and health.url else None
     if address is None or address[0] not in _LOOPBACK:
@@ -382,3 +412,9 @@ def _local_listener(health: HealthConfig | None, listener: Any) -> int | None:
         return None
 
 
+
+
+if TYPE_CHECKING:
+    from trayapp.supervisor.supervised import Supervised
+
+    _IS_SUPERVISED: type[Supervised] = AttachedProgram  # the type checker proves the whole interface

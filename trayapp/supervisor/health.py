@@ -8,12 +8,13 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from trayapp.config import HealthConfig
+from trayapp.config import HealthConfig, ProgramConfig
 
 
 @dataclass(frozen=True)
@@ -22,8 +23,25 @@ class ProbeResult:
     detail: str
 
 
+def check_context(program: ProgramConfig, environ: Mapping[str, str]) -> tuple[Path | None, dict[str, str]]:
+    """The working folder and environment a program's health command runs in: the program's own,
+    so a check that needs them (NanoClaw's Node version) agrees in every place that runs it."""
+    return program.cwd, {**environ, **program.env}
+
+
+# The longest detail a probe reports: a health endpoint's JSON can be big, a Status stays small.
+DETAIL_LIMIT = 300
+
+
 def probe(cfg: HealthConfig, *, cwd: Path | None = None, env: Mapping[str, str] | None = None) -> ProbeResult:
     """Run one check. Never raises."""
+    result = _probe(cfg, cwd, env)
+    if len(result.detail) <= DETAIL_LIMIT:
+        return result
+    return ProbeResult(result.ok, result.detail[:DETAIL_LIMIT - 1] + "…")
+
+
+def _probe(cfg: HealthConfig, cwd: Path | None, env: Mapping[str, str] | None) -> ProbeResult:
     try:
         if cfg.url:
             return _http(cfg.url, cfg.expect, cfg.timeout)
@@ -65,10 +83,12 @@ def _http(url: str, expect: Mapping[str, Any], timeout: float) -> ProbeResult:
     return _check_fields(body, expect)
 
 
-def _plain(reason: object) -> str:
+def _plain(reason: Exception) -> str:
     if isinstance(reason, ConnectionRefusedError):
         return "connection refused"
-    return getattr(reason, "strerror", None) or str(reason) or type(reason).__name__
+    if isinstance(reason, OSError) and reason.strerror:
+        return reason.strerror
+    return str(reason) or type(reason).__name__
 
 
 def _check_fields(body: bytes, expect: Mapping[str, Any]) -> ProbeResult:
@@ -105,7 +125,7 @@ def _command(argv: tuple[str, ...], timeout: float, cwd: Path | None, env: Mappi
         proc = subprocess.Popen(list(argv), cwd=cwd, env=dict(env) if env else None, stdin=subprocess.DEVNULL,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     except (OSError, ValueError) as exc:
-        return ProbeResult(False, f"health command could not run: {getattr(exc, 'strerror', None) or exc}")
+        return ProbeResult(False, f"health command could not run: {_plain(exc)}")
     try:
         _, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -117,13 +137,16 @@ def _command(argv: tuple[str, ...], timeout: float, cwd: Path | None, env: Mappi
     return ProbeResult(False, f"health command exited {proc.returncode}" + (f": {last[0][:200]}" if last[0] else ""))
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     import contextlib
     import os
     import signal
 
     with contextlib.suppress(OSError):
-        os.killpg(proc.pid, signal.SIGKILL)  # its own session: the group is the check and its helpers
+        if sys.platform == "win32":
+            proc.kill()  # no process groups to signal there
+        else:
+            os.killpg(proc.pid, signal.SIGKILL)  # its own session: the group is the check and its helpers
     with contextlib.suppress(OSError, subprocess.TimeoutExpired):
         proc.communicate(timeout=1)
     if proc.stderr is not None:

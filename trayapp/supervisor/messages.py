@@ -39,8 +39,16 @@ class HealthChecked:
 
 
 @dataclass(frozen=True)
+class Ready:
+    """The program printed its `ready_log_line` (posted from a log pump thread)."""
+
+    program: str
+    token: int
+
+
+@dataclass(frozen=True)
 class Quit:
     stop_programs: bool = True
 
 
-Message = Start | Stop | Restart | Exited | HealthChecked | Quit
+Message = Start | Stop | Restart | Exited | HealthChecked | Ready | Quit

@@ -13,10 +13,10 @@ from trayapp.supervisor.spawn import is_alive, terminate_tree
 from trayapp.status import State, Status
 
 if TYPE_CHECKING:
-    from trayapp.supervisor.program import Program
+    from trayapp.supervisor.supervised import Supervised
 
 
-def settle(record: ChildRecord, program: "Program | None", clock: Clock) -> str:
+def settle(record: ChildRecord, program: "Supervised | None", clock: Clock) -> str:
     """Deal with a child recorded by an earlier trayapp. Returns what was done, for the journal.
 
     Left running on purpose (Quit -> leave running): adopt it and watch it by polling.
@@ -25,12 +25,11 @@ def settle(record: ChildRecord, program: "Program | None", clock: Clock) -> str:
     """
     if not is_alive(record.pid, record.create_time):
         return "gone"
-    adopt = getattr(program, "adopt", None)  # an attached program is run by its owner, never adopted
-    if record.left_running and adopt is not None and tuple(program.cfg.command) == record.argv:
-        adopt(record)
+    if record.left_running and program is not None and program.adoptable and tuple(program.cfg.command) == record.argv:
+        program.adopt(record)
         return "adopted"
-    if record.left_running and program is not None and adopt is None:
-        return "left alone"  # the user now has a service manager run it: not ours to stop
+    if record.left_running and program is not None and not program.adoptable:
+        return "left alone"  # an attached program: its service manager runs it, not ours to stop
     stop_timeout = program.cfg.stop_timeout if program is not None else 10.0
     signal_number = program.cfg.signal_number if program is not None else 15
     gone = terminate_tree(record.pid, record.create_time, signal_number, stop_timeout, time.sleep)

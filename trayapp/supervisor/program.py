@@ -2,33 +2,47 @@
 
 Every state change goes through `_set`, which checks the edge against state.ALLOWED and publishes
 a new immutable Status. Decisions come from policy.py; processes come from the injected spawner.
+
+Readiness: a program is ready when its health check first passes or its `ready_log_line` appears
+(then STARTING -> RUNNING at once); with neither configured, when it has stayed up `startsecs`.
+Without a signal by `startsecs` it is shown RUNNING anyway, as before. A crash counts toward the
+restart intensity (crash loop -> given up) only when the run never became ready or died within
+`startsecs`; any crash still backs off.
 """
 
 from __future__ import annotations
 
+import enum
 import os
 import random
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from trayapp.clock import Clock
 from trayapp.config import HealthConfig, ProgramConfig
 from trayapp.errors import SpawnError
+from trayapp import journal as journal_file
 from trayapp.journal import Journal
-from trayapp.supervisor import policy
-from trayapp.supervisor.health import ProbeResult, port_of
-from trayapp.supervisor.messages import Exited, HealthChecked, Message
+from trayapp.supervisor import history, policy
+from trayapp.supervisor.health import ProbeResult, check_context, port_of
+from trayapp.supervisor.messages import Exited, HealthChecked, Message, Ready
 from trayapp.supervisor.pidfile import ChildRecord, PidFile
+from trayapp.supervisor.readiness import ReadyLineWatch
 from trayapp.supervisor.resources import Sample
+from trayapp.supervisor.services import ServiceInfo
 from trayapp.supervisor.spawn import ChildHandle, LogSink, Spawner
 from trayapp.status import Control, ExitInfo, Health, Mode, State, Status, refusal
 from trayapp.supervisor.state import moved
 from trayapp.units import format_duration
 
-DAY = 86400.0
+if TYPE_CHECKING:
+    from trayapp.supervisor.supervised import Supervised
+
+# Longest text kept from a program's output or an exception in a Status: snapshots stay small.
+TEXT_LIMIT = 500
 
 
 class Sampler(Protocol):
@@ -53,8 +67,27 @@ class Context:
     pidfile: PidFile | None = None
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     rand: Callable[[], float] = random.random
-    # The program's own installed service (service_detect.detect_service), or None: attach, never spawn.
-    service: Callable[[ProgramConfig], Any] = lambda cfg: None
+    # The program's own installed service (services.detect_service), or None: attach, never spawn.
+    service: Callable[[ProgramConfig], ServiceInfo | None] = lambda cfg: None
+    _history: list[dict[str, Any]] | None = field(default=None, init=False, repr=False)
+
+    def history(self) -> list[dict[str, Any]]:
+        """The journal as it was at start, read once for every program (to seed today's counts)."""
+        if self._history is None:
+            self._history = journal_file.read(self.journal.path)
+        return self._history
+
+
+class StopFor(enum.Enum):
+    """Why a program is STOPPING, which decides where it goes once it is down."""
+
+    STOP = "stop"  # the user or quit asked: STOPPED
+    RESTART = "restart"  # half of a restart: STARTING again
+    GIVE_UP = "give_up"  # automatic restarts ran out: GIVEN_UP, with the slow retry
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= TEXT_LIMIT else text[:TEXT_LIMIT - 1] + "…"
 
 
 class Program:
@@ -63,21 +96,26 @@ class Program:
     def __init__(self, cfg: ProgramConfig, ctx: Context) -> None:
         self.cfg = cfg
         self.ctx = ctx
+        wall = ctx.clock.time()
         self.status = Status(program=cfg.name, display_name=cfg.display_name,
-                             health=Health.UNKNOWN if cfg.health else Health.NONE,
-                             since_at=ctx.clock.time())
+                             health=Health.UNKNOWN if cfg.health else Health.NONE, since_at=wall,
+                             restart_counts=history.from_journal(ctx.history(), cfg.name, wall))
         self._child: ChildHandle | None = None
         self._token = 0
         self._started = 0.0  # monotonic time of the current spawn
         self._stable_at: float | None = None  # STARTING -> RUNNING at this time
+        self._ready = False  # this run's health check passed, its ready line appeared, or it lasted startsecs
+        self._ready_line = re.compile(cfg.ready_log_line) if cfg.ready_log_line else None
         self._retry_at: float | None = None  # BACKOFF / GIVEN_UP slow retry
         self._kill_at: float | None = None  # STOPPING: SIGKILL the tree at this time
-        self._then_start = False  # STOPPING as part of a restart
-        self._give_up_when_down: str | None = None  # stopping because automatic restarts ran out
-        self._restart_times: list[float] = []  # monotonic, automatic restarts within the window
+        self._stopping: StopFor | None = None  # set exactly while STOPPING
+        self._give_up_reason = ""  # with StopFor.GIVE_UP: the reason GIVEN_UP will show
+        # Monotonic times of the crash-loop restarts within the window: at most max_restarts + 1.
+        self._restart_times: list[float] = []
         self._after_give_up = False  # this run is the slow retry after giving up
+        self._fault_said = ""  # the internal error last journaled, so a repeating one is told once
         self._health_due: float | None = None
-        self._health_busy = False
+        self._probing: int | None = None  # the run (token) whose health probe is in flight
         self._health_streak = policy.Streak()
         self._limits = policy.LimitGuard(cfg.limits)
         self._sample_due: float | None = None
@@ -88,24 +126,23 @@ class Program:
     def start(self, now: float, by_user: bool = True) -> None:
         state = self.status.state
         if state is State.STOPPING:
-            self._then_start = True
-            if by_user:
-                self._give_up_when_down = None
+            if by_user or self._stopping is not StopFor.GIVE_UP:
+                self._stopping = StopFor.RESTART
             return
         if state in (State.STARTING, State.RUNNING):
             return
         if by_user:
             self._restart_times.clear()
-            self._give_up_when_down = None
             self._set(self.status.state, failures=0)
         self._after_give_up = state is State.GIVEN_UP and not by_user
         if not self._held_by_someone_else(now) and not self._has_own_service():
             self._spawn(now)
 
     def stop(self, now: float, by: str = "user") -> None:
-        self._then_start = False
-        self._give_up_when_down = None
         state = self.status.state
+        if state is State.STOPPING:
+            self._stopping = StopFor.STOP
+            return
         if refusal(self.status, "stop") is not None and state is State.RUNNING:  # not ours: stop watching only
             self._set(State.STOPPED, reason="no longer watched; it keeps running outside trayapp",
                       mode=Mode.MANAGED, control=Control.FULL, pid=None, owner="")
@@ -114,17 +151,17 @@ class Program:
             self._retry_at = None
             self._set(State.STOPPED, reason=f"stopped by {by}", retry_at=None)
         elif state in (State.STARTING, State.RUNNING) and self._child is not None:
-            self._send_stop(now, by)
+            self._send_stop(now, by, StopFor.STOP)
 
     def cancel_pending_start(self) -> None:
         """Quitting: a stop that was half of a restart stays a stop."""
-        self._then_start = False
+        if self._stopping is StopFor.RESTART:
+            self._stopping = StopFor.STOP
 
     def restart(self, now: float, reason: str = "user") -> None:
         if self.status.state in (State.STARTING, State.RUNNING) and self._child is not None:
             self.ctx.journal.record("restart", self.cfg.name, reason=reason)
-            self._send_stop(now, reason)
-            self._then_start = True
+            self._send_stop(now, reason, StopFor.RESTART)
         else:
             self.start(now, by_user=True)
 
@@ -133,18 +170,21 @@ class Program:
         like a crash, so a program that is never healthy ends up given up, not restarted forever."""
         self._restart_times = list(policy.recent(self._restart_times, now, self.cfg.window))
         if len(self._restart_times) >= self.cfg.max_restarts:
-            self._give_up_when_down = (f"gave up: {why}; {len(self._restart_times)} restarts in "
-                                       f"{format_duration(self.cfg.window)} did not help")
-            self._send_stop(now, reason)
+            self._give_up_reason = (f"gave up: {why}; {len(self._restart_times)} restarts in "
+                                    f"{format_duration(self.cfg.window)} did not help")
+            self._send_stop(now, reason, StopFor.GIVE_UP)
             return
         self._restart_times.append(now)
-        wall = self.ctx.clock.time()
-        times = tuple(t for t in (*self.status.restart_times, wall) if wall - t < DAY)
-        self._set(self.status.state, restarts=self.status.restarts + 1, restart_times=times)
+        self._set(self.status.state, **self._one_more_restart())
         self.restart(now, reason=reason)
 
-    def _send_stop(self, now: float, by: str) -> None:
+    def _one_more_restart(self) -> dict[str, Any]:
+        counts = history.counted(self.status.restart_counts, self.ctx.clock.time())
+        return {"restarts": self.status.restarts + 1, "restart_counts": counts}
+
+    def _send_stop(self, now: float, by: str, why: StopFor) -> None:
         assert self._child is not None
+        self._stopping = why
         self._kill_at = now + self.cfg.stop_timeout
         self._child.signal(self.cfg.signal_number)
         self.ctx.journal.record("stop", self.cfg.name, by=by, pid=self._child.pid)
@@ -156,62 +196,68 @@ class Program:
     def exited(self, msg: Exited, now: float) -> None:
         if msg.token != self._token or self._child is None:
             return  # a report about an earlier spawn
-        pid = self._child.pid
-        self._child = None
-        self._stable_at = self._health_due = self._sample_due = None
+        # Forget the child first: whatever fails below, no status may name a dead pid as running.
+        pid, self._child = self._child.pid, None
+        self._stable_at = self._health_due = self._sample_due = self._kill_at = None
+        stopping, self._stopping = self._stopping, None
         if self.ctx.pidfile is not None:
             self.ctx.pidfile.remove(self.cfg.name, pid)
-        info = ExitInfo.from_returncode(msg.returncode)
-        uptime = now - self._started
-        last_stderr = self._last_stderr()
-        expected = self.status.state is State.STOPPING
+        info, uptime = ExitInfo.from_returncode(msg.returncode), now - self._started
+        last_stderr = _clip(self._last_stderr())
         self.ctx.journal.record("exit", self.cfg.name, pid=pid, code=info.code, signal=info.signal,
                                 text=info.describe(), uptime=round(uptime, 3),
-                                last_stderr=last_stderr, expected=expected)
+                                last_stderr=last_stderr, expected=stopping is not None)
         common: dict[str, Any] = dict(pid=None, last_exit=info, last_exit_at=self.ctx.clock.time(),
                                       last_stderr=last_stderr, memory=None, cpu=None,
                                       health=Health.UNKNOWN if self.cfg.health else Health.NONE,
                                       health_detail="")
-        if expected:
-            self._kill_at = None
+        if stopping is None:
+            self._crashed(info, uptime, now, common)
+        else:
+            self._stopped(stopping, info, now, common)
+
+    def _stopped(self, why: StopFor, info: ExitInfo, now: float, common: dict[str, Any]) -> None:
+        """Down after a stop we asked for: where it goes next is why we stopped it."""
+        if why is StopFor.GIVE_UP:
+            self._give_up(now, self._give_up_reason, info, common, retry=True)
+        elif why is StopFor.RESTART:
+            self._set(State.STOPPING, **common)  # the exit, in the snapshot, before the new start
+            self._spawn(now)
+        else:
             self._set(State.STOPPED, reason=f"stopped ({info.describe()})", **common)
-            if self._give_up_when_down is not None:
-                reason, self._give_up_when_down, self._then_start = self._give_up_when_down, None, False
-                self._give_up(now, reason, info, {}, retry=True)
-                return
-            if self._then_start:
-                self._then_start = False
-                self._spawn(now)
-            return
-        self._crashed(info, uptime, now, common)
 
     def _crashed(self, info: ExitInfo, uptime: float, now: float, common: dict[str, Any]) -> None:
         failures = policy.failures_after_uptime(self.cfg, self.status.failures, uptime) + 1
-        self._restart_times = list(policy.recent(self._restart_times, now, self.cfg.window))
-        decision = policy.decide(self.cfg, info, failures=failures, restart_times=self._restart_times,
-                                 now=now, rand=self.ctx.rand)
-        if decision.verdict is policy.Verdict.RESTART and self._after_give_up and uptime < self.cfg.backoff.reset_after:
-            decision = policy.Decision(policy.Verdict.GIVE_UP, f"still failing after the slow retry ({info.describe()})")
-        reason = self._explain(decision.reason, info)
-        hint = self._fatal_hint() if decision.verdict is policy.Verdict.RESTART else None
-        if hint is not None:
-            decision, reason = policy.Decision(policy.Verdict.GIVE_UP, ""), f"cannot start ({info.describe()}): {hint}"
+        # Only a run that never became ready, or died within startsecs, is part of a crash loop.
+        looping = not self._ready or uptime < self.cfg.startsecs
+        decision, reason = self._decide(info, uptime, now, failures, looping)
         if decision.verdict is policy.Verdict.STOP:
             self._set(State.STOPPED, reason=reason, failures=0, **common)
         elif decision.verdict is policy.Verdict.GIVE_UP:
             self._give_up(now, reason, info, common, retry=info.code not in self.cfg.no_restart_exit_codes or info.signal is not None)
         else:
+            if looping:
+                self._restart_times.append(now)
             self._schedule_restart(now, decision.delay, failures, reason, common)
 
+    def _decide(self, info: ExitInfo, uptime: float, now: float, failures: int,
+                looping: bool) -> tuple[policy.Decision, str]:
+        """The policy's verdict, overruled by a failing slow retry or output that says "fix me first"."""
+        self._restart_times = list(policy.recent(self._restart_times, now, self.cfg.window))
+        decision = policy.decide(self.cfg, info, failures=failures,
+                                 restart_times=self._restart_times if looping else (), now=now, rand=self.ctx.rand)
+        if decision.verdict is policy.Verdict.RESTART and self._after_give_up and uptime < self.cfg.backoff.reset_after:
+            decision = policy.Decision(policy.Verdict.GIVE_UP, f"still failing after the slow retry ({info.describe()})")
+        hint = self._fatal_hint() if decision.verdict is policy.Verdict.RESTART else None
+        if hint is not None:
+            return policy.Decision(policy.Verdict.GIVE_UP, ""), f"cannot start ({info.describe()}): {hint}"
+        return decision, self._explain(decision.reason, info)
+
     def _schedule_restart(self, now: float, delay: float, failures: int, reason: str, common: dict[str, Any]) -> None:
-        self._restart_times.append(now)
-        wall = self.ctx.clock.time()
-        times = tuple(t for t in (*self.status.restart_times, wall) if wall - t < DAY)
         self.ctx.journal.record("backoff", self.cfg.name, delay=round(delay, 3), failures=failures, reason=reason)
         self._retry_at = now + delay
         self._set(State.BACKOFF, reason=f"{reason}; restarting in {format_duration(delay)}",
-                  failures=failures, restarts=self.status.restarts + 1, restart_times=times,
-                  retry_at=wall + delay, **common)
+                  failures=failures, retry_at=self.ctx.clock.time() + delay, **self._one_more_restart(), **common)
         if delay <= 0:
             self._spawn(now)
 
@@ -224,7 +270,7 @@ class Program:
                                 last_exit=info.describe() if info else None,
                                 retry_in=delay)
         tail = f"; trying again in {format_duration(delay)}" if delay else ""
-        self._set(State.GIVEN_UP, reason=reason + tail,
+        self._set(State.GIVEN_UP, reason=_clip(reason + tail),
                   retry_at=None if delay is None else self.ctx.clock.time() + delay, **common)
 
     def _explain(self, reason: str, info: ExitInfo) -> str:
@@ -232,15 +278,17 @@ class Program:
         return f"{reason}: {meaning}" if meaning and meaning not in reason else reason
 
     def health_checked(self, msg: HealthChecked, now: float) -> None:
-        self._health_busy = False
+        if msg.token == self._probing:
+            self._probing = None
         if msg.token != self._token or self.status.state not in (State.STARTING, State.RUNNING):
             return
         result, cfg = msg.result, self.cfg.health
         assert cfg is not None
         in_grace = now - self._started < cfg.start_grace and self.status.health is not Health.HEALTHY
         self._health_streak = self._health_streak.observe(not result.ok)
-        if result.ok:
-            self._set_health(Health.HEALTHY, result.detail)
+        if result.ok:  # ready: STARTING -> RUNNING in the same snapshot that says healthy
+            self._journal_health(Health.HEALTHY, result.detail)
+            self._became_ready(health=Health.HEALTHY, health_detail=result.detail)
         elif not in_grace and self._health_streak.reached(cfg.failures):
             self._set_health(Health.UNHEALTHY, result.detail)
             self._act_on_bad_health(now, result.detail)
@@ -248,9 +296,17 @@ class Program:
             self._set(self.status.state, health_detail=result.detail)
 
     def _set_health(self, health: Health, detail: str) -> None:
+        self._journal_health(health, detail)
+        self._set(self.status.state, health=health, health_detail=detail)
+
+    def _journal_health(self, health: Health, detail: str) -> None:
         if health is not self.status.health:
             self.ctx.journal.record("health", self.cfg.name, status=str(health), detail=detail)
-        self._set(self.status.state, health=health, health_detail=detail)
+
+    def ready(self, msg: Ready, now: float) -> None:
+        """Its ready line appeared (reported by a log pump)."""
+        if msg.token == self._token and self._child is not None:
+            self._became_ready()
 
     def _act_on_bad_health(self, now: float, detail: str) -> None:
         if self.status.mode is Mode.EXTERNAL:
@@ -265,12 +321,19 @@ class Program:
 
     def step(self, now: float) -> float | None:
         """Advance timers once; return the next monotonic deadline, or None."""
+        self._timers(now)
+        # Also right after becoming RUNNING above: a run that has long outlived reset_after must not
+        # leave its reset as a deadline in the past (the loop would spin).
+        if self.status.state is State.RUNNING and self.status.failures and now - self._started >= self.cfg.backoff.reset_after:
+            self._after_give_up = False
+            self._set(State.RUNNING, failures=0)
+        self._monitor(now)
+        return self._next_deadline(now)
+
+    def _timers(self, now: float) -> None:
         state = self.status.state
         if state is State.STARTING and self._stable_at is not None and now >= self._stable_at:
             self._became_stable()
-        elif state is State.RUNNING and self.status.failures and now - self._started >= self.cfg.backoff.reset_after:
-            self._after_give_up = False
-            self._set(State.RUNNING, failures=0)
         elif state in (State.BACKOFF, State.GIVEN_UP) and self._retry_at is not None and now >= self._retry_at:
             self._retry_at = None
             self.start(now, by_user=False)
@@ -280,22 +343,35 @@ class Program:
                 self.ctx.journal.record("kill", self.cfg.name, pid=self._child.pid,
                                         reason=f"did not stop within {format_duration(self.cfg.stop_timeout)}")
                 self._child.kill_tree()
-        self._monitor(now)
-        return self._next_deadline(now)
 
     def _became_stable(self) -> None:
+        """startsecs have passed: ready, unless a health check or a ready line is to say so."""
+        if self.cfg.health is None and self._ready_line is None:
+            self._ready = True
+        self._now_running()
+
+    def _became_ready(self, **changes: Any) -> None:
+        self._ready = True
+        if self.status.state is State.STARTING:
+            self._now_running(**changes)
+        else:
+            self._set(self.status.state, **changes)
+
+    def _now_running(self, **changes: Any) -> None:
+        """STARTING -> RUNNING, in one snapshot with whatever made it so (a health result)."""
         self._stable_at = None
         after_crash = self.status.last_exit is not None and self.status.failures > 0
         self.ctx.journal.record("running", self.cfg.name, pid=self.status.pid, after_crash=after_crash)
-        self._set(State.RUNNING, reason="")
+        self._set(State.RUNNING, reason="", **changes)
 
     def _monitor(self, now: float) -> None:
         if self.status.state not in (State.STARTING, State.RUNNING):
             return
         health = self.cfg.health
-        if health is not None and not self._health_busy and self._health_due is not None and now >= self._health_due:
+        busy = self._probing == self._token  # a probe of an earlier run does not hold this one up
+        if health is not None and not busy and self._health_due is not None and now >= self._health_due:
             self._health_due = now + health.interval
-            self._health_busy = True
+            self._probing = self._token
             self._probe(health)
         if self._sample_due is not None and now >= self._sample_due and self.status.pid is not None:
             self._sample_due = now + self._sample_interval()
@@ -305,17 +381,25 @@ class Program:
         return self.cfg.limits.interval
 
     def _probe(self, health: HealthConfig) -> None:
-        token, name, ctx, cwd, env = self._token, self.cfg.name, self.ctx, self.cfg.cwd, self._env()
-        self.ctx.run_in_background(lambda: ctx.post(HealthChecked(name, token, ctx.probe(health, cwd, env))))
+        token, name, ctx = self._token, self.cfg.name, self.ctx
+        cwd, env = check_context(self.cfg, ctx.environ)
+
+        def job() -> None:
+            try:
+                result = ctx.probe(health, cwd, env)
+            except Exception as exc:  # the answer must come back, or health would never be checked again
+                result = ProbeResult(False, f"health check failed: {exc}")
+            ctx.post(HealthChecked(name, token, result))
+
+        self.ctx.run_in_background(job)
 
     def _sample(self, now: float) -> None:
         if self._sampler is None:
             self._sampler = self.ctx.sampler()
         assert self.status.pid is not None
         sample = self._sampler.sample(self.status.pid)
-        remember = getattr(self._child, "remember_descendants", None)
-        if callable(remember):
-            remember()
+        if self._child is not None:
+            self._child.remember_descendants()
         if sample is None:
             return
         self._set(self.status.state, memory=sample.rss, cpu=round(sample.cpu, 1))
@@ -333,7 +417,7 @@ class Program:
         state = self.status.state
         deadlines: list[float | None] = []
         if state in (State.STARTING, State.RUNNING):
-            deadlines += [None if self._health_busy else self._health_due, self._sample_due]
+            deadlines += [None if self._probing == self._token else self._health_due, self._sample_due]
         if state is State.STARTING:
             deadlines.append(self._stable_at)
         elif state is State.RUNNING and self.status.failures:
@@ -352,29 +436,41 @@ class Program:
     def _spawn(self, now: float) -> None:
         self._token += 1
         token, name, post = self._token, self.cfg.name, self.ctx.post
-        log = self.ctx.logs(name)
+        log = self._log_for(token)
         try:
             child = self.ctx.spawner.spawn(self.cfg.command, env=self._env(), cwd=self.cfg.cwd, log=log,
                                            on_exit=lambda rc: post(Exited(name, token, rc)))
         except SpawnError as exc:
             self._spawn_failed(now, exc)
             return
-        self._child, self._started = child, now
-        self._stable_at = now + self.cfg.startsecs
-        self._health_due = now + min(1.0, self.cfg.health.interval) if self.cfg.health else None
-        self._health_streak, self._limits, self._sampler = policy.Streak(), policy.LimitGuard(self.cfg.limits), None
-        self._sample_due = now + 1.0
-        self._kill_at = self._retry_at = None
+        # The child and the state that names it first: if anything below fails, it is not lost.
+        self._child, self._started, self._ready, self._fault_said = child, now, False, ""
+        self._set(State.STARTING, mode=Mode.MANAGED, pid=child.pid, started_at=self.ctx.clock.time(),
+                  reason="", retry_at=None, owner="",
+                  health=Health.UNKNOWN if self.cfg.health else Health.NONE, health_detail="")
+        self._arm_timers(now)
         if self.ctx.pidfile is not None:
             self.ctx.pidfile.put(ChildRecord(name, child.pid, child.create_time, tuple(self.cfg.command)))
         if log is not None:
             log.write("trayapp", f"started {' '.join(self.cfg.command)} (pid {child.pid})")
         self.ctx.journal.record("start", name, pid=child.pid)
-        self._set(State.STARTING, mode=Mode.MANAGED, pid=child.pid, started_at=self.ctx.clock.time(),
-                  reason="", retry_at=None, owner="",
-                  health=Health.UNKNOWN if self.cfg.health else Health.NONE, health_detail="")
         if self.cfg.startsecs <= 0:
             self._became_stable()
+
+    def _arm_timers(self, now: float) -> None:
+        self._stable_at = now + self.cfg.startsecs
+        self._health_due = now + min(1.0, self.cfg.health.interval) if self.cfg.health else None
+        self._health_streak, self._limits, self._sampler = policy.Streak(), policy.LimitGuard(self.cfg.limits), None
+        self._sample_due = now + 1.0
+        self._kill_at = self._retry_at = None
+
+    def _log_for(self, token: int) -> LogSink | None:
+        """The program's log; with a ready line configured, watched for it on the way in."""
+        log = self.ctx.logs(self.cfg.name)
+        if log is None or self._ready_line is None:
+            return log
+        name, post = self.cfg.name, self.ctx.post
+        return ReadyLineWatch(log, self._ready_line, lambda: post(Ready(name, token)))
 
     def _spawn_failed(self, now: float, exc: SpawnError) -> None:
         message = exc.message
@@ -388,8 +484,13 @@ class Program:
 
     def output_fds(self) -> tuple[int, int] | None:
         """Our child's open stdout/stderr pipes, to hand to a log keeper when we quit without it."""
-        fds = getattr(self._child, "output_fds", None)
-        return fds() if callable(fds) and self.status.state in (State.STARTING, State.RUNNING) else None
+        if self._child is None or self.status.state not in (State.STARTING, State.RUNNING):
+            return None
+        return self._child.output_fds()
+
+    @property
+    def adoptable(self) -> bool:
+        return True
 
     def adopt(self, record: ChildRecord) -> None:
         """Take over our own child from an earlier trayapp (left running on purpose)."""
@@ -401,6 +502,7 @@ class Program:
         now = self.ctx.clock.monotonic()
         self._started = now - max(0.0, self.ctx.clock.time() - record.create_time)
         self._health_due, self._sample_due = (now if self.cfg.health else None), now
+        self._ready = True  # it was up long before we looked
         self.ctx.journal.record("adopt", name, pid=record.pid)
         self._set(State.RUNNING, mode=Mode.ADOPTED, pid=record.pid, started_at=record.create_time,
                   reason="left running by the previous trayapp; watched, its output is not captured "
@@ -466,16 +568,45 @@ class Program:
     def _last_stderr(self) -> str:
         """The last thing the program said on stderr, else on stdout (some report errors there)."""
         log = self.ctx.logs(self.cfg.name)
-        last = getattr(log, "last_line", None)
-        if not callable(last):
+        if log is None:
             return ""
-        return (last("stderr") or last("stdout")).strip()
+        return (log.last_line("stderr") or log.last_line("stdout")).strip()
 
     def _fatal_hint(self) -> str | None:
         """Advice when the program's last output says it cannot start until the user fixes it."""
-        patterns = self.cfg.info.fatal_output
-        tail = getattr(self.ctx.logs(self.cfg.name), "tail", None)
-        if not patterns or not callable(tail):
+        patterns, log = self.cfg.info.fatal_output, self.ctx.logs(self.cfg.name)
+        if not patterns or log is None:
             return None
-        recent = "\n".join(tail(40))
+        recent = "\n".join(log.tail(40))
         return next((advice for pattern, advice in patterns if re.search(pattern, recent)), None)
+
+    # -- when trayapp itself fails ----------------------------------------------------------
+
+    def fault(self, now: float, error: Exception, during: str) -> None:
+        """Handling this program raised (a bug in trayapp). Say so; keep a live child watched and
+        controllable; without one, wait as if given up, so Start, Restart and the slow retry work."""
+        text = _clip(f"trayapp hit an internal error while {during} ({type(error).__name__}: {error})")
+        if text != self._fault_said:
+            self._fault_said = text
+            self.ctx.journal.record("fault", self.cfg.name, during=during, error=f"{type(error).__name__}: {error}",
+                                    message=text)
+        if self._child is not None:
+            self._fault_with_child(now, text, self._child)
+            return
+        self._stopping, self._stable_at, self._kill_at = None, None, None
+        self._health_due = self._sample_due = None
+        delay = self.cfg.retry_after_give_up
+        self._retry_at = now + delay
+        self._set(State.GIVEN_UP, mode=Mode.MANAGED, pid=None, owner="", memory=None, cpu=None,
+                  reason=_clip(f"{text}; trying again in {format_duration(delay)}"),
+                  retry_at=self.ctx.clock.time() + delay)
+
+    def _fault_with_child(self, now: float, text: str, child: ChildHandle) -> None:
+        state = self.status.state
+        if state not in (State.STARTING, State.RUNNING, State.STOPPING):
+            state, self._stable_at = State.STARTING, now  # its state never caught up with the spawn
+        self._set(state, pid=child.pid, reason=_clip(f"{text}; it keeps running and Restart still works"))
+
+
+if TYPE_CHECKING:
+    _IS_SUPERVISED: type[Supervised] = Program  # the type checker proves Program has the whole interface

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import threading
+import typing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,11 +34,24 @@ class ChildHandle(Protocol):
     def kill_tree(self) -> None:
         """SIGKILL the group and every known descendant, including ones that left the group."""
 
+    def remember_descendants(self) -> None:
+        """Note the current descendants, so that ones which leave the group die with the tree."""
+
+    def output_fds(self) -> tuple[int, int] | None:
+        """The read ends of its stdout and stderr pipes while open; None when not ours to hand on."""
+
 
 class LogSink(Protocol):
-    def pump(self, stream: str, pipe, on_line: Callable[[str], None] | None = None) -> threading.Thread: ...
+    def pump(self, stream: str, pipe: typing.IO[bytes],
+             on_line: Callable[[str], None] | None = None) -> threading.Thread: ...
 
     def write(self, stream: str, text: str) -> None: ...
+
+    def last_line(self, stream: str = "stderr") -> str:
+        """The text of the last line of `stream`, or "" if there is none."""
+
+    def tail(self, n: int = 20, stream: str | None = None) -> list[str]:
+        """The last n lines as written (timestamp, tag, text)."""
 
 
 class Spawner(Protocol):
@@ -271,3 +285,11 @@ class AdoptedChild:
     def kill_tree(self) -> None:
         if is_alive(self.pid, self.create_time):
             self.tree.kill_all()
+
+    def remember_descendants(self) -> None:
+        if is_alive(self.pid, self.create_time):
+            self.tree.refresh()
+
+    def output_fds(self) -> None:
+        """Its pipes went with the trayapp that started it."""
+        return None

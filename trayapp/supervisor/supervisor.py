@@ -2,6 +2,9 @@
 
 Thread contract: `submit()`, `statuses()` and `status()` may be called from any thread and never
 block. `step()` runs only on the supervisor thread (or directly in tests).
+
+No exception stops supervision: whatever one program's handling raises becomes that program's
+fault (`Supervised.fault`: shown, journaled, its child kept), and the others carry on.
 """
 
 from __future__ import annotations
@@ -11,8 +14,9 @@ import queue
 import threading
 from collections.abc import Callable, Iterable
 
-from trayapp.supervisor.messages import Exited, HealthChecked, Message, Quit, Restart, Start, Stop
-from trayapp.supervisor.program import Context, Program
+from trayapp.supervisor.messages import Exited, HealthChecked, Message, Quit, Ready, Restart, Start, Stop
+from trayapp.supervisor.program import Context
+from trayapp.supervisor.supervised import Supervised
 from trayapp.status import State, Status
 
 log = logging.getLogger(__name__)
@@ -24,8 +28,8 @@ class Supervisor:
     # Upper bound on a wait with nothing scheduled; exits and commands wake the loop at once.
     IDLE_WAIT = 3600.0
 
-    def __init__(self, programs: Iterable[Program], ctx: Context) -> None:
-        self.programs = {p.cfg.name: p for p in programs}
+    def __init__(self, programs: Iterable[Supervised], ctx: Context) -> None:
+        self.programs: dict[str, Supervised] = {p.cfg.name: p for p in programs}
         self.ctx = ctx
         self._inbox: queue.SimpleQueue[Message] = queue.SimpleQueue()
         self._wakeup = threading.Event()
@@ -78,42 +82,52 @@ class Supervisor:
     # After a program's step fails, look at it again this soon (not in an hour, not in a spin).
     RETRY_AFTER_FAULT = 5.0
 
-    def _step_one(self, program: Program, now: float) -> float | None:
+    def _step_one(self, program: Supervised, now: float) -> float | None:
         try:
             return program.step(now)
-        except Exception:
-            log.exception("supervisor: stepping %s failed; the others carry on", program.cfg.name)
+        except Exception as exc:
+            self._fault(program, now, exc, "advancing its timers")
             return now + self.RETRY_AFTER_FAULT
 
     def _handle(self, message: Message, now: float) -> None:
         match message:
             case Exited(program=name):
-                self._each(name, lambda p: p.exited(message, now))
+                self._each(name, "handling its exit", lambda p: p.exited(message, now))
             case HealthChecked(program=name):
-                self._each(name, lambda p: p.health_checked(message, now))
+                self._each(name, "handling a health check", lambda p: p.health_checked(message, now))
+            case Ready(program=name):
+                self._each(name, "handling its ready line", lambda p: p.ready(message, now))
             case Start() | Restart() if self._quitting:
                 log.info("supervisor: quitting, so %s is ignored", type(message).__name__.lower())
             case Start(program=name, by_user=by_user):
-                self._each(name, lambda p: p.start(now, by_user))
+                self._each(name, "starting it", lambda p: p.start(now, by_user))
             case Stop(program=name, by=by):
-                self._each(name, lambda p: p.stop(now, by))
+                self._each(name, "stopping it", lambda p: p.stop(now, by))
             case Restart(program=name):
-                self._each(name, lambda p: p.restart(now))
+                self._each(name, "restarting it", lambda p: p.restart(now))
             case Quit(stop_programs=stop_programs):
                 self._quitting = True
                 self._leave_running = not stop_programs
-                self._each(None, lambda p: getattr(p, "cancel_pending_start", lambda: None)())
+                self._each(None, "quitting", lambda p: p.cancel_pending_start())
                 if stop_programs:
-                    self._each(None, lambda p: p.stop(now, "quit"))
+                    self._each(None, "stopping it", lambda p: p.stop(now, "quit"))
 
-    def _each(self, name: str | None, action: Callable[[Program], None]) -> None:
+    def _each(self, name: str | None, during: str, action: Callable[[Supervised], None]) -> None:
         targets = self.programs.values() if name is None else [self.programs[name]] if name in self.programs else []
         for program in targets:
             try:
                 action(program)
-            except Exception:
-                # One program's bug must not stop the others from being looked after.
-                log.exception("supervisor: handling a message for %s failed", program.cfg.name)
+            except Exception as exc:
+                self._fault(program, self.ctx.clock.monotonic(), exc, during)
+
+    def _fault(self, program: Supervised, now: float, error: Exception, during: str) -> None:
+        """One program's bug must not stop the others from being looked after."""
+        log.exception("supervisor: %s failed while %s; the others carry on", program.cfg.name, during,
+                      exc_info=error)
+        try:
+            program.fault(now, error, during)
+        except Exception:
+            log.exception("supervisor: recording the failure of %s failed too", program.cfg.name)
 
     def all_down(self) -> bool:
         return all(p.status.state in (State.STOPPED, State.GIVEN_UP, State.BACKOFF)

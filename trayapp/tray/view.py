@@ -137,7 +137,7 @@ def icon_key(status: Status) -> IconKey:
 
 def restarts_today(status: Status, now: float) -> int:
     start = local_day_start(now)
-    return sum(1 for t in status.restart_times if start <= t <= now)
+    return status.restarts_since(start)
 
 
 def _count(n: int, word: str) -> str:
