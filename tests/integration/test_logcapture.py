@@ -306,3 +306,19 @@ def test_a_failed_compression_loses_no_rotated_file_and_is_retried(tmp_path: Pat
     rf.close()
     order = [gzip.decompress(p.read_bytes())[:1] for p in logfile.gz_files(tmp_path / "r.log")]
     assert order == [b"c", b"b", b"a"] and not logfile.pending_files(tmp_path / "r.log")
+
+
+def _open_fds() -> int:
+    return len(os.listdir(f"/proc/{os.getpid()}/fd"))
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="counts fds through /proc")
+def test_opening_and_closing_200_program_logs_leaves_no_fd_behind(tmp_path: Path) -> None:
+    ProgramLog(tmp_path / "warm.log").close()  # imports and lazy module state, before counting
+    before = _open_fds()
+    for i in range(200):
+        plog = ProgramLog(tmp_path / f"p{i}.log")
+        plog.write("trayapp", f"line {i}")
+        plog.close()
+    assert _open_fds() == before
+    assert texts(all_lines(tmp_path / "p199.log"), "trayapp") == ["line 199"]
