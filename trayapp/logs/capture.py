@@ -176,15 +176,10 @@ class ProgramLog:
         fd = pipe.fileno()
         _grow_pipe(fd)
         carry = b""
-        poller = None
-        wake = self._wake[0] if self._wake is not None else -1
-        if wake >= 0:  # poll, not select: any fd number works
-            poller = select.poll()
-            poller.register(fd, select.POLLIN)
-            poller.register(wake, select.POLLIN)
+        woken = _wake_watch(fd, self._wake[0] if self._wake is not None else -1)
         try:
             while True:
-                if poller is not None and any(ready == wake for ready, _ in poller.poll()):
+                if woken():
                     break  # detach(): the log keeper takes the pipe from here on
                 try:
                     data = os.read(fd, READ_SIZE)
@@ -337,6 +332,16 @@ def _utf8_cut(data: bytes, limit: int) -> int:
     while cut > limit - 4 and cut > 0 and (data[cut] & 0xC0) == 0x80:
         cut -= 1
     return cut if cut > limit - 4 and cut > 0 else limit
+
+
+def _wake_watch(fd: int, wake: int) -> Callable[[], bool]:
+    """A function that blocks until `fd` or `wake` is readable and tells whether `wake` was."""
+    if sys.platform == "win32" or wake < 0:
+        return lambda: False  # no wake-up pipe: detach() is POSIX only
+    poller = select.poll()  # poll, not select: any fd number works
+    poller.register(fd, select.POLLIN)
+    poller.register(wake, select.POLLIN)
+    return lambda: any(ready == wake for ready, _ in poller.poll())
 
 
 def _grow_pipe(fd: int) -> None:
