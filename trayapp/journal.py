@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from trayapp.events import EventBus, Recorded
+from trayapp.paths import open_private
 
 # Past this size the journal is rotated once to journal.jsonl.1; history stays bounded.
 MAX_BYTES = 5_000_000
@@ -86,14 +87,27 @@ class Journal:
                 self._cond.notify_all()
 
     def _append(self, data: bytes) -> None:
-        if self.path.exists() and self.path.stat().st_size > MAX_BYTES:
-            os.replace(self.path, self.path.with_name(self.path.name + ".1"))
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        """One write on an O_APPEND file, never through a link, 0600 (an older 0644 is tightened)."""
+        fd = open_private(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT)
         try:
-            os.write(fd, data)
+            if os.fstat(fd).st_size > MAX_BYTES:
+                os.replace(self.path, self.path.with_name(self.path.name + ".1"))
+                os.close(fd)
+                fd = open_private(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT)
+            os.write(fd, _fresh_line(fd) + data)
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def _fresh_line(fd: int) -> bytes:
+    """b"\n" when the file ends inside a line (a torn write, junk): else the next entry would be
+    glued to it and lost with it when read."""
+    size = os.fstat(fd).st_size
+    if not size:
+        return b""
+    os.lseek(fd, size - 1, os.SEEK_SET)  # reads only: O_APPEND still writes at the very end
+    return b"" if os.read(fd, 1) == b"\n" else b"\n"
 
 
 def _iso(epoch: float) -> str:
@@ -112,16 +126,25 @@ def read(path: Path, last: int | None = None, program: str | None = None) -> lis
 def _entries(path: Path) -> Iterator[dict[str, Any]]:
     for candidate in (path.with_name(path.name + ".1"), path):
         try:
-            with open(candidate, encoding="utf-8", errors="replace") as f:
-                for line in f:
-                    try:
-                        entry = json.loads(line)
-                    except ValueError:
-                        continue  # a torn line from a full disk; skip it, keep the rest
-                    if isinstance(entry, Mapping):
-                        yield dict(entry)
+            with open(open_private(candidate, os.O_RDONLY), encoding="utf-8", errors="replace") as f:
+                yield from (entry for line in f if (entry := _parse(line)) is not None)
         except FileNotFoundError:
             continue
+        except OSError:
+            continue  # a link or another user's file where the journal should be: not ours to read
+
+
+def _parse(line: str) -> dict[str, Any] | None:
+    """One entry, or None for a torn line. An entry glued to a torn one by an older trayapp
+    (before appends started on a fresh line) is still found: every entry begins with {"ts": ."""
+    for start in (0, line.rfind('{"ts": ')):
+        try:
+            entry = json.loads(line[start:]) if start >= 0 else None
+        except ValueError:
+            continue
+        if isinstance(entry, Mapping):
+            return dict(entry)
+    return None
 
 
 _TEMPLATES = {
