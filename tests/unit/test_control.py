@@ -105,3 +105,76 @@ def test_a_state_folder_too_deep_for_a_unix_socket_still_works(tmp_path: Path) -
     finally:
         server.close()
     assert not Path(control.socket_path(paths)).exists()
+
+
+def test_200_simultaneous_requests_all_succeed(paths: AppPaths, server: ControlServer) -> None:
+    import threading
+
+    start, results, errors = threading.Barrier(200), [], []
+
+    def ask(i: int) -> None:
+        start.wait()
+        try:
+            results.append(control.request(paths, "echo", text=i))
+        except TrayAppError as exc:
+            errors.append(str(exc))
+
+    askers = [threading.Thread(target=ask, args=(i,)) for i in range(200)]
+    for t in askers:
+        t.start()
+    for t in askers:
+        t.join(60)
+    assert errors == []
+    assert sorted(r["you said"] for r in results) == list(range(200))
+
+
+def _open_fds() -> int:
+    import os
+
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="counts fds through /proc")
+def test_500_idle_connections_cost_no_threads_stay_capped_and_are_dropped(paths: AppPaths) -> None:
+    import threading
+
+    server = ControlServer(paths, max_connections=100, deadline=0.5)
+    server.register("echo", lambda r: r.get("text"))
+    server.start()
+    threads, fds = threading.active_count(), _open_fds()
+    idle: list[socket.socket] = []
+    try:
+        for _ in range(500):
+            s = socket.socket(socket.AF_UNIX)
+            s.settimeout(60)
+            s.connect(str(paths.control_socket))  # queued by the kernel: no thread, no server fd
+            idle.append(s)
+        assert threading.active_count() == threads
+        assert _open_fds() <= fds + 500 + 100 + 10  # ours, and the server's side of at most 100
+        for s in idle:  # each is greeted once the server has room for it, then dropped unanswered
+            reader = s.makefile("rb")
+            assert "challenge" in json.loads(reader.readline())
+            assert reader.read() == b""
+            assert threading.active_count() == threads and _open_fds() <= fds + 500 + 100 + 10
+        assert control.request(paths, "echo", text="still serving") == "still serving"
+        assert threading.active_count() <= threads + 4  # the reply workers, at most
+    finally:
+        for s in idle:
+            s.close()
+        server.close()
+
+
+def test_half_a_request_is_cut_off_at_the_deadline(paths: AppPaths) -> None:
+    server = ControlServer(paths, deadline=0.5)
+    server.register("echo", lambda r: r.get("text"))
+    server.start()
+    try:
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(60)
+            s.connect(str(paths.control_socket))
+            reader = s.makefile("rb")
+            reader.readline()
+            s.sendall(b'{"auth": "')  # and never the rest
+            assert reader.read() == b""  # the server hung up at the deadline
+    finally:
+        server.close()
