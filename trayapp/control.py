@@ -41,6 +41,7 @@ DEADLINE = 10.0
 # Open connections at once (each costs a socket, not a thread), and threads that run handlers.
 MAX_CONNECTIONS = 64
 WORKERS = 4
+ACCEPT_PAUSE = 0.1  # seconds without accepting after accept() failed
 MAX_LINE = 1 << 20
 
 
@@ -121,6 +122,7 @@ class ControlServer:
         self._clock = clock
         self._pending: dict[socket.socket, _Pending] = {}
         self._accepting = True
+        self._accept_again_at = 0.0  # after a failed accept() (out of descriptors): not before then
         self._selector = selectors.DefaultSelector()
         self._wake: socket.socket | None = None  # written by close() to wake the control thread
         self._workers = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="control-reply")
@@ -177,6 +179,8 @@ class ControlServer:
 
     def step(self, ready: list[tuple[selectors.SelectorKey, int]]) -> None:
         """Handle what select() found ready, then drop every connection past its deadline."""
+        if self._closing.is_set():
+            return  # close() may have closed the listening socket under us: nothing more to do
         for key, _ in ready:
             if key.fileobj is self._sock:
                 self._accept()
@@ -185,7 +189,7 @@ class ControlServer:
         now = self._clock()
         for pending in [p for p in self._pending.values() if p.deadline <= now]:
             self._drop(pending)
-        self._accept_more(len(self._pending) < self._max)
+        self._accept_more(len(self._pending) < self._max and now >= self._accept_again_at)
 
     def _accept_more(self, accepting: bool) -> None:
         """Watch the listening socket only while there is room: a full house leaves newcomers
@@ -198,9 +202,10 @@ class ControlServer:
                 self._selector.unregister(self._sock)
 
     def _next_timeout(self) -> float | None:
-        if not self._pending:
-            return None
-        return max(0.0, min(p.deadline for p in self._pending.values()) - self._clock())
+        wake_at = [p.deadline for p in self._pending.values()]
+        if not self._accepting:
+            wake_at.append(self._accept_again_at)
+        return max(0.0, min(wake_at) - self._clock()) if wake_at else None
 
     def _accept(self) -> None:
         """Take waiting connections while there is room (the listening socket is non-blocking)."""
@@ -210,9 +215,10 @@ class ControlServer:
                 conn, _ = self._sock.accept()
             except (BlockingIOError, InterruptedError):
                 return
-            except OSError:
-                log.warning("control: could not accept a connection", exc_info=True)
-                return  # e.g. out of file descriptors; the next select() tries again
+            except OSError as exc:  # e.g. out of file descriptors: pause, do not spin on it
+                log.warning("control: could not accept a connection: %s", exc.strerror or exc)
+                self._accept_again_at = self._clock() + ACCEPT_PAUSE
+                return
             self._greet(conn)
 
     def _greet(self, conn: socket.socket) -> None:

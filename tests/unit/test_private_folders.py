@@ -141,3 +141,13 @@ def test_open_private_tightens_an_own_file_and_refuses_a_fifo(tmp_path: Path) ->
     os.mkfifo(tmp_path / "fifo")
     with pytest.raises(OSError, match="not a regular file"):
         open_private(tmp_path / "fifo", os.O_RDONLY | os.O_NONBLOCK)
+
+
+def test_reading_a_log_that_is_a_link_shows_a_note_not_the_file_it_points_at(tmp_path: Path, outside: Path) -> None:
+    from trayapp.logs.read import rotated_files, tail
+
+    (tmp_path / "assistant.log").symlink_to(outside / "precious")
+    assert rotated_files(tmp_path / "assistant.log") == []
+    assert tail(tmp_path / "assistant.log", 5) == [
+        "[trayapp: assistant.log could not be read: it is a symbolic link, which trayapp does not follow: "
+        "remove it]"]
