@@ -1,4 +1,7 @@
-"""Where trayapp keeps its files: platformdirs locations, or all under TRAYAPP_HOME."""
+"""Where trayapp keeps its files: platformdirs locations, or all under TRAYAPP_HOME.
+
+And the checks that keep them trayapp's own: a folder or file there is never reached through a
+link, never another user's, and owner-only (folders 0700, files 0600)."""
 
 from __future__ import annotations
 
@@ -12,10 +15,11 @@ from pathlib import Path
 from trayapp.errors import TrayAppError
 
 APP_NAME = "trayapp"
-# Where the platform lacks them (Windows), links are checked with lstat only.
+# Where the platform lacks O_NOFOLLOW (Windows), links are checked with lstat just before opening.
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation in what we write
 
 
 class FolderError(TrayAppError, OSError):
@@ -186,7 +190,9 @@ def open_private(path: Path, flags: int, mode: int = 0o600) -> int:
     A file this user owns with looser bits is tightened to `mode`; a link, a non-regular file or
     another user's file is refused with an OSError whose strerror says so in words."""
     try:
-        fd = os.open(path, flags | _NOFOLLOW | _CLOEXEC, mode)
+        if not _NOFOLLOW and os.path.islink(path):
+            raise OSError(errno.ELOOP, "a link", str(path))
+        fd = os.open(path, flags | _NOFOLLOW | _CLOEXEC | _BINARY, mode)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise OSError(errno.ELOOP, "it is a symbolic link, which trayapp does not follow: remove it",
