@@ -169,10 +169,15 @@ _CAUSES = {
 }
 
 
+class Refused(OSError):
+    """open_private would not open a file (a link, not a regular file, another user's);
+    `strerror` says why in words."""
+
+
 def cause(exc: OSError) -> str:
     """Why an operating-system call failed, in words ("it is on a read-only file system")."""
-    if exc.errno == errno.ELOOP or exc.errno not in _CAUSES:
-        return exc.strerror or str(exc)  # open_private's own words, or the system's
+    if isinstance(exc, (Refused, FolderError)) or exc.errno not in _CAUSES:
+        return exc.strerror or str(exc)  # our own words, or the system's
     return _CAUSES[exc.errno]
 
 
@@ -195,7 +200,7 @@ def open_private(path: Path, flags: int, mode: int = 0o600) -> int:
         fd = os.open(path, flags | _NOFOLLOW | _CLOEXEC | _BINARY, mode)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise OSError(errno.ELOOP, "it is a symbolic link, which trayapp does not follow: remove it",
+            raise Refused(errno.ELOOP, "it is a symbolic link, which trayapp does not follow: remove it",
                           str(path)) from None
         raise
     try:
@@ -211,8 +216,8 @@ def _tighten_file(fd: int, path: Path, mode: int) -> None:
         return
     st = os.fstat(fd)
     if not stat.S_ISREG(st.st_mode):
-        raise OSError(errno.EINVAL, "it is not a regular file: remove it", str(path))
+        raise Refused(errno.EINVAL, "it is not a regular file: remove it", str(path))
     if st.st_uid != os.getuid():
-        raise OSError(errno.EPERM, "it belongs to another user: remove it", str(path))
+        raise Refused(errno.EPERM, "it belongs to another user: remove it", str(path))
     if stat.S_IMODE(st.st_mode) & ~mode:
         os.fchmod(fd, mode)
