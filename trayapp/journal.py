@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 from collections import deque
@@ -12,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from trayapp.events import EventBus, Recorded
-from trayapp.paths import open_private
+from trayapp.paths import cause, open_private
+
+log = logging.getLogger(__name__)
 
 # Past this size the journal is rotated once to journal.jsonl.1; history stays bounded.
 MAX_BYTES = 5_000_000
@@ -39,6 +42,7 @@ class Journal:
         self._queued = self._written = 0
         self._writer: threading.Thread | None = None
         self._background = background
+        self._failing = False
 
     def record(self, event: str, program: str | None = None, **fields: Any) -> dict[str, Any]:
         entry: dict[str, Any] = {"ts": _iso(self._wall()), "event": event}
@@ -48,10 +52,7 @@ class Journal:
         line = json.dumps(entry, default=str, ensure_ascii=False) + "\n"
         if not self._background:
             with self._cond:
-                try:
-                    self._append(line.encode("utf-8"))
-                except OSError:
-                    pass  # a full disk must not stop anything; the event still reaches the bus
+                self._write(line.encode("utf-8"))
         else:
             self._enqueue(line.encode("utf-8"))
         if self._bus is not None:
@@ -78,13 +79,22 @@ class Journal:
             with self._cond:
                 self._cond.wait_for(lambda: bool(self._pending))
                 batch, self._pending = self._pending, []
-            try:
-                self._append(b"".join(batch))
-            except OSError:
-                pass  # a full disk must not stop supervision; the events still reached the bus
+            self._write(b"".join(batch))
             with self._cond:
                 self._written += len(batch)
                 self._cond.notify_all()
+
+    def _write(self, data: bytes) -> None:
+        """A failed write (a full disk, a planted link) must not stop supervision: the events still
+        reach the bus. The first failure after a success is logged, in words."""
+        try:
+            self._append(data)
+        except OSError as exc:
+            if not self._failing:
+                log.warning("cannot write the journal %s: %s; history is not being saved", self.path, cause(exc))
+            self._failing = True
+        else:
+            self._failing = False
 
     def _append(self, data: bytes) -> None:
         """One write on an O_APPEND file, never through a link, 0600 (an older 0644 is tightened)."""

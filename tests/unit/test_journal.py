@@ -120,7 +120,7 @@ def test_an_existing_journal_open_to_others_is_made_owner_only(tmp_path: Path) -
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
-def test_a_journal_that_is_a_link_is_neither_written_nor_read_through(tmp_path: Path) -> None:
+def test_a_journal_that_is_a_link_is_neither_written_nor_read_through(tmp_path: Path, caplog) -> None:
     outside = tmp_path / "outside.txt"
     outside.write_text('{"ts": "x", "event": "planted"}\n')
     outside.chmod(0o644)
@@ -133,3 +133,6 @@ def test_a_journal_that_is_a_link_is_neither_written_nor_read_through(tmp_path: 
     assert stat.S_IMODE(outside.stat().st_mode) == 0o644
     assert seen == ["start"]  # the event still reached the bus
     assert journal.read(path) == []
+    assert [r.getMessage() for r in caplog.records] == [
+        f"cannot write the journal {path}: it is a symbolic link, which trayapp does not follow: remove it; "
+        "history is not being saved"]
