@@ -42,6 +42,9 @@ DEADLINE = 10.0
 MAX_CONNECTIONS = 64
 WORKERS = 4
 ACCEPT_PAUSE = 0.1  # seconds without accepting after accept() failed
+# A connection that has not sent its request this long after it was greeted may give its place
+# to a newcomer when the server is full (a real client answers the greeting within milliseconds).
+GRACE = 1.0
 MAX_LINE = 1 << 20
 
 
@@ -90,12 +93,13 @@ def _send(sock: socket.socket, data: Mapping[str, Any]) -> None:
 class _Pending:
     """A connection still sending its request: what it sent so far and when it must be done."""
 
-    __slots__ = ("sock", "challenge", "data", "deadline")
+    __slots__ = ("sock", "challenge", "data", "accepted", "deadline")
 
-    def __init__(self, sock: socket.socket, challenge: str, deadline: float) -> None:
+    def __init__(self, sock: socket.socket, challenge: str, accepted: float, deadline: float) -> None:
         self.sock = sock
         self.challenge = challenge
         self.data = b""
+        self.accepted = accepted
         self.deadline = deadline
 
 
@@ -103,11 +107,13 @@ class ControlServer:
     """Serves requests from the CLI and the windows.
 
     One thread (`control`) accepts connections and reads requests for all of them at once, so a
-    slow or silent client costs a socket, not a thread. At most `max_connections` are open: past
-    that, new clients wait in the listening queue (and their connect() waits for the server) until
-    one is answered or dropped. Every connection is closed `deadline` seconds after it was
-    accepted, answered or not. Complete requests go to `workers` threads, which run the handler
-    and send the reply; handlers must only enqueue work or read snapshots.
+    slow or silent client costs a socket, not a thread. At most `max_connections` are open. Past
+    that, a newcomer takes the place of the oldest connection if that one has sent no complete
+    request for `GRACE` seconds (an idle flood cannot lock `trayapp status` out); else it is closed
+    before its greeting, and the client tries again (a burst of real clients all get through).
+    Every connection is closed `deadline` seconds after it was accepted, answered or not.
+    Complete requests go to `workers` threads, which run the handler and send the reply;
+    handlers must only enqueue work or read snapshots.
     """
 
     def __init__(self, paths: AppPaths, *, max_connections: int = MAX_CONNECTIONS, deadline: float = DEADLINE,
@@ -189,11 +195,11 @@ class ControlServer:
         now = self._clock()
         for pending in [p for p in self._pending.values() if p.deadline <= now]:
             self._drop(pending)
-        self._accept_more(len(self._pending) < self._max and now >= self._accept_again_at)
+        self._accept_more(now >= self._accept_again_at)
 
     def _accept_more(self, accepting: bool) -> None:
-        """Watch the listening socket only while there is room: a full house leaves newcomers
-        queued in the kernel, which costs trayapp nothing."""
+        """Stop watching the listening socket for a moment after accept() failed (out of file
+        descriptors, say): it stays readable, and select() would spin on it."""
         if accepting != self._accepting and self._sock is not None:
             self._accepting = accepting
             if accepting:
@@ -208,9 +214,9 @@ class ControlServer:
         return max(0.0, min(wake_at) - self._clock()) if wake_at else None
 
     def _accept(self) -> None:
-        """Take waiting connections while there is room (the listening socket is non-blocking)."""
+        """Take every waiting connection (the listening socket is non-blocking)."""
         assert self._sock is not None
-        while len(self._pending) < self._max:
+        while True:
             try:
                 conn, _ = self._sock.accept()
             except (BlockingIOError, InterruptedError):
@@ -219,7 +225,20 @@ class ControlServer:
                 log.warning("control: could not accept a connection: %s", exc.strerror or exc)
                 self._accept_again_at = self._clock() + ACCEPT_PAUSE
                 return
-            self._greet(conn)
+            if self._make_room():
+                self._greet(conn)
+            else:
+                conn.close()  # full of clients still talking: this one retries (see _greeted)
+
+    def _make_room(self) -> bool:
+        """True when there is room for one more, if need be by dropping the oldest idle one."""
+        if len(self._pending) < self._max:
+            return True
+        oldest = min(self._pending.values(), key=lambda p: p.accepted)
+        if self._clock() - oldest.accepted < GRACE:
+            return False
+        self._drop(oldest)
+        return True
 
     def _greet(self, conn: socket.socket) -> None:
         import secrets
@@ -231,7 +250,8 @@ class ControlServer:
         except OSError:
             conn.close()
             return
-        self._pending[conn] = _Pending(conn, challenge, self._clock() + self._deadline)
+        now = self._clock()
+        self._pending[conn] = _Pending(conn, challenge, now, now + self._deadline)
         self._selector.register(conn, selectors.EVENT_READ)
 
     def _receive(self, pending: _Pending) -> None:
@@ -317,19 +337,10 @@ def request(paths: AppPaths, cmd: str, timeout: float = 10.0, **args: Any) -> An
     Raises NotRunningError when nothing answers, ControlError when it refused.
     """
     key, port = _read_key(paths)
-    try:
-        sock = _connect(paths, port, timeout)
-    except (FileNotFoundError, ConnectionRefusedError):
-        raise NotRunningError("trayapp is not running", fix="start it with `trayapp run`") from None
-    except TimeoutError:
-        raise ControlError(f"the running trayapp did not take `{cmd}` within {timeout:g}s: it is too busy",
-                           fix="try again in a moment") from None
-    except OSError as exc:
-        raise ControlError(f"could not talk to the running trayapp: {exc}") from exc
-    with sock, sock.makefile("rb") as reader:
+    sock, reader, challenge = _greeted(paths, port, cmd, timeout)
+    with sock, reader:
         try:
-            challenge = _read_line(reader)["challenge"]
-            _send(sock, {"auth": _digest(key, str(challenge)), "request": {"cmd": cmd, **args}})
+            _send(sock, {"auth": _digest(key, challenge), "request": {"cmd": cmd, **args}})
             reply = _read_line(reader)
         except (TimeoutError, socket.timeout):
             raise ControlError(f"the running trayapp did not answer `{cmd}` within {timeout:g}s") from None
@@ -338,6 +349,55 @@ def request(paths: AppPaths, cmd: str, timeout: float = 10.0, **args: Any) -> An
     if not reply.get("ok"):
         raise ControlError(reply.get("error", "the running trayapp refused the command"))
     return reply.get("result")
+
+
+def _greeted(paths: AppPaths, port: int | None, cmd: str, timeout: float) -> tuple[socket.socket, BinaryIO, str]:
+    """A connection and the server's challenge. A server at its cap of connections closes a
+    newcomer before greeting it: then try again (nothing was sent yet), until `timeout`."""
+    deadline = time.monotonic() + timeout
+    pause = 0.005
+    while True:
+        sock = _connect_or_explain(paths, port, cmd, timeout, deadline)
+        reader = sock.makefile("rb")
+        try:
+            return sock, reader, str(_read_line(reader)["challenge"])
+        except (EOFError, ConnectionResetError):
+            pass  # turned away at the door
+        except (TimeoutError, socket.timeout):
+            _close(sock, reader)
+            raise ControlError(f"the running trayapp did not answer `{cmd}` within {timeout:g}s") from None
+        except (OSError, ValueError, KeyError) as exc:
+            _close(sock, reader)
+            raise ControlError(f"the running trayapp closed the connection ({exc})") from exc
+        _close(sock, reader)
+        if time.monotonic() + pause >= deadline:
+            raise _too_busy(cmd, timeout)
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
+
+
+def _connect_or_explain(paths: AppPaths, port: int | None, cmd: str, timeout: float,
+                        deadline: float) -> socket.socket:
+    try:
+        sock = _connect(paths, port, deadline - time.monotonic())
+    except (FileNotFoundError, ConnectionRefusedError):
+        raise NotRunningError("trayapp is not running", fix="start it with `trayapp run`") from None
+    except TimeoutError:
+        raise _too_busy(cmd, timeout) from None
+    except OSError as exc:
+        raise ControlError(f"could not talk to the running trayapp: {exc}") from exc
+    sock.settimeout(timeout)
+    return sock
+
+
+def _too_busy(cmd: str, timeout: float) -> ControlError:
+    return ControlError(f"the running trayapp did not take `{cmd}` within {timeout:g}s: it is too busy",
+                        fix="try again in a moment")
+
+
+def _close(sock: socket.socket, reader: BinaryIO) -> None:
+    reader.close()
+    sock.close()
 
 
 def _read_key(paths: AppPaths) -> tuple[bytes, int | None]:
