@@ -86,11 +86,12 @@ class Journal:
 
     def _write(self, data: bytes) -> None:
         """A failed write (a full disk, a planted link) must not stop supervision: the events still
-        reach the bus. The first failure after a success is logged, in words."""
+        reach the bus. In the running instance the first failure after a success goes to trayapp.log,
+        in words; a command (background=False) stays quiet and reports its own outcome."""
         try:
             self._append(data)
         except OSError as exc:
-            if not self._failing:
+            if self._background and not self._failing:
                 log.warning("cannot write the journal %s: %s; history is not being saved", self.path, cause(exc))
             self._failing = True
         else:
