@@ -45,7 +45,8 @@ ACCEPT_PAUSE = 0.1  # seconds without accepting after accept() failed
 # A connection that has not sent its request this long after it was greeted may give its place
 # to a newcomer when the server is full (a real client answers the greeting within milliseconds).
 GRACE = 1.0
-MAX_LINE = 1 << 20
+MAX_LINE = 1 << 20  # a reply (the client's limit)
+MAX_REQUEST = 1 << 16  # a request is a command and a few arguments: 64 open ones hold at most 4 MiB
 
 
 # A Unix socket path must fit in sun_path (108 bytes on Linux, 104 on macOS).
@@ -263,7 +264,7 @@ class ControlServer:
         except OSError:
             data = b""
         pending.data += data
-        if not data or len(pending.data) > MAX_LINE:
+        if not data or len(pending.data) > MAX_REQUEST:
             self._drop(pending)
         elif b"\n" in data:
             self._selector.unregister(pending.sock)

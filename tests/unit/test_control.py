@@ -194,3 +194,18 @@ def test_half_a_request_is_cut_off_at_the_deadline(paths: AppPaths) -> None:
             assert reader.read() == b""  # the server hung up at the deadline
     finally:
         server.close()
+
+
+def test_an_endless_request_line_is_cut_off_at_64_kib(paths: AppPaths, server: ControlServer) -> None:
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(60)
+        s.connect(str(paths.control_socket))
+        reader = s.makefile("rb")
+        reader.readline()
+        sent = 0
+        with pytest.raises((BrokenPipeError, ConnectionResetError)):
+            while sent < 50 << 20:  # the server hangs up long before 50 MiB
+                s.sendall(b"x" * 65536)
+                sent += 65536
+        assert sent < 1 << 20
+    assert control.request(paths, "echo", text="fine") == {"you said": "fine"}
