@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
+import errno
 import os
+import sys
 from pathlib import Path
 from typing import IO
+
+from trayapp.paths import FolderError, cause, open_private
 
 
 class InstanceLock:
@@ -16,10 +19,10 @@ class InstanceLock:
         self._file: IO[str] | None = None
 
     def acquire(self) -> bool:
-        """True when we now hold it; False when another live trayapp does."""
-        f = open(self.path, "a+", encoding="utf-8")
-        with contextlib.suppress(OSError):
-            os.chmod(self.path, 0o600)
+        """True when we now hold it; False when another live trayapp does.
+
+        Raises FolderError when the lock file cannot be opened (a read-only home, a planted link)."""
+        f = self._open()
         try:
             _lock(f)
         except OSError:
@@ -32,10 +35,22 @@ class InstanceLock:
         self._file = f
         return True
 
+    def _open(self) -> IO[str]:
+        """The lock file, opened without following a link (we truncate and write it) and 0600."""
+        try:
+            fd = open_private(self.path, os.O_RDWR | os.O_CREAT)
+        except OSError as exc:
+            why = cause(exc)
+            raise FolderError(f"cannot open the lock file {self.path}: {why}", code=exc.errno or errno.EIO,
+                              why=why, fix=f"make {self.path.parent} a folder you can write, "
+                                           "or set TRAYAPP_HOME to one") from None
+        return open(fd, "r+", encoding="utf-8")
+
     def holder(self) -> int | None:
         """The pid written by whoever holds the lock, if readable."""
         try:
-            return int(self.path.read_text(encoding="utf-8").strip() or 0) or None
+            with open(open_private(self.path, os.O_RDONLY), encoding="utf-8") as f:
+                return int(f.read().strip() or 0) or None
         except (OSError, ValueError):
             return None
 
@@ -46,7 +61,7 @@ class InstanceLock:
 
 
 def _lock(f: IO[str]) -> None:
-    if os.name == "nt":
+    if sys.platform == "win32":
         import msvcrt
 
         f.seek(0)

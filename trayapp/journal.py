@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 from collections import deque
@@ -12,9 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from trayapp.events import EventBus, Recorded
+from trayapp.paths import cause, open_private
 from trayapp.status import ExitInfo
 from trayapp.triage.excerpt import clean, is_error_line
 from trayapp.units import count, format_size, format_took, format_wait
+
+log = logging.getLogger(__name__)
 
 # Past this size the journal is rotated once to journal.jsonl.1; history stays bounded.
 MAX_BYTES = 5_000_000
@@ -41,6 +45,7 @@ class Journal:
         self._queued = self._written = 0
         self._writer: threading.Thread | None = None
         self._background = background
+        self._failing = False
 
     def record(self, event: str, program: str | None = None, **fields: Any) -> dict[str, Any]:
         entry: dict[str, Any] = {"ts": _iso(self._wall()), "event": event}
@@ -50,10 +55,7 @@ class Journal:
         line = json.dumps(entry, default=str, ensure_ascii=False) + "\n"
         if not self._background:
             with self._cond:
-                try:
-                    self._append(line.encode("utf-8"))
-                except OSError:
-                    pass  # a full disk must not stop anything; the event still reaches the bus
+                self._write(line.encode("utf-8"))
         else:
             self._enqueue(line.encode("utf-8"))
         if self._bus is not None:
@@ -80,23 +82,46 @@ class Journal:
             with self._cond:
                 self._cond.wait_for(lambda: bool(self._pending))
                 batch, self._pending = self._pending, []
-            try:
-                self._append(b"".join(batch))
-            except OSError:
-                pass  # a full disk must not stop supervision; the events still reached the bus
+            self._write(b"".join(batch))
             with self._cond:
                 self._written += len(batch)
                 self._cond.notify_all()
 
-    def _append(self, data: bytes) -> None:
-        if self.path.exists() and self.path.stat().st_size > MAX_BYTES:
-            os.replace(self.path, self.path.with_name(self.path.name + ".1"))
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    def _write(self, data: bytes) -> None:
+        """A failed write (a full disk, a planted link) must not stop supervision: the events still
+        reach the bus. In the running instance the first failure after a success goes to trayapp.log,
+        in words; a command (background=False) stays quiet and reports its own outcome."""
         try:
-            os.write(fd, data)
+            self._append(data)
+        except OSError as exc:
+            if self._background and not self._failing:
+                log.warning("cannot write the journal %s: %s; history is not being saved", self.path, cause(exc))
+            self._failing = True
+        else:
+            self._failing = False
+
+    def _append(self, data: bytes) -> None:
+        """One write on an O_APPEND file, never through a link, 0600 (an older 0644 is tightened)."""
+        fd = open_private(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT)
+        try:
+            if os.fstat(fd).st_size > MAX_BYTES:
+                os.replace(self.path, self.path.with_name(self.path.name + ".1"))
+                os.close(fd)
+                fd = open_private(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT)
+            os.write(fd, _fresh_line(fd) + data)
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def _fresh_line(fd: int) -> bytes:
+    """b"\n" when the file ends inside a line (a torn write, junk): else the next entry would be
+    glued to it and lost with it when read."""
+    size = os.fstat(fd).st_size
+    if not size:
+        return b""
+    os.lseek(fd, size - 1, os.SEEK_SET)  # reads only: O_APPEND still writes at the very end
+    return b"" if os.read(fd, 1) == b"\n" else b"\n"
 
 
 def _iso(epoch: float) -> str:
@@ -115,16 +140,25 @@ def read(path: Path, last: int | None = None, program: str | None = None) -> lis
 def _entries(path: Path) -> Iterator[dict[str, Any]]:
     for candidate in (path.with_name(path.name + ".1"), path):
         try:
-            with open(candidate, encoding="utf-8", errors="replace") as f:
-                for line in f:
-                    try:
-                        entry = json.loads(line)
-                    except ValueError:
-                        continue  # a torn line from a full disk; skip it, keep the rest
-                    if isinstance(entry, Mapping):
-                        yield dict(entry)
+            with open(open_private(candidate, os.O_RDONLY), encoding="utf-8", errors="replace") as f:
+                yield from (entry for line in f if (entry := _parse(line)) is not None)
         except FileNotFoundError:
             continue
+        except OSError:
+            continue  # a link or another user's file where the journal should be: not ours to read
+
+
+def _parse(line: str) -> dict[str, Any] | None:
+    """One entry, or None for a torn line. An entry glued to a torn one by an older trayapp
+    (before appends started on a fresh line) is still found: every entry begins with {"ts": ."""
+    for start in (0, line.rfind('{"ts": ')):
+        try:
+            entry = json.loads(line[start:]) if start >= 0 else None
+        except ValueError:
+            continue
+        if isinstance(entry, Mapping):
+            return dict(entry)
+    return None
 
 
 # -- one human sentence per kind -------------------------------------------------------------------

@@ -1,12 +1,37 @@
-"""Where trayapp keeps its files: platformdirs locations, or all under TRAYAPP_HOME."""
+"""Where trayapp keeps its files: platformdirs locations, or all under TRAYAPP_HOME.
+
+And the checks that keep them trayapp's own: a folder or file there is never reached through a
+link, never another user's, and owner-only (folders 0700, files 0600)."""
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from trayapp.errors import TrayAppError
+
 APP_NAME = "trayapp"
+# Where the platform lacks O_NOFOLLOW (Windows), links are checked with lstat just before opening.
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation in what we write
+
+
+class FolderError(TrayAppError, OSError):
+    """A folder trayapp needs cannot be used: a link, another user's, a file in the way, read-only.
+
+    Also an OSError (errno, and `strerror` holding just the cause in words), because callers that
+    handled private_dir's OSErrors before (the backup, the control socket) must go on doing so."""
+
+    def __init__(self, message: str, *, fix: str, code: int, why: str) -> None:
+        super().__init__(message, fix=fix)
+        self.errno = code
+        self.strerror = why
 
 
 @dataclass(frozen=True)
@@ -71,15 +96,128 @@ class AppPaths:
             data_dir=Path(dirs.user_data_dir),
         )
 
-    def ensure(self) -> None:
-        """Create the folders, owner-only (0700). Tightens an existing folder we own."""
-        for folder in (self.config_dir, self.state_dir, self.log_dir, self.data_dir):
+    def ensure(self) -> FolderError | None:
+        """Create the folders, owner-only (0700). Tightens an existing folder we own.
+
+        Raises FolderError for the config, state and data folders: nothing runs safely without
+        them. A refused log folder is returned instead: logs then stay in memory, and the caller
+        says so (supervision matters more than the log files)."""
+        for folder in (self.config_dir, self.state_dir, self.data_dir):
             private_dir(folder)
+        try:
+            private_dir(self.log_dir)
+        except FolderError as exc:
+            return exc
+        return None
 
 
 def private_dir(folder: Path) -> Path:
-    """mkdir -p with mode 0700 for what trayapp creates, and chmod 0700 on the leaf."""
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if os.name == "posix" and folder.stat().st_mode & 0o077:
-        os.chmod(folder, 0o700)
+    """mkdir -p (0700 for what trayapp creates), then make sure the leaf is trayapp's to use: a real
+    folder, not a link, owned by this user, 0700. Raises FolderError saying what is wrong and the fix.
+
+    Parents may be links (a user's ~/.local on another disk is their choice); the leaf is trayapp's
+    own, and following a planted link there would chmod and write wherever it points."""
+    folder = Path(folder)
+    _refuse_link(folder)
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _unusable(folder, exc) from None
+    _own_and_tighten(folder)
     return folder
+
+
+def _refuse_link(folder: Path) -> None:
+    if folder.is_symlink():
+        why = f"it is a symbolic link (to {os.readlink(folder)}), which trayapp does not follow"
+        raise FolderError(f"cannot use the folder {folder}: {why}", code=errno.ELOOP, why=why,
+                          fix=f"remove the link and let trayapp create {folder.name} itself, or set "
+                              "TRAYAPP_HOME to a real folder")
+
+
+def _own_and_tighten(folder: Path) -> None:
+    """chmod 0700 through a descriptor of the very folder we created or found: a link swapped in
+    since mkdir fails to open (ELOOP) instead of being followed."""
+    if sys.platform == "win32":  # no owners or modes to check there (and no O_DIRECTORY)
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY | _DIRECTORY | _NOFOLLOW)
+    except OSError as exc:
+        raise _unusable(folder, exc) from None
+    try:
+        st = os.fstat(fd)
+        if st.st_uid != os.getuid():
+            why = f"it belongs to another user (uid {st.st_uid})"
+            raise FolderError(f"cannot use the folder {folder}: {why}", code=errno.EPERM, why=why,
+                              fix="set TRAYAPP_HOME to a folder of your own")
+        if stat.S_IMODE(st.st_mode) & 0o077:
+            os.fchmod(fd, 0o700)
+    except OSError as exc:
+        raise _unusable(folder, exc) from None
+    finally:
+        os.close(fd)
+
+
+_CAUSES = {
+    errno.EROFS: "it is on a read-only file system",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.ENOTDIR: "a file is in the way where a folder should be",
+    errno.EEXIST: "a file is in the way where a folder should be",
+    errno.ELOOP: "it is a symbolic link, which trayapp does not follow",
+    errno.ENOSPC: "the disk is full",
+}
+
+
+class Refused(OSError):
+    """open_private would not open a file (a link, not a regular file, another user's);
+    `strerror` says why in words."""
+
+
+def cause(exc: OSError) -> str:
+    """Why an operating-system call failed, in words ("it is on a read-only file system")."""
+    if isinstance(exc, (Refused, FolderError)) or exc.errno not in _CAUSES:
+        return exc.strerror or str(exc)  # our own words, or the system's
+    return _CAUSES[exc.errno]
+
+
+def _unusable(folder: Path, exc: OSError) -> FolderError:
+    if isinstance(exc, FolderError):
+        return exc
+    why = cause(exc)
+    return FolderError(f"cannot use the folder {folder}: {why}", code=exc.errno or errno.EIO, why=why,
+                       fix=f"make {folder} a folder you can write, or set TRAYAPP_HOME to one")
+
+
+def open_private(path: Path, flags: int, mode: int = 0o600) -> int:
+    """os.open for a file in trayapp's own folders: never through a link, owner-only.
+
+    A file this user owns with looser bits is tightened to `mode`; a link, a non-regular file or
+    another user's file is refused with an OSError whose strerror says so in words."""
+    try:
+        if not _NOFOLLOW and os.path.islink(path):
+            raise OSError(errno.ELOOP, "a link", str(path))
+        fd = os.open(path, flags | _NOFOLLOW | _CLOEXEC | _BINARY, mode)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise Refused(errno.ELOOP, "it is a symbolic link, which trayapp does not follow: remove it",
+                          str(path)) from None
+        raise
+    try:
+        _tighten_file(fd, path, mode)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _tighten_file(fd: int, path: Path, mode: int) -> None:
+    if sys.platform == "win32":
+        return
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        raise Refused(errno.EINVAL, "it is not a regular file: remove it", str(path))
+    if st.st_uid != os.getuid():
+        raise Refused(errno.EPERM, "it belongs to another user: remove it", str(path))
+    if stat.S_IMODE(st.st_mode) & ~mode:
+        os.fchmod(fd, mode)

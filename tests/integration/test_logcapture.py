@@ -183,15 +183,28 @@ def test_pause_disk_keeps_the_tail_and_says_how_many_lines_were_dropped(tmp_path
     assert texts(all_lines(log), "trayapp") == ["dropped 50 lines while disk space was critically low"]
 
 
-def test_a_full_disk_never_stops_the_pump(tmp_path: Path) -> None:
-    if not Path("/dev/full").exists():
-        pytest.skip("needs /dev/full")
-    log = tmp_path / "p.log"
-    log.symlink_to("/dev/full")  # every write fails with ENOSPC
+@pytest.fixture
+def tiny_disk(tmp_path: Path):
+    """A real 64 KiB tmpfs (root needed): writes past it fail with ENOSPC."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs", str(mount)],
+                          capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here (needs root): {done.stderr.decode().strip()}")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+def test_a_full_disk_never_stops_the_pump(tiny_disk: Path) -> None:
+    # (A link to /dev/full served here before; trayapp no longer follows links in its folders.)
+    log = tiny_disk / "p.log"
     plog = ProgramLog(log)
     assert run_child(plog, "print('x' * 100 + '\\n', end='', flush=True)\nprint('y' * 3000000)") == 0
     plog.close()
     assert plog.last_line("stdout").startswith("y")  # drained to the end, kept in memory
+    assert texts(all_lines(log), "stdout")[0] == "x" * 100
+    assert log.stat().st_size <= 64 * 1024 < 3_000_000  # what fitted; the rest was refused (ENOSPC)
 
 
 def test_a_leftover_rotated_file_is_compressed_on_start(tmp_path: Path) -> None:
@@ -306,3 +319,19 @@ def test_a_failed_compression_loses_no_rotated_file_and_is_retried(tmp_path: Pat
     rf.close()
     order = [gzip.decompress(p.read_bytes())[:1] for p in logfile.gz_files(tmp_path / "r.log")]
     assert order == [b"c", b"b", b"a"] and not logfile.pending_files(tmp_path / "r.log")
+
+
+def _open_fds() -> int:
+    return len(os.listdir(f"/proc/{os.getpid()}/fd"))
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="counts fds through /proc")
+def test_opening_and_closing_200_program_logs_leaves_no_fd_behind(tmp_path: Path) -> None:
+    ProgramLog(tmp_path / "warm.log").close()  # imports and lazy module state, before counting
+    before = _open_fds()
+    for i in range(200):
+        plog = ProgramLog(tmp_path / f"p{i}.log")
+        plog.write("trayapp", f"line {i}")
+        plog.close()
+    assert _open_fds() == before
+    assert texts(all_lines(tmp_path / "p199.log"), "trayapp") == ["line 199"]

@@ -105,3 +105,107 @@ def test_a_state_folder_too_deep_for_a_unix_socket_still_works(tmp_path: Path) -
     finally:
         server.close()
     assert not Path(control.socket_path(paths)).exists()
+
+
+def test_200_simultaneous_requests_all_succeed(paths: AppPaths, server: ControlServer) -> None:
+    import threading
+
+    start, results, errors = threading.Barrier(200), [], []
+
+    def ask(i: int) -> None:
+        start.wait()
+        try:
+            results.append(control.request(paths, "echo", text=i))
+        except TrayAppError as exc:
+            errors.append(str(exc))
+
+    askers = [threading.Thread(target=ask, args=(i,)) for i in range(200)]
+    for t in askers:
+        t.start()
+    for t in askers:
+        t.join(60)
+    assert errors == []
+    assert sorted(r["you said"] for r in results) == list(range(200))
+
+
+def _open_fds() -> int:
+    import os
+
+    return len(os.listdir("/proc/self/fd"))
+
+
+def _idle_flood(paths: AppPaths, n: int) -> list[socket.socket]:
+    idle = []
+    for _ in range(n):
+        s = socket.socket(socket.AF_UNIX)
+        s.settimeout(60)
+        s.connect(str(paths.control_socket))
+        idle.append(s)
+    return idle
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="counts fds through /proc")
+def test_500_idle_connections_cost_no_threads_and_cannot_lock_a_request_out(paths: AppPaths) -> None:
+    import threading
+
+    server = ControlServer(paths, max_connections=100)  # the default deadline: they could idle 10 s
+    server.register("echo", lambda r: r.get("text"))
+    server.start()
+    threads, fds = threading.active_count(), _open_fds()
+    idle = _idle_flood(paths, 500)
+    try:
+        assert threading.active_count() == threads  # idle clients cost no thread
+        assert _open_fds() <= fds + 500 + 100 + 10  # ours, and the server's side of at most 100
+        assert control.request(paths, "echo", text="through the flood") == "through the flood"
+        assert threading.active_count() <= threads + 4  # the reply workers, at most
+        assert _open_fds() <= fds + 500 + 100 + 10
+    finally:
+        for s in idle:
+            s.close()
+        server.close()
+
+
+def test_idle_connections_are_dropped_at_their_deadline(paths: AppPaths) -> None:
+    server = ControlServer(paths, max_connections=100, deadline=0.5)
+    server.start()
+    idle = _idle_flood(paths, 500)
+    try:
+        # each was turned away at once (the server was full) or greeted and dropped at its deadline
+        endings = [s.makefile("rb").read() for s in idle]
+        assert all(e == b"" or e.startswith(b'{"challenge": ') and e.endswith(b"}\n") for e in endings)
+        assert 0 < sum(e != b"" for e in endings) < 500
+    finally:
+        for s in idle:
+            s.close()
+        server.close()
+
+
+def test_half_a_request_is_cut_off_at_the_deadline(paths: AppPaths) -> None:
+    server = ControlServer(paths, deadline=0.5)
+    server.register("echo", lambda r: r.get("text"))
+    server.start()
+    try:
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(60)
+            s.connect(str(paths.control_socket))
+            reader = s.makefile("rb")
+            reader.readline()
+            s.sendall(b'{"auth": "')  # and never the rest
+            assert reader.read() == b""  # the server hung up at the deadline
+    finally:
+        server.close()
+
+
+def test_an_endless_request_line_is_cut_off_at_64_kib(paths: AppPaths, server: ControlServer) -> None:
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(60)
+        s.connect(str(paths.control_socket))
+        reader = s.makefile("rb")
+        reader.readline()
+        sent = 0
+        with pytest.raises((BrokenPipeError, ConnectionResetError)):
+            while sent < 50 << 20:  # the server hangs up long before 50 MiB
+                s.sendall(b"x" * 65536)
+                sent += 65536
+        assert sent < 1 << 20
+    assert control.request(paths, "echo", text="fine") == {"you said": "fine"}

@@ -226,3 +226,52 @@ def test_sentences_read_the_way_people_say_them(entry: dict[str, object], senten
 def test_one_name_per_program(key: str, display: str, label: str) -> None:
     assert journal.program_label(key, display) == label
     assert journal.describe({"event": "start", "program": key, "pid": 7}, {key: display}) == f"{label}: started (pid 7)"
+
+
+def test_after_a_torn_tail_the_next_entry_starts_on_its_own_line(tmp_path: Path) -> None:
+    path = tmp_path / "j.jsonl"
+    j = Journal(path)
+    j.record("start", "a")
+    with open(path, "a") as f:
+        f.write('{"event": "exi')  # trayapp died mid-write: no newline after it
+    j.record("start", "b")
+    with open(path, "ab") as f:
+        f.write(b"\x00\xff garbage")
+    j.record("quit")
+    assert [e.get("program", "-") for e in journal.read(path)] == ["a", "b", "-"]
+    assert path.read_bytes().endswith(b"\n") and path.read_text(errors="replace").count("\n") == 5
+
+
+def test_an_entry_glued_to_a_torn_line_by_an_older_trayapp_is_still_read(tmp_path: Path) -> None:
+    path = tmp_path / "j.jsonl"
+    path.write_text('{"ts": "2026-01-01T00:00:00.000+00:00", "event": "exi'
+                    '{"ts": "2026-01-01T00:00:01.000+00:00", "event": "start", "program": "b"}\n')
+    assert [e["program"] for e in journal.read(path)] == ["b"]
+
+
+def test_an_existing_journal_open_to_others_is_made_owner_only(tmp_path: Path) -> None:
+    path = tmp_path / "j.jsonl"
+    path.write_text("")
+    path.chmod(0o644)
+    Journal(path).record("start", "a")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_a_journal_that_is_a_link_is_neither_written_nor_read_through(tmp_path: Path, caplog) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_text('{"ts": "x", "event": "planted"}\n')
+    outside.chmod(0o644)
+    path = tmp_path / "j.jsonl"
+    path.symlink_to(outside)
+    bus, seen = EventBus(), []
+    bus.subscribe(Recorded, lambda e: seen.append(e.kind))
+    j = Journal(path, bus, background=True)
+    j.record("start", "a")
+    assert j.flush()
+    assert outside.read_text() == '{"ts": "x", "event": "planted"}\n'
+    assert stat.S_IMODE(outside.stat().st_mode) == 0o644
+    assert seen == ["start"]  # the event still reached the bus
+    assert journal.read(path) == []
+    assert [r.getMessage() for r in caplog.records] == [
+        f"cannot write the journal {path}: it is a symbolic link, which trayapp does not follow: remove it; "
+        "history is not being saved"]

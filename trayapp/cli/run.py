@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from trayapp.cli.common import load_config, paths
-from trayapp.paths import AppPaths
+from trayapp.paths import AppPaths, FolderError
 
 if TYPE_CHECKING:
     from trayapp.config import Config
@@ -26,17 +26,33 @@ def run(args: argparse.Namespace) -> int:
     from trayapp import app
 
     where = paths()
-    where.ensure()
+    refused_logs = where.ensure()
     config = load_config(where)
     # Logging starts only once this process holds the instance lock: a second `trayapp run` must
     # not touch the running instance's trayapp.log (its start-up tidies leftover files).
-    return app.run(where, config, headless=args.headless, on_lock=lambda: _setup_logging(where, config))
+    return app.run(where, config, headless=args.headless,
+                   on_lock=lambda: _setup_logging(where, config, refused_logs))
 
 
-def _setup_logging(where: AppPaths, config: Config) -> None:
+def _setup_logging(where: AppPaths, config: Config, refused_logs: FolderError | None) -> None:
+    if refused_logs is not None:
+        _report_refused_logs(where, refused_logs)
     try:
         from trayapp.logs.capture import setup_trayapp_logging
     except ImportError:
         return
     c = config.logs
     setup_trayapp_logging(where.trayapp_log, max_size=c.max_size, keep=c.keep, redact=c.redact)
+
+
+def _report_refused_logs(where: AppPaths, problem: FolderError) -> None:
+    """The programs still run, their output kept in memory; say so where a user will see it:
+    on stderr now, and in `trayapp history` (trayapp.log lives in that very folder)."""
+    import sys
+
+    from trayapp.journal import Journal
+
+    print(f"trayapp: logs are kept in memory only: {problem}", file=sys.stderr, flush=True)
+    Journal(where.journal_file).record("logs_refused",
+                                       message=f"logs are kept in memory only: {problem.message}; "
+                                               f"fix: {problem.fix}")

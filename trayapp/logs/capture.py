@@ -27,6 +27,7 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
+from trayapp.clock import Clock, SystemClock
 from trayapp.logs.rotation import RotatingFile
 from trayapp.redact import redact_lines
 
@@ -79,12 +80,13 @@ class ProgramLog:
     """
 
     def __init__(self, path: Path, *, max_size: int = 10_000_000, keep: int = 5, total_cap: int = 200_000_000,
-                 redact: bool = True, tail_lines: int = 200, clock: Callable[[], float] = time.time) -> None:
+                 redact: bool = True, tail_lines: int = 200, clock: Clock | None = None) -> None:
         self.path = Path(path)
         self._file = RotatingFile(self.path, max_size=max_size, keep=keep, total_cap=total_cap)
         self._redact = redact
         self._lock = threading.Lock()
-        self._stamp = Stamp(clock)
+        self._clock = clock or SystemClock()
+        self._stamp = Stamp(self._clock.time)
         # Recent output as framed blocks (not lines): the hot path appends one block and counts
         # its newlines; splitting into lines happens only when somebody reads the tail.
         self._tail = _Recent(tail_lines)
@@ -161,6 +163,10 @@ class ProgramLog:
         """Flush and wait for background compression. Call after the pump threads are joined."""
         with self._lock:  # close the file under the lock, wait for compression outside it:
             wait = self._file.close_file()  # the compressor may log, and logging may land here
+            wake, self._wake = self._wake, None
+        if wake is not None:
+            for fd in wake:
+                os.close(fd)
         wait()
 
     # -- the pump thread -----------------------------------------------------------------------
@@ -170,14 +176,10 @@ class ProgramLog:
         fd = pipe.fileno()
         _grow_pipe(fd)
         carry = b""
-        poller = None
-        if self._wake is not None:  # poll, not select: any fd number works
-            poller = select.poll()
-            poller.register(fd, select.POLLIN)
-            poller.register(self._wake[0], select.POLLIN)
+        woken = _wake_watch(fd, self._wake[0] if self._wake is not None else -1)
         try:
             while True:
-                if poller is not None and any(ready == self._wake[0] for ready, _ in poller.poll()):
+                if woken():
                     break  # detach(): the log keeper takes the pipe from here on
                 try:
                     data = os.read(fd, READ_SIZE)
@@ -247,7 +249,7 @@ class ProgramLog:
     def _write_disk(self, framed: bytes, resumed_because: str | None) -> str | None:
         """Under the lock. Drops (and counts) lines while paused or while the disk refuses them.
         Returns a warning for the caller to log after releasing the lock, or None."""
-        if self._paused or (self._disk_error and time.monotonic() < self._retry_at):
+        if self._paused or (self._disk_error and self._clock.monotonic() < self._retry_at):
             self._dropped += framed.count(b"\n")
             return None
         reason = resumed_because or self._disk_error
@@ -259,7 +261,7 @@ class ProgramLog:
         except OSError as exc:
             first = self._disk_error is None
             self._disk_error = f"the log could not be written ({exc.strerror or exc})"
-            self._retry_at = time.monotonic() + _RETRY_DISK
+            self._retry_at = self._clock.monotonic() + _RETRY_DISK
             self._dropped += framed.count(b"\n")
             # Logged by the caller once the lock is released: trayapp.log goes through a ProgramLog
             # too, and logging from here would take this very lock again.
@@ -330,6 +332,16 @@ def _utf8_cut(data: bytes, limit: int) -> int:
     while cut > limit - 4 and cut > 0 and (data[cut] & 0xC0) == 0x80:
         cut -= 1
     return cut if cut > limit - 4 and cut > 0 else limit
+
+
+def _wake_watch(fd: int, wake: int) -> Callable[[], bool]:
+    """A function that blocks until `fd` or `wake` is readable and tells whether `wake` was."""
+    if sys.platform == "win32" or wake < 0:
+        return lambda: False  # no wake-up pipe: detach() is POSIX only
+    poller = select.poll()  # poll, not select: any fd number works
+    poller.register(fd, select.POLLIN)
+    poller.register(wake, select.POLLIN)
+    return lambda: any(ready == wake for ready, _ in poller.poll())
 
 
 def _grow_pipe(fd: int) -> None:

@@ -17,7 +17,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple, TextIO
 
+from trayapp.errors import TrayAppError
 from trayapp.logs.rotation import gz_files, pending_files
+from trayapp.paths import cause, open_private
 
 BLOCK = 1 << 16
 FOLLOW_INTERVAL = 0.25  # seconds between looks at a quiet file
@@ -45,7 +47,7 @@ def parse_line(line: str) -> LogLine | None:
 def rotated_files(path: Path) -> list[Path]:
     """All files of one log, newest first: program.log, files awaiting compression, .1.gz, .2.gz ..."""
     path = Path(path)
-    live = [path] if path.exists() else []
+    live = [path] if path.is_file() and not path.is_symlink() else []  # a planted link is not ours
     return live + pending_files(path) + gz_files(path)
 
 
@@ -54,7 +56,7 @@ def open_any(path: Path) -> TextIO:
     path = Path(path)
     if path.name.endswith(".gz"):
         return gzip.open(path, "rt", encoding="utf-8", errors="replace", newline="\n")
-    return open(path, encoding="utf-8", errors="replace", newline="\n")
+    return open(open_private(path, os.O_RDONLY), encoding="utf-8", errors="replace", newline="\n")
 
 
 def tail(path: Path, n: int) -> list[str]:
@@ -70,7 +72,8 @@ def tail(path: Path, n: int) -> list[str]:
         except FileNotFoundError:  # rotated or compressed while we looked
             continue
         except (OSError, EOFError, zlib.error) as exc:  # unreadable, or a damaged .gz: say so, go on
-            older = [f"[trayapp: {file.name} could not be read: {exc}]"]
+            why = cause(exc) if isinstance(exc, OSError) else str(exc)
+            older = [f"[trayapp: {file.name} could not be read: {why}]"]
         lines = older + lines
         if len(lines) >= n:
             break
@@ -78,7 +81,7 @@ def tail(path: Path, n: int) -> list[str]:
 
 
 def _tail_plain(path: Path, n: int) -> list[str]:
-    with open(path, "rb") as f:
+    with open(open_private(path, os.O_RDONLY), "rb") as f:
         return [b.decode("utf-8", "replace") for b in _last_lines(f, n, os.fstat(f.fileno()).st_size)]
 
 
@@ -130,7 +133,7 @@ def follow(path: Path, stop_event: threading.Event, *, last: int = 0,
         for line in _last_lines(f, last, size) if last > 0 else ():
             yield line.decode("utf-8", "replace")
         f.seek(size)
-        carry = b""
+        carry: bytes | None = b""
         # a partial last line was already shown by `last`; do not repeat it when its newline comes
         if last > 0 and size and _ends_without_newline(f, size):
             carry = None
@@ -202,7 +205,9 @@ def _wait_open(path: Path, stop_event: threading.Event, interval: float) -> io.B
     """Open `path` for reading, waiting while it does not exist yet. None if stopped first."""
     while not stop_event.is_set():
         try:
-            return open(path, "rb")
+            return open(open_private(path, os.O_RDONLY), "rb")
         except FileNotFoundError:
             stop_event.wait(interval)
+        except OSError as exc:  # a link or a foreign file where the log should be
+            raise TrayAppError(f"cannot read {path}: {cause(exc)}", fix=f"remove {path}; trayapp makes a new one") from None
     return None

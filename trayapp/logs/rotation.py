@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 import os
 import re
+import stat
+import sys
 import threading
 import time
 import zlib
@@ -19,7 +21,7 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
-from trayapp.paths import private_dir
+from trayapp.paths import FolderError, open_private, private_dir
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +37,7 @@ GZIP_LEVEL = 1
 def pending_files(path: Path) -> list[Path]:
     """Rotated but not yet compressed files of `path`, newest first."""
     found = [(int(m.group(1)), p) for p in path.parent.glob(path.name + PENDING + "*")
-             if (m := _PENDING_RX.search(p.name))]
+             if (m := _PENDING_RX.search(p.name)) and _regular(p)]
     return [p for _, p in sorted(found, reverse=True)]
 
 
@@ -48,7 +50,7 @@ def _pending_order(path: Path) -> int:
 def gz_files(path: Path) -> list[Path]:
     """<name>.1.gz, <name>.2.gz, ... that exist, newest (lowest number) first."""
     found = [(int(m.group(1)), p) for p in path.parent.glob(path.name + ".*.gz")
-             if (m := _GZ_RX.search(p.name)) and p.name == f"{path.name}.{m.group(1)}.gz"]
+             if (m := _GZ_RX.search(p.name)) and p.name == f"{path.name}.{m.group(1)}.gz" and _regular(p)]
     return [p for _, p in sorted(found)]
 
 
@@ -68,8 +70,11 @@ class RotatingFile:
         self._failed: list[Path] = []  # pending files whose compression failed; retried at the next rotation
         self._jobs_lock = threading.Lock()
         self._worker: threading.Thread | None = None
-        private_dir(self.path.parent)
-        self._recover()
+        self._recovered = False
+        try:
+            self._check_folder()
+        except OSError:
+            pass  # a refused folder: the first write reports it, and every later write tries again
 
     # -- writer side (the caller's thread) -------------------------------------------------------
 
@@ -94,7 +99,7 @@ class RotatingFile:
     def rotate(self) -> None:
         """Move the current file aside (instant) and queue it for compression."""
         self._close_fd()
-        if not self.path.exists() or self.path.stat().st_size == 0:
+        if _size(self.path) == 0:  # nothing written, or not our file (a link): nothing to move aside
             return
         pending = self.path.with_name(f"{self.path.name}{PENDING}{time.time_ns()}")
         os.replace(self.path, pending)
@@ -118,20 +123,29 @@ class RotatingFile:
         return self._size
 
     def _append(self, data: bytes) -> None:
-        if self._fd is None:
-            self._open()
+        fd = self._fd if self._fd is not None else self._open()
         view = memoryview(data)
         while view:
-            written = os.write(self._fd, view)
+            written = os.write(fd, view)
             self._size += written
             view = view[written:]
 
-    def _open(self) -> None:
-        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
-        self._fd = os.open(self.path, flags, 0o600)
-        self._size = os.fstat(self._fd).st_size
-        if os.name == "posix" and os.fstat(self._fd).st_mode & 0o077:
-            os.fchmod(self._fd, 0o600)
+    def _open(self) -> int:
+        """Open for appending: never through a link, 0600, in a folder that passed private_dir."""
+        self._check_folder()
+        fd = self._fd = open_private(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+        self._size = os.fstat(fd).st_size
+        return fd
+
+    def _check_folder(self) -> None:
+        """The folder is trayapp's (a real 0700 folder of this user), else OSError saying why."""
+        try:
+            private_dir(self.path.parent)
+        except FolderError as exc:
+            raise OSError(exc.errno, f"{exc.message} ({exc.fix})", str(self.path.parent)) from None
+        if not self._recovered:
+            self._recovered = True
+            self._recover()
 
     def _close_fd(self) -> None:
         if self._fd is not None:
@@ -187,8 +201,8 @@ class RotatingFile:
             return
         staged = self.path.parent / f".{self.path.name}.compressing-{os.getpid()}.tmp"  # _recover tidies it
         try:
-            with open(pending, "rb") as src, open(staged, "wb") as dst:
-                os.fchmod(dst.fileno(), 0o600)
+            with open(open_private(pending, os.O_RDONLY), "rb") as src, \
+                    open(open_private(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), "wb") as dst:
                 squeeze = zlib.compressobj(self.gzip_level, zlib.DEFLATED, 31)  # 31: gzip container
                 while block := src.read(_BLOCK):
                     dst.write(squeeze.compress(block))
@@ -199,7 +213,7 @@ class RotatingFile:
             staged.unlink(missing_ok=True)
             raise
         for old in reversed(gz_files(self.path)):
-            n = int(_GZ_RX.search(old.name).group(1))
+            n = _gz_number(old)
             if n >= self.keep:
                 old.unlink(missing_ok=True)
             else:
@@ -223,16 +237,33 @@ class RotatingFile:
             oldest.unlink(missing_ok=True)
 
 
-def _size(path: Path) -> int:
+def _gz_number(path: Path) -> int:
+    match = _GZ_RX.search(path.name)
+    return int(match.group(1)) if match else 0
+
+
+def _regular(path: Path) -> bool:
+    """A real file, not a link planted to make trayapp read or compress something else."""
     try:
-        return path.stat().st_size
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
+
+
+def _size(path: Path) -> int:
+    """Size of a regular file at `path` (a link counts as nothing: it is never followed)."""
+    try:
+        st = path.lstat()
     except FileNotFoundError:
         return 0
+    return st.st_size if stat.S_ISREG(st.st_mode) else 0
 
 
 def _lower_priority() -> None:
     """Nice this thread only (Linux: a thread id is a valid PRIO_PROCESS target), so the pumps win."""
+    if sys.platform != "linux":  # elsewhere a thread id may be some process's pid
+        return
     try:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
-    except (AttributeError, OSError):
+    except OSError:
         pass
