@@ -268,9 +268,6 @@ class Program:
         state = self.status.state
         if state is State.STARTING and self._stable_at is not None and now >= self._stable_at:
             self._became_stable()
-        elif state is State.RUNNING and self.status.failures and now - self._started >= self.cfg.backoff.reset_after:
-            self._after_give_up = False
-            self._set(State.RUNNING, failures=0)
         elif state in (State.BACKOFF, State.GIVEN_UP) and self._retry_at is not None and now >= self._retry_at:
             self._retry_at = None
             self.start(now, by_user=False)
@@ -280,6 +277,10 @@ class Program:
                 self.ctx.journal.record("kill", self.cfg.name, pid=self._child.pid,
                                         reason=f"did not stop within {format_duration(self.cfg.stop_timeout)}")
                 self._child.kill_tree()
+        # After the branches above: a retry that just spawned may already count as a stable run.
+        if self.status.state is State.RUNNING and self.status.failures and now - self._started >= self.cfg.backoff.reset_after:
+            self._after_give_up = False
+            self._set(State.RUNNING, failures=0)
         self._monitor(now)
         return self._next_deadline(now)
 
