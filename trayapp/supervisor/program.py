@@ -20,6 +20,7 @@ from trayapp.errors import SpawnError
 from trayapp.journal import Journal
 from trayapp.supervisor import policy
 from trayapp.supervisor.health import ProbeResult, port_of
+from trayapp.supervisor.marks import PROGRAM_VAR
 from trayapp.supervisor.messages import Exited, HealthChecked, Message
 from trayapp.supervisor.pidfile import ChildRecord, PidFile
 from trayapp.supervisor.resources import Sample
@@ -348,7 +349,8 @@ class Program:
     # -- spawning ---------------------------------------------------------------------------
 
     def _env(self) -> dict[str, str]:
-        return {**self.ctx.environ, **self.cfg.env}
+        # The program's name marks its processes (with the spawner's instance and run ids).
+        return {**self.ctx.environ, **self.cfg.env, PROGRAM_VAR: self.cfg.name}
 
     def _spawn(self, now: float) -> None:
         self._token += 1

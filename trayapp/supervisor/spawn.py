@@ -19,6 +19,10 @@ from pathlib import Path
 from typing import Protocol
 
 from trayapp.errors import SpawnError
+from trayapp.supervisor import marks
+from trayapp.supervisor.marks import Mark
+from trayapp.supervisor.reaper import Reaper
+from trayapp.supervisor.winjob import Job
 
 ExitCallback = Callable[[int | None], None]  # called with the subprocess returncode, on the waiter thread
 
@@ -61,6 +65,13 @@ class ProcessTree:
     pgid: int
     create_time: float = 0.0
     known: dict[int, float] = field(default_factory=dict)  # pid -> create_time
+    mark: Mark | None = None  # every process of this spawn carries it in its environment
+    job: Job | None = None  # Windows: the Job object holding the tree
+    reaper: Reaper | None = None  # Linux: re-parented descendants are ours to reap
+
+    @classmethod
+    def of(cls, pid: int, create_time: float, mark: Mark | None) -> "ProcessTree":
+        return cls(pid, _pgid(pid), create_time, mark=mark)
 
     def refresh(self) -> None:
         """Remember the current descendants, so ones that setsid() away can still be killed."""
@@ -92,16 +103,35 @@ class ProcessTree:
         except psutil.Error:
             return False
 
-    def kill_all(self) -> None:
-        import psutil
+    # A daemon may fork while we kill: look for marked processes again, a few times at most.
+    KILL_ROUNDS = 5
 
+    def kill_all(self) -> None:
+        """SIGKILL the job, the group, every descendant seen so far and every process carrying
+        this spawn's mark (the ones that double-forked away), until none is left."""
+        if self.job is not None:
+            self.job.kill()
         self.refresh()
         self.signal_group(signal.SIGKILL)
         for pid, created in list(self.known.items()):
-            with contextlib.suppress(psutil.Error):
-                proc = psutil.Process(pid)
-                if abs(proc.create_time() - created) < 0.01:  # the same process, not a reused pid
-                    proc.kill()
+            self._kill(pid, created)
+        for _ in range(self.KILL_ROUNDS if self.mark is not None else 0):
+            strays = marks.find(self.mark.instance, self.mark.run) if self.mark is not None else []
+            if not strays:
+                break
+            for stray in strays:
+                self._kill(stray.pid, stray.create_time)
+
+    def _kill(self, pid: int, created: float) -> None:
+        import psutil
+
+        with contextlib.suppress(psutil.Error):
+            proc = psutil.Process(pid)
+            if abs(proc.create_time() - created) >= 0.01:
+                return  # a reused pid: not the process we knew
+            if self.reaper is not None and pid != self.pid and proc.ppid() == os.getpid():
+                self.reaper.orphan(pid)  # re-parented to us: reap it once it is dead
+            proc.kill()
 
 
 class PopenChild:
@@ -120,6 +150,11 @@ class PopenChild:
     def kill_tree(self) -> None:
         self.tree.kill_all()
 
+    def leave_running(self) -> None:
+        """The user quits trayapp and keeps this program: let it outlive trayapp (Windows job)."""
+        if self.tree.job is not None:
+            self.tree.job.release()
+
     def remember_descendants(self) -> None:
         """Note the current descendants, so that ones which leave the group die with a crash too."""
         self.tree.refresh()
@@ -133,34 +168,30 @@ class PopenChild:
 
 
 class PopenSpawner:
-    """Spawns real processes: own session, stdin closed, stdout/stderr piped into the log."""
+    """Spawns real processes: own session, stdin closed, stdout/stderr piped into the log.
+
+    With an `instance` id every child's environment is marked (marks.py), so its descendants are
+    found wherever they went; with a `reaper` (Linux: trayapp is their subreaper) the ones that
+    re-parented to trayapp are reaped; on Windows each child runs in a kill-on-close Job object.
+    """
 
     # How long the waiter lets the log pumps reach EOF, so the crash report has the last stderr
     # line. Pumps normally finish within a millisecond of the exit.
     PUMP_GRACE = 0.1
 
+    def __init__(self, instance: str = "", reaper: Reaper | None = None) -> None:
+        self.instance = instance
+        self.reaper = reaper
+
     def spawn(self, argv: Sequence[str], *, env: Mapping[str, str], cwd: Path | None,
               log: LogSink | None, on_exit: ExitCallback) -> PopenChild:
-        pipe = subprocess.PIPE if log is not None else subprocess.DEVNULL
-        argv = [resolve_command(argv[0], env, cwd) or argv[0], *argv[1:]]
-        try:
-            proc = subprocess.Popen(
-                argv, stdin=subprocess.DEVNULL, stdout=pipe, stderr=pipe, env=dict(env),
-                cwd=cwd, start_new_session=(os.name == "posix"), close_fds=True,
-                creationflags=getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0),
-            )
-        except FileNotFoundError as exc:
-            raise _not_found(argv, cwd, exc) from exc
-        except PermissionError as exc:
-            raise SpawnError(f"permission denied running {argv[0]}",
-                             fix=f"make it executable: chmod +x {argv[0]}") from exc
-        except OSError as exc:
-            raise SpawnError(f"could not start {argv[0]}: {exc.strerror or exc}") from exc
-        except ValueError as exc:  # e.g. a NUL byte in the command, its env or cwd
-            raise SpawnError(f"could not start {argv[0]!r}: {exc}",
-                             fix="check command, env and cwd for this program in config.toml") from exc
+        mark = Mark(self.instance, env.get(marks.PROGRAM_VAR, ""), marks.new_run()) if self.instance else None
+        proc = _popen(argv, {**env, **(mark.env() if mark else {})}, cwd, log is not None)
+        if self.reaper is not None:
+            self.reaper.claim(proc.pid)  # its waiter reaps it, with the exit status we report
         created = _create_time(proc.pid)
-        tree = ProcessTree(proc.pid, _pgid(proc.pid), created)
+        tree = ProcessTree(proc.pid, _pgid(proc.pid), created, mark=mark, job=_job_for(proc.pid),
+                           reaper=self.reaper)
         pumps = []
         if log is not None:
             pumps = [log.pump("stdout", proc.stdout), log.pump("stderr", proc.stderr)]
@@ -169,15 +200,50 @@ class PopenSpawner:
                          name=f"waiter-{proc.pid}", daemon=True).start()
         return child
 
-    def _wait(self, proc: subprocess.Popen, tree: ProcessTree, pumps: list[threading.Thread],
+    def _wait(self, proc: subprocess.Popen[bytes], tree: ProcessTree, pumps: list[threading.Thread],
               on_exit: ExitCallback) -> None:
         returncode = proc.wait()
-        # Whatever the child left behind in its group is ours to clean up: leftovers would keep
-        # the port or the pipes busy and block the restart.
+        if self.reaper is not None:
+            self.reaper.release(proc.pid)
+        # Whatever the child left behind is ours to clean up: leftovers would keep the port busy,
+        # and ones holding its stdout would keep the log pumps (threads and pipes) alive.
         tree.kill_all()
         for pump in pumps:
             pump.join(self.PUMP_GRACE)
+        if tree.job is not None:
+            tree.job.close()
         on_exit(returncode)
+
+
+def _popen(argv: Sequence[str], env: Mapping[str, str], cwd: Path | None, piped: bool) -> subprocess.Popen[bytes]:
+    """Start argv in its own session (POSIX) or process group (Windows); errors in words."""
+    pipe = subprocess.PIPE if piped else subprocess.DEVNULL
+    argv = [resolve_command(argv[0], env, cwd) or argv[0], *argv[1:]]
+    try:
+        return subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=pipe, stderr=pipe, env=dict(env),
+            cwd=cwd, start_new_session=(os.name == "posix"), close_fds=True,
+            creationflags=subprocess.CREATE_NEW_PROCESS_GROUP if sys.platform == "win32" else 0,
+        )
+    except FileNotFoundError as exc:
+        raise _not_found(argv, cwd, exc) from exc
+    except PermissionError as exc:
+        raise SpawnError(f"permission denied running {argv[0]}",
+                         fix=f"make it executable: chmod +x {argv[0]}") from exc
+    except OSError as exc:
+        raise SpawnError(f"could not start {argv[0]}: {exc.strerror or exc}") from exc
+    except ValueError as exc:  # e.g. a NUL byte in the command, its env or cwd
+        raise SpawnError(f"could not start {argv[0]!r}: {exc}",
+                         fix="check command, env and cwd for this program in config.toml") from exc
+
+
+def _job_for(pid: int) -> Job | None:
+    """Windows: a kill-on-close Job object holding the child. (Its first instants run outside
+    the job; a child that spawns before being assigned is still found by its mark.)"""
+    if sys.platform != "win32":
+        return None
+    job = Job()
+    return job if job.add(pid) else None
 
 
 def resolve_command(name: str, env: Mapping[str, str], cwd: Path | None = None) -> str | None:
@@ -223,6 +289,16 @@ def is_alive(pid: int, create_time: float) -> bool:
         return False
 
 
+def mark_of(pid: int) -> Mark | None:
+    """The environment mark of a live process of ours (None: unmarked, gone or not readable)."""
+    import psutil
+
+    try:
+        return Mark.of(psutil.Process(pid).environ())
+    except (psutil.Error, OSError):
+        return None
+
+
 def terminate_tree(pid: int, create_time: float, sig: int, timeout: float,
                    wait: Callable[[float], None]) -> bool:
     """Stop a leftover child of ours that we cannot wait() on: signal its group, then SIGKILL.
@@ -232,7 +308,7 @@ def terminate_tree(pid: int, create_time: float, sig: int, timeout: float,
     """
     if not is_alive(pid, create_time):
         return True
-    tree = ProcessTree(pid, _pgid(pid), create_time)
+    tree = ProcessTree(pid, _pgid(pid), create_time, mark=mark_of(pid))
     tree.refresh()
     tree.signal_group(sig)
     deadline_steps = max(1, int(timeout / 0.05))
@@ -244,7 +320,6 @@ def terminate_tree(pid: int, create_time: float, sig: int, timeout: float,
     return not is_alive(pid, create_time)
 
 
-
 class AdoptedChild:
     """A child of an earlier trayapp, left running on purpose. We cannot wait() on it, so a
     watcher thread polls it (once a second: cheap, and a restart a second late is fine here)."""
@@ -253,7 +328,7 @@ class AdoptedChild:
 
     def __init__(self, pid: int, create_time: float, on_exit: ExitCallback) -> None:
         self.pid, self.create_time = pid, create_time
-        self.tree = ProcessTree(pid, _pgid(pid), create_time)
+        self.tree = ProcessTree(pid, _pgid(pid), create_time, mark=mark_of(pid))
         threading.Thread(target=self._watch, args=(on_exit,), name=f"adopted-{pid}", daemon=True).start()
 
     def _watch(self, on_exit: ExitCallback) -> None:

@@ -1,0 +1,81 @@
+"""Every process a program starts stays in its box: double-forked daemons die with the program,
+trayapp keeps no pipes or threads for them, and a SIGKILLed trayapp never leads to a duplicate."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests.integration.running import Trayapp, child_command, wait_for
+from trayapp.supervisor import marks
+
+pytestmark = pytest.mark.slow
+
+FAST = '[programs.assistant.backoff]\ninitial = "0.1s"\nmultiplier = 2\nmax = "1s"\njitter = 0\n'
+
+
+def program(command: str) -> str:
+    return f'[programs.assistant]\ncommand = {command}\nstartsecs = "0.5s"\nstop_timeout = "2s"\n{FAST}'
+
+
+def sleeps(seconds: str) -> list[psutil.Process]:
+    """The live `sleep SECONDS` processes (a number no other test uses)."""
+    found = []
+    for proc in psutil.process_iter(["cmdline", "status"]):
+        if proc.info["cmdline"] == ["sleep", seconds] and proc.info["status"] != psutil.STATUS_ZOMBIE:
+            found.append(proc)
+    return found
+
+
+def zombies_of(pid: int) -> list[psutil.Process]:
+    return [c for c in psutil.Process(pid).children() if c.status() == psutil.STATUS_ZOMBIE]
+
+
+def usage(pid: int) -> tuple[int, int]:
+    proc = psutil.Process(pid)
+    return proc.num_fds(), proc.num_threads()
+
+
+def test_double_forked_daemons_die_with_every_restart_and_at_quit(tmp_path: Path, trayapps: list[Trayapp]) -> None:
+    seconds = str(100001 + random.randrange(10**6))
+    t = Trayapp(tmp_path / "h", program(child_command("daemons", 2, seconds)))
+    trayapps.append(t.start())
+    t.wait_state("running")
+    wait_for(lambda: len(sleeps(seconds)) == 2, 10, "two daemons")
+    assert all(p.ppid() == t.proc.pid for p in sleeps(seconds)), "trayapp is their subreaper"
+    before = usage(t.proc.pid)
+    for n in range(3):
+        old = {p.pid for p in sleeps(seconds)}
+        t.request("restart", program="assistant")
+        wait_for(lambda: (live := {p.pid for p in sleeps(seconds)}) and not live & old and len(live) == 2,
+                 15, f"restart {n + 1}: the old daemons gone, two new ones")
+        t.wait_state("running")
+    wait_for(lambda: not zombies_of(t.proc.pid), 5, "every killed daemon reaped")
+    wait_for(lambda: usage(t.proc.pid) <= before, 5, f"fds and threads back to {before}, not {usage(t.proc.pid)}")
+    assert t.terminate() == 0
+    wait_for(lambda: not sleeps(seconds), 5, "no daemon left after quit")
+
+
+def test_sigkill_before_the_record_is_written_still_leaves_one_copy(tmp_path: Path,
+                                                                    trayapps: list[Trayapp]) -> None:
+    home = tmp_path / "h"
+    first = Trayapp(home, program(child_command("sleep")))
+    first.paths.pid_file.parent.mkdir(parents=True, exist_ok=True)
+    first.paths.pid_file.mkdir()  # children.json cannot be written: as if SIGKILL beat the write
+    trayapps.append(first.start())
+    old = first.wait_state("running")["pid"]
+    assert not first.paths.pid_file.is_file()
+    first.kill()
+    instance = marks.instance_id(first.paths.state_dir)
+    assert [m.pid for m in marks.find(instance)] == [old], "the child outlives a SIGKILLed trayapp"
+    shutil.rmtree(first.paths.pid_file)
+    second = Trayapp(home)
+    trayapps.append(second.start())
+    new = second.wait_state("running")["pid"]
+    wait_for(lambda: [m.pid for m in marks.find(instance)] == [new], 10, "one copy: the leftover stopped")
+    orphan = [e for e in second.journal() if e["event"] == "orphan"]
+    assert orphan and orphan[-1]["pid"] == old and orphan[-1]["action"] == "stopped"
