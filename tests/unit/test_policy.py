@@ -99,7 +99,7 @@ def test_streak_counts_consecutive_bad_only() -> None:
     ([(200, 1)] * 6, [2, 5]),                       # after acting, counting starts anew
     ([(10, 99)] * 3, [2]),                          # CPU counts too
 ])
-def test_limit_guard_acts_after_consecutive_samples(samples, acts_at) -> None:
+def test_limit_guard_acts_after_consecutive_samples(samples: list[tuple[int, int]], acts_at: list[int]) -> None:
     guard = policy.LimitGuard(config.LimitsConfig(memory=100, cpu=90, samples=3))
     acted = []
     for i, (rss, cpu) in enumerate(samples):
@@ -148,7 +148,7 @@ def test_backoff_is_always_a_finite_delay_within_the_ceiling(b: BackoffConfig, f
 @given(st.integers(0, 20), st.floats(0.001, 1e7), st.lists(st.floats(0, 1e6), max_size=80))
 def test_automatic_restarts_never_exceed_the_intensity(max_restarts: int, window: float, gaps: list[float]) -> None:
     p = program(max_restarts=str(max_restarts), window=repr(window))
-    now, restarts = 0.0, []
+    now, restarts = 0.0, list[float]()
     for gap in gaps:
         now += gap
         decision = policy.decide(p, ExitInfo(code=1), failures=len(restarts) + 1,

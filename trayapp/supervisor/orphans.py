@@ -32,7 +32,8 @@ def settle(record: ChildRecord, program: "Program | None", clock: Clock) -> str:
     if not is_alive(record.pid, record.create_time):
         return "gone"
     adopt = getattr(program, "adopt", None)  # an attached program is run by its owner, never adopted
-    if record.left_running and adopt is not None and tuple(program.cfg.command) == record.argv:
+    if record.left_running and program is not None and adopt is not None \
+            and tuple(program.cfg.command) == record.argv:
         adopt(record)
         return "adopted"
     if record.left_running and program is not None and adopt is None:

@@ -3,9 +3,11 @@ not to init, so they stay in reach of the tree kill, and this module reaps them 
 
 Reaping must never take an exit status that somebody else waits for: the spawner's waiter
 threads and every subprocess.run() in trayapp wait for their own children. So the reaper only
-peeks (WNOWAIT) at which child has exited, leaves claimed pids (the spawner's roots) to their
-waiters, gives any other child a grace period for its owner to reap it, and reaps it itself only
-after that: then it is a re-parented descendant, or a helper nobody waits for.
+peeks (WNOWAIT) at which child has exited and leaves claimed pids (the spawner's roots) to their
+waiters. A child that provably re-parented to us (killed by the tree kill, or in a session that
+is neither ours nor its own) is reaped at once; any other gets a grace period for its owner to
+reap it, and is reaped after that: then it is a re-parented session leader, or a helper nobody
+waits for.
 """
 
 from __future__ import annotations
@@ -80,7 +82,7 @@ class Reaper:
             if pid in self._claimed:  # its waiter reaps it; wait for that, do not spin
                 self._changed.wait_for(lambda: pid not in self._claimed, self.GRACE)
                 return
-            orphan = pid in self._orphans
+            orphan = pid in self._orphans or _reparented(pid)
             self._orphans.discard(pid)
         waited = self.GRACE if orphan else 0.0
         while waited < self.GRACE:  # somebody else's subprocess: give it time to reap its own
@@ -88,8 +90,7 @@ class Reaper:
             waited += self.STEP
             if self._is_claimed(pid) or not _still_exited(pid):
                 return
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)
+        _reap(pid)
 
     def _is_claimed(self, pid: int) -> bool:
         with self._lock:
@@ -115,6 +116,19 @@ if sys.platform == "linux":
             return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
         except ChildProcessError:
             return False
+
+    def _reap(pid: int) -> None:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+
+    def _reparented(pid: int) -> bool:
+        """True when `pid` cannot be a child trayapp forked itself: those share trayapp's session
+        or lead their own (start_new_session); a descendant that re-parented to us has another's."""
+        try:
+            session = os.getsid(pid)
+        except OSError:
+            return False
+        return session not in (pid, os.getsid(0))
 else:
     def become_subreaper() -> bool:
         return False  # macOS and Windows have no subreaper (Windows uses a Job object instead)
@@ -123,6 +137,12 @@ else:
         raise ChildProcessError("no subreaper on this platform")
 
     def _still_exited(pid: int) -> bool:
+        return False
+
+    def _reap(pid: int) -> None:
+        return None
+
+    def _reparented(pid: int) -> bool:
         return False
 
 

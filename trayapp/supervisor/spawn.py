@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import IO, Protocol
 
 from trayapp.errors import SpawnError
 from trayapp.supervisor import marks
@@ -39,7 +39,7 @@ class ChildHandle(Protocol):
 
 
 class LogSink(Protocol):
-    def pump(self, stream: str, pipe, on_line: Callable[[str], None] | None = None) -> threading.Thread: ...
+    def pump(self, stream: str, pipe: IO[bytes], on_line: Callable[[str], None] | None = None) -> threading.Thread: ...
 
     def write(self, stream: str, text: str) -> None: ...
 
@@ -89,7 +89,7 @@ class ProcessTree:
         if not self._group_is_ours():
             return
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.pgid, sig)
+            _killpg(self.pgid, sig)
 
     def _group_is_ours(self) -> bool:
         import psutil
@@ -112,7 +112,7 @@ class ProcessTree:
         if self.job is not None:
             self.job.kill()
         self.refresh()
-        self.signal_group(signal.SIGKILL)
+        self.signal_group(KILL)
         for pid, created in list(self.known.items()):
             self._kill(pid, created)
         for _ in range(self.KILL_ROUNDS if self.mark is not None else 0):
@@ -193,7 +193,7 @@ class PopenSpawner:
         tree = ProcessTree(proc.pid, _pgid(proc.pid), created, mark=mark, job=_job_for(proc.pid),
                            reaper=self.reaper)
         pumps = []
-        if log is not None:
+        if log is not None and proc.stdout is not None and proc.stderr is not None:
             pumps = [log.pump("stdout", proc.stdout), log.pump("stderr", proc.stderr)]
         child = PopenChild(proc, tree, created)
         threading.Thread(target=self._wait, args=(proc, tree, pumps, on_exit),
@@ -223,7 +223,7 @@ def _popen(argv: Sequence[str], env: Mapping[str, str], cwd: Path | None, piped:
         return subprocess.Popen(
             argv, stdin=subprocess.DEVNULL, stdout=pipe, stderr=pipe, env=dict(env),
             cwd=cwd, start_new_session=(os.name == "posix"), close_fds=True,
-            creationflags=subprocess.CREATE_NEW_PROCESS_GROUP if sys.platform == "win32" else 0,
+            creationflags=NEW_GROUP,
         )
     except FileNotFoundError as exc:
         raise _not_found(argv, cwd, exc) from exc
@@ -256,11 +256,27 @@ def resolve_command(name: str, env: Mapping[str, str], cwd: Path | None = None) 
     return shutil.which(name, path=search)
 
 
-def _pgid(pid: int) -> int:
-    try:
-        return os.getpgid(pid) if os.name == "posix" else pid
-    except ProcessLookupError:
-        return pid  # already gone; its group id was its pid, as start_new_session makes it
+if sys.platform == "win32":
+    KILL = int(signal.SIGTERM)  # os.kill with it is TerminateProcess: as final as SIGKILL
+    NEW_GROUP = subprocess.CREATE_NEW_PROCESS_GROUP
+
+    def _pgid(pid: int) -> int:
+        return pid
+
+    def _killpg(pgid: int, sig: int) -> None:
+        os.kill(pgid, sig)  # the group's root; the Job object takes the rest
+else:
+    KILL = int(signal.SIGKILL)
+    NEW_GROUP = 0
+
+    def _pgid(pid: int) -> int:
+        try:
+            return os.getpgid(pid)
+        except ProcessLookupError:
+            return pid  # already gone; its group id was its pid, as start_new_session makes it
+
+    def _killpg(pgid: int, sig: int) -> None:
+        os.killpg(pgid, sig)
 
 
 def _create_time(pid: int) -> float:
