@@ -66,6 +66,19 @@ def test_double_forked_daemons_die_with_every_restart_and_at_quit(tmp_path: Path
     wait_for(lambda: not sleeps(seconds), 5, "no daemon left after quit")
 
 
+def test_a_daemon_that_clears_its_environment_is_found_by_the_pipe_it_holds(tmp_path: Path,
+                                                                          trayapps: list[Trayapp]) -> None:
+    seconds = str(100001 + random.randrange(10**6))
+    t = Trayapp(tmp_path / "h", program(child_command("daemons", 1, seconds, "clean")))
+    trayapps.append(t.start())
+    t.wait_state("running")
+    daemon = wait_for(lambda: sleeps(seconds), 10, "the daemon")[0]
+    assert daemon.environ() == {}, "no mark to find it by"
+    t.request("stop", program="assistant")
+    t.wait_state("stopped")
+    wait_for(lambda: not sleeps(seconds), 5, "the unmarked daemon gone with its program")
+
+
 def test_sigkill_before_the_record_is_written_still_leaves_one_copy(tmp_path: Path,
                                                                     trayapps: list[Trayapp]) -> None:
     home = tmp_path / "h"

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import IO, Protocol
 
 from trayapp.errors import SpawnError
-from trayapp.supervisor import marks
+from trayapp.supervisor import marks, pipes
 from trayapp.supervisor.marks import Mark
 from trayapp.supervisor.reaper import Reaper
 from trayapp.supervisor.winjob import Job
@@ -68,6 +68,7 @@ class ProcessTree:
     mark: Mark | None = None  # every process of this spawn carries it in its environment
     job: Job | None = None  # Windows: the Job object holding the tree
     reaper: Reaper | None = None  # Linux: re-parented descendants are ours to reap
+    pipes: frozenset[int] = frozenset()  # Linux: our output pipes; who writes into them is ours
 
     @classmethod
     def of(cls, pid: int, create_time: float, mark: Mark | None) -> "ProcessTree":
@@ -107,20 +108,26 @@ class ProcessTree:
     KILL_ROUNDS = 5
 
     def kill_all(self) -> None:
-        """SIGKILL the job, the group, every descendant seen so far and every process carrying
-        this spawn's mark (the ones that double-forked away), until none is left."""
+        """SIGKILL the job, the group, every descendant seen so far, and every process carrying
+        this spawn's mark or writing into its output pipe (ones that double-forked away), until
+        none is left."""
         if self.job is not None:
             self.job.kill()
         self.refresh()
         self.signal_group(KILL)
         for pid, created in list(self.known.items()):
             self._kill(pid, created)
-        for _ in range(self.KILL_ROUNDS if self.mark is not None else 0):
-            strays = marks.find(self.mark.instance, self.mark.run) if self.mark is not None else []
+        for _ in range(self.KILL_ROUNDS):
+            strays = self._strays()
             if not strays:
                 break
-            for stray in strays:
-                self._kill(stray.pid, stray.create_time)
+            for pid, created in strays:
+                self._kill(pid, created)
+
+    def _strays(self) -> list[tuple[int, float]]:
+        """Processes of this spawn outside the tree: by mark, or holding its output pipe."""
+        marked = marks.find(self.mark.instance, self.mark.run) if self.mark is not None else []
+        return [(m.pid, m.create_time) for m in marked] + pipes.writers(self.pipes)
 
     def _kill(self, pid: int, created: float) -> None:
         import psutil
@@ -190,8 +197,9 @@ class PopenSpawner:
         if self.reaper is not None:
             self.reaper.claim(proc.pid)  # its waiter reaps it, with the exit status we report
         created = _create_time(proc.pid)
+        outputs = [proc.stdout.fileno(), proc.stderr.fileno()] if proc.stdout and proc.stderr else []
         tree = ProcessTree(proc.pid, _pgid(proc.pid), created, mark=mark, job=_job_for(proc.pid),
-                           reaper=self.reaper)
+                           reaper=self.reaper, pipes=pipes.pipe_ids(outputs))
         pumps = []
         if log is not None and proc.stdout is not None and proc.stderr is not None:
             pumps = [log.pump("stdout", proc.stdout), log.pump("stderr", proc.stderr)]
