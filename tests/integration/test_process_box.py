@@ -3,8 +3,10 @@ trayapp keeps no pipes or threads for them, and a SIGKILLed trayapp never leads 
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -13,6 +15,7 @@ import pytest
 
 from tests.integration.running import Trayapp, child_command, wait_for
 from trayapp.supervisor import marks
+from trayapp.supervisor.marks import Mark
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the subreaper is Linux's")]
@@ -98,3 +101,18 @@ def test_sigkill_before_the_record_is_written_still_leaves_one_copy(tmp_path: Pa
     wait_for(lambda: [m.pid for m in marks.find(instance)] == [new], 10, "one copy: the leftover stopped")
     orphan = [e for e in second.journal() if e["event"] == "orphan"]
     assert orphan and orphan[-1]["pid"] == old and orphan[-1]["action"] == "stopped"
+
+
+def test_find_sees_a_marked_process_by_instance_and_by_run() -> None:
+    mark = Mark("unit-" + marks.new_run(), "assistant", marks.new_run())
+    child = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE,
+                             env={**os.environ, **mark.env()})
+    try:
+        assert [(m.pid, m.mark) for m in marks.find(mark.instance)] == [(child.pid, mark)]
+        assert [m.pid for m in marks.find(mark.instance, mark.run)] == [child.pid]
+        assert marks.find(mark.instance, "another-run") == []
+        assert marks.find("another-instance-" + marks.new_run()) == []
+    finally:
+        assert child.stdin is not None
+        child.stdin.close()
+        child.wait(10)
