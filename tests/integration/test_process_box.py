@@ -116,3 +116,30 @@ def test_find_sees_a_marked_process_by_instance_and_by_run() -> None:
         assert child.stdin is not None
         child.stdin.close()
         child.wait(10)
+
+
+def test_with_the_scope_option_the_program_runs_through_systemd_run(tmp_path: Path) -> None:
+    """No user manager here: a stand-in systemd-run that, like the real one in --scope mode, execs
+    the command in place. The pid, the output and the mark are the program's own."""
+    from trayapp.supervisor.spawn import PopenSpawner
+
+    bin_dir, runtime = tmp_path / "bin", tmp_path / "run"
+    (runtime / "systemd").mkdir(parents=True)
+    (runtime / "systemd" / "private").touch()
+    bin_dir.mkdir()
+    fake = bin_dir / "systemd-run"
+    fake.write_text('#!/bin/sh\necho "$@" > "$0.args"\nwhile [ "$1" != "--" ]; do shift; done\nshift\nexec "$@"\n')
+    fake.chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "XDG_RUNTIME_DIR": str(runtime),
+           marks.PROGRAM_VAR: "assistant"}
+    exits: list[int | None] = []
+    child = PopenSpawner("scope-test-" + marks.new_run(), use_scope=True).spawn(
+        [sys.executable, "-c", "import time; time.sleep(60)"], env=env, cwd=None, log=None, on_exit=exits.append)
+    proc = psutil.Process(child.pid)
+    wait_for(lambda: "-c" in proc.cmdline(), 10, "systemd-run to exec the program in place")
+    args = Path(str(fake) + ".args").read_text()
+    assert args.startswith("--user --scope") and "--unit=trayapp-assistant-" in args
+    assert Mark.of(proc.environ()) is not None
+    child.kill_tree()
+    wait_for(lambda: exits, 10, "the exit")
+    assert exits == [-9]

@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import IO, Protocol
 
 from trayapp.errors import SpawnError
-from trayapp.supervisor import marks, pipes
+from trayapp.supervisor import marks, pipes, scope
 from trayapp.supervisor.marks import Mark
 from trayapp.supervisor.reaper import Reaper
+from trayapp.supervisor.scope import Scope
 from trayapp.supervisor.winjob import Job
 
 ExitCallback = Callable[[int | None], None]  # called with the subprocess returncode, on the waiter thread
@@ -69,6 +70,7 @@ class ProcessTree:
     job: Job | None = None  # Windows: the Job object holding the tree
     reaper: Reaper | None = None  # Linux: re-parented descendants are ours to reap
     pipes: frozenset[int] = frozenset()  # Linux: our output pipes; who writes into them is ours
+    scope: Scope | None = None  # Linux, optional: the systemd scope (cgroup) holding the tree
 
     @classmethod
     def of(cls, pid: int, create_time: float, mark: Mark | None) -> "ProcessTree":
@@ -78,6 +80,8 @@ class ProcessTree:
         """Remember the current descendants, so ones that setsid() away can still be killed."""
         import psutil
 
+        if self.scope is not None:
+            self.scope.note(self.pid)
         with contextlib.suppress(psutil.Error):
             root = psutil.Process(self.pid)
             if self.create_time and abs(root.create_time() - self.create_time) >= 0.01:
@@ -114,6 +118,8 @@ class ProcessTree:
         if self.job is not None:
             self.job.kill()
         self.refresh()
+        if self.scope is not None:
+            self.scope.kill()
         self.signal_group(KILL)
         for pid, created in list(self.known.items()):
             self._kill(pid, created)
@@ -186,20 +192,22 @@ class PopenSpawner:
     # line. Pumps normally finish within a millisecond of the exit.
     PUMP_GRACE = 0.1
 
-    def __init__(self, instance: str = "", reaper: Reaper | None = None) -> None:
+    def __init__(self, instance: str = "", reaper: Reaper | None = None, use_scope: bool = False) -> None:
         self.instance = instance
         self.reaper = reaper
+        self.use_scope = use_scope  # run each program in a systemd user scope, where there is a user manager
 
     def spawn(self, argv: Sequence[str], *, env: Mapping[str, str], cwd: Path | None,
               log: LogSink | None, on_exit: ExitCallback) -> PopenChild:
         mark = Mark(self.instance, env.get(marks.PROGRAM_VAR, ""), marks.new_run()) if self.instance else None
+        argv, box = self._in_scope(argv, env, cwd, mark)
         proc = _popen(argv, {**env, **(mark.env() if mark else {})}, cwd, log is not None)
         if self.reaper is not None:
             self.reaper.claim(proc.pid)  # its waiter reaps it, with the exit status we report
         created = _create_time(proc.pid)
         outputs = [proc.stdout.fileno(), proc.stderr.fileno()] if proc.stdout and proc.stderr else []
         tree = ProcessTree(proc.pid, _pgid(proc.pid), created, mark=mark, job=_job_for(proc.pid),
-                           reaper=self.reaper, pipes=pipes.pipe_ids(outputs))
+                           reaper=self.reaper, pipes=pipes.pipe_ids(outputs), scope=box)
         pumps = []
         if log is not None and proc.stdout is not None and proc.stderr is not None:
             pumps = [log.pump("stdout", proc.stdout), log.pump("stderr", proc.stderr)]
@@ -207,6 +215,15 @@ class PopenSpawner:
         threading.Thread(target=self._wait, args=(proc, tree, pumps, on_exit),
                          name=f"waiter-{proc.pid}", daemon=True).start()
         return child
+
+    def _in_scope(self, argv: Sequence[str], env: Mapping[str, str], cwd: Path | None,
+                  mark: Mark | None) -> tuple[list[str], Scope | None]:
+        """argv wrapped in `systemd-run --scope` when asked for and possible; else unchanged."""
+        command = resolve_command(argv[0], env, cwd)
+        if not self.use_scope or mark is None or command is None or not scope.available(env):
+            return list(argv), None  # a missing command is reported by _popen, in words
+        unit = scope.unit_name(mark.program, mark.run)
+        return scope.wrap([command, *argv[1:]], unit), Scope(unit)
 
     def _wait(self, proc: subprocess.Popen[bytes], tree: ProcessTree, pumps: list[threading.Thread],
               on_exit: ExitCallback) -> None:
