@@ -59,17 +59,57 @@ class Marked:
     mark: Mark
 
 
-def find(instance: str, run: str | None = None) -> list[Marked]:
-    """The user's processes marked with `instance` (and `run`, when given); never trayapp itself."""
+def find(instance: str, run: str | None = None, *, children_only: bool = False) -> list[Marked]:
+    """The user's processes marked with `instance` (and `run`, when given); never trayapp itself.
+
+    `children_only`: look only at trayapp's own children and their descendants. Enough where
+    trayapp is the subreaper (everything that left its tree re-parented to trayapp), and much
+    cheaper than reading every process's environment on each exit."""
     import psutil
 
     found = []
-    for proc in _own_processes():
+    for proc in own_children() if children_only else _own_processes():
         with contextlib.suppress(psutil.Error, OSError, ValueError):
             mark = Mark.of(proc.environ())
             if mark is not None and mark.instance == instance and (run is None or mark.run == run):
                 found.append(Marked(proc.pid, proc.create_time(), mark))
     return found
+
+
+def own_children() -> "list[psutil.Process]":
+    """trayapp's children and all their descendants."""
+    import psutil
+
+    procs = []
+    for pid in descendant_pids(os.getpid()):
+        with contextlib.suppress(psutil.Error):
+            procs.append(psutil.Process(pid))
+    return procs
+
+
+def descendant_pids(root: int) -> list[int]:
+    """Linux lists each thread's children in /proc (no scan of every process); elsewhere psutil."""
+    import psutil
+
+    if not Path(f"/proc/{root}/task/{root}/children").exists():  # not Linux, or no CONFIG_PROC_CHILDREN
+        with contextlib.suppress(psutil.Error):
+            return [p.pid for p in psutil.Process(root).children(recursive=True)]
+        return []
+    found, queue = [], [root]
+    while queue:
+        kids = _children_of(queue.pop())
+        found += kids
+        queue += kids
+    return found
+
+
+def _children_of(pid: int) -> list[int]:
+    kids = []
+    with contextlib.suppress(OSError):
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with contextlib.suppress(OSError, ValueError):
+                kids += [int(k) for k in Path(f"/proc/{pid}/task/{task}/children").read_text().split()]
+    return kids
 
 
 def _own_processes() -> "list[psutil.Process]":

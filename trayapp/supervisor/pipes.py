@@ -3,7 +3,7 @@
 A descendant that double-forked away *and* cleared its environment carries no mark, but if it kept
 the program's stdout it still holds the write end of our pipe: that alone proves where it came
 from, and it is what keeps the log pumps (a thread and a pipe each) alive after the program is
-gone. As trayapp is the subreaper, such a process is one of trayapp's own children.
+gone. As trayapp is the subreaper, such a process is still one of trayapp's descendants.
 """
 
 from __future__ import annotations
@@ -28,17 +28,18 @@ def pipe_ids(fds: Iterable[int]) -> frozenset[int]:
 
 
 def writers(pipes: frozenset[int]) -> list[tuple[int, float]]:
-    """(pid, create time) of trayapp's children that hold a write end of one of `pipes`."""
+    """(pid, create time) of trayapp's descendants that hold a write end of one of `pipes`."""
     import psutil
+
+    from trayapp.supervisor.marks import descendant_pids
 
     if not pipes or sys.platform != "linux":
         return []
     found = []
-    with contextlib.suppress(psutil.Error):
-        for child in psutil.Process().children():
-            with contextlib.suppress(psutil.Error):
-                if _writes_to(child.pid, pipes):
-                    found.append((child.pid, child.create_time()))
+    for pid in descendant_pids(os.getpid()):
+        with contextlib.suppress(psutil.Error):
+            if _writes_to(pid, pipes):
+                found.append((pid, psutil.Process(pid).create_time()))
     return found
 
 

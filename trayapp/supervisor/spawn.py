@@ -132,7 +132,8 @@ class ProcessTree:
 
     def _strays(self) -> list[tuple[int, float]]:
         """Processes of this spawn outside the tree: by mark, or holding its output pipe."""
-        marked = marks.find(self.mark.instance, self.mark.run) if self.mark is not None else []
+        subreaped = self.reaper is not None  # then every descendant is still below trayapp
+        marked = marks.find(self.mark.instance, self.mark.run, children_only=subreaped) if self.mark else []
         return [(m.pid, m.create_time) for m in marked] + pipes.writers(self.pipes)
 
     def _kill(self, pid: int, created: float) -> None:
