@@ -51,6 +51,7 @@ class App:
         self.journal = Journal(paths.journal_file, self.bus, wall=self.clock.time, background=True)
         self.pidfile = PidFile(paths.pid_file)
         self.instance = marks.instance_id(paths.state_dir)  # marks our children's environment
+        self.spawner = PopenSpawner(self.instance, reaper.install())
         self._logs: dict[str, Any] = {}
         self._logs_lock = threading.Lock()
         self._probes = ThreadPoolExecutor(max_workers=4, thread_name_prefix="probe")
@@ -60,8 +61,7 @@ class App:
         self._closed = threading.Event()
         self.control = ControlServer(paths)
         ctx = Context(
-            clock=self.clock, spawner=PopenSpawner(self.instance, reaper.install()), journal=self.journal,
-            publish=self._publish,
+            clock=self.clock, spawner=self.spawner, journal=self.journal, publish=self._publish,
             post=lambda m: self.supervisor.submit(m), run_in_background=self._background,
             probe=lambda cfg, cwd, env: probe(cfg, cwd=cwd, env=env), sampler=TreeSampler,
             listener_pid=orphans.listener_pid, port_open=port_open, logs=self.program_log,
@@ -203,6 +203,7 @@ class App:
         self.journal.record("quit", stop_programs=self._stop_on_quit)
         if not self._stop_on_quit:
             orphans.mark_left_running(self.pidfile, self.statuses())
+            self.spawner.leave_running()
             self._hand_off_output()
         self.supervisor.submit(Quit(stop_programs=self._stop_on_quit))
         longest = max((p.stop_timeout for p in self.config.programs.values()), default=10)

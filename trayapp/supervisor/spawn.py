@@ -164,11 +164,6 @@ class PopenChild:
     def kill_tree(self) -> None:
         self.tree.kill_all()
 
-    def leave_running(self) -> None:
-        """The user quits trayapp and keeps this program: let it outlive trayapp (Windows job)."""
-        if self.tree.job is not None:
-            self.tree.job.release()
-
     def remember_descendants(self) -> None:
         """Note the current descendants, so that ones which leave the group die with a crash too."""
         self.tree.refresh()
@@ -197,6 +192,8 @@ class PopenSpawner:
         self.instance = instance
         self.reaper = reaper
         self.use_scope = use_scope  # run each program in a systemd user scope, where there is a user manager
+        self._jobs: set[Job] = set()  # Windows: the jobs of children still running
+        self._jobs_lock = threading.Lock()  # spawn, waiters and quit touch them on different threads
 
     def spawn(self, argv: Sequence[str], *, env: Mapping[str, str], cwd: Path | None,
               log: LogSink | None, on_exit: ExitCallback) -> PopenChild:
@@ -212,6 +209,9 @@ class PopenSpawner:
         pumps = []
         if log is not None and proc.stdout is not None and proc.stderr is not None:
             pumps = [log.pump("stdout", proc.stdout), log.pump("stderr", proc.stderr)]
+        if tree.job is not None:
+            with self._jobs_lock:
+                self._jobs.add(tree.job)
         child = PopenChild(proc, tree, created)
         threading.Thread(target=self._wait, args=(proc, tree, pumps, on_exit),
                          name=f"waiter-{proc.pid}", daemon=True).start()
@@ -237,8 +237,16 @@ class PopenSpawner:
         for pump in pumps:
             pump.join(self.PUMP_GRACE)
         if tree.job is not None:
+            with self._jobs_lock:
+                self._jobs.discard(tree.job)
             tree.job.close()
         on_exit(returncode)
+
+    def leave_running(self) -> None:
+        """Quit, leave running: the programs outlive trayapp (Windows: jobs lose kill-on-close)."""
+        with self._jobs_lock:
+            for job in self._jobs:
+                job.release()
 
 
 def _popen(argv: Sequence[str], env: Mapping[str, str], cwd: Path | None, piped: bool) -> subprocess.Popen[bytes]:
