@@ -121,7 +121,7 @@ def test_days_of_slow_crashes_never_overflow_the_backoff() -> None:
 
 # -- properties: any configuration, any sequence of events ----------------------------------------
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tests.unit.supervisor_rig import Rig, make_rig
@@ -240,8 +240,13 @@ def check_consistent(rig: Rig) -> None:
         assert not live, f"{status.state} with a child still alive"
 
 
+REPORTED = {"startsecs": 0.5, "stop": 2.0, "max_restarts": 5, "window": 1.0, "retry": 60.0, "initial": 0.001,
+            "multiplier": 1_000_000, "cap": 0.01, "jitter": 0, "reset": 60.0}  # issue 16, item 2
+
+
 @settings(max_examples=40, deadline=None)
 @given(configs, events)
+@example(REPORTED, [("crash loop", 60)])
 def test_the_state_machine_survives_any_config_and_event_sequence(tmp_path_factory: pytest.TempPathFactory,
                                                                   cfg: dict, script: list) -> None:
     """No exception; no deadline in the past (make_rig checks every step); the status matches the
