@@ -69,9 +69,9 @@ def settle_all(pidfile: PidFile, programs: Mapping[str, "Program"], clock: Clock
             keep.add(record.run)
     try:
         stopped = stop_marked(instance, keep, programs)
-    except Exception as exc:
-        log.exception("could not look for marked leftovers")
-        stopped = [("", [0], f"could not look for leftovers ({exc})")]
+    except Exception:  # the record-based check above has done its part; start-up goes on
+        log.exception("could not look for leftovers by their environment mark")
+        return
     for program, pids, outcome in stopped:
         journal.record("orphan", program or None, pid=pids[0], action=outcome, processes=len(pids))
 
