@@ -136,7 +136,7 @@ def test_with_the_scope_option_the_program_runs_through_systemd_run(tmp_path: Pa
     child = PopenSpawner("scope-test-" + marks.new_run(), use_scope=True).spawn(
         [sys.executable, "-c", "import time; time.sleep(60)"], env=env, cwd=None, log=None, on_exit=exits.append)
     proc = psutil.Process(child.pid)
-    wait_for(lambda: "-c" in proc.cmdline(), 10, "systemd-run to exec the program in place")
+    wait_for(lambda: proc.cmdline()[:2] == [sys.executable, "-c"], 10, "systemd-run to exec the program in place")
     args = Path(str(fake) + ".args").read_text()
     assert args.startswith("--user --scope") and "--unit=trayapp-assistant-" in args
     assert Mark.of(proc.environ()) is not None
