@@ -24,7 +24,7 @@ from trayapp.events import EventBus, ExtrasChanged, Recorded, StatusChanged
 from trayapp.instance import InstanceLock
 from trayapp.journal import Journal, describe
 from trayapp.paths import AppPaths
-from trayapp.supervisor import orphans
+from trayapp.supervisor import marks, orphans, reaper
 from trayapp.supervisor.health import port_open, probe
 from trayapp.supervisor.messages import Quit, Restart, Start, Stop
 from trayapp.supervisor.pidfile import PidFile
@@ -55,6 +55,8 @@ class App:
         self.bus = EventBus()
         self.journal = Journal(paths.journal_file, self.bus, wall=self.clock.time, background=True)
         self.pidfile = PidFile(paths.pid_file)
+        self.instance = marks.instance_id(paths.state_dir)  # marks our children's environment
+        self.spawner = PopenSpawner(self.instance, reaper.install())
         self._logs: dict[str, Any] = {}
         self._logs_lock = threading.Lock()
         self._probes = ThreadPoolExecutor(max_workers=4, thread_name_prefix="probe")
@@ -64,7 +66,7 @@ class App:
         self._closed = threading.Event()
         self.control = ControlServer(paths)
         ctx = Context(
-            clock=self.clock, spawner=PopenSpawner(), journal=self.journal, publish=self._publish,
+            clock=self.clock, spawner=self.spawner, journal=self.journal, publish=self._publish,
             post=lambda m: self.supervisor.submit(m), run_in_background=self._background,
             probe=lambda cfg, cwd, env: probe(cfg, cwd=cwd, env=env), sampler=TreeSampler,
             listener_pid=orphans.listener_pid, port_open=port_open, logs=self.program_log,
@@ -196,25 +198,16 @@ class App:
                 self.supervisor.submit(Start(name, by_user=False))
 
     def _settle_leftovers(self) -> None:
-        """Children of an earlier trayapp: adopt the ones left running on purpose, stop the rest.
-
-        Never fatal: a leftover that cannot be settled is reported and start-up goes on."""
-        for record in self.pidfile.load().values():
-            program = self.supervisor.programs.get(record.program)
-            try:
-                outcome = orphans.settle(record, program, self.clock)
-            except Exception as exc:
-                log.exception("could not settle leftover pid %s", record.pid)
-                outcome = f"could not settle ({exc})"
-            self.journal.record("orphan", record.program, pid=record.pid, action=outcome)
-            if outcome in ("gone", "stopped", "left alone"):
-                self.pidfile.remove(record.program, record.pid)
+        """Children of an earlier trayapp, by record and by environment mark: adopt the ones left
+        running on purpose, stop the rest. Never fatal."""
+        orphans.settle_all(self.pidfile, self.supervisor.programs, self.clock, self.instance, self.journal)
 
     def _shutdown_when_asked(self) -> None:
         self._quit_requested.wait()
         self.journal.record("quit", stop_programs=self._stop_on_quit)
         if not self._stop_on_quit:
             orphans.mark_left_running(self.pidfile, self.statuses())
+            self.spawner.leave_running()
             self._hand_off_output()
         self.supervisor.submit(Quit(stop_programs=self._stop_on_quit))
         longest = max((p.stop_timeout for p in self.config.programs.values()), default=10)

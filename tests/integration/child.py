@@ -6,6 +6,9 @@ Modes:
   ticker                  print a numbered line every 0.1 s, forever
   stubborn N PIDFILE      ignore SIGTERM, start N grandchildren that also ignore it, write all pids
   escape PIDFILE          start a grandchild that leaves the process group (setsid), write pids
+  daemons N SECONDS [clean]  start N grandchildren that each fork, setsid(), fork again and exec
+                          `sleep SECONDS` (keeping our stdout), then exit: classic daemons;
+                          with "clean" the sleep runs with an empty environment
   flood N                 write N numbered lines to stdout as fast as possible, then sleep
   serve PORT [hang]       HTTP health server on PORT; with "hang", accept and never answer
 """
@@ -39,6 +42,24 @@ def escape(pidfile: str) -> None:
     kid = subprocess.Popen([sys.executable, "-c", "import os,time; os.setsid(); time.sleep(3600)"])
     time.sleep(0.2)
     write_pids(pidfile, [os.getpid(), kid.pid])
+    sleep_forever()
+
+
+DAEMONIZE = """
+import os, sys
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        os.execvpe("sleep", ["sleep", sys.argv[1]], {} if sys.argv[2:] == ["clean"] else dict(os.environ))
+    os._exit(0)
+os.wait()
+"""
+
+
+def daemons(n: int, seconds: str, *clean: str) -> None:
+    for _ in range(n):
+        subprocess.run([sys.executable, "-c", DAEMONIZE, seconds, *clean], check=True)
+    print(f"started {n} daemons", flush=True)
     sleep_forever()
 
 
@@ -105,6 +126,8 @@ def main() -> None:
         stubborn(int(args[0]), args[1])
     elif mode == "escape":
         escape(args[0])
+    elif mode == "daemons":
+        daemons(int(args[0]), *args[1:])
     elif mode == "flood":
         flood(int(args[0]))
     elif mode == "serve":

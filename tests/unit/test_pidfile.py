@@ -34,3 +34,13 @@ def test_garbage_means_nothing_recorded(tmp_path: Path) -> None:
     for text in ("", "{", "[1, 2]", '"text"', "null"):
         (tmp_path / "c.json").write_text(text)
         assert PidFile(tmp_path / "c.json").load() == {}
+
+
+def test_one_bad_record_never_costs_the_good_ones(tmp_path: Path) -> None:
+    path = tmp_path / "children.json"
+    good = {"program": "good", "pid": 42, "create_time": 1.5, "argv": ["x"], "run": "r1"}
+    for bad in ("junk", None, [1, 2], 7, {"program": "big", "pid": 2**70, "create_time": 1.0, "argv": []}):
+        path.write_text(json.dumps({"bad": bad, "good": good, "also": {**good, "program": "also", "pid": 43}}))
+        loaded = PidFile(path).load()
+        assert sorted(loaded) == ["also", "good"], bad
+        assert loaded["good"] == ChildRecord("good", 42, 1.5, ("x",), run="r1")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sys
 import socket
 import subprocess
 from collections.abc import Mapping
@@ -51,10 +52,10 @@ def run_command(argv: tuple[str, ...], timeout: float, env: Mapping[str, str] | 
 def _kill(proc: subprocess.Popen[bytes]) -> None:
     """The process and anything it started: we started it, so it is ours to stop."""
     try:
-        if os.name == "posix":
-            os.killpg(proc.pid, signal.SIGKILL)
-        else:
+        if sys.platform == "win32":
             proc.kill()
+        else:
+            os.killpg(proc.pid, signal.SIGKILL)
     except OSError:
         pass
     try:  # a helper that left the group may still hold stderr open: do not wait for it forever

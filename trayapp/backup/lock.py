@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,10 +32,10 @@ def destination_lock(dest: Path) -> Iterator[None]:
 
 
 def _flock(fd: int, dest: Path) -> None:
-    try:
-        import fcntl
-    except ImportError:  # Windows: the in-process lock is what we have
+    if sys.platform == "win32":  # no flock: the in-process lock is what we have
         return
+    import fcntl
+
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

@@ -21,16 +21,24 @@ class ChildRecord:
     create_time: float
     argv: tuple[str, ...]
     left_running: bool = False  # the user quit trayapp and chose to leave it running
+    run: str = ""  # the spawn's environment mark (marks.RUN_VAR): finds its descendants too
 
 
-def _record(raw: dict) -> ChildRecord | None:
+MAX_PID = 2**32 - 1  # beyond any platform's pids: a bigger number is damage, not a process
+
+
+def _record(raw: object) -> ChildRecord | None:
     """A record only when every field has the right type: a pid we act on must be a real int."""
-    pid, created, argv = raw.get("pid"), raw.get("create_time"), raw.get("argv")
-    if not (isinstance(pid, int) and not isinstance(pid, bool) and pid > 0 and isinstance(created, (int, float))
-            and isinstance(argv, list) and all(isinstance(a, str) for a in argv)
-            and isinstance(raw.get("program"), str)):
+    if not isinstance(raw, dict):
         return None
-    return ChildRecord(raw["program"], pid, float(created), tuple(argv), bool(raw.get("left_running")))
+    pid, created, argv, program = raw.get("pid"), raw.get("create_time"), raw.get("argv"), raw.get("program")
+    if not (isinstance(pid, int) and not isinstance(pid, bool) and 0 < pid <= MAX_PID
+            and isinstance(created, (int, float)) and not isinstance(created, bool)
+            and isinstance(argv, list) and all(isinstance(a, str) for a in argv) and isinstance(program, str)):
+        return None
+    run = raw.get("run")
+    return ChildRecord(program, pid, float(created), tuple(argv), raw.get("left_running") is True,
+                       run if isinstance(run, str) else "")
 
 
 class PidFile:
@@ -41,11 +49,14 @@ class PidFile:
         self._lock = threading.Lock()
 
     def load(self) -> dict[str, ChildRecord]:
+        """The good records; a damaged one is skipped and never costs the others."""
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
-            records = {name: _record(rec) for name, rec in data.items()}
-        except (OSError, ValueError, TypeError, KeyError, AttributeError):
-            return {}  # missing or damaged: nothing recorded; never a reason to fail start-up
+        except (OSError, ValueError):
+            return {}  # missing or unreadable: nothing recorded; never a reason to fail start-up
+        if not isinstance(data, dict):
+            return {}
+        records = {name: _record(raw) for name, raw in data.items()}
         return {name: rec for name, rec in records.items() if rec is not None}
 
     def put(self, record: ChildRecord) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import math
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,13 +26,32 @@ class Decision:
     delay: float = 0.0
 
 
+# The longest delay any restart waits, whatever the configuration says: deadlines and the words
+# that show them stay finite and readable.
+MAX_DELAY = 7 * 86400.0
+MAX_WINDOW = 365 * 86400.0  # a restart-intensity window longer than a year means "ever"
+
+
+def clamp(value: float, low: float, high: float) -> float:
+    """`value` within [low, high]; NaN counts as `low` (a broken number must not stop supervision)."""
+    return low if value != value else min(high, max(low, value))  # NaN is the only value != itself
+
+
 def backoff_delay(backoff: BackoffConfig, failures: int, rand: Callable[[], float] = random.random) -> float:
-    """Delay before restart number `failures` (1 = first): initial * multiplier^(n-1), capped, ± jitter."""
-    if failures <= 0 or backoff.initial <= 0:
+    """Delay before restart number `failures` (1 = first): initial * multiplier^(n-1), capped, ± jitter.
+
+    Computed in logarithms and clamped at every step: a huge multiplier or days of slow crashes
+    must not overflow a float (an exception here would stop supervision of this program)."""
+    initial = clamp(backoff.initial, 0.0, MAX_DELAY)
+    if failures <= 0 or initial <= 0:
         return 0.0
-    # The exponent is clamped: a program that crashes slowly for days must not overflow a float.
-    raw = min(backoff.max, backoff.initial * float(backoff.multiplier) ** min(failures - 1, 64))
-    return max(0.0, raw * (1 + backoff.jitter * (2 * rand() - 1)))
+    cap = clamp(backoff.max, 0.0, MAX_DELAY)
+    multiplier, exponent = clamp(backoff.multiplier, 1.0, 1e300), min(failures - 1, 10_000)
+    # Compared in logarithms; the power is taken only when it is known to stay below the cap.
+    over = math.log(initial) + math.log(multiplier) * exponent >= math.log(cap or 1e-300)
+    raw = cap if over else initial * multiplier ** exponent
+    jitter = clamp(backoff.jitter, 0.0, 1.0) * (2 * clamp(rand(), 0.0, 1.0) - 1)
+    return clamp(raw * (1 + jitter), 0.0, MAX_DELAY)
 
 
 def is_success(program: ProgramConfig, exit_info: ExitInfo) -> bool:
@@ -59,11 +79,11 @@ def decide(program: ProgramConfig, exit_info: ExitInfo, *, failures: int,
         return Decision(Verdict.GIVE_UP, f"exited ({what}): {hint}")
     if program.restart == "never" or (program.restart == "on-failure" and is_success(program, exit_info)):
         return Decision(Verdict.STOP, f"exited ({what})")
-    within = recent(restart_times, now, program.window)
+    window = clamp(program.window, 0.0, MAX_WINDOW)
+    within = recent(restart_times, now, window)
     if len(within) >= program.max_restarts:
         crashes = len(within) + 1
-        return Decision(Verdict.GIVE_UP,
-                        f"gave up after {crashes} crashes in {format_duration(program.window)} ({what})")
+        return Decision(Verdict.GIVE_UP, f"gave up after {crashes} crashes in {format_duration(window)} ({what})")
     return Decision(Verdict.RESTART, f"crashed ({what})", backoff_delay(program.backoff, failures, rand))
 
 

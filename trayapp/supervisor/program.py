@@ -28,6 +28,7 @@ from trayapp import journal as journal_file
 from trayapp.journal import Journal
 from trayapp.supervisor import history, policy
 from trayapp.supervisor.health import ProbeResult, check_context, port_of
+from trayapp.supervisor.marks import PROGRAM_VAR
 from trayapp.supervisor.messages import Exited, HealthChecked, Message, Ready
 from trayapp.supervisor.pidfile import ChildRecord, PidFile
 from trayapp.supervisor.readiness import ReadyLineWatch
@@ -431,7 +432,8 @@ class Program:
     # -- spawning ---------------------------------------------------------------------------
 
     def _env(self) -> dict[str, str]:
-        return {**self.ctx.environ, **self.cfg.env}
+        # The program's name marks its processes (with the spawner's instance and run ids).
+        return {**self.ctx.environ, **self.cfg.env, PROGRAM_VAR: self.cfg.name}
 
     def _spawn(self, now: float) -> None:
         self._token += 1

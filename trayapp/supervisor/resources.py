@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import psutil
 
 
 @dataclass(frozen=True)
@@ -20,7 +24,7 @@ class TreeSampler:
     """
 
     def __init__(self) -> None:
-        self._procs: dict[int, object] = {}
+        self._procs: dict[int, psutil.Process] = {}
 
     def sample(self, pid: int) -> Sample | None:
         """None when the process is gone or not visible to us."""
@@ -31,13 +35,14 @@ class TreeSampler:
             tree = [root, *root.children(recursive=True)]
         except psutil.Error:
             return None
-        rss, cpu, alive = 0, 0.0, {}
+        rss, cpu = 0, 0.0
+        alive: dict[int, psutil.Process] = {}
         for proc in tree:
             proc = self._procs.get(proc.pid, proc)
             with contextlib.suppress(psutil.Error):
-                with proc.oneshot():  # type: ignore[attr-defined]
-                    rss += proc.memory_info().rss  # type: ignore[attr-defined]
-                    cpu += proc.cpu_percent(None)  # type: ignore[attr-defined]
-                alive[proc.pid] = proc  # type: ignore[attr-defined]
+                with proc.oneshot():
+                    rss += proc.memory_info().rss
+                    cpu += proc.cpu_percent(None)
+                alive[proc.pid] = proc
         self._procs = alive
         return Sample(rss=rss, cpu=cpu, processes=len(alive))

@@ -13,13 +13,17 @@ import signal
 import subprocess
 import sys
 import threading
-import typing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import IO, Protocol
 
 from trayapp.errors import SpawnError
+from trayapp.supervisor import marks, pipes, scope
+from trayapp.supervisor.marks import Mark
+from trayapp.supervisor.reaper import Reaper
+from trayapp.supervisor.scope import Scope
+from trayapp.supervisor.winjob import Job
 
 ExitCallback = Callable[[int | None], None]  # called with the subprocess returncode, on the waiter thread
 
@@ -42,8 +46,7 @@ class ChildHandle(Protocol):
 
 
 class LogSink(Protocol):
-    def pump(self, stream: str, pipe: typing.IO[bytes],
-             on_line: Callable[[str], None] | None = None) -> threading.Thread: ...
+    def pump(self, stream: str, pipe: IO[bytes], on_line: Callable[[str], None] | None = None) -> threading.Thread: ...
 
     def write(self, stream: str, text: str) -> None: ...
 
@@ -75,11 +78,22 @@ class ProcessTree:
     pgid: int
     create_time: float = 0.0
     known: dict[int, float] = field(default_factory=dict)  # pid -> create_time
+    mark: Mark | None = None  # every process of this spawn carries it in its environment
+    job: Job | None = None  # Windows: the Job object holding the tree
+    reaper: Reaper | None = None  # Linux: re-parented descendants are ours to reap
+    pipes: frozenset[int] = frozenset()  # Linux: our output pipes; who writes into them is ours
+    scope: Scope | None = None  # Linux, optional: the systemd scope (cgroup) holding the tree
+
+    @classmethod
+    def of(cls, pid: int, create_time: float, mark: Mark | None) -> "ProcessTree":
+        return cls(pid, _pgid(pid), create_time, mark=mark)
 
     def refresh(self) -> None:
         """Remember the current descendants, so ones that setsid() away can still be killed."""
         import psutil
 
+        if self.scope is not None:
+            self.scope.note(self.pid)
         with contextlib.suppress(psutil.Error):
             root = psutil.Process(self.pid)
             if self.create_time and abs(root.create_time() - self.create_time) >= 0.01:
@@ -92,7 +106,7 @@ class ProcessTree:
         if not self._group_is_ours():
             return
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.pgid, sig)
+            _killpg(self.pgid, sig)
 
     def _group_is_ours(self) -> bool:
         import psutil
@@ -106,16 +120,44 @@ class ProcessTree:
         except psutil.Error:
             return False
 
+    # A daemon may fork while we kill: look for marked processes again, a few times at most.
+    KILL_ROUNDS = 5
+
     def kill_all(self) -> None:
+        """SIGKILL the job, the group, every descendant seen so far, and every process carrying
+        this spawn's mark or writing into its output pipe (ones that double-forked away), until
+        none is left."""
+        if self.job is not None:
+            self.job.kill()
+        self.refresh()
+        if self.scope is not None:
+            self.scope.kill()
+        self.signal_group(KILL)
+        for pid, created in list(self.known.items()):
+            self._kill(pid, created)
+        for _ in range(self.KILL_ROUNDS):
+            strays = self._strays()
+            if not strays:
+                break
+            for pid, created in strays:
+                self._kill(pid, created)
+
+    def _strays(self) -> list[tuple[int, float]]:
+        """Processes of this spawn outside the tree: by mark, or holding its output pipe."""
+        subreaped = self.reaper is not None  # then every descendant is still below trayapp
+        marked = marks.find(self.mark.instance, self.mark.run, children_only=subreaped) if self.mark else []
+        return [(m.pid, m.create_time) for m in marked] + pipes.writers(self.pipes)
+
+    def _kill(self, pid: int, created: float) -> None:
         import psutil
 
-        self.refresh()
-        self.signal_group(signal.SIGKILL)
-        for pid, created in list(self.known.items()):
-            with contextlib.suppress(psutil.Error):
-                proc = psutil.Process(pid)
-                if abs(proc.create_time() - created) < 0.01:  # the same process, not a reused pid
-                    proc.kill()
+        with contextlib.suppress(psutil.Error):
+            proc = psutil.Process(pid)
+            if abs(proc.create_time() - created) >= 0.01:
+                return  # a reused pid: not the process we knew
+            if self.reaper is not None and pid != self.pid and proc.ppid() == os.getpid():
+                self.reaper.orphan(pid)  # re-parented to us: reap it once it is dead
+            proc.kill()
 
 
 class PopenChild:
@@ -147,51 +189,107 @@ class PopenChild:
 
 
 class PopenSpawner:
-    """Spawns real processes: own session, stdin closed, stdout/stderr piped into the log."""
+    """Spawns real processes: own session, stdin closed, stdout/stderr piped into the log.
+
+    With an `instance` id every child's environment is marked (marks.py), so its descendants are
+    found wherever they went; with a `reaper` (Linux: trayapp is their subreaper) the ones that
+    re-parented to trayapp are reaped; on Windows each child runs in a kill-on-close Job object.
+    """
 
     # How long the waiter lets the log pumps reach EOF, so the crash report has the last stderr
     # line. Pumps normally finish within a millisecond of the exit.
     PUMP_GRACE = 0.1
 
+    def __init__(self, instance: str = "", reaper: Reaper | None = None, use_scope: bool = False) -> None:
+        self.instance = instance
+        self.reaper = reaper
+        self.use_scope = use_scope  # run each program in a systemd user scope, where there is a user manager
+        self._jobs: set[Job] = set()  # Windows: the jobs of children still running
+        self._jobs_lock = threading.Lock()  # spawn, waiters and quit touch them on different threads
+
     def spawn(self, argv: Sequence[str], *, env: Mapping[str, str], cwd: Path | None,
               log: LogSink | None, on_exit: ExitCallback) -> PopenChild:
-        pipe = subprocess.PIPE if log is not None else subprocess.DEVNULL
-        argv = [resolve_command(argv[0], env, cwd) or argv[0], *argv[1:]]
-        try:
-            proc = subprocess.Popen(
-                argv, stdin=subprocess.DEVNULL, stdout=pipe, stderr=pipe, env=dict(env),
-                cwd=cwd, start_new_session=(os.name == "posix"), close_fds=True,
-                creationflags=getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0),
-            )
-        except FileNotFoundError as exc:
-            raise _not_found(argv, cwd, exc) from exc
-        except PermissionError as exc:
-            raise SpawnError(f"permission denied running {argv[0]}",
-                             fix=f"make it executable: chmod +x {argv[0]}") from exc
-        except OSError as exc:
-            raise SpawnError(f"could not start {argv[0]}: {exc.strerror or exc}") from exc
-        except ValueError as exc:  # e.g. a NUL byte in the command, its env or cwd
-            raise SpawnError(f"could not start {argv[0]!r}: {exc}",
-                             fix="check command, env and cwd for this program in config.toml") from exc
+        mark = Mark(self.instance, env.get(marks.PROGRAM_VAR, ""), marks.new_run()) if self.instance else None
+        argv, box = self._in_scope(argv, env, cwd, mark)
+        proc = _popen(argv, {**env, **(mark.env() if mark else {})}, cwd, log is not None)
+        if self.reaper is not None:
+            self.reaper.claim(proc.pid)  # its waiter reaps it, with the exit status we report
         created = _create_time(proc.pid)
-        tree = ProcessTree(proc.pid, _pgid(proc.pid), created)
+        outputs = [proc.stdout.fileno(), proc.stderr.fileno()] if proc.stdout and proc.stderr else []
+        tree = ProcessTree(proc.pid, _pgid(proc.pid), created, mark=mark, job=_job_for(proc.pid),
+                           reaper=self.reaper, pipes=pipes.pipe_ids(outputs), scope=box)
         pumps = []
-        if log is not None:
+        if log is not None and proc.stdout is not None and proc.stderr is not None:
             pumps = [log.pump("stdout", proc.stdout), log.pump("stderr", proc.stderr)]
+        if tree.job is not None:
+            with self._jobs_lock:
+                self._jobs.add(tree.job)
         child = PopenChild(proc, tree, created)
         threading.Thread(target=self._wait, args=(proc, tree, pumps, on_exit),
                          name=f"waiter-{proc.pid}", daemon=True).start()
         return child
 
-    def _wait(self, proc: subprocess.Popen, tree: ProcessTree, pumps: list[threading.Thread],
+    def _in_scope(self, argv: Sequence[str], env: Mapping[str, str], cwd: Path | None,
+                  mark: Mark | None) -> tuple[list[str], Scope | None]:
+        """argv wrapped in `systemd-run --scope` when asked for and possible; else unchanged."""
+        command = resolve_command(argv[0], env, cwd)
+        if not self.use_scope or mark is None or command is None or not scope.available(env):
+            return list(argv), None  # a missing command is reported by _popen, in words
+        unit = scope.unit_name(mark.program, mark.run)
+        return scope.wrap([command, *argv[1:]], unit), Scope(unit)
+
+    def _wait(self, proc: subprocess.Popen[bytes], tree: ProcessTree, pumps: list[threading.Thread],
               on_exit: ExitCallback) -> None:
         returncode = proc.wait()
-        # Whatever the child left behind in its group is ours to clean up: leftovers would keep
-        # the port or the pipes busy and block the restart.
+        if self.reaper is not None:
+            self.reaper.release(proc.pid)
+        # Whatever the child left behind is ours to clean up: leftovers would keep the port busy,
+        # and ones holding its stdout would keep the log pumps (threads and pipes) alive.
         tree.kill_all()
         for pump in pumps:
             pump.join(self.PUMP_GRACE)
+        if tree.job is not None:
+            with self._jobs_lock:
+                self._jobs.discard(tree.job)
+            tree.job.close()
         on_exit(returncode)
+
+    def leave_running(self) -> None:
+        """Quit, leave running: the programs outlive trayapp (Windows: jobs lose kill-on-close)."""
+        with self._jobs_lock:
+            for job in self._jobs:
+                job.release()
+
+
+def _popen(argv: Sequence[str], env: Mapping[str, str], cwd: Path | None, piped: bool) -> subprocess.Popen[bytes]:
+    """Start argv in its own session (POSIX) or process group (Windows); errors in words."""
+    pipe = subprocess.PIPE if piped else subprocess.DEVNULL
+    argv = [resolve_command(argv[0], env, cwd) or argv[0], *argv[1:]]
+    try:
+        return subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=pipe, stderr=pipe, env=dict(env),
+            cwd=cwd, start_new_session=(os.name == "posix"), close_fds=True,
+            creationflags=NEW_GROUP,
+        )
+    except FileNotFoundError as exc:
+        raise _not_found(argv, cwd, exc) from exc
+    except PermissionError as exc:
+        raise SpawnError(f"permission denied running {argv[0]}",
+                         fix=f"make it executable: chmod +x {argv[0]}") from exc
+    except OSError as exc:
+        raise SpawnError(f"could not start {argv[0]}: {exc.strerror or exc}") from exc
+    except ValueError as exc:  # e.g. a NUL byte in the command, its env or cwd
+        raise SpawnError(f"could not start {argv[0]!r}: {exc}",
+                         fix="check command, env and cwd for this program in config.toml") from exc
+
+
+def _job_for(pid: int) -> Job | None:
+    """Windows: a kill-on-close Job object holding the child. (Its first instants run outside
+    the job; a child that spawns before being assigned is still found by its mark.)"""
+    if sys.platform != "win32":
+        return None
+    job = Job()
+    return job if job.add(pid) else None
 
 
 def resolve_command(name: str, env: Mapping[str, str], cwd: Path | None = None) -> str | None:
@@ -204,11 +302,27 @@ def resolve_command(name: str, env: Mapping[str, str], cwd: Path | None = None) 
     return shutil.which(name, path=search)
 
 
-def _pgid(pid: int) -> int:
-    try:
-        return os.getpgid(pid) if os.name == "posix" else pid
-    except ProcessLookupError:
-        return pid  # already gone; its group id was its pid, as start_new_session makes it
+if sys.platform == "win32":
+    KILL = int(signal.SIGTERM)  # os.kill with it is TerminateProcess: as final as SIGKILL
+    NEW_GROUP = subprocess.CREATE_NEW_PROCESS_GROUP
+
+    def _pgid(pid: int) -> int:
+        return pid
+
+    def _killpg(pgid: int, sig: int) -> None:
+        os.kill(pgid, sig)  # the group's root; the Job object takes the rest
+else:
+    KILL = int(signal.SIGKILL)
+    NEW_GROUP = 0
+
+    def _pgid(pid: int) -> int:
+        try:
+            return os.getpgid(pid)
+        except ProcessLookupError:
+            return pid  # already gone; its group id was its pid, as start_new_session makes it
+
+    def _killpg(pgid: int, sig: int) -> None:
+        os.killpg(pgid, sig)
 
 
 def _create_time(pid: int) -> float:
@@ -237,6 +351,16 @@ def is_alive(pid: int, create_time: float) -> bool:
         return False
 
 
+def mark_of(pid: int) -> Mark | None:
+    """The environment mark of a live process of ours (None: unmarked, gone or not readable)."""
+    import psutil
+
+    try:
+        return Mark.of(psutil.Process(pid).environ())
+    except (psutil.Error, OSError):
+        return None
+
+
 def terminate_tree(pid: int, create_time: float, sig: int, timeout: float,
                    wait: Callable[[float], None]) -> bool:
     """Stop a leftover child of ours that we cannot wait() on: signal its group, then SIGKILL.
@@ -246,7 +370,7 @@ def terminate_tree(pid: int, create_time: float, sig: int, timeout: float,
     """
     if not is_alive(pid, create_time):
         return True
-    tree = ProcessTree(pid, _pgid(pid), create_time)
+    tree = ProcessTree(pid, _pgid(pid), create_time, mark=mark_of(pid))
     tree.refresh()
     tree.signal_group(sig)
     deadline_steps = max(1, int(timeout / 0.05))
@@ -258,7 +382,6 @@ def terminate_tree(pid: int, create_time: float, sig: int, timeout: float,
     return not is_alive(pid, create_time)
 
 
-
 class AdoptedChild:
     """A child of an earlier trayapp, left running on purpose. We cannot wait() on it, so a
     watcher thread polls it (once a second: cheap, and a restart a second late is fine here)."""
@@ -267,7 +390,7 @@ class AdoptedChild:
 
     def __init__(self, pid: int, create_time: float, on_exit: ExitCallback) -> None:
         self.pid, self.create_time = pid, create_time
-        self.tree = ProcessTree(pid, _pgid(pid), create_time)
+        self.tree = ProcessTree(pid, _pgid(pid), create_time, mark=mark_of(pid))
         threading.Thread(target=self._watch, args=(on_exit,), name=f"adopted-{pid}", daemon=True).start()
 
     def _watch(self, on_exit: ExitCallback) -> None:
