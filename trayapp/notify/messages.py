@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from trayapp.triage.excerpt import clean, is_error_line
-from trayapp.triage.report import CrashReport
+from trayapp.status import CrashReport
 from trayapp.units import format_size, format_wait
 
 _SPACES = re.compile(r"\s+")
