@@ -111,6 +111,13 @@ def health(name: str, entry: Mapping[str, Any], *, failing: bool) -> Message:
     return Message(f"{name} is responding again", detail or "Its health check passes again.")
 
 
+def degraded(name: str, entry: Mapping[str, Any]) -> Message:
+    """Running, but it cannot answer: the reason and what to do, once per episode."""
+    reason = _sentence(entry.get("detail")) or "It runs, but cannot answer messages."
+    fix = one_line(entry.get("fix"))
+    return Message(f"{name} cannot answer", _join(reason, f"Fix: {fix}" if fix else ""))
+
+
 def limit(name: str, entry: Mapping[str, Any]) -> Message:
     kind = entry.get("kind", "memory")
     value, cap = entry.get("value"), entry.get("limit")

@@ -149,9 +149,11 @@ class PopenChild:
 class PopenSpawner:
     """Spawns real processes: own session, stdin closed, stdout/stderr piped into the log."""
 
-    # How long the waiter lets the log pumps reach EOF, so the crash report has the last stderr
-    # line. Pumps normally finish within a millisecond of the exit.
-    PUMP_GRACE = 0.1
+    # How long the waiter lets the log pumps reach EOF, so the crash report has every line the
+    # program printed. Pumps normally finish within a millisecond of the exit (the group is killed
+    # first); on a loaded machine 0.1 s was seen to cut a traceback in half. Only a descendant that
+    # escaped the group and keeps the pipe open makes the wait this long.
+    PUMP_GRACE = 2.0
 
     def spawn(self, argv: Sequence[str], *, env: Mapping[str, str], cwd: Path | None,
               log: LogSink | None, on_exit: ExitCallback) -> PopenChild:
