@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 from pathlib import Path
 
 from trayapp.config import HealthConfig
@@ -103,6 +104,13 @@ class FakeSampler:
 SIGTERM = int(signal.SIGTERM)
 
 
+class _Lines:
+    """Stands in for a pipe: FakeLog.pump reads its lines at once, on the caller's thread."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+
+
 class FakeLog:
     """Stands in for a ProgramLog: lines a test says the program printed."""
 
@@ -111,6 +119,16 @@ class FakeLog:
 
     def said(self, stream: str, text: str) -> None:
         self.lines.append((stream, text))
+
+    def print(self, sink: Any, stream: str, text: str) -> None:
+        """The program prints `text` through the sink its spawn was given, as the real pumps do."""
+        sink.pump(stream, _Lines(text))
+        self.lines.append((stream, text))
+
+    def pump(self, stream: str, pipe: "_Lines", on_line=None) -> None:
+        for line in pipe.lines:
+            if on_line is not None:
+                on_line(line)
 
     def write(self, stream: str, text: str) -> None:
         self.lines.append((stream, text))

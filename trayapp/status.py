@@ -70,6 +70,54 @@ class ExitInfo:
 
 
 @dataclass(frozen=True)
+class CrashReport:
+    """The crash report of one unexpected exit (built by trayapp/triage): shared by status, journal and notices."""
+
+    program: str
+    when: float  # wall-clock epoch seconds of the exit
+    exit: str  # in words: "exit 1", "killed by SIGKILL (signal 9)"
+    cause: str  # one line; says so when the cause is unknown
+    fix: str  # one line
+    known: bool  # False: trayapp does not recognise the cause; the excerpt is all there is
+    kind: str  # what the excerpt is: "python traceback", "node stack", "go panic", "error lines", …
+    excerpt: tuple[str, ...]
+    headline: str  # the exception line, else the last error message, else the cause
+    code: int | None = None  # the raw exit, for `--json`
+    signal: int | None = None
+
+    def notice(self) -> str:
+        """One line for a notification body: "ValueError: bad token — fix: …"."""
+        fix = self.fix[:1].lower() + self.fix[1:] if self.fix else ""
+        return f"{self.headline} — fix: {fix}" if fix and self.known else self.headline
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"program": self.program, "when": self.when, "exit": self.exit, "cause": self.cause,
+                "fix": self.fix, "known": self.known, "kind": self.kind, "excerpt": list(self.excerpt),
+                "headline": self.headline, "code": self.code, "signal": self.signal}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CrashReport:
+        """Tolerant of what an older or damaged file holds: wrong types become empty values."""
+        lines = data.get("excerpt")
+        when = data.get("when")
+        return cls(program=_text(data.get("program")),
+                   when=float(when) if isinstance(when, (int, float)) and not isinstance(when, bool) else 0.0,
+                   exit=_text(data.get("exit")), cause=_text(data.get("cause")), fix=_text(data.get("fix")),
+                   known=data.get("known") is True, kind=_text(data.get("kind")),
+                   excerpt=tuple(str(x) for x in lines) if isinstance(lines, list) else (),
+                   headline=_text(data.get("headline")), code=_int(data.get("code")),
+                   signal=_int(data.get("signal")))
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+@dataclass(frozen=True)
 class Status:
     """What one program is doing, as of `since`. Safe to share between threads.
 
@@ -93,7 +141,8 @@ class Status:
     last_exit: ExitInfo | None = None
     last_exit_at: float | None = None
     reason: str = ""  # plain words: why it is in this state
-    last_stderr: str = ""  # last line the program wrote to stderr
+    last_stderr: str = ""
+    last_crash: CrashReport | None = None  # the report of the last unexpected exit (replaces "last error")  # last line the program wrote to stderr
     health: Health = Health.NONE
     health_detail: str = ""  # why it is unhealthy or degraded, in words
     health_fix: str = ""  # DEGRADED: what the user can do about it
@@ -123,6 +172,7 @@ class Status:
         data["extra"] = dict(self.extra)
         if self.last_exit is not None:
             data["last_exit"]["text"] = self.last_exit.describe()
+        data["last_crash"] = None if self.last_crash is None else self.last_crash.to_dict()
         return data
 
     @classmethod
@@ -134,6 +184,8 @@ class Status:
         values["restart_counts"] = tuple((float(start), int(n)) for start, n in values.get("restart_counts", ()))
         exit_info = values.get("last_exit")
         values["last_exit"] = None if exit_info is None else ExitInfo(exit_info.get("code"), exit_info.get("signal"))
+        crash = values.get("last_crash")
+        values["last_crash"] = CrashReport.from_dict(crash) if isinstance(crash, Mapping) else None
         known = cls.__dataclass_fields__
         return cls(**{k: v for k, v in values.items() if k in known})
 

@@ -3,6 +3,8 @@ at all (headless), a crash still reaches the user as a notification naming progr
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -63,3 +65,46 @@ def test_headless_without_any_notification_daemon_logs_instead(bare_display: Des
     assert t.terminate() == 0
     own_log = t.paths.trayapp_log.read_text()
     assert "notify [gave_up] nanobot is down" in own_log, "with no daemon the notice goes to the log"
+
+
+def crasher(command: list[str]) -> str:
+    items = ", ".join(json.dumps(a) for a in command)  # a TOML basic string is a JSON string
+    return f'''[programs.assistant]
+display_name = "nanobot"
+command = [{items}]
+startsecs = "0.2s"
+max_restarts = 1
+window = "1m"
+[programs.assistant.backoff]
+initial = "0.3s"
+jitter = 0
+'''
+
+
+PYTHON_TRACEBACK = [sys.executable, "-c", "import json\ndef connect(token):\n    raise ValueError('bad token')\n"
+                    "print('INFO starting')\nconnect('x')\n"]
+NODE_STACK = ["node", "-e", "require('nope-not-installed')"]
+EX_CONFIG = [sys.executable, "-c", "import sys; print('INFO reading config'); "
+             "print('config.json is missing its providers section', file=sys.stderr); sys.exit(78)"]
+
+
+@pytest.mark.parametrize("command, said", [
+    (PYTHON_TRACEBACK, "ValueError: bad token"),
+    (NODE_STACK, "Cannot find module 'nope-not-installed'"),
+    (EX_CONFIG, "config.json is missing its providers section"),
+], ids=["python-traceback", "node-stack", "exit-78"])
+def test_a_crash_notification_carries_the_crash_reports_line(desktop: Desktop, tmp_path: Path,
+                                                              trayapps: list[Trayapp], command: list[str],
+                                                              said: str) -> None:
+    since = len(desktop.notifications())
+    t = Trayapp(tmp_path / "h", crasher(command), env={**desktop.env, "DISPLAY": ""})
+    trayapps.append(t.start())
+    notice = desktop.wait_for_notification(lambda n: n.app_name == "trayapp" and said in n.body,
+                                           timeout=30, since=since)
+    assert "nanobot" in notice.summary
+    why = t.cli("why")
+    assert why.returncode == 0 and said in why.stdout and "nanobot crashed" in why.stdout, why.stdout
+    crashes = [e for e in t.journal() if e["event"] == "crash"]
+    assert crashes and said in crashes[-1]["headline"]
+    history = t.cli("history", "--kind", "crash")
+    assert said in history.stdout, history.stdout

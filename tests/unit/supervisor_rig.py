@@ -53,7 +53,8 @@ class Rig:
         return [e["event"] for e in self.entries]
 
 
-def make_rig(tmp_path: Path, toml: str, *, probe: Sequence[bool] = (True,), samples=None, jitter_rand: float = 0.5) -> Rig:
+def make_rig(tmp_path: Path, toml: str, *, probe: Sequence[bool] = (True,), samples=None, jitter_rand: float = 0.5,
+             environ: dict[str, str] | None = None) -> Rig:
     cfg = config_mod.parse(toml, environ={"HOME": str(tmp_path)})
     clock, spawner = FakeClock(), FakeSpawner()
     bus = EventBus()
@@ -72,7 +73,7 @@ def make_rig(tmp_path: Path, toml: str, *, probe: Sequence[bool] = (True,), samp
                   post=lambda m: holder["sup"].submit(m), run_in_background=background.append,
                   probe=rig_probe, sampler=lambda: sampler,
                   listener_pid=lambda h, p: ports.get(p), port_open=lambda h, p: p in ports,
-                  logs=lambda name: fake_log, environ={"PATH": "/usr/bin"}, rand=lambda: jitter_rand)
+                  logs=lambda name: fake_log, environ=environ or {"PATH": "/usr/bin"}, rand=lambda: jitter_rand)
     sup = Supervisor([Program(p, ctx) for p in cfg.programs.values()], ctx)
     holder["sup"] = sup
     rig = Rig(sup, clock, spawner, rig_probe, sampler, background=background, ports=ports, log=fake_log)

@@ -207,3 +207,35 @@ def test_ad_hoc_notes_share_the_rules() -> None:
     assert run.policy.note("tray", "note", Message("no menu", "install"), 1.0, bypass_pause=True)
     run.advance(5.0)
     assert run.titles() == ["nanobot: x", "no menu"]
+
+
+def crash_report(headline: str, fix: str = "", known: bool = False) -> dict[str, Any]:
+    return ev("crash", exit="exit 1", headline=headline, cause="", fix=fix, known=known, excerpt=[headline])
+
+
+def test_the_crash_notice_carries_the_reports_exception_line_not_the_last_stderr_line() -> None:
+    run = Run().at(0.0, exit_(1, "INFO Stopped websocket channel"),
+                   crash_report("ValueError: bad token", "check the token", known=True),
+                   ev("backoff", delay=4.2, failures=1))
+    run.advance(1.0)
+    body = run.sent[0][1].message.body
+    assert "ValueError: bad token — fix: check the token" in body and "websocket" not in body
+
+
+def test_a_gave_up_notice_carries_the_report_too() -> None:
+    run = Run().at(0.0, exit_(78, ""), crash_report("configuration is missing"), ev("gave_up", reason="exit 78"))
+    run.advance(1.0)
+    assert any("configuration is missing" in o.message.body for _, o in run.sent if o.kind == "gave_up")
+
+
+def test_degraded_is_said_once_per_episode_with_its_fix() -> None:
+    run = Run()
+    degraded = ev("health", status="degraded", detail="nanobot is running but has no usable model provider",
+                  fix="pick a local one such as ollama")
+    run.at(0.0, degraded)
+    run.at(30.0, degraded)
+    run.at(60.0, ev("health", status="healthy", detail="HTTP 200"))
+    run.at(90.0, degraded)
+    run.advance(100.0)
+    assert run.titles() == ["nanobot cannot answer", "nanobot is responding again", "nanobot cannot answer"]
+    assert "Fix: pick a local one such as ollama" in run.sent[0][1].message.body

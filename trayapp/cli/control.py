@@ -67,9 +67,21 @@ def status(args: argparse.Namespace) -> int:
     print_table(["PROGRAM", "STATE", "PID", "UPTIME", "RESTARTS", "LAST EXIT", "HEALTH", "MEMORY", "CPU"],
                 [_row(p) for p in report["programs"]])
     for p in report["programs"]:
-        if p.get("reason"):
-            print(f"{p['program']}: {p['reason']}")
+        for line in _notes(p):
+            print(f"{p.get('display_name') or p['program']}: {line}")
     return 0
+
+
+def _notes(p: dict[str, Any]) -> list[str]:
+    """What the table cannot hold: why it is in this state, why it cannot answer, its last crash."""
+    notes = [p["reason"]] if p.get("reason") else []
+    if p.get("health") == "degraded":
+        notes.append(f"cannot answer: {p.get('health_detail') or 'see the log'}"
+                     + (f"; fix: {p['health_fix']}" if p.get("health_fix") else ""))
+    crash = p.get("last_crash")
+    if isinstance(crash, dict) and crash.get("headline"):
+        notes.append(f"last crash: {crash['headline']} (details: trayapp why {p['program']})")
+    return notes
 
 
 def _row(p: dict[str, Any]) -> list[str]:

@@ -92,6 +92,15 @@ class AttachConfig:
 
 
 @dataclass(frozen=True)
+class DegradedPattern:
+    """Output that means "running, but cannot answer": `pattern` is a regular expression over one line."""
+
+    pattern: str
+    reason: str
+    fix: str = ""
+
+
+@dataclass(frozen=True)
 class ProgramConfig:
     name: str
     command: tuple[str, ...]
@@ -115,6 +124,7 @@ class ProgramConfig:
     data_dirs: tuple[Path, ...] = ()
     attach: AttachConfig | None = None
     ready_log_line: str | None = None  # a regex: the first output line that matches marks it ready
+    degraded_patterns: tuple[DegradedPattern, ...] = ()  # besides the preset's own
 
     def environment(self, base: Mapping[str, str]) -> dict[str, str]:
         """The environment this program runs in, and its health command with it: `base` plus its env."""
@@ -355,7 +365,7 @@ def _argv(value: Any) -> tuple[str, ...]:
 _PROGRAM_KEYS = ("preset", "display_name", "command", "cwd", "env", "autostart", "restart", "startsecs",
                  "backoff", "max_restarts", "window", "retry_after_give_up", "stop_signal",
                  "stop_timeout", "health", "limits", "exit_codes", "no_restart_exit_codes",
-                 "data_dirs", "attach", "ready_log_line")
+                 "data_dirs", "attach", "ready_log_line", "degraded_patterns")
 _BACKOFF_KEYS = ("initial", "multiplier", "max", "jitter", "reset_after")
 _HEALTH_KEYS = ("url", "expect", "tcp", "command", "interval", "timeout", "failures", "start_grace", "action")
 _LIMIT_KEYS = ("memory", "cpu", "samples", "interval", "action")
@@ -398,6 +408,7 @@ def _program(name: str, table: Mapping[str, Any], problems: _Problems, environ: 
         data_dirs=r.paths("data_dirs", _preset_dirs(preset, cwd, environ)),
         attach=_attach(r),
         ready_log_line=r.get("ready_log_line", None, _pattern),
+        degraded_patterns=r.get("degraded_patterns", (), _degraded_patterns),
     )
     return program if command else None
 
@@ -408,6 +419,22 @@ def _cwd(r: _Reader, preset: Preset, environ: Mapping[str, str]) -> Path | None:
         cwd = r.string("cwd", None)
         return Path(cwd) if cwd else None
     return Path(expand(preset.cwd, environ)) if preset.cwd else None
+
+
+def _degraded_patterns(value: Any) -> tuple[DegradedPattern, ...]:
+    """[{ pattern = "invalid api key", reason = "the key was refused", fix = "..." }, ...]"""
+    example = 'e.g. degraded_patterns = [{ pattern = "invalid api key", reason = "the provider refuses the key" }]'
+    if not isinstance(value, list):
+        raise ValueError(f"expected a list of tables, {example}")
+    found = []
+    for item in value:
+        if not isinstance(item, dict) or set(item) - {"pattern", "reason", "fix"} or "pattern" not in item:
+            raise ValueError(f"each entry needs pattern and reason (and may have fix), {example}")
+        reason, fix = item.get("reason", ""), item.get("fix", "")
+        if not isinstance(reason, str) or not reason or not isinstance(fix, str):
+            raise ValueError(f"reason and fix must be text, {example}")
+        found.append(DegradedPattern(_pattern(item["pattern"]), reason, fix))
+    return tuple(found)
 
 
 def _pattern(value: Any) -> str:

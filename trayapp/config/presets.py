@@ -33,11 +33,20 @@ class Preset:
     # Output that means "this will fail again until the user fixes something": (regex, advice).
     # Seen in the last lines before an exit, it gives up at once instead of crash-looping.
     fatal_output: tuple[tuple[str, str], ...] = ()
+    # Output that means "running, but cannot answer": (regex, reason, fix). See supervisor/degraded.py.
+    degraded_output: tuple[tuple[str, str, str], ...] = ()
+    # Also watch for a hosted model provider refusing the key or running out of quota.
+    provider_patterns: bool = False
+    # Its own settings can say it cannot answer (supervisor/degraded.py reads them): "nanobot".
+    settings_check: str | None = None
     # Names in the data dirs that are runtime state, not data (backup excludes, matched anywhere).
     backup_exclude: tuple[str, ...] = ()
     # Where the version is written when the program has no --version (relative to cwd).
     version_file: str | None = None
 
+
+NANOBOT_PROVIDER_FIX = ("set a provider and its key in ~/.nanobot/config.json (providers), or pick a local "
+                        "one such as ollama, which needs no key; `nanobot onboard --wizard` helps")
 
 PRESETS: dict[str, Preset] = {
     "nanobot": Preset(
@@ -61,6 +70,11 @@ PRESETS: dict[str, Preset] = {
              "no model provider is configured: run `nanobot onboard --wizard`, or set a provider "
              "in ~/.nanobot/config.json (a local one such as ollama needs no API key)"),
         ),
+        # nanobot 0.3.5 with the web UI on starts anyway and says so (rich wraps the rest of the line).
+        degraded_output=((r"(Provider/model|Model) setup is incomplete",
+                          "nanobot is running but has no usable model provider", NANOBOT_PROVIDER_FIX),),
+        provider_patterns=True,
+        settings_check="nanobot",
     ),
     "openclaw": Preset(
         name="openclaw",
@@ -78,6 +92,7 @@ PRESETS: dict[str, Preset] = {
         # SIGTERM is quick when idle but can take minutes with work in flight.
         stop_timeout="3m",
         start_grace="60s",
+        provider_patterns=True,
         exit_meanings={78: "its configuration is missing or invalid; run: openclaw onboard",
                        1: "it failed to start; a common cause is that port 18789 is already taken"},
     ),
@@ -104,6 +119,7 @@ PRESETS: dict[str, Preset] = {
         start_grace="16m",
         cwd="~/nanoclaw",
         version_file="package.json",
+        provider_patterns=True,
         exit_meanings={1: "it failed to start (NanoClaw exits 1 for every start-up failure); "
                           "the crash report names the cause"},
         fatal_output=(

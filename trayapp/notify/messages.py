@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from trayapp.triage.excerpt import clean, is_error_line
-from trayapp.triage.report import CrashReport
+from trayapp.status import CrashReport
 from trayapp.units import format_size, format_wait
 
 _SPACES = re.compile(r"\s+")
@@ -109,6 +109,13 @@ def health(name: str, entry: Mapping[str, Any], *, failing: bool) -> Message:
     if failing:
         return Message(f"{name} is not responding", detail or "Its health check is failing.")
     return Message(f"{name} is responding again", detail or "Its health check passes again.")
+
+
+def degraded(name: str, entry: Mapping[str, Any]) -> Message:
+    """Running, but it cannot answer: the reason and what to do, once per episode."""
+    reason = _sentence(entry.get("detail")) or "It runs, but cannot answer messages."
+    fix = one_line(entry.get("fix"))
+    return Message(f"{name} cannot answer", _join(reason, f"Fix: {fix}" if fix else ""))
 
 
 def limit(name: str, entry: Mapping[str, Any]) -> Message:

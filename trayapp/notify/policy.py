@@ -61,6 +61,7 @@ class _Trouble:
     crashes: list[float] = field(default_factory=list)  # monotonic times within quiet_after_crash
     shown: bool = False  # a crash / gave-up notice went out and no "running again" since
     last_exit: Mapping[str, Any] | None = None
+    report: Mapping[str, Any] | None = None  # the crash report of last_exit, once it is journaled
     delay: float | None = None
 
     def crashed(self, now: float, quiet: float) -> bool:
@@ -164,7 +165,7 @@ class Policy:
         code = t.last_exit.get("code")
         meaning = self._meanings.get(program, {}).get(code, "") if isinstance(code, int) else ""
         return messages.crash(self.name(program), t.last_exit, delay=t.delay, count=len(t.crashes),
-                              span=now - t.crashes[0], meaning=meaning)
+                              span=now - t.crashes[0], meaning=meaning, report=t.report)
 
     # -- one handler per journal kind --------------------------------------------------------
 
@@ -173,7 +174,7 @@ class Policy:
             return  # stopped on request: not news
         t = self._episode(program)
         first = t.crashed(now, self.settings.quiet_after_crash)
-        t.last_exit, t.delay = entry, None
+        t.last_exit, t.report, t.delay = entry, None, None
         out = Outgoing(f"{program}/trouble", "crash", self._crash_message(program, t, now), fresh=first)
         if self._queue(out, now):
             t.shown = True
@@ -188,6 +189,16 @@ class Policy:
         if pending is not None and pending.out.kind == "crash":  # complete the crash notice in waiting
             pending.out = replace(pending.out, message=self._crash_message(program, t, now))
 
+    def _on_crash(self, entry: Mapping[str, Any], program: str, now: float) -> None:
+        """The crash report follows its exit: complete the crash notice in waiting with its headline."""
+        t = self._episode(program)
+        if t.last_exit is None:
+            return
+        t.report = entry
+        pending = self._pending.get(f"{program}/trouble")
+        if pending is not None and pending.out.kind == "crash":
+            pending.out = replace(pending.out, message=self._crash_message(program, t, now))
+
     def _on_spawn_failed(self, entry: Mapping[str, Any], program: str, now: float) -> None:
         t = self._episode(program)
         first = t.crashed(now, self.settings.quiet_after_crash)
@@ -197,7 +208,7 @@ class Policy:
 
     def _on_gave_up(self, entry: Mapping[str, Any], program: str, now: float) -> None:
         t = self._episode(program)
-        message = messages.gave_up(self.name(program), entry, t.last_exit)
+        message = messages.gave_up(self.name(program), entry, t.last_exit, report=t.report)
         out = Outgoing(f"{program}/trouble", "gave_up", message, Urgency.CRITICAL)
         self._queue(out, now, urgent=True, bypass_pause=True)
         t.shown = True
@@ -216,9 +227,11 @@ class Policy:
 
     def _on_health(self, entry: Mapping[str, Any], program: str, now: float) -> None:
         slot, status = f"{program}/health", entry.get("status")
-        if status == "unhealthy" and slot not in self._open:
-            message = messages.health(self.name(program), entry, failing=True)
-            if self._queue(Outgoing(slot, "health_failing", message, fresh=True), now):
+        if status in ("unhealthy", "degraded") and slot not in self._open:  # once per episode
+            message = (messages.degraded(self.name(program), entry) if status == "degraded"
+                       else messages.health(self.name(program), entry, failing=True))
+            kind = "health_failing" if status == "unhealthy" else "degraded"
+            if self._queue(Outgoing(slot, kind, message, fresh=True), now):
                 self._open.add(slot)
         elif status == "healthy" and slot in self._open:
             self._open.discard(slot)
@@ -252,6 +265,7 @@ class Policy:
 
 _HANDLERS: dict[str, Callable[[Policy, Mapping[str, Any], str, float], None]] = {
     "exit": Policy._on_exit,
+    "crash": Policy._on_crash,
     "backoff": Policy._on_backoff,
     "spawn_failed": Policy._on_spawn_failed,
     "gave_up": Policy._on_gave_up,

@@ -29,7 +29,7 @@ from trayapp.procs import CommandResult, CommandRunner, SubprocessRunner
 from trayapp.config import HealthConfig, ProgramConfig
 from trayapp.supervisor import policy
 from trayapp.supervisor.health import ProbeResult, check_context, port_of
-from trayapp.supervisor.messages import Exited, HealthChecked, Ready
+from trayapp.supervisor.messages import Degraded, Exited, HealthChecked, Ready
 from trayapp.supervisor.owners import Owner, OwnerState
 from trayapp.supervisor.pidfile import ChildRecord
 from trayapp.supervisor.program import TEXT_LIMIT, Context, Sampler
@@ -125,6 +125,9 @@ class AttachedProgram:
         """Nothing of ours can exit: attach mode never has a child."""
 
     def ready(self, msg: Ready, now: float) -> None:
+        """Never posted: attach mode reads no output of its own."""
+
+    def degraded(self, msg: Degraded, now: float) -> None:
         """Never posted: attach mode reads no output of its own."""
 
     @property

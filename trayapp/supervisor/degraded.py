@@ -14,10 +14,15 @@ settings say so.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+from trayapp.config import ProgramConfig
+from trayapp.config.presets import NANOBOT_PROVIDER_FIX
 
 
 @dataclass(frozen=True)
@@ -98,8 +103,7 @@ class OutputWatch:
 # nanobot providers that need no API key: local servers, sign-in (OAuth) and endpoint-only ones.
 _KEYLESS = {"ollama", "vllm", "lmstudio", "atomicchat", "ovms", "custom", "azureopenai", "bedrock",
             "qianfan", "openaicodex", "githubcopilot", "xaigrok"}
-NANOBOT_FIX = ("set a provider and its key in ~/.nanobot/config.json (providers), "
-               "or pick a local one such as ollama, which needs no key; `nanobot onboard --wizard` helps")
+NANOBOT_FIX = NANOBOT_PROVIDER_FIX
 
 
 def nanobot_provider(data: Mapping[str, Any]) -> Verdict | None:
@@ -140,3 +144,25 @@ def _has_key(provider: Any) -> bool:
 
 def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
+
+
+def patterns_for(cfg: ProgramConfig) -> tuple[Pattern, ...]:
+    """The program's degraded patterns: its config's, its preset's, then the provider ones."""
+    own = tuple(Pattern.of(p.pattern, p.reason, p.fix) for p in cfg.degraded_patterns)
+    preset = tuple(Pattern.of(*spec) for spec in cfg.info.degraded_output)
+    return own + preset + (PROVIDER_PATTERNS if cfg.info.provider_patterns else ())
+
+
+def from_settings(cfg: ProgramConfig, environ: Mapping[str, str]) -> Verdict | None:
+    """What the program's own settings say (nanobot: a usable provider?); None when fine or unreadable
+    (an unreadable file is the doctor's to report, and the program's own to complain about)."""
+    if cfg.info.settings_check != "nanobot" or not cfg.info.config_file:
+        return None
+    from trayapp.config import expand
+
+    path = Path(expand(cfg.info.config_file, environ))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return nanobot_provider(data) if isinstance(data, Mapping) else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from trayapp.supervisor.degraded import Verdict
 from trayapp.supervisor.health import ProbeResult
 
 
@@ -44,6 +45,15 @@ class Ready:
 
     program: str
     token: int
+
+
+@dataclass(frozen=True)
+class Degraded:
+    """The program printed a line that means it cannot answer (posted from a log pump thread)."""
+
+    program: str
+    token: int
+    verdict: Verdict
 
 
 @dataclass(frozen=True)

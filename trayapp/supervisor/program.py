@@ -21,22 +21,35 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from trayapp import journal as journal_file
 from trayapp.clock import Clock
 from trayapp.config import HealthConfig, ProgramConfig
 from trayapp.errors import SpawnError
-from trayapp import journal as journal_file
 from trayapp.journal import Journal
+from trayapp.status import (
+    Control,
+    CrashReport,
+    ExitInfo,
+    Health,
+    Mode,
+    State,
+    Status,
+    refusal,
+)
+from trayapp.supervisor import degraded as degraded_sources
 from trayapp.supervisor import history, policy
+from trayapp.supervisor.degraded import Verdict
 from trayapp.supervisor.health import ProbeResult, check_context, port_of
 from trayapp.supervisor.marks import PROGRAM_VAR
-from trayapp.supervisor.messages import Exited, HealthChecked, Message, Ready
+from trayapp.supervisor.messages import Degraded, Exited, HealthChecked, Message, Ready
+from trayapp.supervisor.output import OutputWatch, RunListener
 from trayapp.supervisor.pidfile import ChildRecord, PidFile
 from trayapp.supervisor.readiness import ReadyLineWatch
 from trayapp.supervisor.resources import Sample
 from trayapp.supervisor.services import ServiceInfo
 from trayapp.supervisor.spawn import ChildHandle, LogSink, Spawner
-from trayapp.status import Control, ExitInfo, Health, Mode, State, Status, refusal
 from trayapp.supervisor.state import moved
+from trayapp.triage import report as crash_reports
 from trayapp.units import format_duration
 
 if TYPE_CHECKING:
@@ -44,6 +57,10 @@ if TYPE_CHECKING:
 
 # Longest text kept from a program's output or an exception in a Status: snapshots stay small.
 TEXT_LIMIT = 500
+# A degraded verdict from output lapses this long after the last line that said so (seconds).
+DEGRADED_HOLD = 900.0
+# How often the program's own settings are read again while it runs (seconds).
+SETTINGS_EVERY = 60.0
 
 
 class Sampler(Protocol):
@@ -121,6 +138,12 @@ class Program:
         self._limits = policy.LimitGuard(cfg.limits)
         self._sample_due: float | None = None
         self._sampler: Sampler | None = None
+        self._patterns = degraded_sources.patterns_for(cfg)
+        self._listener: RunListener | None = None  # this run's output, for its crash report
+        self._said: Verdict | None = None  # what this run's output said about answering
+        self._said_at = 0.0
+        self._settings: Verdict | None = None  # what its own settings say
+        self._settings_due: float | None = None
 
     # -- commands ---------------------------------------------------------------------------
 
@@ -211,11 +234,27 @@ class Program:
         common: dict[str, Any] = dict(pid=None, last_exit=info, last_exit_at=self.ctx.clock.time(),
                                       last_stderr=last_stderr, memory=None, cpu=None,
                                       health=Health.UNKNOWN if self.cfg.health else Health.NONE,
-                                      health_detail="")
+                                      health_detail="", health_fix="")
         if stopping is None:
+            common["last_crash"] = self._report_crash(info)
             self._crashed(info, uptime, now, common)
         else:
             self._stopped(stopping, info, now, common)
+
+    def _report_crash(self, info: ExitInfo) -> CrashReport:
+        """The crash report of this exit, from what the run printed (the waiter let the pumps finish)."""
+        lines = self._listener.recent.lines() if self._listener is not None else []
+        report = crash_reports.build(lines, info, program=self.cfg.display_name, when=self.ctx.clock.time(),
+                                     memory=self.status.memory, memory_limit=self.cfg.limits.memory,
+                                     port_holder=self._port_holder)
+        fields = {k: v for k, v in report.to_dict().items() if k != "program"}
+        self.ctx.journal.record("crash", self.cfg.name, **fields)
+        return report
+
+    def _port_holder(self, port: int) -> str | None:
+        """Who listens on `port` on this computer, in words ("pid 812 (python3)"), if we can see it."""
+        pid = self.ctx.listener_pid("127.0.0.1", port)
+        return describe_pid(pid) if pid else None
 
     def _stopped(self, why: StopFor, info: ExitInfo, now: float, common: dict[str, Any]) -> None:
         """Down after a stop we asked for: where it goes next is why we stopped it."""
@@ -285,11 +324,13 @@ class Program:
             return
         result, cfg = msg.result, self.cfg.health
         assert cfg is not None
-        in_grace = now - self._started < cfg.start_grace and self.status.health is not Health.HEALTHY
+        passed_before = self.status.health in (Health.HEALTHY, Health.DEGRADED)  # both mean its check passed
+        in_grace = now - self._started < cfg.start_grace and not passed_before
         self._health_streak = self._health_streak.observe(not result.ok)
-        if result.ok:  # ready: STARTING -> RUNNING in the same snapshot that says healthy
-            self._journal_health(Health.HEALTHY, result.detail)
-            self._became_ready(health=Health.HEALTHY, health_detail=result.detail)
+        if result.ok:  # ready: STARTING -> RUNNING in the same snapshot that says healthy (or degraded)
+            changes = self._overlay(Health.HEALTHY, result.detail)
+            self._journal_health(changes["health"], changes["health_detail"], changes["health_fix"])
+            self._became_ready(**changes)
         elif not in_grace and self._health_streak.reached(cfg.failures):
             self._set_health(Health.UNHEALTHY, result.detail)
             self._act_on_bad_health(now, result.detail)
@@ -298,11 +339,53 @@ class Program:
 
     def _set_health(self, health: Health, detail: str) -> None:
         self._journal_health(health, detail)
-        self._set(self.status.state, health=health, health_detail=detail)
+        self._set(self.status.state, health=health, health_detail=detail, health_fix="")
 
-    def _journal_health(self, health: Health, detail: str) -> None:
+    def _journal_health(self, health: Health, detail: str, fix: str = "") -> None:
         if health is not self.status.health:
-            self.ctx.journal.record("health", self.cfg.name, status=str(health), detail=detail)
+            extra = {"fix": fix} if fix else {}
+            self.ctx.journal.record("health", self.cfg.name, status=str(health), detail=detail, **extra)
+
+    # -- running, but cannot answer ---------------------------------------------------------
+
+    def _verdict(self) -> Verdict | None:
+        return self._said or self._settings
+
+    def _overlay(self, health: Health, detail: str) -> dict[str, Any]:
+        """HEALTHY (or no check at all) shows as DEGRADED while the output or the settings say the
+        program cannot answer: never green for an assistant whose every reply would fail."""
+        verdict = self._verdict()
+        if verdict is not None and health in (Health.HEALTHY, Health.NONE):
+            return {"health": Health.DEGRADED, "health_detail": verdict.reason, "health_fix": verdict.fix}
+        return {"health": health, "health_detail": detail, "health_fix": ""}
+
+    def _refresh_health(self) -> None:
+        """A verdict came or went: show it now, unless the health check has yet to pass or fails."""
+        status = self.status
+        if not status.is_up or status.health in (Health.UNKNOWN, Health.UNHEALTHY):
+            return
+        base = Health.HEALTHY if self.cfg.health else Health.NONE
+        changes = self._overlay(base, "" if status.health is Health.DEGRADED else status.health_detail)
+        if (changes["health"], changes["health_detail"]) != (status.health, status.health_detail):
+            self._journal_health(changes["health"], changes["health_detail"], changes["health_fix"])
+            self._set(status.state, **changes)
+
+    def degraded(self, msg: Degraded, now: float) -> None:
+        """Its output said it cannot answer (reported by a log pump, at most every 30 s per verdict)."""
+        if msg.token != self._token or self._child is None:
+            return
+        self._said, self._said_at = msg.verdict, now
+        self._refresh_health()
+
+    def _watch_answering(self, now: float) -> None:
+        """Timers of the degraded level: an output verdict lapses; the settings are read again."""
+        if self._said is not None and now - self._said_at >= DEGRADED_HOLD:
+            self._said = None
+            self._refresh_health()
+        if self._settings_due is not None and now >= self._settings_due:
+            self._settings_due = now + SETTINGS_EVERY
+            self._settings = degraded_sources.from_settings(self.cfg, self.ctx.environ)
+            self._refresh_health()
 
     def ready(self, msg: Ready, now: float) -> None:
         """Its ready line appeared (reported by a log pump)."""
@@ -368,6 +451,7 @@ class Program:
     def _monitor(self, now: float) -> None:
         if self.status.state not in (State.STARTING, State.RUNNING):
             return
+        self._watch_answering(now)
         health = self.cfg.health
         busy = self._probing == self._token  # a probe of an earlier run does not hold this one up
         if health is not None and not busy and self._health_due is not None and now >= self._health_due:
@@ -418,7 +502,8 @@ class Program:
         state = self.status.state
         deadlines: list[float | None] = []
         if state in (State.STARTING, State.RUNNING):
-            deadlines += [None if self._probing == self._token else self._health_due, self._sample_due]
+            deadlines += [None if self._probing == self._token else self._health_due, self._sample_due,
+                          self._settings_due, None if self._said is None else self._said_at + DEGRADED_HOLD]
         if state is State.STARTING:
             deadlines.append(self._stable_at)
         elif state is State.RUNNING and self.status.failures:
@@ -447,9 +532,10 @@ class Program:
             return
         # The child and the state that names it first: if anything below fails, it is not lost.
         self._child, self._started, self._ready, self._fault_said = child, now, False, ""
+        self._said, self._settings_due = None, now
         self._set(State.STARTING, mode=Mode.MANAGED, pid=child.pid, started_at=self.ctx.clock.time(),
                   reason="", retry_at=None, owner="",
-                  health=Health.UNKNOWN if self.cfg.health else Health.NONE, health_detail="")
+                  health=Health.UNKNOWN if self.cfg.health else Health.NONE, health_detail="", health_fix="")
         self._arm_timers(now)
         if self.ctx.pidfile is not None:
             self.ctx.pidfile.put(ChildRecord(name, child.pid, child.create_time, tuple(self.cfg.command)))
@@ -467,12 +553,19 @@ class Program:
         self._kill_at = self._retry_at = None
 
     def _log_for(self, token: int) -> LogSink | None:
-        """The program's log; with a ready line configured, watched for it on the way in."""
+        """The program's log, watched on the way in: every line is kept for a crash report and read
+        for "cannot answer"; with a ready line configured, for that too."""
         log = self.ctx.logs(self.cfg.name)
-        if log is None or self._ready_line is None:
-            return log
+        if log is None:
+            self._listener = None
+            return None
         name, post = self.cfg.name, self.ctx.post
-        return ReadyLineWatch(log, self._ready_line, lambda: post(Ready(name, token)))
+        self._listener = RunListener(self._patterns, lambda verdict: post(Degraded(name, token, verdict)),
+                                     self.ctx.clock.monotonic)
+        watched = OutputWatch(log, self._listener)
+        if self._ready_line is None:
+            return watched
+        return ReadyLineWatch(watched, self._ready_line, lambda: post(Ready(name, token)))
 
     def _spawn_failed(self, now: float, exc: SpawnError) -> None:
         message = exc.message
@@ -612,3 +705,13 @@ class Program:
 
 if TYPE_CHECKING:
     _IS_SUPERVISED: type[Supervised] = Program  # the type checker proves Program has the whole interface
+
+
+def describe_pid(pid: int) -> str:
+    """"pid 812 (python3)", or "pid 812" when its name cannot be read."""
+    import psutil
+
+    try:
+        return f"pid {pid} ({psutil.Process(pid).name()})"
+    except psutil.Error:
+        return f"pid {pid}"

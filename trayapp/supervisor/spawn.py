@@ -196,9 +196,11 @@ class PopenSpawner:
     re-parented to trayapp are reaped; on Windows each child runs in a kill-on-close Job object.
     """
 
-    # How long the waiter lets the log pumps reach EOF, so the crash report has the last stderr
-    # line. Pumps normally finish within a millisecond of the exit.
-    PUMP_GRACE = 0.1
+    # How long the waiter lets the log pumps reach EOF, so the crash report has every line the
+    # program printed. Pumps normally finish within a millisecond of the exit (the group is killed
+    # first); on a loaded machine 0.1 s was seen to cut a traceback in half. Only a descendant that
+    # escaped the group and keeps the pipe open makes the wait this long.
+    PUMP_GRACE = 2.0
 
     def __init__(self, instance: str = "", reaper: Reaper | None = None, use_scope: bool = False) -> None:
         self.instance = instance

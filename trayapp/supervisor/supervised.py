@@ -11,7 +11,7 @@ from typing import Protocol
 
 from trayapp.config import ProgramConfig
 from trayapp.status import Status
-from trayapp.supervisor.messages import Exited, HealthChecked, Ready
+from trayapp.supervisor.messages import Degraded, Exited, HealthChecked, Ready
 from trayapp.supervisor.pidfile import ChildRecord
 
 
@@ -38,6 +38,9 @@ class Supervised(Protocol):
 
     def ready(self, msg: Ready, now: float) -> None:
         """Its ready line appeared."""
+
+    def degraded(self, msg: Degraded, now: float) -> None:
+        """Its output said it cannot answer (no provider, a rejected key, quota)."""
 
     def step(self, now: float) -> float | None:
         """Advance timers once; return the next monotonic deadline, or None."""

@@ -14,7 +14,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterable
 
-from trayapp.supervisor.messages import Exited, HealthChecked, Message, Quit, Ready, Restart, Start, Stop
+from trayapp.supervisor.messages import Degraded, Exited, HealthChecked, Message, Quit, Ready, Restart, Start, Stop
 from trayapp.supervisor.program import Context
 from trayapp.supervisor.supervised import Supervised
 from trayapp.status import State, Status
@@ -97,6 +97,8 @@ class Supervisor:
                 self._each(name, "handling a health check", lambda p: p.health_checked(message, now))
             case Ready(program=name):
                 self._each(name, "handling its ready line", lambda p: p.ready(message, now))
+            case Degraded(program=name):
+                self._each(name, "handling what its output said", lambda p: p.degraded(message, now))
             case Start() | Restart() if self._quitting:
                 log.info("supervisor: quitting, so %s is ignored", type(message).__name__.lower())
             case Start(program=name, by_user=by_user):

@@ -3,61 +3,13 @@
 from __future__ import annotations
 
 import signal as signals
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Sequence
 
-from trayapp.status import ExitInfo
+from trayapp.status import CrashReport, ExitInfo
 from trayapp.triage import excerpt as excerpts
 from trayapp.triage.classify import Facts, PortHolder, classify
 
 HEADLINE_CHARS = 200
-
-
-@dataclass(frozen=True)
-class CrashReport:
-    program: str
-    when: float  # wall-clock epoch seconds of the exit
-    exit: str  # in words: "exit 1", "killed by SIGKILL (signal 9)"
-    cause: str  # one line; says so when the cause is unknown
-    fix: str  # one line
-    known: bool  # False: trayapp does not recognise the cause; the excerpt is all there is
-    kind: str  # what the excerpt is: "python traceback", "node stack", "go panic", "error lines", …
-    excerpt: tuple[str, ...]
-    headline: str  # the exception line, else the last error message, else the cause
-    code: int | None = None  # the raw exit, for `--json`
-    signal: int | None = None
-
-    def notice(self) -> str:
-        """One line for a notification body: "ValueError: bad token — fix: …"."""
-        fix = self.fix[:1].lower() + self.fix[1:] if self.fix else ""
-        return f"{self.headline} — fix: {fix}" if fix and self.known else self.headline
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"program": self.program, "when": self.when, "exit": self.exit, "cause": self.cause,
-                "fix": self.fix, "known": self.known, "kind": self.kind, "excerpt": list(self.excerpt),
-                "headline": self.headline, "code": self.code, "signal": self.signal}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> CrashReport:
-        """Tolerant of what an older or damaged file holds: wrong types become empty values."""
-        lines = data.get("excerpt")
-        when = data.get("when")
-        return cls(program=_text(data.get("program")),
-                   when=float(when) if isinstance(when, (int, float)) and not isinstance(when, bool) else 0.0,
-                   exit=_text(data.get("exit")), cause=_text(data.get("cause")), fix=_text(data.get("fix")),
-                   known=data.get("known") is True, kind=_text(data.get("kind")),
-                   excerpt=tuple(str(x) for x in lines) if isinstance(lines, list) else (),
-                   headline=_text(data.get("headline")), code=_int(data.get("code")),
-                   signal=_int(data.get("signal")))
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def exit_words(info: ExitInfo) -> str:
