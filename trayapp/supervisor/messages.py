@@ -61,4 +61,4 @@ class Quit:
     stop_programs: bool = True
 
 
-Message = Start | Stop | Restart | Exited | HealthChecked | Ready | Quit
+Message = Start | Stop | Restart | Exited | HealthChecked | Ready | Degraded | Quit
