@@ -290,7 +290,8 @@ def _via(entry: Entry) -> str:
 
 
 def _gave_up(entry: Entry) -> str:
-    text = "gave up restarting it: " + (_text(entry.get("reason")) or "it kept crashing")
+    reason = _text(entry.get("reason")) or "it kept crashing"
+    text = reason if reason.startswith("gave up") else f"gave up restarting it: {reason}"
     retry = _num(entry.get("retry_in"))
     return text + (f"; trying again in {format_wait(retry)}" if retry else "")
 

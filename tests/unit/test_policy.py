@@ -212,8 +212,12 @@ class Watch:
     def check(self) -> None:
         check_consistent(self.rig)
         now = self.rig.clock.monotonic()
-        new = self.rig.kinds().count("backoff") - self.seen
-        self.seen, self.restarts = self.seen + new, self.restarts + [now] * new
+        # Only crash-loop restarts count toward the intensity: a run that became ready and then died
+        # backs off but is not part of a loop (issue: readiness decides what a crash loop is).
+        backoffs = [e for e in self.rig.entries if e["event"] == "backoff"]
+        new = len(backoffs) - self.seen
+        looping = sum(1 for e in backoffs[self.seen:] if e.get("looping", True))
+        self.seen, self.restarts = self.seen + new, self.restarts + [now] * looping
         assert len([t for t in self.restarts if now - t < self.cfg["window"]]) <= self.cfg["max_restarts"]
 
 

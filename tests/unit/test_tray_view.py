@@ -246,3 +246,16 @@ def test_durations_are_said_the_way_people_say_them() -> None:
     assert phrase(backoff, NOW) == "crashed (exit 1), restarting in 8s"
     fresh = status(started_at=NOW - 0.4)
     assert phrase(fresh, NOW) == "running"
+
+
+def test_the_menu_shows_the_last_crash_and_the_fix_when_degraded() -> None:
+    from trayapp.status import CrashReport
+
+    crash = CrashReport(program="nanobot", when=NOW - 60, exit="exit 1", cause="", fix="", known=False,
+                        kind="python traceback", excerpt=("ValueError: bad token",), headline="ValueError: bad token")
+    labels = [e.label for e in tray_view([status(last_crash=crash)], NOW).menu]
+    assert f"Last crash {datetime.fromtimestamp(NOW - 60).strftime('%H:%M')}: ValueError: bad token" in labels
+    degraded = status(health=Health.DEGRADED, health_detail="nanobot is running but has no usable model provider",
+                      health_fix="pick a local one such as ollama")
+    labels = [e.label for e in tray_view([degraded], NOW).menu]
+    assert "Fix: pick a local one such as ollama" in labels

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from trayapp.config.alerts import Condition, Count, Failing, Over, Rule, ShortRun
-from trayapp.units import format_duration, format_size
+from trayapp.units import format_duration, format_size, format_took
 
 SAMPLE_STALE = 120.0  # a memory/CPU rule needs a sample at least this fresh
 
@@ -81,7 +81,7 @@ def _short_run(c: ShortRun, mine: list[Mapping[str, Any]]) -> Match | None:
     uptime = last.get("uptime")
     if not isinstance(uptime, (int, float)) or uptime >= c.under or not _after_restart(mine, exits[-1]):
         return None
-    return Match(f"it ran only {format_duration(uptime)} after a restart ({last.get('text', 'exit')})",
+    return Match(f"it ran only {format_took(uptime)} after a restart ({last.get('text', 'exit')})",
                  key=str(last.get("ts") or entry_time(last)))
 
 
@@ -116,7 +116,7 @@ def _over(c: Over, mine: list[Mapping[str, Any]], now: float) -> Match | None:
     value = samples[-1][1]
     shown = format_size(value) if c.metric == "memory" else f"{value:.0f}%"
     limit = format_size(c.limit) if c.metric == "memory" else f"{c.limit:.0f}%"
-    return Match(f"{c.metric} at {shown}, over {limit} for {format_duration(now - start)}")
+    return Match(f"{c.metric} at {shown}, over {limit} for {format_took(now - start)}")
 
 
 def _failing(c: Failing, mine: list[Mapping[str, Any]], now: float) -> Match | None:
@@ -130,7 +130,7 @@ def _failing(c: Failing, mine: list[Mapping[str, Any]], now: float) -> Match | N
     if since < c.duration:
         return None
     detail = str(last.get("detail") or "").strip()
-    return Match(f"health check failing for {format_duration(since)}" + (f": {detail}" if detail else ""))
+    return Match(f"health check failing for {format_took(since)}" + (f": {detail}" if detail else ""))
 
 
 def _gave_up(mine: list[Mapping[str, Any]]) -> Match | None:

@@ -116,7 +116,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     from trayapp.backup import catalog
     from trayapp.backup.service import destination
     from trayapp.cli.output import print_json, print_table
-    from trayapp.units import format_duration, format_size
+    from trayapp.units import format_ago, format_size
 
     paths, config, _ = _context()
     folder = destination(config, paths, args.dest)
@@ -130,7 +130,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     verified = {True: "yes", False: "FAILED", None: "no"}
     print_table(("NAME", "SIZE", "AGE", "VERIFIED"),
-                [(b.name, format_size(b.size), format_duration(now - b.created) + " ago", verified[b.verified])
+                [(b.name, format_size(b.size), format_ago(now - b.created), verified[b.verified])
                  for b in backups])
     return 0
 

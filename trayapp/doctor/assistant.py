@@ -64,7 +64,7 @@ def _version_from_file(path: Path) -> str:
 
 
 def _own_config(inp: Inputs, program: ProgramConfig) -> Check:
-    path = inp.expand(program.info.config_file or "")
+    path = inp.expand(program.info.config_file or "", program)
     name = f"{program.display_name} config"
     if path.is_file():
         return ok(GROUP, name, str(path))

@@ -33,7 +33,7 @@ def _assistant(inp: Inputs) -> list[Check]:
     program = inp.config.assistant
     if program.info.config_file is None or program.preset not in ("nanobot", "openclaw"):
         return []
-    path = inp.expand(program.info.config_file)
+    path = inp.expand(program.info.config_file, program)
     if not path.is_file():
         return []  # the assistant group already says it is missing
     try:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TypedDict
 
 from trayapp.procs import CommandRunner, SubprocessRunner
-from trayapp.config import Config, HealthConfig
+from trayapp.config import Config, HealthConfig, ProgramConfig
 from trayapp.paths import AppPaths
 from trayapp.status import Status
 from trayapp.supervisor.health import ProbeResult
@@ -107,8 +107,10 @@ class Inputs:
 
         return PLATFORM or "unknown"
 
-    def expand(self, path: str) -> Path:
-        """`~/x` against this world's HOME."""
+    def expand(self, path: str, program: ProgramConfig | None = None) -> Path:
+        """`~/x` against this world's HOME, or the program's own HOME when its env sets one (the
+        assistant reads its config from there, so doctor looks there too)."""
         from trayapp.config import expand
 
-        return Path(expand(path, {**self.environ, "HOME": str(self.home)}))
+        environ = {**self.environ, "HOME": str(self.home)}
+        return Path(expand(path, program.environment(environ) if program is not None else environ))

@@ -59,7 +59,7 @@ def targets(inp: Inputs) -> Iterator[Target]:
         yield Target(folder, DIR, f"{program.display_name}'s data folder")
     yield from _trayapp_files(inp)
     if program.info.config_file:
-        yield Target(inp.expand(program.info.config_file), SECRET, f"{program.display_name}'s config (API keys)")
+        yield Target(inp.expand(program.info.config_file, program), SECRET, f"{program.display_name}'s config (API keys)")
     yield from _databases(inp)
     yield from _backups(inp)
 

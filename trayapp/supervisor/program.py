@@ -50,7 +50,7 @@ from trayapp.supervisor.services import ServiceInfo
 from trayapp.supervisor.spawn import ChildHandle, LogSink, Spawner
 from trayapp.supervisor.state import moved
 from trayapp.triage import report as crash_reports
-from trayapp.units import format_duration
+from trayapp.units import format_duration, format_wait
 
 if TYPE_CHECKING:
     from trayapp.supervisor.supervised import Supervised
@@ -278,7 +278,7 @@ class Program:
         else:
             if looping:
                 self._restart_times.append(now)
-            self._schedule_restart(now, decision.delay, failures, reason, common)
+            self._schedule_restart(now, decision.delay, failures, reason, common, looping)
 
     def _decide(self, info: ExitInfo, uptime: float, now: float, failures: int,
                 looping: bool) -> tuple[policy.Decision, str]:
@@ -293,10 +293,13 @@ class Program:
             return policy.Decision(policy.Verdict.GIVE_UP, ""), f"cannot start ({info.describe()}): {hint}"
         return decision, self._explain(decision.reason, info)
 
-    def _schedule_restart(self, now: float, delay: float, failures: int, reason: str, common: dict[str, Any]) -> None:
-        self.ctx.journal.record("backoff", self.cfg.name, delay=round(delay, 3), failures=failures, reason=reason)
+    def _schedule_restart(self, now: float, delay: float, failures: int, reason: str, common: dict[str, Any],
+                          looping: bool) -> None:
+        # `looping`: this restart counts toward the restart intensity (the run never became ready).
+        self.ctx.journal.record("backoff", self.cfg.name, delay=round(delay, 3), failures=failures, reason=reason,
+                                looping=looping)
         self._retry_at = now + delay
-        self._set(State.BACKOFF, reason=f"{reason}; restarting in {format_duration(delay)}",
+        self._set(State.BACKOFF, reason=f"{reason}; restarting in {format_wait(delay)}",
                   failures=failures, retry_at=self.ctx.clock.time() + delay, **self._one_more_restart(), **common)
         if delay <= 0:
             self._spawn(now)
@@ -309,7 +312,7 @@ class Program:
                                 restarts=len(self._restart_times), window=self.cfg.window,
                                 last_exit=info.describe() if info else None,
                                 retry_in=delay)
-        tail = f"; trying again in {format_duration(delay)}" if delay else ""
+        tail = f"; trying again in {format_wait(delay)}" if delay else ""
         self._set(State.GIVEN_UP, reason=_clip(reason + tail),
                   retry_at=None if delay is None else self.ctx.clock.time() + delay, **common)
 
@@ -384,7 +387,7 @@ class Program:
             self._refresh_health()
         if self._settings_due is not None and now >= self._settings_due:
             self._settings_due = now + SETTINGS_EVERY
-            self._settings = degraded_sources.from_settings(self.cfg, self.ctx.environ)
+            self._settings = degraded_sources.from_settings(self.cfg, self.cfg.environment(self.ctx.environ))
             self._refresh_health()
 
     def ready(self, msg: Ready, now: float) -> None:
@@ -495,7 +498,7 @@ class Program:
         self.ctx.journal.record("limit", self.cfg.name, kind=hit.kind, value=hit.value, limit=hit.limit,
                                 action=limits.action, samples=limits.samples)
         if limits.action == "restart":
-            self._auto_restart(now, "limit", f"over its {hit.kind} limit ({hit.value} > {hit.limit})")
+            self._auto_restart(now, "limit", f"over its {hit.kind} limit ({hit.value}, the limit is {hit.limit})")
 
     def _next_deadline(self, now: float) -> float | None:
         """Each timer counts only in the state that uses it, so a stale one can never spin the loop."""
@@ -693,7 +696,7 @@ class Program:
         delay = self.cfg.retry_after_give_up
         self._retry_at = now + delay
         self._set(State.GIVEN_UP, mode=Mode.MANAGED, pid=None, owner="", memory=None, cpu=None,
-                  reason=_clip(f"{text}; trying again in {format_duration(delay)}"),
+                  reason=_clip(f"{text}; trying again in {format_wait(delay)}"),
                   retry_at=self.ctx.clock.time() + delay)
 
     def _fault_with_child(self, now: float, text: str, child: ChildHandle) -> None:

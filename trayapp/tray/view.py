@@ -84,10 +84,16 @@ class ProgramView:
     can_start: bool
     can_stop: bool
     can_restart: bool
+    last_crash: str = ""  # "Last crash 14:02: ValueError: bad token" (the crash report's headline)
+    cannot_answer: str = ""  # degraded: what to do about it
 
     @property
     def line(self) -> str:
         return f"{self.display_name} — {self.phrase}"
+
+    def notes(self) -> tuple[str, ...]:
+        """Lines under the program's own in the menu: its fix when degraded, its last crash."""
+        return tuple(n for n in (self.cannot_answer, self.last_crash) if n)
 
 
 @dataclass(frozen=True)
@@ -226,7 +232,16 @@ def program_view(status: Status, now: float) -> ProgramView:
         can_start=_offers(status, "start"),
         can_stop=_offers(status, "stop"),
         can_restart=_offers(status, "restart"),
+        last_crash=_last_crash(status),
+        cannot_answer=f"Fix: {status.health_fix}" if status.health is Health.DEGRADED and status.health_fix else "",
     )
+
+
+def _last_crash(status: Status) -> str:
+    crash = status.last_crash
+    if crash is None or not crash.headline:
+        return ""
+    return f"Last crash {_clock(crash.when)}: {crash.headline}" if crash.when else f"Last crash: {crash.headline}"
 
 
 def clip(text: str, limit: int = TOOLTIP_MAX) -> str:
@@ -257,7 +272,8 @@ def _controls(p: ProgramView) -> tuple[Entry, ...]:
 def _program_entries(programs: Sequence[ProgramView]) -> tuple[Entry, ...]:
     if len(programs) == 1:
         p = programs[0]
-        return (Entry(clip(p.line, 80), enabled=False), SEPARATOR, *_controls(p),
+        notes = tuple(Entry(clip(n, 80), enabled=False) for n in p.notes())
+        return (Entry(clip(p.line, 80), enabled=False), *notes, SEPARATOR, *_controls(p),
                 Entry("View logs", Action.LOGS, p.program))
     lines = tuple(Entry(clip(p.line, 80), enabled=False) for p in programs)
     subs = tuple(Entry(p.display_name, submenu=(*_controls(p), Entry("View logs", Action.LOGS, p.program)))
