@@ -85,10 +85,13 @@ class AttachConfig:
 
     @property
     def owner(self) -> str:
-        for name in ("systemd_user", "launchd", "docker", "url"):
-            if getattr(self, name):
-                return name
-        return "command"
+        kinds = (("systemd_user", self.systemd_user), ("launchd", self.launchd), ("docker", self.docker),
+                 ("url", self.url))
+        return next((name for name, value in kinds if value), "command")
+
+    def command_for(self, action: str) -> tuple[str, ...] | None:
+        """The command configured for `action` (start, stop, restart), if any."""
+        return {"start": self.start, "stop": self.stop, "restart": self.restart}.get(action)
 
 
 @dataclass(frozen=True)

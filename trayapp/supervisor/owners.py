@@ -83,7 +83,7 @@ class Owner:
 
     def control_argv(self, action: str, loaded: bool = True) -> list[str] | None:
         """The command for `action`, or None when nobody can do it (a url-only owner)."""
-        configured = getattr(self.attach, action)
+        configured = self.attach.command_for(action)
         if configured:
             return list(configured)
         a = self.attach
