@@ -137,3 +137,17 @@ def test_the_crash_report_of_the_previous_run_is_not_mixed_in(tmp_path: Path) ->
     rig.step()
     report = rig.status().last_crash
     assert report is not None and "express" in report.headline and "KeyError" not in "\n".join(report.excerpt)
+
+
+def test_running_before_its_first_check_passes_is_degraded_when_the_settings_say_so(tmp_path: Path) -> None:
+    """startsecs makes it RUNNING before /health answers: with no provider it must not be green then."""
+    (tmp_path / ".nanobot").mkdir()
+    (tmp_path / ".nanobot" / "config.json").write_text(json.dumps({"agents": {"defaults": {"model": "openai/x"}}}))
+    rig = started(tmp_path, NANOBOT + 'startsecs = "2s"\n', probe=[False, False, True],
+                  environ={"HOME": str(tmp_path), "PATH": "/usr/bin"})
+    rig.advance(1)
+    rig.run_background()  # the first probe fails: it is not listening yet
+    rig.advance(1)
+    status = rig.status()
+    assert (status.state, status.health) == (State.RUNNING, Health.DEGRADED)
+    assert not [s for s in rig.changes if s.state is State.RUNNING and s.health is not Health.DEGRADED]

@@ -91,7 +91,10 @@ def _row(p: dict[str, Any]) -> list[str]:
     state = p["state"].replace("_", " ") + ("" if p["mode"] == "managed" else f" ({p['mode']})")
     uptime = format_duration(int(time.time() - up)) if up and p["state"] in ("starting", "running") else "-"
     last = p.get("last_exit") or {}
-    return [p["program"], state, str(p.get("pid") or "-"), uptime, str(p.get("restarts", 0)),
+    from trayapp.journal import program_label
+
+    name = program_label(p["program"], p.get("display_name") or "")
+    return [name, state, str(p.get("pid") or "-"), uptime, str(p.get("restarts", 0)),
             last.get("text", "-"), p.get("health", "-"),
             format_size(p["memory"]) if p.get("memory") else "-",
             f"{p['cpu']:.0f}%" if p.get("cpu") is not None else "-"]

@@ -143,6 +143,9 @@ class Program:
         self._said: Verdict | None = None  # what this run's output said about answering
         self._said_at = 0.0
         self._settings: Verdict | None = None  # what its own settings say
+        # What the health check itself last said this run (UNKNOWN until it passes; NONE without a
+        # check); the status shows DEGRADED over it while a verdict says it cannot answer.
+        self._checked = Health.UNKNOWN if cfg.health else Health.NONE
         self._settings_due: float | None = None
 
     # -- commands ---------------------------------------------------------------------------
@@ -327,11 +330,11 @@ class Program:
             return
         result, cfg = msg.result, self.cfg.health
         assert cfg is not None
-        passed_before = self.status.health in (Health.HEALTHY, Health.DEGRADED)  # both mean its check passed
-        in_grace = now - self._started < cfg.start_grace and not passed_before
+        in_grace = now - self._started < cfg.start_grace and self._checked is not Health.HEALTHY
         self._health_streak = self._health_streak.observe(not result.ok)
         if result.ok:  # ready: STARTING -> RUNNING in the same snapshot that says healthy (or degraded)
-            changes = self._overlay(Health.HEALTHY, result.detail)
+            self._checked = Health.HEALTHY
+            changes = self._overlay(Health.HEALTHY, result.detail, State.RUNNING)
             self._journal_health(changes["health"], changes["health_detail"], changes["health_fix"])
             self._became_ready(**changes)
         elif not in_grace and self._health_streak.reached(cfg.failures):
@@ -341,6 +344,7 @@ class Program:
             self._set(self.status.state, health_detail=result.detail)
 
     def _set_health(self, health: Health, detail: str) -> None:
+        self._checked = health
         self._journal_health(health, detail)
         self._set(self.status.state, health=health, health_detail=detail, health_fix="")
 
@@ -354,21 +358,23 @@ class Program:
     def _verdict(self) -> Verdict | None:
         return self._said or self._settings
 
-    def _overlay(self, health: Health, detail: str) -> dict[str, Any]:
-        """HEALTHY (or no check at all) shows as DEGRADED while the output or the settings say the
-        program cannot answer: never green for an assistant whose every reply would fail."""
+    def _overlay(self, health: Health, detail: str, state: State) -> dict[str, Any]:
+        """A running program that passes its check, has none, or has not been checked yet shows as
+        DEGRADED while the output or the settings say it cannot answer: never green for an assistant
+        whose every reply would fail. A failing check (UNHEALTHY) says more and wins."""
         verdict = self._verdict()
-        if verdict is not None and health in (Health.HEALTHY, Health.NONE):
+        running = health in (Health.HEALTHY, Health.NONE) or (health is Health.UNKNOWN and state is State.RUNNING)
+        if verdict is not None and running:
             return {"health": Health.DEGRADED, "health_detail": verdict.reason, "health_fix": verdict.fix}
         return {"health": health, "health_detail": detail, "health_fix": ""}
 
     def _refresh_health(self) -> None:
-        """A verdict came or went: show it now, unless the health check has yet to pass or fails."""
+        """A verdict came or went, or it is now running: show it, unless the health check fails."""
         status = self.status
-        if not status.is_up or status.health in (Health.UNKNOWN, Health.UNHEALTHY):
+        if not status.is_up or self._checked is Health.UNHEALTHY:
             return
-        base = Health.HEALTHY if self.cfg.health else Health.NONE
-        changes = self._overlay(base, "" if status.health is Health.DEGRADED else status.health_detail)
+        detail = "" if status.health is Health.DEGRADED else status.health_detail
+        changes = self._overlay(self._checked, detail, status.state)
         if (changes["health"], changes["health_detail"]) != (status.health, status.health_detail):
             self._journal_health(changes["health"], changes["health_detail"], changes["health_fix"])
             self._set(status.state, **changes)
@@ -435,7 +441,11 @@ class Program:
         """startsecs have passed: ready, unless a health check or a ready line is to say so."""
         if self.cfg.health is None and self._ready_line is None:
             self._ready = True
-        self._now_running()
+        changes: dict[str, Any] = {}
+        if self._checked is not Health.UNHEALTHY:  # a known "cannot answer" shows in the same snapshot
+            changes = self._overlay(self._checked, self.status.health_detail, State.RUNNING)
+            self._journal_health(changes["health"], changes["health_detail"], changes["health_fix"])
+        self._now_running(**changes)
 
     def _became_ready(self, **changes: Any) -> None:
         self._ready = True
@@ -536,6 +546,7 @@ class Program:
         # The child and the state that names it first: if anything below fails, it is not lost.
         self._child, self._started, self._ready, self._fault_said = child, now, False, ""
         self._said, self._settings_due = None, now
+        self._checked = Health.UNKNOWN if self.cfg.health else Health.NONE
         self._set(State.STARTING, mode=Mode.MANAGED, pid=child.pid, started_at=self.ctx.clock.time(),
                   reason="", retry_at=None, owner="",
                   health=Health.UNKNOWN if self.cfg.health else Health.NONE, health_detail="", health_fix="")
