@@ -5,9 +5,10 @@ Reaping must never take an exit status that somebody else waits for: the spawner
 threads and every subprocess.run() in trayapp wait for their own children. So the reaper only
 peeks (WNOWAIT) at which child has exited and leaves claimed pids (the spawner's roots) to their
 waiters. A child that provably re-parented to us (killed by the tree kill, or in a session that
-is neither ours nor its own) is reaped at once; any other gets a grace period for its owner to
-reap it, and is reaped after that: then it is a re-parented session leader, or a helper nobody
-waits for.
+is neither ours nor its own) is reaped at once. Any other child is somebody's subprocess (a health
+command, doctor's tools, an alert action: each waits for its own, sometimes only after a helper
+it left behind lets go of the pipe) or a re-parented session leader: it is left alone for
+UNKNOWN_GRACE, longer than any of those helpers may run, and reaped only then.
 """
 
 from __future__ import annotations
@@ -28,13 +29,17 @@ PR_SET_CHILD_SUBREAPER = 36  # linux/prctl.h
 class Reaper:
     """One per process. `claim`/`release` may be called from any thread."""
 
-    GRACE = 1.0  # how long a child's own waiter has to reap it before we do
+    GRACE = 1.0  # how long a claimed child's waiter has to reap it before we look again
+    # An unclaimed child that is not provably re-parented: its owner reaps it within its own timeout
+    # (helpers run for 30 s at most); after this long nobody will, and the zombie is ours.
+    UNKNOWN_GRACE = 300.0
     STEP = 0.05
     IDLE = 5.0  # with no children at all, look again this often (a spawn wakes us at once)
 
     def __init__(self) -> None:
         self._claimed: set[int] = set()
         self._orphans: set[int] = set()  # nobody else waits for these: no grace needed
+        self._unknown: dict[int, float] = {}  # exited, unclaimed, not provably ours: first seen (monotonic)
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._wake = threading.Event()
@@ -84,17 +89,35 @@ class Reaper:
                 return
             orphan = pid in self._orphans or _reparented(pid)
             self._orphans.discard(pid)
-        waited = self.GRACE if orphan else 0.0
-        while waited < self.GRACE:  # somebody else's subprocess: give it time to reap its own
-            time.sleep(self.STEP)
-            waited += self.STEP
-            if self._is_claimed(pid) or not _still_exited(pid):
-                return
-        _reap(pid)
+        if orphan:
+            self._unknown.pop(pid, None)
+            _reap(pid)
+            return
+        self._wait_for_owner(pid)
 
-    def _is_claimed(self, pid: int) -> bool:
+    def _wait_for_owner(self, pid: int) -> None:
+        """An exited child that may be somebody's subprocess: never take the exit status it waits
+        for (a failing health command would read as success). Reap it only after UNKNOWN_GRACE;
+        meanwhile the orphans trayapp killed are still reaped, by pid."""
+        now = time.monotonic()
+        first = self._unknown.setdefault(pid, now)
+        if now - first >= self.UNKNOWN_GRACE:
+            del self._unknown[pid]
+            _reap(pid)
+            return
+        self._reap_orphans()
+        time.sleep(self.STEP)
+        if len(self._unknown) > 64:  # forget the ones their owners have reaped since
+            self._unknown = {p: t for p, t in self._unknown.items() if _still_exited(p)}
+
+    def _reap_orphans(self) -> None:
         with self._lock:
-            return pid in self._claimed
+            orphans = list(self._orphans)
+        for pid in orphans:
+            if _still_exited(pid):
+                _reap(pid)
+                with self._lock:
+                    self._orphans.discard(pid)
 
 
 if sys.platform == "linux":
