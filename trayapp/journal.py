@@ -306,7 +306,8 @@ def _kill(entry: Entry) -> str:
 
 
 _HEALTH = {"healthy": "health check passes", "unhealthy": "health check failing",
-           "degraded": "running but cannot answer", "unknown": "health not known yet"}
+           "degraded": "running but cannot answer", "unknown": "health not known yet",
+           "none": "can answer again"}
 
 
 def _health(entry: Entry) -> str:

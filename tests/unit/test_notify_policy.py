@@ -237,5 +237,17 @@ def test_degraded_is_said_once_per_episode_with_its_fix() -> None:
     run.at(60.0, ev("health", status="healthy", detail="HTTP 200"))
     run.at(90.0, degraded)
     run.advance(100.0)
-    assert run.titles() == ["nanobot cannot answer", "nanobot is responding again", "nanobot cannot answer"]
+    assert run.titles() == ["nanobot cannot answer", "nanobot can answer again", "nanobot cannot answer"]
     assert "Fix: pick a local one such as ollama" in run.sent[0][1].message.body
+
+
+def test_a_lapsed_degraded_episode_closes_so_the_next_one_is_told_and_unhealthy_is_its_own() -> None:
+    run = Run()
+    degraded = ev("health", status="degraded", detail="nanobot is running but has no usable model provider")
+    run.at(0.0, degraded)
+    run.at(30.0, ev("health", status="none", detail=""))  # no health check: the verdict lapsed
+    run.at(60.0, degraded)
+    run.at(90.0, ev("health", status="unhealthy", detail="HTTP 500"))
+    run.advance(100.0)
+    assert run.titles() == ["nanobot cannot answer", "nanobot can answer again", "nanobot cannot answer",
+                            "nanobot is not responding"]

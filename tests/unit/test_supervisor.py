@@ -275,8 +275,8 @@ def test_known_fatal_output_gives_up_at_once_with_advice(tmp_path: Path) -> None
     rig = make_rig(tmp_path, '[programs.assistant]\npreset = "nanobot"\n')
     rig.sup.submit(Start())
     rig.step()
-    rig.log.said("stdout", "Gateway cannot start: No provider is configured for model 'anthropic/x'.")
-    rig.log.said("stdout", "  Check: nanobot status --config ~/.nanobot/config.json")
+    rig.log.print(rig.spawner.logs[-1], "stdout", "Gateway cannot start: No provider is configured for model 'anthropic/x'.")
+    rig.log.print(rig.spawner.logs[-1], "stdout", "  Check: nanobot status --config ~/.nanobot/config.json")
     rig.spawner.last.exit(1)
     rig.step()
     status = rig.status()
@@ -291,14 +291,32 @@ def test_ordinary_output_does_not_stop_restarts(tmp_path: Path) -> None:
     rig.sup.submit(Start())
     rig.step()
     # What a gateway without a provider says while it starts anyway; it later dies of another cause.
-    rig.log.said("stdout", "Provider/model setup is incomplete: No provider is configured for model "
+    rig.log.print(rig.spawner.logs[-1], "stdout", "Provider/model setup is incomplete: No provider is configured for model "
                            "'anthropic/claude-opus-4-5'. Gateway will start")
-    rig.log.said("stdout", "Error: nanobot cannot start because one of its local ports is already in use.")
-    rig.log.said("stderr", "Traceback: something else broke")
+    rig.log.print(rig.spawner.logs[-1], "stdout", "Error: nanobot cannot start because one of its local ports is already in use.")
+    rig.log.print(rig.spawner.logs[-1], "stderr", "Traceback: something else broke")
     rig.spawner.last.exit(1)
     rig.step()
     assert rig.status().state is State.BACKOFF
     assert rig.status().last_stderr == "Traceback: something else broke"
+
+
+def test_a_refusal_from_an_earlier_run_does_not_decide_a_later_crash(tmp_path: Path) -> None:
+    rig = make_rig(tmp_path, '[programs.assistant]\npreset = "nanobot"\n')
+    rig.sup.submit(Start())
+    rig.step()
+    rig.log.print(rig.spawner.logs[-1], "stdout", "Gateway cannot start: No provider is configured for model 'x'.")
+    rig.spawner.last.exit(1)
+    rig.step()
+    assert rig.status().state is State.GIVEN_UP
+    rig.sup.submit(Start())  # the user fixed the provider and starts it again; it dies of something else
+    rig.step()
+    rig.log.print(rig.spawner.logs[-1], "stderr", "Traceback (most recent call last):\nKeyError: 'channels'")
+    rig.spawner.last.exit(1)
+    rig.step()
+    status = rig.status()
+    assert status.state is State.BACKOFF, status.reason
+    assert status.last_crash is not None and status.last_crash.headline == "KeyError: 'channels'"
 
 
 def test_a_program_that_never_gets_healthy_is_given_up_not_restarted_forever(tmp_path: Path) -> None:

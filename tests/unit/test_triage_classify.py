@@ -81,6 +81,18 @@ def test_port_from_an_earlier_bind_line_when_the_error_does_not_name_it() -> Non
     assert "another port" in cause.fix
 
 
+@pytest.mark.parametrize("out", [
+    # loguru's "module:function:LINE" prefix and a clock are not ports (both named port 88/45 before)
+    ["2026-11-30 10:00:00.123 | INFO | nanobot.cli:gateway:88 - Starting gateway server",
+     "Traceback (most recent call last):", "OSError: [Errno 98] Address already in use"],
+    ["[10:30:45.123] ERROR (4242): listen EADDRINUSE: address already in use"],
+])
+def test_a_clock_or_a_line_number_is_never_taken_for_the_port(out: list[str]) -> None:
+    asked: list[int] = []
+    cause = cause_of(out, port_holder=lambda port: asked.append(port) or "pid 1 (init)")
+    assert cause.key == "port_in_use" and cause.cause == "Its port is already in use." and asked == []
+
+
 def test_sigkill_near_the_memory_limit_is_the_kernel_oom_killer() -> None:
     cause = cause_of(["working"], ExitInfo(signal=9), memory=1_950_000_000, memory_limit=2_000_000_000)
     assert cause.key == "out_of_memory"

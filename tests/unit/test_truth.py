@@ -151,3 +151,26 @@ def test_running_before_its_first_check_passes_is_degraded_when_the_settings_say
     status = rig.status()
     assert (status.state, status.health) == (State.RUNNING, Health.DEGRADED)
     assert not [s for s in rig.changes if s.state is State.RUNNING and s.health is not Health.DEGRADED]
+
+
+def test_a_watcher_that_raises_never_stops_the_log_or_the_crash_report(tmp_path: Path) -> None:
+    from tests.fakes import FakeLog
+    from trayapp.supervisor.output import OutputWatch
+
+    seen: list[str] = []
+
+    def look(line: str) -> None:
+        if line == "bad":
+            raise TypeError("a reason template that config check missed")
+        seen.append(line)
+
+    log = FakeLog()
+    log.print(OutputWatch(log, look), "stdout", "before\nbad\nafter")
+    assert seen == ["before", "after"]
+
+
+def test_a_reason_template_error_shows_the_reason_as_written() -> None:
+    from trayapp.supervisor.degraded import Pattern, Verdict
+
+    assert Pattern.of(r"(?P<detail>x)", "odd {detail[0]}").verdict("x") == Verdict("odd x")  # str indexing works
+    assert Pattern.of(r"(?P<detail>x)", "odd {detail.nope}").verdict("x") == Verdict("odd {detail.nope}")

@@ -12,6 +12,7 @@ import difflib
 import os
 import re
 import signal
+import string
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -436,8 +437,23 @@ def _degraded_patterns(value: Any) -> tuple[DegradedPattern, ...]:
         reason, fix = item.get("reason", ""), item.get("fix", "")
         if not isinstance(reason, str) or not reason or not isinstance(fix, str):
             raise ValueError(f"reason and fix must be text, {example}")
-        found.append(DegradedPattern(_pattern(item["pattern"]), reason, fix))
+        pattern = _pattern(item["pattern"])
+        _check_reason(pattern, reason)
+        found.append(DegradedPattern(pattern, reason, fix))
     return tuple(found)
+
+
+def _check_reason(pattern: str, reason: str) -> None:
+    """A reason may name the pattern's groups, "{detail}", and nothing else."""
+    groups = set(re.compile(pattern).groupindex)
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(reason) if f is not None]
+    except ValueError as exc:
+        raise ValueError(f"reason {reason!r} has a stray brace ({exc}); write {{{{ and }}}} for a brace") from None
+    for name in fields:
+        if name not in groups:
+            raise ValueError(f"reason {reason!r} uses {{{name}}}, which is not a named group of its pattern "
+                             "(name one with (?P<name>...); write {{ and }} for a brace)")
 
 
 def _pattern(value: Any) -> str:

@@ -118,6 +118,10 @@ def degraded(name: str, entry: Mapping[str, Any]) -> Message:
     return Message(f"{name} cannot answer", _join(reason, f"Fix: {fix}" if fix else ""))
 
 
+def answering(name: str) -> Message:
+    return Message(f"{name} can answer again", "What kept it from answering is gone.")
+
+
 def limit(name: str, entry: Mapping[str, Any]) -> Message:
     kind = entry.get("kind", "memory")
     value, cap = entry.get("value"), entry.get("limit")

@@ -226,17 +226,25 @@ class Policy:
             self._episode(program).shown = False  # the user knows; no "running again" later
 
     def _on_health(self, entry: Mapping[str, Any], program: str, now: float) -> None:
-        slot, status = f"{program}/health", entry.get("status")
-        if status in ("unhealthy", "degraded") and slot not in self._open:  # once per episode
+        """Failing and cannot-answer are two episodes, each told once and closed by any better news."""
+        status = entry.get("status")
+        slots = {"unhealthy": f"{program}/health", "degraded": f"{program}/answer"}
+        if status in slots:
+            slot = slots[str(status)]
+            if slot in self._open:
+                return
             message = (messages.degraded(self.name(program), entry) if status == "degraded"
                        else messages.health(self.name(program), entry, failing=True))
-            kind = "health_failing" if status == "unhealthy" else "degraded"
+            kind = "degraded" if status == "degraded" else "health_failing"
             if self._queue(Outgoing(slot, kind, message, fresh=True), now):
                 self._open.add(slot)
-        elif status == "healthy" and slot in self._open:
-            self._open.discard(slot)
-            message = messages.health(self.name(program), entry, failing=False)
-            self._queue(Outgoing(slot, "health_ok", message, Urgency.LOW), now)
+            return
+        for slot in slots.values():  # healthy, none, unknown: the bad news is over
+            if slot in self._open:
+                self._open.discard(slot)
+                message = (messages.answering(self.name(program)) if slot == slots["degraded"]
+                           else messages.health(self.name(program), entry, failing=False))
+                self._queue(Outgoing(slot, "health_ok", message, Urgency.LOW), now)
 
     def _on_limit(self, entry: Mapping[str, Any], program: str, now: float) -> None:
         slot = f"{program}/limit"

@@ -55,7 +55,7 @@ class Pattern:
         groups = {k: (v or "").strip() for k, v in found.groupdict().items()}
         try:
             return Verdict(self.reason.format(**groups), self.fix)
-        except (KeyError, IndexError, ValueError):  # a user's reason with stray braces: show it as written
+        except Exception:  # a reason config check let through ({x[0]}, {x.y}): show it as written
             return Verdict(self.reason, self.fix)
 
 

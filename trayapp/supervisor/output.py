@@ -7,6 +7,7 @@ log pumps (one thread per stream) see each line once and nothing reads the outpu
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import typing
@@ -16,6 +17,7 @@ from trayapp.supervisor.degraded import Pattern, Verdict
 from trayapp.supervisor.spawn import LogSink
 from trayapp.triage.recent import RecentOutput
 
+log = logging.getLogger(__name__)
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 # The same verdict is reported again at most this often (seconds), so a program that logs a 429 on
 # every line cannot flood the supervisor's inbox; the verdict's hold time is refreshed by it.
@@ -28,17 +30,25 @@ class OutputWatch:
 
     def __init__(self, log: LogSink, look: Callable[[str], None]) -> None:
         self._log, self._look = log, look
+        self._failed = False
 
     def pump(self, stream: str, pipe: typing.IO[bytes],
              on_line: Callable[[str], None] | None = None) -> threading.Thread:
-        look = self._look
-
         def each(line: str) -> None:
             if on_line is not None:
                 on_line(line)
-            look(line)
+            self._safely(line)
 
         return self._log.pump(stream, pipe, each)
+
+    def _safely(self, line: str) -> None:
+        """A watcher's bug must never stop the pump: the log and the child's pipe matter more."""
+        try:
+            self._look(line)
+        except Exception:
+            if not self._failed:
+                self._failed = True
+                log.exception("watching a program's output failed; its log goes on")
 
     def write(self, stream: str, text: str) -> None:
         self._log.write(stream, text)  # trayapp's own notes are not the program's output

@@ -682,11 +682,12 @@ class Program:
         return (log.last_line("stderr") or log.last_line("stdout")).strip()
 
     def _fatal_hint(self) -> str | None:
-        """Advice when the program's last output says it cannot start until the user fixes it."""
-        patterns, log = self.cfg.info.fatal_output, self.ctx.logs(self.cfg.name)
-        if not patterns or log is None:
+        """Advice when this run's last output says it cannot start until the user fixes it (an
+        earlier run's refusal must not decide a later, different crash)."""
+        patterns = self.cfg.info.fatal_output
+        if not patterns or self._listener is None:
             return None
-        recent = "\n".join(log.tail(40))
+        recent = "\n".join(self._listener.recent.lines()[-40:])
         return next((advice for pattern, advice in patterns if re.search(pattern, recent)), None)
 
     # -- when trayapp itself fails ----------------------------------------------------------

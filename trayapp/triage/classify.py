@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from trayapp.status import ExitInfo
-from trayapp.triage.excerpt import Excerpt, is_error_line
+from trayapp.triage.excerpt import Excerpt, is_error_line, message_of
 from trayapp.units import format_size
 
 EX_CONFIG = 78
@@ -113,7 +113,11 @@ def _no_provider(texts: Texts, facts: Facts) -> Cause | None:
 
 _PORT_IN_USE = re.compile(r"address already in use|EADDRINUSE|only one usage of each socket address|"
                           r"port is already allocated|bind: address", re.IGNORECASE)
-_PORT = re.compile(r"(?:port\s*[:=]?\s*|:|\(\s*'[^']*',\s*)(\d{2,5})\b", re.IGNORECASE)
+# Only explicit forms name a port: "port 8080", "127.0.0.1:8080", "localhost:8080", "[::]:8080",
+# "0.0.0.0:8080", ":::8080" (Node), "('127.0.0.1', 8080)". A bare ":NN" is a clock ("10:30:45") or a log prefix's
+# line number ("module:function:88") far more often than a port.
+_PORT = re.compile(r"(?:\bport\s*[:=]?\s*|(?:\b\d{1,3}(?:\.\d{1,3}){3}|\blocalhost|\]|::)\s*:\s*|"
+                   r"\(\s*'[^']*',\s*)(\d{2,5})\b", re.IGNORECASE)
 
 
 def _port_in_use(texts: Texts, facts: Facts) -> Cause | None:
@@ -132,7 +136,7 @@ def _port_in_use(texts: Texts, facts: Facts) -> Cause | None:
 def _port_near(line: str, texts: Texts) -> int | None:
     """The port named on the error line, else on the last line that mentions binding or listening."""
     for candidate in (line, *_binding_lines(texts)):
-        for found in reversed(_PORT.findall(candidate)):
+        for found in reversed(_PORT.findall(message_of(candidate))):
             port = int(found)
             if 0 < port < 65536:
                 return port
