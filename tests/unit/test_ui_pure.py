@@ -17,12 +17,20 @@ def fake_parse(raw: str) -> tuple[str, str, str]:
     return stamp, stream, text
 
 
-def test_rows_name_the_cause_of_the_last_exit() -> None:
+def test_rows_name_the_crash_report_not_the_last_stderr_line() -> None:
+    from trayapp.status import CrashReport
+
+    crash = CrashReport(program="nanobot", when=NOW - 90, exit="exit 1", cause="The provider rejects the key.",
+                        fix="Check the key.", known=True, kind="python traceback",
+                        excerpt=("Traceback (most recent call last):", "ValueError: bad token"),
+                        headline="ValueError: bad token")
     status = Status("assistant", "nanobot", State.BACKOFF, last_exit=ExitInfo(code=1), last_exit_at=NOW - 90,
-                    last_stderr="ValueError: bad token", restarts=4, health=Health.UNHEALTHY,
-                    health_detail="HTTP 503", memory=52_000_000, cpu=1.25)
+                    last_stderr="2026-11-30 | INFO | Stopped websocket channel", last_crash=crash, restarts=4,
+                    health=Health.UNHEALTHY, health_detail="HTTP 503", memory=52_000_000, cpu=1.25)
     table = dict(rows(status, NOW))
-    assert table["Last exit"] == "exit 1, 1m 30s ago — last error: ValueError: bad token"
+    assert table["Last exit"] == "exit 1, 1 minute ago"  # an INFO line is never "the last error"
+    assert table["Last crash"].splitlines()[:2] == ["1 minute ago, exit 1: ValueError: bad token", "fix: Check the key."]
+    assert table["Last crash"].endswith("ValueError: bad token")
     assert table["Restarts"].startswith("4 since trayapp started")
     assert table["Health"] == "unhealthy (HTTP 503)"
     assert (table["Memory"], table["CPU"]) == ("52MB", "1.2%")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import time
 from typing import Any
 
 from trayapp.cli.common import paths
@@ -38,16 +37,10 @@ def why(args: argparse.Namespace) -> int:
 
 
 def render(report: dict[str, Any], display: str) -> str:
-    when = report.get("when")
-    at = time.strftime(" at %Y-%m-%d %H:%M", time.localtime(when)) if isinstance(when, (int, float)) and when else ""
-    lines = [f"{display} crashed{at} ({report.get('exit') or 'exit status unknown'})",
-             f"cause: {report.get('cause') or 'not known'}"]
-    if report.get("fix"):
-        lines.append(f"fix: {report['fix']}")
-    excerpt = report.get("excerpt") or []
-    if excerpt:
-        lines += ["", "what it printed last:", *(f"    {line}" for line in excerpt)]
-    return "\n".join(lines)
+    from trayapp.status import CrashReport
+    from trayapp.triage.report import render_text
+
+    return render_text(CrashReport.from_dict(report), display)
 
 
 def _program(where: AppPaths, given: str | None) -> tuple[str, str]:

@@ -45,3 +45,17 @@ def _quiet(info: ExitInfo) -> str:
 def _short(line: str) -> str:
     return line if len(line) <= HEADLINE_CHARS else line[: HEADLINE_CHARS - 1].rstrip() + "…"
 
+
+
+def render_text(report: CrashReport, display: str) -> str:
+    """The whole report for a person (`trayapp why`, the status window's Copy button)."""
+    import time
+
+    at = time.strftime(" at %Y-%m-%d %H:%M", time.localtime(report.when)) if report.when else ""
+    lines = [f"{display} crashed{at} ({report.exit or 'exit status unknown'})",
+             f"cause: {report.cause or 'not known'}"]
+    if report.fix:
+        lines.append(f"fix: {report.fix}")
+    if report.excerpt:
+        lines += ["", "what it printed last:", *(f"    {line}" for line in report.excerpt)]
+    return "\n".join(lines)

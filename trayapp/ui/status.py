@@ -29,6 +29,7 @@ from trayapp.paths import AppPaths
 from trayapp.status import Status
 from trayapp.tray.icons import render
 from trayapp.tray.view import program_view
+from trayapp.triage.report import render_text
 from trayapp.ui import chart
 from trayapp.ui.chart import Sample
 from trayapp.ui.fields import event_line, rows
@@ -79,7 +80,16 @@ class ProgramPanel:
                                            ("View logs", "logs"))}
         for button in self.buttons.values():
             button.pack(side="left", padx=(0, 6))
+        self.copy = ttk.Button(buttons, text="Copy crash report", command=self.copy_crash)
+        self.copy.pack(side="left", padx=(0, 6))
+        self._crash = ""
         self._image: tk.PhotoImage | None = None
+
+    def copy_crash(self) -> None:
+        """The last crash report, whole, on the clipboard: for an issue or a chat with a helper."""
+        if self._crash:
+            self.frame.clipboard_clear()
+            self.frame.clipboard_append(self._crash)
 
     def show(self, status: Status, samples: list[Sample], now: float) -> None:
         view = program_view(status, now)
@@ -94,6 +104,8 @@ class ProgramPanel:
             self.values[label].configure(text=value)
         for label, allowed in (("Start", view.can_start), ("Stop", view.can_stop), ("Restart", view.can_restart)):
             self.buttons[label].state(["!disabled"] if allowed else ["disabled"])
+        self._crash = render_text(status.last_crash, status.display_name) if status.last_crash else ""
+        self.copy.state(["!disabled"] if self._crash else ["disabled"])
         self._draw_chart(samples, now)
 
     def _draw_chart(self, samples: list[Sample], now: float) -> None:
