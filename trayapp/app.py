@@ -33,6 +33,7 @@ from trayapp.supervisor.resources import TreeSampler
 from trayapp.supervisor.spawn import PopenSpawner
 from trayapp.status import Status, refusal
 from trayapp.supervisor.supervisor import Supervisor
+from trayapp.triage.oom import oom_kills
 from trayapp.tray.view import program_view
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ class App:
             post=lambda m: self.supervisor.submit(m), run_in_background=self._background,
             probe=lambda cfg, cwd, env: probe(cfg, cwd=cwd, env=env), sampler=TreeSampler,
             listener_pid=orphans.listener_pid, port_open=port_open, logs=self.program_log,
-            pidfile=self.pidfile, service=_own_service,
+            pidfile=self.pidfile, service=_own_service, oom_kills=oom_kills, total_memory=_total_memory,
         )
         self.supervisor = Supervisor([_program(p, ctx) for p in config.programs.values()], ctx)
         self.bus.subscribe(Recorded, self._log_recorded)
@@ -296,6 +297,12 @@ def _program(cfg: ProgramConfig, ctx: Context) -> Any:
 
         return AttachedProgram(cfg, ctx)
     return Program(cfg, ctx)
+
+
+def _total_memory() -> int | None:
+    import psutil
+
+    return int(psutil.virtual_memory().total)
 
 
 def _own_service(cfg: ProgramConfig) -> Any:

@@ -142,7 +142,8 @@ class Status:
     last_exit_at: float | None = None
     reason: str = ""  # plain words: why it is in this state
     last_stderr: str = ""
-    last_crash: CrashReport | None = None  # the report of the last unexpected exit (replaces "last error")  # last line the program wrote to stderr
+    last_crash: CrashReport | None = None  # the report of the last unexpected exit (replaces "last error")
+    command_path: str = ""  # the program file the current run was started from (its PATH resolved)  # last line the program wrote to stderr
     health: Health = Health.NONE
     health_detail: str = ""  # why it is unhealthy or degraded, in words
     health_fix: str = ""  # DEGRADED: what the user can do about it

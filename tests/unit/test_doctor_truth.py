@@ -112,3 +112,10 @@ def test_nanobot_with_a_local_ollama_needs_no_key(tmp_path: Path) -> None:
     write_nanobot_config(tmp_path, {"model": "llama3.2", "provider": "ollama"}, {"ollama": {"apiKey": None}})
     found = {c.name: c for c in configs.checks(inputs(tmp_path))}
     assert found["nanobot model provider"].level is Level.OK
+
+
+def test_the_binary_the_instance_started_wins_over_doctors_own_path(tmp_path: Path) -> None:
+    running = status(command_path="/opt/elsewhere/bin/nanobot")
+    inp = inputs(tmp_path, running=lambda p: [running], resolve=lambda name, env, cwd: None)
+    check = by_name(inp)["nanobot program"]
+    assert check.level is Level.OK and check.evidence.startswith("/opt/elsewhere/bin/nanobot")  # type: ignore[attr-defined]

@@ -33,12 +33,15 @@ def _binary(inp: Inputs, program: ProgramConfig) -> Check:
     if program.attach is not None:
         return info(GROUP, name, f"attach mode ({program.attach.owner}): trayapp does not start it itself")
     first = program.command[0]
-    resolved = inp.resolve(first, program.environment(inp.environ), program.cwd)
+    running = inp.instance_status(program.name)
+    up = running is not None and running.is_up and running.pid is not None
+    # What the running trayapp started wins: doctor's own PATH may differ from the instance's.
+    resolved = (running.command_path if running is not None and up and running.command_path else
+                inp.resolve(first, program.environment(inp.environ), program.cwd))
     if resolved is None:
         return fail(GROUP, name, f"{first} was not found on PATH", program.info.install_hint)
     version = _version(inp, program, resolved)
-    running = inp.instance_status(program.name)
-    where = f", running as pid {running.pid}" if running is not None and running.is_up and running.pid else ""
+    where = f", running as pid {running.pid}" if running is not None and up else ""
     return ok(GROUP, name, f"{resolved}" + (f", {version}" if version else "") + where)
 
 
@@ -82,30 +85,35 @@ def _port(inp: Inputs, program: ProgramConfig) -> Check | None:
         return ok(GROUP, "port", f"{host}:{port} is free")
     pid = inp.listener_pid(host, port)
     who = _describe_pid(pid) if pid else "a process this user cannot see"
-    if program.attach is not None or _ours(inp, pid):
+    if program.attach is not None or _ours(inp, pid, program):
         return ok(GROUP, "port", f"{host}:{port} is held by {who}, as expected")
     return warn(GROUP, "port", f"{host}:{port} is held by {who}, which trayapp did not start",
                 "if it is your assistant, let trayapp attach to it ([programs."
                 f"{program.name}.attach]); otherwise stop that process or change the port")
 
 
-def _ours(inp: Inputs, pid: int | None) -> bool:
-    """Is `pid` (or its parent) a child recorded by the running trayapp?"""
+def _ours(inp: Inputs, pid: int | None, program: ProgramConfig) -> bool:
+    """Is `pid` one of the running trayapp's: a recorded child, one below it (a `uv run` or `sh -c`
+    wrapper in between), or any process that carries its mark for this program (a daemon that
+    double-forked away and re-parented to trayapp)?"""
     if pid is None:
         return False
+    import psutil
+
+    from trayapp.supervisor.marks import INSTANCE_VAR, PROGRAM_VAR, instance_id
     from trayapp.supervisor.pidfile import PidFile
 
     recorded = {r.pid for r in PidFile(inp.paths.pid_file).load().values()}
-    return pid in recorded or _parent(pid) in recorded
-
-
-def _parent(pid: int) -> int | None:
-    import psutil
-
+    recorded |= {s.pid for s in inp.instance or () if s.pid}
     try:
-        return psutil.Process(pid).ppid()
+        proc = psutil.Process(pid)
+        if {p.pid for p in (proc, *proc.parents())} & recorded:
+            return True
+        environ = proc.environ()
     except psutil.Error:
-        return None
+        return False
+    return (environ.get(PROGRAM_VAR) == program.name
+            and environ.get(INSTANCE_VAR) == instance_id(inp.paths.state_dir))
 
 
 def _describe_pid(pid: int) -> str:

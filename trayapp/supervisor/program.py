@@ -47,7 +47,7 @@ from trayapp.supervisor.pidfile import ChildRecord, PidFile
 from trayapp.supervisor.readiness import ReadyLineWatch
 from trayapp.supervisor.resources import Sample
 from trayapp.supervisor.services import ServiceInfo
-from trayapp.supervisor.spawn import ChildHandle, LogSink, Spawner
+from trayapp.supervisor.spawn import ChildHandle, LogSink, Spawner, resolve_command
 from trayapp.supervisor.state import moved
 from trayapp.triage import report as crash_reports
 from trayapp.units import format_duration, format_wait
@@ -87,6 +87,10 @@ class Context:
     rand: Callable[[], float] = random.random
     # The program's own installed service (services.detect_service), or None: attach, never spawn.
     service: Callable[[ProgramConfig], ServiceInfo | None] = lambda cfg: None
+    # The kernel's out-of-memory kill count for our cgroup (None: no record), and the machine's memory:
+    # a SIGKILL while the count went up, or near the memory, is the OOM killer's.
+    oom_kills: Callable[[], int | None] = lambda: None
+    total_memory: Callable[[], int | None] = lambda: None
     _history: list[dict[str, Any]] | None = field(default=None, init=False, repr=False)
 
     def history(self) -> list[dict[str, Any]]:
@@ -143,6 +147,7 @@ class Program:
         self._said: Verdict | None = None  # what this run's output said about answering
         self._said_at = 0.0
         self._settings: Verdict | None = None  # what its own settings say
+        self._oom_at_start: int | None = None  # the kernel's OOM-kill count when this run started
         # What the health check itself last said this run (UNKNOWN until it passes; NONE without a
         # check); the status shows DEGRADED over it while a verdict says it cannot answer.
         self._checked = Health.UNKNOWN if cfg.health else Health.NONE
@@ -247,9 +252,12 @@ class Program:
     def _report_crash(self, info: ExitInfo) -> CrashReport:
         """The crash report of this exit, from what the run printed (the waiter let the pumps finish)."""
         lines = self._listener.recent.lines() if self._listener is not None else []
+        oom_now = self.ctx.oom_kills()
+        recorded = oom_now is not None and self._oom_at_start is not None and oom_now > self._oom_at_start
         report = crash_reports.build(lines, info, program=self.cfg.display_name, when=self.ctx.clock.time(),
-                                     memory=self.status.memory, memory_limit=self.cfg.limits.memory,
-                                     port_holder=self._port_holder)
+                                     memory=self.status.memory,
+                                     memory_limit=self.cfg.limits.memory or self.ctx.total_memory(),
+                                     port_holder=self._port_holder, oom_recorded=recorded)
         fields = {k: v for k, v in report.to_dict().items() if k != "program"}
         self.ctx.journal.record("crash", self.cfg.name, **fields)
         return report
@@ -546,9 +554,11 @@ class Program:
         # The child and the state that names it first: if anything below fails, it is not lost.
         self._child, self._started, self._ready, self._fault_said = child, now, False, ""
         self._said, self._settings_due = None, now
+        self._oom_at_start = self.ctx.oom_kills()
         self._checked = Health.UNKNOWN if self.cfg.health else Health.NONE
+        path = resolve_command(self.cfg.command[0], self._env(), self.cfg.cwd) or self.cfg.command[0]
         self._set(State.STARTING, mode=Mode.MANAGED, pid=child.pid, started_at=self.ctx.clock.time(),
-                  reason="", retry_at=None, owner="",
+                  reason="", retry_at=None, owner="", command_path=path,
                   health=Health.UNKNOWN if self.cfg.health else Health.NONE, health_detail="", health_fix="")
         self._arm_timers(now)
         if self.ctx.pidfile is not None:

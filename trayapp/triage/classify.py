@@ -50,6 +50,7 @@ class Facts:
     memory: int | None = None  # bytes, the whole tree, last sample before it died
     memory_limit: int | None = None  # bytes, the configured limit (or the machine's memory)
     port_holder: PortHolder | None = None
+    oom_recorded: bool = False  # the kernel's oom_kill counter went up while it ran (triage/oom.py)
 
 
 def classify(excerpt: Excerpt, output: Sequence[str], facts: Facts) -> Cause:
@@ -84,8 +85,12 @@ def _search(texts: Texts, pattern: re.Pattern[str], *, anywhere: bool = False) -
 def _out_of_memory(texts: Texts, facts: Facts) -> Cause | None:
     if facts.exit.signal != SIGKILL:
         return None
-    if facts.memory is None or not facts.memory_limit or facts.memory < NEAR_LIMIT * facts.memory_limit:
+    near = facts.memory is not None and bool(facts.memory_limit) and facts.memory >= NEAR_LIMIT * (facts.memory_limit or 0)
+    if not (near or facts.oom_recorded):
         return None
+    if facts.memory is None or not facts.memory_limit:
+        return Cause("out_of_memory", "The kernel's out-of-memory killer ended it (its own record says so).",
+                     "Close other programs, give the computer more memory, or find out what makes it grow.")
     used = f"{format_size(facts.memory)} of {format_size(facts.memory_limit)}"
     return Cause("out_of_memory", f"The system killed it for using too much memory ({used}).",
                  "Raise its memory limit, close other programs, or find out what makes it grow.")

@@ -23,11 +23,12 @@ def exit_words(info: ExitInfo) -> str:
 
 
 def build(lines: Sequence[str], exit_info: ExitInfo, *, program: str, when: float, memory: int | None = None,
-          memory_limit: int | None = None, port_holder: PortHolder | None = None) -> CrashReport:
+          memory_limit: int | None = None, port_holder: PortHolder | None = None,
+          oom_recorded: bool = False) -> CrashReport:
     """The report for one exit. `lines`: the run's output, both streams in order, as captured."""
     cleaned = [excerpts.clean(line) for line in lines]
     found = excerpts.find_in(cleaned)
-    cause = classify(found, cleaned, Facts(exit_info, memory, memory_limit, port_holder))
+    cause = classify(found, cleaned, Facts(exit_info, memory, memory_limit, port_holder, oom_recorded))
     headline = found.headline or (cause.cause if cause.known else _quiet(exit_info))
     return CrashReport(program=program, when=when, exit=exit_words(exit_info), cause=cause.cause,
                        fix=cause.fix, known=cause.known, kind=str(found.kind), excerpt=found.lines,
