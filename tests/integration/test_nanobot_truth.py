@@ -35,11 +35,11 @@ def fresh_onboard(tmp_path: Path, port: int, webui_port: int) -> Path:
     return home
 
 
-def nanobot_config(home: Path, port: int) -> str:
+def nanobot_config(home: Path, port: int, binary: str = NANOBOT) -> str:
     return f'''
 [programs.assistant]
 preset = "nanobot"
-command = ["{NANOBOT}", "gateway", "--foreground"]
+command = ["{binary}", "gateway", "--foreground"]
 env = {{ HOME = "{home}" }}
 [programs.assistant.health]
 url = "http://127.0.0.1:{port}/health"
@@ -69,7 +69,8 @@ def test_a_fresh_nanobot_with_no_provider_is_degraded_with_the_fix(tmp_path: Pat
 def test_doctor_beside_a_healthy_nanobot_agrees_with_the_instance(tmp_path: Path, trayapps: list[Trayapp]) -> None:
     port = free_port()
     home = onboarded_home(tmp_path, port)  # a local ollama provider: no key needed, healthy
-    t = Trayapp(tmp_path / "trayapp", nanobot_config(home, port), env={"PATH": "/usr/bin:/bin"})
+    # By name, with nanobot not on this PATH: the instance finds it beside its own interpreter.
+    t = Trayapp(tmp_path / "trayapp", nanobot_config(home, port, "nanobot"), env={"PATH": "/usr/bin:/bin"})
     trayapps.append(t.start())
     wait_for(lambda: t.program()["health"] == "healthy", 120, "nanobot to be healthy")
     done = t.cli("doctor", "--json", timeout=120)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from trayapp.supervisor.degraded import PROVIDER_PATTERNS, OutputWatch, Pattern, Verdict, nanobot_provider
+from trayapp.supervisor.degraded import PROVIDER_PATTERNS, Pattern, Verdict, nanobot_provider
 
 # What a fresh `nanobot onboard` (nanobot-ai 0.3.5) writes, trimmed to the keys that matter.
 ONBOARDED = {
@@ -55,17 +55,6 @@ def test_the_fresh_onboard_names_the_provider_and_model() -> None:
 def test_provider_patterns(line: str, reason: str | None) -> None:
     found = [v for v in (p.verdict(line) for p in PROVIDER_PATTERNS) if v is not None]
     assert [reason in v.reason for v in found] == ([True] if reason else [])
-
-
-def test_a_verdict_holds_then_lapses_and_a_restart_clears_it() -> None:
-    watch = OutputWatch(PROVIDER_PATTERNS, hold=600)
-    assert watch.feed("429 Too Many Requests", now=100.0) is True
-    assert watch.feed("429 Too Many Requests", now=200.0) is False  # the same verdict again: no change
-    assert watch.current(now=700.0) is not None  # 500 s after the last match
-    assert watch.current(now=801.0) is None
-    watch.feed("429 Too Many Requests", now=900.0)
-    watch.reset()
-    assert watch.current(now=901.0) is None
 
 
 def test_named_groups_fill_the_reason_and_stray_braces_do_not_crash() -> None:

@@ -188,3 +188,11 @@ def test_nanoclaw_without_a_container_runtime() -> None:
     assert found.lines == ("[10:00:00.350] ERROR (4242): docker info failed",
                            "[10:00:00.351] FATAL (4242): Container runtime is required but failed to start")
     assert found.headline == "Container runtime is required but failed to start"
+
+
+def test_a_long_line_is_redacted_before_it_is_cut() -> None:
+    from trayapp.triage.excerpt import clean
+
+    key = "sk-proj-" + "A1b2" * 15  # a bare key, named by nothing but its shape
+    line = "x" * 285 + f" {key}"  # cut first, only "sk-proj-A1b2…" would be left: too short to recognise
+    assert "A1b2" not in clean(line)

@@ -7,16 +7,16 @@ things here know better, both pure:
   (patterns per preset, and `degraded_patterns` from config.toml);
 - the assistant's own settings: nanobot with no usable model provider.
 
-An output verdict holds until the program restarts, or until `hold` seconds pass with no new match
-(a quota error at 3 am should not colour the icon all day). A settings verdict holds while the
-settings say so.
+An output verdict holds until the program restarts, or until DEGRADED_HOLD (supervisor/program.py)
+passes with no new match (a quota error at 3 am should not colour the icon all day). A settings
+verdict holds while the settings say so.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,34 +70,6 @@ PROVIDER_PATTERNS: tuple[Pattern, ...] = (
                "the model provider's quota or rate limit is used up",
                "wait for it to reset, or raise the limit or add credit with the provider"),
 )
-
-
-class OutputWatch:
-    """The degraded verdict that a program's output gives, over time. Supervisor thread only."""
-
-    def __init__(self, patterns: Iterable[Pattern], hold: float = 900.0) -> None:
-        self.patterns = tuple(patterns)
-        self.hold = hold
-        self._verdict: Verdict | None = None
-        self._seen_at = 0.0
-
-    def feed(self, line: str, now: float) -> bool:
-        """Look at one output line; True when the verdict changed."""
-        for pattern in self.patterns:
-            verdict = pattern.verdict(line)
-            if verdict is not None:
-                changed, self._verdict, self._seen_at = verdict != self._verdict, verdict, now
-                return changed
-        return False
-
-    def current(self, now: float) -> Verdict | None:
-        if self._verdict is not None and now - self._seen_at > self.hold:
-            self._verdict = None
-        return self._verdict
-
-    def reset(self) -> None:
-        """A new process: what the old one printed no longer holds."""
-        self._verdict = None
 
 
 # nanobot providers that need no API key: local servers, sign-in (OAuth) and endpoint-only ones.

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from trayapp.config import HealthConfig, ProgramConfig
+from trayapp.redact import redact
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class ProbeResult:
 def check_context(program: ProgramConfig, environ: Mapping[str, str]) -> tuple[Path | None, dict[str, str]]:
     """The working folder and environment a program's health command runs in: the program's own,
     so a check that needs them (NanoClaw's Node version) agrees in every place that runs it."""
-    return program.cwd, {**environ, **program.env}
+    return program.cwd, program.environment(environ)
 
 
 # The longest detail a probe reports: a health endpoint's JSON can be big, a Status stays small.
@@ -36,9 +37,10 @@ DETAIL_LIMIT = 300
 def probe(cfg: HealthConfig, *, cwd: Path | None = None, env: Mapping[str, str] | None = None) -> ProbeResult:
     """Run one check. Never raises."""
     result = _probe(cfg, cwd, env)
-    if len(result.detail) <= DETAIL_LIMIT:
-        return result
-    return ProbeResult(result.ok, result.detail[:DETAIL_LIMIT - 1] + "…")
+    detail = redact(result.detail)  # a URL with ?token= or user:password@ must not reach a bubble
+    if len(detail) > DETAIL_LIMIT:
+        detail = detail[:DETAIL_LIMIT - 1] + "…"
+    return result if detail == result.detail else ProbeResult(result.ok, detail)
 
 
 def _probe(cfg: HealthConfig, cwd: Path | None, env: Mapping[str, str] | None) -> ProbeResult:

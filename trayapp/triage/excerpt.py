@@ -78,9 +78,8 @@ class Excerpt:
 
 def clean(line: str) -> str:
     """One line as a person should read it: no colour codes or control characters, no secrets."""
-    line = _CONTROL.sub("", _ANSI.sub("", line.replace("\t", "    "))).rstrip()
-    line = line if len(line) <= MAX_LINE_CHARS else line[: MAX_LINE_CHARS - 1] + "…"
-    return redact(line)
+    line = redact(_CONTROL.sub("", _ANSI.sub("", line.replace("\t", "    "))).rstrip())  # whole, then cut:
+    return line if len(line) <= MAX_LINE_CHARS else line[: MAX_LINE_CHARS - 1] + "…"  # a cut key escapes
 
 
 def message_of(line: str) -> str:
