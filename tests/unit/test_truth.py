@@ -159,7 +159,7 @@ def test_a_watcher_that_raises_never_stops_the_log_or_the_crash_report(tmp_path:
 
     seen: list[str] = []
 
-    def look(line: str) -> None:
+    def look(stream: str, line: str) -> None:
         if line == "bad":
             raise TypeError("a reason template that config check missed")
         seen.append(line)
@@ -174,3 +174,17 @@ def test_a_reason_template_error_shows_the_reason_as_written() -> None:
 
     assert Pattern.of(r"(?P<detail>x)", "odd {detail[0]}").verdict("x") == Verdict("odd x")  # str indexing works
     assert Pattern.of(r"(?P<detail>x)", "odd {detail.nope}").verdict("x") == Verdict("odd {detail.nope}")
+
+
+def test_a_traceback_interleaved_with_the_other_streams_lines_is_still_found_whole(tmp_path: Path) -> None:
+    """The two pumps are two threads: stdout's buffered line can land in the middle of stderr's traceback."""
+    rig = started(tmp_path, BOT)
+    sink = rig.spawner.logs[-1]
+    rig.log.print(sink, "stderr", "Traceback (most recent call last):")
+    rig.log.print(sink, "stdout", "INFO starting")
+    rig.log.print(sink, "stderr", '  File "<string>", line 3, in connect\nValueError: bad token')
+    rig.spawner.last.exit(1)
+    rig.step()
+    report = rig.status().last_crash
+    assert report is not None and report.headline == "ValueError: bad token" and report.kind == "python traceback"
+    assert "INFO starting" not in report.excerpt

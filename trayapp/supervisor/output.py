@@ -25,10 +25,10 @@ REPORT_EVERY = 30.0
 
 
 class OutputWatch:
-    """A LogSink that hands everything to the program's log and shows each output line (either
-    stream) to `look`, on the pump thread that read it."""
+    """A LogSink that hands everything to the program's log and shows each output line, with its
+    stream, to `look`, on the pump thread that read it."""
 
-    def __init__(self, log: LogSink, look: Callable[[str], None]) -> None:
+    def __init__(self, log: LogSink, look: Callable[[str, str], None]) -> None:
         self._log, self._look = log, look
         self._failed = False
 
@@ -37,14 +37,14 @@ class OutputWatch:
         def each(line: str) -> None:
             if on_line is not None:
                 on_line(line)
-            self._safely(line)
+            self._safely(stream, line)
 
         return self._log.pump(stream, pipe, each)
 
-    def _safely(self, line: str) -> None:
+    def _safely(self, stream: str, line: str) -> None:
         """A watcher's bug must never stop the pump: the log and the child's pipe matter more."""
         try:
-            self._look(line)
+            self._look(stream, line)
         except Exception:
             if not self._failed:
                 self._failed = True
@@ -72,8 +72,8 @@ class RunListener:
         self._said: Verdict | None = None
         self._said_at = 0.0
 
-    def __call__(self, line: str) -> None:
-        self.recent.add(line)
+    def __call__(self, stream: str, line: str) -> None:
+        self.recent.add(line, stream)
         if not self._patterns:
             return
         plain = _ANSI.sub("", line)

@@ -251,13 +251,15 @@ class Program:
 
     def _report_crash(self, info: ExitInfo) -> CrashReport:
         """The crash report of this exit, from what the run printed (the waiter let the pumps finish)."""
-        lines = self._listener.recent.lines() if self._listener is not None else []
+        recent = self._listener.recent if self._listener is not None else None
+        lines = recent.lines() if recent is not None else []
+        streams = [recent.lines("stderr"), recent.lines("stdout")] if recent is not None else []
         oom_now = self.ctx.oom_kills()
         recorded = oom_now is not None and self._oom_at_start is not None and oom_now > self._oom_at_start
         report = crash_reports.build(lines, info, program=self.cfg.display_name, when=self.ctx.clock.time(),
                                      memory=self.status.memory,
                                      memory_limit=self.cfg.limits.memory or self.ctx.total_memory(),
-                                     port_holder=self._port_holder, oom_recorded=recorded)
+                                     port_holder=self._port_holder, oom_recorded=recorded, streams=streams)
         fields = {k: v for k, v in report.to_dict().items() if k != "program"}
         self.ctx.journal.record("crash", self.cfg.name, **fields)
         return report

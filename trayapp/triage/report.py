@@ -24,15 +24,26 @@ def exit_words(info: ExitInfo) -> str:
 
 def build(lines: Sequence[str], exit_info: ExitInfo, *, program: str, when: float, memory: int | None = None,
           memory_limit: int | None = None, port_holder: PortHolder | None = None,
-          oom_recorded: bool = False) -> CrashReport:
-    """The report for one exit. `lines`: the run's output, both streams in order, as captured."""
+          oom_recorded: bool = False, streams: Sequence[Sequence[str]] = ()) -> CrashReport:
+    """The report for one exit. `lines`: the run's output, both streams in order, as captured;
+    `streams`: the same lines per stream (stderr first), where a traceback is never interleaved
+    with the other stream's lines (two pumps, two threads)."""
     cleaned = [excerpts.clean(line) for line in lines]
-    found = excerpts.find_in(cleaned)
+    found = _structured(streams) or excerpts.find_in(cleaned)
     cause = classify(found, cleaned, Facts(exit_info, memory, memory_limit, port_holder, oom_recorded))
     headline = found.headline or (cause.cause if cause.known else _quiet(exit_info))
     return CrashReport(program=program, when=when, exit=exit_words(exit_info), cause=cause.cause,
                        fix=cause.fix, known=cause.known, kind=str(found.kind), excerpt=found.lines,
                        headline=_short(headline), code=exit_info.code, signal=exit_info.signal)
+
+
+def _structured(streams: Sequence[Sequence[str]]) -> excerpts.Excerpt | None:
+    """A traceback, stack or panic found whole in one stream, if any is."""
+    for lines in streams:
+        found = excerpts.find_in([excerpts.clean(line) for line in lines])
+        if found.kind in (excerpts.Kind.PYTHON, excerpts.Kind.NODE, excerpts.Kind.GO):
+            return found
+    return None
 
 
 def _quiet(info: ExitInfo) -> str:
