@@ -1,0 +1,63 @@
+"""limits.open_files and limits.disk with real programs: the system stops a child that opens files
+in a loop at the configured number; a data folder that grows past its budget is told once."""
+
+from __future__ import annotations
+
+import errno
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.integration.running import Trayapp, wait_for
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform == "win32", reason="no RLIMIT_NOFILE on Windows")]
+
+OPENER = """
+import errno, sys, time
+held = []
+try:
+    while True:
+        held.append(open(sys.argv[1] + ".probe", "a"))
+except OSError as exc:
+    count = len(held)
+    held.pop().close()  # one descriptor to write the answer with
+    with open(sys.argv[1] + ".tmp", "w") as out:
+        out.write(f"{count} {exc.errno}")
+    import os
+    os.replace(sys.argv[1] + ".tmp", sys.argv[1])
+time.sleep(600)
+"""
+
+
+def test_a_child_that_opens_files_in_a_loop_stops_at_open_files(tmp_path: Path, trayapps: list[Trayapp]) -> None:
+    script, result = tmp_path / "opener.py", tmp_path / "opened.txt"
+    script.write_text(OPENER)
+    config = (f'[programs.assistant]\ncommand = ["{sys.executable}", "{script}", "{result}"]\n'
+              'startsecs = "0.5s"\nstop_timeout = "2s"\n[programs.assistant.limits]\nopen_files = 40\n')
+    t = Trayapp(tmp_path / "h", config)
+    trayapps.append(t.start())
+    text = wait_for(lambda: result.exists() and result.read_text(), 30, "the child to run out of files")
+    opened, code = map(int, text.split())
+    assert code == errno.EMFILE
+    # 40 descriptors in all: stdin/out/err and the few the interpreter keeps are among them.
+    assert 30 <= opened < 40, opened
+
+
+def test_a_data_folder_past_its_disk_budget_is_told_once(tmp_path: Path, trayapps: list[Trayapp]) -> None:
+    data = tmp_path / "data"
+    (data / "sub").mkdir(parents=True)
+    (data / "a.bin").write_bytes(b"x" * 700_000)
+    (data / "sub" / "b.bin").write_bytes(b"x" * 700_000)
+    config = (f'[programs.assistant]\ncommand = ["{sys.executable}", "-c", "import time; time.sleep(600)"]\n'
+              f'startsecs = "0.5s"\nstop_timeout = "2s"\ndata_dirs = ["{data}"]\n'
+              '[programs.assistant.limits]\ndisk = "1MB"\n')
+    t = Trayapp(tmp_path / "h", config)
+    trayapps.append(t.start())
+    found = wait_for(lambda: [e for e in t.journal() if e.get("event") == "limit"], 30, "a disk limit entry")
+    assert len(found) == 1
+    entry = found[0]
+    assert entry["kind"] == "disk" and entry["value"] >= 1_400_000 and entry["limit"] == 1_000_000
+    assert (data / "a.bin").exists() and (data / "sub" / "b.bin").exists()  # nothing is ever deleted
+    said = t.cli("history", "--kind", "limit").stdout
+    assert "data folders hold 1.4MB, over their limit of 1MB" in said, said
