@@ -134,3 +134,18 @@ def test_the_disk_crossing_is_said_in_words() -> None:
     assert told.title == "nanobot's data folders are too big"
     assert "They hold 1.2MB (limit 1MB). Nothing was deleted" in told.body
     assert "data folders hold 1.2MB, over their limit of 1MB; nothing was deleted" in journal.describe(entry, {})
+
+
+def test_an_alert_rule_fires_once_for_each_disk_episode() -> None:
+    from tests.unit.test_alerts import Clock, engine, feed
+    from trayapp.config.alerts import DiskOver, parse_condition
+
+    assert parse_condition("disk over its limit") == DiskOver() == parse_condition("Disk over limit")
+    clock = Clock(0)
+    eng, journal, notes = engine("disk over limit", clock)
+    crossing = {"program": "assistant", "event": "limit", "kind": "disk", "value": 1_200_000, "limit": 1_000_000,
+                "action": "notify"}
+    feed(eng, clock, [{"t": 100.0, "ts": "a", **crossing}, {"t": 200.0, "event": "start", "program": "assistant"}])
+    assert [x["detail"] for x in journal.entries] == ["its data folders hold 1.2MB, over their limit of 1MB"]
+    feed(eng, clock, [{"t": 9000.0, "ts": "b", **crossing}])  # a new episode, past the rule's repeat
+    assert len(journal.entries) == 2 and len(notes.calls) == 2

@@ -133,6 +133,10 @@ def _watch_lines(every: float) -> list[str]:
 def _draw(lines: list[str], drawn: int, terminal: bool) -> int:
     """Write one frame; on a terminal, over the `drawn` lines of the previous one. Returns its height."""
     if terminal:
+        import shutil
+
+        width = max(20, shutil.get_terminal_size().columns - 1)  # a wrapped line would break the cursor count
+        lines = [line[:width] for line in lines]
         sys.stdout.write((f"\x1b[{drawn}A" if drawn else "") + "\r\x1b[J" + "\n".join(lines) + "\n")
     else:
         sys.stdout.write("\n".join(lines) + "\n\n")
