@@ -14,7 +14,7 @@ from tests.integration.running import Trayapp, wait_for
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform == "win32", reason="no RLIMIT_NOFILE on Windows")]
 
 OPENER = """
-import errno, sys, time
+import errno, resource, sys, time
 held = []
 try:
     while True:
@@ -23,7 +23,7 @@ except OSError as exc:
     count = len(held)
     held.pop().close()  # one descriptor to write the answer with
     with open(sys.argv[1] + ".tmp", "w") as out:
-        out.write(f"{count} {exc.errno}")
+        out.write(f"{count} {exc.errno} {resource.getrlimit(resource.RLIMIT_NPROC)[0]}")
     import os
     os.replace(sys.argv[1] + ".tmp", sys.argv[1])
 time.sleep(600)
@@ -31,14 +31,20 @@ time.sleep(600)
 
 
 def test_a_child_that_opens_files_in_a_loop_stops_at_open_files(tmp_path: Path, trayapps: list[Trayapp]) -> None:
+    import resource
+
     script, result = tmp_path / "opener.py", tmp_path / "opened.txt"
+    hard = resource.getrlimit(resource.RLIMIT_NPROC)[1]
+    processes = 3000 if hard == resource.RLIM_INFINITY else min(3000, hard)
     script.write_text(OPENER)
     config = (f'[programs.assistant]\ncommand = ["{sys.executable}", "{script}", "{result}"]\n'
-              'startsecs = "0.5s"\nstop_timeout = "2s"\n[programs.assistant.limits]\nopen_files = 40\n')
+              'startsecs = "0.5s"\nstop_timeout = "2s"\n[programs.assistant.limits]\nopen_files = 40\n'
+              f'processes = {processes}\n')
     t = Trayapp(tmp_path / "h", config)
     trayapps.append(t.start())
     text = wait_for(lambda: result.exists() and result.read_text(), 30, "the child to run out of files")
-    opened, code = map(int, text.split())
+    opened, code, nproc = map(int, text.split())
+    assert nproc == processes
     assert code == errno.EMFILE
     # 40 descriptors in all: stdin/out/err and the few the interpreter keeps are among them.
     assert 30 <= opened < 40, opened

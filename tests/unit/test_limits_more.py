@@ -109,7 +109,7 @@ def test_no_data_dirs_measured_without_a_disk_limit(tmp_path: Path) -> None:
 
 def test_the_child_limits_become_arguments_of_the_limits_step() -> None:
     argv = wrap(["/usr/bin/bot", "serve"], ChildLimits(open_files=64, processes=None))
-    assert argv[0] == sys.executable and argv[-5:] == ["--nofile", "64", "--", "/usr/bin/bot", "serve"]
+    assert argv[:2] == [sys.executable, "-I"] and argv[-5:] == ["--nofile", "64", "--", "/usr/bin/bot", "serve"]
     assert not ChildLimits() and ChildLimits(processes=5).args() == ["--nproc", "5"]
 
 

@@ -37,7 +37,10 @@ def wrap(argv: Sequence[str], limits: ChildLimits) -> list[str]:
     """argv run through this module, which sets `limits` and then becomes argv[0]."""
     from trayapp.selfcmd import module_command
 
-    return [*module_command("supervisor.rlimits", *limits.args()), "--", *argv]
+    step = module_command("supervisor.rlimits", *limits.args())
+    if step[1] == "-m":  # an interpreter, not a frozen bundle: isolated from the program's PYTHON* variables
+        step.insert(1, "-I")
+    return [*step, "--", *argv]
 
 
 def main(args: list[str]) -> int:
