@@ -12,7 +12,6 @@ import difflib
 import os
 import re
 import signal
-import sys
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -565,6 +564,8 @@ def _limits(r: _Reader) -> LimitsConfig:
 def _rlimit(t: _Reader, key: str, minimum: int) -> int | None:
     """A per-process system limit; where the platform has none (Windows), saying so is a problem,
     not a silent no-op the user would trust."""
+    import sys
+
     if key not in t.table:
         return None
     if sys.platform == "win32":  # Linux, macOS and the BSDs all have both
