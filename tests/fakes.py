@@ -11,6 +11,8 @@ from trayapp.config import HealthConfig
 from trayapp.errors import SpawnError
 from trayapp.supervisor.health import ProbeResult
 from trayapp.supervisor.resources import Sample
+from trayapp.supervisor.rlimits import ChildLimits
+from trayapp.supervisor.spawn import NO_LIMITS
 
 
 class FakeClock:
@@ -65,11 +67,14 @@ class FakeSpawner:
         self.fail_with: SpawnError | None = None
         self.argv: list[Sequence[str]] = []
         self.logs: list[object] = []  # the log sink each child was given
+        self.limits: list[ChildLimits] = []  # the system limits each child was given
 
-    def spawn(self, argv: Sequence[str], *, env: Mapping[str, str], cwd: Path | None, log, on_exit) -> FakeChild:
+    def spawn(self, argv: Sequence[str], *, env: Mapping[str, str], cwd: Path | None, log, on_exit,
+              limits: ChildLimits = NO_LIMITS) -> FakeChild:
         if self.fail_with is not None:
             raise self.fail_with
         self.argv.append(tuple(argv))
+        self.limits.append(limits)
         self.logs.append(log)
         child = FakeChild(100 + len(self.children), on_exit)
         self.children.append(child)

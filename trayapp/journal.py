@@ -320,6 +320,9 @@ def _health(entry: Entry) -> str:
 def _limit(entry: Entry) -> str:
     kind = _text(entry.get("kind")) or "memory"
     value, cap = entry.get("value"), entry.get("limit")
+    if kind == "disk":
+        return (f"its data folders hold {_size(value)}, over their limit of {_size(cap)}; "
+                "nothing was deleted, free some space in them or raise limits.disk")
     if kind == "memory":
         used = f"used {_size(value)} of memory, over its limit of {_size(cap)}"
     else:

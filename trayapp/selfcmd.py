@@ -10,7 +10,7 @@ import importlib
 import sys
 
 # The modules that may be started this way; each has main(argv) -> int.
-MODULES = ("ui.status", "ui.logview", "ui.quitdialog", "logs.keeper")
+MODULES = ("ui.status", "ui.logview", "ui.quitdialog", "logs.keeper", "supervisor.rlimits")
 
 
 def module_command(name: str, *args: str) -> list[str]:

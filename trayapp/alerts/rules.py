@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from trayapp.config.alerts import Condition, Count, Failing, Over, Rule, ShortRun
+from trayapp.config.alerts import Condition, Count, DiskOver, Failing, Over, Rule, ShortRun
 from trayapp.units import format_duration, format_size, format_took
 
 SAMPLE_STALE = 120.0  # a memory/CPU rule needs a sample at least this fresh
@@ -52,6 +52,8 @@ def evaluate(condition: Condition, entries: Sequence[Mapping[str, Any]], now: fl
         return _over(condition, mine, now)
     if isinstance(condition, Failing):
         return _failing(condition, mine, now)
+    if isinstance(condition, DiskOver):
+        return _disk_over(mine)
     return _gave_up(mine)
 
 
@@ -140,6 +142,16 @@ def _gave_up(mine: list[Mapping[str, Any]]) -> Match | None:
     last = relevant[-1]
     return Match(f"trayapp gave up restarting it: {last.get('reason', '')}".rstrip(": "),
                  key=str(last.get("ts") or entry_time(last)))
+
+
+def _disk_over(mine: list[Mapping[str, Any]]) -> Match | None:
+    """The supervisor journals a crossing once per episode: each such entry fires once (its key)."""
+    crossings = [e for e in mine if e.get("event") == "limit" and e.get("kind") == "disk"]
+    if not crossings:
+        return None
+    last = crossings[-1]
+    return Match(f"its data folders hold {format_size(int(last.get('value') or 0))}, over their limit of "
+                 f"{format_size(int(last.get('limit') or 0))}", key=str(last.get("ts") or entry_time(last)))
 
 
 def longest_window(rules: Sequence[Rule]) -> float:

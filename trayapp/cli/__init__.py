@@ -19,6 +19,9 @@ from trayapp.errors import TrayAppError
 COMMAND_MODULES = (
     "trayapp.cli.run",
     "trayapp.cli.control",
+    "trayapp.cli.add",
+    "trayapp.cli.stats",
+    "trayapp.cli.test_cmd",
     "trayapp.cli.why",
     "trayapp.cli.config",
     "trayapp.cli.autostart",
@@ -40,6 +43,15 @@ def _give_windowed_builds_streams() -> None:
         sys.stderr = open(os.devnull, "w", encoding="utf-8")
 
 
+def _split_command(args: list[str]) -> tuple[list[str], list[str]]:
+    """Everything after the first `--` is a command to run, taken verbatim (argparse would match
+    its words against trayapp's own options and positionals)."""
+    if "--" not in args:
+        return args, []
+    cut = args.index("--")
+    return args[:cut], args[cut + 1:]
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="trayapp",
@@ -48,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Run `trayapp COMMAND --help` for the options of each command.",
     )
     parser.add_argument("--version", action="version", version=f"trayapp {__version__}")
+    parser.set_defaults(takes_command=False)  # `trayapp add NAME -- COMMAND...` sets it
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
@@ -64,7 +77,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     if not args_list or args_list[0].startswith("--") and args_list[0] not in ("--help", "-h", "--version"):
         args_list.insert(0, "run")  # `trayapp` and `trayapp --headless` mean `trayapp run ...`
+    args_list, command = _split_command(args_list)
     args = parser.parse_args(args_list)
+    if command and not args.takes_command:
+        parser.error(f"unrecognized arguments: -- {' '.join(command)}")
+    args.command_argv = command
     try:
         return int(args.func(args) or 0)
     except TrayAppError as exc:

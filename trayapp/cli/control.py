@@ -20,6 +20,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                        "restarts, last exit, health and memory/CPU of each program. Exit status 3 when trayapp "
                        "is not running.")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--watch", action="store_true", help="keep showing it, redrawn in place, until Ctrl-C "
+                   "(into a file or pipe: once per interval)")
+    p.add_argument("--every", default="2s", metavar="DURATION", help="with --watch: how often (default 2s)")
     p.set_defaults(func=status)
     for verb, text in (("start", "start"), ("stop", "stop (signal, then SIGKILL after stop_timeout)"),
                        ("restart", "restart")):
@@ -53,6 +56,8 @@ def status(args: argparse.Namespace) -> int:
     from trayapp import control
     from trayapp.errors import NotRunningError
 
+    if args.watch:
+        return _watch(args)
     try:
         report = control.request(paths(), "status", timeout=5)
     except NotRunningError:
@@ -64,12 +69,79 @@ def status(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"running": True, **report})
         return 0
-    print_table(["PROGRAM", "STATE", "PID", "UPTIME", "RESTARTS", "LAST EXIT", "HEALTH", "MEMORY", "CPU"],
-                [_row(p) for p in report["programs"]])
-    for p in report["programs"]:
-        for line in _notes(p):
-            print(f"{p.get('display_name') or p['program']}: {line}")
+    for line in _frame(report):
+        print(line)
     return 0
+
+
+def _frame(report: dict[str, Any]) -> list[str]:
+    """The status table and the notes under it, as lines."""
+    import contextlib
+    import io
+
+    table = io.StringIO()
+    with contextlib.redirect_stdout(table):
+        print_table(["PROGRAM", "STATE", "PID", "UPTIME", "RESTARTS", "LAST EXIT", "HEALTH", "MEMORY", "CPU"],
+                    [_row(p) for p in report["programs"]])
+    lines = table.getvalue().splitlines()
+    for p in report["programs"]:
+        lines += [f"{p.get('display_name') or p['program']}: {line}" for line in _notes(p)]
+    return lines
+
+
+def _watch(args: argparse.Namespace) -> int:
+    """Redraw the status every `--every` until Ctrl-C. On a terminal each frame replaces the last
+    (cursor up, clear to the end); into a pipe or file frames follow each other, so nothing there
+    holds escape codes."""
+    from trayapp.errors import ConfigError
+    from trayapp.units import parse_duration
+
+    try:
+        every = max(0.2, parse_duration(args.every))
+    except ValueError as exc:
+        raise ConfigError(f"--every {args.every!r}: {exc}", fix="give a duration such as 2s or 1m") from None
+    terminal = sys.stdout.isatty()
+    drawn = 0
+    try:
+        if terminal:
+            sys.stdout.write("\x1b[?25l")  # no cursor blinking over the table
+        while True:
+            drawn = _draw(_watch_lines(every), drawn, terminal)
+            time.sleep(every)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        if terminal:
+            sys.stdout.write("\x1b[?25h")
+            sys.stdout.flush()
+
+
+def _watch_lines(every: float) -> list[str]:
+    from trayapp import control
+    from trayapp.errors import ControlError, NotRunningError
+    from trayapp.units import format_duration
+
+    head = f"trayapp status at {time.strftime('%H:%M:%S')}, every {format_duration(every)} (Ctrl-C to stop)"
+    try:
+        return [head, "", *_frame(control.request(paths(), "status", timeout=5))]
+    except NotRunningError:
+        return [head, "", "trayapp is not running (start it with `trayapp run`); still watching"]
+    except ControlError as exc:  # busy or restarting: say so and try again next time
+        return [head, "", f"no answer from trayapp: {exc.message}"]
+
+
+def _draw(lines: list[str], drawn: int, terminal: bool) -> int:
+    """Write one frame; on a terminal, over the `drawn` lines of the previous one. Returns its height."""
+    if terminal:
+        import shutil
+
+        width = max(20, shutil.get_terminal_size().columns - 1)  # a wrapped line would break the cursor count
+        lines = [line[:width] for line in lines]
+        sys.stdout.write((f"\x1b[{drawn}A" if drawn else "") + "\r\x1b[J" + "\n".join(lines) + "\n")
+    else:
+        sys.stdout.write("\n".join(lines) + "\n\n")
+    sys.stdout.flush()
+    return len(lines)
 
 
 def _notes(p: dict[str, Any]) -> list[str]:

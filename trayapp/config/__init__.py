@@ -69,6 +69,10 @@ class LimitsConfig:
     samples: int = 3  # consecutive over-limit samples before acting
     interval: float = 10.0
     action: str = "restart"  # restart | notify
+    open_files: int | None = None  # RLIMIT_NOFILE of the child (POSIX only)
+    processes: int | None = None  # RLIMIT_NPROC: counts all of the user's processes, as the system does
+    disk: int | None = None  # bytes over all data_dirs; notified once per episode, nothing is deleted
+    disk_interval: float = 600.0  # measuring a big folder is slow work: seldom
 
 
 @dataclass(frozen=True)
@@ -372,7 +376,10 @@ _PROGRAM_KEYS = ("preset", "display_name", "command", "cwd", "env", "autostart",
                  "data_dirs", "attach", "ready_log_line", "degraded_patterns")
 _BACKOFF_KEYS = ("initial", "multiplier", "max", "jitter", "reset_after")
 _HEALTH_KEYS = ("url", "expect", "tcp", "command", "interval", "timeout", "failures", "start_grace", "action")
-_LIMIT_KEYS = ("memory", "cpu", "samples", "interval", "action")
+_LIMIT_KEYS = ("memory", "cpu", "samples", "interval", "action", "open_files", "processes", "disk",
+               "disk_interval")
+# What the system limits are called, for the problem said where a platform has no such limit.
+_RLIMIT_NAMES = {"open_files": "RLIMIT_NOFILE", "processes": "RLIMIT_NPROC"}
 _ATTACH_KEYS = ("systemd_user", "launchd", "docker", "url", "start", "stop", "restart", "logs")
 _SIGNALS = ("TERM", "INT", "HUP", "QUIT", "KILL", "USR1", "USR2")
 
@@ -414,6 +421,9 @@ def _program(name: str, table: Mapping[str, Any], problems: _Problems, environ: 
         ready_log_line=r.get("ready_log_line", None, _pattern),
         degraded_patterns=r.get("degraded_patterns", (), _degraded_patterns),
     )
+    if program.limits.disk is not None and not program.data_dirs:
+        problems.add(f"programs.{name}.limits.disk", "there are no data_dirs to measure; add "
+                     'data_dirs = ["~/.nanobot"] (the folders it writes) or remove limits.disk')
     return program if command else None
 
 
@@ -560,7 +570,24 @@ def _limits(r: _Reader) -> LimitsConfig:
         samples=t.integer("samples", d.samples, minimum=1),
         interval=t.duration("interval", d.interval, minimum=0.5),
         action=t.string("action", d.action, ("restart", "notify")),
+        open_files=_rlimit(t, "open_files", 16),
+        processes=_rlimit(t, "processes", 1),
+        disk=t.size("disk", None, minimum=1_000_000),
+        disk_interval=t.duration("disk_interval", d.disk_interval, minimum=10.0),
     )
+
+
+def _rlimit(t: _Reader, key: str, minimum: int) -> int | None:
+    """A per-process system limit; where the platform has none (Windows), saying so is a problem,
+    not a silent no-op the user would trust."""
+    import sys
+
+    if key not in t.table:
+        return None
+    if sys.platform == "win32":  # Linux, macOS and the BSDs all have both
+        t.problems.add(f"{t.path}.{key}", f"not available on Windows (it has no {_RLIMIT_NAMES[key]}); remove it")
+        return None
+    return t.get(key, None, lambda v: int(_number(v, minimum, whole=True)))
 
 
 def _attach(r: _Reader) -> AttachConfig | None:

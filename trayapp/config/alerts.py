@@ -27,7 +27,8 @@ from trayapp.errors import ConfigError
 from trayapp.units import parse_duration, parse_size
 
 FORMS = ('"restarts > 3 in 1h"', '"crashes >= 5 in 10m"', '"uptime < 5m after restart"',
-         '"memory > 1GB for 10m"', '"cpu > 90% for 5m"', '"health failing for 2m"', '"gave up"')
+         '"memory > 1GB for 10m"', '"cpu > 90% for 5m"', '"health failing for 2m"', '"gave up"',
+         '"disk over limit"')
 ACTIONS = ("notify", "command", "webhook")
 KEYS = ("name", "when", "program", "action", "command", "url", "timeout", "repeat")
 
@@ -73,7 +74,12 @@ class GaveUp:
     """`gave up`: trayapp stopped restarting the program."""
 
 
-Condition = Count | ShortRun | Over | Failing | GaveUp
+@dataclass(frozen=True)
+class DiskOver:
+    """`disk over limit`: the program's data folders went past limits.disk (once per episode)."""
+
+
+Condition = Count | ShortRun | Over | Failing | GaveUp | DiskOver
 _NEVER_READ: Condition = GaveUp()  # stands in while a rule with problems is read; never returned
 
 
@@ -98,6 +104,7 @@ _MEMORY = re.compile(r"(?:memory|mem|rss)\s*>\s*(.+?)\s+for\s+(.+)")
 _CPU = re.compile(r"cpu\s*>\s*(\d+(?:\.\d+)?)\s*%?\s+for\s+(.+)")
 _FAILING = re.compile(r"health\s+(?:failing|unhealthy|fails)\s+for\s+(.+)")
 _GAVE_UP = re.compile(r"gave[\s_-]?up|given[\s_-]?up")
+_DISK_OVER = re.compile(r"disk\s+(?:over|past|above)\s+(?:its\s+|the\s+)?limit")
 
 
 def parse_condition(text: str) -> Condition:
@@ -124,6 +131,8 @@ def _condition(t: str) -> Condition | None:
         return Over("cpu", float(m.group(1)), parse_duration(m.group(2)))
     if m := _FAILING.fullmatch(t):
         return Failing(parse_duration(m.group(1)))
+    if _DISK_OVER.fullmatch(t):
+        return DiskOver()
     return GaveUp() if _GAVE_UP.fullmatch(t) else None
 
 

@@ -125,6 +125,10 @@ def answering(name: str) -> Message:
 def limit(name: str, entry: Mapping[str, Any]) -> Message:
     kind = entry.get("kind", "memory")
     value, cap = entry.get("value"), entry.get("limit")
+    if kind == "disk":
+        return Message(f"{name}'s data folders are too big",
+                       f"They hold {_size(value)} (limit {_size(cap)}). Nothing was deleted: free some space "
+                       "in them or raise limits.disk.")
     if kind == "memory":
         numbers = f"{_size(value)} of memory (limit {_size(cap)})"
         title = f"{name} used too much memory"

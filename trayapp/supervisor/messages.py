@@ -57,8 +57,16 @@ class Degraded:
 
 
 @dataclass(frozen=True)
+class DiskMeasured:
+    """The total size of the program's data folders (posted by a background job)."""
+
+    program: str
+    size: int
+
+
+@dataclass(frozen=True)
 class Quit:
     stop_programs: bool = True
 
 
-Message = Start | Stop | Restart | Exited | HealthChecked | Ready | Degraded | Quit
+Message = Start | Stop | Restart | Exited | HealthChecked | Ready | Degraded | DiskMeasured | Quit

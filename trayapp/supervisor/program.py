@@ -41,11 +41,13 @@ from trayapp.supervisor import history, policy
 from trayapp.supervisor.degraded import Verdict
 from trayapp.supervisor.health import ProbeResult, check_context, port_of
 from trayapp.supervisor.marks import PROGRAM_VAR
-from trayapp.supervisor.messages import Degraded, Exited, HealthChecked, Message, Ready
+from trayapp.supervisor.disklimit import DiskBudget, folder_size
+from trayapp.supervisor.messages import Degraded, DiskMeasured, Exited, HealthChecked, Message, Ready
 from trayapp.supervisor.output import OutputWatch, RunListener
 from trayapp.supervisor.pidfile import ChildRecord, PidFile
 from trayapp.supervisor.readiness import ReadyLineWatch
 from trayapp.supervisor.resources import Sample
+from trayapp.supervisor.rlimits import ChildLimits
 from trayapp.supervisor.services import ServiceInfo
 from trayapp.supervisor.spawn import ChildHandle, LogSink, Spawner, resolve_command
 from trayapp.supervisor.state import moved
@@ -142,6 +144,10 @@ class Program:
         self._limits = policy.LimitGuard(cfg.limits)
         self._sample_due: float | None = None
         self._sampler: Sampler | None = None
+        # limits.disk: kept across restarts, so a crash loop does not tell the same episode again
+        self._disk = DiskBudget(cfg.limits.disk) if cfg.limits.disk is not None else None
+        self._disk_due: float | None = None
+        self._measuring = False
         self._patterns = degraded_sources.patterns_for(cfg)
         self._listener: RunListener | None = None  # this run's output, for its crash report
         self._said: Verdict | None = None  # what this run's output said about answering
@@ -484,6 +490,33 @@ class Program:
         if self._sample_due is not None and now >= self._sample_due and self.status.pid is not None:
             self._sample_due = now + self._sample_interval()
             self._sample(now)
+        if self._disk_due is not None and now >= self._disk_due and not self._measuring:
+            self._disk_due = now + self.cfg.limits.disk_interval
+            self._measure_disk()
+
+    def _measure_disk(self) -> None:
+        """Walk the data folders on a worker: a big folder takes seconds the supervisor has not."""
+        name, roots, post = self.cfg.name, self.cfg.data_dirs, self.ctx.post
+        self._measuring = True
+
+        def job() -> None:
+            try:
+                size = folder_size(roots)
+            except Exception:  # the answer must come back, or the folders would never be measured again
+                size = 0
+            post(DiskMeasured(name, size))
+
+        self.ctx.run_in_background(job)
+
+    def disk_measured(self, msg: DiskMeasured, now: float) -> None:
+        """Crossing limits.disk is journalled (and so notified, and seen by alert rules) once per episode."""
+        self._measuring = False
+        if self._disk is None:
+            return
+        self._disk, crossed = self._disk.observe(msg.size)
+        if crossed:
+            self.ctx.journal.record("limit", self.cfg.name, kind="disk", value=msg.size, limit=self._disk.limit,
+                                    action="notify", folders=[str(d) for d in self.cfg.data_dirs])
 
     def _sample_interval(self) -> float:
         return self.cfg.limits.interval
@@ -526,6 +559,7 @@ class Program:
         deadlines: list[float | None] = []
         if state in (State.STARTING, State.RUNNING):
             deadlines += [None if self._probing == self._token else self._health_due, self._sample_due,
+                          None if self._measuring else self._disk_due,
                           self._settings_due, None if self._said is None else self._said_at + DEGRADED_HOLD]
         if state is State.STARTING:
             deadlines.append(self._stable_at)
@@ -549,7 +583,8 @@ class Program:
         log = self._log_for(token)
         try:
             child = self.ctx.spawner.spawn(self.cfg.command, env=self._env(), cwd=self.cfg.cwd, log=log,
-                                           on_exit=lambda rc: post(Exited(name, token, rc)))
+                                           on_exit=lambda rc: post(Exited(name, token, rc)),
+                                           limits=ChildLimits(self.cfg.limits.open_files, self.cfg.limits.processes))
         except SpawnError as exc:
             self._spawn_failed(now, exc)
             return
@@ -576,6 +611,8 @@ class Program:
         self._health_due = now + min(1.0, self.cfg.health.interval) if self.cfg.health else None
         self._health_streak, self._limits, self._sampler = policy.Streak(), policy.LimitGuard(self.cfg.limits), None
         self._sample_due = now + 1.0
+        # The first look soon after each start (a restart may be why it grew), then every disk_interval.
+        self._disk_due = now + 1.0 if self._disk is not None and self.cfg.data_dirs else None
         self._kill_at = self._retry_at = None
 
     def _log_for(self, token: int) -> LogSink | None:

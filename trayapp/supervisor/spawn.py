@@ -22,9 +22,11 @@ from trayapp.errors import SpawnError
 from trayapp.supervisor import marks, pipes, scope
 from trayapp.supervisor.marks import Mark
 from trayapp.supervisor.reaper import Reaper
+from trayapp.supervisor.rlimits import ChildLimits, wrap
 from trayapp.supervisor.scope import Scope
 from trayapp.supervisor.winjob import Job
 
+NO_LIMITS = ChildLimits()
 ExitCallback = Callable[[int | None], None]  # called with the subprocess returncode, on the waiter thread
 
 
@@ -59,8 +61,9 @@ class LogSink(Protocol):
 
 class Spawner(Protocol):
     def spawn(self, argv: Sequence[str], *, env: Mapping[str, str], cwd: Path | None,
-              log: LogSink | None, on_exit: ExitCallback) -> ChildHandle:
-        """Start argv or raise SpawnError (missing binary, permission, bad cwd)."""
+              log: LogSink | None, on_exit: ExitCallback, limits: ChildLimits = NO_LIMITS) -> ChildHandle:
+        """Start argv or raise SpawnError (missing binary, permission, bad cwd); `limits` are set
+        in the child before it runs (POSIX)."""
 
 
 @dataclass
@@ -210,9 +213,9 @@ class PopenSpawner:
         self._jobs_lock = threading.Lock()  # spawn, waiters and quit touch them on different threads
 
     def spawn(self, argv: Sequence[str], *, env: Mapping[str, str], cwd: Path | None,
-              log: LogSink | None, on_exit: ExitCallback) -> PopenChild:
+              log: LogSink | None, on_exit: ExitCallback, limits: ChildLimits = NO_LIMITS) -> PopenChild:
         mark = Mark(self.instance, env.get(marks.PROGRAM_VAR, ""), marks.new_run()) if self.instance else None
-        argv, box = self._in_scope(argv, env, cwd, mark)
+        argv, box = self._in_scope(_limited(argv, env, cwd, limits), env, cwd, mark)
         proc = _popen(argv, {**env, **(mark.env() if mark else {})}, cwd, log is not None)
         if self.reaper is not None:
             self.reaper.claim(proc.pid)  # its waiter reaps it, with the exit status we report
@@ -283,6 +286,15 @@ def _popen(argv: Sequence[str], env: Mapping[str, str], cwd: Path | None, piped:
     except ValueError as exc:  # e.g. a NUL byte in the command, its env or cwd
         raise SpawnError(f"could not start {argv[0]!r}: {exc}",
                          fix="check command, env and cwd for this program in config.toml") from exc
+
+
+def _limited(argv: Sequence[str], env: Mapping[str, str], cwd: Path | None, limits: ChildLimits) -> list[str]:
+    """argv, run through the limits step when there are limits (and a command to hand them to: a
+    missing one is left for _popen to report in words)."""
+    command = resolve_command(argv[0], env, cwd)
+    if not limits or os.name != "posix" or command is None:
+        return list(argv)
+    return wrap([command, *argv[1:]], limits)
 
 
 def _job_for(pid: int) -> Job | None:

@@ -14,7 +14,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterable
 
-from trayapp.supervisor.messages import Degraded, Exited, HealthChecked, Message, Quit, Ready, Restart, Start, Stop
+from trayapp.supervisor.messages import Degraded, DiskMeasured, Exited, HealthChecked, Message, Quit, Ready, Restart, Start, Stop
 from trayapp.supervisor.program import Context
 from trayapp.supervisor.supervised import Supervised
 from trayapp.status import State, Status
@@ -99,6 +99,8 @@ class Supervisor:
                 self._each(name, "handling its ready line", lambda p: p.ready(message, now))
             case Degraded(program=name):
                 self._each(name, "handling what its output said", lambda p: p.degraded(message, now))
+            case DiskMeasured(program=name):
+                self._each(name, "checking its disk use", lambda p: p.disk_measured(message, now))
             case Start() | Restart() if self._quitting:
                 log.info("supervisor: quitting, so %s is ignored", type(message).__name__.lower())
             case Start(program=name, by_user=by_user):

@@ -1,0 +1,152 @@
+"""`trayapp add NAME -- COMMAND...` and `trayapp remove NAME`: edit config.toml, check it, apply it."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from trayapp.cli.common import paths
+from trayapp.cli.output import print_json
+from trayapp.config.presets import PRESETS
+from trayapp.paths import AppPaths
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("add", help="add a program to config.toml",
+                       description="Add [programs.NAME] to config.toml (your comments and layout are kept), "
+                                   "check the whole file, then ask a running trayapp to reload it. "
+                                   "Example: trayapp add ollama --health-url http://127.0.0.1:11434/ -- "
+                                   "ollama serve")
+    p.add_argument("name", help="the program's name in config.toml (letters, digits, '-', '_', '.')")
+    p.add_argument("--cwd", help="folder to run it in")
+    p.add_argument("--env", action="append", default=[], metavar="K=V", help="an environment variable for it; "
+                   "repeat for several")
+    p.add_argument("--health-url", metavar="URL", help="an http(s) URL that answers while it is healthy")
+    p.add_argument("--restart", choices=("always", "on-failure", "never"), help="when to restart it "
+                   "(default on-failure)")
+    p.add_argument("--preset", choices=tuple(PRESETS), help="a known assistant's defaults (command, health, "
+                   "data folders)")
+    p.add_argument("--json", action="store_true", help="machine-readable result")
+    p.set_defaults(func=add, takes_command=True)
+    p.usage = "trayapp add NAME [options] -- COMMAND [ARGS...]"
+    p = sub.add_parser("remove", help="remove a program from config.toml",
+                       description="Remove [programs.NAME] (and its sub-tables) from config.toml, keeping "
+                                   "everything else as it is, then ask a running trayapp to reload it.")
+    p.add_argument("name", help="the program's name in config.toml")
+    p.add_argument("--json", action="store_true", help="machine-readable result")
+    p.set_defaults(func=remove)
+
+
+def add(args: argparse.Namespace) -> int:
+    from trayapp.config.edit import add_program
+
+    table = program_table(args)
+    where = paths()
+    new = add_program(_read(where.config_file), args.name, table)
+    return _save_and_apply(where, new, args, f"added {args.name} to {where.config_file}")
+
+
+def remove(args: argparse.Namespace) -> int:
+    from trayapp.config.edit import remove_program
+
+    where = paths()
+    new = remove_program(_read(where.config_file), args.name)
+    return _save_and_apply(where, new, args, f"removed {args.name} from {where.config_file}")
+
+
+def program_table(args: argparse.Namespace) -> dict[str, Any]:
+    """The [programs.NAME] keys the options name, in the order a person would write them."""
+    from trayapp.errors import ConfigError
+
+    if not args.command_argv and not args.preset:
+        raise ConfigError("no command to run", fix=f"put it after --, e.g. trayapp add {args.name} -- "
+                                                   "ollama serve; or name a --preset")
+    table: dict[str, Any] = {"preset": args.preset} if args.preset else {}
+    if args.command_argv:
+        table["command"] = list(args.command_argv)
+    if args.cwd:
+        table["cwd"] = args.cwd if args.cwd.startswith(("~", "$")) else str(Path(args.cwd).resolve())
+    if args.env:
+        table["env"] = _env_pairs(args.env)
+    if args.restart:
+        table["restart"] = args.restart
+    if args.health_url:
+        table["health"] = {"url": args.health_url}
+    return table
+
+
+def _env_pairs(given: list[str]) -> dict[str, str]:
+    from trayapp.errors import ConfigError
+
+    pairs = {}
+    for item in given:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--env {item!r} is not NAME=VALUE", fix="write it as --env OLLAMA_HOST=127.0.0.1")
+        pairs[key.strip()] = value
+    return pairs
+
+
+def _read(path: Path) -> str:
+    from trayapp.errors import ConfigError
+
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return ""
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}", fix="check the file's permissions and encoding (UTF-8)") \
+            from exc
+
+
+def _save_and_apply(where: AppPaths, text: str, args: argparse.Namespace, done: str) -> int:
+    """Check the new text as trayapp would read it (nothing is written when it has a problem),
+    write it atomically, then apply it."""
+    from trayapp import config
+    from trayapp.atomic import atomic_write
+    from trayapp.paths import private_dir
+
+    config.parse(text, source=where.config_file)
+    _refuse_link(where.config_file)
+    private_dir(where.config_file.parent)
+    atomic_write(where.config_file, text)
+    applied = apply(where)
+    if args.json:
+        print_json({"program": args.name, "config": str(where.config_file), "applied": applied})
+    else:
+        print(f"{done}; {_APPLIED[applied]}")
+    return 0
+
+
+def _refuse_link(path: Path) -> None:
+    """Replacing a linked config.toml (dotfiles kept elsewhere) would cut the link: leave it to the user."""
+    from trayapp.errors import ConfigError
+
+    if path.is_symlink():
+        raise ConfigError(f"{path} is a link to {path.resolve()}; trayapp does not rewrite files through links",
+                          fix="make the change in that file by hand, then run `trayapp config check`")
+
+
+_APPLIED = {
+    "reloaded": "the running trayapp reloaded it",
+    "restart": "restart trayapp to apply it (this trayapp cannot reload its config)",
+    "next_start": "trayapp is not running: the change applies when it next starts",
+}
+
+
+def apply(where: AppPaths) -> str:
+    """Ask a running instance to reload: "reloaded", "restart" (it cannot) or "next_start" (none runs)."""
+    from trayapp import control
+    from trayapp.errors import ControlError, NotRunningError
+
+    try:
+        control.request(where, "reload", timeout=30)
+    except NotRunningError:
+        return "next_start"
+    except ControlError as exc:
+        if "unknown command" in str(exc):
+            return "restart"
+        raise ControlError(f"config.toml is saved, but the running trayapp could not reload it: {exc.message}",
+                           fix="restart trayapp to apply it") from exc
+    return "reloaded"

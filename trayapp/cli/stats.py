@@ -1,0 +1,66 @@
+"""`trayapp stats [PROGRAM]`: CPU and memory of the last hour, from the running instance's samples."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+from trayapp.cli.common import paths
+from trayapp.cli.output import print_json
+
+if TYPE_CHECKING:
+    from trayapp.ui.summary import Range, Summary
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("stats", help="CPU and memory over the last hour",
+                       description="Show each program's CPU and memory over the last hour: lowest, average "
+                                   "and highest, and a one-line chart. The running trayapp keeps the samples "
+                                   "(one every limits.interval, 10s by default). Exit status 3 when trayapp "
+                                   "is not running.")
+    p.add_argument("program", nargs="?", help="only this program (default: all)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=stats)
+
+
+def stats(args: argparse.Namespace) -> int:
+    from trayapp import control
+    from trayapp.errors import NotRunningError
+    from trayapp.ui.summary import summarize
+
+    try:
+        series = control.request(paths(), "metrics", timeout=10, **({"program": args.program} if args.program else {}))
+    except NotRunningError:
+        print("trayapp is not running, so there are no samples (start it with `trayapp run`)")
+        return 3
+    summaries = {name: summarize(points) for name, points in sorted(series.items())}
+    if args.json:
+        print_json({name: _as_json(s) for name, s in summaries.items()})
+        return 0
+    if not summaries or all(s.samples == 0 for s in summaries.values()):
+        print(f"no samples yet for {args.program or 'any program'}: they are taken while a program runs")
+    for name, summary in summaries.items():
+        _print(name, summary)
+    return 0
+
+
+def _as_json(s: Summary) -> dict[str, Any]:
+    def numbers(r: Range | None) -> dict[str, float] | None:
+        return None if r is None else {"min": r.low, "average": round(r.average, 2), "max": r.high}
+
+    return {"samples": s.samples, "seconds": round(s.span), "cpu_percent": numbers(s.cpu),
+            "memory_bytes": numbers(s.memory), "cpu_sparkline": s.cpu_line, "memory_sparkline": s.memory_line}
+
+
+def _print(name: str, s: Summary) -> None:
+    from trayapp.units import format_duration, format_size
+
+    if s.samples == 0:
+        return
+    print(f"{name}: {s.samples} samples over the last {format_duration(int(s.span)) if s.span >= 1 else 'moment'}")
+    if s.cpu is not None:
+        print(f"  CPU     lowest {s.cpu.low:.0f}%, average {s.cpu.average:.0f}%, highest {s.cpu.high:.0f}%   "
+              f"{s.cpu_line}")
+    if s.memory is not None:
+        print(f"  memory  lowest {format_size(int(s.memory.low))}, average {format_size(int(s.memory.average))}, "
+              f"highest {format_size(int(s.memory.high))}   {s.memory_line}")

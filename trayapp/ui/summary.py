@@ -1,0 +1,52 @@
+"""The last hour of a program's samples in a few numbers and one line: min / average / max and a
+sparkline. Pure: `trayapp stats` prints it, tests feed it lists."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+BARS = "▁▂▃▄▅▆▇█"
+
+
+@dataclass(frozen=True)
+class Range:
+    low: float
+    average: float
+    high: float
+
+
+@dataclass(frozen=True)
+class Summary:
+    samples: int
+    span: float  # seconds from the first sample to the last
+    cpu: Range | None  # percent of one core
+    memory: Range | None  # bytes
+    cpu_line: str
+    memory_line: str
+
+
+def summarize(points: Sequence[Sequence[float | int | None]], width: int = 40) -> Summary:
+    """`points` are [wall_ts, rss_bytes, cpu_percent] as the `metrics` control command sends them."""
+    stamps = [float(p[0]) for p in points if p[0] is not None]
+    cpu = [float(p[2]) for p in points if p[2] is not None]
+    memory = [float(p[1]) for p in points if p[1] is not None]
+    return Summary(len(points), (max(stamps) - min(stamps)) if stamps else 0.0, _range(cpu), _range(memory),
+                   sparkline(cpu, width), sparkline(memory, width))
+
+
+def _range(values: Sequence[float]) -> Range | None:
+    return Range(min(values), sum(values) / len(values), max(values)) if values else None
+
+
+def sparkline(values: Sequence[float], width: int = 40) -> str:
+    """At most `width` bars, each the average of its share of the values, scaled from 0 to the highest."""
+    if not values:
+        return ""
+    count = min(width, len(values))
+    buckets = [values[i * len(values) // count:(i + 1) * len(values) // count] for i in range(count)]
+    means = [sum(b) / len(b) for b in buckets]
+    top = max(means)
+    if top <= 0:
+        return BARS[0] * len(means)
+    return "".join(BARS[min(len(BARS) - 1, int(m / top * (len(BARS) - 1) + 0.5))] for m in means)
