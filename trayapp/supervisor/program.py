@@ -491,6 +491,8 @@ class Program:
         if sample is None:
             return
         self._set(self.status.state, memory=sample.rss, cpu=round(sample.cpu, 1))
+        if self._limits.limits != self.cfg.limits:  # a reload changed them in place
+            self._limits = policy.LimitGuard(self.cfg.limits)
         self._limits, hit = self._limits.observe(sample.rss, sample.cpu)
         if hit is None or self.status.mode not in (Mode.MANAGED, Mode.ADOPTED):
             return
