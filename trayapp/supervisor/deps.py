@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from trayapp.status import ExitInfo, Mode, State, Status
-from trayapp.units import format_duration
+from trayapp.status import ExitInfo, Health, Mode, State, Status
+from trayapp.units import format_took
 
 STARTED, HEALTHY, COMPLETED = "started", "healthy", "completed_successfully"
 # "ready" is the same condition as "healthy": health passed, the ready line, or startsecs.
@@ -26,7 +26,9 @@ def met(condition: str, status: Status) -> bool:
         return status.is_up
     if condition == COMPLETED:
         return status.state is State.STOPPED and status.last_exit == ExitInfo(code=0)
-    return status.state is State.RUNNING  # healthy / ready: RUNNING means its readiness passed
+    # healthy / ready: its health check passed (degraded still answers it); without a check,
+    # RUNNING means it printed its ready line or lasted startsecs.
+    return status.state is State.RUNNING and status.health in (Health.HEALTHY, Health.DEGRADED, Health.NONE)
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ def timed_out(found: Blocker, timeout: float) -> str:
     """The hold reason after `depends_timeout` has passed without the condition being met."""
     if found.gave_up:
         return found.reason
-    return f"{found.reason}; still not after {format_duration(timeout)} (it starts once that happens)"
+    return f"{found.reason}; still not after {format_took(timeout)} (it starts once that happens)"
 
 
 def restarted(needs: Mapping[str, str], seen: Mapping[str, float | None], statuses: Mapping[str, Status]) -> str | None:

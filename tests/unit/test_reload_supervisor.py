@@ -1,0 +1,78 @@
+"""A reload reaches the supervisor thread as messages: add, remove, replace, update (on fakes)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from tests.unit.supervisor_rig import Rig, make_rig
+from trayapp import config as config_mod
+from trayapp.status import State
+from trayapp.supervisor.messages import AddProgram, RemoveProgram, ReplaceProgram, Start, UpdateProgram
+from trayapp.supervisor.program import Program
+
+TOML = '''
+[programs.assistant]
+command = ["nanobot", "gateway"]
+startsecs = "1s"
+
+[programs.ollama]
+command = ["ollama", "serve"]
+startsecs = "1s"
+'''
+
+
+def running(tmp_path: Path) -> Rig:
+    rig = make_rig(tmp_path, TOML)
+    rig.sup.submit(Start())
+    rig.step()
+    rig.advance(1)
+    return rig
+
+
+def program(rig: Rig, text: str, name: str) -> Program:
+    return Program(config_mod.parse(text, environ={}).programs[name], rig.sup.ctx)
+
+
+def test_a_replaced_program_stops_then_its_successor_starts_with_the_new_settings(tmp_path: Path) -> None:
+    rig = running(tmp_path)
+    old_child, ollama = rig.spawner.children
+    rig.sup.submit(ReplaceProgram(program(rig, TOML.replace('"gateway"', '"gateway", "-v"'), "assistant")))
+    rig.step()
+    assert old_child.signals and not ollama.signals
+    old_child.exit(-15)
+    rig.step()
+    assert rig.spawner.argv[-1] == ("nanobot", "gateway", "-v")
+    assert rig.status().state is State.STARTING and rig.status().pid == rig.spawner.last.pid
+
+
+def test_a_removed_program_stops_and_leaves_the_status(tmp_path: Path) -> None:
+    rig = running(tmp_path)
+    rig.sup.submit(RemoveProgram("ollama"))
+    rig.step()
+    assert "ollama" in rig.sup.programs, "forgotten only once it is down"
+    rig.spawner.children[1].exit(-15)
+    rig.step()
+    assert "ollama" not in rig.sup.programs
+    assert [s.program for s in rig.sup.statuses()] == ["assistant"]
+
+
+def test_an_added_program_starts_when_autostart(tmp_path: Path) -> None:
+    rig = running(tmp_path)
+    rig.sup.submit(AddProgram(program(rig, '[programs.web]\ncommand = ["web"]\n', "web")))
+    rig.sup.submit(AddProgram(program(rig, '[programs.later]\ncommand = ["later"]\nautostart = false\n', "later")))
+    rig.step()
+    assert rig.spawner.argv[-1] == ("web",)
+    assert rig.status("web").state is State.STARTING and rig.status("later").state is State.STOPPED
+    assert {s.program for s in rig.sup.statuses()} == {"assistant", "ollama", "web", "later"}
+
+
+def test_an_update_keeps_the_child_and_takes_the_new_settings(tmp_path: Path) -> None:
+    rig = running(tmp_path)
+    children = len(rig.spawner.children)
+    cfg = replace(rig.sup.programs["assistant"].cfg, display_name="Nanobot")
+    rig.sup.submit(UpdateProgram(cfg))
+    rig.step()
+    assert len(rig.spawner.children) == children and not rig.spawner.children[0].signals
+    assert rig.sup.programs["assistant"].cfg is cfg
+    assert rig.status().display_name == "Nanobot" and rig.status().state is State.RUNNING
