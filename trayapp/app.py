@@ -277,8 +277,9 @@ class App:
             self._apply_sections(change.sections, new)
             self.config = new
             self._names.update({n: p.display_name for n, p in new.programs.items()})
-            self.journal.record("reload", changes=change.sentence(), **change.lists())
-            return {"ok": True, "changes": change.sentence(), **change.lists()}
+            said: dict[str, Any] = {"changes": change.sentence(), **change.lists()}
+            self.journal.record("reload", None, **said)
+            return {"ok": True, **said}
 
     def _reload_refused(self, exc: ConfigError) -> dict[str, Any]:
         problems = exc.problems or [exc.message]

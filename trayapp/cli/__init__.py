@@ -19,6 +19,7 @@ from trayapp.errors import TrayAppError
 COMMAND_MODULES = (
     "trayapp.cli.run",
     "trayapp.cli.control",
+    "trayapp.cli.reload",
     "trayapp.cli.why",
     "trayapp.cli.config",
     "trayapp.cli.autostart",

@@ -46,7 +46,8 @@ class ConfigDiff:
 
 def diff(old: Config, new: Config) -> ConfigDiff:
     """Compare two valid configs, program by program, in the new file's order."""
-    restarted, updated = [], []
+    restarted: list[str] = []
+    updated: list[str] = []
     for name in new.programs:
         if name in old.programs and old.programs[name] != new.programs[name]:
             target = updated if in_place(old.programs[name], new.programs[name]) else restarted
