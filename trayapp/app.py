@@ -21,7 +21,7 @@ from trayapp.config import Config, ProgramConfig
 from trayapp.config import diff as config_diff
 from trayapp.control import ControlServer
 from trayapp.errors import ConfigError, ControlError, TrayAppError
-from trayapp.events import EventBus, ExtrasChanged, Recorded, StatusChanged
+from trayapp.events import EventBus, ExtrasChanged, ProgramRemoved, Recorded, StatusChanged
 from trayapp.instance import InstanceLock
 from trayapp.journal import Journal, describe
 from trayapp.paths import AppPaths
@@ -86,7 +86,7 @@ class App:
             post=lambda m: self.supervisor.submit(m), run_in_background=self._background,
             probe=lambda cfg, cwd, env: probe(cfg, cwd=cwd, env=env), sampler=TreeSampler,
             listener_pid=orphans.listener_pid, port_open=port_open, logs=self.program_log,
-            pidfile=self.pidfile, service=_own_service,
+            pidfile=self.pidfile, service=_own_service, forget=lambda name: self.bus.publish(ProgramRemoved(name)),
         )
         self.supervisor = Supervisor([_program(p, ctx) for p in config.programs.values()], ctx)
         self.bus.subscribe(Recorded, self._log_recorded)

@@ -48,6 +48,8 @@ def test_a_replaced_program_stops_then_its_successor_starts_with_the_new_setting
 
 def test_a_removed_program_stops_and_leaves_the_status(tmp_path: Path) -> None:
     rig = running(tmp_path)
+    forgotten: list[str] = []
+    rig.sup.ctx.forget = forgotten.append
     rig.sup.submit(RemoveProgram("ollama"))
     rig.step()
     assert "ollama" in rig.sup.programs, "forgotten only once it is down"
@@ -55,6 +57,7 @@ def test_a_removed_program_stops_and_leaves_the_status(tmp_path: Path) -> None:
     rig.step()
     assert "ollama" not in rig.sup.programs
     assert [s.program for s in rig.sup.statuses()] == ["assistant"]
+    assert forgotten == ["ollama"], "the tray and the other views are told"
 
 
 def test_an_added_program_starts_when_autostart(tmp_path: Path) -> None:

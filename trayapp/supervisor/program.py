@@ -87,6 +87,8 @@ class Context:
     rand: Callable[[], float] = random.random
     # The program's own installed service (services.detect_service), or None: attach, never spawn.
     service: Callable[[ProgramConfig], ServiceInfo | None] = lambda cfg: None
+    # A reload removed this program and it is down: it leaves every view (the tray keeps the rest).
+    forget: Callable[[str], None] = lambda name: None
     _history: list[dict[str, Any]] | None = field(default=None, init=False, repr=False)
 
     def history(self) -> list[dict[str, Any]]:

@@ -335,6 +335,8 @@ class Supervisor:
             if retiring.successor is not None:
                 self._adopt_new(retiring.successor, now, retiring.start)
                 swapped.append(retiring.successor)
+            else:
+                self.ctx.forget(name)
         return swapped
 
     def _adopt_new(self, program: Supervised, now: float, start: bool) -> None:
