@@ -79,3 +79,21 @@ def test_an_update_keeps_the_child_and_takes_the_new_settings(tmp_path: Path) ->
     assert len(rig.spawner.children) == children and not rig.spawner.children[0].signals
     assert rig.sup.programs["assistant"].cfg is cfg
     assert rig.status().display_name == "Nanobot" and rig.status().state is State.RUNNING
+
+
+def test_a_health_answer_for_the_replaced_run_does_not_count_for_its_successor(tmp_path: Path) -> None:
+    toml = '[programs.assistant]\ncommand = ["nanobot"]\nstartsecs = "30s"\nhealth = { url = "http://127.0.0.1:9/" }\n'
+    rig = make_rig(tmp_path, toml)
+    rig.sup.submit(Start())
+    rig.step()
+    rig.advance(1)  # the first probe is queued (in flight) for the old run
+    assert rig.background
+    rig.sup.submit(ReplaceProgram(program(rig, toml.replace('["nanobot"]', '["nanobot", "-v"]'), "assistant")))
+    rig.step()
+    rig.spawner.children[0].exit(-15)
+    rig.step()
+    assert rig.spawner.argv[-1] == ("nanobot", "-v")
+    in_flight, rig.background[:] = rig.background[:1], rig.background[1:]
+    in_flight[0]()  # the old run's answer arrives now
+    rig.step()
+    assert rig.status().state is State.STARTING and rig.status().health.value == "unknown"
