@@ -27,17 +27,8 @@ from trayapp.journal import Journal, describe
 from trayapp.paths import AppPaths
 from trayapp.supervisor import deps, marks, orphans, reaper
 from trayapp.supervisor.health import port_open, probe
-from trayapp.supervisor.messages import (
-    AddProgram,
-    Message,
-    Quit,
-    RemoveProgram,
-    ReplaceProgram,
-    Restart,
-    Start,
-    Stop,
-    UpdateProgram,
-)
+from trayapp.supervisor.changes import AddProgram, ProgramChange, RemoveProgram, ReplaceProgram, UpdateProgram
+from trayapp.supervisor.messages import Quit, Restart, Start, Stop
 from trayapp.supervisor.pidfile import PidFile
 from trayapp.supervisor.program import Context, Program
 from trayapp.supervisor.resources import TreeSampler
@@ -288,7 +279,7 @@ class App:
                              "`trayapp config check` lists every problem", kind="reload_failed")
         return {"ok": False, "error": exc.message, "problems": problems, "fix": exc.fix or ""}
 
-    def _reload_messages(self, change: config_diff.ConfigDiff, new: Config) -> list[Message]:
+    def _reload_messages(self, change: config_diff.ConfigDiff, new: Config) -> list[ProgramChange]:
         """What the supervisor thread must do; added programs in dependency order."""
         order = deps.order({n: p.depends_on for n, p in new.programs.items()})
         return [*(RemoveProgram(n) for n in change.removed),

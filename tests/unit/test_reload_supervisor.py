@@ -8,7 +8,8 @@ from pathlib import Path
 from tests.unit.supervisor_rig import Rig, make_rig
 from trayapp import config as config_mod
 from trayapp.status import State
-from trayapp.supervisor.messages import AddProgram, RemoveProgram, ReplaceProgram, Start, UpdateProgram
+from trayapp.supervisor.changes import AddProgram, RemoveProgram, ReplaceProgram, UpdateProgram
+from trayapp.supervisor.messages import Start
 from trayapp.supervisor.program import Program
 
 TOML = '''

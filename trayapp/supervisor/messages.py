@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from trayapp.config import ProgramConfig
 from trayapp.supervisor.degraded import Verdict
 from trayapp.supervisor.health import ProbeResult
-
-if TYPE_CHECKING:
-    from trayapp.supervisor.supervised import Supervised
 
 
 @dataclass(frozen=True)
@@ -66,33 +61,4 @@ class Quit:
     stop_programs: bool = True
 
 
-@dataclass(frozen=True)
-class AddProgram:
-    """A reload added this program: supervise it from now on (and start it if autostart)."""
-
-    program: Supervised
-
-
-@dataclass(frozen=True)
-class RemoveProgram:
-    """A reload removed this program: stop it, then forget it (it leaves the status too)."""
-
-    name: str
-
-
-@dataclass(frozen=True)
-class ReplaceProgram:
-    """A reload changed this program's settings: stop the old one, then run `program` in its place."""
-
-    program: Supervised
-
-
-@dataclass(frozen=True)
-class UpdateProgram:
-    """A reload changed only settings a running program takes as they are (health, limits, name)."""
-
-    cfg: ProgramConfig
-
-
-Message = (Start | Stop | Restart | Exited | HealthChecked | Ready | Degraded | Quit
-           | AddProgram | RemoveProgram | ReplaceProgram | UpdateProgram)
+Message = Start | Stop | Restart | Exited | HealthChecked | Ready | Degraded | Quit

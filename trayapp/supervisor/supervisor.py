@@ -22,21 +22,8 @@ from dataclasses import dataclass
 
 from trayapp.config import ProgramConfig
 from trayapp.supervisor import deps
-from trayapp.supervisor.messages import (
-    AddProgram,
-    Degraded,
-    Exited,
-    HealthChecked,
-    Message,
-    Quit,
-    Ready,
-    RemoveProgram,
-    ReplaceProgram,
-    Restart,
-    Start,
-    Stop,
-    UpdateProgram,
-)
+from trayapp.supervisor.changes import AddProgram, ProgramChange, RemoveProgram, ReplaceProgram, UpdateProgram
+from trayapp.supervisor.messages import Degraded, Exited, HealthChecked, Message, Quit, Ready, Restart, Start, Stop
 from trayapp.supervisor.program import Context
 from trayapp.supervisor.state import moved
 from trayapp.supervisor.supervised import Supervised
@@ -71,7 +58,7 @@ class Supervisor:
     def __init__(self, programs: Iterable[Supervised], ctx: Context) -> None:
         self.programs: dict[str, Supervised] = {p.cfg.name: p for p in programs}
         self.ctx = ctx
-        self._inbox: queue.SimpleQueue[Message] = queue.SimpleQueue()
+        self._inbox: queue.SimpleQueue[Message | ProgramChange] = queue.SimpleQueue()
         self._wakeup = threading.Event()
         self._quitting = False
         self._leave_running = False
@@ -86,7 +73,7 @@ class Supervisor:
 
     # -- any thread -------------------------------------------------------------------------
 
-    def submit(self, message: Message) -> None:
+    def submit(self, message: Message | ProgramChange) -> None:
         """Queue a command or report. Never blocks."""
         self._inbox.put(message)
         self._wakeup.set()
@@ -142,7 +129,7 @@ class Supervisor:
             self._fault(program, now, exc, "advancing its timers")
             return now + self.RETRY_AFTER_FAULT
 
-    def _handle(self, message: Message, now: float) -> None:
+    def _handle(self, message: Message | ProgramChange, now: float) -> None:
         match message:
             case Exited(program=name):
                 self._each(name, "handling its exit", lambda p: p.exited(message, now))
@@ -291,7 +278,7 @@ class Supervisor:
 
     # -- reload -----------------------------------------------------------------------------
 
-    def _reload(self, message: AddProgram | ReplaceProgram | UpdateProgram | RemoveProgram, now: float) -> None:
+    def _reload(self, message: ProgramChange, now: float) -> None:
         match message:
             case AddProgram(program=program):
                 self._adopt_new(program, now, program.cfg.autostart)
