@@ -265,8 +265,8 @@ class App:
             change = config_diff.diff(self.config, new)
             for message in self._reload_messages(change, new):
                 self.supervisor.submit(message)
+            self.config = new  # first: a program log opened from now on takes the new [logs]
             self._apply_sections(change.sections, new)
-            self.config = new
             self._names.update({n: p.display_name for n, p in new.programs.items()})
             said: dict[str, Any] = {"changes": change.sentence(), **change.lists()}
             self.journal.record("reload", None, **said)
@@ -297,6 +297,11 @@ class App:
             self.backups.config = new  # the schedule is read again within a minute (backup/jobs.py)
         if "alerts" in sections:
             self._replace_alerts(new)
+        if "logs" in sections:
+            c = new.logs
+            with self._logs_lock:
+                for program_log in self._logs.values():
+                    program_log.configure(c.max_size, c.keep, c.total_cap, c.redact)
 
     def _replace_alerts(self, new: Config) -> None:
         from trayapp import journal
