@@ -259,7 +259,7 @@ class App:
         with self._reload_lock:
             self._config_stamp = _stamp(self.paths.config_file)
             try:
-                new = _load(self.paths)
+                new = self._load_for_reload()
             except ConfigError as exc:
                 return self._reload_refused(exc)
             change = config_diff.diff(self.config, new)
@@ -271,6 +271,15 @@ class App:
             said: dict[str, Any] = {"changes": change.sentence(), **change.lists()}
             self.journal.record("reload", None, **said)
             return {"ok": True, **said}
+
+    def _load_for_reload(self) -> Config:
+        """The file as it is now. Gone (deleted, or an editor between writes) is not "the defaults":
+        replacing the user's programs with the nanobot preset would be a surprise, so it is refused."""
+        path = self.paths.config_file
+        if self.config.source is not None and not path.exists():
+            raise ConfigError(f"{path} is gone", problems=[f"{path} does not exist any more"],
+                              fix="put the file back (`trayapp config init` writes a new one), then reload")
+        return _load(self.paths)
 
     def _reload_refused(self, exc: ConfigError) -> dict[str, Any]:
         problems = exc.problems or [exc.message]
@@ -318,7 +327,8 @@ class App:
     def _watch_config(self, stop: threading.Event) -> None:
         """The configwatch thread: reload when config.toml changes on disk (a stat every 2 s)."""
         while not stop.wait(CONFIG_CHECK_EVERY):
-            if _stamp(self.paths.config_file) != self._config_stamp:
+            stamp = _stamp(self.paths.config_file)
+            if stamp is not None and stamp != self._config_stamp:  # gone: wait for it to come back
                 _each_logged("reloading the changed config.toml", [self.reload])
 
     def _register_control(self) -> None:

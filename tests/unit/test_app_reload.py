@@ -63,3 +63,10 @@ def test_log_rotation_applies_to_open_logs(app: App) -> None:
     app.paths.config_file.write_text(TWO + '[logs]\nmax_size = "1MB"\nkeep = 2\n')
     assert app.reload()["sections"] == ["logs"]
     assert (program_log._file.max_size, program_log._file.keep) == (1_000_000, 2)
+
+
+def test_a_deleted_file_is_not_taken_for_the_defaults(app: App) -> None:
+    app.paths.config_file.unlink()
+    result = app.reload()
+    assert result["ok"] is False and "does not exist any more" in result["problems"][0]
+    assert set(app.config.programs) == {"assistant", "helper"} and inbox(app) == []

@@ -165,3 +165,12 @@ def test_ready_means_healthy_and_order_puts_dependencies_first() -> None:
                            '[programs.db]\ncommand = ["d"]\n', environ={})
     assert cfg.programs["web"].depends_on == {"db": "healthy"}
     assert deps.order({n: p.depends_on for n, p in cfg.programs.items()}) == ["db", "web"]
+
+
+def test_restart_of_a_waiting_program_still_waits(tmp_path: Path) -> None:
+    from trayapp.supervisor.messages import Restart
+
+    rig = rig_for(tmp_path)
+    rig.sup.submit(Restart("assistant"))
+    rig.step()
+    assert spawned(rig) == ["ollama"] and rig.status().reason == "waiting for ollama to be ready"

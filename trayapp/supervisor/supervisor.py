@@ -146,7 +146,7 @@ class Supervisor:
             case Stop(program=name, by=by):
                 self._each(name, "stopping it", lambda p: self._stop(p, now, by))
             case Restart(program=name):
-                self._each(name, "restarting it", lambda p: p.restart(now))
+                self._each(name, "restarting it", lambda p: self._restart(p, now))
             case Quit(stop_programs=stop_programs):
                 self._quitting = True
                 self._leave_running = not stop_programs
@@ -189,6 +189,13 @@ class Supervisor:
             self._release(now)
         else:
             program.start(now, by_user)
+
+    def _restart(self, program: Supervised, now: float) -> None:
+        """Restart of a stopped program is a start: it waits for its dependencies like one."""
+        if program.status.state is State.STOPPED:
+            self._start(program, now, by_user=True)
+        else:
+            program.restart(now)
 
     def _stop(self, program: Supervised, now: float, by: str) -> None:
         if self._waiting.pop(program.cfg.name, None) is not None:
