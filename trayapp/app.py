@@ -44,6 +44,8 @@ log = logging.getLogger(__name__)
 
 # How often config.toml is looked at (one stat: mtime, size, inode) for an automatic reload.
 CONFIG_CHECK_EVERY = 2.0
+# A change is reloaded once the file has stayed the same this long: never half a save.
+CONFIG_SETTLE = 0.5
 
 
 class AlreadyRunning(TrayAppError):
@@ -326,10 +328,14 @@ class App:
 
     def _watch_config(self, stop: threading.Event) -> None:
         """The configwatch thread: reload when config.toml changes on disk (a stat every 2 s)."""
+        path = self.paths.config_file
         while not stop.wait(CONFIG_CHECK_EVERY):
-            stamp = _stamp(self.paths.config_file)
-            if stamp is not None and stamp != self._config_stamp:  # gone: wait for it to come back
-                _each_logged("reloading the changed config.toml", [self.reload])
+            stamp = _stamp(path)
+            if stamp is None or stamp == self._config_stamp:  # gone: wait for it to come back
+                continue
+            if stop.wait(CONFIG_SETTLE) or _stamp(path) != stamp:
+                continue  # still being written (an editor saving in place): look again next round
+            _each_logged("reloading the changed config.toml", [self.reload])
 
     def _register_control(self) -> None:
         c = self.control

@@ -22,6 +22,13 @@ def program(name: str, extra: str = "") -> str:
     return f'[programs.{name}]\ncommand = {child_command("sleep")}\nstartsecs = "0.5s"\nstop_timeout = "3s"\n{extra}\n'
 
 
+def save(t: Trayapp, text: str) -> None:
+    """As editors save: a whole new file in one step."""
+    new = t.home / "config.toml.new"
+    new.write_text(text)
+    os.replace(new, t.home / "config.toml")
+
+
 def pids(t: Trayapp) -> dict[str, Any]:
     return {p["program"]: p["pid"] for p in t.request("status")["programs"]}
 
@@ -36,8 +43,7 @@ def test_an_edit_restarts_exactly_the_changed_programs(tmp_path: Path, trayapps:
     for name in ("keep", "change", "gone"):
         t.wait_state("running", name)
     before = pids(t)
-    (t.home / "config.toml").write_text(program("keep") + program("change", 'env = { MODE = "new" }')
-                                        + program("added"))
+    save(t, program("keep") + program("change", 'env = { MODE = "new" }') + program("added"))
     entry = wait_for(lambda: reloads(t), 30, "the journal's reload entry")[0]
     assert entry["restarted"] == ["change"] and entry["added"] == ["added"] and entry["removed"] == ["gone"]
     t.wait_state("running", "added")
@@ -57,7 +63,7 @@ def test_a_broken_edit_keeps_the_old_config_running_and_is_reported(tmp_path: Pa
     t = Trayapp(tmp_path / "h", program("keep"))
     trayapps.append(t.start())
     pid = t.wait_state("running", "keep")["pid"]
-    (t.home / "config.toml").write_text(program("keep", 'restart = "sometimes"\nmax_restarts = -1'))
+    save(t, program("keep", 'restart = "sometimes"\nmax_restarts = -1'))
     failed = wait_for(lambda: reloads(t, "reload_failed"), 30, "the journal's reload_failed entry")[0]
     assert "programs.keep.restart" in failed["problems"][0]
     done = t.cli("reload")
@@ -65,7 +71,7 @@ def test_a_broken_edit_keeps_the_old_config_running_and_is_reported(tmp_path: Pa
     assert "programs.keep.restart: must be one of always, on-failure, never" in done.stderr
     assert "programs.keep.max_restarts" in done.stderr, "every problem is printed"
     assert t.program("keep")["pid"] == pid and t.program("keep")["state"] == "running"
-    (t.home / "config.toml").write_text(program("keep"))
+    save(t, program("keep"))
     done = t.cli("reload", "--json")
     assert done.returncode == 0, done
     assert t.program("keep")["pid"] == pid

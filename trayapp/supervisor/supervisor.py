@@ -234,9 +234,9 @@ class Supervisor:
 
     def _bind(self, program: Supervised) -> None:
         self._bound[program.cfg.name] = {d: s.started_at for d in program.cfg.depends_on
-                                         if (s := self.status_of(d)) is not None}
+                                         if (s := self._status_of(d)) is not None}
 
-    def status_of(self, name: str) -> Status | None:
+    def _status_of(self, name: str) -> Status | None:
         program = self.programs.get(name)
         return program.status if program is not None else None
 
