@@ -18,14 +18,16 @@ from typing import TYPE_CHECKING, Any, TextIO
 from trayapp import __version__
 from trayapp.clock import Clock, SystemClock
 from trayapp.config import Config, ProgramConfig
+from trayapp.config import diff as config_diff
 from trayapp.control import ControlServer
-from trayapp.errors import ControlError, TrayAppError
-from trayapp.events import EventBus, ExtrasChanged, Recorded, StatusChanged
+from trayapp.errors import ConfigError, ControlError, TrayAppError
+from trayapp.events import EventBus, ExtrasChanged, ProgramRemoved, Recorded, StatusChanged
 from trayapp.instance import InstanceLock
 from trayapp.journal import Journal, describe
 from trayapp.paths import AppPaths
-from trayapp.supervisor import marks, orphans, reaper
+from trayapp.supervisor import deps, marks, orphans, reaper
 from trayapp.supervisor.health import port_open, probe
+from trayapp.supervisor.changes import AddProgram, ProgramChange, RemoveProgram, ReplaceProgram, UpdateProgram
 from trayapp.supervisor.messages import Quit, Restart, Start, Stop
 from trayapp.supervisor.pidfile import PidFile
 from trayapp.supervisor.program import Context, Program
@@ -40,6 +42,11 @@ if TYPE_CHECKING:
     from trayapp.diskwatch import Crossing
 
 log = logging.getLogger(__name__)
+
+# How often config.toml is looked at (one stat: mtime, size, inode) for an automatic reload.
+CONFIG_CHECK_EVERY = 2.0
+# A change is reloaded once the file has stayed the same this long: never half a save.
+CONFIG_SETTLE = 0.5
 
 
 class AlreadyRunning(TrayAppError):
@@ -66,12 +73,15 @@ class App:
         self._stop_on_quit = True
         self._closed = threading.Event()
         self.control = ControlServer(paths)
-        ctx = Context(
+        self._reload_lock = threading.Lock()
+        self._config_stamp = _stamp(paths.config_file)
+        self.ctx = ctx = Context(
             clock=self.clock, spawner=self.spawner, journal=self.journal, publish=self._publish,
             post=lambda m: self.supervisor.submit(m), run_in_background=self._background,
             probe=lambda cfg, cwd, env: probe(cfg, cwd=cwd, env=env), sampler=TreeSampler,
             listener_pid=orphans.listener_pid, port_open=port_open, logs=self.program_log,
             pidfile=self.pidfile, service=_own_service, oom_kills=oom_kills, total_memory=_total_memory,
+            forget=lambda name: self.bus.publish(ProgramRemoved(name)),
         )
         self.supervisor = Supervisor([_program(p, ctx) for p in config.programs.values()], ctx)
         self.bus.subscribe(Recorded, self._log_recorded)
@@ -98,8 +108,7 @@ class App:
                                   history=journal.read(paths.journal_file, last=2000) if rules else (),
                                   programs=config.programs,
                                   names={n: p.display_name for n, p in config.programs.items()})
-        if rules:
-            self.alerts.attach(self.bus)
+        self._alerts_off = self.alerts.attach(self.bus) if rules else (lambda: None)
         self.backups = BackupJobs(config, paths, self.journal,
                                   disk_refusal=lambda: self.disk.refusal(config.backup.dest or paths.backup_dir),
                                   on_change=lambda: self.bus.publish(ExtrasChanged("backup")))
@@ -194,8 +203,11 @@ class App:
         self.supervisor.start_thread()
         threading.Thread(target=self.disk.run, args=(self._stop_monitors,), name="diskwatch", daemon=True).start()
         self.backups.start(self._stop_monitors)
-        for name, program in self.config.programs.items():
-            if program.autostart:
+        threading.Thread(target=self._watch_config, args=(self._stop_monitors,), name="configwatch",
+                         daemon=True).start()
+        programs = self.config.programs
+        for name in deps.order({n: p.depends_on for n, p in programs.items()}):
+            if programs[name].autostart:
                 self.supervisor.submit(Start(name, by_user=False))
 
     def _settle_leftovers(self) -> None:
@@ -241,6 +253,92 @@ class App:
         """Block until shutdown has finished: programs down, logs flushed."""
         return self._closed.wait(timeout)
 
+    # -- reload -----------------------------------------------------------------------------
+
+    def reload(self) -> dict[str, Any]:
+        """Read config.toml again and apply what changed (any thread; one reload at a time).
+
+        Returns {"ok": True, "changes": sentence, ...} or {"ok": False, "problems": [...]}: an
+        invalid file changes nothing, and the user is told its first problem."""
+        with self._reload_lock:
+            self._config_stamp = _stamp(self.paths.config_file)
+            try:
+                new = self._load_for_reload()
+            except ConfigError as exc:
+                return self._reload_refused(exc)
+            change = config_diff.diff(self.config, new)
+            for message in self._reload_messages(change, new):
+                self.supervisor.submit(message)
+            self.config = new  # first: a program log opened from now on takes the new [logs]
+            self._apply_sections(change.sections, new)
+            self._names.update({n: p.display_name for n, p in new.programs.items()})
+            said: dict[str, Any] = {"changes": change.sentence(), **change.lists()}
+            self.journal.record("reload", None, **said)
+            return {"ok": True, **said}
+
+    def _load_for_reload(self) -> Config:
+        """The file as it is now. Gone (deleted, or an editor between writes) is not "the defaults":
+        replacing the user's programs with the nanobot preset would be a surprise, so it is refused."""
+        path = self.paths.config_file
+        if self.config.source is not None and not path.exists():
+            raise ConfigError(f"{path} is gone", problems=[f"{path} does not exist any more"],
+                              fix="put the file back (`trayapp config init` writes a new one), then reload")
+        return _load(self.paths)
+
+    def _reload_refused(self, exc: ConfigError) -> dict[str, Any]:
+        problems = exc.problems or [exc.message]
+        self.journal.record("reload_failed", error=exc.message, problems=problems)
+        self.notifier.notify("config.toml was not reloaded", f"{problems[0]} — the old settings keep running; "
+                             "`trayapp config check` lists every problem", kind="reload_failed")
+        return {"ok": False, "error": exc.message, "problems": problems, "fix": exc.fix or ""}
+
+    def _reload_messages(self, change: config_diff.ConfigDiff, new: Config) -> list[ProgramChange]:
+        """What the supervisor thread must do; added programs in dependency order."""
+        order = deps.order({n: p.depends_on for n, p in new.programs.items()})
+        return [*(RemoveProgram(n) for n in change.removed),
+                *(UpdateProgram(new.programs[n]) for n in change.updated),
+                *(ReplaceProgram(_program(new.programs[n], self.ctx)) for n in change.restarted),
+                *(AddProgram(_program(new.programs[n], self.ctx)) for n in order if n in change.added)]
+
+    def _apply_sections(self, sections: tuple[str, ...], new: Config) -> None:
+        """Settings outside [programs] that take effect without restarting anything."""
+        if "notifications" in sections:
+            self.notifier.config = new.notifications
+        if "disk" in sections:
+            self.disk.cfg = new.disk
+        if "backup" in sections:
+            self.backups.config = new  # the schedule is read again within a minute (backup/jobs.py)
+        if "alerts" in sections:
+            self._replace_alerts(new)
+        if "logs" in sections:
+            c = new.logs
+            with self._logs_lock:
+                for program_log in self._logs.values():
+                    program_log.configure(c.max_size, c.keep, c.total_cap, c.redact)
+
+    def _replace_alerts(self, new: Config) -> None:
+        from trayapp import journal
+        from trayapp.alerts.engine import AlertEngine
+
+        self._alerts_off()
+        old = self.alerts
+        self.alerts = AlertEngine(new.alerts, journal=self.journal, notifier=self.notifier,
+                                  history=journal.read(self.paths.journal_file, last=2000) if new.alerts else (),
+                                  programs=new.programs, names={n: p.display_name for n, p in new.programs.items()})
+        self._alerts_off = self.alerts.attach(self.bus) if new.alerts else (lambda: None)
+        _each_logged("closing the old alert rules", [old.close])
+
+    def _watch_config(self, stop: threading.Event) -> None:
+        """The configwatch thread: reload when config.toml changes on disk (a stat every 2 s)."""
+        path = self.paths.config_file
+        while not stop.wait(CONFIG_CHECK_EVERY):
+            stamp = _stamp(path)
+            if stamp is None or stamp == self._config_stamp:  # gone: wait for it to come back
+                continue
+            if stop.wait(CONFIG_SETTLE) or _stamp(path) != stamp:
+                continue  # still being written (an editor saving in place): look again next round
+            _each_logged("reloading the changed config.toml", [self.reload])
+
     def _register_control(self) -> None:
         c = self.control
         c.register("status", lambda r: self.status_report())
@@ -252,6 +350,7 @@ class App:
         c.register("pause_notifications", self.notifier.handle_pause_command)
         c.register("backup", lambda r: self.backups.request())
         c.register("metrics", self.metrics.handle)
+        c.register("reload", lambda r: self.reload())
 
     def status_report(self) -> dict[str, Any]:
         return {"pid": os.getpid(), "version": __version__,
@@ -303,6 +402,21 @@ def _total_memory() -> int | None:
     import psutil
 
     return int(psutil.virtual_memory().total)
+
+
+def _stamp(path: os.PathLike[str]) -> tuple[int, int, int] | None:
+    """What tells a changed config.toml apart cheaply: modification time, size and inode."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size, st.st_ino
+
+
+def _load(paths: AppPaths) -> Config:
+    from trayapp.config import load
+
+    return load(paths.config_file)
 
 
 def _own_service(cfg: ProgramConfig) -> Any:

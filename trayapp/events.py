@@ -44,6 +44,13 @@ class Recorded:
 
 
 @dataclass(frozen=True)
+class ProgramRemoved:
+    """A reload removed this program: it has stopped and left the status."""
+
+    program: str
+
+
+@dataclass(frozen=True)
 class ExtrasChanged:
     """Something the tray shows beside the programs changed: backup progress, disk level."""
 

@@ -268,7 +268,8 @@ def _backoff(entry: Entry) -> str:
 
 
 _WHO = {"user": "you", "quit": "trayapp quitting", "health": "its failing health check",
-        "limit": "going over its limit", "restart": "a restart"}
+        "limit": "going over its limit", "restart": "a restart", "reload": "a config reload",
+        "dependency": "a program it depends on going down"}
 
 
 def _by(entry: Entry, key: str) -> str:
@@ -458,6 +459,26 @@ def _logs_refused(entry: Entry) -> str:
     return "the log folder " + (f"{folder} " if folder else "") + "was refused; output is kept in memory only"
 
 
+def _reload(entry: Entry) -> str:
+    """A config reload that applied; `changes` says what it did in words (config/diff.py)."""
+    return "the configuration was reloaded: " + (_text(entry.get("changes")) or "nothing changed")
+
+
+def _reload_failed(entry: Entry) -> str:
+    problems = entry.get("problems")
+    first = problems[0] if isinstance(problems, list) and problems else _text(entry.get("error"))
+    return "the new configuration was not used (the old one keeps running)" + (f": {first}" if first else "")
+
+
+def _held(entry: Entry) -> str:
+    return "put on hold: " + (_text(entry.get("reason")) or "a program it depends on is not ready")
+
+
+def _depends(entry: Entry) -> str:
+    dep = _text(entry.get("dependency")) or "a program it depends on"
+    return f"stopped because {dep} went down or restarted; it starts again once {dep} is ready"
+
+
 def _unknown_kind(entry: Entry) -> str:
     """A kind without a sentence (from a newer trayapp): its name and the one field that explains it."""
     words = (_text(entry.get("event")) or "event").replace("_", " ")
@@ -475,4 +496,5 @@ _SENTENCES: dict[str, Callable[[Entry], str]] = {
     "owner_command": _owner_command, "attach": _attach, "handoff": _handoff, "disk": _disk, "backup": _backup,
     "prune": _prune, "restore": _restore, "alert": _alert, "control_unavailable": _control_unavailable,
     "quit": _quit, "fault": _fault, "logs_refused": _logs_refused,
+    "reload": _reload, "reload_failed": _reload_failed, "held": _held, "depends": _depends,
 }

@@ -114,3 +114,16 @@ def test_many_publishing_threads_still_end_in_the_latest_state() -> None:
     final: TrayView = applied[-1]
     assert [p.icon_key for p in final.programs] == [IconKey.STOPPED] * 8  # ...and the last state wins
     assert len(main.queued) == 0
+
+
+def test_a_program_removed_by_a_reload_leaves_the_menu() -> None:
+    from trayapp.events import ProgramRemoved
+
+    controller, main, applied = make(order=("assistant", "ollama"))
+    controller.on_status(StatusChanged(None, snap("assistant")))
+    controller.on_status(StatusChanged(None, snap("ollama", pid=2)))
+    main.drain()
+    controller.on_removed(ProgramRemoved("ollama"))
+    main.drain()
+    assert [s.program for s in controller.statuses()] == ["assistant"]
+    assert not any("ollama" in e.label for e in applied[-1].menu)

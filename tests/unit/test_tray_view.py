@@ -146,7 +146,7 @@ def test_single_program_menu_reads_top_to_bottom() -> None:
     labels = [e.label for e in tray_view([status()], NOW).menu]
     assert labels == ["nanobot — running 2h 14m", "-", "Start", "Stop", "Restart", "View logs",
                       "Open status window", "Diagnostics…", "-", "Open data folder", "Open config file",
-                      "Pause notifications for 1 hour", "-", "Quit…"]
+                      "Reload config", "Pause notifications for 1 hour", "-", "Quit…"]
     assert tray_view([status()], NOW).menu[0].enabled is False  # the status line is text, not an action
 
 
@@ -259,3 +259,23 @@ def test_the_menu_shows_the_last_crash_and_the_fix_when_degraded() -> None:
                       health_fix="pick a local one such as ollama")
     labels = [e.label for e in tray_view([degraded], NOW).menu]
     assert "Fix: pick a local one such as ollama" in labels
+
+
+def test_reload_config_reloads_off_the_gui_thread() -> None:
+    import threading
+
+    from trayapp.tray.actions import TrayActions
+
+    done = threading.Event()
+    threads: list[str] = []
+
+    class Host:
+        def reload(self) -> dict[str, object]:
+            threads.append(threading.current_thread().name)
+            done.set()
+            return {"ok": True}
+
+    entry = next(e for e in tray_view([status()], NOW).menu if e.label == "Reload config")
+    TrayActions(Host(), refresh=lambda: None).handle(entry.action, entry.program)  # type: ignore[arg-type]
+    assert done.wait(30), "the reload never ran"
+    assert threads == ["tray-reload"]

@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "trayapp.cli.add",
     "trayapp.cli.stats",
     "trayapp.cli.test_cmd",
+    "trayapp.cli.reload",
     "trayapp.cli.why",
     "trayapp.cli.config",
     "trayapp.cli.autostart",

@@ -133,6 +133,9 @@ class ProgramConfig:
     attach: AttachConfig | None = None
     ready_log_line: str | None = None  # a regex: the first output line that matches marks it ready
     degraded_patterns: tuple[DegradedPattern, ...] = ()  # besides the preset's own
+    depends_on: Mapping[str, str] = field(default_factory=dict)  # program -> started | healthy | completed_successfully
+    depends_timeout: float = 120.0  # then it is put on hold, with the reason shown
+    restart_with_dependencies: bool = False  # restart after a dependency restarted and is ready again
 
     def environment(self, base: Mapping[str, str]) -> dict[str, str]:
         """The environment this program runs in, and its health command with it: `base` plus its env."""
@@ -373,7 +376,8 @@ def _argv(value: Any) -> tuple[str, ...]:
 _PROGRAM_KEYS = ("preset", "display_name", "command", "cwd", "env", "autostart", "restart", "startsecs",
                  "backoff", "max_restarts", "window", "retry_after_give_up", "stop_signal",
                  "stop_timeout", "health", "limits", "exit_codes", "no_restart_exit_codes",
-                 "data_dirs", "attach", "ready_log_line", "degraded_patterns")
+                 "data_dirs", "attach", "ready_log_line", "degraded_patterns",
+                 "depends_on", "depends_timeout", "restart_with_dependencies")
 _BACKOFF_KEYS = ("initial", "multiplier", "max", "jitter", "reset_after")
 _HEALTH_KEYS = ("url", "expect", "tcp", "command", "interval", "timeout", "failures", "start_grace", "action")
 _LIMIT_KEYS = ("memory", "cpu", "samples", "interval", "action", "open_files", "processes", "disk",
@@ -420,11 +424,34 @@ def _program(name: str, table: Mapping[str, Any], problems: _Problems, environ: 
         attach=_attach(r),
         ready_log_line=r.get("ready_log_line", None, _pattern),
         degraded_patterns=r.get("degraded_patterns", (), _degraded_patterns),
+        depends_on=r.get("depends_on", {}, _depends_on),
+        depends_timeout=r.duration("depends_timeout", 120.0, minimum=1.0),
+        restart_with_dependencies=r.boolean("restart_with_dependencies", False),
     )
     if program.limits.disk is not None and not program.data_dirs:
         problems.add(f"programs.{name}.limits.disk", "there are no data_dirs to measure; add "
                      'data_dirs = ["~/.nanobot"] (the folders it writes) or remove limits.disk')
     return program if command else None
+
+
+def _depends_on(value: Any) -> dict[str, str]:
+    """{ ollama = "healthy" }: "ready" is another word for "healthy"."""
+    from trayapp.supervisor.deps import CONDITIONS, HEALTHY
+
+    example = 'e.g. depends_on = { ollama = "healthy" }'
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a table of program names and conditions, {example}")
+    for name, condition in value.items():
+        if condition not in CONDITIONS:
+            raise ValueError(f"{name}: the condition must be one of {', '.join(CONDITIONS)}, got {condition!r}")
+    return {name: HEALTHY if condition == "ready" else condition for name, condition in value.items()}
+
+
+def _check_dependencies(programs: Mapping[str, ProgramConfig], problems: _Problems) -> None:
+    """Unknown names and cycles: a program that could never start is a config error."""
+    from trayapp.supervisor.deps import problems as dependency_problems
+
+    problems.items.extend(dependency_problems({n: p.depends_on for n, p in programs.items()}))
 
 
 def _cwd(r: _Reader, preset: Preset, environ: Mapping[str, str]) -> Path | None:
@@ -670,6 +697,7 @@ def parse(text: str, *, source: Path | None = None, environ: Mapping[str, str] |
         source=source,
     )
     _check_schedule(config.backup.schedule, problems)
+    _check_dependencies(programs, problems)
     _check_retention(config.backup, problems)
     if commands is not None:
         _check_commands(config, commands, env, problems)

@@ -101,6 +101,12 @@ class ProgramLog:
         # A wake-up pipe lets detach() stop a pump blocked on its child's pipe (POSIX only).
         self._wake = os.pipe() if os.name == "posix" else None
 
+    def configure(self, max_size: int, keep: int, total_cap: int, redact: bool) -> None:
+        """A reload changed [logs]: rotation and redaction apply from the next line on (any thread)."""
+        with self._lock:
+            self._file.max_size, self._file.keep, self._file.total_cap = max(1, max_size), max(0, keep), total_cap
+            self._redact = redact
+
     # -- producers ---------------------------------------------------------------------------
 
     def pump(self, stream: str, pipe: typing.BinaryIO, on_line: Callable[[str], None] | None = None) -> threading.Thread:

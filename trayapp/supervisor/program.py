@@ -13,10 +13,11 @@ restart intensity (crash loop -> given up) only when the run never became ready 
 from __future__ import annotations
 
 import enum
+import itertools
 import os
 import random
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -93,7 +94,15 @@ class Context:
     # a SIGKILL while the count went up, or near the memory, is the OOM killer's.
     oom_kills: Callable[[], int | None] = lambda: None
     total_memory: Callable[[], int | None] = lambda: None
+    # A reload removed this program and it is down: it leaves every view (the tray keeps the rest).
+    forget: Callable[[str], None] = lambda name: None
     _history: list[dict[str, Any]] | None = field(default=None, init=False, repr=False)
+    # Run tokens are unique across programs, so a report about a run that a reload replaced (a
+    # health answer still in flight) can never be taken for its successor's.
+    _tokens: Iterator[int] = field(default_factory=lambda: itertools.count(1), init=False, repr=False)
+
+    def next_token(self) -> int:
+        return next(self._tokens)
 
     def history(self) -> list[dict[str, Any]]:
         """The journal as it was at start, read once for every program (to seed today's counts)."""
@@ -544,6 +553,8 @@ class Program:
         if sample is None:
             return
         self._set(self.status.state, memory=sample.rss, cpu=round(sample.cpu, 1))
+        if self._limits.limits != self.cfg.limits:  # a reload changed them in place
+            self._limits = policy.LimitGuard(self.cfg.limits)
         self._limits, hit = self._limits.observe(sample.rss, sample.cpu)
         if hit is None or self.status.mode not in (Mode.MANAGED, Mode.ADOPTED):
             return
@@ -578,7 +589,7 @@ class Program:
         return {**self.ctx.environ, **self.cfg.env, PROGRAM_VAR: self.cfg.name}
 
     def _spawn(self, now: float) -> None:
-        self._token += 1
+        self._token = self.ctx.next_token()
         token, name, post = self._token, self.cfg.name, self.ctx.post
         log = self._log_for(token)
         try:
@@ -654,7 +665,7 @@ class Program:
         """Take over our own child from an earlier trayapp (left running on purpose)."""
         from trayapp.supervisor.spawn import AdoptedChild
 
-        self._token += 1
+        self._token = self.ctx.next_token()
         token, name, post = self._token, self.cfg.name, self.ctx.post
         self._child = AdoptedChild(record.pid, record.create_time, lambda rc: post(Exited(name, token, rc)))
         now = self.ctx.clock.monotonic()

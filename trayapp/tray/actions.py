@@ -48,6 +48,7 @@ class TrayActions:
             Action.RESUME: lambda: self._pause(0),
             Action.AUTOSTART: self._toggle_autostart,
             Action.BACKUP: lambda: self.app.backups.request(),
+            Action.RELOAD: self._reload,
             Action.QUIT: self._quit,
         }
         if action not in simple:
@@ -105,6 +106,11 @@ class TrayActions:
             self._read_autostart()
 
         threading.Thread(target=job, name="tray-autostart", daemon=True).start()
+
+    def _reload(self) -> None:
+        """Reading and checking the file takes a moment: off the GUI thread. A file with problems
+        is reported by the app itself (a notification naming the first one)."""
+        threading.Thread(target=self.app.reload, name="tray-reload", daemon=True).start()
 
     def _quit(self) -> None:
         choice = self.app.config.tray.on_quit

@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 
-from trayapp.events import StatusChanged
+from trayapp.events import ProgramRemoved, StatusChanged
 from trayapp.status import Status
 from trayapp.tray.view import Extras, TrayView, tray_view
 
@@ -47,6 +47,12 @@ class TrayController:
         """Bus handler; any thread. Never blocks: it records the snapshot and maybe schedules one hop."""
         with self._lock:
             self._latest[event.new.program] = event.new
+        self.refresh()
+
+    def on_removed(self, event: ProgramRemoved) -> None:
+        """Bus handler; any thread. A reload removed the program: it leaves the menu."""
+        with self._lock:
+            self._latest.pop(event.program, None)
         self.refresh()
 
     def refresh(self) -> None:

@@ -84,6 +84,9 @@ class TrayHost(Protocol):
 
     def quit(self, stop_programs: bool = True) -> None: ...
 
+    def reload(self) -> dict[str, Any]:
+        """Read config.toml again and apply what changed (the tray's "Reload config")."""
+
     def on_quit(self, callback: Callable[[], None]) -> None:
         """`callback` runs once shutdown is complete (the tray stops its icon there)."""
 

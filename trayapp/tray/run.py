@@ -18,7 +18,7 @@ import time
 from typing import Any
 
 from trayapp.diskwatch import Level
-from trayapp.events import ExtrasChanged, StatusChanged
+from trayapp.events import ExtrasChanged, ProgramRemoved, StatusChanged
 from trayapp.tray.actions import TrayActions
 from trayapp.tray.controller import TrayController
 from trayapp.tray.host import TrayDisk, TrayHost
@@ -160,6 +160,7 @@ def run_tray(host: TrayHost) -> None:
     icon = holder["icon"] = menu.make_icon(first, lambda: controller.view, actions.handle)
     controller.view = first
     host.bus.subscribe(StatusChanged, controller.on_status)
+    host.bus.subscribe(ProgramRemoved, controller.on_removed)
     host.bus.subscribe(ExtrasChanged, lambda _: controller.refresh())
     host.on_quit(lambda: _close(icon, stop_ticking))
     _on_signal(host, backend)

@@ -48,6 +48,7 @@ class Action(enum.StrEnum):
     DIAGNOSTICS = "diagnostics"
     DATA_FOLDER = "data_folder"
     CONFIG_FILE = "config_file"
+    RELOAD = "reload"
     BACKUP = "backup"
     AUTOSTART = "autostart"
     PAUSE = "pause"
@@ -294,7 +295,8 @@ def _extra_entries(extras: Extras, now: float) -> tuple[Entry, ...]:
                              enabled=extras.backup_progress is None))
         when = format_ago(now - extras.last_backup_at) if extras.last_backup_at else "never"
         entries.append(Entry(f"Last backup: {when}", enabled=False))
-    entries += [Entry("Open data folder", Action.DATA_FOLDER), Entry("Open config file", Action.CONFIG_FILE)]
+    entries += [Entry("Open data folder", Action.DATA_FOLDER), Entry("Open config file", Action.CONFIG_FILE),
+                Entry("Reload config", Action.RELOAD)]
     if extras.autostart is not None:
         entries.append(Entry("Start at login", Action.AUTOSTART, checked=extras.autostart))
     if extras.paused_until is not None and extras.paused_until > now:

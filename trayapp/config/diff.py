@@ -1,0 +1,68 @@
+"""What a reload changes: the running config against the new one, per program (pure).
+
+A program whose only changes are settings read while it runs (health, limits, its display name)
+is updated in place; any other change restarts it once. The sections outside [programs] are
+named when they changed, so the app rebuilds only what depends on them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+
+from trayapp.config import Config, ProgramConfig
+
+# Program settings applied without a restart: read again at the next probe, sample or snapshot.
+IN_PLACE = ("display_name", "limits", "depends_timeout", "restart_with_dependencies")
+# Sections outside [programs] that the app applies in place.
+SECTIONS = ("logs", "notifications", "disk", "backup", "tray", "alerts")
+
+
+@dataclass(frozen=True)
+class ConfigDiff:
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    restarted: tuple[str, ...] = ()  # changed so that only a new run can use the new settings
+    updated: tuple[str, ...] = ()  # changed only in settings applied in place
+    sections: tuple[str, ...] = ()  # top-level sections that changed
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.removed or self.restarted or self.updated or self.sections)
+
+    def lists(self) -> dict[str, list[str]]:
+        """For the journal entry and `reload --json`."""
+        return {"added": list(self.added), "removed": list(self.removed), "restarted": list(self.restarted),
+                "updated": list(self.updated), "sections": list(self.sections)}
+
+    def sentence(self) -> str:
+        """What changed, for the journal and the CLI: "restarted ollama; added web; logs updated"."""
+        parts = [f"{verb} {', '.join(names)}" for verb, names in (
+            ("added", self.added), ("removed", self.removed), ("restarted", self.restarted),
+            ("updated", self.updated)) if names]
+        if self.sections:
+            parts.append(f"{', '.join(self.sections)} settings applied")
+        return "; ".join(parts) or "nothing changed"
+
+
+def diff(old: Config, new: Config) -> ConfigDiff:
+    """Compare two valid configs, program by program, in the new file's order."""
+    restarted: list[str] = []
+    updated: list[str] = []
+    for name in new.programs:
+        if name in old.programs and old.programs[name] != new.programs[name]:
+            target = updated if in_place(old.programs[name], new.programs[name]) else restarted
+            target.append(name)
+    return ConfigDiff(added=tuple(n for n in new.programs if n not in old.programs),
+                      removed=tuple(n for n in old.programs if n not in new.programs),
+                      restarted=tuple(restarted), updated=tuple(updated),
+                      sections=tuple(s for s in SECTIONS if getattr(old, s) != getattr(new, s)))
+
+
+def in_place(old: ProgramConfig, new: ProgramConfig) -> bool:
+    """True when `new` differs from `old` only in settings a running program can take as they are.
+
+    A health check that is changed (not added or removed) counts too: the next probe uses it."""
+    kept = {f.name: getattr(old, f.name) for f in fields(ProgramConfig) if f.name in IN_PLACE}
+    if (old.health is None) == (new.health is None):
+        kept["health"] = old.health
+    return replace(new, **kept) == old
