@@ -88,7 +88,7 @@ class App:
 
         config, paths = self.config, self.paths
         self.notifier = Notifier(config.notifications, programs=config.programs,
-                                 state_file=paths.state_dir / "notify.json")
+                                 state_file=paths.state_dir / "notify.json", journal=self.journal)
         self.notifier.attach(self.bus)
         self.disk = diskwatch.DiskWatch(config.disk, diskwatch.app_paths(config, paths), journal=self.journal)
         self.disk.add_listener(self._on_disk)

@@ -454,6 +454,19 @@ def _logs_refused(entry: Entry) -> str:
     return "the log folder " + (f"{folder} " if folder else "") + "was refused; output is kept in memory only"
 
 
+def _channel_failed(entry: Entry) -> str:
+    """A notice that did not reach an e-mail/chat channel; the channel is stored redacted."""
+    kind = (_text(entry.get("kind")) or "a").replace("_", " ")
+    channel = _text(entry.get("channel")) or "a notification channel"
+    return f"the {kind} notice could not be sent to {channel}: {_text(entry.get('error')) or 'no reason given'}"
+
+
+def _notice_action(entry: Entry) -> str:
+    """A button pressed on a desktop notification."""
+    said = {"restart": "asked for a restart", "logs": "asked for the log", "snooze": "paused notifications for an hour"}
+    return f"notification button: {said.get(_text(entry.get('action')), 'pressed')}"
+
+
 def _unknown_kind(entry: Entry) -> str:
     """A kind without a sentence (from a newer trayapp): its name and the one field that explains it."""
     words = (_text(entry.get("event")) or "event").replace("_", " ")
@@ -470,5 +483,6 @@ _SENTENCES: dict[str, Callable[[Entry], str]] = {
     "health": _health, "limit": _limit, "external": _external, "orphan": _orphan, "adopt": _adopt,
     "owner_command": _owner_command, "attach": _attach, "handoff": _handoff, "disk": _disk, "backup": _backup,
     "prune": _prune, "restore": _restore, "alert": _alert, "control_unavailable": _control_unavailable,
-    "quit": _quit, "fault": _fault, "logs_refused": _logs_refused,
+    "quit": _quit, "fault": _fault, "logs_refused": _logs_refused, "channel_failed": _channel_failed,
+    "notice_action": _notice_action,
 }

@@ -26,6 +26,7 @@ from trayapp.clock import Clock, SystemClock
 from trayapp.config import NotifyConfig, ProgramConfig
 from trayapp.errors import ControlError
 from trayapp.events import EventBus, Recorded, StatusChanged
+from trayapp.notify.channels import Channels, Recorder
 from trayapp.notify.choose import choose_backends, with_tray_icon
 from trayapp.notify.tray_backend import NotifyingIcon
 from trayapp.notify.log_backend import LogBackend
@@ -65,8 +66,12 @@ class Notifier:
                  backends: list[Backend] | None = None,
                  programs: Mapping[str, ProgramConfig] | None = None,
                  state_file: Path | None = None, settings: Settings | None = None,
-                 threaded: bool = True, platform: str = sys.platform) -> None:
+                 threaded: bool = True, platform: str = sys.platform, journal: Recorder | None = None,
+                 channels: Channels | None = None) -> None:
         self.config = config or NotifyConfig()
+        self.channels = channels or Channels(self.config.channels, self.config.channel_kinds,
+                                             timeout=self.config.channel_timeout, journal=journal,
+                                             threaded=threaded, footer=_footer())
         self._clock = clock or SystemClock()
         self._platform = platform
         self._backends = _with_log(list(backends) if backends is not None else choose_backends(platform))
@@ -116,11 +121,13 @@ class Notifier:
     # -- notices not from the journal -------------------------------------------------------
 
     def notify(self, title: str, body: str = "", *, slot: str = "trayapp", kind: str = "note",
-               urgency: Urgency = Urgency.NORMAL, bypass_pause: bool = False) -> None:
-        """Show a notice (alert rules, the tray). Same rate limits and pause as journal news."""
+               urgency: Urgency = Urgency.NORMAL, bypass_pause: bool = False,
+               channels: tuple[str, ...] = ()) -> None:
+        """Show a notice (alert rules, the tray). Same rate limits and pause as journal news.
+        `channels`: an alert rule's own channel URLs, instead of the configured ones."""
         message = Message(one_line(title, 120), body)
         self._post(lambda now: self._policy.note(slot, kind, message, now, urgency=urgency,
-                                                 bypass_pause=bypass_pause))
+                                                 bypass_pause=bypass_pause, channels=channels))
 
     # -- pause ------------------------------------------------------------------------------
 
@@ -251,6 +258,7 @@ class Notifier:
     def close(self, timeout: float = 2.0) -> None:
         """Deliver what is pending (up to `timeout`), then stop the worker."""
         self.flush(timeout)
+        self.channels.close(timeout)
         self._inbox.put(_STOP)
         thread = self._thread
         if thread is not None:
@@ -261,6 +269,7 @@ class Notifier:
     def _deliver(self, out: Outgoing) -> None:
         text = out.message.body.replace("\n", " | ")
         log.info("notify [%s] %s — %s", out.kind, out.message.title, text)
+        self.channels.offer(out)
         now = self._clock.monotonic()
         log_only = not self.config.enabled
         for backend in self._backends:
@@ -292,6 +301,13 @@ class Notifier:
         level = logging.DEBUG if backend.name in self._warned else logging.WARNING
         self._warned.add(backend.name)
         log.log(level, "notifications via %s failed (%s); trying the next way", backend.name, exc)
+
+
+def _footer() -> str:
+    """Said under every channel message: which computer it is about."""
+    import socket
+
+    return f"— trayapp on {socket.gethostname()}"
 
 
 def _clock_words(at: float, now: float) -> str:
