@@ -250,7 +250,8 @@ CHANNEL_SCHEMES = (
     "gotify", "gotifys", "pover", "pbul", "signal", "signals", "mmost", "mmosts", "rocket", "rockets",
     "zulip", "apprise", "apprises", "bark", "barks", "pushdeer", "serverchan", "ifttt", "line", "whatsapp",
 )
-_CHANNEL_URL = re.compile(rf"\b(?i:{'|'.join(CHANNEL_SCHEMES)})://[^\s\"'<>`,\]]+")
+# Ends at a quote, a space, a bracket or trailing punctuation; an earlier [REDACTED] stays whole.
+_CHANNEL_URL = re.compile(rf"\b(?i:{'|'.join(CHANNEL_SCHEMES)})://(?:\[REDACTED\]|[^\s\"'<>`,\[\]])+(?<![.:;)])")
 _HOST = re.compile(r"(?:\[[0-9a-fA-F:]+\]|[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+|localhost)(?::\d+)?")
 
 
