@@ -12,7 +12,7 @@ from trayapp import journal
 from trayapp.config import ConfigError, NotifyConfig, parse
 from trayapp.config.alerts import parse_rules
 from trayapp.notify.channels import Channels, Delivery, hide_secrets
-from trayapp.notify.facade import Notifier
+from trayapp.notify.facade import Notifier, buttons_for, commands_for, parse_action
 from trayapp.notify.messages import Message
 from trayapp.notify.policy import Outgoing
 from trayapp.redact import redact, redact_url
@@ -171,3 +171,77 @@ def test_an_alert_rule_may_name_its_own_channels_for_a_notify_action() -> None:
     with pytest.raises(ConfigError) as caught:
         parse_rules([{"when": "gave up", "action": "command", "command": ["x"], "channels": [MAIL]}])
     assert 'channels are where a notify action goes; this rule has action = "command"' in str(caught.value.problems)
+
+
+# -- buttons ---------------------------------------------------------------------------------
+
+def crash_notes(*backends: Any, connected: bool = True) -> list[Any]:
+    from tests.unit.test_notify_facade import crash
+
+    clock = FakeClock()
+    notifier = Notifier(NotifyConfig(), backends=list(backends), threaded=False, clock=clock)
+    if connected:
+        notifier.actions.connect(lambda key: None)
+    notifier.on_recorded(crash())
+    notifier.step()
+    clock.advance(1)
+    notifier.step()
+    return [note for backend in backends for note in backend.notes]
+
+
+def test_a_crash_notice_has_buttons_where_the_backend_shows_them() -> None:
+    from tests.unit.test_notify_facade import Recording
+
+    (note,) = crash_notes(Recording(buttons=True))
+    assert note.actions == (("restart:assistant", "Restart"), ("logs:assistant", "Show logs"),
+                            ("snooze", "Snooze 1 h"))
+    assert "trayapp restart" not in note.body
+    assert parse_action(note.actions[0][0]) == ("restart", "assistant") and parse_action("snooze") == ("snooze", None)
+
+
+def test_without_buttons_the_body_says_which_command_to_run() -> None:
+    from tests.unit.test_notify_facade import Recording
+
+    (note,) = crash_notes(Recording("plyer", buttons=False))
+    assert note.actions == ()
+    assert note.body.endswith("To restart: trayapp restart assistant · its log: trayapp logs assistant")
+
+
+def test_no_buttons_are_offered_while_nobody_listens_for_them() -> None:
+    from tests.unit.test_notify_facade import Recording
+
+    (note,) = crash_notes(Recording(buttons=True), connected=False)
+    assert note.actions == () and note.instead
+
+
+def test_the_commands_survive_a_short_windows_body() -> None:
+    from trayapp.notify.note import Limits, Note
+    from trayapp.notify.facade import _shaped
+    from tests.unit.test_notify_facade import Recording
+
+    backend = Recording("tray", limits=Limits(title=63, body=255, utf16=True), buttons=False)
+    note = Note("assistant crashed", "x" * 400, instead=commands_for("assistant"))
+    shaped = _shaped(note, backend)
+    assert shaped.body.endswith(commands_for("assistant")) and len(shaped.body) <= 255
+
+
+def test_freedesktop_sends_the_buttons_as_flat_key_label_pairs() -> None:
+    from trayapp.notify.freedesktop import notify_args
+    from trayapp.notify.note import Note
+
+    args = notify_args(Note("t", "b", actions=buttons_for("assistant")))
+    assert args[5] == ["restart:assistant", "Restart", "logs:assistant", "Show logs", "snooze", "Snooze 1 h"]
+
+
+def test_a_failing_button_handler_is_logged_not_raised(caplog: pytest.LogCaptureFixture) -> None:
+    from trayapp.notify.note import ActionRelay
+
+    relay = ActionRelay()
+    relay.pressed("restart:assistant")  # nobody connected yet: nothing happens
+
+    def broken(key: str) -> None:
+        raise RuntimeError("supervisor gone")
+
+    relay.connect(broken)
+    relay.pressed("restart:assistant")
+    assert "the notification button 'restart:assistant' failed" in caplog.text

@@ -76,10 +76,10 @@ class Channels:
     def _queue(self, delivery: Delivery) -> None:
         with self._idle:
             self._busy += 1
-        self._inbox.put(delivery)
         if not self._threaded:
-            self._deliver(self._inbox.get())
+            self._deliver(delivery)
             return
+        self._inbox.put(delivery)
         if self._thread is None or not self._thread.is_alive():
             self._thread = threading.Thread(target=self._run, name="trayapp-channels", daemon=True)
             self._thread.start()
