@@ -61,6 +61,21 @@ def session_bus_address(environ: Mapping[str, str]) -> str | None:
     return None
 
 
+def _quiet_router(conn: Any) -> Any:
+    """A jeepney DBusRouter whose receiver thread ends quietly when the bus goes away (the session
+    ended, the daemon restarted); the next send reconnects. jeepney's own would print a traceback."""
+    from jeepney.io.threading import DBusRouter
+
+    class QuietRouter(DBusRouter):
+        def _receiver(self) -> None:
+            try:
+                super()._receiver()
+            except (OSError, ValueError) as exc:
+                log.info("the session D-Bus connection closed: %s", exc)
+
+    return QuietRouter(conn)
+
+
 class FreedesktopBackend:
     """`send` runs on the notifier's worker thread only; keeps one connection and reopens it on failure."""
 
@@ -105,14 +120,14 @@ class FreedesktopBackend:
     def _connection(self) -> Any:
         if self._router is None:
             try:
-                from jeepney.io.threading import DBusRouter, open_dbus_connection
+                from jeepney.io.threading import open_dbus_connection
             except ImportError as exc:
                 raise BackendUnavailable("jeepney is not installed") from exc
             address = session_bus_address(self.environ)
             if address is None:
                 raise BackendUnavailable("no session D-Bus (DBUS_SESSION_BUS_ADDRESS is not set)")
             try:
-                self._router = DBusRouter(open_dbus_connection(bus=address))
+                self._router = _quiet_router(open_dbus_connection(bus=address))
             except (OSError, ValueError) as exc:
                 raise BackendUnavailable(f"cannot reach the session D-Bus at {address}: {exc}") from exc
             self._capabilities = self._ask_capabilities(self._router)
