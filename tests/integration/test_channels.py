@@ -152,7 +152,9 @@ def crash_notice(tmp_path: Path, channels: list[str], **config: Any) -> tuple[No
     return notifier, journal
 
 
-def test_slack_feishu_dingtalk_and_wecom_get_their_own_json(tmp_path: Path, hooks: str) -> None:
+def test_slack_feishu_dingtalk_and_wecom_get_their_own_json(tmp_path: Path, hooks: str,
+                                                           caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
     urls = ["slack://T1ADAADA/B2ADAADA/adaSlackSecretToken24ch", "feishu://adafeishutoken42",
             "dingtalk://adadingtalktoken42", "wecombot://adawecomkey42"]
     notifier, _ = crash_notice(tmp_path, urls)
@@ -174,6 +176,10 @@ def test_slack_feishu_dingtalk_and_wecom_get_their_own_json(tmp_path: Path, hook
     assert wecom.path == "/cgi-bin/webhook/send?key=adawecomkey42" and wecom.body["msgtype"] == "text"
     assert "ValueError" in wecom.body["text"]["content"]
     assert {p.client for p in Receiver.posts} == {"127.0.0.1"}
+    # apprise logs each service's real endpoint, token included; trayapp's log never shows it
+    assert "/services/[REDACTED]/[REDACTED]/[REDACTED]" in caplog.text and "access_token=[REDACTED]" in caplog.text
+    for secret in ("adaSlackSecretToken24ch", "adafeishutoken42", "adadingtalktoken42", "adawecomkey42"):
+        assert secret not in caplog.text
 
 
 # -- failures are journalled, with the secrets hidden ----------------------------------------

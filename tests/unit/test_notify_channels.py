@@ -141,6 +141,16 @@ def test_channel_urls_in_any_text_are_redacted_and_web_links_stay() -> None:
                             "# docs: https://github.com/caronc/apprise/wiki")
 
 
+def test_the_debug_bundle_shows_the_config_without_channel_secrets() -> None:
+    from trayapp.doctor.bundle import redact_text
+
+    toml = f'[notifications]\nchannels = ["{SLACK}",\n  "{MAIL}", "ntfy://ntfy.sh/ada-topic"]\n'
+    shown = redact_text(toml)
+    for secret in ("adaSlackSecret", "app-password", "ada-topic"):
+        assert secret not in shown
+    assert 'mailto://ada:[REDACTED]@gmail.com' in shown and redact_text(shown) == shown
+
+
 def test_secrets_of_a_url_are_hidden_in_apprise_messages() -> None:
     said = "Sending to https://open.feishu.cn/open-apis/bot/v2/hook/adafeishutoken/"
     assert "adafeishutoken" not in hide_secrets(said, ["feishu://adafeishutoken"])

@@ -164,7 +164,8 @@ class _Heard(logging.Handler):
 
     def __init__(self, thread: int) -> None:
         super().__init__(logging.WARNING)
-        self.thread, self.lines = thread, list[str]()
+        self.thread = thread
+        self.lines: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
         if record.thread == self.thread:
@@ -201,18 +202,26 @@ class _Hide(logging.Filter):
         self.urls: set[str] = set()
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg, record.args = hide_secrets(record.getMessage(), self.urls), ()
+        try:
+            record.msg, record.args = hide_secrets(record.getMessage(), self.urls), ()
+        except Exception:  # a malformed record: drop it rather than risk a secret or an error
+            return False
         return True
 
 
 _HIDE = _Hide()
 
 
+# apprise logs the endpoints it posts to; urllib3 (under requests) logs each request line at DEBUG.
+_QUOTING_LOGGERS = ("apprise", "urllib3.connectionpool")
+
+
 def protect_apprise_log(url: str) -> None:
     """Before apprise sees `url`: its secrets never reach trayapp.log through apprise's messages."""
-    logger = logging.getLogger("apprise")
-    if _HIDE not in logger.filters:
-        logger.addFilter(_HIDE)
+    for name in _QUOTING_LOGGERS:
+        logger = logging.getLogger(name)
+        if _HIDE not in logger.filters:
+            logger.addFilter(_HIDE)
     _HIDE.urls.add(url)
 
 

@@ -92,6 +92,7 @@ class FreedesktopBackend:
         self._router: Any = None
         self._capabilities: tuple[str, ...] = ()
         self._ours: deque[int] = deque(maxlen=200)  # ids of the bubbles this backend opened
+        self._ours_lock = threading.Lock()  # the worker adds, the listener reads
         self._signals: queue.Queue[Any] = queue.Queue()
         self._listener: threading.Thread | None = None
 
@@ -114,7 +115,8 @@ class FreedesktopBackend:
         args = notify_args(note, app_name=self.app_name, desktop_entry=self.desktop_entry,
                            markup="body-markup" in self._capabilities)
         reply = self._call(router, new_method_call(self._address(), "Notify", "susssasa{sv}i", args))
-        self._ours.append(int(reply[0]))
+        with self._ours_lock:
+            self._ours.append(int(reply[0]))
         return int(reply[0])
 
     def _connection(self) -> Any:
@@ -174,7 +176,9 @@ class FreedesktopBackend:
         """Listener thread: one ActionInvoked(id, key) at a time, for our own bubbles only."""
         while (message := self._signals.get()) is not None:
             bubble, key = message.body
-            if int(bubble) in self._ours and self.actions is not None:
+            with self._ours_lock:
+                ours = int(bubble) in self._ours
+            if ours and self.actions is not None:
                 self.actions.pressed(str(key))
 
     def close(self) -> None:
