@@ -255,3 +255,20 @@ def test_a_failing_button_handler_is_logged_not_raised(caplog: pytest.LogCapture
     relay.connect(broken)
     relay.pressed("restart:assistant")
     assert "the notification button 'restart:assistant' failed" in caplog.text
+
+
+def test_gave_up_has_the_buttons_too_and_running_again_has_none() -> None:
+    from tests.unit.test_notify_facade import Recording, crash
+    from trayapp.events import Recorded
+
+    clock, backend = FakeClock(), Recording(buttons=True)
+    notifier = Notifier(NotifyConfig(), backends=[backend], threaded=False, clock=clock)
+    notifier.actions.connect(lambda key: None)
+    for event in (crash(), Recorded({"event": "gave_up", "program": "assistant", "reason": "5 crashes in 2m"}),
+                  Recorded({"event": "running", "program": "assistant"})):
+        notifier.on_recorded(event)
+        notifier.step()
+        clock.advance(10)
+        notifier.step()
+    assert [(n.title.split(" ")[1], bool(n.actions)) for n in backend.notes] == [
+        ("crashed", True), ("is", True), ("is", False)]
