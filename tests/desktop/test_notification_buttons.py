@@ -57,6 +57,7 @@ def test_restart_on_a_crash_notification_starts_the_program_again(
         assert bubble.actions == (("restart:assistant", "Restart"), ("logs:assistant", "Show logs"),
                                   ("snooze", "Snooze 1 h"))
         assert "trayapp restart assistant" not in bubble.body  # buttons, so no commands to type
+        wait_for(lambda: desk.displayed_count() > 0, 30, message="dunst to show the bubble")
         desk.run(["dunstctl", "context"])
         running = wait_for(lambda: (p := t.program())["state"] == "running" and p["pid"] != first[0] and p,
                            30, message="the program to run again with a new pid")
