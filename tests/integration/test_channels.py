@@ -124,6 +124,7 @@ def test_a_crash_reaches_the_mail_server_and_ntfy_with_its_exception_line(
     check = t.cli("config", "check")
     assert check.returncode == 0, check.stderr
     assert "ntfy://127.0.0.1:" in check.stdout and "ada-secret-topic" not in check.stdout, check.stdout
+    assert "warning" not in check.stdout, check.stdout
     trayapps.append(t.start())
     (mail,) = wait_for(lambda: smtp.mails, 30, "the crash e-mail")
     assert "crashed" in mail["Subject"] and mail["To"] == "ada@example.org", mail["Subject"]
@@ -183,6 +184,16 @@ def test_slack_feishu_dingtalk_and_wecom_get_their_own_json(tmp_path: Path, hook
 
 
 # -- failures are journalled, with the secrets hidden ----------------------------------------
+
+def test_config_check_warns_about_a_channel_apprise_cannot_read(tmp_path: Path) -> None:
+    config = ('[programs.assistant]\ncommand = ["sleep", "1"]\n'
+              '[notifications]\nchannels = ["dingtalk://not-a-token!", "nosuchservice://ada-secret"]\n')
+    check = Trayapp(tmp_path / "h", config).cli("config", "check")
+    assert check.returncode == 0, check.stderr
+    assert "(warning: dingtalk://[REDACTED]: apprise does not understand this URL" in check.stdout, check.stdout
+    assert "(warning: nosuchservice://[REDACTED]: apprise does not understand" in check.stdout
+    assert "ada-secret" not in check.stdout and "not-a-token" not in check.stdout + check.stderr
+
 
 def test_an_unreachable_channel_is_journalled_without_its_secret(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

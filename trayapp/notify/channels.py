@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import unquote
@@ -225,6 +225,17 @@ def protect_apprise_log(url: str) -> None:
     _HIDE.urls.add(url)
 
 
-def channel_names(urls: Iterable[str]) -> Mapping[str, str]:
-    """URL -> how it may be shown (for status and doctor)."""
-    return {url: redact_url(url) for url in urls}
+def channel_warnings(urls: Iterable[str]) -> list[str]:
+    """What `trayapp config check` says about channels that cannot work: no apprise, or a URL
+    apprise does not understand. URLs are named redacted. Imports apprise (a fraction of a second)."""
+    urls = list(urls)
+    if not urls:
+        return []
+    try:
+        import apprise
+    except ImportError:
+        return [MISSING]
+    for url in urls:
+        protect_apprise_log(url)
+    return [f"{redact_url(url)}: apprise does not understand this URL; see apprise's list of services"
+            for url in urls if apprise.Apprise.instantiate(url) is None]
