@@ -12,7 +12,6 @@ from __future__ import annotations
 import http.server
 import json
 import logging
-import socket
 import sys
 import threading
 import time
@@ -211,12 +210,9 @@ def test_an_unreachable_channel_is_journalled_without_its_secret(
 
 
 def test_a_channel_that_never_answers_gives_up_at_its_timeout(tmp_path: Path, hooks: str) -> None:
-    Receiver.hang.set()
-    started = time.monotonic()
+    Receiver.hang.set()  # it holds each request for 5 s and then answers "ok": only a timeout fails it
     notifier, journal = crash_notice(tmp_path, ["feishu://adafeishutoken42"], channel_timeout=1.0)
     failed = wait_for(lambda: [e for e in read_journal(journal.path) if e["event"] == "channel_failed"], 30,
                       "the timeout in the journal")
-    assert "no answer within 1 seconds" in failed[0]["error"]
-    assert time.monotonic() - started < 4.5  # the receiver holds the request for 5 s
+    assert failed[0]["error"] == "no answer within 1s"
     notifier.close()
-    assert socket.gethostname()  # the footer names the computer; nothing to check without an answer

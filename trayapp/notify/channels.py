@@ -20,6 +20,7 @@ from urllib.parse import unquote
 from trayapp.notify.note import Urgency
 from trayapp.notify.policy import Outgoing
 from trayapp.redact import REDACTED, redact_url
+from trayapp.units import format_duration
 
 log = logging.getLogger("trayapp.notify")
 MISSING = "the apprise package is not installed; install it with `pip install apprise` (trayapp's extra `channels`)"
@@ -140,7 +141,7 @@ def apprise_send(delivery: Delivery, timeout: float) -> str | None:
     worker.start()
     worker.join(timeout)
     if not outcome:
-        return f"no answer within {timeout:g} seconds"
+        return f"no answer within {format_duration(timeout)}"
     return outcome[0]
 
 
