@@ -99,8 +99,9 @@ class App:
 
         config, paths = self.config, self.paths
         self.notifier = Notifier(config.notifications, programs=config.programs,
-                                 state_file=paths.state_dir / "notify.json")
+                                 state_file=paths.state_dir / "notify.json", journal=self.journal)
         self.notifier.attach(self.bus)
+        self.notifier.actions.connect(self._on_notice_button)
         self.disk = diskwatch.DiskWatch(config.disk, diskwatch.app_paths(config, paths), journal=self.journal)
         self.disk.add_listener(self._on_disk)
         rules = config.alerts  # read, checked and expanded with the rest of config.toml
@@ -127,6 +128,40 @@ class App:
             pause_trayapp_log(critical)
             for program_log in list(self._logs.values()):
                 program_log.pause_disk(critical)
+
+    def _on_notice_button(self, key: str) -> None:
+        """A button on a crash notification (the notifier's listener thread): only enqueues."""
+        from trayapp.notify.facade import SNOOZE, parse_action
+
+        verb, program = parse_action(key)
+        if program is not None and program not in self.config.programs:
+            return  # not a button of ours
+        self.journal.record("notice_action", program, action=verb)
+        if verb == "restart" and program is not None:
+            self._button_restart(program)
+        elif verb == "logs" and program is not None:
+            self._show_log(program)
+        elif verb == "snooze":
+            self.notifier.pause(SNOOZE)
+
+    def _button_restart(self, program: str) -> None:
+        try:
+            self._command("restart", self.restart, program)
+        except ControlError as exc:  # attached and not ours to restart: say why
+            self.notifier.notify(f"{self._names.get(program, program)} was not restarted", str(exc),
+                                 slot=f"{program}/button")
+
+    def _show_log(self, program: str) -> None:
+        """The log viewer window; where it cannot open, a notice says where the log is."""
+        from trayapp.ui.launch import spawn_window
+
+        try:
+            spawn_window("logview", "--program", program)
+        except OSError as exc:
+            log.warning("the log viewer did not open: %s", exc)
+            where = self.paths.program_log(program)
+            self.notifier.notify(f"{self._names.get(program, program)}'s log", f"It is at {where}",
+                                 slot=f"{program}/button")
 
     # -- wiring -----------------------------------------------------------------------------
 

@@ -479,6 +479,19 @@ def _depends(entry: Entry) -> str:
     return f"stopped because {dep} went down or restarted; it starts again once {dep} is ready"
 
 
+def _channel_failed(entry: Entry) -> str:
+    """A notice that did not reach an e-mail/chat channel; the channel is stored redacted."""
+    kind = (_text(entry.get("kind")) or "a").replace("_", " ")
+    channel = _text(entry.get("channel")) or "a notification channel"
+    return f"the {kind} notice could not be sent to {channel}: {_text(entry.get('error')) or 'no reason given'}"
+
+
+def _notice_action(entry: Entry) -> str:
+    """A button pressed on a desktop notification."""
+    said = {"restart": "asked for a restart", "logs": "asked for the log", "snooze": "paused notifications for an hour"}
+    return f"notification button: {said.get(_text(entry.get('action')), 'pressed')}"
+
+
 def _unknown_kind(entry: Entry) -> str:
     """A kind without a sentence (from a newer trayapp): its name and the one field that explains it."""
     words = (_text(entry.get("event")) or "event").replace("_", " ")
@@ -497,4 +510,5 @@ _SENTENCES: dict[str, Callable[[Entry], str]] = {
     "prune": _prune, "restore": _restore, "alert": _alert, "control_unavailable": _control_unavailable,
     "quit": _quit, "fault": _fault, "logs_refused": _logs_refused,
     "reload": _reload, "reload_failed": _reload_failed, "held": _held, "depends": _depends,
+    "channel_failed": _channel_failed, "notice_action": _notice_action,
 }

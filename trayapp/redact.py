@@ -109,6 +109,8 @@ def might_hold_secret(text: str) -> bool:
 
 def redact(text: str) -> str:
     """Return `text` with every recognised secret replaced by [REDACTED]. Thread-safe."""
+    if "://" in text:
+        text = redact_channel_urls(text)
     if not might_hold_secret(text):
         return text
     return _RX.sub(_replace_str, text)
@@ -235,3 +237,49 @@ def _mask(value: object) -> object:
     return REDACTED
 
 
+
+
+# -- notification channel URLs (apprise) -------------------------------------------------------
+# slack://TokenA/TokenB/TokenC, feishu://token, mailto://user:password@host: the secret is the
+# path, the user part or a query value, so such URLs are shown as scheme, host and user only.
+# http(s) URLs keep the rule above (only a password is hidden); redact_lines (the log pump's hot
+# path) is untouched: child output does not carry trayapp's channel URLs.
+CHANNEL_SCHEMES = (
+    "mailto", "mailtos", "slack", "feishu", "lark", "dingtalk", "wecombot", "wxpusher", "ntfy", "ntfys",
+    "json", "jsons", "form", "forms", "xml", "xmls", "discord", "tgram", "msteams", "matrix", "matrixs",
+    "gotify", "gotifys", "pover", "pbul", "signal", "signals", "mmost", "mmosts", "rocket", "rockets",
+    "zulip", "apprise", "apprises", "bark", "barks", "pushdeer", "serverchan", "ifttt", "line", "whatsapp",
+)
+# Ends at a quote, a space, a bracket or trailing punctuation; an earlier [REDACTED] stays whole.
+_CHANNEL_URL = re.compile(rf"\b(?i:{'|'.join(CHANNEL_SCHEMES)})://(?:\[REDACTED\]|[^\s\"'<>`,\[\]])+(?<![.:;)])")
+_HOST = re.compile(r"(?:\[[0-9a-fA-F:]+\]|[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+|localhost)(?::\d+)?")
+
+
+def redact_url(url: str) -> str:
+    """A notification URL as it may be shown: scheme, host and user; tokens, passwords, paths and
+    query values become [REDACTED]. "slack://T1/B2/xyz" -> "slack://[REDACTED]"."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return REDACTED
+    rest, query_sep, query = rest.partition("?")
+    netloc, _, path = rest.partition("/")
+    user, at, host = netloc.rpartition("@")
+    shown = f"{scheme}://{_user_part(user, scheme) if at else ''}{host if _HOST.fullmatch(host) else REDACTED}"
+    if path.strip("/") and _HOST.fullmatch(host):  # a token-first URL is hidden whole already
+        shown += "/" + REDACTED
+    if query_sep:
+        shown += "?" + "&".join(f"{part.partition('=')[0]}={REDACTED}" for part in query.split("&") if part)
+    return shown
+
+
+def _user_part(user: str, scheme: str) -> str:
+    """"me:password" -> "me:[REDACTED]@"; a bare user part is a secret except for e-mail accounts."""
+    name, colon, _ = user.partition(":")
+    if colon:
+        return f"{name}:{REDACTED}@"
+    return f"{user}@" if scheme.lower().startswith("mailto") else f"{REDACTED}@"
+
+
+def redact_channel_urls(text: str) -> str:
+    """Every notification channel URL in `text` through redact_url (config files, messages)."""
+    return _CHANNEL_URL.sub(lambda m: redact_url(m.group(0)), text)

@@ -293,6 +293,7 @@ class Desktop:
     with_daemon: bool = True
     with_tray: bool = True
     size: tuple[int, int] = (1024, 300)
+    dunst_config: str = ""  # dunstrc text; "" is dunst's built-in defaults
     _procs: list[_Proc] = field(default_factory=list)
     _capture: Path | None = None
     _shots: int = 0
@@ -301,14 +302,14 @@ class Desktop:
 
     @classmethod
     def start(cls, workdir: Path, *, with_bus: bool = True, with_daemon: bool = True,
-              with_tray: bool = True, size: tuple[int, int] = (1024, 300)) -> Desktop:
+              with_tray: bool = True, size: tuple[int, int] = (1024, 300), dunst_config: str = "") -> Desktop:
         """Start Xvfb, then (as asked) the bus, the Notify capture, dunst and trayer, in order."""
         missing = missing_tools(cls._tools_for(with_bus, with_daemon, with_tray))
         if missing:
             raise MissingTools(missing)
         workdir.mkdir(parents=True, exist_ok=True)
         desk = cls(workdir=workdir, with_bus=with_bus, with_daemon=with_daemon and with_bus,
-                   with_tray=with_tray, size=size)
+                   with_tray=with_tray, size=size, dunst_config=dunst_config)
         try:
             desk._bring_up()
         except BaseException:
@@ -404,9 +405,9 @@ class Desktop:
                  message=lambda: f"dbus-monitor to start{self._tail('dbus-monitor')}")
 
     def _start_dunst(self) -> None:
-        # An empty config: dunst's built-in defaults, never the user's own dunstrc.
+        # Our own config (empty: dunst's built-in defaults), never the user's own dunstrc.
         config = self.workdir / "dunstrc"
-        config.write_text("")
+        config.write_text(self.dunst_config)
         self._spawn("dunst", ["dunst", "-config", str(config)], env=self.env)
         wait_for(lambda: self._quiet_ok(["dunstctl", "is-paused"]), READY_TIMEOUT,
                  message=lambda: f"dunst to answer dunstctl{self._tail('dunst')}")

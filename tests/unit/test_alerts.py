@@ -186,9 +186,12 @@ class Journal:
 class Notes:
     def __init__(self) -> None:
         self.calls: list[tuple[str, str, str]] = []
+        self.channels: list[tuple[str, ...]] = []
 
-    def notify(self, title: str, body: str = "", *, slot: str = "", kind: str = "") -> None:
+    def notify(self, title: str, body: str = "", *, slot: str = "", kind: str = "",
+               channels: tuple[str, ...] = ()) -> None:
         self.calls.append((title, body, slot))
+        self.channels.append(channels)
 
 
 def engine(when: str, clock: Clock, **kw: Any) -> tuple[AlertEngine, Journal, Notes]:

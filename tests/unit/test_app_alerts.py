@@ -30,3 +30,26 @@ def test_an_app_built_from_config_posts_to_the_expanded_webhook_url(tmp_path: Pa
         app.alerts.close()
         app.notifier.close()
         app.journal.flush()
+
+
+def test_notification_buttons_reach_the_app_and_foreign_keys_are_ignored(tmp_path: Path) -> None:
+    from trayapp import journal
+    from trayapp.supervisor.messages import Restart
+
+    paths = AppPaths.discover({"TRAYAPP_HOME": str(tmp_path)})
+    paths.ensure()
+    app = App(paths, config.parse(TEXT, environ={"TOPIC": "t", "HOME": str(tmp_path)}))
+    asked: list[object] = []
+    app.supervisor.submit = asked.append  # type: ignore[method-assign]  # see what is enqueued, run nothing
+    try:
+        app.notifier.actions.pressed("restart:somebody-else")
+        app.notifier.actions.pressed("snooze")
+        app.notifier.actions.pressed("restart:assistant")
+        assert app.notifier.paused_until is not None
+        assert [type(m) for m in asked] == [Restart] and asked[0].program == "assistant"  # type: ignore[attr-defined]
+    finally:
+        app.alerts.close()
+        app.notifier.close()
+        app.journal.flush()
+    pressed = [e for e in journal.read(paths.journal_file) if e["event"] == "notice_action"]
+    assert [(e.get("program"), e["action"]) for e in pressed] == [(None, "snooze"), ("assistant", "restart")]

@@ -38,8 +38,9 @@ class FakeClock:
 class Recording:
     """A backend that keeps what it was given and answers with increasing ids."""
 
-    def __init__(self, name: str = "freedesktop", fail: Exception | None = None, limits: Limits = Limits()) -> None:
-        self.name, self.fail, self.limits = name, fail, limits
+    def __init__(self, name: str = "freedesktop", fail: Exception | None = None, limits: Limits = Limits(),
+                 buttons: bool = True) -> None:
+        self.name, self.fail, self.limits, self.buttons = name, fail, limits, buttons
         self.notes: list[Note] = []
 
     def send(self, note: Note) -> int:

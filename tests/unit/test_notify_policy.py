@@ -179,10 +179,10 @@ def test_limit_disk_backup_and_external_messages() -> None:
     run.at(10.0, ev("external", pid=4242, owner="pid 4242"))  # said once an hour at most
     run.advance(20.0)
     by_kind = {o.kind: o for _, o in run.sent}
-    assert set(by_kind) == {"limit", "disk", "backup", "external"}
+    assert set(by_kind) == {"limit", "disk", "backup_failed", "external"}
     assert "1.2GB" in by_kind["limit"].message.body and "restarted" in by_kind["limit"].message.body
     assert by_kind["disk"].urgency is Urgency.CRITICAL and "400MB free" in by_kind["disk"].message.body
-    assert by_kind["backup"].message.title == "Backup failed"
+    assert by_kind["backup_failed"].message.title == "Backup failed"
     assert "pid 4242" in by_kind["external"].message.body
     assert len([o for _, o in run.sent if o.kind == "external"]) == 1
 

@@ -34,7 +34,8 @@ class _Recorder(Protocol):
 
 
 class _Notifier(Protocol):
-    def notify(self, title: str, body: str = "", *, slot: str = ..., kind: str = ...) -> None: ...
+    def notify(self, title: str, body: str = "", *, slot: str = ..., kind: str = ...,
+               channels: tuple[str, ...] = ...) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -191,7 +192,8 @@ class AlertEngine:
             return Outcome(False, "no notifier is running")
         name = self._names.get(firing.program, firing.program)
         self._notifier.notify(f"{name}: {firing.rule.name}", firing.match.detail,
-                              slot=f"alert:{firing.rule.name}:{firing.program}", kind="alert")
+                              slot=f"alert:{firing.rule.name}:{firing.program}", kind="alert",
+                              channels=firing.rule.channels)
         return Outcome(True)
 
     def _env(self, firing: Firing) -> dict[str, str]:

@@ -76,4 +76,11 @@ def check_(args: argparse.Namespace) -> int:
     for name, program in cfg.programs.items():
         warning = missing(program, os.environ)
         print(f"  {name}: {' '.join(program.command)}" + (f"  (warning: {warning})" if warning else ""))
+    if cfg.notifications.channels:
+        from trayapp.notify.channels import channel_warnings
+        from trayapp.redact import redact_url
+
+        print("  notices also go to: " + ", ".join(redact_url(url) for url in cfg.notifications.channels))
+        for warning in channel_warnings(cfg.notifications.channels):
+            print(f"  (warning: {warning})")
     return 0

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, overload
 
-from trayapp.config.alerts import Rule, read_rules
+from trayapp.config.alerts import DEFAULT_CHANNEL_KINDS, Rule, channel_kinds, channel_urls, read_rules
 from trayapp.config.presets import DEFAULT_PRESET, PRESETS, Preset
 from trayapp.config.variables import expand, expand_document
 from trayapp.errors import ConfigError
@@ -163,6 +163,9 @@ class NotifyConfig:
     enabled: bool = True
     paused_until: str | None = None  # ISO time; the tray's "Pause notifications" writes state, not this
     quiet_after_crash: float = 600.0  # "restarting" is told only for the first crash in this long
+    channels: tuple[str, ...] = ()  # apprise URLs: mailto://, slack://, feishu://, dingtalk://, ntfy://, ...
+    channel_kinds: tuple[str, ...] = DEFAULT_CHANNEL_KINDS  # which notices also go to the channels
+    channel_timeout: float = 10.0  # one channel's delivery gives up after this long
 
 
 @dataclass(frozen=True)
@@ -682,8 +685,7 @@ def parse(text: str, *, source: Path | None = None, environ: Mapping[str, str] |
     config = Config(
         programs=programs,
         logs=_logs(root),
-        notifications=_section(root, "notifications", NotifyConfig,
-                               {"enabled": "bool", "paused_until": "string", "quiet_after_crash": "duration"}),
+        notifications=_notifications(root),
         disk=_section(root, "disk", DiskConfig, {"warn_percent": "percent", "warn_free": "size",
                                                  "critical_percent": "percent", "critical_free": "size",
                                                  "interval": "interval"}),
@@ -706,6 +708,22 @@ def parse(text: str, *, source: Path | None = None, environ: Mapping[str, str] |
                           problems=problems.items,
                           fix="edit the file, then run `trayapp config check`")
     return config
+
+
+def _notifications(root: _Reader) -> NotifyConfig:
+    """[notifications]; channel URLs and kinds are checked by the same rules as [[alerts]] channels."""
+    t = root.table_at("notifications", _NOTIFY_KEYS)
+    if t is None:
+        return NotifyConfig()
+    d = NotifyConfig()
+    return NotifyConfig(enabled=t.boolean("enabled", d.enabled), paused_until=t.string("paused_until", None),
+                        quiet_after_crash=t.duration("quiet_after_crash", d.quiet_after_crash),
+                        channels=t.get("channels", (), channel_urls),
+                        channel_kinds=t.get("channel_kinds", d.channel_kinds, channel_kinds),
+                        channel_timeout=t.duration("channel_timeout", d.channel_timeout, minimum=1.0))
+
+
+_NOTIFY_KEYS = ("enabled", "paused_until", "quiet_after_crash", "channels", "channel_kinds", "channel_timeout")
 
 
 def _check_schedule(spec: str | None, problems: _Problems) -> None:

@@ -9,6 +9,8 @@
     url = "https://ntfy.sh/${TOPIC}"  # for action = "webhook": POST JSON
     timeout = "10s"                   # for command and webhook
     repeat = "1h"                     # fire again for the same program no sooner than this
+    channels = ["mailto://..."]       # for action = "notify": where this alert goes besides the
+                                      # desktop (apprise URLs), instead of [notifications] channels
 
 The config reader calls this with tables whose strings it has already expanded (${VAR}, ~), so
 nothing here expands again. Evaluation lives in trayapp.alerts.rules, which imports these types:
@@ -30,7 +32,13 @@ FORMS = ('"restarts > 3 in 1h"', '"crashes >= 5 in 10m"', '"uptime < 5m after re
          '"memory > 1GB for 10m"', '"cpu > 90% for 5m"', '"health failing for 2m"', '"gave up"',
          '"disk over limit"')
 ACTIONS = ("notify", "command", "webhook")
-KEYS = ("name", "when", "program", "action", "command", "url", "timeout", "repeat")
+KEYS = ("name", "when", "program", "action", "command", "url", "timeout", "repeat", "channels")
+# The notices a channel can be given (trayapp.notify.policy's kinds); "running again" chatter is not
+# in the default.
+CHANNEL_KINDS = ("crash", "spawn_failed", "gave_up", "recovered", "health_failing", "degraded", "health_ok",
+                 "limit", "external", "disk", "disk_ok", "backup", "backup_failed", "alert")
+DEFAULT_CHANNEL_KINDS = ("crash", "gave_up", "degraded", "disk", "backup_failed", "alert")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+")
 
 T = TypeVar("T")
 
@@ -94,6 +102,7 @@ class Rule:
     url: str = ""
     timeout: float = 10.0
     repeat: float = 3600.0
+    channels: tuple[str, ...] = ()
 
 
 # -- conditions from text ------------------------------------------------------------------
@@ -189,6 +198,7 @@ def _rule(path: str, table: Any, programs: Sequence[str] | None, problems: list[
         command=f.read("command", lambda v: _argv(v, action), ()), url=f.read("url", lambda v: _url(v, action), ""),
         timeout=max(0.1, f.read("timeout", lambda v: _duration(v, 10.0), 10.0)),
         repeat=f.read("repeat", lambda v: _duration(v, 3600.0), 3600.0),
+        channels=f.read("channels", lambda v: _rule_channels(v, action), ()),
     )
     return rule if len(problems) == before else None
 
@@ -272,3 +282,38 @@ def _url(value: Any, action: str) -> str:
     if not value.startswith(("http://", "https://")):
         raise ValueError(f"must start with http:// or https://, got {value!r}")
     return value
+
+
+def _rule_channels(value: Any, action: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if action != "notify":
+        raise ValueError(f'channels are where a notify action goes; this rule has action = "{action}"')
+    return channel_urls(value)
+
+
+def channel_urls(value: Any) -> tuple[str, ...]:
+    """A list of apprise URLs ("mailto://...", "slack://..."). Problems never repeat a URL whole:
+    it holds tokens and passwords."""
+    from trayapp.redact import redact_url
+
+    example = 'e.g. channels = ["mailto://me:app-password@gmail.com", "ntfy://ntfy.sh/my-topic"]'
+    if not isinstance(value, list):
+        raise ValueError(f"expected a list of notification URLs, {example}")
+    for index, url in enumerate(value):
+        if not isinstance(url, str) or not _SCHEME.fullmatch(url.strip()):
+            shown = redact_url(url) if isinstance(url, str) else type(url).__name__
+            raise ValueError(f"item {index + 1} ({shown}) is not a URL like service://...; {example}")
+    return tuple(url.strip() for url in value)
+
+
+def channel_kinds(value: Any) -> tuple[str, ...]:
+    """Which notices go to the channels: words from CHANNEL_KINDS."""
+    if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
+        raise ValueError(f'expected a list of words such as ["crash", "gave_up"]; known: {", ".join(CHANNEL_KINDS)}')
+    for kind in value:
+        if kind not in CHANNEL_KINDS:
+            hint = difflib.get_close_matches(kind, CHANNEL_KINDS, n=1)
+            extra = f"; did you mean {hint[0]!r}?" if hint else f"; known: {', '.join(CHANNEL_KINDS)}"
+            raise ValueError(f"unknown kind {kind!r}{extra}")
+    return tuple(value)

@@ -16,7 +16,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,11 +26,12 @@ from trayapp.clock import Clock, SystemClock
 from trayapp.config import NotifyConfig, ProgramConfig
 from trayapp.errors import ControlError
 from trayapp.events import EventBus, Recorded, StatusChanged
+from trayapp.notify.channels import Channels, Recorder
 from trayapp.notify.choose import choose_backends, with_tray_icon
 from trayapp.notify.tray_backend import NotifyingIcon
 from trayapp.notify.log_backend import LogBackend
 from trayapp.notify.messages import Message, one_line
-from trayapp.notify.note import Backend, NoNotificationService, Note, Urgency, fit
+from trayapp.notify.note import ActionRelay, Backend, Limits, NoNotificationService, Note, Urgency, fit
 from trayapp.notify.policy import Outgoing, Policy, Settings
 
 log = logging.getLogger("trayapp.notify")
@@ -65,11 +66,17 @@ class Notifier:
                  backends: list[Backend] | None = None,
                  programs: Mapping[str, ProgramConfig] | None = None,
                  state_file: Path | None = None, settings: Settings | None = None,
-                 threaded: bool = True, platform: str = sys.platform) -> None:
+                 threaded: bool = True, platform: str = sys.platform, journal: Recorder | None = None,
+                 channels: Channels | None = None, actions: ActionRelay | None = None) -> None:
         self.config = config or NotifyConfig()
+        self.actions = actions or ActionRelay()
+        self.channels = channels or Channels(self.config.channels, self.config.channel_kinds,
+                                             timeout=self.config.channel_timeout, journal=journal,
+                                             threaded=threaded, footer=_footer())
         self._clock = clock or SystemClock()
         self._platform = platform
-        self._backends = _with_log(list(backends) if backends is not None else choose_backends(platform))
+        self._backends = _with_log(list(backends) if backends is not None
+                                   else choose_backends(platform, actions=self.actions))
         self._policy = Policy(settings or Settings(quiet_after_crash=self.config.quiet_after_crash),
                               names={n: p.display_name for n, p in (programs or {}).items()},
                               meanings={n: p.info.exit_meanings for n, p in (programs or {}).items()})
@@ -116,11 +123,13 @@ class Notifier:
     # -- notices not from the journal -------------------------------------------------------
 
     def notify(self, title: str, body: str = "", *, slot: str = "trayapp", kind: str = "note",
-               urgency: Urgency = Urgency.NORMAL, bypass_pause: bool = False) -> None:
-        """Show a notice (alert rules, the tray). Same rate limits and pause as journal news."""
+               urgency: Urgency = Urgency.NORMAL, bypass_pause: bool = False,
+               channels: tuple[str, ...] = ()) -> None:
+        """Show a notice (alert rules, the tray). Same rate limits and pause as journal news.
+        `channels`: an alert rule's own channel URLs, instead of the configured ones."""
         message = Message(one_line(title, 120), body)
         self._post(lambda now: self._policy.note(slot, kind, message, now, urgency=urgency,
-                                                 bypass_pause=bypass_pause))
+                                                 bypass_pause=bypass_pause, channels=channels))
 
     # -- pause ------------------------------------------------------------------------------
 
@@ -251,6 +260,7 @@ class Notifier:
     def close(self, timeout: float = 2.0) -> None:
         """Deliver what is pending (up to `timeout`), then stop the worker."""
         self.flush(timeout)
+        self.channels.close(timeout)
         self._inbox.put(_STOP)
         thread = self._thread
         if thread is not None:
@@ -261,13 +271,14 @@ class Notifier:
     def _deliver(self, out: Outgoing) -> None:
         text = out.message.body.replace("\n", " | ")
         log.info("notify [%s] %s — %s", out.kind, out.message.title, text)
+        self.channels.offer(out)
         now = self._clock.monotonic()
         log_only = not self.config.enabled
         for backend in self._backends:
             if self._down_until.get(backend.name, 0.0) > now or (log_only and backend.name != "log"):
                 continue
             handle = None if out.fresh else self._handles.get((out.slot, backend.name))
-            note = fit(Note(out.message.title, out.message.body, out.urgency, handle), backend.limits)
+            note = _shaped(self._note(out, handle), backend)
             try:
                 result = backend.send(note)
             except NoNotificationService as exc:
@@ -279,6 +290,15 @@ class Notifier:
                 continue
             self._delivered(out, backend, result)
             return
+
+    def _note(self, out: Outgoing, handle: object | None) -> Note:
+        """Crash and gave-up notices get buttons (Restart, Show logs, Snooze 1 h) when the app
+        listens for them, and always the commands that do the same."""
+        note = Note(out.message.title, out.message.body, out.urgency, handle)
+        if out.kind not in BUTTON_KINDS or not out.program:
+            return note
+        buttons = buttons_for(out.program) if self.actions.connected else ()
+        return replace(note, actions=buttons, instead=commands_for(out.program))
 
     def _delivered(self, out: Outgoing, backend: Backend, result: object | None) -> None:
         if result is not None:
@@ -292,6 +312,43 @@ class Notifier:
         level = logging.DEBUG if backend.name in self._warned else logging.WARNING
         self._warned.add(backend.name)
         log.log(level, "notifications via %s failed (%s); trying the next way", backend.name, exc)
+
+
+BUTTON_KINDS = ("crash", "gave_up")
+SNOOZE = 3600.0  # "Snooze 1 h"
+
+
+def buttons_for(program: str) -> tuple[tuple[str, str], ...]:
+    """The (key, label) buttons of a crash notice; keys are read back by `parse_action`."""
+    return ((f"restart:{program}", "Restart"), (f"logs:{program}", "Show logs"), ("snooze", "Snooze 1 h"))
+
+
+def parse_action(key: str) -> tuple[str, str | None]:
+    """"restart:assistant" -> ("restart", "assistant"); "snooze" -> ("snooze", None)."""
+    verb, _, program = key.partition(":")
+    return verb, program or None
+
+
+def commands_for(program: str) -> str:
+    """What a notification without buttons says instead."""
+    return f"To restart: trayapp restart {program} · its log: trayapp logs {program}"
+
+
+def _shaped(note: Note, backend: Backend) -> Note:
+    """`note` within the backend's limits; a backend without buttons gets the commands in the body,
+    and room is kept for them so that they are never cut off."""
+    if backend.buttons or not note.instead:
+        return fit(note, backend.limits)
+    limits = backend.limits
+    room = Limits(limits.title, max(40, limits.body - len(note.instead) - 1), limits.utf16)
+    return fit(note, room).without_buttons()
+
+
+def _footer() -> str:
+    """Said under every channel message: which computer it is about."""
+    import socket
+
+    return f"— trayapp on {socket.gethostname()}"
 
 
 def _clock_words(at: float, now: float) -> str:

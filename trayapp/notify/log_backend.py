@@ -11,6 +11,7 @@ log = logging.getLogger("trayapp.notify")
 
 class LogBackend:
     name = "log"
+    buttons = False
     limits = Limits(title=200, body=1000)
 
     def __init__(self, logger: logging.Logger | None = None) -> None:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Protocol
+
+log = logging.getLogger("trayapp.notify")
 
 
 class Urgency(enum.IntEnum):
@@ -29,7 +33,8 @@ class Note:
     """One notification as a backend sends it.
 
     `replaces` is the handle a backend returned for the earlier bubble of the same situation
-    (a freedesktop notification id), or None to open a new bubble.
+    (a freedesktop notification id), or None to open a new bubble. `actions`: buttons as
+    (key, label) pairs; `instead`: the sentence that replaces them where there are no buttons.
     """
 
     title: str
@@ -37,6 +42,15 @@ class Note:
     urgency: Urgency = Urgency.NORMAL
     replaces: object | None = None
     icon: str = ""
+    actions: tuple[tuple[str, str], ...] = ()
+    instead: str = ""
+
+    def without_buttons(self) -> Note:
+        """The note for a backend without buttons: the commands to type are said in the body."""
+        if not self.actions and not self.instead:
+            return self
+        body = f"{self.body}\n{self.instead}".strip() if self.instead else self.body
+        return replace(self, body=body, actions=(), instead="")
 
 
 class BackendUnavailable(Exception):
@@ -52,13 +66,42 @@ class NoNotificationService(BackendUnavailable):
 
 
 class Backend(Protocol):
-    """A way to show a notification. `send` runs on the notifier's worker thread and may raise."""
+    """A way to show a notification. `send` runs on the notifier's worker thread and may raise.
+    `buttons`: the backend shows `note.actions` itself (and says `note.instead` where it cannot);
+    the facade hands every other backend `note.without_buttons()`."""
 
     name: str
     limits: Limits
+    buttons: bool
 
     def send(self, note: Note) -> object | None:
         """Show `note`; return a handle for replacing it later, or None."""
+
+
+class ActionRelay:
+    """Buttons pressed on notifications, on their way to the app.
+
+    A backend's listener thread calls `pressed(key)`; the app `connect`s one handler, which must
+    return at once (it only enqueues). Until a handler is connected no buttons are offered."""
+
+    def __init__(self) -> None:
+        self._handler: Callable[[str], None] | None = None
+
+    def connect(self, handler: Callable[[str], None]) -> None:
+        self._handler = handler
+
+    @property
+    def connected(self) -> bool:
+        return self._handler is not None
+
+    def pressed(self, key: str) -> None:
+        handler = self._handler
+        if handler is None:
+            return
+        try:
+            handler(key)
+        except Exception:  # a button must never take the listener down
+            log.exception("the notification button %r failed", key)
 
 
 ELLIPSIS = "…"
@@ -84,4 +127,4 @@ def fit(note: Note, limits: Limits) -> Note:
     body = truncate(note.body, limits.body, limits.utf16)
     if title == note.title and body == note.body:
         return note
-    return Note(title=title, body=body, urgency=note.urgency, replaces=note.replaces, icon=note.icon)
+    return replace(note, title=title, body=body)

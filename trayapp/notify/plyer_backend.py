@@ -63,6 +63,7 @@ class PlyerBackend:
     """Runs on the notifier's worker thread. plyer's own threads (Windows) are its business."""
 
     name = "plyer"
+    buttons = False
 
     def __init__(self, platform: str = sys.platform, environ: Mapping[str, str] | None = None,
                  app_name: str = "trayapp") -> None:

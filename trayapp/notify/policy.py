@@ -45,6 +45,8 @@ class Outgoing:
     message: Message
     urgency: Urgency = Urgency.NORMAL
     fresh: bool = False
+    program: str = ""  # whose situation it is; crash and gave-up notices get buttons for it
+    channels: tuple[str, ...] = ()  # an alert rule's own channels; () means the configured ones
 
 
 @dataclass
@@ -105,9 +107,10 @@ class Policy:
             handler(self, entry, str(entry.get("program") or ""), now)
 
     def note(self, slot: str, kind: str, message: Message, now: float, *,
-             urgency: Urgency = Urgency.NORMAL, bypass_pause: bool = False) -> bool:
+             urgency: Urgency = Urgency.NORMAL, bypass_pause: bool = False,
+             channels: tuple[str, ...] = ()) -> bool:
         """A notice that does not come from the journal (alert rules, the tray). True if queued."""
-        out = Outgoing(slot, kind, message, urgency, fresh=self._stale(slot, now))
+        out = Outgoing(slot, kind, message, urgency, fresh=self._stale(slot, now), channels=channels)
         return self._queue(out, now, bypass_pause=bypass_pause)
 
     # -- output -----------------------------------------------------------------------------
@@ -175,7 +178,8 @@ class Policy:
         t = self._episode(program)
         first = t.crashed(now, self.settings.quiet_after_crash)
         t.last_exit, t.report, t.delay = entry, None, None
-        out = Outgoing(f"{program}/trouble", "crash", self._crash_message(program, t, now), fresh=first)
+        out = Outgoing(f"{program}/trouble", "crash", self._crash_message(program, t, now), fresh=first,
+                       program=program)
         if self._queue(out, now):
             t.shown = True
 
@@ -209,7 +213,7 @@ class Policy:
     def _on_gave_up(self, entry: Mapping[str, Any], program: str, now: float) -> None:
         t = self._episode(program)
         message = messages.gave_up(self.name(program), entry, t.last_exit, report=t.report)
-        out = Outgoing(f"{program}/trouble", "gave_up", message, Urgency.CRITICAL)
+        out = Outgoing(f"{program}/trouble", "gave_up", message, Urgency.CRITICAL, program=program)
         self._queue(out, now, urgent=True, bypass_pause=True)
         t.shown = True
 
@@ -267,8 +271,8 @@ class Policy:
             self._queue(Outgoing(slot, "disk_ok", messages.disk(entry), Urgency.LOW), now)
 
     def _on_backup(self, entry: Mapping[str, Any], program: str, now: float) -> None:
-        urgency = Urgency.LOW if entry.get("ok") else Urgency.NORMAL
-        self._queue(Outgoing("backup", "backup", messages.backup(entry), urgency, fresh=True), now)
+        urgency, kind = (Urgency.LOW, "backup") if entry.get("ok") else (Urgency.NORMAL, "backup_failed")
+        self._queue(Outgoing("backup", kind, messages.backup(entry), urgency, fresh=True), now)
 
 
 _HANDLERS: dict[str, Callable[[Policy, Mapping[str, Any], str, float], None]] = {

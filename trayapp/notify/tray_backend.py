@@ -36,6 +36,7 @@ class TrayIconBackend:
     backend (win32 posts to its own window, darwin runs osascript, gtk marshals to its loop)."""
 
     name = "tray"
+    buttons = False
 
     def __init__(self, icon: NotifyingIcon, platform: str = sys.platform) -> None:
         self.icon = icon
