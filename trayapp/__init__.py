@@ -4,15 +4,19 @@ Module map (one responsibility each; a package where a responsibility has severa
 
     app.py          composition root: paths, config, bus, journal, supervisor, monitors; shutdown
     cli/            argument parsing -> calls; errors -> exit codes and one-line messages
-    config/         TOML -> frozen, typed settings, read and expanded once; presets; starter files
-    status.py       the shared vocabulary: State, Health, Mode, ExitInfo and the Status snapshot
+    config/         TOML -> frozen, typed settings (alert rules included), read and expanded once;
+                    presets; starter files; the diff a reload applies; style-preserving edits
+    status.py       the shared vocabulary: State, Health, Mode, Control, ExitInfo, CrashReport, Status
     events.py       the publish/subscribe bus and the events on it
-    supervisor/     transitions, policy (pure), managed and attached programs, spawn, health,
-                    resources, leftovers, installed services
+    supervisor/     transitions, policy (pure), managed and attached programs, spawn (groups,
+                    subreaper, marks, limits), health, readiness, degraded, dependencies, reload
+                    changes, resources, disk limits, leftovers, installed services
+    triage/         crash reports: recent output, excerpt, known causes and fixes, OOM records
     logs/           capture, rotation, reading back, the keeper, attached services' logs
     journal.py      append-only history (JSONL), one human sentence per kind
     alerts/         rules, the engine that evaluates them, their actions
-    notify/         one facade over freedesktop, plyer, the tray icon and the log
+    notify/         one facade over freedesktop (with buttons), plyer, the tray icon, the log and
+                    e-mail/chat channels (apprise); the policy that decides what to say
     diskwatch.py    free-space thresholds on the volumes trayapp writes to
     backup/         create, verify, restore, prune, schedule; SQLite online backup; manifest
     doctor/         diagnostics, security checks, the redacted debug bundle
