@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import shutil
 import signal
 import subprocess
@@ -84,25 +83,36 @@ class Desktop:
 
 
 def _start_xvfb(width: int, height: int) -> tuple[subprocess.Popen[bytes], int]:
-    """Xvfb on a free display: a random start avoids other test runs on the same machine, and the
-    server must still be alive once it answers (a display taken meanwhile makes it exit)."""
-    start = random.randrange(200, 900)
-    for n in range(start, start + 40):
-        if Path(f"/tmp/.X{n}-lock").exists() or Path(f"/tmp/.X11-unix/X{n}").exists():
-            continue
-        proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        env = {**os.environ, "DISPLAY": f":{n}"}
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and proc.poll() is None:
-            if subprocess.run(["xdpyinfo"], env=env, capture_output=True).returncode == 0:
-                time.sleep(0.2)
-                if proc.poll() is None:
-                    return proc, n
-            time.sleep(0.1)
+    """Xvfb on a display it picks itself (-displayfd): guessing a free number raced with other test
+    runs on the same machine (two servers on one number, and trayer lost its display)."""
+    read_fd, write_fd = os.pipe()
+    try:
+        proc = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", f"{width}x{height}x24",
+                                 "-nolisten", "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                pass_fds=(write_fd,))
+        os.close(write_fd)
+        write_fd = -1
+        text = b""
+        deadline = time.monotonic() + 30
+        while not text.endswith(b"\n"):
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise AssertionError("Xvfb did not report a display number")
+            chunk = os.read(read_fd, 64)  # blocks until Xvfb writes the number or exits
+            if not chunk:
+                break
+            text += chunk
+    finally:
+        os.close(read_fd)
+        if write_fd >= 0:
+            os.close(write_fd)
+    if not text.strip().isdigit():
         proc.kill()
-        proc.wait()
-    raise AssertionError("Xvfb did not start on any free display")
+        raise AssertionError(f"Xvfb exited without a display number ({proc.wait()})")
+    n = int(text.strip())
+    env = {**os.environ, "DISPLAY": f":{n}"}
+    _wait(lambda: subprocess.run(["xdpyinfo"], env=env, capture_output=True).returncode == 0, 30, "Xvfb to answer")
+    return proc, n
 
 
 def _wait(check: Callable[[], bool], timeout: float, what: str) -> None:
