@@ -239,3 +239,14 @@ def test_degraded_is_said_once_per_episode_with_its_fix() -> None:
     run.advance(100.0)
     assert run.titles() == ["nanobot cannot answer", "nanobot is responding again", "nanobot cannot answer"]
     assert "Fix: pick a local one such as ollama" in run.sent[0][1].message.body
+
+
+def test_a_long_crash_loop_keeps_a_bounded_record_and_counts_every_crash() -> None:
+    from trayapp.notify.policy import _Trouble
+
+    trouble = _Trouble()
+    firsts = [trouble.crashed(i * 0.01, 600.0) for i in range(100_000)]  # 100 crashes a second
+    assert firsts[0] and not any(firsts[1:])
+    assert len(trouble.crashes) <= 70  # was one float per crash in the window: 60,000 of them
+    assert 60_000 <= trouble.count <= 61_000  # the last 600 s, give or take one group
+    assert trouble.crashed(1000.0 + 600.0, 600.0)  # quiet for 600 s: the next crash is a first again
