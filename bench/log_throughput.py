@@ -30,6 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import PY, save  # noqa: E402
 
 LINE_BYTES = 100
+# Least MB/s as a multiple of supervisord's in the same run (issue 15).
+BUDGET = {"lines_200k": 1.5, "python_100mb": 1.5, "cat_100mb": 1.0}
 FILLER = " | INFO     | nanobot.agent.loop:_process_message:212 - reply sent to telegram chat in 84 ms"
 
 
@@ -239,13 +241,12 @@ def main() -> int:
             return 0
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    # The budget: at least as fast as supervisord with a child that writes lines (the reference's
-    # method). cat_100mb is reported beside it as the ceiling: there supervisord copies raw bytes.
-    ok = all(runs[name]["trayapp_vs_supervisord"] >= 1 for name in ("lines_200k", "python_100mb"))
+    ok = all(runs[name]["trayapp_vs_supervisord"] >= BUDGET[name] for name in runs)
     path = save("log_throughput", {"method": __doc__.split("Runs:")[0].strip(), "runs": runs,
-                                   "budget": "MB/s >= supervisord's on lines_200k and python_100mb",
+                                   "budget": BUDGET,
                                    "budget_met": ok})
-    print(f"budget (>= supervisord on the line-writing children): {'met' if ok else 'NOT met'}   -> {path}")
+    print(f"budget (x supervisord: {', '.join(f'{k} {v:g}' for k, v in BUDGET.items())}): "
+          f"{'met' if ok else 'NOT met'}   -> {path}")
     return 0
 
 
