@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 PY = sys.executable
 
-RUNS = {
+RUNS: dict[str, tuple[list[str], list[str]]] = {
     "restart_latency": ([], ["--restarts", "15"]),
     "status_latency": ([], ["--runs", "8"]),
     "soak": ([], ["--quick"]),
@@ -98,8 +98,8 @@ def rows() -> list[tuple[str, str, str, str]]:
         if not data:
             continue
         seen = ", ".join(f"{x:g}" for x in data.get("ratios_seen", []))
-        budget = r.get("budget")
-        wanted = f"≥ {budget[run_name]:g}× supervisord" if isinstance(budget, dict) else "≥ supervisord"
+        least = r.get("budget")
+        wanted = f"≥ {least[run_name]:g}× supervisord" if isinstance(least, dict) else "≥ supervisord"
         out.append((label, wanted, f"{data['trayapp']['mb_per_s']} MB/s",
                     f"supervisord {data['supervisord']['mb_per_s']} MB/s (raw bytes, no timestamps or redaction)"
                     + (f"; trayapp/supervisord in 3 runs: {seen}" if seen else "")))

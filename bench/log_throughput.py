@@ -84,6 +84,7 @@ def runner(command: str, work: Path, accelerated: bool) -> None:
     plog = ProgramLog(work / "logs" / "flood.log", max_size=10_000_000, keep=1000, total_cap=10**12)
     rss_start = _rss_now()
     child = subprocess.Popen(["/bin/sh", "-c", command], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert child.stdout is not None and child.stderr is not None
     pumps = [plog.pump("stdout", child.stdout), plog.pump("stderr", child.stderr)]
     child.wait()
     for pump in pumps:

@@ -48,6 +48,12 @@ def starts(counter: Path) -> int:
         return 0
 
 
+def open_handles(proc: psutil.Process) -> int:
+    if sys.platform == "win32":
+        return proc.num_handles()
+    return proc.num_fds()
+
+
 def sample(proc: psutil.Process, counter: Path, mark: int, timeout: float) -> dict[str, float]:
     """Wait until `mark` starts have happened, then read trayapp's RSS, fds and CPU time."""
     deadline = time.monotonic() + timeout
@@ -59,7 +65,7 @@ def sample(proc: psutil.Process, counter: Path, mark: int, timeout: float) -> di
     rss, fds = [], []
     for _ in range(SAMPLES):  # the least of a few: a spawn's pipes or a compressor's buffers come and go
         rss.append(proc.memory_info().rss)
-        fds.append(proc.num_fds())
+        fds.append(open_handles(proc))
         time.sleep(SAMPLE_GAP)
     return {"starts": begun, "rss": min(rss), "fds": min(fds), "cpu_s": cpu.user + cpu.system, "at": at}
 

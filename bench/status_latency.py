@@ -59,9 +59,10 @@ def main() -> None:
         with Supervisord(f"{PY} -c 'import time; time.sleep(3600)'") as s:
             theirs = timed([s.bin("supervisorctl"), "-c", str(s.conf), "status"], None, args.runs)
         result["supervisorctl_median_ms"] = median_ms(theirs)
-    if Pm2.bin():
+    pm2 = Pm2.bin()
+    if pm2 is not None:
         with Pm2(["sleep", "3600"]) as p:
-            theirs = timed([Pm2.bin(), "jlist"], p.env, args.runs)
+            theirs = timed([pm2, "jlist"], p.env, args.runs)
         result["pm2_jlist_median_ms"] = median_ms(theirs)
     result["within_budget"] = result["trayapp_median_ms"] <= BUDGET_MS and result["x_bare"] <= BUDGET_X_BARE
     path = save("status_latency", result)

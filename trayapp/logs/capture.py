@@ -103,7 +103,7 @@ class ProgramLog:
 
     # -- producers ---------------------------------------------------------------------------
 
-    def pump(self, stream: str, pipe: typing.BinaryIO, on_line: Callable[[str], None] | None = None) -> threading.Thread:
+    def pump(self, stream: str, pipe: typing.IO[bytes], on_line: Callable[[str], None] | None = None) -> threading.Thread:
         """Start a daemon thread that drains `pipe` until EOF, writing each line tagged `stream`.
 
         on_line (called on the pump thread) gets each redacted line's text. Returns the thread; the
@@ -171,7 +171,7 @@ class ProgramLog:
 
     # -- the pump thread -----------------------------------------------------------------------
 
-    def _drain(self, stream: str, pipe: typing.BinaryIO, on_line: Callable[[str], None] | None) -> None:
+    def _drain(self, stream: str, pipe: typing.IO[bytes], on_line: Callable[[str], None] | None) -> None:
         """Pump thread: read big chunks until EOF; hand over complete lines, carry the partial one."""
         fd = pipe.fileno()
         _grow_pipe(fd)
