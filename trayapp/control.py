@@ -33,7 +33,6 @@ from trayapp.paths import AppPaths
 
 if TYPE_CHECKING:
     import logging
-    from concurrent.futures import ThreadPoolExecutor
 
 
 
