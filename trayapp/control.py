@@ -35,12 +35,12 @@ if TYPE_CHECKING:
     import logging
 
 
-
 def _log() -> logging.Logger:
     """The server's logger. Imported late: `trayapp status` is only a client and logs nothing."""
     import logging
 
     return logging.getLogger(__name__)
+
 
 Handler = Callable[[Mapping[str, Any]], Any]
 UNIX = sys.platform != "win32"  # Windows: loopback TCP (Python has no Unix sockets there)
