@@ -103,6 +103,10 @@ def rows() -> list[tuple[str, str, str, str]]:
         out.append((label, wanted, f"{data['trayapp']['mb_per_s']} MB/s",
                     f"supervisord {data['supervisord']['mb_per_s']} MB/s (raw bytes, no timestamps or redaction)"
                     + (f"; trayapp/supervisord in 3 runs: {seen}" if seen else "")))
+    junk = load("log_throughput").get("runs", {}).get("no_newline")
+    if junk:
+        out.append((f"log capture, {junk['megabytes']} MB with no newline (peak RSS)", "bounded",
+                    f"{junk['rss_peak_mib']} MiB from {junk['rss_start_mib']}; pieces ≤ {junk['longest_piece']:,} bytes", ""))
     r = load("logview")
     if r:
         out.append(("log viewer: last 1,000 lines of a 1 GB log", "≤ 300 ms", f"{r.get('total_ms', r.get('load_ms', '?'))} ms", ""))
