@@ -25,7 +25,7 @@ Module map (one responsibility each; a package where a responsibility has severa
     ui/             the windows, each its own process
     control.py      the local control channel, server and client
     procs.py        run a helper command with a timeout (supervisor, doctor, alerts, autostart)
-    clock.py, paths.py, units.py, atomic.py, instance.py, redact.py, errors.py, selfcmd.py,
+    clock.py, paths.py, units.py, atomic.py, instance.py, redact.py, errors.py, selfcmd.py, memory.py,
     export.py       small infrastructure, flat
 
 Importing this package must stay cheap: no pystray, plyer or psutil here.

@@ -18,7 +18,6 @@ import errno
 import hashlib
 import hmac
 import json
-import logging
 import os
 import selectors
 import socket
@@ -26,14 +25,23 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from trayapp.errors import ControlError, NotRunningError, TrayAppError
 from trayapp.paths import AppPaths
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    import logging
+
+
+def _log() -> logging.Logger:
+    """The server's logger. Imported late: `trayapp status` is only a client and logs nothing."""
+    import logging
+
+    return logging.getLogger(__name__)
+
+
 Handler = Callable[[Mapping[str, Any]], Any]
 UNIX = sys.platform != "win32"  # Windows: loopback TCP (Python has no Unix sockets there)
 # Every connection is closed this long after it was accepted, whatever the client does.
@@ -132,6 +140,8 @@ class ControlServer:
         self._accept_again_at = 0.0  # after a failed accept() (out of descriptors): not before then
         self._selector = selectors.DefaultSelector()
         self._wake: socket.socket | None = None  # written by close() to wake the control thread
+        from concurrent.futures import ThreadPoolExecutor  # the server's: a client never needs it
+
         self._workers = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="control-reply")
 
     def register(self, cmd: str, handler: Handler) -> None:
@@ -175,7 +185,7 @@ class ControlServer:
             while not self._closing.is_set():
                 self.step(self._selector.select(self._next_timeout()))
         except Exception:  # never silently: the CLI would just stop reaching this instance
-            log.exception("control: the control channel stopped")
+            _log().exception("control: the control channel stopped")
         finally:
             for pending in list(self._pending.values()):
                 self._drop(pending)
@@ -223,7 +233,7 @@ class ControlServer:
             except (BlockingIOError, InterruptedError):
                 return
             except OSError as exc:  # e.g. out of file descriptors: pause, do not spin on it
-                log.warning("control: could not accept a connection: %s", exc.strerror or exc)
+                _log().warning("control: could not accept a connection: %s", exc.strerror or exc)
                 self._accept_again_at = self._clock() + ACCEPT_PAUSE
                 return
             if self._make_room():
@@ -299,7 +309,7 @@ class ControlServer:
             except (OSError, ValueError, TypeError, RecursionError):
                 pass  # a client that went away or spoke nonsense; nothing to answer
             except Exception:
-                log.exception("control: a connection failed")
+                _log().exception("control: a connection failed")
 
     def dispatch(self, request: Any) -> dict[str, Any]:
         """Run one request; never raises. Callable from any thread."""
@@ -313,7 +323,7 @@ class ControlServer:
         except TrayAppError as exc:
             return {"ok": False, "error": str(exc)}
         except Exception as exc:
-            log.exception("control command %s failed", request["cmd"])
+            _log().exception("control command %s failed", request["cmd"])
             return {"ok": False, "error": f"internal error: {exc}"}
 
     def close(self) -> None:

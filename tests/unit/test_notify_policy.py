@@ -251,3 +251,14 @@ def test_a_lapsed_degraded_episode_closes_so_the_next_one_is_told_and_unhealthy_
     run.advance(100.0)
     assert run.titles() == ["nanobot cannot answer", "nanobot can answer again", "nanobot cannot answer",
                             "nanobot is not responding"]
+
+
+def test_a_long_crash_loop_keeps_a_bounded_record_and_counts_every_crash() -> None:
+    from trayapp.notify.policy import _Trouble
+
+    trouble = _Trouble()
+    firsts = [trouble.crashed(i * 0.01, 600.0) for i in range(100_000)]  # 100 crashes a second
+    assert firsts[0] and not any(firsts[1:])
+    assert len(trouble.crashes) <= 70  # was one float per crash in the window: 60,000 of them
+    assert 60_000 <= trouble.count <= 61_000  # the last 600 s, give or take one group
+    assert trouble.crashed(1000.0 + 600.0, 600.0)  # quiet for 600 s: the next crash is a first again

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from trayapp.config import Config
 from trayapp.journal import Journal
+from trayapp.memory import give_back
 from trayapp.paths import AppPaths
 from trayapp.units import format_size
 
@@ -77,6 +78,7 @@ class BackupJobs:
                 self._running = go
             if go:
                 self._backup(scheduled)
+                give_back()  # the archive's buffers are freed: hand the pages back (issue 15)
             self._wake.wait(self._sleep_for())
             self._wake.clear()
 

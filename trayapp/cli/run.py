@@ -24,7 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from trayapp import app
+    from trayapp.memory import tune_allocator
 
+    tune_allocator()  # before any thread starts: a long run stays flat (issue 15)
     where = paths()
     refused_logs = where.ensure()
     config = load_config(where)

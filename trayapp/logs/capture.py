@@ -109,7 +109,7 @@ class ProgramLog:
 
     # -- producers ---------------------------------------------------------------------------
 
-    def pump(self, stream: str, pipe: typing.BinaryIO, on_line: Callable[[str], None] | None = None) -> threading.Thread:
+    def pump(self, stream: str, pipe: typing.IO[bytes], on_line: Callable[[str], None] | None = None) -> threading.Thread:
         """Start a daemon thread that drains `pipe` until EOF, writing each line tagged `stream`.
 
         on_line (called on the pump thread) gets each redacted line's text. Returns the thread; the
@@ -177,7 +177,7 @@ class ProgramLog:
 
     # -- the pump thread -----------------------------------------------------------------------
 
-    def _drain(self, stream: str, pipe: typing.BinaryIO, on_line: Callable[[str], None] | None) -> None:
+    def _drain(self, stream: str, pipe: typing.IO[bytes], on_line: Callable[[str], None] | None) -> None:
         """Pump thread: read big chunks until EOF; hand over complete lines, carry the partial one."""
         fd = pipe.fileno()
         _grow_pipe(fd)
@@ -234,8 +234,9 @@ class ProgramLog:
             body = redact_lines(body)
         with self._lock:
             prefix = f"{self._stamp.now()} {stream} ".encode()
-            framed = prefix + body.replace(b"\n", b"\n" + prefix) + b"\n"
-            self._remember(stream, framed)
+            framed = b"".join((prefix, body.replace(b"\n", b"\n" + prefix), b"\n"))  # one copy, not two
+            # Every line grew by the prefix: the lengths count the lines, no second pass over the bytes.
+            self._remember(stream, framed, (len(framed) - len(body)) // len(prefix))
             warning = self._write_disk(framed, None)
         if warning:
             log.warning("%s", warning)
@@ -243,9 +244,9 @@ class ProgramLog:
             for line in body.decode("utf-8").split("\n"):
                 on_line(line)
 
-    def _remember(self, stream: str, framed: bytes) -> None:
-        """Keep at least the last tail_lines lines, overall and per stream. Under the lock."""
-        lines = framed.count(b"\n")
+    def _remember(self, stream: str, framed: bytes, lines: int) -> None:
+        """Keep at least the last tail_lines lines (`framed` holds `lines`), overall and per stream.
+        Under the lock."""
         self._tail.add(framed, lines)
         per_stream = self._tails.get(stream)
         if per_stream is None:

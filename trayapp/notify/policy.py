@@ -19,6 +19,7 @@ facade calls it from its worker thread only.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -56,11 +57,18 @@ class _Pending:
     bypass_pause: bool
 
 
+# Crash times within quiet_after_crash are kept as at most this many groups [first, last, count]:
+# a loop of 100 crashes a second held 60,000 floats (2 MiB) and re-filtered them on every crash
+# (issue 15). A group leaves once its last crash is `quiet` old, so "first in `quiet` seconds" is
+# exact; the count and span may include crashes up to quiet/_GROUPS older than that.
+_GROUPS = 64
+
+
 @dataclass
 class _Trouble:
     """One program's crash episode."""
 
-    crashes: list[float] = field(default_factory=list)  # monotonic times within quiet_after_crash
+    crashes: deque[list[float]] = field(default_factory=deque)  # [first, last, count] groups, oldest first
     shown: bool = False  # a crash / gave-up notice went out and no "running again" since
     last_exit: Mapping[str, Any] | None = None
     report: Mapping[str, Any] | None = None  # the crash report of last_exit, once it is journaled
@@ -68,9 +76,22 @@ class _Trouble:
 
     def crashed(self, now: float, quiet: float) -> bool:
         """Count a crash; True when it is the first in `quiet` seconds."""
-        self.crashes = [t for t in self.crashes if now - t < quiet]
-        self.crashes.append(now)
-        return len(self.crashes) == 1
+        while self.crashes and now - self.crashes[0][1] >= quiet:
+            self.crashes.popleft()
+        newest = self.crashes[-1] if self.crashes else None
+        if newest is not None and now - newest[0] < quiet / _GROUPS:
+            newest[1], newest[2] = now, newest[2] + 1
+        else:
+            self.crashes.append([now, now, 1])
+        return len(self.crashes) == 1 and self.crashes[0][2] == 1
+
+    @property
+    def count(self) -> int:
+        return int(sum(group[2] for group in self.crashes))
+
+    @property
+    def first(self) -> float:
+        return self.crashes[0][0]
 
 
 class Policy:
@@ -167,8 +188,8 @@ class Policy:
         assert t.last_exit is not None
         code = t.last_exit.get("code")
         meaning = self._meanings.get(program, {}).get(code, "") if isinstance(code, int) else ""
-        return messages.crash(self.name(program), t.last_exit, delay=t.delay, count=len(t.crashes),
-                              span=now - t.crashes[0], meaning=meaning, report=t.report)
+        return messages.crash(self.name(program), t.last_exit, delay=t.delay, count=t.count,
+                              span=now - t.first, meaning=meaning, report=t.report)
 
     # -- one handler per journal kind --------------------------------------------------------
 
@@ -206,7 +227,7 @@ class Policy:
     def _on_spawn_failed(self, entry: Mapping[str, Any], program: str, now: float) -> None:
         t = self._episode(program)
         first = t.crashed(now, self.settings.quiet_after_crash)
-        message = messages.spawn_failed(self.name(program), entry, count=len(t.crashes))
+        message = messages.spawn_failed(self.name(program), entry, count=t.count)
         if self._queue(Outgoing(f"{program}/trouble", "spawn_failed", message, fresh=first), now):
             t.shown = True
 
@@ -222,7 +243,7 @@ class Policy:
         if not t.shown:
             return
         t.shown = False  # once per episode, and not later if the pause swallowed it
-        message = messages.recovered(self.name(program), len(t.crashes))
+        message = messages.recovered(self.name(program), t.count)
         self._queue(Outgoing(f"{program}/trouble", "recovered", message, Urgency.LOW), now)
 
     def _on_stop(self, entry: Mapping[str, Any], program: str, now: float) -> None:
