@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import sys
 import socket
-import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from trayapp import __version__
+from trayapp.procs import run_in_session
 from trayapp.notify.messages import one_line
 from trayapp.units import format_duration
 
@@ -29,41 +27,15 @@ class Outcome:
 
 def run_command(argv: tuple[str, ...], timeout: float, env: Mapping[str, str] | None = None) -> Outcome:
     """Run `argv` in its own session; kill its whole group if it outlives `timeout`."""
-    try:
-        proc = subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE, env={**os.environ, **(env or {})},
-                                start_new_session=os.name == "posix")
-    except FileNotFoundError:
-        return Outcome(False, f"command not found: {argv[0]}")
-    except OSError as exc:
-        return Outcome(False, f"cannot run {argv[0]}: {exc.strerror or exc}")
-    try:
-        _, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill(proc)
+    done = run_in_session(argv, timeout, env={**os.environ, **(env or {})})
+    if done.problem:
+        return Outcome(False, done.problem)
+    if done.timed_out:
         return Outcome(False, f"{argv[0]} did not finish within {format_duration(timeout)}; it was stopped")
-    if proc.returncode != 0:
-        lines = (err or b"").decode("utf-8", "replace").strip().splitlines()
-        last = one_line(lines[-1], 160) if lines else ""
-        return Outcome(False, f"{argv[0]} failed (exit {proc.returncode})" + (f": {last}" if last else ""))
+    if done.returncode != 0:
+        last = one_line(done.last_error, 160)
+        return Outcome(False, f"{argv[0]} failed (exit {done.returncode})" + (f": {last}" if last else ""))
     return Outcome(True)
-
-
-def _kill(proc: subprocess.Popen[bytes]) -> None:
-    """The process and anything it started: we started it, so it is ours to stop."""
-    try:
-        if sys.platform == "win32":
-            proc.kill()
-        else:
-            os.killpg(proc.pid, signal.SIGKILL)
-    except OSError:
-        pass
-    try:  # a helper that left the group may still hold stderr open: do not wait for it forever
-        proc.communicate(timeout=2)
-    except subprocess.TimeoutExpired:
-        if proc.stderr is not None:
-            proc.stderr.close()
-        proc.wait()
 
 
 def post_webhook(url: str, payload: Mapping[str, Any], timeout: float, opener: Any = None) -> Outcome:

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from trayapp.config import HealthConfig, ProgramConfig
+from trayapp.procs import run_in_session
 from trayapp.redact import redact
 
 
@@ -123,36 +122,15 @@ def _tcp(host: str, port: int, timeout: float) -> ProbeResult:
 
 def _command(argv: tuple[str, ...], timeout: float, cwd: Path | None, env: Mapping[str, str] | None) -> ProbeResult:
     """Run the check in its own session, so a timeout kills everything it started."""
-    try:
-        proc = subprocess.Popen(list(argv), cwd=cwd, env=dict(env) if env else None, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
-    except (OSError, ValueError) as exc:
-        return ProbeResult(False, f"health command could not run: {_plain(exc)}")
-    try:
-        _, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill_group(proc)
+    done = run_in_session(argv, timeout, cwd=cwd, env=env)
+    if done.problem:
+        return ProbeResult(False, f"health command could not run: {done.problem}")
+    if done.timed_out:
         return ProbeResult(False, f"health command did not finish within {timeout:g}s")
-    if proc.returncode == 0:
+    if done.returncode == 0:
         return ProbeResult(True, "health command succeeded")
-    last = (err or b"").decode(errors="replace").strip().splitlines()[-1:] or [""]
-    return ProbeResult(False, f"health command exited {proc.returncode}" + (f": {last[0][:200]}" if last[0] else ""))
-
-
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    import contextlib
-    import os
-    import signal
-
-    with contextlib.suppress(OSError):
-        if sys.platform == "win32":
-            proc.kill()  # no process groups to signal there
-        else:
-            os.killpg(proc.pid, signal.SIGKILL)  # its own session: the group is the check and its helpers
-    with contextlib.suppress(OSError, subprocess.TimeoutExpired):
-        proc.communicate(timeout=1)
-    if proc.stderr is not None:
-        proc.stderr.close()
+    said = f": {done.last_error[:200]}" if done.last_error else ""
+    return ProbeResult(False, f"health command exited {done.returncode}{said}")
 
 
 def port_of(url: str | None) -> tuple[str, int] | None:
