@@ -60,11 +60,11 @@ def rows(status: Status, now: float) -> list[tuple[str, str]]:
     return out
 
 
-def event_line(entry: Mapping[str, Any]) -> str:
+def event_line(entry: Mapping[str, Any], names: Mapping[str, str] | None = None) -> str:
     """"14:03:12  nanobot: crashed (exit 1) after 8s" for one journal entry."""
     stamp = str(entry.get("ts", ""))
     try:
         stamp = datetime.fromisoformat(stamp).astimezone().strftime("%H:%M:%S")
     except ValueError:
         pass
-    return f"{stamp}  {describe(entry)}"
+    return f"{stamp}  {describe(entry, names)}"

@@ -152,6 +152,7 @@ class StatusWindow:
         self.root, self.paths, self.on_quit = root, paths, on_quit
         self.link = Link(paths)
         self.panels: dict[str, ProgramPanel] = {}
+        self.names: dict[str, str] = {}  # config key -> display name, from the last status
         self.samples: dict[str, list[Sample]] = {}
         self.paused = False
         root.title("trayapp — status")
@@ -232,6 +233,7 @@ class StatusWindow:
         self.banner.configure(text="")
         now = time.time()
         statuses = [Status.from_dict(p) for p in reply.get("programs", [])]
+        self.names = {s.program: s.display_name for s in statuses}  # events name programs the same way
         if set(self.panels) != {s.program for s in statuses}:
             for panel in self.panels.values():
                 panel.frame.destroy()
@@ -251,7 +253,7 @@ class StatusWindow:
         self.pause_button.configure(text="Resume notifications" if self.paused else "Pause notifications for 1 hour")
 
     def show_history(self, entries: list[dict[str, Any]]) -> None:
-        text = "\n".join(event_line(e) for e in reversed(entries or [])) or "nothing recorded yet"
+        text = "\n".join(event_line(e, self.names) for e in reversed(entries or [])) or "nothing recorded yet"
         self.events.configure(state="normal")
         self.events.delete("1.0", "end")
         self.events.insert("1.0", text)
