@@ -84,8 +84,13 @@ class Trayapp:
     def program(self, name: str = "assistant") -> dict[str, Any]:
         return next(p for p in self.request("status")["programs"] if p["program"] == name)
 
+    def find(self, name: str) -> dict[str, Any] | None:
+        """The program's status, or None while the running trayapp has no such program (yet)."""
+        return next((p for p in self.request("status")["programs"] if p["program"] == name), None)
+
     def wait_state(self, state: str, name: str = "assistant", timeout: float = 20) -> dict[str, Any]:
-        return wait_for(lambda: (p := self.program(name))["state"] == state and p, timeout,
+        """Wait until `name` is in `state`; a program a reload is still adding counts as not yet."""
+        return wait_for(lambda: (p := self.find(name)) is not None and p["state"] == state and p, timeout,
                         f"{name} to be {state}")
 
     def journal(self) -> list[dict[str, Any]]:
