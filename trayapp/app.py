@@ -91,8 +91,7 @@ class App:
 
     def _build_monitors(self) -> None:
         """Notifications, the disk watch and alert rules: they listen on the bus."""
-        from trayapp import diskwatch, journal
-        from trayapp.alerts.engine import AlertEngine
+        from trayapp import diskwatch
         from trayapp.backup.jobs import BackupJobs
         from trayapp.notify.facade import Notifier
         from trayapp.ui.metrics import MetricsHistory
@@ -104,12 +103,7 @@ class App:
         self.notifier.actions.connect(self._on_notice_button)
         self.disk = diskwatch.DiskWatch(config.disk, diskwatch.app_paths(config, paths), journal=self.journal)
         self.disk.add_listener(self._on_disk)
-        rules = config.alerts  # read, checked and expanded with the rest of config.toml
-        self.alerts = AlertEngine(rules, journal=self.journal, notifier=self.notifier,
-                                  history=journal.read(paths.journal_file, last=2000) if rules else (),
-                                  programs=config.programs,
-                                  names={n: p.display_name for n, p in config.programs.items()})
-        self._alerts_off = self.alerts.attach(self.bus) if rules else (lambda: None)
+        self._start_alerts(config)
         self.backups = BackupJobs(config, paths, self.journal,
                                   disk_refusal=lambda: self.disk.refusal(config.backup.dest or paths.backup_dir),
                                   on_change=lambda: self.bus.publish(ExtrasChanged("backup")))
@@ -352,16 +346,23 @@ class App:
                     program_log.configure(c.max_size, c.keep, c.total_cap, c.redact)
 
     def _replace_alerts(self, new: Config) -> None:
+        self._alerts_off()
+        old = self.alerts
+        self._start_alerts(new)
+        _each_logged("closing the old alert rules", [old.close])
+
+    def _start_alerts(self, config: Config) -> None:
+        """The alert engine for `config`'s rules (read, checked and expanded with the rest of
+        config.toml), listening on the bus when there are any. At start and on every reload."""
         from trayapp import journal
         from trayapp.alerts.engine import AlertEngine
 
-        self._alerts_off()
-        old = self.alerts
-        self.alerts = AlertEngine(new.alerts, journal=self.journal, notifier=self.notifier,
-                                  history=journal.read(self.paths.journal_file, last=2000) if new.alerts else (),
-                                  programs=new.programs, names={n: p.display_name for n, p in new.programs.items()})
-        self._alerts_off = self.alerts.attach(self.bus) if new.alerts else (lambda: None)
-        _each_logged("closing the old alert rules", [old.close])
+        rules = config.alerts
+        self.alerts = AlertEngine(rules, journal=self.journal, notifier=self.notifier,
+                                  history=journal.read(self.paths.journal_file, last=2000) if rules else (),
+                                  programs=config.programs,
+                                  names={n: p.display_name for n, p in config.programs.items()})
+        self._alerts_off = self.alerts.attach(self.bus) if rules else (lambda: None)
 
     def _watch_config(self, stop: threading.Event) -> None:
         """The configwatch thread: reload when config.toml changes on disk (a stat every 2 s)."""

@@ -9,7 +9,9 @@ import shutil
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
@@ -25,24 +27,32 @@ pytestmark = [
 ]
 
 
-def onboarded_home(tmp_path: Path, port: int) -> Path:
-    """A HOME with `nanobot onboard` done, its gateway moved to `port` so nothing collides.
-
-    A fresh onboard names a hosted model with no key, and the gateway refuses to start ("No
-    provider is configured"); a local ollama provider needs no key, so the gateway runs.
-    """
+def onboard(tmp_path: Path, edit: Callable[[dict[str, Any]], None]) -> Path:
+    """A HOME where `nanobot onboard` has run, its config.json then changed by `edit`."""
     home = tmp_path / "home"
     home.mkdir()
     subprocess.run([NANOBOT, "onboard"], env={**os.environ, "HOME": str(home)}, stdin=subprocess.DEVNULL,
                    capture_output=True, timeout=180, check=True)
     config_path = home / ".nanobot" / "config.json"
     config = json.loads(config_path.read_text())
-    config["gateway"]["port"] = port
-    config["agents"]["defaults"].update(model="ollama/llama3.2", provider="ollama")
-    config["providers"]["ollama"]["apiBase"] = "http://127.0.0.1:11434"
-    config.setdefault("channels", {})["websocket"] = {"enabled": False}
+    edit(config)
     config_path.write_text(json.dumps(config, indent=2))
     return home
+
+
+def onboarded_home(tmp_path: Path, port: int) -> Path:
+    """A HOME with `nanobot onboard` done, its gateway moved to `port` so nothing collides.
+
+    A fresh onboard names a hosted model with no key, and the gateway refuses to start ("No
+    provider is configured"); a local ollama provider needs no key, so the gateway runs.
+    """
+    def local_model(config: dict[str, Any]) -> None:
+        config["gateway"]["port"] = port
+        config["agents"]["defaults"].update(model="ollama/llama3.2", provider="ollama")
+        config["providers"]["ollama"]["apiBase"] = "http://127.0.0.1:11434"
+        config.setdefault("channels", {})["websocket"] = {"enabled": False}
+
+    return onboard(tmp_path, local_model)
 
 
 def test_real_nanobot_is_restarted_after_sigkill_and_healthy_again(tmp_path: Path, trayapps: list[Trayapp]) -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.integration.running import Trayapp, free_port, wait_for
-from tests.integration.test_nanobot_e2e import NANOBOT, onboarded_home
+from tests.integration.test_nanobot_e2e import NANOBOT, onboard, onboarded_home
 
 pytestmark = [
     pytest.mark.slow,
@@ -23,16 +23,11 @@ pytestmark = [
 def fresh_onboard(tmp_path: Path, port: int, webui_port: int) -> Path:
     """`nanobot onboard` as a new user runs it: a hosted model with no key and the web UI on, so the
     gateway starts anyway and says "Provider/model setup is incomplete"."""
-    home = tmp_path / "home"
-    home.mkdir()
-    subprocess.run([NANOBOT, "onboard"], env={**os.environ, "HOME": str(home)}, stdin=subprocess.DEVNULL,
-                   capture_output=True, timeout=180, check=True)
-    config_path = home / ".nanobot" / "config.json"
-    config = json.loads(config_path.read_text())
-    config["gateway"]["port"] = port
-    config.setdefault("channels", {}).setdefault("websocket", {}).update(enabled=True, port=webui_port)
-    config_path.write_text(json.dumps(config, indent=2))
-    return home
+    def own_ports(config: dict[str, Any]) -> None:
+        config["gateway"]["port"] = port
+        config.setdefault("channels", {}).setdefault("websocket", {}).update(enabled=True, port=webui_port)
+
+    return onboard(tmp_path, own_ports)
 
 
 def nanobot_config(home: Path, port: int, binary: str = NANOBOT) -> str:

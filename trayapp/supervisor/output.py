@@ -8,17 +8,16 @@ log pumps (one thread per stream) see each line once and nothing reads the outpu
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import typing
 from collections.abc import Callable, Sequence
 
 from trayapp.supervisor.degraded import Pattern, Verdict
 from trayapp.supervisor.spawn import LogSink
+from trayapp.triage.excerpt import strip_ansi
 from trayapp.triage.recent import RecentOutput
 
 log = logging.getLogger(__name__)
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 # The same verdict is reported again at most this often (seconds), so a program that logs a 429 on
 # every line cannot flood the supervisor's inbox; the verdict's hold time is refreshed by it.
 REPORT_EVERY = 30.0
@@ -76,7 +75,7 @@ class RunListener:
         self.recent.add(line, stream)
         if not self._patterns:
             return
-        plain = _ANSI.sub("", line)
+        plain = strip_ansi(line)
         for pattern in self._patterns:
             verdict = pattern.verdict(plain)
             if verdict is not None:

@@ -8,29 +8,21 @@ from __future__ import annotations
 
 import re
 import threading
-import typing
 from collections.abc import Callable
 
+from trayapp.supervisor.output import OutputWatch
 from trayapp.supervisor.spawn import LogSink
 
 
-class ReadyLineWatch:
+class ReadyLineWatch(OutputWatch):
     """A LogSink that hands everything to the program's log and calls `on_ready` once, on a pump
     thread, for the first line (of either stream) that matches `pattern`."""
 
     def __init__(self, log: LogSink, pattern: re.Pattern[str], on_ready: Callable[[], None]) -> None:
-        self._log, self._pattern, self._on_ready = log, pattern, on_ready
+        super().__init__(log, lambda stream, line: self.saw(line))
+        self._pattern, self._on_ready = pattern, on_ready
         self._lock = threading.Lock()
         self._seen = False
-
-    def pump(self, stream: str, pipe: typing.IO[bytes],
-             on_line: Callable[[str], None] | None = None) -> threading.Thread:
-        def each(line: str) -> None:
-            if on_line is not None:
-                on_line(line)
-            self.saw(line)
-
-        return self._log.pump(stream, pipe, each)
 
     def saw(self, line: str) -> None:
         """One line of output (pump thread). Both pumps may call this at once: the lock keeps it once."""
@@ -41,12 +33,3 @@ class ReadyLineWatch:
                 return
             self._seen = True
         self._on_ready()
-
-    def write(self, stream: str, text: str) -> None:
-        self._log.write(stream, text)  # trayapp's own notes are not the program's output: not matched
-
-    def last_line(self, stream: str = "stderr") -> str:
-        return self._log.last_line(stream)
-
-    def tail(self, n: int = 20, stream: str | None = None) -> list[str]:
-        return self._log.tail(n, stream)

@@ -76,6 +76,11 @@ class Excerpt:
         return "\n".join(self.lines)
 
 
+def strip_ansi(text: str) -> str:
+    """`text` without terminal colour and control sequences (CSI, OSC, two-byte escapes)."""
+    return _ANSI.sub("", text)
+
+
 def clean(line: str) -> str:
     """One line as a person should read it: no colour codes or control characters, no secrets."""
     line = redact(_CONTROL.sub("", _ANSI.sub("", line.replace("\t", "    "))).rstrip())  # whole, then cut:
