@@ -1,0 +1,91 @@
+"""What the dashboard needs of the running app, declared: `App` satisfies `DashboardHost`.
+
+The dashboard never imports trayapp.app. Commands only enqueue (they never block a request thread
+on a program); reads return snapshots. Every method is safe from any thread.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Protocol
+
+from trayapp.config import Config
+from trayapp.diskwatch import Level
+from trayapp.events import EventBus
+from trayapp.journal import Journal
+from trayapp.metrics import SampleStore
+from trayapp.paths import AppPaths
+from trayapp.status import Status
+
+
+class DashboardNotifier(Protocol):
+    @property
+    def paused_until(self) -> float | None: ...
+
+    def pause(self, seconds: float) -> float | None: ...
+
+    def resume(self) -> None: ...
+
+
+class DashboardBackups(Protocol):
+    """The instance's backup jobs (backup/jobs.py)."""
+
+    @property
+    def progress(self) -> str | None: ...
+
+    @property
+    def last_ok_at(self) -> float | None: ...
+
+    def request(self) -> str: ...
+
+    def info(self) -> dict[str, Any]: ...
+
+
+class DashboardDisk(Protocol):
+    @property
+    def level(self) -> Level: ...
+
+    def snapshot(self) -> list[dict[str, Any]]: ...
+
+
+class DashboardHost(Protocol):
+    @property
+    def config(self) -> Config: ...
+
+    @property
+    def paths(self) -> AppPaths: ...
+
+    @property
+    def bus(self) -> EventBus: ...
+
+    @property
+    def journal(self) -> Journal: ...
+
+    @property
+    def notifier(self) -> DashboardNotifier: ...
+
+    @property
+    def backups(self) -> DashboardBackups: ...
+
+    @property
+    def disk(self) -> DashboardDisk: ...
+
+    @property
+    def samples(self) -> SampleStore:
+        """Memory and CPU samples per program, kept across restarts of trayapp (trayapp/metrics.py)."""
+
+    @property
+    def config_problems(self) -> tuple[str, ...]:
+        """Every problem of config.toml when trayapp started (or last reloaded) in the "config
+        error" state; empty when the file is fine."""
+
+    def statuses(self) -> list[Status]: ...
+
+    def command(self, verb: str, program: str | None) -> str:
+        """start | stop | restart for one program (or all): enqueues and returns what was asked, in
+        words; raises ControlError with the reason when trayapp may not (attached, unknown)."""
+
+    def reload(self) -> dict[str, Any]: ...
+
+    def log_file(self, program: str) -> Path:
+        """The live log file of `program` (its rotated files sit beside it)."""
