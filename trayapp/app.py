@@ -11,7 +11,8 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -39,6 +40,7 @@ from trayapp.triage.oom import oom_kills
 from trayapp.tray.view import program_view
 
 if TYPE_CHECKING:
+    from trayapp.dashboard.server import DashboardServer
     from trayapp.diskwatch import Crossing
 
 log = logging.getLogger(__name__)
@@ -87,6 +89,7 @@ class App:
         self.bus.subscribe(Recorded, self._log_recorded)
         self._stop_monitors = threading.Event()
         self._build_monitors()
+        self.dashboard: DashboardServer | None = None  # built in start_background when [dashboard] enabled
         self._register_control()  # handlers only: the channel opens in start_background
 
     def _build_monitors(self) -> None:
@@ -229,6 +232,7 @@ class App:
             log.error("the control channel could not start: %s", exc)
             self.journal.record("control_unavailable", error=str(exc),
                                 message=f"`trayapp status` and friends cannot reach this instance: {exc}")
+        self._start_dashboard()
         self.supervisor.start_thread()
         threading.Thread(target=self.disk.run, args=(self._stop_monitors,), name="diskwatch", daemon=True).start()
         self.backups.start(self._stop_monitors)
@@ -255,6 +259,8 @@ class App:
         longest = max((p.stop_timeout for p in self.config.programs.values()), default=10)
         self.supervisor.join(longest + 5)
         self.control.close()
+        if self.dashboard is not None:
+            _each_logged("closing the dashboard", [self.dashboard.close])
         self._stop_monitors.set()
         self._probes.shutdown(wait=False, cancel_futures=True)
         _each_logged("closing the alert rules", [self.alerts.close])
@@ -375,6 +381,63 @@ class App:
                 continue  # still being written (an editor saving in place): look again next round
             _each_logged("reloading the changed config.toml", [self.reload])
 
+    # -- the dashboard ----------------------------------------------------------------------
+
+    def _start_dashboard(self) -> None:
+        """The loopback web page; when it cannot start, one journal entry and trayapp runs on."""
+        if not self.config.dashboard.enabled:
+            return
+        from trayapp.dashboard import routes
+        from trayapp.dashboard.server import DashboardServer
+
+        server = DashboardServer(self, routes.build(self))
+        try:
+            server.start()
+        except OSError as exc:
+            port = self.config.dashboard.port
+            self.journal.record("dashboard_unavailable", error=exc.strerror or str(exc), port=port,
+                                fix=f"set [dashboard] port to another number, or to 0, in {self.paths.config_file}"
+                                if port else "check that the loopback interface (127.0.0.1) is up")
+            return
+        self.dashboard = server
+
+    def dashboard_url(self, page: str) -> str | None:
+        """A one-time login URL for `page` ("/logs?program=x"); None when the dashboard is off.
+        For the tray menu and `trayapp dashboard`. Any thread."""
+        return None if self.dashboard is None else self.dashboard.url(page)
+
+    def _dashboard_command(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        """Control command `dashboard` {"next": path, "rotate": bool} -> {"url", "port"}."""
+        if self.dashboard is None:
+            why = "it is turned off in config.toml ([dashboard] enabled = false)" if not self.config.dashboard.enabled \
+                else "it could not start (see `trayapp history`)"
+            raise ControlError(f"the dashboard is not running: {why}",
+                               fix="set [dashboard] enabled = true and a free port, then restart trayapp")
+        if args.get("rotate") is True:
+            self.dashboard.auth.rotate()
+            self.journal.record("dashboard_rotated")
+        return {"url": self.dashboard.url(str(args.get("next") or "/")), "port": self.dashboard.port}
+
+    @property
+    def samples(self) -> Any:
+        """The charts' samples. Typed loosely until trayapp/metrics.py SampleStore lands (issue 12)."""
+        return self.metrics
+
+    @property
+    def config_problems(self) -> tuple[str, ...]:
+        """config.toml's problems at start or the last reload; the config-error state fills it in."""
+        return ()
+
+    def log_file(self, program: str) -> Path:
+        return self.paths.program_log(program)
+
+    def command(self, verb: str, program: str | None) -> str:
+        """start | stop | restart for the dashboard: see _command."""
+        action = {"start": self.start, "stop": self.stop, "restart": self.restart}.get(verb)
+        if action is None:
+            raise ControlError(f"{verb} is not a command trayapp knows", fix="use start, stop or restart")
+        return self._command(verb, action, program)
+
     def _register_control(self) -> None:
         c = self.control
         c.register("status", lambda r: self.status_report())
@@ -387,6 +450,7 @@ class App:
         c.register("backup", lambda r: self.backups.request())
         c.register("metrics", self.metrics.handle)
         c.register("reload", lambda r: self.reload())
+        c.register("dashboard", self._dashboard_command)
 
     def status_report(self) -> dict[str, Any]:
         return {"pid": os.getpid(), "version": __version__,

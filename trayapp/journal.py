@@ -442,6 +442,19 @@ def _control_unavailable(entry: Entry) -> str:
     return "`trayapp status` and friends cannot reach this instance: " + (_text(entry.get("error")) or "unknown error")
 
 
+def _dashboard_unavailable(entry: Entry) -> str:
+    """The dashboard could not start (port in use, no loopback); everything else runs on."""
+    port = entry.get("port")
+    where = f" on port {port}" if isinstance(port, int) and port else ""
+    fix = _text(entry.get("fix"))
+    return (f"the dashboard could not start{where}: {_text(entry.get('error')) or 'no reason given'}; "
+            "everything else runs on without it" + (f". Fix: {fix}" if fix else ""))
+
+
+def _dashboard_rotated(entry: Entry) -> str:
+    return "the dashboard's key was replaced: every browser was signed out"
+
+
 def _quit(entry: Entry) -> str:
     if entry.get("stop_programs") is False:
         return "trayapp quit and left the programs running"
@@ -511,4 +524,5 @@ _SENTENCES: dict[str, Callable[[Entry], str]] = {
     "quit": _quit, "fault": _fault, "logs_refused": _logs_refused,
     "reload": _reload, "reload_failed": _reload_failed, "held": _held, "depends": _depends,
     "channel_failed": _channel_failed, "notice_action": _notice_action,
+    "dashboard_unavailable": _dashboard_unavailable, "dashboard_rotated": _dashboard_rotated,
 }

@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "trayapp.cli.export",
     "trayapp.cli.backup",
     "trayapp.cli.doctor",
+    "trayapp.cli.dashboard",
 )
 
 # Which module registers each command: `trayapp status` imports trayapp.cli.control alone, not all
@@ -47,6 +48,7 @@ COMMANDS = {
     "export": "trayapp.cli.export",
     "backup": "trayapp.cli.backup",
     **dict.fromkeys(("doctor", "debug-bundle"), "trayapp.cli.doctor"),
+    "dashboard": "trayapp.cli.dashboard",
 }
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2

@@ -199,6 +199,12 @@ class TrayConfig:
 
 
 @dataclass(frozen=True)
+class DashboardConfig:
+    enabled: bool = True
+    port: int = 0  # 0: pick a free port once, then keep it (state folder) so a bookmarked tab works
+
+
+@dataclass(frozen=True)
 class Config:
     programs: Mapping[str, ProgramConfig]
     logs: LogConfig = field(default_factory=LogConfig)
@@ -206,6 +212,7 @@ class Config:
     disk: DiskConfig = field(default_factory=DiskConfig)
     backup: BackupConfig = field(default_factory=BackupConfig)
     tray: TrayConfig = field(default_factory=TrayConfig)
+    dashboard: DashboardConfig = field(default_factory=DashboardConfig)
     alerts: tuple[Rule, ...] = ()
     source: Path | None = None  # None: built from the default preset, no file
 
@@ -664,7 +671,7 @@ def _section(root: _Reader, key: str, cls: type, spec: dict[str, str]) -> Any:
     return cls(**values)
 
 
-_TOP_KEYS = ("programs", "logs", "notifications", "disk", "backup", "tray", "alerts")
+_TOP_KEYS = ("programs", "logs", "notifications", "disk", "backup", "tray", "dashboard", "alerts")
 
 
 def parse(text: str, *, source: Path | None = None, environ: Mapping[str, str] | None = None,
@@ -695,6 +702,7 @@ def parse(text: str, *, source: Path | None = None, environ: Mapping[str, str] |
                                                        "keep_last": "int", "keep_daily": "int", "keep_weekly": "int",
                                                        "locked": "skip|fail", "lock_timeout": "duration"}),
         tray=_tray(root),
+        dashboard=_dashboard(root),
         alerts=_rules(root, _program_names(data.get("programs"), programs)),
         source=source,
     )
@@ -788,6 +796,18 @@ def _program_names(tables: Any, programs: Mapping[str, ProgramConfig]) -> list[s
 def _tray(root: _Reader) -> TrayConfig:
     t = root.table_at("tray", ("on_quit",))
     return TrayConfig(on_quit=t.string("on_quit", "ask", ("ask", "stop", "leave"))) if t else TrayConfig()
+
+
+def _dashboard(root: _Reader) -> DashboardConfig:
+    t = root.table_at("dashboard", ("enabled", "port"))
+    if t is None:
+        return DashboardConfig()
+    port = t.integer("port", 0)
+    if port > 65535 or 0 < port < 1024:
+        t.problems.add("dashboard.port", f"{port} is not a port trayapp can use: choose 1024 to 65535, "
+                       "or 0 to let trayapp pick a free one")
+        port = 0
+    return DashboardConfig(enabled=t.boolean("enabled", True), port=port)
 
 
 def _alerts(value: Any) -> tuple[dict[str, Any], ...]:

@@ -1,0 +1,397 @@
+"""The dashboard's HTTP server: loopback sockets, the checks every request passes, static files.
+
+Bound to 127.0.0.1 and, where there is one, ::1 on the same port; never another interface. Every
+request passes, in order: the Host header (exactly 127.0.0.1, localhost or [::1] with our port: a
+DNS-rebinding page cannot reach us), then the session cookie (auth.py), then for a POST the Origin
+header and the CSRF token. Only then does a route handler (http.py) see it. Static files are served
+by name from a listing of the static folder: no part of a request becomes a file system path.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import os
+import socket
+import sys
+import threading
+from collections.abc import Callable, Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+from trayapp.atomic import atomic_write
+from trayapp.dashboard.auth import Auth
+from trayapp.dashboard.host import DashboardHost
+from trayapp.dashboard.http import TEXT, HttpError, Request, Response, Router
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).with_name("static")
+PAGES = frozenset({"/", "/charts", "/logs", "/events", "/backups", "/diagnostics", "/config"})
+MAX_CONNECTIONS = 32  # at once; past that a newcomer gets a 503 (a tab holds 2-3: page, stream, fetch)
+MAX_BODY = 1 << 20  # a POST body is a few settings, never more
+PORT_FILE = "dashboard.json"  # the port picked when [dashboard] port = 0, kept for the next start
+CLOSE_WAIT = 3.0  # seconds close() waits for request threads to see the stop event
+
+HTML = "text/html; charset=utf-8"
+CONTENT_TYPES = {
+    ".html": HTML, ".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+    ".svg": "image/svg+xml", ".png": "image/png", ".ico": "image/x-icon", ".json": "application/json",
+    ".woff2": "font/woff2", ".txt": TEXT, ".webmanifest": "application/manifest+json",
+}
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+       "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+SECURITY_HEADERS = (
+    ("Cache-Control", "no-store"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Content-Security-Policy", CSP),
+    ("X-Frame-Options", "DENY"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Cross-Origin-Resource-Policy", "same-origin"),
+)
+SIGNED_OUT = "You are not signed in. Open the dashboard from the tray menu, or run `trayapp dashboard`."
+BAD_CODE = ("This login link was already used or has expired: each one works once, within 2 minutes. "
+            "Open the dashboard from the tray menu, or run `trayapp dashboard`, for a new one.")
+
+Headers = Mapping[str, list[str]]  # lower-case name -> every value sent
+
+
+def cookie_name(port: int) -> str:
+    """Cookies are not kept apart by port: two trayapps (two users' or TRAYAPP_HOMEs) on one
+    machine would overwrite each other's without the port in the name."""
+    return f"trayapp_session_{port}"
+
+
+class DashboardServer:
+    """The running dashboard. `start` and `close` from the app's threads; requests on their own."""
+
+    def __init__(self, host: DashboardHost, router: Router, *, port: int | None = None,
+                 auth: Auth | None = None, static_dir: Path = STATIC_DIR) -> None:
+        self._host, self._router = host, router
+        self._wanted = host.config.dashboard.port if port is None else port
+        self.auth = auth or Auth(host.paths.state_dir)
+        self._static = static_dir
+        self._servers: list[_Server] = []
+        self.stop = threading.Event()  # set by close(): every stream ends
+        self.port = 0
+        self._active = 0
+        self._idle = threading.Condition()
+
+    # -- life cycle ----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Bind and serve. OSError (with the reason) when 127.0.0.1 cannot be had."""
+        first = self._bind_ipv4()
+        self.port = first.server_address[1]
+        self._servers = [first, *self._bind_ipv6(self.port)]
+        if self._wanted == 0:
+            self._remember_port()
+        for n, server in enumerate(self._servers):
+            threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.5},
+                             name=f"dashboard-{n}", daemon=True).start()
+        log.info("the dashboard listens on %s", self.base)
+
+    def close(self) -> None:
+        """Stop accepting, end every stream, and wait a little for the request threads to go."""
+        self.stop.set()
+        for server in self._servers:
+            server.shutdown()
+            server.server_close()
+        with self._idle:
+            self._idle.wait_for(lambda: self._active == 0, timeout=CLOSE_WAIT)
+
+    def _bind_ipv4(self) -> _Server:
+        if self._wanted:
+            return _Server(("127.0.0.1", self._wanted), socket.AF_INET, self)
+        remembered = self._remembered_port()
+        if remembered:
+            try:
+                return _Server(("127.0.0.1", remembered), socket.AF_INET, self)
+            except OSError as exc:
+                log.warning("the dashboard's port %d is taken (%s); it moves to a new port, so open it "
+                            "again from the tray menu or with `trayapp dashboard`", remembered, exc.strerror)
+        return _Server(("127.0.0.1", 0), socket.AF_INET, self)
+
+    def _bind_ipv6(self, port: int) -> list[_Server]:
+        if not socket.has_ipv6:
+            return []
+        try:
+            return [_Server(("::1", port), socket.AF_INET6, self)]
+        except OSError as exc:  # no ::1 here (IPv6 off): 127.0.0.1 is enough
+            log.info("the dashboard is not on [::1]: %s", exc.strerror or exc)
+            return []
+
+    def _port_file(self) -> Path:
+        return self._host.paths.state_dir / PORT_FILE
+
+    def _remembered_port(self) -> int:
+        try:
+            data = json.loads(self._port_file().read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return 0
+        port = data.get("port") if isinstance(data, dict) else None
+        return port if isinstance(port, int) and 1024 <= port <= 65535 else 0
+
+    def _remember_port(self) -> None:
+        try:
+            atomic_write(self._port_file(), json.dumps({"port": self.port}) + "\n", mode=0o600, durable=False)
+        except OSError as exc:  # only a bookmark is lost: the next start picks another port
+            log.warning("the dashboard's port could not be remembered in %s: %s", self._port_file(), exc)
+
+    # -- addresses -----------------------------------------------------------------------------
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def url(self, page: str) -> str:
+        """A one-time login URL that opens `page` ("/logs?program=x"): valid 2 minutes, once."""
+        code = self.auth.issue_code(page)
+        return f"{self.base}/login?code={code}&next={quote(page, safe='/?=&')}"
+
+    def _hosts(self) -> frozenset[str]:
+        return frozenset(f"{name}:{self.port}" for name in ("127.0.0.1", "localhost", "[::1]"))
+
+    # -- request threads -----------------------------------------------------------------------
+
+    def enter(self) -> bool:
+        """A connection arrives: False when MAX_CONNECTIONS are already open."""
+        with self._idle:
+            if self._active >= MAX_CONNECTIONS:
+                return False
+            self._active += 1
+            return True
+
+    def leave(self) -> None:
+        with self._idle:
+            self._active -= 1
+            self._idle.notify_all()
+
+    def respond(self, method: str, target: str, headers: Headers, read_body: Callable[[int], bytes]) -> Response:
+        """One request, checked in order (Host, cookie, Origin and CSRF), then answered."""
+        split = urlsplit(target)
+        path = unquote(split.path)
+        if _one(headers, "host").lower() not in self._hosts():
+            return Response.text("This address is not the dashboard's: open it at 127.0.0.1 or localhost "
+                                 "with its port, from the tray menu or `trayapp dashboard`.", 421)
+        query = {k: v[0] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
+        if path.startswith("/static/") and method == "GET":
+            return self._static_file(path[len("/static/"):])
+        if path == "/login" and method == "GET":
+            return self._login(query.get("code", ""))
+        sid = self.auth.session_id(_cookie(headers, cookie_name(self.port)))
+        if sid is None:
+            return self._signed_out(path)
+        if method == "POST" and (refused := self._post_refusal(headers, sid)) is not None:
+            return refused
+        if method == "GET" and path in PAGES and not _wants_stream(path, headers):
+            return self._index(sid)
+        return self._dispatch(method, path, query, headers, read_body)
+
+    def _dispatch(self, method: str, path: str, query: dict[str, str], headers: Headers,
+                  read_body: Callable[[int], bytes]) -> Response:
+        try:
+            body = _json_body(headers, read_body) if method == "POST" else {}
+        except HttpError as exc:
+            return Response.error(exc.status, exc.message, exc.fix)
+        return self._router.dispatch(Request(method, path, query, body))
+
+    def _post_refusal(self, headers: Headers, sid: str) -> Response | None:
+        if _one(headers, "origin").lower() not in {f"http://{h}" for h in self._hosts()}:
+            return Response.error(403, "this request came from another web site, so it was refused",
+                                  "use the dashboard's own page: open it from the tray menu")
+        if not self.auth.csrf_ok(sid, _one(headers, "x-csrf-token")):
+            return Response.error(403, "this request lacked the page's security token, so it was refused",
+                                  "reload the dashboard page and try again")
+        return None
+
+    # -- pages ---------------------------------------------------------------------------------
+
+    def _login(self, code: str) -> Response:
+        next_path = self.auth.redeem(code)
+        if next_path is None:
+            return self._login_page(BAD_CODE, 403)
+        cookie = (f"{cookie_name(self.port)}={self.auth.new_session()}; HttpOnly; SameSite=Strict; Path=/; "
+                  "Max-Age=2592000")
+        return Response(303, b"", TEXT, (("Location", next_path), ("Set-Cookie", cookie)))
+
+    def _signed_out(self, path: str) -> Response:
+        if path in PAGES:
+            return self._login_page(SIGNED_OUT, 401)
+        return Response.error(401, "you are not signed in to the dashboard",
+                              "open it from the tray menu, or run `trayapp dashboard`")
+
+    def _login_page(self, message: str, status: int) -> Response:
+        page = self._read_static("login.html") or _FALLBACK_LOGIN.encode()
+        return Response(status, page.replace(b"__MESSAGE__", html.escape(message).encode()), HTML)
+
+    def _index(self, sid: str) -> Response:
+        page = self._read_static("index.html")
+        if page is None:
+            return Response.text("The dashboard's page is missing from this installation; reinstall trayapp.", 500)
+        return Response(200, page.replace(b"__CSRF__", self.auth.csrf_token(sid).encode()), HTML)
+
+    def _static_file(self, name: str) -> Response:
+        data = self._read_static(name)
+        if data is None:
+            return Response.text("There is no such file.", 404)
+        return Response(200, data, CONTENT_TYPES.get(os.path.splitext(name)[1].lower(), "application/octet-stream"))
+
+    def _read_static(self, name: str) -> bytes | None:
+        """The file called `name` in the static folder, found in its listing (never a path built
+        from the request: "../x", "%2e%2e" and links lead nowhere)."""
+        try:
+            with os.scandir(self._static) as entries:
+                found = [e.path for e in entries if e.name == name and e.is_file(follow_symlinks=False)]
+            return Path(found[0]).read_bytes() if found else None
+        except OSError:
+            return None
+
+
+def _one(headers: Headers, name: str) -> str:
+    """The header's value when it was sent exactly once, else "" (two Host headers: refused)."""
+    values = headers.get(name, [])
+    return values[0].strip() if len(values) == 1 else ""
+
+
+def _cookie(headers: Headers, name: str) -> str:
+    for header in headers.get("cookie", []):
+        for part in header.split(";"):
+            key, _, value = part.strip().partition("=")
+            if key == name:
+                return value
+    return ""
+
+
+def _wants_stream(path: str, headers: Headers) -> bool:
+    """/events is both the Events page and the live stream: EventSource asks for text/event-stream."""
+    return path == "/events" and any("text/event-stream" in a for a in headers.get("accept", []))
+
+
+def _json_body(headers: Headers, read_body: Callable[[int], bytes]) -> dict[str, Any]:
+    try:
+        length = int(_one(headers, "content-length") or 0)
+    except ValueError:
+        raise HttpError(400, "the request's length is not a number") from None
+    if length > MAX_BODY or length < 0:
+        raise HttpError(413, "the request is too large")
+    raw = read_body(length) if length else b""
+    try:
+        body = json.loads(raw) if raw.strip() else {}
+    except ValueError:
+        raise HttpError(400, "the request is not valid JSON", "send a JSON object") from None
+    if not isinstance(body, dict):
+        raise HttpError(400, "the request must be a JSON object", "send a JSON object")
+    return body
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = sys.platform != "win32"  # on Windows it would let us take a port in use
+
+    def __init__(self, address: tuple[str, int], family: socket.AddressFamily, dashboard: DashboardServer) -> None:
+        self.address_family = family
+        self.dashboard = dashboard
+        super().__init__(address, _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self.dashboard.enter():
+            _busy(request)
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.dashboard.leave()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.dashboard.leave()
+
+
+def _busy(request: socket.socket) -> None:
+    body = b"The dashboard is busy: too many connections are open. Close a few tabs and reload."
+    head = f"HTTP/1.1 503 Service Unavailable\r\nContent-Type: {TEXT}\r\nContent-Length: {len(body)}\r\n"
+    try:
+        request.sendall(head.encode() + b"Connection: close\r\nCache-Control: no-store\r\n\r\n" + body)
+    except OSError:
+        pass
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """One connection, one request (Connection: close): a kept-alive idle socket would hold a slot."""
+
+    protocol_version = "HTTP/1.1"
+    server_version = "trayapp"
+    sys_version = ""
+    timeout = 30  # a client that stalls while sending its request
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def _dashboard(self) -> DashboardServer:
+        server = self.server
+        assert isinstance(server, _Server)
+        return server.dashboard
+
+    def _handle(self, method: str) -> None:
+        self.close_connection = True
+        headers: dict[str, list[str]] = {}
+        for name, value in self.headers.items():
+            headers.setdefault(name.lower(), []).append(value)
+        try:
+            response = self._dashboard().respond(method, self.path, headers, self.rfile.read)
+        except Exception:
+            log.exception("the dashboard failed on %s %s", method, self.path.split("?")[0])
+            response = Response.error(500, "the dashboard hit an internal error", "the details are in trayapp.log")
+        try:
+            self._send(response)
+        except OSError:  # the browser went away (closed tab): nothing to tell anyone
+            pass
+
+    def _send(self, response: Response) -> None:
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        for name, value in response.headers:
+            self.send_header(name, value)
+        self.send_header("Connection", "close")
+        if response.stream is None:
+            self.send_header("Content-Length", str(len(response.body)))
+            self.end_headers()
+            self.wfile.write(response.body)
+            return
+        self.end_headers()
+        self.wfile.flush()
+        response.stream(self._write, self._dashboard().stop)
+
+    def _write(self, data: bytes) -> None:
+        self.wfile.write(data)
+        self.wfile.flush()
+
+    def end_headers(self) -> None:
+        """Every answer, errors from http.server itself included, carries the security headers."""
+        for name, value in SECURITY_HEADERS:
+            self.send_header(name, value)
+        super().end_headers()
+
+    def version_string(self) -> str:
+        return "trayapp"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("dashboard: " + format, *args)
+
+
+_FALLBACK_LOGIN = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>trayapp dashboard</title></head>
+<body><h1>trayapp dashboard</h1><p>__MESSAGE__</p></body></html>
+"""
