@@ -7,8 +7,8 @@ capital (digits, punctuation, emoji, CJK, most Latin letters) is searched with b
 blocks (after bytes.lower() when it holds letters), and only the lines it hits are decoded and
 checked. Letters that other characters fold into ("k" from the Kelvin sign, "s" from "ß" and "ſ",
 "i" from "İ") cannot be found that way; a needle made only of those goes the slow way: the block is
-decoded and searched by a full-case-folding pattern. Regular expressions always go that way, with
-the third-party `regex` module (Python's syntax) because its searches take a timeout: a
+decoded and casefolded whole. Regular expressions are matched on decoded blocks by the third-party
+`regex` module (Python's syntax, full case folding) because its searches take a timeout: a
 catastrophic pattern stops at the request's deadline instead of holding a server thread forever.
 """
 
@@ -65,6 +65,25 @@ class AnchorMatcher:
 
 
 @dataclass(frozen=True)
+class FoldMatcher:
+    """The slow way for plain text: decode and casefold whole blocks; split only the blocks that
+    hold the needle into lines, to find which lines do."""
+
+    folded: str
+
+    def hits(self, block: bytes, timeout: float) -> list[int]:
+        if self.folded not in block.decode("utf-8", "replace").casefold():
+            return []
+        found: list[int] = []
+        offset = 0
+        for line in block.split(b"\n"):
+            if self.folded in line.decode("utf-8", "replace").casefold():
+                found.append(offset)
+            offset += len(line) + 1
+        return found
+
+
+@dataclass(frozen=True)
 class PatternMatcher:
     """A `regex` pattern over the decoded block (full case folding); raises TimeoutError past `timeout`."""
 
@@ -97,7 +116,7 @@ def matcher(query: str, is_regex: bool) -> Matcher:
     anchor = _anchor(folded)
     if len(anchor.encode("utf-8")) >= _MIN_ANCHOR:
         return AnchorMatcher(folded, anchor.encode("utf-8"), any(c.isascii() and c.isalpha() for c in anchor))
-    return PatternMatcher(regex.compile(regex.escape(query), _FLAGS))
+    return FoldMatcher(folded)
 
 
 def _anchor(folded: str) -> str:
