@@ -39,8 +39,9 @@ class QueryError(ValueError):
 
 
 class Matcher(Protocol):
-    def hits(self, block: bytes, timeout: float) -> list[int]:
-        """Byte positions, ascending, inside every line of `block` that matches (one or more per line)."""
+    def hits(self, block: bytes, start: int, timeout: float) -> list[int]:
+        """Starts of the lines of block[start:] that match, ascending (`start` saves copying a block
+        whose first bytes belong to a line cut in two)."""
 
 
 @dataclass(frozen=True)
@@ -52,14 +53,14 @@ class AnchorMatcher:
     anchor: bytes
     lower: bool  # the anchor holds ASCII letters: search block.lower()
 
-    def hits(self, block: bytes, timeout: float) -> list[int]:
+    def hits(self, block: bytes, start: int, timeout: float) -> list[int]:
         hay = block.lower() if self.lower else block
         found: list[int] = []
-        at = hay.find(self.anchor)
+        at = hay.find(self.anchor, start)
         while at >= 0:
-            start, end = _line_around(block, at)
-            if self.folded in block[start:end].decode("utf-8", "replace").casefold():
-                found.append(start)
+            line, end = _line_around(block, at)
+            if self.folded in block[line:end].decode("utf-8", "replace").casefold():
+                found.append(line)
             at = hay.find(self.anchor, end + 1)
         return found
 
@@ -71,12 +72,12 @@ class FoldMatcher:
 
     folded: str
 
-    def hits(self, block: bytes, timeout: float) -> list[int]:
-        if self.folded not in block.decode("utf-8", "replace").casefold():
+    def hits(self, block: bytes, start: int, timeout: float) -> list[int]:
+        if self.folded not in block[start:].decode("utf-8", "replace").casefold():
             return []
         found: list[int] = []
-        offset = 0
-        for line in block.split(b"\n"):
+        offset = start
+        for line in block[start:].split(b"\n"):
             if self.folded in line.decode("utf-8", "replace").casefold():
                 found.append(offset)
             offset += len(line) + 1
@@ -89,10 +90,10 @@ class PatternMatcher:
 
     pattern: regex.Pattern[str]
 
-    def hits(self, block: bytes, timeout: float) -> list[int]:
-        text = block.decode("utf-8", "replace")
+    def hits(self, block: bytes, start: int, timeout: float) -> list[int]:
+        text = block[start:].decode("utf-8", "replace")
         found: list[int] = []
-        char_at, byte_at = 0, 0
+        char_at, byte_at = 0, start
         for match in self.pattern.finditer(text, timeout=max(0.001, timeout)):
             line_start = text.rfind("\n", 0, match.start()) + 1
             if line_start < char_at or line_start >= len(text):
@@ -210,16 +211,16 @@ def search(files: Sequence[LogFile], query: Matcher, *, limit: int = 200, cursor
 
 
 def _search_file(file: LogFile, query: Matcher, end: int | None, progress: _Progress) -> None:
-    for base, block in _blocks_backwards(file, end):
+    for base, block, skip in _blocks_backwards(file, end):
         if progress.left() <= 0:
             progress.stopped_at, progress.timed_out = _cursor(file, base + len(block)), True
             return
         try:
-            hits = query.hits(block, progress.left())
+            hits = query.hits(block, skip, progress.left())
         except TimeoutError:
             progress.stopped_at, progress.timed_out = _cursor(file, base + len(block)), True
             return
-        progress.scanned += len(block)
+        progress.scanned += len(block) - skip
         for start in reversed(hits):
             progress.rows.append(_row(file, base + start, block, start))
             if progress.full():
@@ -236,10 +237,10 @@ def _cursor(file: LogFile, offset: int) -> str:
     return f"{file.ident}.{offset}.-1"
 
 
-def _blocks_backwards(file: LogFile, end: int | None) -> Iterator[tuple[int, bytes]]:
-    """(offset, bytes) blocks of whole lines before `end`, newest block first."""
+def _blocks_backwards(file: LogFile, end: int | None) -> Iterator[tuple[int, bytes, int]]:
+    """(offset, bytes, skip) blocks before `end`, newest block first: bytes[skip:] are whole lines."""
     if file.gz:
-        yield from reversed(list(_gz_blocks(file, end)))
+        yield from ((base, block, 0) for base, block in reversed(list(_gz_blocks(file, end))))
         return
     with open(open_private(file.path, os.O_RDONLY), "rb", buffering=0) as f:  # never through a link
         pos = file.end if end is None else min(end, file.end)
@@ -247,10 +248,8 @@ def _blocks_backwards(file: LogFile, end: int | None) -> Iterator[tuple[int, byt
             start = max(0, pos - BLOCK)
             f.seek(start)
             data = f.read(pos - start)
-            cut = data.find(b"\n") + 1 if start > 0 else 0
-            if start > 0 and cut == 0:  # one line longer than a block: take it whole
-                cut = 0
-            yield start + cut, data[cut:]
+            cut = data.find(b"\n") + 1 if start > 0 else 0  # 0 also when one line fills the block
+            yield start, data, cut
             pos = start + cut if cut else start
 
 
