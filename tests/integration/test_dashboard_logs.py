@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import threading
 import time
 from pathlib import Path
@@ -63,7 +62,7 @@ def write_log(host: Host, texts: list[str], stream: str = "stderr") -> None:
     log = ProgramLog(host.log_file("nanobot"), max_size=4_000, keep=20, total_cap=10_000_000)
     for text in texts:
         log.write(stream, text)
-    log._file.close()  # waits for the background compression of every rotated piece
+    log.close()  # waits for the background compression of every rotated piece
 
 
 def get(router: Router, path: str, **query: str) -> tuple[int, Any]:
@@ -195,7 +194,7 @@ def test_follow_streams_new_lines_from_the_end(host: Host, router: Router) -> No
         time.sleep(0.3)
     stop.set()
     follower.join(5)
-    log._file.close()
+    log.close()
     assert not follower.is_alive()
     event = out[0].decode()
     assert event.startswith("event: line\ndata: ") and event.endswith("\n\n")
