@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -142,3 +143,16 @@ def test_a_catastrophic_pattern_stops_at_the_deadline(tmp_path: Path) -> None:
     _, files = folder_with(tmp_path, [stamped(["a" * 40 + "!"] * 3)])
     found = search.search(files, search.matcher(r"(a|a)+$", True), limit=10, deadline=0.2)
     assert not found.done and found.timed_out and found.rows == []
+
+
+@pytest.mark.parametrize("block", [40, 97, 1 << 20])
+def test_block_edges_lose_no_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int) -> None:
+    lines = stamped(WORDS * 4 + ["x" * 300 + " 🐈 a line longer than a block"])
+    _, files = folder_with(tmp_path, [lines])
+    monkeypatch.setattr(search, "BLOCK", block)
+    for needle, is_regex in (("🐈", False), ("ärger", False), ("ss", False), (r"\d+ (?:plain|🐈)", True)):
+        found = search.search(files, search.matcher(needle, is_regex), limit=1000)
+        want = [n for n, line in enumerate(lines) if needle.casefold() in line.casefold()][::-1]
+        if is_regex:
+            want = [n for n, line in enumerate(lines) if re.search(needle, line)][::-1]
+        assert numbers(found) == want, (needle, block)

@@ -14,6 +14,7 @@ catastrophic pattern stops at the request's deadline instead of holding a server
 
 from __future__ import annotations
 
+import io
 import os
 import time
 from collections import deque
@@ -245,12 +246,22 @@ def _blocks_backwards(file: LogFile, end: int | None) -> Iterator[tuple[int, byt
     with open(open_private(file.path, os.O_RDONLY), "rb", buffering=0) as f:  # never through a link
         pos = file.end if end is None else min(end, file.end)
         while pos > 0:
-            start = max(0, pos - BLOCK)
-            f.seek(start)
-            data = f.read(pos - start)
-            cut = data.find(b"\n") + 1 if start > 0 else 0  # 0 also when one line fills the block
+            start, data, cut = _whole_lines_before(f, pos)
             yield start, data, cut
-            pos = start + cut if cut else start
+            pos = start + cut
+
+
+def _whole_lines_before(f: io.FileIO, pos: int) -> tuple[int, bytes, int]:
+    """A block ending at `pos` and where its first whole line starts; a line longer than a block
+    makes the block reach back to that line's start."""
+    start = max(0, pos - BLOCK)
+    while True:
+        f.seek(start)
+        data = f.read(pos - start)
+        cut = data.find(b"\n") + 1 if start > 0 else 0
+        if start == 0 or 0 < cut < len(data):
+            return start, data, cut
+        start = max(0, start - BLOCK)
 
 
 def _gz_blocks(file: LogFile, end: int | None) -> Iterator[tuple[int, bytes]]:
