@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from trayapp.dashboard.logs_api import merge_marks
+from trayapp.dashboard.logs_api import mark_kind, merge_marks
 from trayapp.logs import pages
 from trayapp.logs.pages import LogFile, Row, log_files, page_after, page_around, page_before, parse_cursor
 
@@ -79,7 +79,7 @@ def test_filters_keep_a_stream_and_say_where_to_go_on(files: list[LogFile]) -> N
 
 
 def test_a_traceback_level_carries_from_one_chunk_into_the_next(tmp_path: Path) -> None:
-    total = pages.CHUNK + pages.CONTEXT + 100  # the newest chunk starts at line 100; 100..163 is its context
+    total = pages.CHUNK + 164  # the newest chunk starts at line 100 and 100..163 is its context (CONTEXT = 64)
     body = [f"{stamp(BASE + n)} stderr {n} | INFO | ready" for n in range(total)]
     body[150] = f"{stamp(BASE + 150)} stderr Traceback (most recent call last):"
     for n in range(151, 201):
@@ -153,3 +153,14 @@ def test_time_labels_say_the_day_only_when_it_is_not_today() -> None:
     now = time.mktime((2026, 11, 30, 15, 0, 0, 0, 0, -1))
     assert pages.time_label(time.mktime((2026, 11, 30, 14, 2, 3, 0, 0, -1)), now) == "14:02:03"
     assert pages.time_label(time.mktime((2026, 11, 29, 14, 2, 3, 0, 0, -1)), now) == "Nov 29 14:02:03"
+
+
+@pytest.mark.parametrize(("entry", "kind"), [
+    ({"event": "start", "pid": 1}, "start"), ({"event": "restart"}, "start"),
+    ({"event": "exit", "code": 0, "expected": True}, "exit"), ({"event": "exit", "code": 0, "expected": False}, "exit"),
+    ({"event": "exit", "code": 1, "expected": False}, "crash"), ({"event": "exit", "signal": 9, "expected": False}, "crash"),
+    ({"event": "exit", "signal": 15, "expected": True}, "exit"), ({"event": "crash", "exit": "exit 1"}, "crash"),
+    ({"event": "gave_up"}, "crash"), ({"event": "backup"}, None), ({"event": "health"}, None),
+])
+def test_which_journal_entries_mark_the_log(entry: dict[str, object], kind: str | None) -> None:
+    assert mark_kind(entry) == kind

@@ -151,7 +151,7 @@ def marks(host: DashboardHost, program: str, low: float | None, high: float | No
     names = {key: p.display_name for key, p in host.config.programs.items()}
     found = []
     for entry in journal.read(host.journal.path, program=program):
-        kind = _mark_kind(entry)
+        kind = mark_kind(entry)
         when = _entry_time(entry)
         if kind is None or when is None or entry.get("program") != program:
             continue
@@ -160,9 +160,11 @@ def marks(host: DashboardHost, program: str, low: float | None, high: float | No
     return found
 
 
-def _mark_kind(entry: Mapping[str, Any]) -> str | None:
+def mark_kind(entry: Mapping[str, Any]) -> str | None:
+    """"start" | "exit" | "crash" for the journal kinds a log marks; an unexpected exit that was not
+    a clean exit 0 (a signal, a code, or a service that went down) is a crash."""
     kind = _MARKS.get(str(entry.get("event")))
-    if kind == "exit" and entry.get("expected") is False and entry.get("code") not in (0, None):
+    if kind == "exit" and entry.get("expected") is False and entry.get("code") != 0:
         return "crash"
     return kind
 
