@@ -164,3 +164,22 @@ def test_time_labels_say_the_day_only_when_it_is_not_today() -> None:
 ])
 def test_which_journal_entries_mark_the_log(entry: dict[str, object], kind: str | None) -> None:
     assert mark_kind(entry) == kind
+
+
+def test_a_damaged_gz_gives_what_it_holds_before_the_damage(tmp_path: Path) -> None:
+    live = build(tmp_path / "logs", [lines_for(range(0, 2000)), lines_for(range(2000, 2010))])
+    damaged = tmp_path / "logs" / "nanobot.log.1.gz"
+    data = damaged.read_bytes()
+    damaged.write_bytes(data[: len(data) // 2])  # cut in the middle: the end of the stream is missing
+    page = page_before(log_files(live, tmp_path / "logs"), None, 5000, everything)
+    got = numbers(page.rows)
+    assert got[-10:] == list(range(2000, 2010)) and 0 < len(got) - 10 < 2000 and got[:1] == [0]
+
+
+def test_a_file_listed_twice_while_it_is_compressed_is_read_once(tmp_path: Path) -> None:
+    folder = tmp_path / "logs"
+    live = build(folder, [lines_for(range(0, 5)), lines_for(range(5, 10))])
+    with gzip.open(folder / "nanobot.log.1.gz", "rb") as f:
+        (folder / "nanobot.log.pending-1").write_bytes(f.read())
+    os.chmod(folder / "nanobot.log.pending-1", 0o600)
+    assert numbers(page_before(log_files(live, folder), None, 100, everything).rows) == list(range(10))

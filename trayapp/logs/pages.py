@@ -17,6 +17,7 @@ import io
 import os
 import stat
 import time
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -83,16 +84,19 @@ def parse_cursor(cursor: str) -> tuple[str, int, float | None]:
 def log_files(live: Path, folder: Path) -> list[LogFile]:
     """Every file of the log at `live`, newest first, each a regular file directly in `folder`."""
     home = folder.resolve()
-    found: list[LogFile] = []
+    found: dict[str, LogFile] = {}
     for path in rotated_files(live):
         try:
             st = path.lstat()
             if not stat.S_ISREG(st.st_mode) or path.resolve().parent != home:
                 continue  # a link, or somewhere else: never read
-            found.append(_describe(path, st.st_size))
-        except (OSError, EOFError):
+            file = _describe(path, st.st_size)
+        except (OSError, EOFError, zlib.error):
             continue  # rotated away while listing, or unreadable: the others still count
-    return [f for f in found if f.ident]
+        # For a moment a pending file and the .1.gz made from it both exist: list it once.
+        if file.ident and file.ident not in found:
+            found[file.ident] = file
+    return list(found.values())
 
 
 def _describe(path: Path, size: int) -> LogFile:
@@ -175,7 +179,10 @@ def lines_from(file: LogFile, start: int) -> Iterator[tuple[int, bytes]]:
             offset += len(f.readline())  # to the start of the next whole line
         limit = file.end if not file.gz else -1
         while limit < 0 or offset < limit:
-            raw = f.readline()
+            try:
+                raw = f.readline()
+            except (EOFError, zlib.error, OSError):
+                return  # a damaged .gz: what came before the damage is all there is
             if not raw or not raw.endswith(b"\n"):
                 return
             if offset >= start:
