@@ -11,7 +11,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -247,28 +247,31 @@ def _time_arg(request: Request, name: str) -> float | None:
 def send_range(files: Sequence[LogFile], low: float | None, high: float | None, write: Write,
                stop: threading.Event) -> None:
     """Every line with low <= time <= high (None: open), oldest first, in 64 KiB writes."""
+    batch: list[bytes] = []
+    size = 0
+    for raw in lines_in_range(files, low, high):
+        batch.append(raw + b"\n")
+        size += len(raw) + 1
+        if size >= 1 << 16:
+            if stop.is_set():
+                return
+            write(b"".join(batch))
+            batch, size = [], 0
+    if batch:
+        write(b"".join(batch))
+
+
+def lines_in_range(files: Sequence[LogFile], low: float | None, high: float | None) -> Iterator[bytes]:
+    """The raw lines from the first at or after `low` to the last at or before `high`, across files."""
     if not files:
         return
     index, offset = seek_time(files, low) if low is not None else (len(files) - 1, 0)
-    batch: list[bytes] = []
-    size = 0
     for i in range(index, -1, -1):
         for _, raw in lines_from(files[i], offset if i == index else 0):
             parsed = parse_line(raw[:64].decode("utf-8", "replace") + " ")
             if high is not None and parsed is not None and parsed.time.timestamp() > high:
-                break
-            batch.append(raw + b"\n")
-            size += len(raw) + 1
-            if size >= 1 << 16:
-                if stop.is_set():
-                    return
-                write(b"".join(batch))
-                batch, size = [], 0
-        else:
-            continue
-        break
-    if batch:
-        write(b"".join(batch))
+                return
+            yield raw
 
 
 # -- follow ----------------------------------------------------------------------------------------
