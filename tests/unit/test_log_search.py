@@ -156,3 +156,21 @@ def test_block_edges_lose_no_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         if is_regex:
             want = [n for n, line in enumerate(lines) if re.search(needle, line)][::-1]
         assert numbers(found) == want, (needle, block)
+
+
+def test_a_line_with_two_regex_matches_is_found_once(log: tuple[list[str], list[LogFile]]) -> None:
+    _, files = log
+    found = search.search(files, search.matcher(r"\d", True), limit=1000)
+    assert numbers(found) == list(range(29, -1, -1))
+
+
+def test_bytes_that_are_not_utf8_do_not_shift_the_lines_found(tmp_path: Path) -> None:
+    folder = tmp_path / "logs"
+    folder.mkdir(mode=0o700)
+    live = folder / "nanobot.log"
+    bad, after = stamped(["bad BYTES bytes", "after it"])
+    live.write_bytes(bad.encode().replace(b"BYTES", b"\xff\xfe") + b"\n" + after.encode() + b"\n")
+    os.chmod(live, 0o600)
+    for query, is_regex in (("after", True), ("after it", False), ("after", False)):
+        found = search.search(log_files(live, folder), search.matcher(query, is_regex), limit=10)
+        assert [row.text for row in found.rows] == ["1 after it"], query  # not a piece of the line before

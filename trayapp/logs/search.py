@@ -94,12 +94,14 @@ class PatternMatcher:
     def hits(self, block: bytes, start: int, timeout: float) -> list[int]:
         text = block[start:].decode("utf-8", "replace")
         found: list[int] = []
-        char_at, byte_at = 0, start
+        char_at, byte_at = 0, start  # the same line start in the text and in the bytes
         for match in self.pattern.finditer(text, timeout=max(0.001, timeout)):
             line_start = text.rfind("\n", 0, match.start()) + 1
-            if line_start < char_at or line_start >= len(text):
-                continue  # a second match on a line already found
-            byte_at += len(text[char_at:line_start].encode("utf-8", "replace"))
+            if (found and line_start == char_at) or line_start >= len(text):
+                continue  # a second match on a line already found, or the empty end
+            # Count newlines, not characters: bytes that are not UTF-8 decode to a U+FFFD of another length.
+            for _ in range(text.count("\n", char_at, line_start)):
+                byte_at = block.index(b"\n", byte_at) + 1
             char_at = line_start
             found.append(byte_at)
         return found
