@@ -3,6 +3,16 @@ marks, server-side search, download of a range, and a live follow stream.
 
 A request names a program (a configured one, or "trayapp" for trayapp.log), never a path; every
 file read is a regular file directly inside the log folder (trayapp.logs.pages.log_files).
+
+    GET /api/logs?program=X[&before=C | &after=C | &at=EPOCH|last_crash][&limit=N][&stream=][&level=]
+        -> {"lines": [line], "before": C|null, "after": C|null, "file_count": n}
+        line = {"cursor", "ts", "time", "stream", "level", "text", "mark": null|"start"|"exit"|"crash"}
+        A filtered page looks at up to 200,000 lines: few or no lines with a `before` cursor means
+        "nothing more matched in that stretch; ask again with it". `before` is null at the log's start.
+    GET /api/logs/search?program=X&q=...[&regex=1][&limit=200][&cursor=C]
+        -> {"matches": [line + "file"], "scanned_bytes", "done", "cursor", "took_words"}
+    GET /api/logs/download?program=X[&from=EPOCH][&to=EPOCH] -> text/plain attachment, streamed
+    GET /api/logs/stream?program=X -> server-sent `line` events (a line as above), from now on
 """
 
 from __future__ import annotations
