@@ -27,6 +27,7 @@ from typing import NamedTuple
 
 from trayapp.logs.levels import Level, LevelTracker
 from trayapp.logs.read import parse_line, rotated_files
+from trayapp.logs.rotation import PENDING
 from trayapp.paths import open_private
 
 BLOCK = 1 << 16
@@ -84,7 +85,7 @@ def parse_cursor(cursor: str) -> tuple[str, int, float | None]:
 def log_files(live: Path, folder: Path) -> list[LogFile]:
     """Every file of the log at `live`, newest first, each a regular file directly in `folder`."""
     home = folder.resolve()
-    found: dict[str, LogFile] = {}
+    found: list[LogFile] = []
     for path in rotated_files(live):
         try:
             st = path.lstat()
@@ -93,10 +94,14 @@ def log_files(live: Path, folder: Path) -> list[LogFile]:
             file = _describe(path, st.st_size)
         except (OSError, EOFError, zlib.error):
             continue  # rotated away while listing, or unreadable: the others still count
-        # For a moment a pending file and the .1.gz made from it both exist: list it once.
-        if file.ident and file.ident not in found:
-            found[file.ident] = file
-    return list(found.values())
+        if file.ident and not _compressed_copy(file, found):
+            found.append(file)
+    return found
+
+
+def _compressed_copy(file: LogFile, listed: list[LogFile]) -> bool:
+    """For a moment a pending file and the .1.gz made from it both exist: list it once."""
+    return file.gz and any(other.ident == file.ident and PENDING in other.path.name for other in listed)
 
 
 def _describe(path: Path, size: int) -> LogFile:
