@@ -201,3 +201,12 @@ def test_follow_streams_new_lines_from_the_end(host: Host, router: Router) -> No
     data = json.loads(event.split("data: ", 1)[1])
     assert data["text"] == "Traceback (most recent call last):" and data["level"] == "error"
     assert "old line" not in b"".join(out).decode()
+
+
+@pytest.mark.parametrize("at", ["nan", "inf", "-1", "1e300", "yesterday"])
+def test_a_time_that_is_not_one_is_a_400(host: Host, router: Router, at: str) -> None:
+    write_log(host, ["hello"])
+    status, body = get(router, "/api/logs", program="nanobot", at=at)
+    assert status == 400 and body["error"] == f"{at!r} is not a time"
+    status, body = get(router, "/api/logs/download", program="nanobot", to=at)
+    assert status == 400 and body["error"].startswith("to must be a time in seconds since 1970")

@@ -127,10 +127,10 @@ def _filter(stream: str, level: str) -> Callable[[Row], bool]:
 def _when(host: DashboardHost, program: str, at: str) -> float:
     if at == "last_crash":
         return _last_crash(host, program)
-    try:
-        return float(at)
-    except ValueError:
-        raise HttpError(400, f"{at[:40]!r} is not a time", "give seconds since 1970, or last_crash") from None
+    when = _epoch(at)
+    if when is None:
+        raise HttpError(400, f"{at[:40]!r} is not a time", "give seconds since 1970, or last_crash")
+    return when
 
 
 def _last_crash(host: DashboardHost, program: str) -> float:
@@ -248,10 +248,19 @@ def _time_arg(request: Request, name: str) -> float | None:
     raw = request.arg(name)
     if not raw:
         return None
+    when = _epoch(raw)
+    if when is None:
+        raise HttpError(400, f"{name} must be a time in seconds since 1970, not {raw[:40]!r}")
+    return when
+
+
+def _epoch(raw: str) -> float | None:
+    """Seconds since 1970 between 1970 and the year 5000; None for anything else (nan, inf, words)."""
     try:
-        return float(raw)
+        when = float(raw)
     except ValueError:
-        raise HttpError(400, f"{name} must be a time in seconds since 1970, not {raw[:40]!r}") from None
+        return None
+    return when if 0 <= when <= 95_617_584_000 else None
 
 
 def send_range(files: Sequence[LogFile], low: float | None, high: float | None, write: Write,
