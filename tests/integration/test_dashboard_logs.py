@@ -210,3 +210,13 @@ def test_a_time_that_is_not_one_is_a_400(host: Host, router: Router, at: str) ->
     assert status == 400 and body["error"] == f"{at!r} is not a time"
     status, body = get(router, "/api/logs/download", program="nanobot", to=at)
     assert status == 400 and body["error"].startswith("to must be a time in seconds since 1970")
+
+
+def test_follow_says_so_when_a_link_stands_where_the_log_should_be(host: Host, router: Router, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere.log"
+    elsewhere.write_text("2026-11-30T14:00:00.000+00:00 stdout not ours\n")
+    host.log_file("nanobot").symlink_to(elsewhere)
+    _, response = get(router, "/api/logs/stream", program="nanobot")
+    event = streamed(response).decode()
+    assert event.startswith("event: error\ndata: ") and "not ours" not in event
+    assert json.loads(event.split("data: ", 1)[1])["error"].startswith("cannot read ")

@@ -12,7 +12,8 @@ file read is a regular file directly inside the log folder (trayapp.logs.pages.l
     GET /api/logs/search?program=X&q=...[&regex=1][&limit=200][&cursor=C]
         -> {"matches": [line + "file"], "scanned_bytes", "done", "cursor", "took_words"}
     GET /api/logs/download?program=X[&from=EPOCH][&to=EPOCH] -> text/plain attachment, streamed
-    GET /api/logs/stream?program=X -> server-sent `line` events (a line as above), from now on
+    GET /api/logs/stream?program=X -> server-sent `line` events (a line as above), from now on;
+        one `error` event ({"error", "fix"}) when the log file cannot be read
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any
 
 from trayapp import journal
 from trayapp.dashboard.host import DashboardHost
+from trayapp.errors import TrayAppError
 from trayapp.dashboard.http import EVENT_STREAM, TEXT, HttpError, Request, Response, Router, Write
 from trayapp.logs import search as finder
 from trayapp.logs.levels import LevelTracker, at_least
@@ -333,6 +335,14 @@ class _Until(threading.Event):
 def send_follow(path: Path, write: Write, stop: threading.Event) -> None:
     """SSE `line` events for every line added to the log from now on, across rotation."""
     until = _Until(stop, write)
+    try:
+        _follow_lines(path, until)
+    except TrayAppError as exc:  # a link or a foreign file where the log should be
+        problem = {"error": exc.message, "fix": exc.fix or ""}
+        until.send(f"event: error\ndata: {json.dumps(problem, ensure_ascii=False)}\n\n".encode("utf-8"))
+
+
+def _follow_lines(path: Path, until: _Until) -> None:
     tracker = LevelTracker()
     for line in follow(path, until):
         parsed = parse_line(line)
