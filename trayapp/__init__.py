@@ -12,7 +12,7 @@ Module map (one responsibility each; a package where a responsibility has severa
                     subreaper, marks, limits), health, readiness, degraded, dependencies, reload
                     changes, resources, disk limits, leftovers, installed services
     triage/         crash reports: recent output, excerpt, known causes and fixes, OOM records
-    logs/           capture, rotation, reading back, the keeper, attached services' logs
+    logs/           capture, rotation, reading back, levels, pages, search, the keeper, attached services' logs
     journal.py      append-only history (JSONL), one human sentence per kind
     alerts/         rules, the engine that evaluates them, their actions
     notify/         one facade over freedesktop (with buttons), plyer, the tray icon, the log and
