@@ -131,18 +131,10 @@ def test_restore_in_the_background_puts_the_data_back(made: tuple[BackupJobs, Ch
     assert entry["ok"] is True
 
 
-def test_a_backup_asked_during_a_verify_runs_after_it(made: tuple[BackupJobs, Changes, FakeClock, Path]) -> None:
-    jobs, changes, _, _ = made
-    jobs._claim("verify", "verifying x")
-    jobs._asked = True  # "Back up now" came in through the tray while the verify ran
-    stop = threading.Event()
-    jobs.start(stop)
-    try:
-        jobs._release()
-        for _ in range(600):
-            if jobs.last_ok_at is not None and jobs.activity is None:
-                break
-            stop.wait(0.05)
-    finally:
-        stop.set()
-    assert jobs.last_ok_at is not None
+def test_back_up_now_is_claimed_at_once_so_a_second_click_is_refused(
+        made: tuple[BackupJobs, Changes, FakeClock, Path]) -> None:
+    jobs, _, _, _ = made
+    assert jobs.start_backup() == "backup started"  # the backup thread has not even started
+    assert jobs.info()["running"] is True
+    with pytest.raises(BackupBusy, match="a backup is already running"):
+        jobs.start_backup()

@@ -47,7 +47,7 @@ class Activity:
     """The job that runs now, as numbers and one line a person reads."""
 
     job: str  # what was asked: "backup" | "verify" | "restore"
-    phase: str  # the step now: "backup" | "verify" | "restore" (a restore verifies first)
+    phase: str  # the step now: "starting" | "backup" | "verify" | "restore" (a restore verifies first)
     percent: int | None  # None while the step has no measure (stopping the assistant, say)
     words: str  # "backing up 45% of 2MB"
     started: float  # wall time the job began
@@ -95,8 +95,8 @@ class BackupJobs:
 
     def start_backup(self) -> str:
         """Back up now; raises BackupBusy (with the reason) while another job runs."""
+        self._claim("backup", "starting a backup")  # claimed now, so a second click is refused at once
         with self._lock:
-            self._refuse_if_busy()
             self._asked = True
         self._wake.set()
         return "backup started"
@@ -137,7 +137,8 @@ class BackupJobs:
     def _claim(self, phase: str, words: str) -> None:
         with self._lock:
             self._refuse_if_busy()
-            self._activity = Activity(phase, phase, None, words, self._wall())
+            # "starting": the job's first progress is a new step, so the page sees it at once
+            self._activity = Activity(phase, "starting", None, words, self._wall())
         self._publish(force=True)
 
     def _release(self) -> None:
@@ -169,10 +170,12 @@ class BackupJobs:
         while not stop.is_set():
             scheduled = self._due()
             with self._lock:
-                go = (self._asked or scheduled) and self._activity is None
-                if go:  # else a verify or restore runs: the backup waits for it (it wakes us)
-                    self._asked = False
-                    self._activity = Activity("backup", "backup", 0, "starting a backup", self._wall())
+                # Asked: start_backup claimed the slot. Due: take it, unless a verify or restore
+                # has it (its end wakes us and the schedule is looked at again).
+                go = self._asked or (scheduled and self._activity is None)
+                if go and not self._asked:
+                    self._activity = Activity("backup", "starting", None, "starting a scheduled backup", self._wall())
+                self._asked = False
             if go:
                 self._publish(force=True)
                 self._backup(scheduled)

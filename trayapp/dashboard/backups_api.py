@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trayapp.backup import catalog
 from trayapp.backup.instance import CONTROLLABLE, DOWN_STATES, HostInstance
@@ -25,6 +25,10 @@ from trayapp.dashboard.host import DashboardHost
 from trayapp.dashboard.http import HttpError, Request, Response, Router
 from trayapp.errors import BackupError
 from trayapp.units import count, format_ago, format_size
+
+if TYPE_CHECKING:  # restore pulls in tar and hashing code: loaded when a restore is asked for
+    from trayapp.backup.restore import TargetPreview
+    from trayapp.backup.space import Room
 
 _VERIFIED = {True: "verified", False: "failed verification", None: "not verified yet"}
 
@@ -62,13 +66,15 @@ def summary(info: Mapping[str, Any], now: float) -> dict[str, Any]:
         running = {key: info.get(key) for key in ("job", "percent", "phase", "words", "started")}
     last, due, schedule = info.get("last_ok_at"), info.get("next_due"), info.get("schedule")
     return {"running": running,
-            "last_ok_words": f"last good backup {format_ago(now - last)}" if _number(last) else "no backup yet",
+            "last_ok_words": _last_words(last, now),
             "next_due_words": _due_words(due, now),
             "schedule_words": f"backs up {schedule}" if schedule else "no schedule: backups run when you ask"}
 
 
-def _number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+def _last_words(last: object, now: float) -> str:
+    if not isinstance(last, (int, float)):
+        return "no backup yet"
+    return f"last good backup {format_ago(now - last)}"
 
 
 def _due_words(due: object, now: float) -> str:
@@ -83,7 +89,12 @@ def _create(host: DashboardHost) -> Response:
     try:
         return Response.json({"message": host.backups.start_backup()}, 202)
     except BackupBusy as exc:
-        raise HttpError(409, exc.message, exc.fix) from None
+        raise refused(exc) from None
+
+
+def refused(exc: BackupError) -> HttpError:
+    """A busy instance or a bad archive: 409 with its sentence and fix."""
+    return HttpError(409, exc.message, exc.fix or "")
 
 
 def archive(host: DashboardHost, name: str) -> catalog.BackupFile:
@@ -100,7 +111,7 @@ def _verify(host: DashboardHost, request: Request) -> Response:
     try:
         return Response.json({"message": host.backups.verify(backup.path)}, 202)
     except BackupBusy as exc:
-        raise HttpError(409, exc.message, exc.fix) from None
+        raise refused(exc) from None
 
 
 def _restore(host: DashboardHost, request: Request) -> Response:
@@ -114,21 +125,20 @@ def _restore(host: DashboardHost, request: Request) -> Response:
     try:
         return Response.json({"message": host.backups.restore(backup.path, instance)}, 202)
     except BackupBusy as exc:
-        raise HttpError(409, exc.message, exc.fix) from None
+        raise refused(exc) from None
 
 
 def preview(host: DashboardHost, path: Path) -> dict[str, Any]:
     """What a restore would do, in sentences and numbers; nothing is changed (the archive is
     verified on this thread, and that result is remembered beside it)."""
-    from trayapp.backup import restore
+    from trayapp.backup.restore import preview as make_preview
 
     try:
-        found = restore.preview(path, host.config, host.paths)
+        found = make_preview(path, host.config, host.paths)
     except BackupError as exc:
-        raise HttpError(409, exc.message, exc.fix) from None
+        raise refused(exc) from None
     targets = [_target_json(t) for t in found.targets]
-    rooms = [{"folder": str(r.folder), "need": r.need, "free": r.free, "fits": r.fits,
-              "words": _room_words(r.folder, r.need, r.free, r.fits)} for r in found.rooms]
+    rooms = [_room_json(r) for r in found.rooms]
     stop = _stop_words(host, found.plan.program)
     return {"name": path.name, "targets": targets, "rooms": rooms, "fits": found.fits,
             "program": found.plan.program, **stop, "files": found.plan.report.files,
@@ -136,7 +146,7 @@ def preview(host: DashboardHost, path: Path) -> dict[str, Any]:
             + [r["words"] for r in rooms] + ["This was a dry run: nothing was changed."]}
 
 
-def _target_json(t: Any) -> dict[str, Any]:
+def _target_json(t: TargetPreview) -> dict[str, Any]:
     what = f"{count(t.files, 'file')}, {format_size(t.size)}"
     if t.databases:
         what += f", {count(t.databases, 'database')}"
@@ -145,9 +155,11 @@ def _target_json(t: Any) -> dict[str, Any]:
             "files": t.files, "databases": t.databases, "words": f"Restores {t.dest} ({what}); {aside}."}
 
 
-def _room_words(folder: Path, need: int, free: int, fits: bool) -> str:
-    verdict = "that fits" if fits else "that does not fit: free some space first"
-    return f"Needs {format_size(need)} in {folder}, where {format_size(free)} is free; {verdict}."
+def _room_json(room: Room) -> dict[str, Any]:
+    verdict = "that fits" if room.fits else "that does not fit: free some space first"
+    return {"folder": str(room.folder), "need": room.need, "free": room.free, "fits": room.fits,
+            "words": f"Needs {format_size(room.need)} in {room.folder}, where {format_size(room.free)} is free; "
+                     f"{verdict}."}
 
 
 def _stop_words(host: DashboardHost, program: str | None) -> dict[str, Any]:

@@ -13,14 +13,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trayapp.dashboard.host import DashboardHost
 from trayapp.dashboard.http import HttpError, Request, Response, Router
-from trayapp.doctor import fixes
-from trayapp.doctor.inputs import Inputs
 from trayapp.doctor.report import Check, Report
-from trayapp.doctor.runner import GROUPS, CheckGroup, run
+
+if TYPE_CHECKING:  # doctor's checks are loaded on the first visit to the page, not at start
+    from trayapp.doctor.inputs import Inputs
+    from trayapp.doctor.runner import CheckGroup
 
 FRESH = 5.0  # seconds a report is served again without running doctor
 WAIT = 60.0  # longest a request waits for a run before it is told to try again
@@ -29,7 +30,7 @@ WAIT = 60.0  # longest a request waits for a run before it is told to try again
 class Doctor:
     """Single-flight, cached doctor runs. Public methods are safe from any request thread."""
 
-    def __init__(self, inputs: Callable[[], Inputs], groups: tuple[CheckGroup, ...] = GROUPS,
+    def __init__(self, inputs: Callable[[], Inputs], groups: tuple[CheckGroup, ...] | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._inputs, self._groups, self._clock = inputs, groups, clock
         self._lock = threading.Lock()
@@ -67,9 +68,11 @@ class Doctor:
 
     def _work(self, done: threading.Event) -> None:
         """The doctor thread."""
+        from trayapp.doctor.runner import GROUPS, run
+
         report = None
         try:
-            report = run(self._inputs(), self._groups)
+            report = run(self._inputs(), self._groups or GROUPS)
         finally:
             with self._lock:
                 if report is not None:
@@ -81,6 +84,8 @@ class Doctor:
 def host_inputs(host: DashboardHost) -> Callable[[], Inputs]:
     """Doctor's view of the world from inside the instance: its config and its own statuses."""
     def make() -> Inputs:
+        from trayapp.doctor.inputs import Inputs
+
         problems = host.config_problems
         return Inputs(config=host.config, paths=host.paths, config_error=problems[0] if problems else None,
                       running=lambda _paths: host.statuses())
@@ -88,6 +93,8 @@ def host_inputs(host: DashboardHost) -> Callable[[], Inputs]:
 
 
 def check_json(check: Check) -> dict[str, Any]:
+    from trayapp.doctor import fixes
+
     fix = None
     if check.fix_id is not None and check.group in fixes.FIXERS:
         fix = {"id": check.fix_id, "label": fixes.label(check), "what": check.autofix}
@@ -109,6 +116,8 @@ def register(router: Router, host: DashboardHost, doctor: Doctor | None = None) 
 
 
 def _fix(doctor: Doctor, request: Request) -> Response:
+    from trayapp.doctor import fixes
+
     check = fixes.offered(doctor.report(), request.params["id"])
     if check is None:
         raise HttpError(404, "the doctor report offers no such fix",
