@@ -180,3 +180,15 @@ def test_a_dry_run_of_a_damaged_archive_says_why_and_changes_nothing(host: Host)
     status, data = call(router_for(host), "POST", f"/api/backups/{NEW}/restore", {"dry_run": True})
     assert status == 409 and "failed verification, nothing was restored" in data["error"]
     assert data["fix"] and host.backups.restores == []
+
+
+@pytest.mark.parametrize("info, words", [
+    ({}, ("no backup yet", "nothing scheduled", "no schedule: backups run when you ask")),
+    ({"last_ok_at": NOW - 5, "next_due": NOW + 20, "schedule": "hourly"},
+     ("last good backup just now", "the next backup is due in under a minute", "backs up hourly")),
+    ({"next_due": NOW - 1}, ("no backup yet", "the next backup is due now", "no schedule: backups run when you ask")),
+])
+def test_the_schedule_in_words(info: dict[str, Any], words: tuple[str, str, str]) -> None:
+    said = backups_api.summary(info, NOW)
+    assert (said["last_ok_words"], said["next_due_words"], said["schedule_words"]) == words
+    assert said["running"] is None

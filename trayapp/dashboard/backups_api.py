@@ -80,8 +80,8 @@ def _last_words(last: object, now: float) -> str:
 def _due_words(due: object, now: float) -> str:
     if not isinstance(due, (int, float)):
         return "nothing scheduled"
-    if due <= now:
-        return "the next backup is due now"
+    if due - now < 60:
+        return "the next backup is due now" if due <= now else "the next backup is due in under a minute"
     return "the next backup is due in " + format_ago(due - now).removesuffix(" ago")
 
 
