@@ -168,6 +168,7 @@ class BackupJobs:
     def _run(self, stop: threading.Event) -> None:
         self._sweep()
         while not stop.is_set():
+            self._wake.clear()  # before looking: a request made after this wakes the wait below
             scheduled = self._due()
             with self._lock:
                 # Asked: start_backup claimed the slot. Due: take it, unless a verify or restore
@@ -181,7 +182,6 @@ class BackupJobs:
                 self._backup(scheduled)
                 give_back()  # the archive's buffers are freed: hand the pages back (issue 15)
             self._wake.wait(self._sleep_for())
-            self._wake.clear()
 
     def _sweep(self) -> None:
         """At start: journal and remove what a backup killed with trayapp left behind."""
