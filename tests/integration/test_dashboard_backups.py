@@ -9,6 +9,7 @@ import os
 import stat
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +50,11 @@ def call(router: Router, method: str, path: str, body: dict[str, Any] | None = N
     return response.status, json.loads(response.body)
 
 
+Live = tuple[Host, Path, Writer]
+
+
 @pytest.fixture
-def live(tmp_path: Path):
+def live(tmp_path: Path) -> Iterator[Live]:
     data = tmp_path / "data"
     data.mkdir(mode=0o700)
     db = data / "state.sqlite"
@@ -88,7 +92,7 @@ def wait_until_idle(host: Host, seen: list[dict[str, Any]]) -> None:
         assert ended.wait(120), "the job ended"
 
 
-def test_create_progress_list_verify_and_a_dry_run_that_writes_nothing(live) -> None:
+def test_create_progress_list_verify_and_a_dry_run_that_writes_nothing(live: Live) -> None:
     host, data, writer = live
     router = Router()
     backups_api.register(router, host)  # type: ignore[arg-type]  # the parts these routes use
@@ -129,7 +133,7 @@ def test_create_progress_list_verify_and_a_dry_run_that_writes_nothing(live) -> 
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="file modes are POSIX")
-def test_doctor_offers_a_fix_for_an_open_config_and_the_fix_makes_it_private(live) -> None:
+def test_doctor_offers_a_fix_for_an_open_config_and_the_fix_makes_it_private(live: Live) -> None:
     host, _, _ = live
     host.paths.config_file.chmod(0o644)
     router = Router()

@@ -170,7 +170,7 @@ def test_a_confirmed_restore_stops_and_starts_through_the_host_itself(host: Host
     assert status == 202 and data["message"] == f"restore {NEW} started"
     archive, instance = host.backups.restores[0]
     assert archive.name == NEW and archive.parent == Path(host.config.backup.dest or "")
-    assert instance.status("assistant")["state"] == "running"
+    assert (instance.status("assistant") or {})["state"] == "running"
     instance.stop("assistant")
     instance.start("assistant")
     assert host.commands == [("stop", "assistant"), ("start", "assistant")]
