@@ -8,11 +8,14 @@ running, there is nothing to ask and nothing is stopped.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Protocol
 
 from trayapp.errors import NotRunningError
 from trayapp.paths import AppPaths
+
+if TYPE_CHECKING:
+    from trayapp.status import Status
 
 # Modes in which the running trayapp can stop and start the program (itself or via its owner).
 CONTROLLABLE = ("managed", "adopted", "attached")
@@ -55,6 +58,24 @@ class ControlInstance:
         from trayapp.control import request
 
         request(self._paths, "start", program=program)
+
+
+class HostInstance:
+    """Inside the running instance (the dashboard's restore): its own statuses and commands, so it
+    never asks itself over the control channel."""
+
+    def __init__(self, statuses: Callable[[], Iterable[Status]], command: Callable[[str, str], object]) -> None:
+        self._statuses, self._command = statuses, command
+
+    def status(self, program: str) -> Mapping[str, Any] | None:
+        found = next((s for s in self._statuses() if s.program == program), None)
+        return found.to_dict() if found is not None else {"program": program, "state": "unknown"}
+
+    def stop(self, program: str) -> None:
+        self._command("stop", program)
+
+    def start(self, program: str) -> None:
+        self._command("start", program)
 
 
 def wait_for(instance: Instance, program: str, done: Callable[[Mapping[str, Any]], str | None],

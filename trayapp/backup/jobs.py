@@ -1,7 +1,10 @@
 """Backups inside the running instance: "Back up now" and the schedule, one at a time.
 
-Runs on its own thread; the tray and the control channel only ask. Progress is kept as a short
-line for the tooltip; the result is a `backup` journal entry, which the notifier announces.
+Runs on its own thread; the tray, the dashboard and the control channel only ask. One job at a
+time: a backup, a verification or a restore (the last two on a short-lived thread of their own).
+Progress is kept as numbers and a short line for the tooltip, and announced through `on_change` at
+most twice a second (a burst of progress must not republish the tray menu many times a second);
+the result is a journal entry, which the notifier announces.
 """
 
 from __future__ import annotations
@@ -10,15 +13,19 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trayapp.config import Config
+from trayapp.errors import BackupError, TrayAppError
 from trayapp.journal import Journal
 from trayapp.memory import give_back
 from trayapp.paths import AppPaths
 from trayapp.units import format_size
 
 if TYPE_CHECKING:
+    from trayapp.backup.instance import Instance
     from trayapp.backup.progress import Progress
 
 log = logging.getLogger(__name__)
@@ -26,6 +33,27 @@ log = logging.getLogger(__name__)
 # The schedule is re-checked at least this often, so a backup missed while the laptop slept
 # (monotonic waits stop during sleep; wall time does not) starts soon after wake.
 RECHECK = 60.0
+# At most this often (seconds) is a change of progress announced; starts and ends always are.
+PUBLISH_EVERY = 0.5
+_VERBS = {"backup": "backing up", "verify": "verifying", "restore": "restoring"}
+
+
+class BackupBusy(BackupError):
+    """Another backup, verification or restore is running in this instance."""
+
+
+@dataclass(frozen=True)
+class Activity:
+    """The job that runs now, as numbers and one line a person reads."""
+
+    job: str  # what was asked: "backup" | "verify" | "restore"
+    phase: str  # the step now: "starting" | "backup" | "verify" | "restore" (a restore verifies first)
+    percent: int | None  # None while the step has no measure (stopping the assistant, say)
+    words: str  # "backing up 45% of 2MB"
+    started: float  # wall time the job began
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"job": self.job, "phase": self.phase, "percent": self.percent, "words": self.words, "started": self.started}
 
 
 class BackupJobs:
@@ -35,16 +63,18 @@ class BackupJobs:
                  disk_refusal: Callable[[], str | None] = lambda: None,
                  after_backup: Callable[[Any], None] | None = None,
                  on_change: Callable[[], None] = lambda: None,
-                 wall: Callable[[], float] = time.time) -> None:
+                 wall: Callable[[], float] = time.time,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.config, self.paths, self.journal = config, paths, journal
         self._disk_refusal = disk_refusal
         self._after = after_backup
         self._on_change = on_change
-        self._wall = wall
+        self._wall, self._clock = wall, clock
         self._lock = threading.Lock()
         self._wake = threading.Event()
-        self._running = False
+        self._activity: Activity | None = None  # None: idle
         self._asked = False
+        self._published = float("-inf")
         self.progress: str | None = None  # e.g. "backing up 45%"
         self.last_ok_at: float | None = None
         self._last_failed_at: float | None = None
@@ -58,29 +88,100 @@ class BackupJobs:
 
     def request(self) -> str:
         """Back up now (tray item, `control backup`). Returns what happened, in plain words."""
+        try:
+            return self.start_backup()
+        except BackupBusy as exc:
+            return exc.message
+
+    def start_backup(self) -> str:
+        """Back up now; raises BackupBusy (with the reason) while another job runs."""
+        self._claim("backup", "starting a backup")  # claimed now, so a second click is refused at once
         with self._lock:
-            if self._running:
-                return f"a backup is already running ({self.progress or 'starting'})"
             self._asked = True
         self._wake.set()
         return "backup started"
 
+    def verify(self, archive: Path) -> str:
+        """Verify `archive` on a thread of its own; the result goes to the journal and its sidecar.
+        Raises BackupBusy while another job runs."""
+        self._claim("verify", f"verifying {archive.name}")
+        self._spawn("backup-verify", lambda: self._verify(archive))
+        return f"verifying {archive.name}; the result shows in the list and in the events"
+
+    def restore(self, archive: Path, instance: Instance) -> str:
+        """Restore `archive` as `trayapp backup restore --yes` does, on a thread of its own: stop the
+        assistant through `instance`, swap the data, start it again. Raises BackupBusy while busy."""
+        self._claim("restore", f"checking {archive.name} before restoring it")
+        self._spawn("backup-restore", lambda: self._restore(archive, instance))
+        return f"restoring {archive.name}; the assistant is stopped and started again around it"
+
+    @property
+    def activity(self) -> Activity | None:
+        return self._activity
+
     def info(self) -> dict[str, Any]:
-        return {"running": self._running, "progress": self.progress, "last_ok_at": self.last_ok_at,
-                "next_due": self.next_due, "schedule": self.config.backup.schedule}
+        now = self._activity
+        numbers = now.to_dict() if now else dict.fromkeys(("job", "phase", "percent", "words", "started"))
+        return {"running": now is not None and now.job == "backup", "busy": now is not None,
+                "progress": self.progress, "last_ok_at": self.last_ok_at, "next_due": self.next_due,
+                "schedule": self.config.backup.schedule, **numbers}
+
+    def _refuse_if_busy(self) -> None:
+        """Under the lock."""
+        now = self._activity
+        if now is not None:
+            what = "a backup is already running" if now.job == "backup" else f"a {now.job} is running"
+            raise BackupBusy(f"{what} ({self.progress or now.words})",
+                             fix="wait until it has finished, then try again")
+
+    def _claim(self, phase: str, words: str) -> None:
+        with self._lock:
+            self._refuse_if_busy()
+            # "starting": the job's first progress is a new step, so the page sees it at once
+            self._activity = Activity(phase, "starting", None, words, self._wall())
+        self._publish(force=True)
+
+    def _release(self) -> None:
+        with self._lock:
+            self._activity, self.progress = None, None
+        self._publish(force=True)
+        self._wake.set()  # a backup asked for meanwhile starts now
+
+    def _spawn(self, name: str, work: Callable[[], None]) -> None:
+        def run() -> None:
+            try:
+                work()
+            except Exception:
+                log.exception("%s failed unexpectedly", name)
+            finally:
+                self._release()
+
+        threading.Thread(target=run, name=name, daemon=True).start()
+
+    def _publish(self, force: bool = False) -> None:
+        """Tell the listeners, at most every PUBLISH_EVERY seconds unless `force`."""
+        now = self._clock()
+        if force or now - self._published >= PUBLISH_EVERY:
+            self._published = now
+            self._on_change()
 
     def _run(self, stop: threading.Event) -> None:
         self._sweep()
         while not stop.is_set():
+            self._wake.clear()  # before looking: a request made after this wakes the wait below
             scheduled = self._due()
             with self._lock:
-                go, self._asked = self._asked or scheduled, False
-                self._running = go
+                # Asked: start_backup claimed the slot. Due: take it, unless a verify or restore
+                # has it (its end wakes us and the schedule is looked at again).
+                go = self._asked or (scheduled and self._activity is None)
+                if go and not self._asked:
+                    self._activity = Activity("backup", "starting", None, "starting a scheduled backup", self._wall())
+                self._asked = False
             if go:
+                self._publish(force=True)
                 self._backup(scheduled)
                 give_back()  # the archive's buffers are freed: hand the pages back (issue 15)
             self._wake.wait(self._sleep_for())
-            self._wake.clear()
 
     def _sweep(self) -> None:
         """At start: journal and remove what a backup killed with trayapp left behind."""
@@ -133,8 +234,8 @@ class BackupJobs:
         finally:
             self._due()  # the next slot counts from this run
             with self._lock:
-                self._running, self.progress = False, None
-            self._on_change()
+                self._activity, self.progress = None, None
+            self._publish(force=True)
 
     def _prune(self) -> None:
         """After a scheduled backup. Its failure is its own, never the (good) backup's."""
@@ -146,9 +247,45 @@ class BackupJobs:
             log.warning("pruning old backups failed: %s", exc)
             self.journal.record("prune", ok=False, error=str(exc))
 
+    def _verify(self, archive: Path) -> None:
+        """The verify thread."""
+        from trayapp.backup.service import verify
+
+        report = verify(archive, self._progress, self._wall)
+        problems = "; ".join(report.problems[:3])
+        message = (f"backup {archive.name} verified: {report.files} files and {report.databases} databases "
+                   "are intact" if report.ok else f"backup {archive.name} failed verification: {problems}")
+        self.journal.record("verify", ok=report.ok, archive=str(archive), files=report.files,
+                            databases=report.databases, problems=report.problems[:20], message=message)
+
+    def _restore(self, archive: Path, instance: Instance) -> None:
+        """The restore thread: verify and plan, then carry it out; one `restore` journal entry."""
+        from trayapp.backup import restore
+        from trayapp.backup.service import record_restore
+
+        began = self._clock()
+        try:
+            plan = restore.prepare(archive, self.config, self.paths, progress=self._progress)
+        except TrayAppError as exc:
+            result = restore.RestoreResult(error=exc.message, notes=["nothing was changed"])
+        else:
+            self._step("restore", None, f"restoring {archive.name}: stopping the assistant and replacing its data")
+            result = restore.execute(plan, instance)
+        record_restore(self.journal, archive, result, self._clock() - began, None)
+
+    def _step(self, phase: str, percent: int | None, words: str) -> None:
+        """The job's thread: a new step (always announced) or progress within one (throttled)."""
+        with self._lock:
+            before = self._activity
+            if before is None:
+                return
+            self._activity = Activity(before.job, phase, percent, words, before.started)
+            self.progress = words
+        self._publish(force=before.phase != phase)
+
     def _progress(self, progress: "Progress") -> None:
-        """The backup's thread, a few times a second: keep one line for the tooltip."""
-        text = f"backing up {int(progress.fraction * 100)}% of {format_size(progress.total)}"
+        """The job's thread, a few times a second: numbers for the dashboard, a line for the tooltip."""
+        percent = int(progress.fraction * 100)
+        text = f"{_VERBS.get(progress.phase, progress.phase)} {percent}% of {format_size(progress.total)}"
         if text != self.progress:
-            self.progress = text
-            self._on_change()
+            self._step(progress.phase, percent, text)

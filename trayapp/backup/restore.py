@@ -82,10 +82,54 @@ class RestoreResult:
                 "error": self.error, "stopped": self.stopped, "healthy": self.healthy}
 
 
-def prepare(archive: Path, config: Config, paths: AppPaths, to: Path | None = None,
-            progress: ProgressFn | None = None, free: space.FreeBytes | None = None) -> RestorePlan:
-    """Verify `archive`, plan where everything goes and check that it fits (`free`: bytes free in
-    a folder, for tests). Raises BackupError; changes nothing."""
+@dataclass(frozen=True)
+class TargetPreview:
+    """One thing a restore would replace, for the dashboard's dry run."""
+
+    label: str
+    kind: str  # "dir" | "file"
+    dest: Path
+    exists: bool  # the current one would be moved aside
+    size: int  # bytes on disk once restored
+    files: int
+    databases: int
+
+
+@dataclass(frozen=True)
+class RestorePreview:
+    """What a restore of `archive` would do, as data; nothing is changed to make it."""
+
+    plan: RestorePlan
+    targets: tuple[TargetPreview, ...]
+    rooms: tuple[space.Room, ...]
+
+    @property
+    def fits(self) -> bool:
+        return all(room.fits for room in self.rooms)
+
+
+def preview(archive: Path, config: Config, paths: AppPaths, to: Path | None = None,
+            progress: ProgressFn | None = None, free: space.FreeBytes | None = None) -> RestorePreview:
+    """Verify `archive` and say what a restore would replace and whether it fits. Raises
+    BackupError when the archive is bad or holds data this machine has no place for."""
+    report = _verified(archive, progress)
+    assert report.manifest is not None  # _verified raised otherwise
+    manifest = report.manifest
+    targets = [_target(s, config, paths, to) for s in manifest.sources]
+    plan = _plan(archive, report, targets, config, to)
+    shown = tuple(_preview_target(manifest, t) for t in targets)
+    return RestorePreview(plan, shown, tuple(space.rooms(manifest, [space.Need(t.label, t.dest) for t in targets],
+                                                         free)))
+
+
+def _preview_target(manifest: Manifest, t: Target) -> TargetPreview:
+    mine = [r for r in manifest.files if r.type == "file" and (r.path == t.label or r.path.startswith(t.label + "/"))]
+    return TargetPreview(t.label, t.kind, t.dest, _exists(t.dest), space.expanded_size(manifest, t.label),
+                         len(mine), sum(1 for r in mine if r.sqlite))
+
+
+def _verified(archive: Path, progress: ProgressFn | None) -> VerifyReport:
+    """The verification report of a good archive (remembered beside it); BackupError for a bad one."""
     report = verify_archive(archive, progress)
     with contextlib.suppress(OSError):  # remember the result for `backup list` and prune
         catalog.mark_verified(archive, report.ok, report.problems, time.time())
@@ -93,13 +137,27 @@ def prepare(archive: Path, config: Config, paths: AppPaths, to: Path | None = No
         shown = "; ".join(report.problems[:5]) + (" ..." if len(report.problems) > 5 else "")
         raise BackupError(f"{archive.name} failed verification, nothing was restored: {shown}",
                           fix="restore an older backup (`trayapp backup list`)")
+    return report
+
+
+def prepare(archive: Path, config: Config, paths: AppPaths, to: Path | None = None,
+            progress: ProgressFn | None = None, free: space.FreeBytes | None = None) -> RestorePlan:
+    """Verify `archive`, plan where everything goes and check that it fits (`free`: bytes free in
+    a folder, for tests). Raises BackupError; changes nothing."""
+    report = _verified(archive, progress)
+    assert report.manifest is not None  # _verified raised otherwise
     manifest = report.manifest
     targets = [_target(s, config, paths, to) for s in manifest.sources]
     space.check_room(manifest, [space.Need(t.label, t.dest) for t in targets], free)
+    return _plan(archive, report, targets, config, to)
+
+
+def _plan(archive: Path, report: VerifyReport, targets: list[Target], config: Config, to: Path | None) -> RestorePlan:
+    assert report.manifest is not None
     program = None if to is not None else config.assistant.name
     assistant = config.assistant
     grace = (assistant.health.start_grace if assistant.health else 0.0) + assistant.startsecs
-    return RestorePlan(archive, manifest, targets, program, report,
+    return RestorePlan(archive, report.manifest, targets, program, report,
                        stop_timeout=assistant.stop_timeout + 15.0, health_timeout=grace + 30.0)
 
 

@@ -40,8 +40,21 @@ def total_size(manifest: Manifest) -> int:
     return sum(r.size for r in manifest.files if r.type == "file")
 
 
-def check_room(manifest: Manifest, needs: Iterable[Need], free: FreeBytes | None = None) -> None:
-    """Raise BackupError naming the folder, the size needed and the space free, when it does not fit."""
+@dataclass(frozen=True)
+class Room:
+    """One volume a restore writes to: the bytes it needs there and the bytes free."""
+
+    folder: Path
+    need: int
+    free: int
+
+    @property
+    def fits(self) -> bool:
+        return self.need + MARGIN <= self.free
+
+
+def rooms(manifest: Manifest, needs: Iterable[Need], free: FreeBytes | None = None) -> list[Room]:
+    """What a restore needs per volume (targets on one volume are summed) and what is free there."""
     free = free or _free_bytes
     volumes: dict[int, tuple[Path, int]] = {}
     for need in needs:
@@ -49,11 +62,16 @@ def check_room(manifest: Manifest, needs: Iterable[Need], free: FreeBytes | None
         device = os.stat(folder).st_dev
         _, before = volumes.get(device, (folder, 0))
         volumes[device] = (folder, before + expanded_size(manifest, need.label))
-    for folder, size in volumes.values():
-        available = free(folder)
-        if size + MARGIN > available:
-            raise BackupError(f"not enough room to restore into {folder}: the backup expands to "
-                              f"{format_size(size)} and {format_size(available)} is free there; nothing was changed",
+    return [Room(folder, size, free(folder)) for folder, size in volumes.values()]
+
+
+def check_room(manifest: Manifest, needs: Iterable[Need], free: FreeBytes | None = None) -> None:
+    """Raise BackupError naming the folder, the size needed and the space free, when it does not fit."""
+    for room in rooms(manifest, needs, free):
+        if not room.fits:
+            raise BackupError(f"not enough room to restore into {room.folder}: the backup expands to "
+                              f"{format_size(room.need)} and {format_size(room.free)} is free there; "
+                              "nothing was changed",
                               fix="free some space there, or restore elsewhere with --to DIR on a bigger drive")
 
 

@@ -1,10 +1,175 @@
-"""PLACEHOLDER: being written now (see trayapp/dashboard/__init__.py); replaced before this lands."""
+"""/api/backups: the list, "Back up now", verify and restore (with a dry-run preview).
+
+    GET  /api/backups                      the list, newest first, and the job running now
+    POST /api/backups                      starts a backup (409 while a job runs)
+    POST /api/backups/{name}/verify        verifies on a thread of the instance; replies at once
+    POST /api/backups/{name}/restore       {"dry_run": true}: the preview, nothing written;
+                                           {"confirm": name}: the real restore, in the background
+
+Progress and results reach the page through the bus (ExtrasChanged("backup") -> `extras`) and
+the journal. A name from the request is only ever looked up in the catalog of the backup folder;
+it never becomes a path.
+"""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from trayapp.backup import catalog
+from trayapp.backup.instance import CONTROLLABLE, DOWN_STATES, HostInstance
+from trayapp.backup.jobs import BackupBusy
 from trayapp.dashboard.host import DashboardHost
-from trayapp.dashboard.http import Router
+from trayapp.dashboard.http import HttpError, Request, Response, Router
+from trayapp.errors import BackupError
+from trayapp.units import count, format_ago, format_size
+
+if TYPE_CHECKING:  # restore pulls in tar and hashing code: loaded when a restore is asked for
+    from trayapp.backup.restore import TargetPreview
+    from trayapp.backup.space import Room
+
+_VERIFIED = {True: "verified", False: "failed verification", None: "not verified yet"}
 
 
-def register(router: Router, host: DashboardHost) -> None:
+def register(router: Router, host: DashboardHost, wall: Callable[[], float] = time.time) -> None:
     """Adds this module's routes."""
+    router.get("/api/backups", lambda request: Response.json(listing(host, wall())))
+    router.post("/api/backups", lambda request: _create(host))
+    router.post("/api/backups/{name}/verify", lambda request: _verify(host, request))
+    router.post("/api/backups/{name}/restore", lambda request: _restore(host, request))
+
+
+def destination(host: DashboardHost) -> Path:
+    from trayapp.backup.service import destination as dest
+
+    return dest(host.config, host.paths)
+
+
+def listing(host: DashboardHost, now: float) -> dict[str, Any]:
+    backups = reversed(catalog.list_backups(destination(host)))
+    return {"dest": str(destination(host)), "backups": [backup_json(b, now) for b in backups],
+            **summary(host.backups.info(), now)}
+
+
+def backup_json(backup: catalog.BackupFile, now: float) -> dict[str, Any]:
+    return {"name": backup.name, "created": backup.created, "created_words": format_ago(now - backup.created),
+            "size": backup.size, "size_words": format_size(backup.size), "verified": backup.verified,
+            "verified_words": _VERIFIED[backup.verified]}
+
+
+def summary(info: Mapping[str, Any], now: float) -> dict[str, Any]:
+    """The job running now and the schedule, in numbers and words, from BackupJobs.info()."""
+    running = None
+    if info.get("busy") or info.get("running"):
+        running = {key: info.get(key) for key in ("job", "percent", "phase", "words", "started")}
+    last, due, schedule = info.get("last_ok_at"), info.get("next_due"), info.get("schedule")
+    return {"running": running,
+            "last_ok_words": _last_words(last, now),
+            "next_due_words": _due_words(due, now),
+            "schedule_words": f"backs up {schedule}" if schedule else "no schedule: backups run when you ask"}
+
+
+def _last_words(last: object, now: float) -> str:
+    if not isinstance(last, (int, float)):
+        return "no backup yet"
+    return f"last good backup {format_ago(now - last)}"
+
+
+def _due_words(due: object, now: float) -> str:
+    if not isinstance(due, (int, float)):
+        return "nothing scheduled"
+    if due - now < 60:
+        return "the next backup is due now" if due <= now else "the next backup is due in under a minute"
+    return "the next backup is due in " + format_ago(due - now).removesuffix(" ago")
+
+
+def _create(host: DashboardHost) -> Response:
+    try:
+        return Response.json({"message": host.backups.start_backup()}, 202)
+    except BackupBusy as exc:
+        raise refused(exc) from None
+
+
+def refused(exc: BackupError) -> HttpError:
+    """A busy instance or a bad archive: 409 with its sentence and fix."""
+    return HttpError(409, exc.message, exc.fix or "")
+
+
+def archive(host: DashboardHost, name: str) -> catalog.BackupFile:
+    """The catalog entry named `name`; 404 for anything else (slashes and ".." never match)."""
+    found = next((b for b in catalog.list_backups(destination(host)) if b.name == name), None)
+    if found is None or "/" in name or "\\" in name or ".." in name:
+        raise HttpError(404, "there is no backup by that name in the backup folder",
+                        fix="reload the Backups page to see the backups there are")
+    return found
+
+
+def _verify(host: DashboardHost, request: Request) -> Response:
+    backup = archive(host, request.params["name"])
+    try:
+        return Response.json({"message": host.backups.verify(backup.path)}, 202)
+    except BackupBusy as exc:
+        raise refused(exc) from None
+
+
+def _restore(host: DashboardHost, request: Request) -> Response:
+    backup = archive(host, request.params["name"])
+    if request.body.get("dry_run") is True:
+        return Response.json(preview(host, backup.path))
+    if request.body.get("confirm") != backup.name:
+        raise HttpError(400, "a restore replaces data and needs the backup's name typed to confirm it",
+                        fix=f"send the name {backup.name} as the confirmation, or ask for a dry run first")
+    instance = HostInstance(host.statuses, host.command)
+    try:
+        return Response.json({"message": host.backups.restore(backup.path, instance)}, 202)
+    except BackupBusy as exc:
+        raise refused(exc) from None
+
+
+def preview(host: DashboardHost, path: Path) -> dict[str, Any]:
+    """What a restore would do, in sentences and numbers; nothing is changed (the archive is
+    verified on this thread, and that result is remembered beside it)."""
+    from trayapp.backup.restore import preview as make_preview
+
+    try:
+        found = make_preview(path, host.config, host.paths)
+    except BackupError as exc:
+        raise refused(exc) from None
+    targets = [_target_json(t) for t in found.targets]
+    rooms = [_room_json(r) for r in found.rooms]
+    stop = _stop_words(host, found.plan.program)
+    return {"name": path.name, "targets": targets, "rooms": rooms, "fits": found.fits,
+            "program": found.plan.program, **stop, "files": found.plan.report.files,
+            "databases": found.plan.report.databases, "lines": [t["words"] for t in targets] + [stop["stop_words"]]
+            + [r["words"] for r in rooms] + ["This was a dry run: nothing was changed."]}
+
+
+def _target_json(t: TargetPreview) -> dict[str, Any]:
+    what = f"{count(t.files, 'file')}, {format_size(t.size)}"
+    if t.databases:
+        what += f", {count(t.databases, 'database')}"
+    aside = "the current one is moved aside, not deleted" if t.exists else "nothing is there now"
+    return {"label": t.label, "kind": t.kind, "dest": str(t.dest), "replaces": t.exists, "size": t.size,
+            "files": t.files, "databases": t.databases, "words": f"Restores {t.dest} ({what}); {aside}."}
+
+
+def _room_json(room: Room) -> dict[str, Any]:
+    verdict = "that fits" if room.fits else "that does not fit: free some space first"
+    return {"folder": str(room.folder), "need": room.need, "free": room.free, "fits": room.fits,
+            "words": f"Needs {format_size(room.need)} in {room.folder}, where {format_size(room.free)} is free; "
+                     f"{verdict}."}
+
+
+def _stop_words(host: DashboardHost, program: str | None) -> dict[str, Any]:
+    status = next((s for s in host.statuses() if s.program == program), None)
+    if program is None or status is None or str(status.state) in DOWN_STATES:
+        return {"must_stop": False, "can_stop": True,
+                "stop_words": "The assistant is not running, so nothing needs to be stopped."}
+    if str(status.mode) not in CONTROLLABLE:
+        return {"must_stop": True, "can_stop": False,
+                "stop_words": f"{program} runs outside trayapp: stop it yourself before restoring."}
+    return {"must_stop": True, "can_stop": True,
+            "stop_words": f"{program} is running: trayapp stops it, restores, then starts it again and "
+                          "checks it is healthy."}

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Protocol
 
+from trayapp.backup.instance import Instance
 from trayapp.config import Config
 from trayapp.diskwatch import Level
 from trayapp.events import EventBus
@@ -39,6 +40,15 @@ class DashboardBackups(Protocol):
     def request(self) -> str: ...
 
     def info(self) -> dict[str, Any]: ...
+
+    def start_backup(self) -> str:
+        """Back up now; raises BackupBusy (a BackupError) while a backup, verify or restore runs."""
+
+    def verify(self, archive: Path) -> str:
+        """Verify on a thread of the instance; raises BackupBusy while another job runs."""
+
+    def restore(self, archive: Path, instance: Instance) -> str:
+        """Restore on a thread of the instance (stop, swap, start); raises BackupBusy while busy."""
 
 
 class DashboardDisk(Protocol):

@@ -137,10 +137,22 @@ def _check(t: Target, fix: bool) -> Check | None:
         if not _fchmod_same(t.path, st, wanted):
             return None  # it changed under us (gone, or replaced): leave it, look again next time
         return Check(GROUP, t.what, Level.OK, f"{t.path} was {mode:04o}, now {wanted:04o}",
-                     changed=(f"chmod {wanted:04o} {t.path} (was {mode:04o})",))
+                     changed=(f"chmod {wanted:04o} {t.path} (was {mode:04o})",), subject=str(t.path))
     level = Level.FAIL if mode & 0o002 else Level.WARN  # world-writable: anyone can change it
     how = f"chmod {wanted:04o} {t.path}" + ("" if _mine(st) else " (as its owner)")
-    return Check(GROUP, t.what, level, evidence, f"run `trayapp doctor --fix`, or: {how}")
+    autofix = f"Sets {t.path} to mode {wanted:04o}, so only you can use it." if _mine(st) else ""
+    return Check(GROUP, t.what, level, evidence, f"run `trayapp doctor --fix`, or: {how}", subject=str(t.path),
+                 autofix=autofix)
+
+
+def fix_one(inp: Inputs, subject: str) -> Check | None:
+    """Apply what `--fix` would for the one target named `subject` (a path from a report, matched
+    against the targets worked out again here, so nothing else can be named). Returns the check
+    afterwards (OK with what changed), or None when `subject` is no longer a target or needs nothing."""
+    target = next((t for t in _unique(targets(inp)) if str(t.path) == subject), None)
+    if target is None or sys.platform == "win32":
+        return None
+    return _check(target, fix=True)
 
 
 def _mine(st: os.stat_result) -> bool:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,10 +27,30 @@ class Check:
     evidence: str
     fix: str = ""
     changed: tuple[str, ...] = ()  # what `--fix` changed for this check
+    subject: str = ""  # what it is about (a path) where one check name repeats: keeps `id` unique
+    autofix: str = ""  # what `--fix` would change here, in words; "" when it cannot fix it
+
+    @property
+    def id(self) -> str:
+        """Stable across runs: the group, the name and (hashed) the subject. "permissions.config-toml"."""
+        slug = f"{_slug(self.group)}.{_slug(self.name)}"
+        if not self.subject:
+            return slug
+        return f"{slug}-{hashlib.sha256(self.subject.encode('utf-8', 'replace')).hexdigest()[:10]}"
+
+    @property
+    def fix_id(self) -> str | None:
+        """The id of the fix `--fix` would apply here; None when there is none."""
+        return f"fix.{self.id}" if self.autofix else None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"group": self.group, "name": self.name, "status": str(self.level),
-                "evidence": self.evidence, "fix": self.fix or None, "changed": list(self.changed)}
+        return {"id": self.id, "group": self.group, "name": self.name, "status": str(self.level),
+                "evidence": self.evidence, "fix": self.fix or None, "changed": list(self.changed),
+                "fix_id": self.fix_id}
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "check"
 
 
 def ok(group: str, name: str, evidence: str) -> Check:
