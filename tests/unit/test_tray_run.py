@@ -19,7 +19,8 @@ from trayapp.paths import AppPaths
 from trayapp.status import State, Status
 from trayapp.tray import run
 from trayapp.tray.host import TrayHost
-from trayapp.tray.view import Action, TrayView
+from trayapp.tray.controller import Part
+from trayapp.tray.view import Action, IconKey, TrayView
 
 TRAY = Path(run.__file__).parent
 
@@ -76,7 +77,7 @@ class FakeMenuModule:
         self.views.append(view)
         return self.icon
 
-    def apply_view(self, icon: FakeIcon, view: TrayView) -> None:
+    def apply_view(self, icon: FakeIcon, view: TrayView, parts: frozenset[Part]) -> None:
         self.views.append(view)
 
 
@@ -107,9 +108,13 @@ class Host:
         self.backups, self.disk = FakeBackups(), FakeDisk()
         self.background_started = 0
         self.quit_callbacks: list[Callable[[], None]] = []
+        self.config_problems: tuple[str, ...] = ()
 
     def statuses(self) -> list[Status]:
         return [Status(program="assistant", display_name="nanobot", state=State.STOPPED)]
+
+    def dashboard_url(self, page: str) -> str | None:
+        return None
 
     def start(self, program: str | None = None) -> None: ...
 
@@ -158,6 +163,21 @@ def test_setup_shows_the_icon_then_starts_the_app_once(ran: tuple[Host, FakeMenu
     host, menu = ran
     assert menu.icon.visible and host.background_started == 1
     assert menu.views[0].programs[0].phrase == "stopped"
+
+
+def test_a_config_error_shows_its_own_icon_and_the_first_problem(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    host, menu = Host(tmp_path), FakeMenuModule()
+    host.config_problems = ("programs.assistant.comand: unknown key; did you mean 'command'?", "logs.keep: not a number")
+    monkeypatch.setattr(run, "load_menu_module", lambda: menu)
+    monkeypatch.setattr(run, "_exit_if_the_loop_hangs", lambda: None)
+    run.run_tray(host)
+    for callback in host.quit_callbacks:
+        callback()
+    first = menu.views[0]
+    assert first.icon_key is IconKey.CONFIG_ERROR
+    assert first.tooltip.startswith("trayapp: config.toml has a problem: programs.assistant.comand: unknown key")
+    assert [e.label for e in first.menu if e.action is not None][:3] == ["Open config file", "Reload config", "Dashboard…"]
 
 
 def test_quit_stops_the_icon(ran: tuple[Host, FakeMenuModule]) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import pystray
 
+from trayapp.tray.controller import Part
 from trayapp.tray.icons import render, render_on
 from trayapp.tray.view import Action, Entry, TrayView
 
@@ -83,7 +84,7 @@ def make_icon(view: TrayView, current: Callable[[], TrayView | None], on_action:
 def _hear_clicks(icon: pystray.Icon) -> None:
     """pystray 0.19.5's xorg window selects Exposure and StructureNotify only, so the X server never
     delivers its ButtonPress and a click does nothing. Without a menu the click is the only way to
-    the status window, so ask for button presses too (main thread, before the loop starts)."""
+    the dashboard, so ask for button presses too (main thread, before the loop starts)."""
     import Xlib.X
 
     icon._window.change_attributes(
@@ -143,8 +144,12 @@ def redock(icon: pystray.Icon) -> None:
     icon.visible = True
 
 
-def apply_view(icon: pystray.Icon, view: TrayView) -> None:
-    """GUI thread (through the controller's door): show `view` on the real icon."""
-    icon.icon = image_for(view, backend_name())
-    icon.title = title_text(view.tooltip, backend_name())
-    icon.update_menu()
+def apply_view(icon: pystray.Icon, view: TrayView, parts: frozenset[Part] = frozenset(Part)) -> None:
+    """GUI thread (through the controller's door): show `view` on the real icon, touching only
+    the `parts` that changed (each one is a round trip to the panel, the menu a whole rebuild)."""
+    if Part.ICON in parts:
+        icon.icon = image_for(view, backend_name())
+    if Part.TOOLTIP in parts:
+        icon.title = title_text(view.tooltip, backend_name())
+    if Part.MENU in parts:
+        icon.update_menu()
