@@ -46,7 +46,7 @@ class FakeIcon:
     HAS_NOTIFICATION = True
 
     def __init__(self) -> None:
-        self.visible, self.stopped = False, False
+        self.visible, self.stopped, self.titled = False, False, False
         self.notes: list[tuple[str, str]] = []
 
     def notify(self, message: str, title: str | None = None) -> None:
@@ -79,6 +79,9 @@ class FakeMenuModule:
 
     def apply_view(self, icon: FakeIcon, view: TrayView, parts: frozenset[Part]) -> None:
         self.views.append(view)
+
+    def show_title(self, icon: FakeIcon) -> None:
+        icon.titled = True
 
 
 class FakeBackups:
@@ -161,7 +164,7 @@ def test_the_tray_icon_shows_the_notifiers_notices(ran: tuple[Host, FakeMenuModu
 
 def test_setup_shows_the_icon_then_starts_the_app_once(ran: tuple[Host, FakeMenuModule]) -> None:
     host, menu = ran
-    assert menu.icon.visible and host.background_started == 1
+    assert menu.icon.visible and menu.icon.titled and host.background_started == 1
     assert menu.views[0].programs[0].phrase == "stopped"
 
 

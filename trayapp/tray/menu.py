@@ -138,6 +138,13 @@ def x_connection() -> object | None:
         return None
 
 
+def show_title(icon: pystray.Icon) -> None:
+    """pystray 0.19.5's gtk backend sends the title to the panel only when it changes, never the one
+    the icon was made with: a tooltip that never changes (the config error) was never shown.
+    Setup thread, once the icon is visible (the backend hops to its own loop)."""
+    icon._update_title()
+
+
 def redock(icon: pystray.Icon) -> None:
     """Ask the tray to take the icon again: hide and show run on pystray's own loop."""
     icon.visible = False

@@ -170,6 +170,7 @@ def run_tray(host: TrayHost) -> None:
 
     def setup(icon: Any) -> None:  # pystray's setup thread: keep it short (pystray #113)
         icon.visible = True
+        menu.show_title(icon)
         host.notifier.use_tray_icon(icon)
         host.start_background()
         controller.seed(host.statuses())
