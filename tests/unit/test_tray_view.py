@@ -245,7 +245,7 @@ def test_quit_label_follows_config(on_quit: str, label: str) -> None:
 
 
 def test_ask_on_quit_is_a_submenu_naming_the_running_programs() -> None:
-    ollama = status(program="ollama", display_name="ollama")
+    ollama = status(program="ollama", display_name="ollama", mode=Mode.ADOPTED)  # ours, from before a crash
     stopped = status(State.STOPPED, program="web", display_name="web", started_at=None)
     watched = status(program="gw", display_name="gateway", mode=Mode.ATTACHED)  # not ours to stop or leave
     quit_menu = tray_view([status(), ollama, stopped, watched], NOW, Extras(on_quit="ask")).menu[-1]

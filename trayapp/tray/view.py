@@ -244,8 +244,11 @@ def program_view(status: Status, now: float) -> ProgramView:
         last_crash=_last_crash(status),
         cannot_answer=f"Fix: {status.health_fix}" if status.health is Health.DEGRADED and status.health_fix else "",
         own_ui=own_ui(status),
-        running=status.mode is Mode.MANAGED and status.state in (State.STARTING, State.RUNNING, State.BACKOFF),
+        running=status.mode in _OURS and status.state in (State.STARTING, State.RUNNING, State.BACKOFF),
     )
+
+
+_OURS = (Mode.MANAGED, Mode.ADOPTED)  # processes trayapp started: what Quit may stop or leave running
 
 
 def own_ui(status: Status) -> str:
