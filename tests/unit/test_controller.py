@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from trayapp.events import EventBus, StatusChanged
 from trayapp.status import State, Status
@@ -30,7 +31,7 @@ class FakeMainThread:
         return ran
 
 
-def snap(program: str = "assistant", state: State = State.RUNNING, pid: int = 1, **kw) -> Status:
+def snap(program: str = "assistant", state: State = State.RUNNING, pid: int = 1, **kw: Any) -> Status:
     kw.setdefault("started_at", NOW - 60)
     return Status(program=program, display_name=program, state=state, pid=pid, **kw)
 
@@ -53,9 +54,15 @@ class FakeTime:
             fn()
 
 
+class Controller(TrayController):
+    parts: list[frozenset[Part]]  # what each apply touched, in order
+
+
 def make(order: tuple[str, ...] = ("assistant",), extras: Extras | Callable[[], Extras] = Extras(),
-         fake_time: FakeTime | None = None):
-    main, applied, parts = FakeMainThread(), [], []
+         fake_time: FakeTime | None = None) -> tuple[Controller, FakeMainThread, list[TrayView]]:
+    main = FakeMainThread()
+    applied: list[TrayView] = []
+    parts: list[frozenset[Part]] = []
     clock = fake_time or FakeTime()
     if fake_time is None:  # tests about what is shown, not when: every flush is a second later
         def tick() -> float:
@@ -69,9 +76,9 @@ def make(order: tuple[str, ...] = ("assistant",), extras: Extras | Callable[[], 
         applied.append(view)
         parts.append(changed)
 
-    controller = TrayController(apply, main, order=order, extras=extras if callable(extras) else lambda: extras,
-                                clock=lambda: NOW, monotonic=tick, call_later=clock.call_later)
-    controller.parts = parts  # type: ignore[attr-defined]
+    controller = Controller(apply, main, order=order, extras=extras if callable(extras) else lambda: extras,
+                            clock=lambda: NOW, monotonic=tick, call_later=clock.call_later)
+    controller.parts = parts
     return controller, main, applied
 
 
@@ -145,7 +152,7 @@ def test_a_backup_progress_stream_republishes_the_menu_at_most_once_a_second() -
         main.drain()
     fake.advance(1.0)  # the trailing update
     main.drain()
-    menus = sum(Part.MENU in p for p in controller.parts)  # type: ignore[attr-defined]
+    menus = sum(Part.MENU in p for p in controller.parts)
     assert menus <= 1 + 4  # the first view, then at most one per second of the 3 s
     assert applied[-1].menu[next(i for i, e in enumerate(applied[-1].menu) if e.label.startswith("Backing"))].label \
         == "Backing up: 76% of 1.2 GB"
@@ -172,7 +179,7 @@ def test_only_the_parts_that_changed_are_touched() -> None:
     main.drain()
     controller.on_status(StatusChanged(None, snap(state=State.RUNNING, started_at=NOW - 7200)))  # uptime only
     main.drain()
-    assert controller.parts == [frozenset(Part), frozenset({Part.TOOLTIP, Part.MENU})]  # type: ignore[attr-defined]
+    assert controller.parts == [frozenset(Part), frozenset({Part.TOOLTIP, Part.MENU})]
 
 
 def test_many_publishing_threads_still_end_in_the_latest_state() -> None:

@@ -57,7 +57,7 @@ def test_a_fixed_file_adds_the_programs_and_clears_the_state(broken: App) -> Non
     assert broken.config_problems == ("programs.assistant.autostart: expected true or false, got a string",)
     broken.paths.config_file.write_text(GOOD)
     assert broken.reload()["ok"] is True
-    assert broken.config_problems == () and broken.status_report()["config_error"] is None
+    assert not broken.config_problems and broken.status_report()["config_error"] is None
     sent = []
     while not broken.supervisor._inbox.empty():
         sent.append(broken.supervisor._inbox.get_nowait())

@@ -28,6 +28,18 @@ class Runner:
         self.ran.append(list(argv))
 
 
+class Browser:
+    """webbrowser.open's stand-in: keeps the URLs and answers whether a browser started."""
+
+    def __init__(self, starts: bool = True) -> None:
+        self.opened: list[str] = []
+        self.starts = starts
+
+    def __call__(self, url: str) -> bool:
+        self.opened.append(url)
+        return self.starts
+
+
 def which_none(name: str) -> str | None:
     return None
 
@@ -73,16 +85,17 @@ def test_a_missing_path_is_said(tmp_path: Path) -> None:
 
 
 def test_urls_go_to_the_browser_and_a_missing_browser_gives_the_url() -> None:
-    seen: list[str] = []
-    assert Opener(browse=lambda url: seen.append(url) is None).open_url("http://127.0.0.1:1/x") is None
-    assert seen == ["http://127.0.0.1:1/x"]
+    seen = Browser()
+    assert Opener(browse=seen).open_url("http://127.0.0.1:1/x") is None
+    assert seen.opened == ["http://127.0.0.1:1/x"]
     said = Opener(browse=lambda url: False).open_url("http://127.0.0.1:1/x")
     assert said == "No web browser was found. Open this address yourself: http://127.0.0.1:1/x"
 
     def broken(url: str) -> bool:
         raise OSError("exec format error")
 
-    assert Opener(browse=broken).open_url("http://h/").endswith("Open this address yourself: http://h/")
+    said = Opener(browse=broken).open_url("http://h/")
+    assert said is not None and said.endswith("Open this address yourself: http://h/")
 
 
 # -- the menu's actions -----------------------------------------------------------------------
@@ -114,7 +127,9 @@ class Host:
         self.config: Config = replace(default_config({"HOME": str(tmp_path)}), tray=TrayConfig(on_quit=on_quit))
         self.paths = AppPaths.discover({"TRAYAPP_HOME": str(tmp_path)})
         self.notifier = Notes()
-        self.url, self.pages, self.quits = url, [], []  # type: ignore[var-annotated]
+        self.url = url
+        self.pages: list[str] = []
+        self.quits: list[bool] = []
         self.extra: dict[str, str] = {}
 
     def dashboard_url(self, page: str) -> str | None:
@@ -140,9 +155,9 @@ def actions_for(host: Host, browse: Callable[[str], bool], run: Runner | None = 
     (Action.DIAGNOSTICS, None, "/diagnostics"), (Action.BACKUPS, None, "/backups")])
 def test_menu_entries_open_their_dashboard_page(tmp_path: Path, action: Action, program: str | None,
                                                 page: str) -> None:
-    host, opened = Host(tmp_path, "http://127.0.0.1:5000/login?token=abc&next="), []  # type: ignore[var-annotated]
-    actions_for(host, lambda url: opened.append(url) is None).handle(action, program)
-    assert opened == [f"http://127.0.0.1:5000/login?token=abc&next={page}"]
+    host, browser = Host(tmp_path, "http://127.0.0.1:5000/login?token=abc&next="), Browser()
+    actions_for(host, browser).handle(action, program)
+    assert browser.opened == [f"http://127.0.0.1:5000/login?token=abc&next={page}"]
     assert host.notifier.said == []
 
 
@@ -169,10 +184,10 @@ def test_open_config_file_without_an_opener_says_where_the_file_is(tmp_path: Pat
 
 
 def test_the_assistants_own_ui_opens_from_its_status(tmp_path: Path) -> None:
-    host, opened = Host(tmp_path, None), []  # type: ignore[var-annotated]
+    host, browser = Host(tmp_path, None), Browser()
     host.extra = {"own_ui": "http://127.0.0.1:8765/"}
-    actions_for(host, lambda url: opened.append(url) is None).handle(Action.OWN_UI, "assistant")
-    assert opened == ["http://127.0.0.1:8765/"]
+    actions_for(host, browser).handle(Action.OWN_UI, "assistant")
+    assert browser.opened == ["http://127.0.0.1:8765/"]
 
 
 @pytest.mark.parametrize("action, on_quit, stops", [(Action.QUIT_STOP, "ask", True), (Action.QUIT_LEAVE, "ask", False),

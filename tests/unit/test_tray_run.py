@@ -127,6 +127,9 @@ class Host:
 
     def quit(self, stop_programs: bool = True) -> None: ...
 
+    def reload(self) -> dict[str, Any]:
+        return {"ok": True}
+
     def on_quit(self, callback: Callable[[], None]) -> None:
         self.quit_callbacks.append(callback)
 
