@@ -29,7 +29,6 @@ RUNS: dict[str, tuple[list[str], list[str]]] = {
     "idle_footprint": ([], ["--seconds", "10"]),
     "log_throughput": ([], ["--quick"]),
     "tray_footprint": ([], ["--seconds", "10", "--settle", "5"]),
-    "logview": ([], ["--size-mb", "100"]),
     "backup": ([], ["--size", "100MB"]),
 }
 
@@ -107,9 +106,6 @@ def rows() -> list[tuple[str, str, str, str]]:
     if junk:
         out.append((f"log capture, {junk['megabytes']} MB with no newline (peak RSS)", "bounded",
                     f"{junk['rss_peak_mib']} MiB from {junk['rss_start_mib']}; pieces ≤ {junk['longest_piece']:,} bytes", ""))
-    r = load("logview")
-    if r:
-        out.append(("log viewer: last 1,000 lines of a 1 GB log", "≤ 300 ms", f"{r.get('total_ms', r.get('load_ms', '?'))} ms", ""))
     r = load("backup")
     if r:
         out.append((f"backup of {r['workspace_bytes'] / 1e9:g} GB + {r['database_bytes'] / 1e6:g} MB live SQLite",

@@ -58,8 +58,12 @@ class AlreadyRunning(TrayAppError):
 class App:
     """Everything one running trayapp owns. Methods are safe from any thread unless noted."""
 
-    def __init__(self, paths: AppPaths, config: Config, *, clock: Clock | None = None) -> None:
+    def __init__(self, paths: AppPaths, config: Config, *, clock: Clock | None = None,
+                 broken: ConfigError | None = None) -> None:
+        """`broken`: config.toml could not be read; `config` is then empty and the app runs in the
+        "config error" state (no programs) until the file is fixed and reloaded."""
         self.paths, self.config = paths, config
+        self._broken = broken
         self._names = {n: p.display_name for n, p in config.programs.items()}
         self.clock = clock or SystemClock()
         self.bus = EventBus()
@@ -149,16 +153,39 @@ class App:
                                  slot=f"{program}/button")
 
     def _show_log(self, program: str) -> None:
-        """The log viewer window; where it cannot open, a notice says where the log is."""
-        from trayapp.ui.launch import spawn_window
+        """The dashboard's Logs page; where it cannot open, a notice says why and where the log is."""
+        from trayapp.opener import Opener
 
-        try:
-            spawn_window("logview", "--program", program)
-        except OSError as exc:
-            log.warning("the log viewer did not open: %s", exc)
-            where = self.paths.program_log(program)
-            self.notifier.notify(f"{self._names.get(program, program)}'s log", f"It is at {where}",
-                                 slot=f"{program}/button")
+        url = self.dashboard_url(f"/logs?program={program}")
+        problem = Opener().open_url(url) if url else "The dashboard is not running."
+        if problem:
+            self.notifier.notify(f"{self._names.get(program, program)}'s log did not open",
+                                 f"{problem} The log is at {self.paths.program_log(program)}",
+                                 slot=f"{program}/button", bypass_pause=True)
+
+    # -- config error state -----------------------------------------------------------------
+
+    @property
+    def config_problems(self) -> tuple[str, ...]:
+        """Every problem of config.toml while nothing can be supervised because of it; else ()."""
+        broken = self._broken
+        return () if broken is None else tuple(broken.problems or [broken.message])
+
+    def _say_config_error(self) -> None:
+        """At start (login included, where nobody reads a terminal): one notice with the first problem."""
+        broken = self._broken
+        if broken is None:
+            return
+        problems = self.config_problems
+        self.journal.record("config_error", error=broken.message, problems=list(problems),
+                            message=f"config.toml has a problem: {problems[0]}; nothing is supervised until "
+                                    "it is fixed")
+        self.notifier.notify("config.toml has a problem", f"{problems[0]} — fix: {_config_fix(broken)}",
+                             slot="config", kind="config_error", bypass_pause=True)
+
+    def _set_broken(self, broken: ConfigError | None) -> None:
+        self._broken = broken
+        self.bus.publish(ExtrasChanged("config"))
 
     # -- wiring -----------------------------------------------------------------------------
 
@@ -238,6 +265,7 @@ class App:
         self.backups.start(self._stop_monitors)
         threading.Thread(target=self._watch_config, args=(self._stop_monitors,), name="configwatch",
                          daemon=True).start()
+        self._say_config_error()
         programs = self.config.programs
         for name in deps.order({n: p.depends_on for n, p in programs.items()}):
             if programs[name].autostart:
@@ -301,6 +329,8 @@ class App:
                 new = self._load_for_reload()
             except ConfigError as exc:
                 return self._reload_refused(exc)
+            if self._broken is not None:
+                self._set_broken(None)  # the programs are added below, as if freshly configured
             change = config_diff.diff(self.config, new)
             for message in self._reload_messages(change, new):
                 self.supervisor.submit(message)
@@ -323,6 +353,11 @@ class App:
     def _reload_refused(self, exc: ConfigError) -> dict[str, Any]:
         problems = exc.problems or [exc.message]
         self.journal.record("reload_failed", error=exc.message, problems=problems)
+        if self._broken is not None:  # still broken: show the file's problems as they are now
+            self._set_broken(exc)
+            self.notifier.notify("config.toml still has a problem", f"{problems[0]} — fix: {_config_fix(exc)}",
+                                 slot="config", kind="reload_failed", bypass_pause=True)
+            return {"ok": False, "error": exc.message, "problems": problems, "fix": exc.fix or ""}
         self.notifier.notify("config.toml was not reloaded", f"{problems[0]} — the old settings keep running; "
                              "`trayapp config check` lists every problem", kind="reload_failed")
         return {"ok": False, "error": exc.message, "problems": problems, "fix": exc.fix or ""}
@@ -423,11 +458,6 @@ class App:
         """The charts' samples. Typed loosely until trayapp/metrics.py SampleStore lands (issue 12)."""
         return self.metrics
 
-    @property
-    def config_problems(self) -> tuple[str, ...]:
-        """config.toml's problems at start or the last reload; the config-error state fills it in."""
-        return ()
-
     def log_file(self, program: str) -> Path:
         return self.paths.program_log(program)
 
@@ -456,7 +486,15 @@ class App:
         return {"pid": os.getpid(), "version": __version__,
                 "programs": [s.to_dict() for s in self.statuses()],
                 "notifications": {"paused_until": self.notifier.paused_until},
-                "backup": self.backups.info(), "disk": self.disk.snapshot()}
+                "backup": self.backups.info(), "disk": self.disk.snapshot(),
+                "config_error": self._config_error_report()}
+
+    def _config_error_report(self) -> dict[str, Any] | None:
+        broken = self._broken
+        if broken is None:
+            return None
+        return {"path": str(self.paths.config_file), "problems": list(self.config_problems),
+                "fix": _config_fix(broken)}
 
     def _command(self, verb: str, action: Callable[[str | None], None], name: str | None) -> str:
         """A control-channel start/stop/restart, for one program or (name None) for every one that
@@ -478,6 +516,10 @@ class App:
 
         self.journal.flush()
         return journal.read(self.paths.journal_file, last=n)
+
+
+def _config_fix(broken: ConfigError) -> str:
+    return broken.fix or "edit config.toml; `trayapp config check` lists every problem"
 
 
 def _each_logged(what: str, calls: Sequence[Callable[[], object]]) -> None:
@@ -555,12 +597,16 @@ class HeadlessPrinter:
 
 
 def run(paths: AppPaths, config: Config, *, headless: bool, out: TextIO = sys.stdout,
-        on_lock: Callable[[], None] = lambda: None) -> int:
-    """`trayapp run`: main thread. Returns the exit status. `on_lock` runs once the instance is ours."""
+        on_lock: Callable[[], None] = lambda: None, broken: ConfigError | None = None) -> int:
+    """`trayapp run`: main thread. Returns the exit status. `on_lock` runs once the instance is ours.
+    `broken`: config.toml could not be read; trayapp runs anyway, supervising nothing, and says why."""
     lock = acquire_instance(paths)
     try:
         on_lock()
-        app = App(paths, config)
+        app = App(paths, config, broken=broken)
+        if broken is not None:
+            print(f"trayapp: {paths.config_file} has a problem; nothing is supervised until it is fixed "
+                  f"(it is reloaded when saved):\n{broken}", file=out, flush=True)
         if not headless:
             reason = _tray_or_reason(app)
             if reason is None:

@@ -483,6 +483,13 @@ def _reload_failed(entry: Entry) -> str:
     return "the new configuration was not used (the old one keeps running)" + (f": {first}" if first else "")
 
 
+def _config_error(entry: Entry) -> str:
+    """trayapp started on a config.toml it could not read: it runs, supervising nothing, until fixed."""
+    problems = entry.get("problems")
+    first = problems[0] if isinstance(problems, list) and problems else _text(entry.get("error"))
+    return "config.toml has a problem, so nothing is supervised until it is fixed" + (f": {first}" if first else "")
+
+
 def _held(entry: Entry) -> str:
     return "put on hold: " + (_text(entry.get("reason")) or "a program it depends on is not ready")
 
@@ -522,7 +529,7 @@ _SENTENCES: dict[str, Callable[[Entry], str]] = {
     "owner_command": _owner_command, "attach": _attach, "handoff": _handoff, "disk": _disk, "backup": _backup,
     "prune": _prune, "restore": _restore, "alert": _alert, "control_unavailable": _control_unavailable,
     "quit": _quit, "fault": _fault, "logs_refused": _logs_refused,
-    "reload": _reload, "reload_failed": _reload_failed, "held": _held, "depends": _depends,
+    "reload": _reload, "reload_failed": _reload_failed, "config_error": _config_error, "held": _held, "depends": _depends,
     "channel_failed": _channel_failed, "notice_action": _notice_action,
     "dashboard_unavailable": _dashboard_unavailable, "dashboard_rotated": _dashboard_rotated,
 }

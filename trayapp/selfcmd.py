@@ -1,7 +1,7 @@
-"""How trayapp starts another process of its own (a window, the log keeper), frozen or not.
+"""How trayapp starts another process of its own (the log keeper, the rlimits step), frozen or not.
 
-From a virtualenv that is `python -m trayapp.ui.status`; inside a PyInstaller bundle there is no
-`-m`, so the bundle's own executable runs `trayapp _module ui.status` instead.
+From a virtualenv that is `python -m trayapp.logs.keeper`; inside a PyInstaller bundle there is no
+`-m`, so the bundle's own executable runs `trayapp _module logs.keeper` instead.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import importlib
 import sys
 
 # The modules that may be started this way; each has main(argv) -> int.
-MODULES = ("ui.status", "ui.logview", "ui.quitdialog", "logs.keeper", "supervisor.rlimits")
+MODULES = ("logs.keeper", "supervisor.rlimits")
 
 
 def module_command(name: str, *args: str) -> list[str]:

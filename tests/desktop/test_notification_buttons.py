@@ -26,11 +26,10 @@ ONCE = ("import os, sys, time; m = sys.argv[1]; first = not os.path.exists(m); o
         "sys.exit(1) if first else time.sleep(3600)")
 
 
-@pytest.fixture
-def dunst_menu(tmp_path: Path) -> Iterator[tuple[Desktop, Path]]:
-    """A desktop whose dunst runs our menu script; yields it and the file the script writes."""
+def _dunst_choosing(tmp_path: Path, key: str) -> tuple[Desktop, Path]:
+    """A desktop whose dunst runs our menu script, which picks the button whose key starts `key`."""
     menu, seen = tmp_path / "menu.sh", tmp_path / "menu-input.txt"
-    menu.write_text(f"#!/bin/sh\ncat > {seen}\ngrep -m1 ',restart:' {seen}\n")
+    menu.write_text(f"#!/bin/sh\ncat > {seen}\ngrep -m1 ',{key}:' {seen}\n")
     menu.chmod(0o755)
     try:
         desk = Desktop.start(tmp_path / "desk", with_tray=False,
@@ -38,7 +37,21 @@ def dunst_menu(tmp_path: Path) -> Iterator[tuple[Desktop, Path]]:
     except MissingTools as exc:
         need(False, f"no real desktop here: {exc}")
         raise
+    return desk, seen
+
+
+@pytest.fixture
+def dunst_menu(tmp_path: Path) -> Iterator[tuple[Desktop, Path]]:
+    """A desktop whose dunst presses Restart; yields it and the file the menu script writes."""
+    desk, seen = _dunst_choosing(tmp_path, "restart")
     yield desk, seen
+    desk.stop()
+
+
+@pytest.fixture
+def dunst_logs(tmp_path: Path) -> Iterator[Desktop]:
+    desk, _ = _dunst_choosing(tmp_path, "logs")
+    yield desk
     desk.stop()
 
 
@@ -66,6 +79,29 @@ def test_restart_on_a_crash_notification_starts_the_program_again(
         assert f"#Restart ({bubble.summary}) [{bubble.id},restart:assistant]" in lines, lines
         pressed = [e for e in t.journal() if e["event"] == "notice_action"]
         assert pressed and pressed[0]["action"] == "restart" and pressed[0]["program"] == "assistant"
+    finally:
+        if t.proc is not None and t.proc.poll() is None:
+            t.terminate(20)
+
+
+def test_show_logs_opens_the_logs_page_or_says_where_the_log_is(dunst_logs: Desktop, tmp_path: Path) -> None:
+    """The button opens the dashboard's Logs page; with no dashboard (or no browser) a second
+    notification says why and where the log file is, instead of nothing at all."""
+    desk = dunst_logs
+    marker = tmp_path / "crashed-once"
+    config = (f'[programs.assistant]\ncommand = ["{sys.executable}", "-c", "{ONCE}", "{marker}"]\n'
+              'restart = "never"\n')
+    env = {k: v for k, v in desk.env.items() if k in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS")}
+    t = Trayapp(tmp_path / "home", config, env={**env, "BROWSER": "/bin/false"})
+    try:
+        t.start()
+        desk.wait_for_notification(lambda n: "crashed" in n.summary and bool(n.actions), timeout=30)
+        wait_for(lambda: desk.displayed_count() > 0, 30, message="dunst to show the bubble")
+        desk.run(["dunstctl", "context"])
+        said = desk.wait_for_notification(lambda n: "log did not open" in n.summary, timeout=30)
+        assert said.body.endswith(f"The log is at {t.paths.program_log('assistant')}"), said.body
+        pressed = [e for e in t.journal() if e["event"] == "notice_action"]
+        assert pressed and pressed[0]["action"] == "logs"
     finally:
         if t.proc is not None and t.proc.poll() is None:
             t.terminate(20)

@@ -41,6 +41,22 @@ FILLS = {"running": (0x1F, 0x9D, 0x4C), "starting": (0x2F, 0x6F, 0xDE), "given_u
          "stopped": (0x73, 0x7B, 0x86), "unhealthy": (0xF5, 0xA5, 0x24), "attached": (0x0F, 0x95, 0x8A)}
 
 
+# Runs `trayapp` with pystray's Icon.update_menu counted: each call is a whole new menu sent to
+# the panel (over D-Bus with AppIndicator), which is what the tray must not do 13 times a second.
+MENU_COUNTER = """\
+import runpy, sys, time
+import pystray
+out, real = sys.argv[1], pystray.Icon.update_menu
+def counted(self):
+    with open(out, "a") as f:
+        f.write(f"{time.monotonic()}\\n")
+    real(self)
+pystray.Icon.update_menu = counted
+sys.argv = ["trayapp", *sys.argv[2:]]
+runpy.run_module("trayapp", run_name="__main__")
+"""
+
+
 def missing_tools() -> list[str]:
     return [tool for tool in NEEDED if shutil.which(tool) is None]
 
@@ -176,20 +192,35 @@ class Instance:
     """A real `trayapp run` with TRAYAPP_HOME in a temp folder and one small Python child."""
 
     def __init__(self, desk: Desktop, home: Path, backend: str, on_quit: str = "stop",
-                 extra_env: Mapping[str, str] | None = None) -> None:
+                 extra_env: Mapping[str, str] | None = None, program_extra: str = "",
+                 config: str | None = None, count_menus: bool = False) -> None:
+        """`config`: config.toml's whole text instead of the test child's; `count_menus`: every
+        republish of the real menu is written to `menus.txt` (see MENU_COUNTER)."""
         self.desk, self.home = desk, home
         home.mkdir(parents=True, exist_ok=True)
         (home / "child.py").write_text(CHILD)
-        (home / "config.toml").write_text(
+        (home / "config.toml").write_text(config if config is not None else
             "[programs.assistant]\n"
             f"command = [{json.dumps(PY)}, {json.dumps(str(home / 'child.py'))}]\n"
-            'display_name = "testbot"\nstartsecs = "1s"\n'
+            f'display_name = "testbot"\nstartsecs = "1s"\n{program_extra}'
             '[programs.assistant.backoff]\ninitial = "3s"\n'
             f'[tray]\non_quit = "{on_quit}"\n')
         self.env = {**desk.env, "TRAYAPP_HOME": str(home), "PYSTRAY_BACKEND": backend, **(extra_env or {})}
         self.out = open(home / "run.out", "wb")
-        self.proc = subprocess.Popen([PY, "-m", "trayapp", "run"], env=self.env, cwd=ROOT,
-                                     stdout=self.out, stderr=subprocess.STDOUT)
+        argv = [PY, "-m", "trayapp", "run"]
+        if count_menus:
+            (home / "count_menus.py").write_text(MENU_COUNTER)
+            argv = [PY, str(home / "count_menus.py"), str(home / "menus.txt"), "run"]
+        self.proc = subprocess.Popen(argv, env=self.env, cwd=ROOT, stdout=self.out, stderr=subprocess.STDOUT)
+
+    def menu_times(self) -> list[float]:
+        """Monotonic times at which pystray was asked to rebuild the menu (count_menus only)."""
+        path = self.home / "menus.txt"
+        return [float(line) for line in path.read_text().split()] if path.exists() else []
+
+    def trayapp_log(self) -> str:
+        path = self.home / "logs" / "trayapp.log"
+        return path.read_text(errors="replace") if path.exists() else ""
 
     def request(self, cmd: str, **args: object) -> object:
         from trayapp.control import request

@@ -181,15 +181,32 @@ def test_missing_binary_is_reported_and_not_retried(tmp_path: Path, trayapps: li
     assert [e["event"] for e in t.journal()].count("spawn_failed") == 1
 
 
-def test_bad_config_exits_2_and_starts_nothing(tmp_path: Path) -> None:
-    t = Trayapp(tmp_path / "h", '[programs.assistant]\ncomand = ["x"]\nrestart = "sometimes"\n')
-    done = t.cli("run", "--headless")
-    assert done.returncode == 2
-    assert "programs.assistant.comand: unknown key; did you mean 'command'?" in done.stderr
-    assert "programs.assistant.restart: must be one of always, on-failure, never" in done.stderr
-    assert not t.paths.journal_file.exists()
-    check = t.cli("config", "check")
-    assert check.returncode == 2
+@pytest.mark.parametrize("bad, first", [
+    ('[programs.assistant]\ncomand = ["x"]\nrestart = "sometimes"\n',
+     "programs.assistant.comand: unknown key; did you mean 'command'?"),
+    ('[programs.assistant]\ncommand = ["x"\nrestart = 1\n', "line 3"),
+], ids=["unknown key and bad value", "malformed TOML"])
+def test_a_bad_config_runs_in_the_config_error_state_until_it_is_fixed(tmp_path: Path, trayapps: list[Trayapp],
+                                                                       bad: str, first: str) -> None:
+    """At login nobody reads a terminal: trayapp stays up, says what is wrong, and starts the
+    programs once the file is fixed."""
+    t = Trayapp(tmp_path / "h", bad)
+    trayapps.append(t.start())
+    report = json.loads(t.cli("status", "--json").stdout)
+    assert report["running"] is True and report["programs"] == []
+    broken = report["config_error"]
+    assert broken["path"] == str(t.paths.config_file) and first in broken["problems"][0]
+    if "comand" in bad:
+        assert broken["problems"][1].startswith("programs.assistant.restart: must be one of always, on-failure, never")
+    assert first in t.output(), "headless prints the problems"
+    assert "config error:" in t.cli("status").stdout
+    assert [e for e in t.journal() if e["event"] == "config_error"]
+    assert t.cli("config", "check").returncode == 2, "the check still fails on a bad file"
+    fixed = t.home / "config.toml.new"
+    fixed.write_text(f'[programs.assistant]\ncommand = {child_command("sleep")}\nstartsecs = "0.5s"\n')
+    os.replace(fixed, t.home / "config.toml")
+    t.wait_state("running", timeout=30)
+    assert json.loads(t.cli("status", "--json").stdout)["config_error"] is None
 
 
 def test_malformed_toml_names_the_line(tmp_path: Path) -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from trayapp.events import EventBus, StatusChanged
 from trayapp.status import State, Status
-from trayapp.tray.controller import TrayController
+from trayapp.tray.controller import Part, TrayController
 from trayapp.tray.view import Extras, IconKey, TrayView
 
 NOW = 1_790_000_000.0
@@ -30,13 +31,54 @@ class FakeMainThread:
         return ran
 
 
-def snap(program: str = "assistant", state: State = State.RUNNING, pid: int = 1, **kw) -> Status:
-    return Status(program=program, display_name=program, state=state, pid=pid, started_at=NOW - 60, **kw)
+def snap(program: str = "assistant", state: State = State.RUNNING, pid: int = 1, **kw: Any) -> Status:
+    kw.setdefault("started_at", NOW - 60)
+    return Status(program=program, display_name=program, state=state, pid=pid, **kw)
 
 
-def make(order: tuple[str, ...] = ("assistant",), extras: Extras = Extras()):
-    main, applied = FakeMainThread(), []
-    controller = TrayController(applied.append, main, order=order, extras=lambda: extras, clock=lambda: NOW)
+class FakeTime:
+    """Monotonic seconds the test moves on, and the timers due by then (threading.Timer's stand-in)."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.timers: list[tuple[float, Callable[[], None]]] = []
+
+    def call_later(self, delay: float, fn: Callable[[], None]) -> None:
+        self.timers.append((self.now + delay, fn))
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+        due = [t for t in self.timers if t[0] <= self.now]
+        self.timers = [t for t in self.timers if t[0] > self.now]
+        for _, fn in due:
+            fn()
+
+
+class Controller(TrayController):
+    parts: list[frozenset[Part]]  # what each apply touched, in order
+
+
+def make(order: tuple[str, ...] = ("assistant",), extras: Extras | Callable[[], Extras] = Extras(),
+         fake_time: FakeTime | None = None) -> tuple[Controller, FakeMainThread, list[TrayView]]:
+    main = FakeMainThread()
+    applied: list[TrayView] = []
+    parts: list[frozenset[Part]] = []
+    clock = fake_time or FakeTime()
+    if fake_time is None:  # tests about what is shown, not when: every flush is a second later
+        def tick() -> float:
+            clock.now += 1.0
+            return clock.now
+    else:
+        def tick() -> float:
+            return clock.now
+
+    def apply(view: TrayView, changed: frozenset[Part]) -> None:
+        applied.append(view)
+        parts.append(changed)
+
+    controller = Controller(apply, main, order=order, extras=extras if callable(extras) else lambda: extras,
+                            clock=lambda: NOW, monotonic=tick, call_later=clock.call_later)
+    controller.parts = parts
     return controller, main, applied
 
 
@@ -93,6 +135,51 @@ def test_flush_applies_extras() -> None:
     controller.seed([snap()])
     main.drain()
     assert applied[-1].menu[-1].label == "Quit (leaves the assistant running)"
+
+
+def test_a_backup_progress_stream_republishes_the_menu_at_most_once_a_second() -> None:
+    """13 progress lines a second for 3 seconds (the issue's backup): 4 menus, the last one current."""
+    fake = FakeTime()
+    progress = ["Back up now"]
+    controller, main, applied = make(extras=lambda: Extras(backup=True, backup_progress=progress[0]), fake_time=fake)
+    controller.seed([snap()])
+    main.drain()
+    for i in range(39):
+        progress[0] = f"Backing up: {i * 2}% of 1.2 GB"
+        controller.refresh()
+        main.drain()
+        fake.advance(1 / 13)
+        main.drain()
+    fake.advance(1.0)  # the trailing update
+    main.drain()
+    menus = sum(Part.MENU in p for p in controller.parts)
+    assert menus <= 1 + 4  # the first view, then at most one per second of the 3 s
+    assert applied[-1].menu[next(i for i, e in enumerate(applied[-1].menu) if e.label.startswith("Backing"))].label \
+        == "Backing up: 76% of 1.2 GB"
+
+
+def test_a_change_inside_the_second_is_applied_at_its_end_not_dropped() -> None:
+    fake = FakeTime()
+    controller, main, applied = make(fake_time=fake)
+    controller.on_status(StatusChanged(None, snap(state=State.RUNNING)))
+    main.drain()
+    fake.advance(0.2)
+    controller.on_status(StatusChanged(None, snap(state=State.STOPPED)))
+    main.drain()
+    assert [v.icon_key for v in applied] == [IconKey.RUNNING]  # too soon: held back...
+    assert [round(due - fake.now, 3) for due, _ in fake.timers] == [0.8]
+    fake.advance(0.8)
+    main.drain()
+    assert [v.icon_key for v in applied] == [IconKey.RUNNING, IconKey.STOPPED]  # ...and shown at the second
+
+
+def test_only_the_parts_that_changed_are_touched() -> None:
+    controller, main, applied = make()
+    controller.on_status(StatusChanged(None, snap(state=State.RUNNING)))
+    main.drain()
+    controller.on_status(StatusChanged(None, snap(state=State.RUNNING, started_at=NOW - 7200)))  # uptime only
+    main.drain()
+    assert controller.parts == [frozenset(Part), frozenset({Part.TOOLTIP, Part.MENU})]
 
 
 def test_many_publishing_threads_still_end_in_the_latest_state() -> None:

@@ -10,7 +10,7 @@ from trayapp import selfcmd
 
 
 def test_from_a_virtualenv_it_uses_dash_m() -> None:
-    assert selfcmd.module_command("ui.status", "--diagnostics") == [sys.executable, "-m", "trayapp.ui.status", "--diagnostics"]
+    assert selfcmd.module_command("logs.keeper", "--log", "x") == [sys.executable, "-m", "trayapp.logs.keeper", "--log", "x"]
 
 
 def test_from_a_frozen_bundle_it_asks_its_own_executable(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -21,5 +21,7 @@ def test_from_a_frozen_bundle_it_asks_its_own_executable(monkeypatch: pytest.Mon
 def test_only_known_modules() -> None:
     with pytest.raises(ValueError):
         selfcmd.module_command("os")
+    with pytest.raises(ValueError):  # the Tk windows are gone, and with them their modules
+        selfcmd.module_command("ui.status")
     with pytest.raises(SystemExit):
         selfcmd.run_module("shutil", [])

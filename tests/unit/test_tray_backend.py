@@ -10,7 +10,7 @@ from trayapp.tray import backend
 @pytest.mark.parametrize("explicit, watcher, gtk, expected", [
     (None, True, True, None),       # an SNI host: pystray's own choice (appindicator) shows up
     (None, False, True, "gtk"),     # XEmbed-only tray: gtk docks there, with a menu
-    (None, False, False, "xorg"),   # no GTK either: the plain X11 icon (click opens the status window)
+    (None, False, False, "xorg"),   # no GTK either: the plain X11 icon (click opens the dashboard)
     ("appindicator", False, True, None),  # the user said so
 ])
 def test_choose(explicit, watcher, gtk, expected) -> None:

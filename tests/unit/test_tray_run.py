@@ -19,7 +19,8 @@ from trayapp.paths import AppPaths
 from trayapp.status import State, Status
 from trayapp.tray import run
 from trayapp.tray.host import TrayHost
-from trayapp.tray.view import Action, TrayView
+from trayapp.tray.controller import Part
+from trayapp.tray.view import Action, IconKey, TrayView
 
 TRAY = Path(run.__file__).parent
 
@@ -45,7 +46,7 @@ class FakeIcon:
     HAS_NOTIFICATION = True
 
     def __init__(self) -> None:
-        self.visible, self.stopped = False, False
+        self.visible, self.stopped, self.titled = False, False, False
         self.notes: list[tuple[str, str]] = []
 
     def notify(self, message: str, title: str | None = None) -> None:
@@ -76,8 +77,11 @@ class FakeMenuModule:
         self.views.append(view)
         return self.icon
 
-    def apply_view(self, icon: FakeIcon, view: TrayView) -> None:
+    def apply_view(self, icon: FakeIcon, view: TrayView, parts: frozenset[Part]) -> None:
         self.views.append(view)
+
+    def show_title(self, icon: FakeIcon) -> None:
+        icon.titled = True
 
 
 class FakeBackups:
@@ -107,9 +111,13 @@ class Host:
         self.backups, self.disk = FakeBackups(), FakeDisk()
         self.background_started = 0
         self.quit_callbacks: list[Callable[[], None]] = []
+        self.config_problems: tuple[str, ...] = ()
 
     def statuses(self) -> list[Status]:
         return [Status(program="assistant", display_name="nanobot", state=State.STOPPED)]
+
+    def dashboard_url(self, page: str) -> str | None:
+        return None
 
     def start(self, program: str | None = None) -> None: ...
 
@@ -118,6 +126,9 @@ class Host:
     def restart(self, program: str | None = None) -> None: ...
 
     def quit(self, stop_programs: bool = True) -> None: ...
+
+    def reload(self) -> dict[str, Any]:
+        return {"ok": True}
 
     def on_quit(self, callback: Callable[[], None]) -> None:
         self.quit_callbacks.append(callback)
@@ -156,8 +167,23 @@ def test_the_tray_icon_shows_the_notifiers_notices(ran: tuple[Host, FakeMenuModu
 
 def test_setup_shows_the_icon_then_starts_the_app_once(ran: tuple[Host, FakeMenuModule]) -> None:
     host, menu = ran
-    assert menu.icon.visible and host.background_started == 1
+    assert menu.icon.visible and menu.icon.titled and host.background_started == 1
     assert menu.views[0].programs[0].phrase == "stopped"
+
+
+def test_a_config_error_shows_its_own_icon_and_the_first_problem(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    host, menu = Host(tmp_path), FakeMenuModule()
+    host.config_problems = ("programs.assistant.comand: unknown key; did you mean 'command'?", "logs.keep: not a number")
+    monkeypatch.setattr(run, "load_menu_module", lambda: menu)
+    monkeypatch.setattr(run, "_exit_if_the_loop_hangs", lambda: None)
+    run.run_tray(host)
+    for callback in host.quit_callbacks:
+        callback()
+    first = menu.views[0]
+    assert first.icon_key is IconKey.CONFIG_ERROR
+    assert first.tooltip.startswith("trayapp: config.toml has a problem: programs.assistant.comand: unknown key")
+    assert [e.label for e in first.menu if e.action is not None][:3] == ["Open config file", "Reload config", "Dashboard…"]
 
 
 def test_quit_stops_the_icon(ran: tuple[Host, FakeMenuModule]) -> None:

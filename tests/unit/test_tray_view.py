@@ -144,9 +144,9 @@ def test_external_program_cannot_be_controlled() -> None:
 
 def test_single_program_menu_reads_top_to_bottom() -> None:
     labels = [e.label for e in tray_view([status()], NOW).menu]
-    assert labels == ["nanobot — running 2h 14m", "-", "Start", "Stop", "Restart", "View logs",
-                      "Open status window", "Diagnostics…", "-", "Open data folder", "Open config file",
-                      "Reload config", "Pause notifications for 1 hour", "-", "Quit…"]
+    assert labels == ["nanobot — running 2h 14m", "-", "Start", "Stop", "Restart", "Logs",
+                      "-", "Dashboard…", "Diagnostics…", "-", "Open data folder", "Open config file",
+                      "Reload config", "Pause notifications for 1 hour", "-", "Quit trayapp"]
     assert tray_view([status()], NOW).menu[0].enabled is False  # the status line is text, not an action
 
 
@@ -154,7 +154,7 @@ def test_several_programs_get_a_submenu_each() -> None:
     other = status(State.STOPPED, program="ollama", display_name="ollama")
     menu = tray_view([status(), other], NOW).menu
     subs = {e.label: e for e in menu if e.submenu}
-    assert set(subs) == {"nanobot", "ollama"}
+    assert set(subs) == {"nanobot", "ollama", "Quit trayapp"}
     ollama = {e.action: e for e in subs["ollama"].submenu}
     assert ollama[Action.START].enabled and ollama[Action.START].program == "ollama"
     assert not ollama[Action.STOP].enabled
@@ -185,9 +185,36 @@ def test_low_disk_shows_in_tooltip_and_menu() -> None:
     assert any(e.label == "Disk low: 1.5GB free on /home" and not e.enabled for e in view.menu)
 
 
-def test_status_window_is_the_default_click() -> None:
+def test_the_dashboard_is_the_default_click() -> None:
     defaults = [e for e in tray_view([status()], NOW).menu if e.default]
-    assert [e.action for e in defaults] == [Action.STATUS_WINDOW]
+    assert [(e.label, e.action) for e in defaults] == [("Dashboard…", Action.DASHBOARD)]
+
+
+def test_a_program_with_its_own_ui_offers_to_open_it() -> None:
+    own = status(extra={"own_ui": "http://127.0.0.1:8765/"})
+    found = actions(tray_view([own], NOW).menu)
+    assert found[("own_ui", "assistant")].label == "Open nanobot's own UI"
+    assert ("own_ui", "assistant") not in actions(tray_view([status()], NOW).menu)
+    assert ("own_ui", "assistant") not in actions(tray_view([status(extra={"own_ui": "file:///etc/passwd"})], NOW).menu)
+    other = status(State.STOPPED, program="ollama", display_name="ollama")
+    assert ("own_ui", "assistant") in actions(tray_view([own, other], NOW).menu)  # in the program's submenu
+
+
+def test_backups_page_sits_beside_back_up_now() -> None:
+    labels = [e.label for e in tray_view([status()], NOW, Extras(backup=True)).menu]
+    assert labels[labels.index("Back up now") + 1] == "Backups…"
+
+
+def test_a_config_error_replaces_the_menu_with_what_fixes_it() -> None:
+    problem = "programs.assistant.comand: unknown key; did you mean 'command'?"
+    view = tray_view([], NOW, Extras(config_problem=problem))
+    assert view.icon_key is IconKey.CONFIG_ERROR
+    assert view.tooltip == f"trayapp: config.toml has a problem: {problem}"
+    assert [(e.label, e.action) for e in view.menu if not e.is_separator] == [
+        ("config.toml has a problem:", None), (problem, None), ("Open config file", Action.CONFIG_FILE),
+        ("Reload config", Action.RELOAD), ("Dashboard…", Action.DASHBOARD), ("Diagnostics…", Action.DIAGNOSTICS),
+        ("Quit trayapp", Action.QUIT_STOP)]
+    assert len(tray_view([], NOW, Extras(config_problem="x" * 300)).tooltip) <= TOOLTIP_MAX
 
 
 def test_pause_turns_into_resume_while_paused() -> None:
@@ -211,10 +238,23 @@ def test_backup_and_autostart_appear_only_when_wired() -> None:
     assert "Last backup: 3 hours ago" in [e.label for e in wired]
 
 
-@pytest.mark.parametrize("on_quit, label", [("ask", "Quit…"), ("stop", "Quit (stops the assistant)"),
+@pytest.mark.parametrize("on_quit, label", [("stop", "Quit (stops the assistant)"),
                                              ("leave", "Quit (leaves the assistant running)")])
 def test_quit_label_follows_config(on_quit: str, label: str) -> None:
     assert actions(tray_view([status()], NOW, Extras(on_quit=on_quit)).menu)[("quit", None)].label == label
+
+
+def test_ask_on_quit_is_a_submenu_naming_the_running_programs() -> None:
+    ollama = status(program="ollama", display_name="ollama", mode=Mode.ADOPTED)  # ours, from before a crash
+    stopped = status(State.STOPPED, program="web", display_name="web", started_at=None)
+    watched = status(program="gw", display_name="gateway", mode=Mode.ATTACHED)  # not ours to stop or leave
+    quit_menu = tray_view([status(), ollama, stopped, watched], NOW, Extras(on_quit="ask")).menu[-1]
+    assert quit_menu.label == "Quit trayapp" and quit_menu.action is None
+    assert [(e.label, e.action) for e in quit_menu.submenu] == [
+        ("Stop nanobot and ollama and quit", Action.QUIT_STOP),
+        ("Quit, leave nanobot and ollama running", Action.QUIT_LEAVE)]
+    nothing_running = tray_view([stopped], NOW, Extras(on_quit="ask")).menu[-1]
+    assert (nothing_running.label, nothing_running.action, nothing_running.submenu) == ("Quit trayapp", Action.QUIT_STOP, ())
 
 
 def test_no_programs() -> None:

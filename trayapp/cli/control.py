@@ -84,6 +84,10 @@ def _frame(report: dict[str, Any]) -> list[str]:
         print_table(["PROGRAM", "STATE", "PID", "UPTIME", "RESTARTS", "LAST EXIT", "HEALTH", "MEMORY", "CPU"],
                     [_row(p) for p in report["programs"]])
     lines = table.getvalue().splitlines()
+    broken = report.get("config_error")
+    if broken:  # nothing is supervised until the file is fixed: say that first
+        lines = [f"config error: {broken['path']} has a problem; nothing is supervised until it is fixed",
+                 *(f"  - {problem}" for problem in broken["problems"]), f"  fix: {broken['fix']}", *lines]
     for p in report["programs"]:
         lines += [f"{p.get('display_name') or p['program']}: {line}" for line in _notes(p)]
     return lines

@@ -6,6 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from trayapp.cli.common import load_config, paths
+from trayapp.errors import ConfigError
 from trayapp.paths import AppPaths, FolderError
 
 if TYPE_CHECKING:
@@ -29,11 +30,22 @@ def run(args: argparse.Namespace) -> int:
     tune_allocator()  # before any thread starts: a long run stays flat (issue 15)
     where = paths()
     refused_logs = where.ensure()
-    config = load_config(where)
+    config, broken = _config_or_problems(where)
     # Logging starts only once this process holds the instance lock: a second `trayapp run` must
     # not touch the running instance's trayapp.log (its start-up tidies leftover files).
-    return app.run(where, config, headless=args.headless,
+    return app.run(where, config, headless=args.headless, broken=broken,
                    on_lock=lambda: _setup_logging(where, config, refused_logs))
+
+
+def _config_or_problems(where: AppPaths) -> tuple[Config, ConfigError | None]:
+    """A broken config.toml does not stop trayapp (at login nobody would see why it is missing):
+    it runs with no programs in the "config error" state, says so, and reloads the fixed file."""
+    from trayapp.config import Config
+
+    try:
+        return load_config(where), None
+    except ConfigError as exc:
+        return Config(programs={}, source=where.config_file), exc
 
 
 def _setup_logging(where: AppPaths, config: Config, refused_logs: FolderError | None) -> None:

@@ -56,7 +56,7 @@ def _tray(inp: Inputs) -> Check:
         return fail(GROUP, "tray", "pystray chose its dummy backend: no icon can be shown",
                     "unset PYSTRAY_BACKEND, or install the packages for the appindicator backend")
     if menu.strip() != "1":
-        return warn(GROUP, "tray", f"pystray backend {backend} has no menus; a click opens the status window",
+        return warn(GROUP, "tray", f"pystray backend {backend} has no menus; a click opens the dashboard",
                     "for a menu install gir1.2-ayatanaappindicator3-0.1 (or gir1.2-appindicator3-0.1) "
                     "and python3-gi")
     return ok(GROUP, "tray", f"pystray backend {backend}, with menus")

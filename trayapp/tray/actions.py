@@ -1,31 +1,40 @@
-"""What each menu entry does. Called on the GUI thread, so every action returns at once:
-it enqueues a supervisor command, starts a window process or starts a short background job.
+"""What each menu entry does. Called on the GUI thread, so every action returns at once: it
+enqueues a supervisor command or starts a short background job (opening a page, a folder).
 """
 
 from __future__ import annotations
 
 import logging
-import subprocess
 import threading
 from collections.abc import Callable
 from pathlib import Path
+
+from trayapp.opener import Opener
 from trayapp.tray.host import TrayHost
-from trayapp.tray.view import Action
-from trayapp.ui.launch import config_target, data_folder, open_path, spawn_window
+from trayapp.tray.places import config_target, data_folder
+from trayapp.tray.view import Action, own_ui
 
 log = logging.getLogger(__name__)
 PAUSE_SECONDS = 3600.0
+Background = Callable[[Callable[[], None]], None]
+
+# The dashboard page each menu entry opens; "{program}" is filled in for per-program entries.
+PAGES = {Action.DASHBOARD: "/", Action.DIAGNOSTICS: "/diagnostics", Action.BACKUPS: "/backups",
+         Action.LOGS: "/logs?program={program}"}
+NO_DASHBOARD = "The dashboard is not running. Run `trayapp dashboard` in a terminal for its address."
+
+
+def _in_thread(job: Callable[[], None]) -> None:
+    threading.Thread(target=job, name="tray-open", daemon=True).start()
 
 
 class TrayActions:
     """Maps a menu entry's Action to the running app. `handle` runs on the GUI thread."""
 
     def __init__(self, app: TrayHost, refresh: Callable[[], None], has_menu: bool = True,
-                 spawn: Callable[..., subprocess.Popen[bytes]] = spawn_window,
-                 opener: Callable[[Path], str | None] = open_path) -> None:
+                 opener: Opener | None = None, background: Background = _in_thread) -> None:
         self.app, self._refresh, self.has_menu = app, refresh, has_menu
-        self._spawn, self._open = spawn, opener
-        self._windows: dict[tuple[str, tuple[str, ...]], subprocess.Popen[bytes]] = {}
+        self._opener, self._background = opener or Opener(), background
         self.autostart: bool | None = None  # None: not known (yet), or not supported here
 
     def handle(self, action: Action, program: str | None) -> None:
@@ -35,42 +44,63 @@ class TrayActions:
             log.warning("tray: %s failed: %s", action, exc)
 
     def _dispatch(self, action: Action, program: str | None) -> None:
+        if action in PAGES:
+            self._background(lambda: self.open_page(PAGES[action].format(program=program or "")))
+            return
         simple: dict[Action, Callable[[], object]] = {
             Action.START: lambda: self.app.start(program),
             Action.STOP: lambda: self.app.stop(program),
             Action.RESTART: lambda: self.app.restart(program),
-            Action.LOGS: lambda: self._window("logview", *(("--program", program) if program else ())),
-            Action.STATUS_WINDOW: lambda: self._window("status"),
-            Action.DIAGNOSTICS: lambda: self._window("status", "--diagnostics"),
-            Action.DATA_FOLDER: lambda: self._show(data_folder(self.app.config, self.app.paths)),
-            Action.CONFIG_FILE: lambda: self._show(config_target(self.app.paths)),
+            Action.OWN_UI: lambda: self._background(lambda: self._open_own_ui(program)),
+            Action.DATA_FOLDER: lambda: self._background(lambda: self._show(self._data_folder())),
+            Action.CONFIG_FILE: lambda: self._background(lambda: self._show(config_target(self.app.paths))),
             Action.PAUSE: lambda: self._pause(PAUSE_SECONDS),
             Action.RESUME: lambda: self._pause(0),
             Action.AUTOSTART: self._toggle_autostart,
             Action.BACKUP: lambda: self.app.backups.request(),
             Action.RELOAD: self._reload,
-            Action.QUIT: self._quit,
+            Action.QUIT: lambda: self.app.quit(stop_programs=self.app.config.tray.on_quit != "leave"),
+            Action.QUIT_STOP: lambda: self.app.quit(stop_programs=True),
+            Action.QUIT_LEAVE: lambda: self.app.quit(stop_programs=False),
         }
         if action not in simple:
             raise ValueError(f"{action} is not wired in this tray")
         simple[action]()
 
-    # -- windows and files --------------------------------------------------------------------
+    # -- pages, folders and files (background thread: a browser may take a moment to start) ----
 
-    def _window(self, kind: str, *args: str) -> None:
-        """One window of each kind: a second click while it is open does not open another."""
-        key = (kind, args)
-        running = self._windows.get(key)
-        if running is not None and running.poll() is None:
+    def open_page(self, page: str) -> None:
+        """Open a dashboard page in the default browser; say why not in a notification."""
+        url = self.app.dashboard_url(page)
+        if url is None:
+            self._tell("The dashboard did not open", NO_DASHBOARD)
             return
-        self._windows[key] = self._spawn(kind, *args)
+        self._tell_if("The dashboard did not open", self._opener.open_url(url))
+
+    def _open_own_ui(self, program: str | None) -> None:
+        status = next((s for s in self.app.statuses() if s.program == program), None)
+        url = own_ui(status) if status is not None else ""
+        if not url:
+            self._tell("There is no web UI to open", f"{program} does not say where its own UI is.")
+            return
+        self._tell_if(f"{status.display_name if status else program}'s UI did not open", self._opener.open_url(url))
+
+    def _data_folder(self) -> Path:
+        return data_folder(self.app.config, self.app.paths)
 
     def _show(self, path: Path) -> None:
-        problem = self._open(path)
-        if problem:
-            log.warning("tray: %s", problem)
+        self._tell_if(f"{path.name or path} did not open", self._opener.open_path(path))
 
-    # -- notifications, login item, quit --------------------------------------------------------
+    def _tell_if(self, title: str, problem: str | None) -> None:
+        if problem:
+            self._tell(title, problem)
+
+    def _tell(self, title: str, body: str) -> None:
+        """The user clicked and nothing opened: say so even while notifications are paused."""
+        log.warning("tray: %s: %s", title, body)
+        self.app.notifier.notify(title, body, slot="tray/open", kind="open_failed", bypass_pause=True)
+
+    # -- notifications, login item, reload -------------------------------------------------------
 
     def _pause(self, seconds: float) -> None:
         if seconds > 0:
@@ -111,10 +141,3 @@ class TrayActions:
         """Reading and checking the file takes a moment: off the GUI thread. A file with problems
         is reported by the app itself (a notification naming the first one)."""
         threading.Thread(target=self.app.reload, name="tray-reload", daemon=True).start()
-
-    def _quit(self) -> None:
-        choice = self.app.config.tray.on_quit
-        if choice == "ask":
-            self._window("quitdialog")  # it answers through the control channel
-        else:
-            self.app.quit(stop_programs=choice == "stop")

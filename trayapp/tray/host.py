@@ -27,6 +27,10 @@ class TrayNotifier(Protocol):
 
     def resume(self) -> None: ...
 
+    def notify(self, title: str, body: str = "", *, slot: str = "trayapp", kind: str = "note",
+               bypass_pause: bool = False) -> None:
+        """Show a notice (what did not open, and why). Never raises."""
+
     def use_tray_icon(self, icon: NotifyingIcon) -> None:
         """Let the pystray icon show notifications too (first choice on macOS and Windows)."""
 
@@ -74,7 +78,15 @@ class TrayHost(Protocol):
     @property
     def disk(self) -> TrayDisk: ...
 
+    @property
+    def config_problems(self) -> tuple[str, ...]:
+        """Every problem of config.toml while trayapp runs in the "config error" state, else empty."""
+
     def statuses(self) -> list[Status]: ...
+
+    def dashboard_url(self, page: str) -> str | None:
+        """A one-time login URL for `page` ("/", "/logs?program=NAME", ...) of the running
+        dashboard, or None when the dashboard is off or unavailable."""
 
     def start(self, program: str | None = None) -> None: ...
 

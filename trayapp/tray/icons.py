@@ -6,6 +6,7 @@ Each state has its own colour AND its own shape or glyph, so it reads without co
     unhealthy  amber triangle, "!"             given_up   red octagon, "X"
     stopped    grey disc, square (stop)        attached   teal rounded square, check mark
     degraded   violet diamond, "..." (it runs, but cannot answer)
+    config_error  magenta page with a folded corner, "!" (config.toml has a problem)
 
 Shapes are given on a 64-unit grid. Fills are mid-tones with a darker rim, so every icon stands
 out on dark and on light panels. Run `python -m trayapp.tray.icons --export assets/` to rewrite
@@ -108,6 +109,13 @@ DEFINITION: dict[str, tuple[Shape, ...]] = {
     "attached": (
         Shape("rect", ((4, 4), (60, 60)), fill="#0f958a", stroke="#064e48", width=3, radius=12),
         _CHECK,
+    ),
+    "config_error": (
+        Shape("polygon", ((12, 4), (41, 4), (54, 17), (54, 60), (12, 60)), fill="#c2327f", stroke="#651040",
+              width=3),
+        Shape("polygon", ((41, 4), (41, 17), (54, 17)), fill="#f2b8d8", stroke="#651040", width=3),
+        Shape("line", ((33, 25), (33, 40)), stroke=WHITE, width=7),
+        Shape("circle", ((33, 49.5),), fill=WHITE, radius=4.2),
     ),
     # The application icon (menus, installers, .desktop files): a pulse line, "kept alive".
     "app": (

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import pystray
 
+from trayapp.tray.controller import Part
 from trayapp.tray.icons import render, render_on
 from trayapp.tray.view import Action, Entry, TrayView
 
@@ -83,7 +84,7 @@ def make_icon(view: TrayView, current: Callable[[], TrayView | None], on_action:
 def _hear_clicks(icon: pystray.Icon) -> None:
     """pystray 0.19.5's xorg window selects Exposure and StructureNotify only, so the X server never
     delivers its ButtonPress and a click does nothing. Without a menu the click is the only way to
-    the status window, so ask for button presses too (main thread, before the loop starts)."""
+    the dashboard, so ask for button presses too (main thread, before the loop starts)."""
     import Xlib.X
 
     icon._window.change_attributes(
@@ -137,14 +138,25 @@ def x_connection() -> object | None:
         return None
 
 
+def show_title(icon: pystray.Icon) -> None:
+    """pystray 0.19.5's gtk backend sends the title to the panel only when it changes, never the one
+    the icon was made with: a tooltip that never changes (the config error) was never shown.
+    Setup thread, once the icon is visible (the backend hops to its own loop)."""
+    icon._update_title()
+
+
 def redock(icon: pystray.Icon) -> None:
     """Ask the tray to take the icon again: hide and show run on pystray's own loop."""
     icon.visible = False
     icon.visible = True
 
 
-def apply_view(icon: pystray.Icon, view: TrayView) -> None:
-    """GUI thread (through the controller's door): show `view` on the real icon."""
-    icon.icon = image_for(view, backend_name())
-    icon.title = title_text(view.tooltip, backend_name())
-    icon.update_menu()
+def apply_view(icon: pystray.Icon, view: TrayView, parts: frozenset[Part] = frozenset(Part)) -> None:
+    """GUI thread (through the controller's door): show `view` on the real icon, touching only
+    the `parts` that changed (each one is a round trip to the panel, the menu a whole rebuild)."""
+    if Part.ICON in parts:
+        icon.icon = image_for(view, backend_name())
+    if Part.TOOLTIP in parts:
+        icon.title = title_text(view.tooltip, backend_name())
+    if Part.MENU in parts:
+        icon.update_menu()

@@ -63,10 +63,12 @@ def load_menu_module() -> Any:
 
 def _extras(host: TrayHost, actions: TrayActions) -> Extras:
     backups = host.backups
+    problems = host.config_problems
     return Extras(on_quit=host.config.tray.on_quit, notifications=True,
                   paused_until=host.notifier.paused_until, autostart=actions.autostart,
                   backup=True, last_backup_at=backups.last_ok_at,
-                  backup_progress=backups.progress, disk_warning=_disk_warning(host.disk))
+                  backup_progress=backups.progress, disk_warning=_disk_warning(host.disk),
+                  config_problem=problems[0] if problems else None)
 
 
 def _disk_warning(disk: TrayDisk) -> str | None:
@@ -154,7 +156,7 @@ def run_tray(host: TrayHost) -> None:
     stop_ticking = threading.Event()
     holder: dict[str, Any] = {}  # pystray's Icon: a third-party object, untyped
     actions = TrayActions(host, refresh=lambda: controller.refresh(), has_menu=menu.has_menu())
-    controller = TrayController(lambda view: menu.apply_view(holder["icon"], view), door_for(backend),
+    controller = TrayController(lambda view, parts: menu.apply_view(holder["icon"], view, parts), door_for(backend),
                                 order=list(host.config.programs), extras=lambda: _extras(host, actions))
     first = tray_view(host.statuses(), time.time(), _extras(host, actions))
     icon = holder["icon"] = menu.make_icon(first, lambda: controller.view, actions.handle)
@@ -164,10 +166,11 @@ def run_tray(host: TrayHost) -> None:
     host.bus.subscribe(ExtrasChanged, lambda _: controller.refresh())
     host.on_quit(lambda: _close(icon, stop_ticking))
     _on_signal(host, backend)
-    log.info("tray: pystray backend %s (menu: %s)", backend, "yes" if menu.has_menu() else "no, click opens status")
+    log.info("tray: pystray backend %s (menu: %s)", backend, "yes" if menu.has_menu() else "no, click opens the dashboard")
 
     def setup(icon: Any) -> None:  # pystray's setup thread: keep it short (pystray #113)
         icon.visible = True
+        menu.show_title(icon)
         host.notifier.use_tray_icon(icon)
         host.start_background()
         controller.seed(host.statuses())

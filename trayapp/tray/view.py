@@ -1,7 +1,7 @@
 """Status snapshots -> what the tray shows: icon key, tooltip and the menu, as plain data.
 
 Pure: no pystray, no pillow, no clock of its own. `tray/menu.py` turns a `TrayView` into a
-pystray menu and the status window shows the same phrases, so both say the same thing.
+pystray menu and the dashboard and headless output use the same phrases, so all say the same thing.
 """
 
 from __future__ import annotations
@@ -30,11 +30,12 @@ class IconKey(enum.StrEnum):
     GIVEN_UP = "given_up"  # crashed too often, or an exit that must not be restarted
     STOPPED = "stopped"
     ATTACHED = "attached"  # running, owned by a service manager or somebody else
+    CONFIG_ERROR = "config_error"  # config.toml has a problem: nothing is supervised until it is fixed
 
 
 # When several programs run, the icon shows the one most in need of attention.
 _SEVERITY = {IconKey.RUNNING: 0, IconKey.ATTACHED: 1, IconKey.STOPPED: 2, IconKey.STARTING: 3,
-             IconKey.DEGRADED: 4, IconKey.UNHEALTHY: 5, IconKey.GIVEN_UP: 6}
+             IconKey.DEGRADED: 4, IconKey.UNHEALTHY: 5, IconKey.GIVEN_UP: 6, IconKey.CONFIG_ERROR: 7}
 
 
 class Action(enum.StrEnum):
@@ -43,9 +44,11 @@ class Action(enum.StrEnum):
     START = "start"
     STOP = "stop"
     RESTART = "restart"
-    LOGS = "logs"
-    STATUS_WINDOW = "status_window"
+    LOGS = "logs"  # the dashboard's Logs page for `program`
+    DASHBOARD = "dashboard"
     DIAGNOSTICS = "diagnostics"
+    BACKUPS = "backups"  # the dashboard's Backups page
+    OWN_UI = "own_ui"  # the assistant's own web UI (Status.extra["own_ui"])
     DATA_FOLDER = "data_folder"
     CONFIG_FILE = "config_file"
     RELOAD = "reload"
@@ -53,7 +56,9 @@ class Action(enum.StrEnum):
     AUTOSTART = "autostart"
     PAUSE = "pause"
     RESUME = "resume"
-    QUIT = "quit"
+    QUIT = "quit"  # as [tray] on_quit says (stop or leave)
+    QUIT_STOP = "quit_stop"  # on_quit = "ask": the submenu's two answers
+    QUIT_LEAVE = "quit_leave"
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,8 @@ class ProgramView:
     can_restart: bool
     last_crash: str = ""  # "Last crash 14:02: ValueError: bad token" (the crash report's headline)
     cannot_answer: str = ""  # degraded: what to do about it
+    own_ui: str = ""  # the URL of the program's own web UI, when it has one
+    running: bool = False  # a managed process of trayapp's is alive (what "Stop … and quit" stops)
 
     @property
     def line(self) -> str:
@@ -109,6 +116,7 @@ class Extras:
     last_backup_at: float | None = None
     backup_progress: str | None = None  # "backing up 45% of 1.2GB" while a backup runs
     disk_warning: str | None = None  # "disk low: 1.2GB free on /home"
+    config_problem: str | None = None  # the first problem of a config.toml that could not be read
 
 
 @dataclass(frozen=True)
@@ -235,7 +243,18 @@ def program_view(status: Status, now: float) -> ProgramView:
         can_restart=_offers(status, "restart"),
         last_crash=_last_crash(status),
         cannot_answer=f"Fix: {status.health_fix}" if status.health is Health.DEGRADED and status.health_fix else "",
+        own_ui=own_ui(status),
+        running=status.mode in _OURS and status.state in (State.STARTING, State.RUNNING, State.BACKOFF),
     )
+
+
+_OURS = (Mode.MANAGED, Mode.ADOPTED)  # processes trayapp started: what Quit may stop or leave running
+
+
+def own_ui(status: Status) -> str:
+    """The address of the program's own web UI (set by its readiness watch), or ""."""
+    url = status.extra.get("own_ui")
+    return url if isinstance(url, str) and url.startswith(("http://", "https://")) else ""
 
 
 def _last_crash(status: Status) -> str:
@@ -270,16 +289,19 @@ def _controls(p: ProgramView) -> tuple[Entry, ...]:
     )
 
 
+def _pages(p: ProgramView) -> tuple[Entry, ...]:
+    own = (Entry(f"Open {p.display_name}'s own UI", Action.OWN_UI, p.program),) if p.own_ui else ()
+    return (Entry("Logs", Action.LOGS, p.program), *own)
+
+
 def _program_entries(programs: Sequence[ProgramView]) -> tuple[Entry, ...]:
     if len(programs) == 1:
         p = programs[0]
         notes = tuple(Entry(clip(n, 80), enabled=False) for n in p.notes())
-        return (Entry(clip(p.line, 80), enabled=False), *notes, SEPARATOR, *_controls(p),
-                Entry("View logs", Action.LOGS, p.program))
+        return (Entry(clip(p.line, 80), enabled=False), *notes, SEPARATOR, *_controls(p), *_pages(p))
     lines = tuple(Entry(clip(p.line, 80), enabled=False) for p in programs)
-    subs = tuple(Entry(p.display_name, submenu=(*_controls(p), Entry("View logs", Action.LOGS, p.program)))
-                 for p in programs)
-    return (*lines, SEPARATOR, *subs, Entry("View logs", Action.LOGS, programs[0].program))
+    subs = tuple(Entry(p.display_name, submenu=(*_controls(p), *_pages(p))) for p in programs)
+    return (*lines, SEPARATOR, *subs)
 
 
 def _clock(ts: float) -> str:
@@ -293,6 +315,7 @@ def _extra_entries(extras: Extras, now: float) -> tuple[Entry, ...]:
     if extras.backup:
         entries.append(Entry(extras.backup_progress or "Back up now", Action.BACKUP,
                              enabled=extras.backup_progress is None))
+        entries.append(Entry("Backups…", Action.BACKUPS))
         when = format_ago(now - extras.last_backup_at) if extras.last_backup_at else "never"
         entries.append(Entry(f"Last backup: {when}", enabled=False))
     entries += [Entry("Open data folder", Action.DATA_FOLDER), Entry("Open config file", Action.CONFIG_FILE),
@@ -307,30 +330,63 @@ def _extra_entries(extras: Extras, now: float) -> tuple[Entry, ...]:
     return tuple(entries)
 
 
-def quit_label(on_quit: str) -> str:
-    return {"stop": "Quit (stops the assistant)", "leave": "Quit (leaves the assistant running)"}.get(
-        on_quit, "Quit…")
+def _names(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def quit_entry(on_quit: str, programs: Sequence[ProgramView]) -> Entry:
+    """Quit as configured; with on_quit = "ask", a submenu whose two entries are the question."""
+    if on_quit == "stop":
+        return Entry("Quit (stops the assistant)", Action.QUIT)
+    if on_quit == "leave":
+        return Entry("Quit (leaves the assistant running)", Action.QUIT)
+    running = [p.display_name for p in programs if p.running]
+    if not running:
+        return Entry("Quit trayapp", Action.QUIT_STOP)
+    names = clip(_names(running), 60)
+    return Entry("Quit trayapp", submenu=(Entry(f"Stop {names} and quit", Action.QUIT_STOP),
+                                          Entry(f"Quit, leave {names} running", Action.QUIT_LEAVE)))
+
+
+def _dashboard_entries() -> tuple[Entry, ...]:
+    return (Entry("Dashboard…", Action.DASHBOARD, default=True), Entry("Diagnostics…", Action.DIAGNOSTICS))
+
+
+def config_error_menu(problem: str) -> tuple[Entry, ...]:
+    """Nothing is supervised while config.toml cannot be read: the menu is about fixing it."""
+    return (Entry("config.toml has a problem:", enabled=False), Entry(clip(problem, 80), enabled=False),
+            SEPARATOR, Entry("Open config file", Action.CONFIG_FILE), Entry("Reload config", Action.RELOAD),
+            *_dashboard_entries(), SEPARATOR, Entry("Quit trayapp", Action.QUIT_STOP))
 
 
 def menu(programs: Sequence[ProgramView], extras: Extras, now: float) -> tuple[Entry, ...]:
+    if extras.config_problem is not None:
+        return config_error_menu(extras.config_problem)
     head = _program_entries(programs) if programs else (Entry("No programs configured", enabled=False),)
     return (
         *head,
-        Entry("Open status window", Action.STATUS_WINDOW, default=True),
-        Entry("Diagnostics…", Action.DIAGNOSTICS),
+        SEPARATOR,
+        *_dashboard_entries(),
         SEPARATOR,
         *_extra_entries(extras, now),
         SEPARATOR,
-        Entry(quit_label(extras.on_quit), Action.QUIT),
+        quit_entry(extras.on_quit, programs),
     )
 
 
 def tray_view(statuses: Sequence[Status], now: float, extras: Extras = Extras()) -> TrayView:
     """Everything the tray shows for these snapshots (in config order) at wall time `now`."""
     programs = tuple(program_view(s, now) for s in statuses)
+    if extras.config_problem is not None:
+        return TrayView(icon_key=IconKey.CONFIG_ERROR, tooltip=config_error_tooltip(extras.config_problem),
+                        programs=programs, menu=menu(programs, extras, now))
     notes = [n for n in (extras.backup_progress, extras.disk_warning) if n]
     tip = tooltip(programs)
     if notes:
         tip = clip("\n".join([tip, *notes]))
     return TrayView(icon_key=overall_key(programs), tooltip=tip, programs=programs,
                     menu=menu(programs, extras, now))
+
+
+def config_error_tooltip(problem: str) -> str:
+    return clip(f"{APP_TITLE}: config.toml has a problem: {problem}")

@@ -1,1 +1,1 @@
-"""Windows that run as their own processes: `python -m trayapp.ui.status`, `python -m trayapp.ui.logview`."""
+"""What is left of the Tk windows' package: the metrics history and summaries, moving elsewhere (issue 12)."""

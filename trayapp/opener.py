@@ -1,0 +1,85 @@
+"""Open a folder, a file or a URL with what the desktop offers, without waiting for it.
+
+Folders and files: `xdg-open` on Linux and the BSDs, `open` on macOS, os.startfile on Windows.
+URLs: the standard library's webbrowser module, which knows each platform's browsers.
+Each call returns None when the viewer was started, or one sentence saying why it was not, with
+the path or URL in it so the user can copy it (the caller shows that sentence in a notification).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import webbrowser
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+
+class Runner(Protocol):
+    """Starts a command and lets it run; raises OSError when it cannot be started."""
+
+    def __call__(self, argv: Sequence[str]) -> None: ...
+
+
+def _spawn(argv: Sequence[str]) -> None:
+    # A session of its own: a viewer outlives neither trayapp's signals nor its terminal.
+    subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                     stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def _startfile(path: str) -> None:
+    if sys.platform == "win32":
+        os.startfile(path)
+    else:
+        raise OSError("os.startfile exists on Windows only")
+
+
+def folder_command(path: Path, platform: str = sys.platform) -> list[str] | None:
+    """The desktop's "open this" command for `path`; None on Windows (os.startfile instead)."""
+    if platform == "darwin":
+        return ["open", str(path)]
+    if platform == "win32":
+        return None
+    return ["xdg-open", str(path)]
+
+
+class Opener:
+    """Opens paths and URLs. The runner, the `which` lookup, the browser and the platform are
+    injected so the tests need no desktop."""
+
+    def __init__(self, run: Runner = _spawn, which: Callable[[str], str | None] = shutil.which,
+                 browse: Callable[[str], bool] = webbrowser.open, platform: str = sys.platform,
+                 startfile: Callable[[str], None] = _startfile) -> None:
+        self._run, self._which, self._browse = run, which, browse
+        self._platform, self._startfile = platform, startfile
+
+    def open_path(self, path: Path) -> str | None:
+        """Show a folder or file in the system viewer. None, or why not (naming the path)."""
+        if not path.exists():
+            return f"{path} does not exist yet."
+        command = folder_command(path, self._platform)
+        try:
+            if command is None:
+                self._startfile(str(path))
+                return None
+            if self._which(command[0]) is None:
+                return f"No program to open it: `{command[0]}` is not installed{_hint(command[0])}. It is at {path}"
+            self._run(command)
+        except OSError as exc:
+            return f"It could not be opened ({exc.strerror or exc}). It is at {path}"
+        return None
+
+    def open_url(self, url: str) -> str | None:
+        """Show a URL in the default browser. None, or why not (with the URL to copy)."""
+        try:
+            opened = self._browse(url)
+        except Exception as exc:  # webbrowser raises its own Error and OSError from a broken browser
+            return f"The browser could not be opened ({exc}). Open this address yourself: {url}"
+        return None if opened else f"No web browser was found. Open this address yourself: {url}"
+
+
+def _hint(program: str) -> str:
+    return " (install xdg-utils)" if program == "xdg-open" else ""
