@@ -415,6 +415,16 @@ def _prune(entry: Entry) -> str:
     return f"removed {count(gone, 'old backup')}, freeing {_size(entry.get('freed'))} ({kept} kept)"
 
 
+def _verify(entry: Entry) -> str:
+    archive = Path(_text(entry.get("archive"))).name or "a backup"
+    if entry.get("ok") is not True:
+        problems = entry.get("problems")
+        first = f": {_text(problems[0])}" if isinstance(problems, list) and problems else ""
+        return f"backup {archive} failed verification{first}"
+    files, databases = _int(entry.get("files")) or 0, _int(entry.get("databases")) or 0
+    return f"backup {archive} verified: {count(files, 'file')} and {count(databases, 'database')} intact"
+
+
 def _restore(entry: Entry) -> str:
     archive = _text(entry.get("archive")) or "a backup"
     if entry.get("ok") is not True:
@@ -527,7 +537,7 @@ _SENTENCES: dict[str, Callable[[Entry], str]] = {
     "restart": _restart, "stop": _stop, "gave_up": _gave_up, "spawn_failed": _spawn_failed, "kill": _kill,
     "health": _health, "limit": _limit, "external": _external, "orphan": _orphan, "adopt": _adopt,
     "owner_command": _owner_command, "attach": _attach, "handoff": _handoff, "disk": _disk, "backup": _backup,
-    "prune": _prune, "restore": _restore, "alert": _alert, "control_unavailable": _control_unavailable,
+    "prune": _prune, "restore": _restore, "verify": _verify, "alert": _alert, "control_unavailable": _control_unavailable,
     "quit": _quit, "fault": _fault, "logs_refused": _logs_refused,
     "reload": _reload, "reload_failed": _reload_failed, "config_error": _config_error, "held": _held, "depends": _depends,
     "channel_failed": _channel_failed, "notice_action": _notice_action,
