@@ -721,7 +721,7 @@ function wire() {
   $("ev-program").addEventListener("change", () => loadEvents(false).catch(showError));
   $("ev-kind").addEventListener("change", () => loadEvents(false).catch(showError));
   $("ev-more").addEventListener("click", () => loadEvents(true).catch(showError));
-  $("bk-now").addEventListener("click", (e) => act(e.currentTarget, "/api/backups", {}, () => renderBackupProgress({ running: { words: "Starting the backup…" } })));
+  $("bk-now").addEventListener("click", (e) => act(e.currentTarget, "/api/backups", {}));
   $("dx-rerun").addEventListener("click", () => loadDoctor().catch(showError));
   $("cf-reload").addEventListener("click", (e) => act(e.currentTarget, "/api/reload", {}, loadConfig));
   $("rd-confirm").addEventListener("input", () => { $("rd-go").disabled = $("rd-confirm").value !== $("restore-dialog").dataset.name; });

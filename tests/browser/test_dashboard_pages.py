@@ -1,0 +1,124 @@
+"""The dashboard in a real headless Chromium against a real headless trayapp: every page loads
+cleanly, live updates arrive without a reload, and the buttons do what they say."""
+
+from __future__ import annotations
+
+import os
+import signal
+import stat
+import time
+
+import pytest
+
+from tests.browser.conftest import NEEDLE, WAIT, Dashboard
+
+PAGES = ["/", "/charts", "/logs?program=assistant", "/events", "/backups", "/diagnostics", "/config"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_loads_without_a_console_error_or_a_failed_request(dashboard: Dashboard, path: str) -> None:
+    dashboard.open(path)
+    section = {"/": "overview"}.get(path, path[1:].split("?")[0])
+    dashboard.wait_js(f"return !document.getElementById('page-{section}').hidden", f"the {section} page")
+    ready = {"charts": "return document.getElementById('chart-memory')._chart !== undefined",
+             "logs": "return document.querySelectorAll('#log-lines .line').length > 0",
+             "events": "return document.querySelectorAll('#ev-rows tr').length > 0",
+             "backups": "return document.getElementById('bk-summary').textContent !== ''",
+             "diagnostics": "return document.querySelectorAll('#dx-checks li').length > 0",
+             "config": "return document.getElementById('cf-text').textContent !== ''"}
+    if section in ready:
+        dashboard.wait_js(ready[section], f"the {section} page's content", timeout=60)
+    dashboard.screenshot(section)
+    assert dashboard.console_errors() == []
+    width = dashboard.js("return document.documentElement.scrollWidth")
+    assert width <= 1280, f"the {section} page overflows sideways ({width} px in a 1280 px window)"
+
+
+def test_a_sigkill_of_the_child_shows_on_the_overview_within_a_second_without_reload(dashboard: Dashboard) -> None:
+    dashboard.open("/")
+    dashboard.wait_js("return document.querySelector(\".card[data-program='assistant']\").dataset.state === 'running'",
+                      "the assistant to run")
+    pid = int(dashboard.card("assistant")["pid"])
+    dashboard.js("""
+        window.__loaded = performance.timeOrigin; window.__changedAt = null;
+        const old = arguments[0];
+        new MutationObserver(() => {
+          const c = document.querySelector(".card[data-program='assistant']");
+          if (window.__changedAt === null && c && (c.dataset.pid !== old || c.dataset.state !== 'running'))
+            window.__changedAt = Date.now();
+        }).observe(document.getElementById('programs'), {childList: true, subtree: true, attributes: true});
+    """, str(pid))
+    killed_at = time.time() * 1000
+    os.kill(pid, signal.SIGKILL)
+    changed = dashboard.wait_js("return window.__changedAt", "the card to change after the kill")
+    assert changed - killed_at < 1000, f"the page showed the crash {changed - killed_at:.0f} ms after the kill"
+    assert dashboard.js("return window.__loaded") == dashboard.js("return performance.timeOrigin"), "the page reloaded"
+
+
+def test_restart_gives_a_new_pid(dashboard: Dashboard) -> None:
+    dashboard.open("/")
+    dashboard.wait_js("return document.querySelector(\".card[data-program='assistant'] button[data-verb='restart']\")",
+                      "a Restart button")
+    old = dashboard.card("assistant")["pid"]
+    dashboard.js("document.querySelector(\".card[data-program='assistant'] button[data-verb='restart']\").click()")
+    dashboard.wait_js("const c = document.querySelector(\".card[data-program='assistant']\");"
+                      "return c.dataset.pid !== '' && c.dataset.pid !== arguments[0] && c.dataset.state === 'running'",
+                      "a new pid", WAIT, old)
+    new = int(dashboard.card("assistant")["pid"])
+    assert new != int(old)
+    assert dashboard.instance.program("assistant")["pid"] == new
+    assert dashboard.console_errors() == []
+
+
+def test_search_finds_the_string_next_to_the_cat_in_a_big_log(dashboard: Dashboard) -> None:
+    dashboard.open("/logs?program=bigbot")
+    dashboard.wait_js("return document.querySelectorAll('#log-lines .line').length > 0", "the log's last lines")
+    dashboard.js("document.getElementById('log-q').value = arguments[0];"
+                 "document.getElementById('log-search-form').requestSubmit()", "NEEDLE 7F3E-91AB")
+    started = time.monotonic()
+    while not dashboard.js("return [...document.querySelectorAll('#log-results button.match')]"
+                           ".some(b => b.textContent.includes(arguments[0]))", NEEDLE):
+        assert time.monotonic() - started < 120, "the search did not find the needle in two minutes"
+        dashboard.js("const more = document.querySelector('#log-results button.more'); if (more) more.click()")
+        time.sleep(0.2)
+    dashboard.screenshot("logs-search")
+    dashboard.js("[...document.querySelectorAll('#log-results button.match')]"
+                 ".find(b => b.textContent.includes(arguments[0])).click()", NEEDLE)
+    dashboard.wait_js("const hit = document.querySelector('#log-lines .line.hit');"
+                      "return hit && hit.textContent.includes(arguments[0])", "the found line in its context", WAIT, NEEDLE)
+    assert dashboard.console_errors() == []
+
+
+def test_a_backup_shows_progress_and_lands_in_the_list(dashboard: Dashboard) -> None:
+    dashboard.open("/backups")
+    dashboard.wait_js("return document.getElementById('bk-summary').textContent !== ''", "the backups page")
+    before = dashboard.js("return document.querySelectorAll('#bk-rows tr[data-backup]').length")
+    dashboard.js("""
+        window.__progress = [];
+        new MutationObserver(() => {
+          if (!document.getElementById('bk-progress').hidden)
+            window.__progress.push(document.getElementById('bk-words').textContent);
+        }).observe(document.getElementById('page-backups'), {childList: true, subtree: true, attributes: true,
+                                                            characterData: true});
+        document.getElementById('bk-now').click();
+    """)
+    dashboard.wait_js("return document.querySelectorAll('#bk-rows tr[data-backup]').length > arguments[0]",
+                      "the new backup in the list", 120, before)
+    seen = dashboard.js("return window.__progress")
+    assert any(words for words in seen), "no progress was shown while the backup ran"
+    assert dashboard.js("return document.getElementById('bk-progress').hidden"), "the progress bar stayed"
+    dashboard.screenshot("backups-done")
+    assert dashboard.console_errors() == []
+
+
+def test_a_doctor_fix_changes_a_file_mode(dashboard: Dashboard) -> None:
+    config = dashboard.instance.home / "config.toml"
+    config.chmod(0o644)
+    dashboard.open("/diagnostics")
+    button = dashboard.wait_js("return [...document.querySelectorAll('#dx-checks li')]"
+                               ".find(li => li.textContent.includes(arguments[0]) && li.querySelector('button[data-fix]'))",
+                               "a Fix for the open config file", 90, str(config))
+    dashboard.js("arguments[0].querySelector('button[data-fix]').click()", button)
+    dashboard.wait_js("return document.querySelector('.banner.note') !== null", "the fix's message", 60)
+    assert stat.S_IMODE(config.stat().st_mode) == 0o600
+    assert dashboard.console_errors() == []
