@@ -70,7 +70,8 @@ class DashboardServer:
     """The running dashboard. `start` and `close` from the app's threads; requests on their own."""
 
     def __init__(self, host: DashboardHost, router: Router, *, port: int | None = None,
-                 auth: Auth | None = None, static_dir: Path = STATIC_DIR) -> None:
+                 auth: Auth | None = None, static_dir: Path = STATIC_DIR,
+                 max_connections: int = MAX_CONNECTIONS) -> None:
         self._host, self._router = host, router
         self._wanted = host.config.dashboard.port if port is None else port
         self.auth = auth or Auth(host.paths.state_dir)
@@ -79,6 +80,7 @@ class DashboardServer:
         self.stop = threading.Event()  # set by close(): every stream ends
         self.port = 0
         self._active = 0
+        self._max = max_connections
         self._idle = threading.Condition()
 
     # -- life cycle ----------------------------------------------------------------------------
@@ -98,8 +100,11 @@ class DashboardServer:
     def close(self) -> None:
         """Stop accepting, end every stream, and wait a little for the request threads to go."""
         self.stop.set()
-        for server in self._servers:
-            server.shutdown()
+        stopping = [threading.Thread(target=server.shutdown) for server in self._servers]
+        for thread in stopping:  # at once: each takes up to a poll interval to notice
+            thread.start()
+        for thread, server in zip(stopping, self._servers):
+            thread.join()
             server.server_close()
         with self._idle:
             self._idle.wait_for(lambda: self._active == 0, timeout=CLOSE_WAIT)
@@ -153,6 +158,10 @@ class DashboardServer:
         code = self.auth.issue_code(page)
         return f"{self.base}/login?code={code}&next={quote(page, safe='/?=&')}"
 
+    def addresses(self) -> list[str]:
+        """The addresses the sockets are bound to, as the system reports them."""
+        return [str(server.socket.getsockname()[0]) for server in self._servers]
+
     def _hosts(self) -> frozenset[str]:
         return frozenset(f"{name}:{self.port}" for name in ("127.0.0.1", "localhost", "[::1]"))
 
@@ -161,7 +170,7 @@ class DashboardServer:
     def enter(self) -> bool:
         """A connection arrives: False when MAX_CONNECTIONS are already open."""
         with self._idle:
-            if self._active >= MAX_CONNECTIONS:
+            if self._active >= self._max:
                 return False
             self._active += 1
             return True
