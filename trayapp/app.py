@@ -345,6 +345,8 @@ class App:
             self.backups.config = new  # the schedule is read again within a minute (backup/jobs.py)
         if "alerts" in sections:
             self._replace_alerts(new)
+        if "dashboard" in sections:
+            self._restart_dashboard()
         if "logs" in sections:
             c = new.logs
             with self._logs_lock:
@@ -400,6 +402,13 @@ class App:
                                 if port else "check that the loopback interface (127.0.0.1) is up")
             return
         self.dashboard = server
+
+    def _restart_dashboard(self) -> None:
+        """[dashboard] changed: open tabs lose their stream and reconnect (same port: same sessions)."""
+        old, self.dashboard = self.dashboard, None
+        if old is not None:
+            _each_logged("closing the dashboard", [old.close])
+        self._start_dashboard()
 
     def dashboard_url(self, page: str) -> str | None:
         """A one-time login URL for `page` ("/logs?program=x"); None when the dashboard is off.

@@ -78,3 +78,13 @@ def test_a_bad_dashboard_section_is_a_clear_problem(text: str, problem: str) -> 
     with pytest.raises(ConfigError) as raised:
         parse(f"[dashboard]\n{text}\n")
     assert any(problem in p for p in raised.value.problems), raised.value.problems
+
+
+@pytest.mark.parametrize("key", ["enabled", "port"])
+@pytest.mark.parametrize("value", ["[]", "{ a = 1 }", "1.5", '"@@"', "-1"])
+def test_a_value_of_the_wrong_kind_is_named_in_words(key: str, value: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        parse(f"[dashboard]\n{key} = {value}\n")
+    problems = raised.value.problems
+    assert problems and all(p.startswith(f"dashboard.{key}") for p in problems), problems
+    assert not any(word in p for p in problems for word in ("NoneType", "<class", "Traceback", "'list'"))
