@@ -3,6 +3,7 @@ they see, which requests are refused, and where the server listens."""
 
 from __future__ import annotations
 
+import io
 import ipaddress
 import json
 import logging
@@ -17,7 +18,7 @@ import pytest
 from tests.unit.dashboard_fake import Browser, FakeClock, FakeHost
 from trayapp.dashboard import routes
 from trayapp.dashboard.auth import Auth, safe_next, token_path
-from trayapp.dashboard.server import PORT_FILE, SECURITY_HEADERS, DashboardServer
+from trayapp.dashboard.server import PORT_FILE, SECURITY_HEADERS, DashboardServer, _BadRequest, read_request
 
 
 @pytest.fixture
@@ -328,3 +329,37 @@ def test_the_server_does_not_leave_its_files_readable_by_others(server: Dashboar
     for name in os.listdir(host.paths.state_dir):
         mode = stat.S_IMODE((host.paths.state_dir / name).stat().st_mode)
         assert mode & 0o077 == 0, (name, oct(mode))
+
+
+# -- the request parser ----------------------------------------------------------------------------------
+
+def test_a_request_is_its_line_and_headers() -> None:
+    raw = b"GET /api/overview?x=1 HTTP/1.1\r\nHost: 127.0.0.1:8\r\nCookie: a=1\r\ncookie: b=2\r\n\r\nrest"
+    assert read_request(io.BytesIO(raw)) == ("GET", "/api/overview?x=1",
+                                             {"host": ["127.0.0.1:8"], "cookie": ["a=1", "b=2"]})
+
+
+@pytest.mark.parametrize("raw", [b"", b"GET / HTTP/1.1", b"GET / HTTP/1.1\r\nHost: x\r\n"])
+def test_a_request_cut_short_is_nothing(raw: bytes) -> None:
+    assert read_request(io.BytesIO(raw)) is None
+
+
+@pytest.mark.parametrize("raw, status", [
+    (b"hello\r\n\r\n", 400), (b"GET http://evil.example/ HTTP/1.1\r\n\r\n", 400), (b"GET / SPDY/3\r\n\r\n", 400),
+    (b"GET / HTTP/1.1\r\nno colon here\r\n\r\n", 400), (b"GET / HTTP/1.1\r\n : x\r\n\r\n", 400),
+    (b"GET /" + b"a" * 20000 + b" HTTP/1.1\r\n\r\n", 414),
+    (b"GET / HTTP/1.1\r\nX: " + b"a" * 20000 + b"\r\n\r\n", 431),
+    (b"GET / HTTP/1.1\r\n" + b"X: 1\r\n" * 101 + b"\r\n", 431),
+])
+def test_a_malformed_request_is_refused_with_its_status(raw: bytes, status: int) -> None:
+    with pytest.raises(_BadRequest) as raised:
+        read_request(io.BytesIO(raw))
+    assert raised.value.status == status
+
+
+def test_garbage_on_the_socket_gets_a_400_with_the_security_headers(server: DashboardServer) -> None:
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+        sock.sendall(b"\x16\x03\x01 not http\r\n\r\n")
+        answer = b"".join(iter(lambda: sock.recv(4096), b""))
+    assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert b"\r\nX-Content-Type-Options: nosniff\r\n" in answer and b"Access-Control" not in answer
