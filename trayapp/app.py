@@ -392,16 +392,24 @@ class App:
         from trayapp.dashboard import routes
         from trayapp.dashboard.server import DashboardServer
 
-        server = DashboardServer(self, routes.build(self))
         try:
+            server = DashboardServer(self, routes.build(self))  # reads (or makes) its key: may be refused
             server.start()
         except OSError as exc:
-            port = self.config.dashboard.port
-            self.journal.record("dashboard_unavailable", error=exc.strerror or str(exc), port=port,
-                                fix=f"set [dashboard] port to another number, or to 0, in {self.paths.config_file}"
-                                if port else "check that the loopback interface (127.0.0.1) is up")
+            where = f" ({exc.filename})" if exc.filename else ""
+            self.journal.record("dashboard_unavailable", error=f"{exc.strerror or exc}{where}",
+                                port=self.config.dashboard.port, fix=self._dashboard_fix(exc))
             return
         self.dashboard = server
+
+    def _dashboard_fix(self, exc: OSError) -> str:
+        import errno
+
+        if exc.errno == errno.EADDRINUSE:
+            return f"set [dashboard] port to another number, or to 0, in {self.paths.config_file}"
+        if exc.errno == errno.EADDRNOTAVAIL:
+            return "check that the loopback interface (127.0.0.1) is up"
+        return ""  # the error says what to do (a planted link: remove it)
 
     def _restart_dashboard(self) -> None:
         """[dashboard] changed: open tabs lose their stream and reconnect (same port: same sessions)."""

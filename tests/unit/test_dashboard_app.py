@@ -102,3 +102,13 @@ def test_a_reload_turns_the_dashboard_off_and_on(app: App) -> None:
 def test_the_dashboard_command_knows_only_start_stop_restart(app: App) -> None:
     with pytest.raises(ControlError, match="not a command"):
         app.command("explode", "assistant")
+
+
+def test_a_planted_link_for_the_key_is_refused_without_stopping_trayapp(app: App, tmp_path: Path) -> None:
+    (tmp_path / "elsewhere").write_text("ab" * 32)
+    (app.paths.state_dir / "dashboard.token").symlink_to(tmp_path / "elsewhere")
+    app._start_dashboard()
+    assert app.dashboard is None
+    app.journal.flush()
+    last = json.loads(app.paths.journal_file.read_text().splitlines()[-1])
+    assert last["event"] == "dashboard_unavailable" and "symbolic link" in describe(last)

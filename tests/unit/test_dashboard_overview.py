@@ -183,3 +183,21 @@ def test_a_quiet_stream_sends_comments_to_stay_open(host: FakeHost) -> None:
 
     EventStream(host, keepalive=0).run(write, stop)
     assert written[-1] == b": still here\n\n" and host.bus.listening == 0
+
+
+def test_a_burst_of_extras_changes_is_one_event(host: FakeHost) -> None:
+    written: list[bytes] = []
+    stop = threading.Event()
+
+    def write(data: bytes) -> None:
+        written.append(data)
+        if len(written) == 1:  # after hello: a backup reports progress many times at once
+            for _ in range(50):
+                host.bus.publish(ExtrasChanged("backup"))
+            host.bus.publish(ProgramRemoved("beta"))
+        elif data.startswith(b"event: removed"):
+            stop.set()
+
+    EventStream(host, queue_size=8).run(write, stop)
+    kinds = [w.split(b"\n")[0] for w in written]
+    assert kinds == [b"event: hello", b"event: extras", b"event: removed"]

@@ -363,3 +363,17 @@ def test_garbage_on_the_socket_gets_a_400_with_the_security_headers(server: Dash
         answer = b"".join(iter(lambda: sock.recv(4096), b""))
     assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
     assert b"\r\nX-Content-Type-Options: nosniff\r\n" in answer and b"Access-Control" not in answer
+
+
+def test_a_remembered_port_is_never_read_through_a_link(host: FakeHost, tmp_path: Path) -> None:
+    with socket.socket() as elsewhere:
+        elsewhere.bind(("127.0.0.1", 0))
+        port = elsewhere.getsockname()[1]
+    (tmp_path / "planted.json").write_text(json.dumps({"port": port}))
+    (host.paths.state_dir / PORT_FILE).symlink_to(tmp_path / "planted.json")
+    s = DashboardServer(host, routes.build(host))
+    s.start()
+    s.close()
+    assert s.port != port
+    assert not (host.paths.state_dir / PORT_FILE).is_symlink()  # replaced by our own file
+    assert json.loads((tmp_path / "planted.json").read_text()) == {"port": port}

@@ -27,6 +27,7 @@ from trayapp.atomic import atomic_write
 from trayapp.dashboard.auth import Auth
 from trayapp.dashboard.host import DashboardHost
 from trayapp.dashboard.http import TEXT, HttpError, Request, Response, Router
+from trayapp.paths import open_private
 
 log = logging.getLogger(__name__)
 
@@ -143,8 +144,9 @@ class DashboardServer:
 
     def _remembered_port(self) -> int:
         try:
-            data = json.loads(self._port_file().read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            with os.fdopen(open_private(self._port_file(), os.O_RDONLY), "rb") as f:
+                data = json.loads(f.read(1000))
+        except (OSError, ValueError):  # none yet, damaged, or a link (never followed): pick a new one
             return 0
         port = data.get("port") if isinstance(data, dict) else None
         return port if isinstance(port, int) and 1024 <= port <= 65535 else 0
@@ -164,7 +166,7 @@ class DashboardServer:
     def url(self, page: str) -> str:
         """A one-time login URL that opens `page` ("/logs?program=x"): valid 2 minutes, once."""
         code = self.auth.issue_code(page)
-        return f"{self.base}/login?code={code}&next={quote(page, safe='/?=&')}"
+        return f"{self.base}/login?code={code}&next={quote(page, safe='/?=')}"
 
     def addresses(self) -> list[str]:
         """The addresses the sockets are bound to, as the system reports them."""
