@@ -112,3 +112,24 @@ def test_a_planted_link_for_the_key_is_refused_without_stopping_trayapp(app: App
     app.journal.flush()
     last = json.loads(app.paths.journal_file.read_text().splitlines()[-1])
     assert last["event"] == "dashboard_unavailable" and "symbolic link" in describe(last)
+
+
+def test_doctor_flags_a_dashboard_key_others_can_read_and_fixes_it(tmp_path: Path) -> None:
+    from trayapp.dashboard.auth import Auth, token_path
+    from trayapp.doctor import Level, permissions
+    from trayapp.doctor.inputs import Inputs
+
+    paths = AppPaths.discover({"TRAYAPP_HOME": str(tmp_path / "trayapp")})
+    paths.ensure()
+    Auth(paths.state_dir)
+    key = token_path(paths.state_dir)
+    key.chmod(0o644)
+    config = parse(ONE, environ={"HOME": str(tmp_path)})
+
+    def checks(fix: bool) -> list[permissions.Check]:
+        return list(permissions.checks(Inputs(config=config, paths=paths, fix=fix, platform="linux",
+                                              environ={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})))
+
+    assert any(str(key) in c.evidence and c.level is not Level.OK for c in checks(fix=False))
+    checks(fix=True)
+    assert key.stat().st_mode & 0o777 == 0o600
