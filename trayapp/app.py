@@ -380,6 +380,8 @@ class App:
             self.backups.config = new  # the schedule is read again within a minute (backup/jobs.py)
         if "alerts" in sections:
             self._replace_alerts(new)
+        if "dashboard" in sections:
+            self._restart_dashboard()
         if "logs" in sections:
             c = new.logs
             with self._logs_lock:
@@ -425,16 +427,31 @@ class App:
         from trayapp.dashboard import routes
         from trayapp.dashboard.server import DashboardServer
 
-        server = DashboardServer(self, routes.build(self))
         try:
+            server = DashboardServer(self, routes.build(self))  # reads (or makes) its key: may be refused
             server.start()
         except OSError as exc:
-            port = self.config.dashboard.port
-            self.journal.record("dashboard_unavailable", error=exc.strerror or str(exc), port=port,
-                                fix=f"set [dashboard] port to another number, or to 0, in {self.paths.config_file}"
-                                if port else "check that the loopback interface (127.0.0.1) is up")
+            where = f" ({exc.filename})" if exc.filename else ""
+            self.journal.record("dashboard_unavailable", error=f"{exc.strerror or exc}{where}",
+                                port=self.config.dashboard.port, fix=self._dashboard_fix(exc))
             return
         self.dashboard = server
+
+    def _dashboard_fix(self, exc: OSError) -> str:
+        import errno
+
+        if exc.errno == errno.EADDRINUSE:
+            return f"set [dashboard] port to another number, or to 0, in {self.paths.config_file}"
+        if exc.errno == errno.EADDRNOTAVAIL:
+            return "check that the loopback interface (127.0.0.1) is up"
+        return ""  # the error says what to do (a planted link: remove it)
+
+    def _restart_dashboard(self) -> None:
+        """[dashboard] changed: open tabs lose their stream and reconnect (same port: same sessions)."""
+        old, self.dashboard = self.dashboard, None
+        if old is not None:
+            _each_logged("closing the dashboard", [old.close])
+        self._start_dashboard()
 
     def dashboard_url(self, page: str) -> str | None:
         """A one-time login URL for `page` ("/logs?program=x"); None when the dashboard is off.

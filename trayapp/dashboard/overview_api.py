@@ -207,13 +207,21 @@ class EventStream:
 
 
 class _Client:
-    """One page's queue. The bus's publisher never waits on it: a full queue drops this page."""
+    """One page's queue. The bus's publisher never waits on it: a full queue drops this page.
+
+    `extras` are sent whole, so one waiting is enough: a backup's progress (many a second) costs
+    one event per turn of the stream, not one per change."""
 
     def __init__(self, size: int) -> None:
         self._queue: queue.Queue[object] = queue.Queue(maxsize=size)
+        self._extras_waiting = threading.Event()
         self.dropped = False
 
     def put(self, event: object) -> None:
+        if isinstance(event, ExtrasChanged):
+            if self._extras_waiting.is_set():
+                return
+            self._extras_waiting.set()
         try:
             self._queue.put_nowait(event)
         except queue.Full:  # the page cannot keep up: it reconnects and starts again from `hello`
@@ -221,6 +229,9 @@ class _Client:
 
     def next(self, timeout: float) -> object | None:
         try:
-            return self._queue.get(timeout=timeout)
+            event = self._queue.get(timeout=timeout)
         except queue.Empty:
             return None
+        if isinstance(event, ExtrasChanged):
+            self._extras_waiting.clear()  # before the overview is read: a later change is sent again
+        return event
