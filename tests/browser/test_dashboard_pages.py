@@ -78,7 +78,8 @@ def test_search_finds_the_string_next_to_the_cat_in_a_big_log(dashboard: Dashboa
     started = time.monotonic()
     while not dashboard.js("return [...document.querySelectorAll('#log-results button.match')]"
                            ".some(b => b.textContent.includes(arguments[0]))", NEEDLE):
-        assert time.monotonic() - started < 120, "the search did not find the needle in two minutes"
+        assert time.monotonic() - started < 120, ("the search did not find the needle in two minutes: "
+                                                  + dashboard.js("return document.body.innerText"))
         dashboard.js("const more = document.querySelector('#log-results button.more'); if (more) more.click()")
         time.sleep(0.2)
     dashboard.screenshot("logs-search")

@@ -149,11 +149,13 @@ function programNames() {
 }
 
 function fillPicker(select, extra) {
+  if (!state.overview) return false; // the stream's hello brings the programs, then the page loads
   const wanted = state.program || select.value;
   const names = [...programNames(), ...(extra || [])];
   select.replaceChildren(...names.map(([value, label]) => el("option", { value, text: label })));
   if (names.some(([v]) => v === wanted)) select.value = wanted;
   state.program = select.value;
+  return true;
 }
 
 function setProgram(name) {
@@ -229,9 +231,15 @@ function renderOverall() {
   const problems = state.overview.config && state.overview.config.problems || [];
   const key = problems.length ? "given_up" : worstKey();
   pill.className = `pill st-${key}`;
-  const count = state.overview.programs.length;
-  pill.textContent = problems.length ? "Config error"
-    : count ? `${STATE_WORDS[key] || key}${count > 1 ? " (worst of " + count + ")" : ""}` : "Nothing to watch";
+  pill.textContent = problems.length ? "Config error" : overallWords(key);
+}
+
+function overallWords(key) {
+  const programs = state.overview.programs;
+  if (!programs.length) return "Nothing to watch";
+  const worst = programs.filter((p) => p.view && p.view.icon_key === key);
+  if (worst.length === programs.length) return programs.length === 1 ? STATE_WORDS[key] : `All ${STATE_WORDS[key].toLowerCase()}`;
+  return `${STATE_WORDS[key] || key}: ${worst.map((p) => p.display_name || p.program).join(", ")}`;
 }
 
 function renderConfigBanner() {
@@ -284,12 +292,14 @@ async function copyText(text) {
 function renderCard(entry) {
   const view = entry.view || {};
   const key = view.icon_key || "stopped";
-  const health = [entry.health, entry.health_detail].filter(Boolean).join(": ");
+  const health = ["none", "unknown", ""].includes(entry.health || "") ? "not checked"
+    : [entry.health, entry.health_detail].filter(Boolean).join(": ");
+  const phrase = (view.phrase || "").toLowerCase() === (STATE_WORDS[key] || "").toLowerCase() ? "" : view.phrase;
   const card = el("article", { class: "card", "data-program": entry.program, "data-pid": entry.pid || "",
     "data-state": entry.state || "", "aria-labelledby": `card-${entry.program}` },
     el("header", {}, el("h2", { id: `card-${entry.program}`, text: entry.display_name || entry.program }),
       el("span", { class: `badge st-${key}`, text: STATE_WORDS[key] || key })),
-    el("p", { class: "phrase", text: view.phrase || "" }),
+    phrase ? el("p", { class: "phrase", text: phrase }) : null,
     view.cannot_answer ? el("p", { class: "cannot", text: view.cannot_answer }) : null,
     el("dl", { class: "facts" }, fact("Health", health), fact("Up for", entry.uptime_words),
       fact("Restarts today", String(entry.restarts_today ?? 0)), fact("Memory", entry.memory_words),
@@ -346,8 +356,7 @@ function notifyTile(n) {
 const charts = { span: 3600, data: null };
 
 async function loadCharts() {
-  fillPicker($("chart-program"));
-  if (!state.program) return;
+  if (!fillPicker($("chart-program")) || !state.program) return;
   const data = await api(`/api/metrics?${query({ program: state.program, span: charts.span })}`);
   charts.data = data;
   const summary = data.summary || {};
@@ -463,8 +472,7 @@ function logParams(extra) {
 }
 
 async function loadLogs(extra) {
-  fillPicker($("log-program"), [["trayapp", "trayapp itself"]]);
-  if (!state.program) return;
+  if (!fillPicker($("log-program"), [["trayapp", "trayapp itself"]]) || !state.program) return;
   $("log-download").href = `/api/logs/download?${query({ program: state.program })}`;
   const data = await api(`/api/logs?${logParams({ limit: 500, ...(extra || {}) })}`);
   logs.before = data.before;
@@ -542,7 +550,7 @@ async function search(cursor) {
   }
   const found = box.querySelectorAll("button.match").length;
   box.prepend(el("p", { class: "muted", "aria-live": "polite",
-    text: `${found ? found + (found === 1 ? " line found" : " lines found") : "Nothing found"}${data.took_words ? " in " + data.took_words : ""}.` }));
+    text: `${found ? found + (found === 1 ? " line found" : " lines found") : "Nothing found"}${data.took_words ? ": " + data.took_words : ""}.` }));
   if (!data.done && data.cursor) {
     box.append(el("button", { type: "button", class: "more", text: "Search further back",
       onclick: (e) => { e.currentTarget.remove(); search(data.cursor).catch(showError); } }));
