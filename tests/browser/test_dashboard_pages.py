@@ -97,7 +97,7 @@ def test_a_backup_shows_progress_and_lands_in_the_list(dashboard: Dashboard) -> 
     dashboard.js("""
         window.__progress = [];
         new MutationObserver(() => {
-          if (!document.getElementById('bk-progress').hidden)
+          if (getComputedStyle(document.getElementById('bk-progress')).display !== 'none')
             window.__progress.push(document.getElementById('bk-words').textContent);
         }).observe(document.getElementById('page-backups'), {childList: true, subtree: true, attributes: true,
                                                             characterData: true});
@@ -107,7 +107,8 @@ def test_a_backup_shows_progress_and_lands_in_the_list(dashboard: Dashboard) -> 
                       "the new backup in the list", 120, before)
     seen = dashboard.js("return window.__progress")
     assert any(words for words in seen), "no progress was shown while the backup ran"
-    assert dashboard.js("return document.getElementById('bk-progress').hidden"), "the progress bar stayed"
+    assert dashboard.js("return getComputedStyle(document.getElementById('bk-progress')).display") == "none", \
+        "the progress bar stayed after the backup was done"
     dashboard.screenshot("backups-done")
     assert dashboard.console_errors() == []
 

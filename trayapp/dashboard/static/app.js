@@ -100,11 +100,16 @@ function banner(id, kind, message, fix, actions) {
 function dropBanner(id) { const b = $(id); if (b) b.remove(); }
 
 function showError(err) {
-  banner(null, "error", err.message || String(err), err.fix || "");
+  banner(null, "error", sentence(err.message || String(err)), sentence(err.fix));
+}
+
+function sentence(text) {
+  const s = String(text || "");
+  return s ? s[0].toUpperCase() + s.slice(1) : s;
 }
 
 function note(message) {
-  const box = banner(null, "note", message, "");
+  const box = banner(null, "note", sentence(message), "");
   setTimeout(() => box.remove(), 6000);
 }
 
