@@ -161,6 +161,11 @@ class Dashboard:
         self.driver.set_window_size(1280, 900)
         return path
 
+    def dark(self, on: bool) -> None:
+        """prefers-color-scheme as the system would set it."""
+        features = [{"name": "prefers-color-scheme", "value": "dark" if on else "light"}]
+        self.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": features})
+
     def card(self, program: str) -> dict[str, str]:
         return self.js("const c = document.querySelector(`.card[data-program='${arguments[0]}']`);"
                        "return c ? {pid: c.dataset.pid, state: c.dataset.state, text: c.innerText} : null", program)

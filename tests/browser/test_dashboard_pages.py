@@ -29,9 +29,14 @@ def test_every_page_loads_without_a_console_error_or_a_failed_request(dashboard:
     if section in ready:
         dashboard.wait_js(ready[section], f"the {section} page's content", timeout=60)
     dashboard.screenshot(section)
+    dashboard.dark(True)
+    dashboard.screenshot(f"{section}-dark")
+    dashboard.dark(False)
     assert dashboard.console_errors() == []
-    width = dashboard.js("return document.documentElement.scrollWidth")
-    assert width <= 1280, f"the {section} page overflows sideways ({width} px in a 1280 px window)"
+    for width in (1024, 1600):
+        dashboard.driver.set_window_size(width, 900)
+        wide = dashboard.js("return document.documentElement.scrollWidth")
+        assert wide <= width, f"the {section} page overflows sideways ({wide} px in a {width} px window)"
 
 
 def test_a_sigkill_of_the_child_shows_on_the_overview_within_a_second_without_reload(dashboard: Dashboard) -> None:
@@ -52,6 +57,8 @@ def test_a_sigkill_of_the_child_shows_on_the_overview_within_a_second_without_re
     os.kill(pid, signal.SIGKILL)
     changed = dashboard.wait_js("return window.__changedAt", "the card to change after the kill")
     assert changed - killed_at < 1000, f"the page showed the crash {changed - killed_at:.0f} ms after the kill"
+    dashboard.wait_js("return document.querySelector(\".card[data-program='assistant'] .crash\")", "the crash report")
+    dashboard.screenshot("overview-crash")
     assert dashboard.js("return window.__loaded") == dashboard.js("return performance.timeOrigin"), "the page reloaded"
 
 

@@ -385,7 +385,7 @@ function chartFrame(canvas) {
   ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
   const css = getComputedStyle(document.body);
   return { ctx, width, height, color: css.color, muted: getComputedStyle($("chart-summary")).color,
-    pad: { left: 72, right: 16, top: 12, bottom: 28 } };
+    pad: { left: 72, right: 16, top: 22, bottom: 28 } };
 }
 
 function drawChart(canvas, data, column, label, limit) {
@@ -414,7 +414,7 @@ function drawAxes(f, plot, top, step, x0, now, label) {
   for (let v = 0; v <= top + step / 2; v += step) {
     const y = plot.y(v);
     ctx.beginPath(); ctx.moveTo(f.pad.left, y); ctx.lineTo(f.width - f.pad.right, y); ctx.stroke();
-    ctx.fillText(label(v), f.pad.left - 8, y);
+    ctx.fillText(v === 0 ? "0" : label(v), f.pad.left - 8, y);
   }
   const tickEvery = charts.span <= 3600 ? 600 : 3 * 3600;
   ctx.textAlign = "center"; ctx.textBaseline = "top";
@@ -577,7 +577,7 @@ const events = { oldest: null };
 
 function eventRow(e) {
   return el("tr", { class: `sev-${e.severity || "info"}` },
-    el("td", { class: "nowrap", text: e.time_words || "" }), el("td", { text: e.display_name || e.program || "trayapp" }),
+    el("td", { class: "nowrap", text: e.time_words || "" }), el("td", { class: "nowrap", text: e.display_name || e.program || "trayapp" }),
     el("td", { text: e.sentence || "" }));
 }
 
@@ -697,7 +697,9 @@ function checkItem(c) {
 async function loadConfig() {
   const data = await api("/api/config");
   $("cf-path").textContent = data.path || "";
-  $("cf-problems").replaceChildren(...(data.problems || []).map((p) => el("li", { text: p })));
+  const problems = data.problems || [];
+  $("cf-problems").replaceChildren(...problems.map((p) => el("li", { text: p })));
+  if (!problems.length) $("cf-problems").append(el("li", { class: "fine", text: "No problems: trayapp uses this file as it is." }));
   $("cf-text").textContent = data.exists === false ? "(there is no config file yet: trayapp uses its defaults)" : data.text;
 }
 
