@@ -104,6 +104,8 @@ def instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Trayapp]:
     finally:
         if t.proc is not None and t.proc.poll() is None:
             t.terminate(30)
+        for log in t.paths.log_dir.glob("bigbot.log*"):  # a gigabyte is not kept in the temp folder
+            log.unlink()
 
 
 @pytest.fixture(scope="session")

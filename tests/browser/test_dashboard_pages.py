@@ -130,3 +130,19 @@ def test_a_doctor_fix_changes_a_file_mode(dashboard: Dashboard) -> None:
     dashboard.wait_js("return document.querySelector('.banner.note') !== null", "the fix's message", 60)
     assert stat.S_IMODE(config.stat().st_mode) == 0o600
     assert dashboard.console_errors() == []
+
+
+def test_the_log_follows_live_and_jumps_to_the_last_crash(dashboard: Dashboard) -> None:
+    dashboard.instance.wait_state("running", "assistant", timeout=WAIT)
+    psutil.Process(dashboard.instance.program("assistant")["pid"]).kill()
+    dashboard.instance.wait_state("running", "assistant", timeout=WAIT)
+    dashboard.open("/logs?program=assistant")
+    dashboard.wait_js("return document.querySelectorAll('#log-lines .line').length > 0", "the log's last lines")
+    last = dashboard.js("return document.querySelector('#log-lines .line:last-child').textContent")
+    dashboard.wait_js("return document.querySelector('#log-lines .line:last-child').textContent !== arguments[0]",
+                      "a new line from the ticking child, without a reload", WAIT, last)
+    dashboard.js("document.getElementById('log-crash').click()")
+    dashboard.wait_js("return document.querySelector('#log-lines .line.mark-crash.hit') !== null",
+                      "the last crash, marked and in view")
+    dashboard.screenshot("logs-crash")
+    assert dashboard.console_errors() == []

@@ -465,10 +465,11 @@ const logs = { source: null, before: null, program: "", loading: false };
 
 function logLine(line) {
   if (line.mark) {
-    return el("div", { class: `line mark mark-${line.mark}`, "data-cursor": line.cursor ?? "" },
+    return el("div", { class: `line mark mark-${line.mark}`, "data-cursor": line.cursor ?? "", "data-ts": line.ts ?? "" },
       el("span", { class: "t", text: line.time || "" }), el("span", { class: "x", text: line.text }));
   }
-  return el("div", { class: `line ${line.stream || ""} lv-${line.level || "info"}`, "data-cursor": line.cursor ?? "" },
+  return el("div", { class: `line ${line.stream || ""} lv-${line.level || "info"}`, "data-cursor": line.cursor ?? "",
+    "data-ts": line.ts ?? "" },
     el("span", { class: "t", text: line.time || "" }), el("span", { class: "x", text: line.text }));
 }
 
@@ -485,7 +486,17 @@ async function loadLogs(extra) {
   $("log-earlier").disabled = data.before === null || data.before === undefined;
   $("log-status").textContent = data.lines.length ? "" : "No lines match here.";
   follow(!extra && $("log-follow").checked);
-  if (!extra) scrollToEnd();
+  if (!extra) scrollToEnd(); else if (extra.at !== undefined) showAt(extra.at);
+}
+
+function showAt(at) {
+  const rows = [...document.querySelectorAll("#log-lines .line")];
+  const row = at === "last_crash" ? rows.filter((r) => r.classList.contains("mark-crash")).pop()
+    : rows.find((r) => Number(r.dataset.ts) >= at);
+  if (!row) { $("log-status").textContent = at === "last_crash" ? "No crash is in the log." : ""; return; }
+  document.querySelectorAll("#log-lines .hit").forEach((r) => r.classList.remove("hit"));
+  row.classList.add("hit");
+  row.scrollIntoView({ block: "center" });
 }
 
 async function loadEarlier() {
@@ -568,7 +579,10 @@ async function jumpTo(match) {
   const rows = [...document.querySelectorAll("#log-lines .line")];
   const row = rows.find((r) => match.cursor !== undefined && r.dataset.cursor === String(match.cursor))
     || rows.find((r) => r.querySelector(".x").textContent === match.text);
-  if (row) { row.classList.add("hit"); row.scrollIntoView({ block: "center" }); }
+  if (row) {
+    document.querySelectorAll("#log-lines .hit").forEach((r) => r.classList.remove("hit"));
+    row.classList.add("hit"); row.scrollIntoView({ block: "center" });
+  }
 }
 
 // -- events -----------------------------------------------------------------------------------
