@@ -146,3 +146,21 @@ def test_the_log_follows_live_and_jumps_to_the_last_crash(dashboard: Dashboard) 
                       "the last crash, marked and in view")
     dashboard.screenshot("logs-crash")
     assert dashboard.console_errors() == []
+
+
+def test_restore_shows_a_dry_run_and_asks_for_the_name(dashboard: Dashboard) -> None:
+    dashboard.open("/backups")
+    if not dashboard.js("return document.querySelector('#bk-rows tr[data-backup]')"):
+        dashboard.js("document.getElementById('bk-now').click()")
+    row = dashboard.wait_js("return document.querySelector('#bk-rows tr[data-backup]')", "a backup in the list", 120)
+    name = dashboard.js("return arguments[0].dataset.backup", row)
+    dashboard.js("arguments[0].querySelector('button.danger').click()", row)
+    dashboard.wait_js("return document.getElementById('restore-dialog').open && "
+                      "document.querySelectorAll('#rd-lines li').length > 0", "the dry-run preview", 60)
+    assert dashboard.js("return document.getElementById('rd-go').disabled"), "Restore before the name was typed"
+    dashboard.driver.find_element("id", "rd-confirm").send_keys(name)
+    assert not dashboard.js("return document.getElementById('rd-go').disabled"), "the typed name did not unlock Restore"
+    dashboard.screenshot("backups-restore")
+    dashboard.js("document.getElementById('rd-cancel').click()")
+    assert not dashboard.js("return document.getElementById('restore-dialog').open")
+    assert dashboard.console_errors() == []

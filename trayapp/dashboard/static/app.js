@@ -631,7 +631,8 @@ function onJournal(e) {
 
 async function loadBackups() {
   const data = await api("/api/backups");
-  $("bk-summary").textContent = [data.last_ok_words, data.next_due_words, data.schedule_words, data.dest ? `kept in ${data.dest}` : ""]
+  const due = /^no schedule/i.test(data.schedule_words || "") ? "" : data.next_due_words;
+  $("bk-summary").textContent = [data.last_ok_words, due, data.schedule_words, data.dest ? `kept in ${data.dest}` : ""]
     .filter(Boolean).map((s) => s[0].toUpperCase() + s.slice(1)).join(". ") + ".";
   $("bk-rows").replaceChildren(...(data.backups || []).map(backupRow));
   if (!(data.backups || []).length) $("bk-rows").append(el("tr", {}, el("td", { colspan: 5, class: "muted", text: "No backups yet." })));
