@@ -164,3 +164,18 @@ def test_restore_shows_a_dry_run_and_asks_for_the_name(dashboard: Dashboard) -> 
     dashboard.js("document.getElementById('rd-cancel').click()")
     assert not dashboard.js("return document.getElementById('restore-dialog').open")
     assert dashboard.console_errors() == []
+
+
+def test_the_page_says_when_trayapp_is_not_answering_and_comes_back_by_itself(dashboard: Dashboard) -> None:
+    """Last in the file: it stops the session's trayapp and starts it again on the same port."""
+    dashboard.open("/")
+    dashboard.js("window.__loaded = performance.timeOrigin")
+    assert dashboard.instance.terminate(30) == 0
+    dashboard.wait_js("return document.getElementById('offline') !== null", "the not-answering banner")
+    assert "not answering" in dashboard.js("return document.getElementById('offline').textContent")
+    dashboard.screenshot("offline")
+    dashboard.instance.start()
+    dashboard.wait_js("return document.getElementById('offline') === null && "
+                      "document.querySelector(\".card[data-program='assistant']\") !== null",
+                      "the page to reconnect", 60)
+    assert dashboard.js("return window.__loaded") == dashboard.js("return performance.timeOrigin"), "the page reloaded"

@@ -175,6 +175,8 @@ function connect() {
   source.addEventListener("open", () => { state.connected = true; dropBanner("offline"); });
   source.addEventListener("error", () => {
     state.connected = false;
+    // A refused stream (signed out, trayapp restarting) is not retried by the browser itself
+    if (source.readyState === EventSource.CLOSED) setTimeout(connect, 3000);
     banner("offline", "error", "trayapp is not answering.",
       "The page reconnects by itself when trayapp runs again; start it from the menu or with `trayapp run`.");
     renderOverall();
@@ -231,6 +233,7 @@ function worstKey() {
 
 function renderOverall() {
   const pill = $("overall");
+  document.body.classList.toggle("offline", !!state.overview && !state.connected); // what is shown may be stale
   if (!state.connected && !state.overview) { pill.textContent = "connecting…"; return; }
   if (!state.connected) { pill.className = "pill st-given_up"; pill.textContent = "Not answering"; return; }
   const problems = state.overview.config && state.overview.config.problems || [];
@@ -322,12 +325,11 @@ function renderGlance() {
 }
 
 function diskTile(disks) {
-  const levels = ["critical", "low", "warning", "ok"];
-  const worst = levels.find((l) => disks.some((d) => d.level === l)) || "ok";
+  const worst = ["critical", "warn"].find((l) => disks.some((d) => d.level === l)) || "ok";
+  const words = { ok: "Enough space", warn: "Space is running low", critical: "Almost no space left" };
   const lines = disks.map((d) => `${d.path}: ${sizeWords(d.free)} free of ${sizeWords(d.total)}`);
   return el("section", { class: "tile", "aria-label": "Disk" }, el("h2", { text: "Disk" }),
-    el("span", { class: `badge ${worst === "ok" ? "ok" : worst === "warning" || worst === "low" ? "warn" : "fail"}`,
-      text: worst === "ok" ? "Enough space" : `Space is ${worst}` }),
+    el("span", { class: `badge ${worst === "critical" ? "fail" : worst}`, text: words[worst] }),
     ...lines.map((t) => el("div", { class: "muted", text: t })));
 }
 
