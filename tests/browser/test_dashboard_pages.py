@@ -166,6 +166,18 @@ def test_restore_shows_a_dry_run_and_asks_for_the_name(dashboard: Dashboard) -> 
     assert dashboard.console_errors() == []
 
 
+def test_ten_thousand_followed_lines_keep_the_page_small(dashboard: Dashboard) -> None:
+    dashboard.open("/logs?program=assistant")
+    dashboard.wait_js("return document.querySelectorAll('#log-lines .line').length > 0", "the log's last lines")
+    dashboard.js("for (let i = 0; i < 10000; i++) appendLine({cursor: null, ts: Date.now() / 1000, time: '', "
+                 "stream: 'stderr', level: 'info', text: `flood line ${i}`, mark: null});")
+    dashboard.wait_js("return document.querySelector('#log-lines .line:last-child').textContent"
+                      ".includes('flood line 9999')", "the newest line at the end")
+    count = dashboard.js("return document.querySelectorAll('#log-lines .line').length")
+    assert 1000 <= count <= 5000, f"{count} lines in the page"
+    assert dashboard.js("const v = document.getElementById('log-view');"
+                        "return v.scrollTop + v.clientHeight >= v.scrollHeight - 40"), "following stopped at the end"
+
 def test_the_page_says_when_trayapp_is_not_answering_and_comes_back_by_itself(dashboard: Dashboard) -> None:
     """Last in the file: it stops the session's trayapp and starts it again on the same port."""
     dashboard.open("/")

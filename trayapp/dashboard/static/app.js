@@ -463,7 +463,7 @@ function onChartHover(event) {
 
 // -- logs -------------------------------------------------------------------------------------
 
-const logs = { source: null, before: null, program: "", loading: false };
+const logs = { source: null, before: null, pending: [] };
 
 function logLine(line) {
   if (line.mark) {
@@ -484,6 +484,7 @@ async function loadLogs(extra) {
   $("log-download").href = `/api/logs/download?${query({ program: state.program })}`;
   const data = await api(`/api/logs?${logParams({ limit: 500, ...(extra || {}) })}`);
   logs.before = data.before;
+  logs.pending.length = 0; // lines of the stream being replaced
   $("log-lines").replaceChildren(...data.lines.map(logLine));
   $("log-earlier").disabled = data.before === null || data.before === undefined;
   $("log-status").textContent = data.lines.length ? "" : "No lines match here.";
@@ -506,7 +507,10 @@ async function loadEarlier() {
   const view = $("log-view"), height = view.scrollHeight;
   const data = await api(`/api/logs?${logParams({ limit: 500, before: logs.before })}`);
   logs.before = data.before;
-  $("log-lines").prepend(...data.lines.map(logLine));
+  const box = $("log-lines");
+  box.prepend(...data.lines.map(logLine));
+  if (box.childElementCount > LOG_DOM_CAP) stopFollowing();
+  while (box.childElementCount > LOG_DOM_CAP) box.lastElementChild.remove(); // the newest go: Follow brings them back
   $("log-earlier").disabled = data.before === null || data.before === undefined;
   view.scrollTop += view.scrollHeight - height;
   if (!data.lines.length) $("log-status").textContent = "Nothing matched in that stretch; Load earlier looks further back.";
@@ -522,6 +526,11 @@ function follow(on) {
   });
 }
 
+function stopFollowing() {
+  $("log-follow").checked = false;
+  follow(false);
+}
+
 function passes(line) {
   const level = $("log-level").value, stream = $("log-stream").value;
   const rank = { error: 2, warning: 1 };
@@ -531,13 +540,21 @@ function passes(line) {
 
 function appendLine(line) {
   if (!passes(line)) return;
+  // Lines arrive in bursts: one layout per frame, not one per line (10,000 lines stay smooth)
+  logs.pending.push(line);
+  if (logs.pending.length === 1) requestAnimationFrame(flushLines);
+}
+
+function flushLines() {
   const view = $("log-view"), box = $("log-lines");
   const atEnd = view.scrollTop + view.clientHeight >= view.scrollHeight - 40;
-  box.append(logLine(line));
-  while (box.childElementCount > LOG_DOM_CAP) {
-    box.firstElementChild.remove();
-    logs.before = box.firstElementChild.dataset.cursor || logs.before;
-  }
+  const lines = logs.pending.splice(0).slice(-LOG_DOM_CAP);
+  const fragment = document.createDocumentFragment();
+  fragment.append(...lines.map(logLine));
+  box.append(fragment);
+  const extra = box.childElementCount - LOG_DOM_CAP;
+  for (let i = 0; i < extra; i++) box.firstElementChild.remove();
+  if (extra > 0) logs.before = box.firstElementChild.dataset.cursor || logs.before;
   if (atEnd) scrollToEnd();
 }
 
