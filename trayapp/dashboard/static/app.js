@@ -369,6 +369,11 @@ async function loadCharts() {
   const summary = data.summary || {};
   $("chart-summary").textContent = [summary.memory_words, summary.cpu_words].filter(Boolean).join(" · ")
     || (data.points && data.points.length ? "" : "No samples yet in this span.");
+  drawCharts();
+}
+
+function drawCharts() {
+  const data = charts.data;
   drawChart($("chart-memory"), data, 1, sizeWords, data.memory_limit);
   drawChart($("chart-cpu"), data, 2, (v) => `${Math.round(v)}%`, null);
 }
@@ -776,7 +781,7 @@ function wire() {
   $("rd-confirm").addEventListener("input", () => { $("rd-go").disabled = $("rd-confirm").value !== $("restore-dialog").dataset.name; });
   $("rd-form").addEventListener("submit", (e) => confirmRestore(e).catch(showError));
   $("rd-cancel").addEventListener("click", () => $("restore-dialog").close());
-  window.addEventListener("resize", () => { if (state.page === "charts" && charts.data) loadCharts().catch(showError); });
+  window.addEventListener("resize", () => { if (state.page === "charts" && charts.data) drawCharts(); });
 }
 
 function wireLogs() {
