@@ -28,6 +28,7 @@ def test_every_page_loads_without_a_console_error_or_a_failed_request(dashboard:
     if section in ready:
         dashboard.wait_js(ready[section], f"the {section} page's content", timeout=60)
     dashboard.screenshot(section)
+    dashboard.screenshot(f"{section}-1024", width=1024)
     dashboard.dark(True)
     dashboard.screenshot(f"{section}-dark")
     dashboard.dark(False)
