@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from trayapp.ui.summary import Range, sparkline, summarize
+from trayapp.summary import Range, sparkline, summarize
 
 
 @pytest.mark.parametrize(("values", "width", "line"), [

@@ -1,13 +1,11 @@
-"""The windows' pure parts: field rows, chart coordinates, log line filters, metrics history."""
+"""The windows' pure parts: field rows, chart coordinates, log line filters."""
 
 from __future__ import annotations
 
-from trayapp.events import StatusChanged
 from trayapp.status import ExitInfo, Health, State, Status
 from trayapp.ui import chart
 from trayapp.ui.fields import rows
 from trayapp.ui.logfilter import Line, keep, parse, tags
-from trayapp.ui.metrics import MetricsHistory
 
 NOW = 1_790_000_000.0
 
@@ -58,21 +56,6 @@ def test_odd_lines_are_shown_as_they_are() -> None:
         raise ValueError("not a trayapp line")
 
     assert parse("just text\n", strict) == Line("just text", "", "just text")
-
-
-def test_metrics_history_keeps_one_hour_of_samples() -> None:
-    clock = [NOW - 4000]
-    history = MetricsHistory(clock=lambda: clock[0])
-    old = None
-    for i in range(5):
-        new = Status("assistant", "nanobot", State.RUNNING, memory=1000 + i, cpu=float(i))
-        history.on_status(StatusChanged(old, new))
-        old = new
-        clock[0] += 1000
-    series = history.handle({})["assistant"]
-    assert [s[1] for s in series] == [1001, 1002, 1003, 1004]  # the first is over an hour older
-    history.on_status(StatusChanged(new, new))  # no new numbers: no new point
-    assert len(history.handle({"program": "assistant"})["assistant"]) == 4
 
 
 def test_merged_samples_are_in_time_order_even_when_a_second_has_no_memory_reading() -> None:
