@@ -50,3 +50,21 @@ def sparkline(values: Sequence[float], width: int = 40) -> str:
     if top <= 0:
         return BARS[0] * len(means)
     return "".join(BARS[min(len(BARS) - 1, int(m / top * (len(BARS) - 1) + 0.5))] for m in means)
+
+
+def memory_words(now: float | None, low: float | None, high: float | None) -> str:
+    """"120MB now, 98MB–131MB" for the chart's legend; "" without a sample."""
+    from trayapp.units import format_size
+
+    if low is None or high is None:
+        return ""
+    spread = f"{format_size(low)}–{format_size(high)}"
+    return f"{format_size(now)} now, {spread}" if now is not None else spread
+
+
+def cpu_words(now: float | None, peak: float | None) -> str:
+    """"3 % now, peak 41 %"; "" without a sample."""
+    if peak is None:
+        return ""
+    top = f"peak {peak:.0f} %"
+    return f"{now:.0f} % now, {top}" if now is not None else top
