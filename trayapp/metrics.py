@@ -249,6 +249,9 @@ class SampleStore:
 
     def _load_all(self) -> None:
         now = self._clock()
+        if self._folder.is_symlink():
+            log.warning("%s is a link, which trayapp does not follow: its samples are not read", self._folder)
+            return
         try:
             files = sorted(self._folder.glob("*.jsonl"))
         except OSError:

@@ -146,3 +146,15 @@ def test_downsampling_keeps_the_extremes() -> None:
     assert len(thin) == 720
     assert thin[0] == Point(T0 + 1, 0.5, 1.0, 0.0, 1.0, 2.0)
     assert max(p.memory_max or 0 for p in thin) == 1439
+
+
+def test_a_samples_folder_that_is_a_link_is_neither_read_nor_written(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir(mode=0o700)
+    (elsewhere / "bot.jsonl").write_text('["s",%d,1,1]\n' % T0)
+    (tmp_path / "samples").symlink_to(elsewhere)
+    store = store_at(tmp_path, Clock())
+    assert store.programs() == []
+    store.add("bot", T0 + 10, 2, 2.0)
+    store.flush()  # refused and logged, never raised
+    assert (elsewhere / "bot.jsonl").read_text() == '["s",%d,1,1]\n' % T0
