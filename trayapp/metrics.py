@@ -112,6 +112,7 @@ class _Series:
         start = ts - ts % MINUTE
         if self.open is not None and self.open.ts != start:
             lines.append(self._close())
+            self._prune_minutes(ts)  # once a minute, not at every sample
         if self.open is None:
             self.open = _Minute(start)
         self.open.add(memory, cpu)
@@ -136,6 +137,8 @@ class _Series:
     def prune(self, now: float) -> None:
         while self.samples and self.samples[0][0] < now - HOUR:
             self.samples.popleft()
+
+    def _prune_minutes(self, now: float) -> None:
         for ts in [ts for ts in self.minutes if ts < now - DAY]:
             del self.minutes[ts]
 
@@ -229,21 +232,26 @@ class SampleStore:
         with self._write_lock:
             with self._lock:
                 pending, self._pending = self._pending, {}
-                live = {name: self._series[name].lines() for name in pending}
             for name, lines in pending.items():
-                self._write(name, lines, live[name])
+                self._write(name, lines)
 
-    def _write(self, program: str, lines: list[list[Any]], live: list[list[Any]]) -> None:
+    def _write(self, program: str, lines: list[list[Any]]) -> None:
         path = self._folder / f"{program}.jsonl"
         try:
             private_dir(self._folder)
             size = path.stat().st_size if path.exists() else 0
             if size + _size(lines) > COMPACT_AT:
-                _rewrite(path, live)
+                _rewrite(path, self._live(program))
             else:
                 _append(path, lines)
         except OSError as exc:  # a full disk or a damaged folder: the samples in memory still serve
             log.warning("could not save %s's memory and CPU samples: %s", program, exc)
+
+    def _live(self, program: str) -> list[list[Any]]:
+        """Everything live; what is pending for it since is in there too, so it is not appended twice."""
+        with self._lock:
+            self._pending.pop(program, None)
+            return self._series[program].lines()
 
     # -- loading (at start) -----------------------------------------------------------------
 
@@ -264,6 +272,7 @@ class SampleStore:
         for line in _read_lines(path):
             _restore(series, line)
         series.prune(now)
+        series._prune_minutes(now)
         newest = series.newest()
         try:
             if newest is None:

@@ -29,3 +29,13 @@ def test_summary_of_samples_with_gaps() -> None:
 def test_no_samples() -> None:
     s = summarize([])
     assert (s.samples, s.cpu, s.memory, s.cpu_line) == (0, None, None, "")
+
+
+def test_the_chart_legend_says_now_and_the_range_in_words() -> None:
+    from trayapp.summary import cpu_words, memory_words
+
+    assert memory_words(120_000_000, 98_000_000, 131_000_000) == "120MB now, 98MB–131MB"
+    assert memory_words(None, 98_000_000, 131_000_000) == "98MB–131MB"
+    assert memory_words(None, None, None) == ""
+    assert cpu_words(3.2, 41.0) == "3 % now, peak 41 %"
+    assert cpu_words(None, None) == ""
