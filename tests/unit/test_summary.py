@@ -19,7 +19,7 @@ def test_sparkline(values: list[float], width: int, line: str) -> None:
 
 
 def test_summary_of_samples_with_gaps() -> None:
-    points = [[1000.0, 100, 2.0], [1010.0, None, None], [1020.0, 300, 6.0], [1030.0, 200, None]]
+    points: list[list[float | int | None]] = [[1000.0, 100, 2.0], [1010.0, None, None], [1020.0, 300, 6.0], [1030.0, 200, None]]
     s = summarize(points)
     assert (s.samples, s.span) == (4, 30.0)
     assert s.cpu == Range(2.0, 4.0, 6.0) and s.memory == Range(100, 200, 300)
