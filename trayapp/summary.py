@@ -58,8 +58,11 @@ def memory_words(now: float | None, low: float | None, high: float | None) -> st
 
     if low is None or high is None:
         return ""
-    spread = f"{format_size(low)}–{format_size(high)}"
-    return f"{format_size(now)} now, {spread}" if now is not None else spread
+    steady = high - low <= high * 0.01  # within 1 %: a range would only repeat the same size
+    spread = "" if steady else f"{format_size(low)}–{format_size(high)}"
+    if now is None:
+        return spread or format_size(low)
+    return f"{format_size(now)} now, {spread}" if spread else f"{format_size(now)} now, steady"
 
 
 def cpu_words(now: float | None, peak: float | None) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
@@ -12,6 +12,7 @@ from trayapp.dashboard.host import DashboardHost
 from trayapp.dashboard.http import Request, Router
 from trayapp.journal import Journal
 from trayapp.metrics import SampleStore
+from trayapp.status import State, Status
 
 NOW = 1_800_000_000.0
 CONFIG = """
@@ -31,6 +32,10 @@ class Host:
     config: Config
     journal: Journal
     samples: SampleStore
+    running: list[Status] = field(default_factory=list)
+
+    def statuses(self) -> list[Status]:
+        return self.running
 
 
 def make_host(tmp_path: Path) -> DashboardHost:
@@ -84,3 +89,14 @@ def test_an_unknown_program_is_404_and_an_odd_span_is_400(tmp_path: Path) -> Non
     assert missing.status == 404 and b"no program named" in missing.body
     odd = router.dispatch(Request("GET", "/api/metrics", {"span": "77"}))
     assert odd.status == 400 and b"an hour" in odd.body
+
+
+def test_a_running_program_whose_numbers_stayed_the_same_is_drawn_up_to_now(tmp_path: Path) -> None:
+    host = make_host(tmp_path)
+    cast(Host, host).running = [Status("other", "other", State.RUNNING, memory=2_000_000, cpu=0.0)]
+    host.samples.add("other", NOW - 600, 2_000_000, 0.0)  # the one snapshot: nothing changed since
+    reply = get(host, program="other")
+    assert reply["points"] == [[NOW - 600, 2_000_000, 0.0], [NOW, 2_000_000, 0.0]]
+    assert reply["summary"]["memory_words"] == "2MB now, steady"
+    cast(Host, host).running = [Status("other", "other", State.STOPPED)]
+    assert get(host, program="other")["points"] == [[NOW - 600, 2_000_000, 0.0]]

@@ -37,5 +37,6 @@ def test_the_chart_legend_says_now_and_the_range_in_words() -> None:
     assert memory_words(120_000_000, 98_000_000, 131_000_000) == "120MB now, 98MB–131MB"
     assert memory_words(None, 98_000_000, 131_000_000) == "98MB–131MB"
     assert memory_words(None, None, None) == ""
+    assert memory_words(2_000_000, 2_000_000, 2_000_100) == "2MB now, steady"
     assert cpu_words(3.2, 41.0) == "3 % now, peak 41 %"
     assert cpu_words(None, None) == ""

@@ -13,6 +13,7 @@ from trayapp.dashboard.host import DashboardHost
 from trayapp.dashboard.http import HttpError, Request, Response, Router
 from trayapp.journal import describe
 from trayapp.metrics import DAY, HOUR, Point, downsample
+from trayapp.status import Status
 from trayapp.summary import cpu_words, memory_words
 
 MOST_POINTS = 720
@@ -46,12 +47,27 @@ def _span(request: Request) -> int:
 
 
 def _one(host: DashboardHost, program: str, span: int, now: float, marks: list[dict[str, Any]]) -> dict[str, Any]:
-    points = host.samples.series(program, span, now)
+    points = _held_to_now(host.samples.series(program, span, now), _status(host, program), now)
     cfg = host.config.programs.get(program)
     return {"program": program, "span": span,
             "points": [[p.ts, _whole(p.memory), _tenth(p.cpu)] for p in downsample(points, MOST_POINTS)],
             "marks": marks, "memory_limit": cfg.limits.memory if cfg is not None else None,
             "summary": summary(points)}
+
+
+def _status(host: DashboardHost, program: str) -> Status | None:
+    return next((s for s in host.statuses() if s.program == program), None)
+
+
+def _held_to_now(points: list[Point], status: Status | None, now: float) -> list[Point]:
+    """A snapshot is published only when a reading changes, so a running program whose numbers
+    have stayed the same still reads what its status says: the line goes on to now."""
+    if status is None or not status.is_up or (status.memory is None and status.cpu is None):
+        return points
+    if points and points[-1].ts >= now:
+        return points
+    m, c = status.memory, status.cpu
+    return [*points, Point(now, m, c, m, m, c)]
 
 
 def summary(points: Sequence[Point]) -> dict[str, str]:
