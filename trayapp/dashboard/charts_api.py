@@ -84,6 +84,7 @@ def _marks(host: DashboardHost, since: float, programs: set[str]) -> dict[str, l
     """Crash, restart, start and stop entries since `since`, per program, oldest first."""
     labels = names(host)
     found: dict[str, list[dict[str, Any]]] = {}
+    host.journal.flush(timeout=1.0)
     for entry in journal_tail.newest_first(host.journal.path):
         ts = journal_tail.epoch(entry)
         if ts is not None and ts < since:

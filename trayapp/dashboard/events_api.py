@@ -42,6 +42,7 @@ def events_page(host: DashboardHost, request: Request, now: float) -> dict[str, 
     found: list[dict[str, Any]] = []
     kinds: set[str] = set()
     programs: set[str] = set(labels)
+    host.journal.flush(timeout=1.0)  # what was recorded a moment ago is on the page too
     for scanned, entry in enumerate(journal_tail.newest_first(host.journal.path)):
         if len(found) >= limit and scanned >= SCAN_FOR_FILTERS:
             break
