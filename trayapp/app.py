@@ -101,7 +101,7 @@ class App:
         from trayapp import diskwatch
         from trayapp.backup.jobs import BackupJobs
         from trayapp.notify.facade import Notifier
-        from trayapp.ui.metrics import MetricsHistory
+        from trayapp.metrics import SampleStore
 
         config, paths = self.config, self.paths
         self.notifier = Notifier(config.notifications, programs=config.programs,
@@ -114,8 +114,8 @@ class App:
         self.backups = BackupJobs(config, paths, self.journal,
                                   disk_refusal=lambda: self.disk.refusal(config.backup.dest or paths.backup_dir),
                                   on_change=lambda: self.bus.publish(ExtrasChanged("backup")))
-        self.metrics = MetricsHistory()
-        self.bus.subscribe(StatusChanged, self.metrics.on_status)
+        self.samples = SampleStore(paths.state_dir / "samples", clock=self.clock.time)
+        self.bus.subscribe(StatusChanged, self.samples.on_status)
 
     def _on_disk(self, crossing: Crossing) -> None:
         """Disk watch thread. Critical: keep logs in memory only; back to disk when space returns."""
@@ -263,6 +263,7 @@ class App:
         self.supervisor.start_thread()
         threading.Thread(target=self.disk.run, args=(self._stop_monitors,), name="diskwatch", daemon=True).start()
         self.backups.start(self._stop_monitors)
+        threading.Thread(target=self.samples.run, args=(self._stop_monitors,), name="samples", daemon=True).start()
         threading.Thread(target=self._watch_config, args=(self._stop_monitors,), name="configwatch",
                          daemon=True).start()
         self._say_config_error()
@@ -290,6 +291,7 @@ class App:
         if self.dashboard is not None:
             _each_logged("closing the dashboard", [self.dashboard.close])
         self._stop_monitors.set()
+        _each_logged("saving the memory and CPU samples", [self.samples.close])
         self._probes.shutdown(wait=False, cancel_futures=True)
         _each_logged("closing the alert rules", [self.alerts.close])
         _each_logged("closing the notifier", [self.notifier.close])
@@ -495,7 +497,7 @@ class App:
         c.register("quit", lambda r: self.quit(bool(r.get("stop_programs", True))))
         c.register("pause_notifications", self.notifier.handle_pause_command)
         c.register("backup", lambda r: self.backups.request())
-        c.register("metrics", self.metrics.handle)
+        c.register("metrics", self.samples.handle)
         c.register("reload", lambda r: self.reload())
         c.register("dashboard", self._dashboard_command)
 
