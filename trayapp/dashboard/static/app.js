@@ -361,6 +361,7 @@ function notifyTile(n) {
 // -- charts -----------------------------------------------------------------------------------
 
 const charts = { span: 3600, data: null };
+const MARK_COLOURS = { crash: "#dc2626", restart: "#f59e0b", start: "#16a34a", stop: "#64748b" };
 
 async function loadCharts() {
   if (!fillPicker($("chart-program")) || !state.program) return;
@@ -436,7 +437,7 @@ function drawMarks(f, plot, marks, x0) {
   for (const mark of marks) {
     if (mark.ts < x0) continue;
     const x = plot.x(mark.ts);
-    f.ctx.strokeStyle = mark.kind === "crash" ? "#dc2626" : "#f59e0b";
+    f.ctx.strokeStyle = MARK_COLOURS[mark.kind] || "#94a3b8";
     f.ctx.setLineDash([4, 3]); f.ctx.beginPath();
     f.ctx.moveTo(x, f.pad.top); f.ctx.lineTo(x, f.height - f.pad.bottom); f.ctx.stroke(); f.ctx.setLineDash([]);
   }
