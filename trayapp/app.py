@@ -472,11 +472,6 @@ class App:
             self.journal.record("dashboard_rotated")
         return {"url": self.dashboard.url(str(args.get("next") or "/")), "port": self.dashboard.port}
 
-    @property
-    def samples(self) -> Any:
-        """The charts' samples. Typed loosely until trayapp/metrics.py SampleStore lands (issue 12)."""
-        return self.metrics
-
     def log_file(self, program: str) -> Path:
         return self.paths.program_log(program)
 

@@ -11,7 +11,8 @@ import pytest
 
 from tests.unit.dashboard_fake import Browser, FakeHost
 from trayapp.dashboard import routes
-from trayapp.dashboard.overview_api import EventStream, journal_event, program_entry
+from trayapp.dashboard.events_api import event_json
+from trayapp.dashboard.overview_api import EventStream, program_entry
 from trayapp.dashboard.server import DashboardServer
 from trayapp.events import ExtrasChanged, ProgramRemoved
 from trayapp.status import CrashReport, State, Status
@@ -149,12 +150,12 @@ def test_the_stream_carries_journal_removed_and_extras(browser: Browser, host: F
 
 def test_a_journal_event_has_the_shape_the_page_reads() -> None:
     entry = {"ts": "2026-01-01T10:00:00+00:00", "event": "crash", "program": "alpha", "code": 1}
-    event = journal_event(entry, {"alpha": "Alpha Bot"})
+    event = event_json(entry, {"alpha": "Alpha Bot"}, 1767261600.0)
     assert event["ts"] == 1767261600.0 and event["kind"] == "crash" and event["program"] == "alpha"
     assert event["time_words"] and ":" in event["time_words"]
-    assert event["sentence"].startswith("Alpha Bot")
-    damaged = journal_event({"ts": "yesterday", "event": "exit"}, {})
-    assert damaged["ts"] is None and damaged["time_words"] == "" and damaged["program"] is None
+    assert event["sentence"].startswith("Alpha Bot") and event["severity"] == "error"
+    damaged = event_json({"ts": "yesterday", "event": "exit"}, {}, 1767261600.0)
+    assert damaged["ts"] is None and damaged["time_words"] == "at an unknown time" and damaged["program"] is None
 
 
 def test_a_page_that_cannot_keep_up_is_dropped_and_unsubscribed(host: FakeHost) -> None:
