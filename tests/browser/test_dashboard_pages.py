@@ -27,6 +27,8 @@ def test_every_page_loads_without_a_console_error_or_a_failed_request(dashboard:
              "config": "return document.getElementById('cf-text').textContent !== ''"}
     if section in ready:
         dashboard.wait_js(ready[section], f"the {section} page's content", timeout=60)
+    if section == "charts":
+        wait_for_samples(dashboard)
     dashboard.screenshot(section)
     dashboard.screenshot(f"{section}-1024", width=1024)
     dashboard.dark(True)
@@ -37,6 +39,15 @@ def test_every_page_loads_without_a_console_error_or_a_failed_request(dashboard:
         dashboard.driver.set_window_size(width, 900)
         wide = dashboard.js("return document.documentElement.scrollWidth")
         assert wide <= width, f"the {section} page overflows sideways ({wide} px in a {width} px window)"
+
+
+def wait_for_samples(dashboard: Dashboard) -> None:
+    """A fresh trayapp has sampled nothing yet: ask again (as the span button does) until it has."""
+    started = time.monotonic()
+    while not dashboard.js("return charts.data !== null && charts.data.points.length > 1"):
+        assert time.monotonic() - started < 90, "no memory or CPU samples reached the charts in 90 s"
+        dashboard.js("document.querySelector('[data-span=\"3600\"]').click()")
+        time.sleep(1)
 
 
 def test_a_sigkill_of_the_child_shows_on_the_overview_within_a_second_without_reload(dashboard: Dashboard) -> None:

@@ -195,6 +195,14 @@ function onStatus(entry) {
   if (at >= 0) list[at] = entry; else list.push(entry);
   renderCard(entry);
   renderOverall();
+  if (state.page === "charts" && entry.program === state.program) refreshChartsSoon();
+}
+
+function refreshChartsSoon() {
+  // a status change brings new samples; at most one fetch per CHART_REFRESH_MS
+  if (charts.timer) return;
+  charts.timer = setTimeout(() => { charts.timer = null; if (state.page === "charts") loadCharts().catch(showError); },
+    CHART_REFRESH_MS);
 }
 
 function onRemoved(name) {
@@ -360,7 +368,8 @@ function notifyTile(n) {
 
 // -- charts -----------------------------------------------------------------------------------
 
-const charts = { span: 3600, data: null };
+const charts = { span: 3600, data: null, timer: null };
+const CHART_REFRESH_MS = 5000;
 const MARK_COLOURS = { crash: "#dc2626", restart: "#f59e0b", start: "#16a34a", stop: "#64748b" };
 
 async function loadCharts() {
@@ -376,7 +385,7 @@ async function loadCharts() {
 function drawCharts() {
   const data = charts.data;
   drawChart($("chart-memory"), data, 1, sizeWords, data.memory_limit);
-  drawChart($("chart-cpu"), data, 2, (v) => `${Math.round(v)}%`, null);
+  drawChart($("chart-cpu"), data, 2, (v) => `${v < 10 && v % 1 ? v.toFixed(1) : Math.round(v)}%`, null);
 }
 
 function niceStep(range, ticks) {
@@ -400,7 +409,8 @@ function drawChart(canvas, data, column, label, limit) {
   const f = chartFrame(canvas);
   const points = (data.points || []).filter((p) => typeof p[column] === "number");
   const now = Date.now() / 1000, x0 = now - charts.span;
-  let top = Math.max(1, ...points.map((p) => p[column]), limit || 0);
+  // a floor for the scale: an idle program reads "0 to 5%", not a magnified 0.25% step
+  let top = Math.max(column === 1 ? 1e6 : 5, ...points.map((p) => p[column]), limit || 0);
   const step = niceStep(top, 4); top = Math.ceil(top / step) * step;
   const plot = { x: (t) => f.pad.left + (t - x0) / charts.span * (f.width - f.pad.left - f.pad.right),
     y: (v) => f.height - f.pad.bottom - v / top * (f.height - f.pad.top - f.pad.bottom) };
@@ -455,6 +465,9 @@ function drawLine(f, plot, points, column, color) {
   ctx.strokeStyle = color; ctx.lineWidth = 2; ctx.beginPath();
   points.forEach((p, i) => (i ? ctx.lineTo(plot.x(p[0]), plot.y(p[column])) : ctx.moveTo(plot.x(p[0]), plot.y(p[column]))));
   ctx.stroke(); ctx.lineWidth = 1;
+  ctx.fillStyle = color; // dots where the samples are few (a fresh start), and at the newest one
+  const dots = points.length < 30 ? points : points.slice(-1);
+  for (const p of dots) { ctx.beginPath(); ctx.arc(plot.x(p[0]), plot.y(p[column]), 3, 0, 2 * Math.PI); ctx.fill(); }
 }
 
 function onChartHover(event) {
