@@ -735,13 +735,14 @@ async function loadDoctor() {
 
 function checkItem(c) {
   const words = { ok: "OK", warn: "Warning", fail: "Problem", info: "Note" };
-  const evidence = (c.evidence || []).filter(Boolean);
+  const evidence = (c.evidence || []).filter((line) => line && line !== c.detail);
   return el("li", { class: c.status, "data-check": c.id },
     el("div", { class: "row" }, el("span", { class: `badge ${c.status}`, text: words[c.status] || c.status }),
       el("strong", { text: c.title || c.id }),
       c.fix ? el("button", { type: "button", class: "btn primary small", "data-fix": c.fix.id, text: c.fix.label || "Fix",
         title: c.fix.what || "", onclick: (e) => act(e.currentTarget, `/api/doctor/fix/${encodeURIComponent(c.fix.id)}`, {}, loadDoctor) }) : null),
-    c.advice ? el("p", { class: "muted", text: c.advice }) : null,
+    c.detail ? el("p", { class: "detail", text: c.detail }) : null,
+    c.advice && c.status !== "ok" ? el("p", { class: "advice", text: c.advice }) : null,
     evidence.length ? el("details", {}, el("summary", { text: "Evidence" }), el("pre", { text: evidence.join("\n") })) : null);
 }
 
