@@ -183,6 +183,17 @@ def test_restore_shows_a_dry_run_and_asks_for_the_name(dashboard: Dashboard) -> 
     assert dashboard.console_errors() == []
 
 
+def test_the_events_page_shows_new_events_as_they_happen(dashboard: Dashboard) -> None:
+    dashboard.open("/events")
+    dashboard.wait_js("return document.querySelectorAll('#ev-rows tr').length > 0", "the journal")
+    first = dashboard.js("return document.querySelector('#ev-rows tr').textContent")
+    done = dashboard.instance.cli("restart", "bigbot")
+    assert done.returncode == 0, done.stderr
+    dashboard.wait_js("const row = document.querySelector('#ev-rows tr');"
+                      "return row.textContent !== arguments[0] && row.textContent.includes('bigbot')",
+                      "the restart in the table without a reload", WAIT, first)
+    assert dashboard.console_errors() == []
+
 def test_ten_thousand_followed_lines_keep_the_page_small(dashboard: Dashboard) -> None:
     dashboard.open("/logs?program=assistant")
     dashboard.wait_js("return document.querySelectorAll('#log-lines .line').length > 0", "the log's last lines")
