@@ -70,6 +70,8 @@ def test_a_sigkill_of_the_child_shows_on_the_overview_within_a_second_without_re
     assert changed - killed_at < 1000, f"the page showed the crash {changed - killed_at:.0f} ms after the kill"
     dashboard.wait_js("return document.querySelector(\".card[data-program='assistant'] .crash\")", "the crash report")
     dashboard.screenshot("overview-crash")
+    assert "assistant" in dashboard.js("return document.getElementById('announce').textContent"), \
+        "the state change was not announced to screen readers"
     assert dashboard.js("return window.__loaded") == dashboard.js("return performance.timeOrigin"), "the page reloaded"
 
 

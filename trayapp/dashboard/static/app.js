@@ -192,6 +192,7 @@ function onStatus(entry) {
   if (!state.overview) return;
   const list = state.overview.programs;
   const at = list.findIndex((p) => p.program === entry.program);
+  if (at < 0 || list[at].state !== entry.state) announce(entry); // not every memory reading: only state changes
   if (at >= 0) list[at] = entry; else list.push(entry);
   renderCard(entry);
   renderOverall();
@@ -203,6 +204,11 @@ function refreshChartsSoon() {
   if (charts.timer) return;
   charts.timer = setTimeout(() => { charts.timer = null; if (state.page === "charts") loadCharts().catch(showError); },
     CHART_REFRESH_MS);
+}
+
+function announce(entry) {
+  const view = entry.view || {};
+  $("announce").textContent = `${entry.display_name || entry.program}: ${view.phrase || entry.state}`;
 }
 
 function onRemoved(name) {
