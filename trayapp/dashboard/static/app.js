@@ -732,9 +732,9 @@ async function confirmRestore(event) {
 
 // -- diagnostics ------------------------------------------------------------------------------
 
-async function loadDoctor() {
+async function loadDoctor(fresh = false) {
   $("dx-summary").textContent = "Running the checks…";
-  const data = await api("/api/doctor");
+  const data = await api(fresh ? "/api/doctor?fresh=1" : "/api/doctor");
   $("dx-summary").textContent = data.summary || "";
   $("dx-checks").replaceChildren(...(data.checks || []).map(checkItem));
 }
@@ -797,7 +797,7 @@ function wire() {
   $("ev-kind").addEventListener("change", () => loadEvents(false).catch(showError));
   $("ev-more").addEventListener("click", () => loadEvents(true).catch(showError));
   $("bk-now").addEventListener("click", (e) => act(e.currentTarget, "/api/backups", {}));
-  $("dx-rerun").addEventListener("click", () => loadDoctor().catch(showError));
+  $("dx-rerun").addEventListener("click", () => loadDoctor(true).catch(showError));
   $("cf-reload").addEventListener("click", (e) => act(e.currentTarget, "/api/reload", {}, loadConfig));
   $("rd-confirm").addEventListener("input", () => { $("rd-go").disabled = $("rd-confirm").value !== $("restore-dialog").dataset.name; });
   $("rd-form").addEventListener("submit", (e) => confirmRestore(e).catch(showError));
