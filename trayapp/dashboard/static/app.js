@@ -414,11 +414,11 @@ function chartFrame(canvas) {
 function drawChart(canvas, data, column, label, limit) {
   const f = chartFrame(canvas);
   const points = (data.points || []).filter((p) => typeof p[column] === "number");
-  const now = Date.now() / 1000, x0 = now - charts.span;
+  const now = Date.now() / 1000, x0 = chartStart(now, points, data.marks || []), width = now - x0;
   // a floor for the scale: an idle program reads "0 to 5%", not a magnified 0.25% step
   let top = Math.max(column === 1 ? 1e6 : 5, ...points.map((p) => p[column]), limit || 0);
   const step = niceStep(top, 4); top = Math.ceil(top / step) * step;
-  const plot = { x: (t) => f.pad.left + (t - x0) / charts.span * (f.width - f.pad.left - f.pad.right),
+  const plot = { x: (t) => f.pad.left + (t - x0) / width * (f.width - f.pad.left - f.pad.right),
     y: (v) => f.height - f.pad.bottom - v / top * (f.height - f.pad.top - f.pad.bottom) };
   drawAxes(f, plot, top, step, x0, now, label);
   drawMarks(f, plot, data.marks || [], x0);
@@ -431,6 +431,19 @@ function drawChart(canvas, data, column, label, limit) {
   }
 }
 
+// The time line starts at the first sample (at least 5 minutes back, at most the span): three
+// minutes of samples fill the chart instead of a sliver at the right edge of an empty hour.
+function chartStart(now, points, marks) {
+  const first = Math.min(now - 300, ...points.map((p) => p[0]), ...marks.map((m) => m.ts));
+  return Math.max(now - charts.span, first);
+}
+
+// About six time labels whatever the width: every 1, 2, 5, 10, 15 or 30 minutes, or 1, 2, 3 or 6 hours.
+function timeStep(width) {
+  const steps = [60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600];
+  return steps.find((s) => width / s <= 7) || steps[steps.length - 1];
+}
+
 function drawAxes(f, plot, top, step, x0, now, label) {
   const { ctx } = f;
   ctx.font = "12px system-ui, sans-serif"; ctx.strokeStyle = "rgba(128,128,128,0.25)"; ctx.fillStyle = f.muted;
@@ -440,7 +453,7 @@ function drawAxes(f, plot, top, step, x0, now, label) {
     ctx.beginPath(); ctx.moveTo(f.pad.left, y); ctx.lineTo(f.width - f.pad.right, y); ctx.stroke();
     ctx.fillText(v === 0 ? "0" : label(v), f.pad.left - 8, y);
   }
-  const tickEvery = charts.span <= 3600 ? 600 : 3 * 3600;
+  const tickEvery = timeStep(now - x0);
   ctx.textAlign = "center"; ctx.textBaseline = "top";
   for (let t = Math.ceil(x0 / tickEvery) * tickEvery; t <= now; t += tickEvery) {
     const x = plot.x(t);
