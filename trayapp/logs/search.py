@@ -294,7 +294,7 @@ def _gz_pass(file: LogFile, query: Matcher, span: tuple[int, int], kept: deque[t
         except TimeoutError:
             return base
         progress.scanned += len(block)
-        for start in hits:
+        for start in hits[-(kept.maxlen or 1):]:  # older hits of the block would drop out of `kept` anyway
             end = block.find(b"\n", start)
             kept.append((base + start, block[start:end], _context(block, start, 0)))
     return None
