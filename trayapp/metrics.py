@@ -143,10 +143,9 @@ class _Series:
             del self.minutes[ts]
 
     def lines(self) -> list[list[Any]]:
-        """Everything live, for a compacted file (the open minute included)."""
+        """Everything live, for a compacted file. Not the open minute: its line is appended when it
+        closes, and a copy written now would be merged with that one on load, counting it twice."""
         minutes = [m.line() for m in sorted(self.minutes.values(), key=lambda m: m.ts)]
-        if self.open is not None:
-            minutes.append(self.open.line())
         return [*minutes, *(["s", *s] for s in self.samples)]
 
     def newest(self) -> float | None:

@@ -94,6 +94,8 @@ def test_nanoclaw_preset_uses_a_command_health_check_inside_its_checkout() -> No
     ('[programs.a]\ncommand = ["x"]\nenv = { A = 1 }\n', "programs.a.env: expected a table of strings"),
     ('[programs.a]\ncommand = ["x"]\n[programs.a.attach]\nsystemd_user = "a"\ndocker = "b"\n', "name one owner"),
     ('[programs."bad name"]\ncommand = ["x"]\n', 'programs.bad name: a program name may hold'),
+    ('[programs.trayapp]\ncommand = ["x"]\n', "programs.trayapp: the name 'trayapp' is trayapp's own; rename"),
+    ('[programs.TrayApp]\ncommand = ["x"]\n', "programs.TrayApp: the name 'trayapp' is trayapp's own"),
     ('[logs]\nmax_size = true\n', "logs.max_size: expected a size"),
     ('[tray]\non_quit = "maybe"\n', "tray.on_quit: must be one of ask, stop, leave"),
     ('[programz.a]\ncommand = ["x"]\n', "programz: unknown key; did you mean 'programs'?"),

@@ -108,3 +108,21 @@ def test_event_json_of_a_damaged_entry_still_has_every_field() -> None:
     shaped = events_api.event_json({"event": "exit", "ts": "not a time", "program": 5}, {}, NOW)
     assert shaped["ts"] is None and shaped["program"] is None and shaped["time_words"] == "at an unknown time"
     assert shaped["sentence"]
+
+
+def test_load_more_pages_through_a_burst_sharing_one_millisecond_once_each(tmp_path: Path) -> None:
+    # kill, exit and crash of one stop land in the same millisecond: paging by time alone skipped them
+    burst = ["owner_command", "kill", "exit", "crash", "backoff"]
+    host = host_with(tmp_path, [(NOW - 60, kind, {"program": "assistant"}) for kind in burst])
+    kinds: list[str] = []
+    query = {"limit": "2"}
+    for _ in range(3):
+        page = get(host, **query)
+        kinds += [e["kind"] for e in page["events"]]
+        query = {"limit": "2", "before": page["before"] or ""}
+    assert kinds == burst[::-1] and page["before"] is None
+
+
+def test_a_before_from_an_older_page_still_works(tmp_path: Path) -> None:
+    host = host_with(tmp_path, [(NOW - 60 + i, "start", {"program": "assistant"}) for i in range(3)])
+    assert [e["ts"] for e in get(host, before=str(NOW - 59))["events"]] == [NOW - 60]

@@ -5,6 +5,9 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
+import pytest
+
+from trayapp import metrics
 from trayapp.events import StatusChanged
 from trayapp.metrics import COMPACT_AT, DAY, HOUR, Point, SampleStore, downsample
 from trayapp.status import Status
@@ -158,3 +161,19 @@ def test_a_samples_folder_that_is_a_link_is_neither_read_nor_written(tmp_path: P
     store.add("bot", T0 + 10, 2, 2.0)
     store.flush()  # refused and logged, never raised
     assert (elsewhere / "bot.jsonl").read_text() == '["s",%d,1,1]\n' % T0
+
+
+def test_a_minute_open_during_compaction_is_counted_once_after_a_reload(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = Clock()
+    store = store_at(tmp_path, clock)
+    store.add("bot", T0, 100, 1.0)
+    store.add("bot", T0 + 10, 200, 1.0)
+    monkeypatch.setattr(metrics, "COMPACT_AT", 1)
+    store.flush()  # compaction while the minute is still open
+    monkeypatch.setattr(metrics, "COMPACT_AT", COMPACT_AT)
+    store.add("bot", T0 + 20, 400, 1.0)
+    clock.now = T0 + 30
+    store.close()  # writes the minute when it closes
+    minute = store_at(tmp_path, clock).series("bot", DAY, clock.now)
+    assert [(p.ts, p.memory, p.memory_min, p.memory_max) for p in minute] == [(T0, 233.33, 100, 400)]

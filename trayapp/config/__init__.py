@@ -835,6 +835,9 @@ def _programs(value: Any, problems: _Problems, env: Mapping[str, str]) -> dict[s
     for name, table in value.items():
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", name):
             problems.add(f"programs.{name}", "a program name may hold letters, digits, '-', '_' and '.'")
+        elif name.casefold() == "trayapp":  # its log would be trayapp's own trayapp.log (in any case on macOS and Windows)
+            problems.add(f"programs.{name}", "the name 'trayapp' is trayapp's own; rename the program, "
+                                             "e.g. [programs.assistant]")
         elif not isinstance(table, dict):
             problems.add(f"programs.{name}", f"expected a table, got {_kind(table)}")
         elif (program := _program(name, table, problems, env)) is not None:

@@ -1,4 +1,5 @@
-"""GET /api/events: the journal in sentences, newest first, filtered by program and kind.
+"""GET /api/events: the journal in sentences, newest first, filtered by program and kind; a full page
+gives `before`, an opaque place to ask for the next older page from.
 
 The journal is read from its end (journal_tail): a page stops once it has `limit` matching events
 and has looked at SCAN_FOR_FILTERS entries, so the kinds and programs offered for the filters come
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -49,30 +51,58 @@ def events_page(host: DashboardHost, request: Request, now: float) -> dict[str, 
         kinds.add(str(entry.get("event", "")))
         if isinstance(entry.get("program"), str):
             programs.add(entry["program"])
-        if len(found) < limit and _wanted(entry, program, kind, before):
+        if len(found) < limit and _matches(entry, program, kind) and before.passes(journal_tail.epoch(entry)):
             found.append(event_json(entry, labels, now))
-    return {"events": found, "kinds": sorted(k for k in kinds if k),
+    return {"events": found, "before": before.next(found) if len(found) >= limit else None,
+            "kinds": sorted(k for k in kinds if k),
             "programs": [{"program": p, "display_name": program_label(p, labels.get(p, ""))} for p in sorted(programs)]}
 
 
-def _before(request: Request) -> float | None:
+@dataclass
+class Position:
+    """Where an older page starts: entries before `ts`, after skipping the first `shown` of the
+    entries at exactly `ts` (a kill, exit and crash often share one millisecond, so time alone
+    would skip the rest of a burst). Sent as "<ts>:<shown>"; a bare time still works."""
+
+    ts: float | None
+    shown: int | None = None  # None: a bare time from an older page, entries strictly before it
+    _seen: int = 0
+
+    def passes(self, ts: float | None) -> bool:
+        """Whether an entry (newest first, matching the filters) belongs on this page."""
+        if self.ts is None:
+            return True
+        if ts is None or ts > self.ts:
+            return False
+        if ts == self.ts:
+            self._seen += 1
+            return self.shown is not None and self._seen > self.shown
+        return True
+
+    def next(self, found: list[dict[str, Any]]) -> str | None:
+        oldest = found[-1]["ts"] if found else None
+        if not isinstance(oldest, float):
+            return None  # an entry without a time cannot be paged past
+        same = sum(1 for e in found if e["ts"] == oldest)
+        return f"{oldest!r}:{same + (self.shown or 0 if oldest == self.ts else 0)}"
+
+
+def _before(request: Request) -> Position:
     raw = request.arg("before")
     if not raw:
-        return None
+        return Position(None)
+    stamp, _, shown = raw.partition(":")
     try:
-        return float(raw)
+        return Position(float(stamp), int(shown) if shown else None)
     except ValueError:
-        raise HttpError(400, f"before must be a time in seconds, not {raw[:40]!r}",
+        raise HttpError(400, f"before must be a time in seconds or a place this page gave out, not {raw[:40]!r}",
                         "leave it out to see the newest events") from None
 
 
-def _wanted(entry: Mapping[str, Any], program: str | None, kind: str | None, before: float | None) -> bool:
+def _matches(entry: Mapping[str, Any], program: str | None, kind: str | None) -> bool:
     if program is not None and entry.get("program") != program:
         return False
-    if kind is not None and entry.get("event") != kind:
-        return False
-    ts = journal_tail.epoch(entry)
-    return before is None or (ts is not None and ts < before)
+    return kind is None or entry.get("event") == kind
 
 
 def event_json(entry: Mapping[str, Any], names: Mapping[str, str], now: float) -> dict[str, Any]:

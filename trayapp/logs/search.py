@@ -10,13 +10,20 @@ checked. Letters that other characters fold into ("k" from the Kelvin sign, "s" 
 decoded and casefolded whole. Regular expressions are matched on decoded blocks by the third-party
 `regex` module (Python's syntax, full case folding) because its searches take a timeout: a
 catastrophic pattern stops at the request's deadline instead of holding a server thread forever.
+
+Plain files are read backwards in blocks. A .gz cannot be: it is decompressed forward a block at a
+time, keeping only the newest `limit` hits, with the deadline checked between blocks; a search that
+runs out of time there hands back a cursor that goes on from that block. Each hit's level is worked
+out from the lines before it, so a matched traceback frame is an error as on the Logs page.
 """
 
 from __future__ import annotations
 
+import gzip
 import io
 import os
 import time
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -24,7 +31,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Protocol
 
 from trayapp.logs.levels import LevelTracker
-from trayapp.logs.pages import LogFile, Row, find, lines_from, parse_cursor, to_row
+from trayapp.logs.pages import CursorError, LogFile, Row, find, parse_cursor, to_row
 from trayapp.paths import open_private
 
 if TYPE_CHECKING:
@@ -33,6 +40,8 @@ if TYPE_CHECKING:
 BLOCK = 1 << 20  # as fast as 8 MB blocks here, and a search holds 2 MB at a time, not 16
 DEADLINE = 8.0  # seconds one request may search before it returns what it found and a cursor
 _MIN_ANCHOR = 3  # bytes: a shorter anchor finds too many lines to decode
+CONTEXT = 64  # lines before a hit read for its level: a traceback's frames are errors
+CONTEXT_BYTES = 16_384  # and at most this much of them, so a search with many hits stays quick
 
 
 class QueryError(ValueError):
@@ -199,26 +208,43 @@ class _Progress:
 
 def search(files: Sequence[LogFile], query: Matcher, *, limit: int = 200, cursor: str | None = None,
            clock: Callable[[], float] = time.monotonic, deadline: float = DEADLINE) -> Found:
-    """Matching lines newest first, from `cursor` (a line's cursor: lines before it) or the end."""
-    index, end = 0, None
+    """Matching lines newest first, from `cursor` (a line's cursor: lines before it; or where a .gz
+    pass stopped) or the end."""
+    index, end, resume = 0, None, 0
     if cursor is not None:
-        ident, end, _ = parse_cursor(cursor)
+        ident, end, resume = _parse(cursor)
         found_at = find(files, ident)
         if found_at is None:  # its file was deleted by the size cap: nothing older is left
             return Found([], 0, True, None, False)
         index = found_at
     progress = _Progress(limit, clock() + deadline, clock, [])
     for i in range(index, len(files)):
-        _search_file(files[i], query, end if i == index else None, progress)
+        here = i == index
+        if files[i].gz:
+            _search_gz(files[i], query, end if here else None, resume if here else 0, progress)
+        else:
+            _search_file(files[i], query, end if here else None, progress)
         if progress.stopped_at is not None:
             break
     done = progress.stopped_at is None
     return Found(progress.rows, progress.scanned, done, progress.stopped_at, progress.timed_out)
 
 
+def _parse(cursor: str) -> tuple[str, int, int]:
+    """(file, end, resume): lines before `end`; in a .gz whose pass stopped at `resume`, the lines
+    from `resume` to `end` first ("<line cursor>~<resume>")."""
+    line, _, resume = cursor.partition("~")
+    ident, end, _ = parse_cursor(line)
+    if not resume:
+        return ident, end, 0
+    if not resume.isdigit() or int(resume) > end:
+        raise CursorError(cursor)
+    return ident, end, int(resume)
+
+
 def _search_file(file: LogFile, query: Matcher, end: int | None, progress: _Progress) -> None:
     for base, block, skip in _blocks_backwards(file, end):
-        if progress.left() <= 0:
+        if progress.left() <= 0 and progress.scanned > 0:  # one block at least: "search on" gets further
             progress.stopped_at, progress.timed_out = _cursor(file, base + len(block)), True
             return
         try:
@@ -228,15 +254,75 @@ def _search_file(file: LogFile, query: Matcher, end: int | None, progress: _Prog
             return
         progress.scanned += len(block) - skip
         for start in reversed(hits):
-            progress.rows.append(_row(file, base + start, block, start))
+            progress.rows.append(_row(file, base + start, block, start, skip))
             if progress.full():
                 progress.stopped_at = progress.rows[-1].cursor
                 return
 
 
-def _row(file: LogFile, offset: int, block: bytes, start: int) -> Row:
+def _search_gz(file: LogFile, query: Matcher, end: int | None, resume: int, progress: _Progress) -> None:
+    """A .gz cannot be read backwards: it is streamed forward, keeping only the newest hits. A pass
+    over [resume, end) comes first; then, when it found too few, one over what lies before it."""
+    stop = (1 << 62) if end is None else end
+    while True:
+        kept: deque[tuple[int, bytes, bytes]] = deque(maxlen=progress.limit - len(progress.rows))
+        stopped = _gz_pass(file, query, (resume, stop), kept, progress)
+        if stopped is not None:  # the deadline: go on from there (what it found there is found again)
+            progress.stopped_at = _cursor(file, stop) + (f"~{stopped}" if stopped else "")
+            progress.timed_out = True
+            return
+        for offset, line, context in reversed(kept):
+            progress.rows.append(_make_row(file, offset, line, context))
+            if progress.full():
+                progress.stopped_at = progress.rows[-1].cursor
+                return
+        if resume == 0:
+            return
+        resume, stop = 0, resume
+
+
+def _gz_pass(file: LogFile, query: Matcher, span: tuple[int, int], kept: deque[tuple[int, bytes, bytes]],
+             progress: _Progress) -> int | None:
+    """Hits in span into `kept` (bounded: only the newest stay); where it stopped at the deadline,
+    or None when it got to the end of the span. A request searches at least one block before it
+    stops, so "search on" always gets further."""
+    for base, block in _gz_blocks(file, span):
+        if progress.left() <= 0 and (base > span[0] or progress.scanned > 0):
+            return base
+        try:
+            hits = query.hits(block, 0, progress.left())
+        except TimeoutError:
+            return base
+        progress.scanned += len(block)
+        for start in hits[-(kept.maxlen or 1):]:  # older hits of the block would drop out of `kept` anyway
+            end = block.find(b"\n", start)
+            kept.append((base + start, block[start:end], _context(block, start, 0)))
+    return None
+
+
+def _row(file: LogFile, offset: int, block: bytes, start: int, floor: int) -> Row:
     end = block.find(b"\n", start)
-    return to_row(file, offset, block[start:len(block) if end < 0 else end], LevelTracker())
+    return _make_row(file, offset, block[start:len(block) if end < 0 else end], _context(block, start, floor))
+
+
+def _context(block: bytes, start: int, floor: int) -> bytes:
+    """The lines before block[start] (from `floor` on, at most CONTEXT of them and CONTEXT_BYTES),
+    so a traceback frame that matched is an error as on the Logs page."""
+    pos = start
+    for _ in range(CONTEXT):
+        if pos <= max(floor, start - CONTEXT_BYTES):
+            break
+        pos = max(floor, block.rfind(b"\n", floor, pos - 1) + 1)
+    if pos < start - CONTEXT_BYTES:
+        pos = block.find(b"\n", start - CONTEXT_BYTES) + 1  # cut at a whole line
+    return block[pos:start]
+
+
+def _make_row(file: LogFile, offset: int, line: bytes, context: bytes) -> Row:
+    tracker = LevelTracker()
+    for raw in context.split(b"\n")[:-1]:
+        to_row(file, 0, raw, tracker)
+    return to_row(file, offset, line, tracker)
 
 
 def _cursor(file: LogFile, offset: int) -> str:
@@ -244,10 +330,8 @@ def _cursor(file: LogFile, offset: int) -> str:
 
 
 def _blocks_backwards(file: LogFile, end: int | None) -> Iterator[tuple[int, bytes, int]]:
-    """(offset, bytes, skip) blocks before `end`, newest block first: bytes[skip:] are whole lines."""
-    if file.gz:
-        yield from ((base, block, 0) for base, block in reversed(list(_gz_blocks(file, end))))
-        return
+    """(offset, bytes, skip) blocks of a plain file before `end`, newest block first: bytes[skip:]
+    are whole lines."""
     with open(open_private(file.path, os.O_RDONLY), "rb", buffering=0) as f:  # never through a link
         pos = file.end if end is None else min(end, file.end)
         while pos > 0:
@@ -269,21 +353,31 @@ def _whole_lines_before(f: io.FileIO, pos: int) -> tuple[int, bytes, int]:
         start = max(0, start - BLOCK)
 
 
-def _gz_blocks(file: LogFile, end: int | None) -> Iterator[tuple[int, bytes]]:
-    """Blocks of whole lines of a .gz, oldest first, up to `end` (held to hand them back newest first;
-    a rotated file is one max_size piece)."""
-    lines: deque[bytes] = deque()
-    base = size = 0
-    for offset, raw in lines_from(file, 0):
-        if end is not None and offset >= end:
-            break
-        if not lines:
-            base = offset
-        lines.append(raw)
-        size += len(raw) + 1
-        if size >= BLOCK:
-            yield base, b"\n".join(lines) + b"\n"
-            lines.clear()
-            size = 0
-    if lines:
-        yield base, b"\n".join(lines) + b"\n"
+def _gz_blocks(file: LogFile, span: tuple[int, int]) -> Iterator[tuple[int, bytes]]:
+    """Blocks of whole lines of a .gz within span (uncompressed offsets), oldest first, decompressed
+    a block at a time: never more than about two blocks (or one longer line) in memory."""
+    with open(open_private(file.path, os.O_RDONLY), "rb") as raw, gzip.GzipFile(fileobj=raw, mode="rb") as f:
+        offset, carry = 0, b""
+        while offset < span[1]:
+            try:
+                chunk = f.read(BLOCK)
+            except (EOFError, zlib.error, OSError):
+                return  # a damaged .gz: what came before the damage is all there is
+            if not chunk:
+                return  # a last line without its newline is not a whole line yet
+            data = carry + chunk
+            cut = data.rfind(b"\n") + 1
+            block, carry, base = data[:cut], data[cut:], offset
+            offset += cut
+            if offset > span[0] and cut:
+                yield from _within(base, block, span)
+
+
+def _within(base: int, block: bytes, span: tuple[int, int]) -> Iterator[tuple[int, bytes]]:
+    """The whole lines of a block (at `base`) that start within span."""
+    low = max(0, span[0] - base)
+    if low and block[low - 1:low] != b"\n":  # not at a line's start (a cursor this module did not make)
+        low = block.find(b"\n", low) + 1 or len(block)
+    high = len(block) if base + len(block) <= span[1] else block.rfind(b"\n", 0, span[1] - base) + 1
+    if high > low:
+        yield base + low, block[low:high]

@@ -644,7 +644,7 @@ async function jumpTo(match) {
 
 // -- events -----------------------------------------------------------------------------------
 
-const events = { oldest: null };
+const events = { before: null };  // the opaque place the API gave for the next older page
 
 function eventRow(e) {
   return el("tr", { class: `sev-${e.severity || "info"}` },
@@ -662,7 +662,7 @@ function fillFilter(select, values, allLabel) {
 }
 
 async function loadEvents(more) {
-  const params = { program: $("ev-program").value, kind: $("ev-kind").value, limit: 100, before: more ? events.oldest : "" };
+  const params = { program: $("ev-program").value, kind: $("ev-kind").value, limit: 100, before: more ? events.before || "" : "" };
   const data = await api(`/api/events?${query(params)}`);
   const rows = data.events || [];
   if (!more) {
@@ -671,8 +671,8 @@ async function loadEvents(more) {
     $("ev-rows").replaceChildren();
   }
   $("ev-rows").append(...rows.map(eventRow));
-  if (rows.length) events.oldest = rows[rows.length - 1].ts;
-  $("ev-more").disabled = rows.length < 100;
+  events.before = data.before || null;
+  $("ev-more").disabled = !events.before;
   if (!$("ev-rows").childElementCount) $("ev-rows").append(el("tr", {}, el("td", { colspan: 3, class: "muted", text: "No events yet." })));
 }
 
