@@ -199,6 +199,11 @@ class TrayConfig:
 
 
 @dataclass(frozen=True)
+class UiConfig:
+    language: str = "auto"  # auto (the OS's) | en | zh_CN
+
+
+@dataclass(frozen=True)
 class DashboardConfig:
     enabled: bool = True
     port: int = 0  # 0: pick a free port once, then keep it (state folder) so a bookmarked tab works
@@ -213,6 +218,7 @@ class Config:
     backup: BackupConfig = field(default_factory=BackupConfig)
     tray: TrayConfig = field(default_factory=TrayConfig)
     dashboard: DashboardConfig = field(default_factory=DashboardConfig)
+    ui: UiConfig = field(default_factory=UiConfig)
     alerts: tuple[Rule, ...] = ()
     source: Path | None = None  # None: built from the default preset, no file
 
@@ -671,7 +677,7 @@ def _section(root: _Reader, key: str, cls: type, spec: dict[str, str]) -> Any:
     return cls(**values)
 
 
-_TOP_KEYS = ("programs", "logs", "notifications", "disk", "backup", "tray", "dashboard", "alerts")
+_TOP_KEYS = ("programs", "logs", "notifications", "disk", "backup", "tray", "dashboard", "ui", "alerts")
 
 
 def parse(text: str, *, source: Path | None = None, environ: Mapping[str, str] | None = None,
@@ -703,6 +709,7 @@ def parse(text: str, *, source: Path | None = None, environ: Mapping[str, str] |
                                                        "locked": "skip|fail", "lock_timeout": "duration"}),
         tray=_tray(root),
         dashboard=_dashboard(root),
+        ui=_ui(root),
         alerts=_rules(root, _program_names(data.get("programs"), programs)),
         source=source,
     )
@@ -796,6 +803,11 @@ def _program_names(tables: Any, programs: Mapping[str, ProgramConfig]) -> list[s
 def _tray(root: _Reader) -> TrayConfig:
     t = root.table_at("tray", ("on_quit",))
     return TrayConfig(on_quit=t.string("on_quit", "ask", ("ask", "stop", "leave"))) if t else TrayConfig()
+
+
+def _ui(root: _Reader) -> UiConfig:
+    t = root.table_at("ui", ("language",))
+    return UiConfig(language=t.string("language", "auto", ("auto", "en", "zh_CN"))) if t else UiConfig()
 
 
 def _dashboard(root: _Reader) -> DashboardConfig:
