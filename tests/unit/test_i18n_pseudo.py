@@ -165,9 +165,20 @@ def _run_cli(argv: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.Ca
 
 
 def _commands() -> list[list[str]]:
+    """Every command and sub-command ("backup create"), from the parser itself."""
+    import argparse
+
     from trayapp import cli
 
-    return [[]] + [[name] for name in cli.COMMANDS]
+    def walk(parser: argparse.ArgumentParser, path: list[str]) -> list[list[str]]:
+        found = [path]
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, child in action.choices.items():
+                    found += walk(child, [*path, name])
+        return found
+
+    return walk(cli.build_parser(), [])
 
 
 @pytest.mark.parametrize("command", _commands(), ids=lambda c: " ".join(c) or "trayapp")
@@ -183,7 +194,7 @@ def _sentences_of_help(text: str) -> str:
     the names in the code: those are not sentences."""
     text = re.sub(f"{OPEN}usage: {CLOSE}.*?\n\n", "\n", text, flags=re.DOTALL)
     text = re.sub(r"(?m)^ {2,}(?:[^\s⟦]+(?:, )?)+", " ", text)  # "  -n N, --lines N", "  program", "    run"
-    return re.sub(r"(?<!\w)--?[\w-]+|\{[\w,-]+\}|\b[A-Z][A-Z_]+\b", " ", text)
+    return re.sub(r"(?<!\w)--?[\w-]+|\{[\w,-]+\}|\b[A-Z][A-Z_]+(?:\.\w+)?\b", " ", text)
 
 
 def test_history_and_status_messages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

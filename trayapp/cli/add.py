@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from trayapp.i18n import _
 from trayapp.cli.common import paths
 from trayapp.cli.output import print_json
 from trayapp.config.presets import PRESETS
@@ -13,28 +14,28 @@ from trayapp.paths import AppPaths
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("add", help="add a program to config.toml",
-                       description="Add [programs.NAME] to config.toml (your comments and layout are kept), "
-                                   "check the whole file, then ask a running trayapp to reload it. "
-                                   "Example: trayapp add ollama --health-url http://127.0.0.1:11434/ -- "
-                                   "ollama serve")
-    p.add_argument("name", help="the program's name in config.toml (letters, digits, '-', '_', '.')")
-    p.add_argument("--cwd", help="folder to run it in")
-    p.add_argument("--env", action="append", default=[], metavar="K=V", help="an environment variable for it; "
-                   "repeat for several")
-    p.add_argument("--health-url", metavar="URL", help="an http(s) URL that answers while it is healthy")
-    p.add_argument("--restart", choices=("always", "on-failure", "never"), help="when to restart it "
-                   "(default on-failure)")
-    p.add_argument("--preset", choices=tuple(PRESETS), help="a known assistant's defaults (command, health, "
-                   "data folders)")
-    p.add_argument("--json", action="store_true", help="machine-readable result")
+    p = sub.add_parser("add", help=_("add a program to config.toml"),
+                       description=_("Add [programs.NAME] to config.toml (your comments and layout are kept), "
+                                     "check the whole file, then ask a running trayapp to reload it. "
+                                     "Example: trayapp add ollama --health-url http://127.0.0.1:11434/ -- "
+                                     "ollama serve"))
+    p.add_argument("name", help=_("the program's name in config.toml (letters, digits, '-', '_', '.')"))
+    p.add_argument("--cwd", help=_("folder to run it in"))
+    p.add_argument("--env", action="append", default=[], metavar="K=V", help=_("an environment variable for it; "
+                     "repeat for several"))
+    p.add_argument("--health-url", metavar="URL", help=_("an http(s) URL that answers while it is healthy"))
+    p.add_argument("--restart", choices=("always", "on-failure", "never"), help=_("when to restart it "
+                     "(default on-failure)"))
+    p.add_argument("--preset", choices=tuple(PRESETS), help=_("a known assistant's defaults (command, health, "
+                     "data folders)"))
+    p.add_argument("--json", action="store_true", help=_("machine-readable result"))
     p.set_defaults(func=add, takes_command=True)
     p.usage = "trayapp add NAME [options] -- COMMAND [ARGS...]"
-    p = sub.add_parser("remove", help="remove a program from config.toml",
-                       description="Remove [programs.NAME] (and its sub-tables) from config.toml, keeping "
-                                   "everything else as it is, then ask a running trayapp to reload it.")
-    p.add_argument("name", help="the program's name in config.toml")
-    p.add_argument("--json", action="store_true", help="machine-readable result")
+    p = sub.add_parser("remove", help=_("remove a program from config.toml"),
+                       description=_("Remove [programs.NAME] (and its sub-tables) from config.toml, keeping "
+                                     "everything else as it is, then ask a running trayapp to reload it."))
+    p.add_argument("name", help=_("the program's name in config.toml"))
+    p.add_argument("--json", action="store_true", help=_("machine-readable result"))
     p.set_defaults(func=remove)
 
 

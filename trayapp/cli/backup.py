@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from trayapp.i18n import _
 from trayapp.errors import BackupError
 from trayapp.paths import AppPaths
 
@@ -22,61 +23,61 @@ if TYPE_CHECKING:
 
 def register(sub: Subcommands) -> None:
     parser = sub.add_parser(
-        "backup", help="make, list, verify, restore and prune backups of the assistant's data",
-        description="Back up trayapp's config and the assistant's data (SQLite databases copied safely "
-                    "while it runs) into .tar.gz archives with a manifest of sha256 sums.")
+        "backup", help=_("make, list, verify, restore and prune backups of the assistant's data"),
+        description=_("Back up trayapp's config and the assistant's data (SQLite databases copied safely "
+                      "while it runs) into .tar.gz archives with a manifest of sha256 sums."))
     actions = parser.add_subparsers(dest="backup_action", metavar="ACTION", required=True)
     _create_parser(actions)
-    lst = actions.add_parser("list", help="show the backups with size, age and whether they were verified")
+    lst = actions.add_parser("list", help=_("show the backups with size, age and whether they were verified"))
     _dest_arg(lst)
-    lst.add_argument("--json", action="store_true", help="print JSON for scripts")
+    lst.add_argument("--json", action="store_true", help=_("print JSON for scripts"))
     lst.set_defaults(func=cmd_list)
-    ver = actions.add_parser("verify", help="re-hash every file and check every database in an archive")
+    ver = actions.add_parser("verify", help=_("re-hash every file and check every database in an archive"))
     _archive_arg(ver)
-    ver.add_argument("--json", action="store_true", help="print JSON for scripts")
+    ver.add_argument("--json", action="store_true", help=_("print JSON for scripts"))
     ver.set_defaults(func=cmd_verify)
     _restore_parser(actions)
-    pr = actions.add_parser("prune", help="delete old backups by the retention policy ([backup] keep_*)")
+    pr = actions.add_parser("prune", help=_("delete old backups by the retention policy ([backup] keep_*)"))
     _dest_arg(pr)
-    pr.add_argument("--dry-run", action="store_true", help="show what would be deleted, delete nothing")
-    pr.add_argument("--json", action="store_true", help="print JSON for scripts")
+    pr.add_argument("--dry-run", action="store_true", help=_("show what would be deleted, delete nothing"))
+    pr.add_argument("--json", action="store_true", help=_("print JSON for scripts"))
     pr.set_defaults(func=cmd_prune)
 
 
 def _create_parser(actions: Subcommands) -> None:
-    p = actions.add_parser("create", help="make a backup now and print the archive's path",
-                           description="Make a backup now. Prints the archive's path on stdout; progress "
-                                       "goes to stderr.")
+    p = actions.add_parser("create", help=_("make a backup now and print the archive's path"),
+                           description=_("Make a backup now. Prints the archive's path on stdout; progress "
+                                         "goes to stderr."))
     _dest_arg(p)
     p.add_argument("--verify", action=argparse.BooleanOptionalAction, default=None,
-                   help="verify the archive right after writing it (default: [backup] verify)")
-    p.add_argument("--json", action="store_true", help="print the result as JSON")
+                   help=_("verify the archive right after writing it (default: [backup] verify)"))
+    p.add_argument("--json", action="store_true", help=_("print the result as JSON"))
     p.set_defaults(func=cmd_create)
 
 
 def _restore_parser(actions: Subcommands) -> None:
     p = actions.add_parser(
-        "restore", help="verify an archive, then put its data back (the current data is moved aside)",
-        description="Verify ARCHIVE, stop the assistant if trayapp runs it, move the current data aside "
-                    "to a dated folder (never deleted), extract, start the assistant and check it is "
-                    "healthy. Any failure puts the old data back.")
+        "restore", help=_("verify an archive, then put its data back (the current data is moved aside)"),
+        description=_("Verify ARCHIVE, stop the assistant if trayapp runs it, move the current data aside "
+                      "to a dated folder (never deleted), extract, start the assistant and check it is "
+                      "healthy. Any failure puts the old data back."))
     _archive_arg(p)
-    p.add_argument("--to", metavar="DIR", type=Path, help="extract into DIR/<source> instead of the original "
-                   "places (the assistant is left alone)")
-    p.add_argument("--dry-run", action="store_true", help="verify and show what would happen, change nothing")
-    p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
-    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--to", metavar="DIR", type=Path, help=_("extract into DIR/<source> instead of the original "
+                     "places (the assistant is left alone)"))
+    p.add_argument("--dry-run", action="store_true", help=_("verify and show what would happen, change nothing"))
+    p.add_argument("--yes", "-y", action="store_true", help=_("do not ask for confirmation"))
+    p.add_argument("--json", action="store_true", help=_("print the result as JSON"))
     p.set_defaults(func=cmd_restore)
 
 
 def _dest_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dest", metavar="DIR", type=Path,
-                   help="the backup folder (default: [backup] dest, else trayapp's backups folder)")
+                   help=_("the backup folder (default: [backup] dest, else trayapp's backups folder)"))
 
 
 def _archive_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("archive", metavar="ARCHIVE",
-                   help="path to a .tar.gz, a name from `trayapp backup list`, or 'latest'")
+                   help=_("path to a .tar.gz, a name from `trayapp backup list`, or 'latest'"))
     _dest_arg(p)
 
 

@@ -5,26 +5,27 @@ from __future__ import annotations
 import argparse
 import sys
 
+from trayapp.i18n import _
 from trayapp.cli.common import paths
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("config", help="create, locate or check config.toml",
-                       description="Create, locate or check trayapp's configuration file.")
+    p = sub.add_parser("config", help=_("create, locate or check config.toml"),
+                       description=_("Create, locate or check trayapp's configuration file."))
     verbs = p.add_subparsers(dest="config_command", metavar="ACTION", required=True)
-    init = verbs.add_parser("init", help="write a commented starter config.toml",
-                            description="Write a commented starter config.toml for a known assistant.")
+    init = verbs.add_parser("init", help=_("write a commented starter config.toml"),
+                            description=_("Write a commented starter config.toml for a known assistant."))
     init.add_argument("--preset", choices=("nanobot", "openclaw", "nanoclaw", "custom"), default="nanobot",
-                      help="which assistant (default: nanobot)")
-    init.add_argument("--force", action="store_true", help="replace an existing file (it is kept as .bak)")
+                      help=_("which assistant (default: nanobot)"))
+    init.add_argument("--force", action="store_true", help=_("replace an existing file (it is kept as .bak)"))
     init.set_defaults(func=init_)
-    where = verbs.add_parser("path", help="print where config.toml lives", description="Print the path of "
-                             "config.toml (it may not exist yet: then the nanobot preset is used).")
+    where = verbs.add_parser("path", help=_("print where config.toml lives"), description=_("Print the path of "
+                               "config.toml (it may not exist yet: then the nanobot preset is used)."))
     where.set_defaults(func=path_)
-    check = verbs.add_parser("check", help="validate config.toml; exit 2 when it has problems",
-                             description="Validate config.toml. Exit 0 when it is good, 2 when it has "
-                                         "problems (each named with its key path).")
-    check.add_argument("--json", action="store_true", help="print the resolved programs as JSON")
+    check = verbs.add_parser("check", help=_("validate config.toml; exit 2 when it has problems"),
+                             description=_("Validate config.toml. Exit 0 when it is good, 2 when it has "
+                                           "problems (each named with its key path)."))
+    check.add_argument("--json", action="store_true", help=_("print the resolved programs as JSON"))
     check.set_defaults(func=check_)
 
 

@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from trayapp.i18n import _
 from trayapp.cli.common import paths
 from trayapp.cli.output import print_json
 
@@ -14,13 +15,13 @@ EXIT_NOT_RUNNING = 3  # as `trayapp status`
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("reload", help="apply an edited config.toml to the running trayapp",
-                       description="Read config.toml again: programs whose settings changed restart once, "
-                                   "removed ones stop, added ones start, the others keep running untouched. "
-                                   "A file with problems changes nothing; every problem is printed (exit "
-                                   "status 2). The running trayapp also reloads by itself when the file "
-                                   "changes. Exit status 3 when trayapp is not running.")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p = sub.add_parser("reload", help=_("apply an edited config.toml to the running trayapp"),
+                       description=_("Read config.toml again: programs whose settings changed restart once, "
+                                     "removed ones stop, added ones start, the others keep running untouched. "
+                                     "A file with problems changes nothing; every problem is printed (exit "
+                                     "status 2). The running trayapp also reloads by itself when the file "
+                                     "changes. Exit status 3 when trayapp is not running."))
+    p.add_argument("--json", action="store_true", help=_("machine-readable output"))
     p.set_defaults(func=reload)
 
 

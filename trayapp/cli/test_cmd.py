@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from typing import IO, TYPE_CHECKING
 
+from trayapp.i18n import _
 from trayapp.cli.common import load_config, paths
 
 if TYPE_CHECKING:
@@ -21,15 +22,15 @@ BUSY = ("starting", "running", "stopping", "backoff")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("test", help="try starting a program by hand",
-                       description="Start PROGRAM in the foreground with its configured command, folder and "
-                                   "environment (not under supervision), show its output and the health "
-                                   "check's verdict, then stop it and everything it started. Exit status 0: "
-                                   "it became healthy (or, without a health check, stayed up); 1: it did not. "
-                                   "Refused while trayapp runs it or something already answers on its port.")
-    p.add_argument("program", help="program name from config.toml")
+    p = sub.add_parser("test", help=_("try starting a program by hand"),
+                       description=_("Start PROGRAM in the foreground with its configured command, folder and "
+                                     "environment (not under supervision), show its output and the health "
+                                     "check's verdict, then stop it and everything it started. Exit status 0: "
+                                     "it became healthy (or, without a health check, stayed up); 1: it did not. "
+                                     "Refused while trayapp runs it or something already answers on its port."))
+    p.add_argument("program", help=_("program name from config.toml"))
     p.add_argument("--for", dest="for_", default="20s", metavar="DURATION",
-                   help="how long to give it (default 20s); with a health check it stops as soon as that passes")
+                   help=_("how long to give it (default 20s); with a health check it stops as soon as that passes"))
     p.set_defaults(func=test)
 
 

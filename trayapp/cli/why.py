@@ -5,18 +5,19 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from trayapp.i18n import _
 from trayapp.cli.common import paths
 from trayapp.cli.output import print_json
 from trayapp.paths import AppPaths
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("why", help="why a program last crashed: its crash report",
-                       description="Print the last crash report of PROGRAM (default: the assistant): how it "
-                                   "ended, the traceback or error lines it printed, the cause when known and the "
-                                   "fix. Exit status 1 when no crash has been recorded.")
-    p.add_argument("program", nargs="?", help="program name from config.toml (default: the assistant)")
-    p.add_argument("--json", action="store_true", help="the report as JSON")
+    p = sub.add_parser("why", help=_("why a program last crashed: its crash report"),
+                       description=_("Print the last crash report of PROGRAM (default: the assistant): how it "
+                                     "ended, the traceback or error lines it printed, the cause when known and the "
+                                     "fix. Exit status 1 when no crash has been recorded."))
+    p.add_argument("program", nargs="?", help=_("program name from config.toml (default: the assistant)"))
+    p.add_argument("--json", action="store_true", help=_("the report as JSON"))
     p.set_defaults(func=why)
 
 
