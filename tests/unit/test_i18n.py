@@ -155,3 +155,34 @@ def test_the_shipped_catalogs_are_inside_the_package() -> None:
     """The wheel and the frozen bundles carry trayapp/locale (package data): the .mo files are there."""
     for lang in ("en", "zh_CN"):
         assert (i18n.LOCALE_DIR / lang / "LC_MESSAGES" / "trayapp.mo").stat().st_size > 1000
+
+
+def test_json_output_stays_english(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from trayapp import cli
+
+    chosen: list[str | None] = []
+    monkeypatch.setenv("TRAYAPP_HOME", str(tmp_path))
+    monkeypatch.setattr(cli, "_activate_language", chosen.append)
+    cli.main(["--lang", "zh_CN", "history", "--json"])
+    cli.main(["--lang", "zh_CN", "history"])
+    cli.main(["history"])
+    assert chosen == ["en", "zh_CN", None]  # None: [ui] language, else the computer's
+
+
+def test_lang_picks_the_language_of_one_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    from trayapp import cli
+
+    monkeypatch.setenv("TRAYAPP_HOME", str(tmp_path))
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    monkeypatch.delenv("LANGUAGE", raising=False)
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    cli.main(["--lang", "zh_CN", "history"])
+    assert capsys.readouterr().out.strip() == "暂无记录"
+    cli.main(["history"])
+    assert capsys.readouterr().out.strip() == "no history yet"
+    (tmp_path / "config.toml").write_text('[ui]\nlanguage = "zh_CN"\n')
+    cli.main(["history"])
+    assert capsys.readouterr().out.strip() == "暂无记录"

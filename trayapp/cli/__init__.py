@@ -144,7 +144,8 @@ def _activate_language(choice: str | None) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     _give_windowed_builds_streams()
     lang, args_list = _take_lang(list(sys.argv[1:] if argv is None else argv))
-    _activate_language(lang)
+    # Machine output stays language-neutral: a command asked for --json speaks English throughout.
+    _activate_language("en" if "--json" in _split_command(args_list)[0] else lang)
     if args_list[:1] == ["_module"] and len(args_list) > 1:  # a frozen build starting its own window
         from trayapp.selfcmd import run_module
 
