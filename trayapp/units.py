@@ -23,40 +23,41 @@ def parse_duration(value: str | int | float) -> float:
     Raises ValueError with a message naming the accepted forms.
     """
     if isinstance(value, bool):
-        raise ValueError("expected a duration such as \"10s\", \"5m\" or \"1h\", not true/false")
+        raise ValueError(_('expected a duration such as "10s", "5m" or "1h", not true/false'))
     if isinstance(value, (int, float)):
         if value != value or value in (float("inf"), float("-inf")):
-            raise ValueError("a duration must be a finite number of seconds")
+            raise ValueError(_("a duration must be a finite number of seconds"))
         if value < 0:
-            raise ValueError("a duration cannot be negative")
+            raise ValueError(_("a duration cannot be negative"))
         return float(value)
     if not isinstance(value, str):
-        raise ValueError("expected a duration such as \"10s\", \"5m\" or \"1h\"")
+        raise ValueError(_('expected a duration such as "10s", "5m" or "1h"'))
     text = value.strip().lower()
     pos, total = 0, 0.0
     while pos < len(text):
         match = _PART.match(text, pos)
         if not match:
-            raise ValueError(f"{value!r} is not a duration; write it like \"10s\", \"5m\", \"1h30m\" or \"250ms\"")
+            raise ValueError(_('{value!r} is not a duration; write it like "10s", "5m", "1h30m" or "250ms"').format(
+                value=value))
         total += float(match.group(1)) * _DURATION_UNITS[match.group(2)]
         pos = match.end()
     if not text:
-        raise ValueError("empty duration; write it like \"10s\" or \"5m\"")
+        raise ValueError(_('empty duration; write it like "10s" or "5m"'))
     return total
 
 
 def parse_size(value: str | int) -> int:
     """Bytes from "50MB", "1.5GiB", "512k" or a bare integer number of bytes."""
     if isinstance(value, bool):
-        raise ValueError("expected a size such as \"50MB\" or \"1GB\", not true/false")
+        raise ValueError(_('expected a size such as "50MB" or "1GB", not true/false'))
     if isinstance(value, int):
         if value < 0:
-            raise ValueError("a size cannot be negative")
+            raise ValueError(_("a size cannot be negative"))
         return value
     match = _SIZE.fullmatch(value)
     unit = match.group(2).lower() if match else None
     if not match or unit not in _SIZE_UNITS:
-        raise ValueError(f"{value!r} is not a size; write it like \"50MB\", \"2GB\" or \"512KiB\"")
+        raise ValueError(_('{value!r} is not a size; write it like "50MB", "2GB" or "512KiB"').format(value=value))
     return int(float(match.group(1)) * _SIZE_UNITS[unit])
 
 

@@ -214,3 +214,21 @@ def test_history_and_status_messages(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert [line for line in text.splitlines() if unmarked(line)] == []
     text = _run_cli(["status"], monkeypatch, capsys)
     assert [line for line in text.splitlines() if unmarked(line)] == []
+
+
+def test_config_check_on_a_bad_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("TRAYAPP_HOME", str(tmp_path))
+    (tmp_path / "config.toml").write_text(
+        '[programs.assistant]\ncommand = "nanobot"\nrestrat = "always"\nrestart = "sometimes"\n'
+        'startsecs = "soon"\nstop_timeout = true\n[logs]\nkeep = "five"\n[tray]\non_quit = 3\n')
+    text = _run_cli(["config", "check"], monkeypatch, capsys)
+    problems = [line for line in text.splitlines() if line.startswith("  - ")]
+    assert len(problems) >= 5
+    # each problem starts with the key path it is about (config.toml's own words)
+    said = [re.sub(r"^\s+- [\w.\[\]]+:", " ", line) for line in text.splitlines()]
+    assert [line for line in said if unmarked(line)] == []
+    text = _run_cli(["config", "check"], monkeypatch, capsys)
+    (tmp_path / "config.toml").write_text("[programs.assistant\n")
+    text = _run_cli(["config", "check"], monkeypatch, capsys)
+    assert OPEN in text and [line for line in text.splitlines() if unmarked(line)] == []

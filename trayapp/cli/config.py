@@ -39,8 +39,9 @@ def init_(args: argparse.Namespace) -> int:
     where = paths()
     target = where.config_file
     if target.exists() and not args.force:
-        print(f"trayapp: {target} already exists\n  fix: edit it, or pass --force to replace it "
-              "(the old one is kept as config.toml.bak)", file=sys.stderr)
+        print(_("trayapp: {path} already exists").format(path=target), file=sys.stderr)
+        print("  " + _("fix: edit it, or pass --force to replace it (the old one is kept as config.toml.bak)"),
+              file=sys.stderr)
         return 1
     where.ensure()
     text = starter.render(args.preset)
@@ -48,7 +49,8 @@ def init_(args: argparse.Namespace) -> int:
     if target.exists():
         os.replace(target, target.with_name(target.name + ".bak"))
     atomic_write(target, text, mode=0o600)
-    print(f"wrote {target} (preset {args.preset}); check it with `trayapp config check`")
+    print(_("wrote {path} (preset {preset}); check it with `trayapp config check`").format(path=target,
+                                                                                           preset=args.preset))
     return 0
 
 
@@ -72,16 +74,18 @@ def check_(args: argparse.Namespace) -> int:
                                      "health": p.health.kind if p.health else "none"}
                                  for n, p in cfg.programs.items()}})
         return 0
-    source = str(target) if target.exists() else f"no {target}: using the nanobot preset"
-    print(f"ok: {source}")
+    source = str(target) if target.exists() else _("no {path}: using the nanobot preset").format(path=target)
+    print(_("ok: {source}").format(source=source))
     for name, program in cfg.programs.items():
         warning = missing(program, os.environ)
-        print(f"  {name}: {' '.join(program.command)}" + (f"  (warning: {warning})" if warning else ""))
+        print(f"  {name}: {' '.join(program.command)}"
+              + ("  " + _("(warning: {warning})").format(warning=warning) if warning else ""))
     if cfg.notifications.channels:
         from trayapp.notify.channels import channel_warnings
         from trayapp.redact import redact_url
 
-        print("  notices also go to: " + ", ".join(redact_url(url) for url in cfg.notifications.channels))
+        urls = ", ".join(redact_url(url) for url in cfg.notifications.channels)
+        print("  " + _("notices also go to: {channels}").format(channels=urls))
         for warning in channel_warnings(cfg.notifications.channels):
-            print(f"  (warning: {warning})")
+            print("  " + _("(warning: {warning})").format(warning=warning))
     return 0

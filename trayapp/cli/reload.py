@@ -36,7 +36,7 @@ def reload(args: argparse.Namespace) -> int:
     if args.json:
         print_json(reply)
     elif reply.get("ok"):
-        print(f"reloaded: {reply.get('changes') or 'nothing changed'}")
+        print(_("reloaded: {changes}").format(changes=reply.get("changes") or _("nothing changed")))
     else:
         _print_problems(reply)
     return 0 if reply.get("ok") else EXIT_INVALID
@@ -46,14 +46,15 @@ def _not_running(as_json: bool) -> int:
     if as_json:
         print_json({"ok": False, "running": False})
     else:
-        print("trayapp is not running, so there is nothing to reload; it reads config.toml when it starts",
+        print(_("trayapp is not running, so there is nothing to reload; it reads config.toml when it starts"),
               file=sys.stderr)
     return EXIT_NOT_RUNNING
 
 
 def _print_problems(reply: dict[str, Any]) -> None:
-    print(f"trayapp: not reloaded, the old settings keep running: {reply.get('error', '')}", file=sys.stderr)
+    print(_("trayapp: not reloaded, the old settings keep running: {error}").format(error=reply.get("error", "")),
+          file=sys.stderr)
     for problem in reply.get("problems") or []:
         print(f"  - {problem}", file=sys.stderr)
     if reply.get("fix"):
-        print(f"  fix: {reply['fix']}", file=sys.stderr)
+        print("  " + _("fix: {fix}").format(fix=reply["fix"]), file=sys.stderr)

@@ -31,7 +31,7 @@ def why(args: argparse.Namespace) -> int:
         print_json(report)
         return 0 if report else 1
     if not report:
-        print(f"no crash of {display} has been recorded")
+        print(_("no crash of {name} has been recorded").format(name=display))
         return 1
     print(render(report, display))
     return 0
