@@ -186,3 +186,17 @@ def test_lang_picks_the_language_of_one_command(tmp_path: Path, monkeypatch: pyt
     (tmp_path / "config.toml").write_text('[ui]\nlanguage = "zh_CN"\n')
     cli.main(["history"])
     assert capsys.readouterr().out.strip() == "暂无记录"
+
+
+def test_a_notification_says_the_exit_in_the_users_language() -> None:
+    """The journal's exit entry carries English `text` (its JSON is language-neutral): the notice says
+    the exit from the code or signal instead (the desktop test found "崩溃了（exit 1）")."""
+    from trayapp.notify import messages
+
+    i18n.activate("zh_CN")
+    crash = messages.crash("nanobot", {"code": 1, "text": "exit 1"}, delay=4.0)
+    assert crash.title == "nanobot 崩溃了（退出码 1） — 4 秒后重启"
+    killed = messages.crash("nanobot", {"signal": 9, "text": "killed by SIGKILL"})
+    assert killed.title == "nanobot 崩溃了（被 SIGKILL 终止）"
+    owner = messages.crash("nanobot", {"text": "failed (Result: exit-code)"})
+    assert owner.title == "nanobot 崩溃了（failed (Result: exit-code)）"

@@ -15,7 +15,7 @@ from typing import Any
 
 from trayapp.i18n import _, ngettext
 from trayapp.triage.excerpt import clean, is_error_line
-from trayapp.status import CrashReport
+from trayapp.status import CrashReport, ExitInfo
 from trayapp.units import format_size, format_wait
 
 _SPACES = re.compile(r"\s+")
@@ -39,11 +39,16 @@ def _join(*parts: str) -> str:
 
 
 def _exit_text(entry: Mapping[str, Any]) -> str:
+    """How it ended, in the user's language: the journal's `text` is English (its JSON is
+    language-neutral), so it is said from the code or signal, and used as it is only without them."""
+    code, signal = entry.get("code"), entry.get("signal")
+    if isinstance(signal, int) and not isinstance(signal, bool):
+        return ExitInfo(None, signal).said()
+    if isinstance(code, int) and not isinstance(code, bool):
+        return ExitInfo(code, None).said()
     if entry.get("text"):
         return one_line(entry["text"], 40)
-    if entry.get("signal") is not None:
-        return _("signal {signal}").format(signal=entry["signal"])
-    return _("exit {code}").format(code=entry.get("code", "?"))
+    return _("exit {code}").format(code="?")
 
 
 def _why(exit_entry: Mapping[str, Any] | None, report: Mapping[str, Any] | None) -> str:
