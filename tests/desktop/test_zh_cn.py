@@ -16,19 +16,25 @@ import pytest
 
 from tests.desktop.harness import Desktop, need
 from tests.desktop.test_notifications import calls_since, crash_for_real, notifier_for
-from tests.desktop.test_tray import _choose_menu_item, _gtk_available, _menu_opens_and_stays, desk  # noqa: F401
+from tests.desktop.test_tray import _choose_menu_item, _gtk_available, _menu_opens_and_stays
 from tests.desktop.tray_rig import Desktop as TrayDesktop
-from tests.desktop.tray_rig import Instance, keep_shot
+from tests.desktop.tray_rig import Instance, keep_shot, tray_desktop
 from trayapp import i18n
 
 pytestmark = [pytest.mark.desktop, pytest.mark.slow, pytest.mark.timeout(180)]
 ZH_SESSION = {"LANG": "zh_CN.UTF-8", "LANGUAGE": "zh_CN:en", "LC_ALL": ""}
 
 
-def _title(desk: TrayDesktop, window: int, text: str, timeout: float = 20.0) -> str:
+@pytest.fixture(scope="module")
+def desk() -> Iterator[TrayDesktop]:
+    with tray_desktop() as desktop:
+        yield desktop
+
+
+def _title(screen: TrayDesktop, window: int, text: str, timeout: float = 20.0) -> str:
     deadline, name = time.monotonic() + timeout, ""
     while time.monotonic() < deadline:
-        name = _utf8(desk.window_name(window))
+        name = _utf8(screen.window_name(window))
         if text in name:
             return name
         time.sleep(0.2)
@@ -43,7 +49,7 @@ def _utf8(name: str) -> str:
         return name
 
 
-def test_tray_menu_in_chinese_on_a_real_panel(desk: TrayDesktop, tmp_path: Path) -> None:  # noqa: F811
+def test_tray_menu_in_chinese_on_a_real_panel(desk: TrayDesktop, tmp_path: Path) -> None:
     """The session's language (LANG=zh_CN.UTF-8, nothing in config.toml) picks Chinese."""
     need(_gtk_available(), "PyGObject (gi) with Gtk 3 is not installed in this Python")
     instance = Instance(desk, tmp_path / "home", backend="gtk", extra_env=ZH_SESSION)

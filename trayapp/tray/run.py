@@ -17,6 +17,7 @@ import threading
 import time
 from typing import Any
 
+from trayapp.i18n import _
 from trayapp.diskwatch import Level
 from trayapp.events import ExtrasChanged, ProgramRemoved, StatusChanged
 from trayapp.tray.actions import TrayActions
@@ -76,8 +77,9 @@ def _disk_warning(disk: TrayDisk) -> str | None:
     if level is Level.OK:
         return None
     low = [v for v in disk.snapshot() if v["level"] != Level.OK]
-    where = ", ".join(f"{format_size(v['free'] or 0)} free on {v['path']}" for v in low)
-    return f"Disk {'almost full' if level is Level.CRITICAL else 'low'}: {where}"
+    where = _(", ").join(_("{free} free on {path}").format(free=format_size(v["free"] or 0), path=v["path"])
+                         for v in low)
+    return (_("Disk almost full: {where}") if level is Level.CRITICAL else _("Disk low: {where}")).format(where=where)
 
 
 def _ticker(controller: TrayController, stop: threading.Event) -> None:
