@@ -13,11 +13,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from trayapp.i18n import N_, _
 from trayapp.doctor.database import find_databases
 from trayapp.doctor.inputs import Inputs
 from trayapp.doctor.report import Check, Level, info, ok
 
-GROUP = "permissions"
+GROUP = N_("permissions")
 DIR, SECRET = 0o700, 0o600
 
 
@@ -30,13 +31,13 @@ class Target:
 
 def checks(inp: Inputs) -> list[Check]:
     if sys.platform == "win32":
-        return [info(GROUP, "permissions", "not checked on Windows (files are private to the user profile)")]
+        return [info(GROUP, N_("permissions"), _("not checked on Windows (files are private to the user profile)"))]
     found = list(_unique(targets(inp)))
     bad = [c for c in (_check(t, inp.fix) for t in found) if c is not None]
     if bad:
         return bad
-    return [ok(GROUP, "permissions", f"{len(found)} folders and files are private to you" if found
-               else "nothing to check yet (no trayapp or assistant files exist)")]
+    return [ok(GROUP, N_("permissions"), _("{n} folders and files are private to you").format(n=len(found)) if found
+               else _("nothing to check yet (no trayapp or assistant files exist)"))]
 
 
 def _unique(items: Iterator[Target]) -> Iterator[Target]:

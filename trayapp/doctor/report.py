@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from trayapp.i18n import _
+
 
 class Level(enum.StrEnum):
     OK = "ok"
@@ -94,9 +96,9 @@ class Report:
         return 1 if self.failed else 0
 
     def summary(self) -> str:
-        parts = [f"{self.count(level)} {name}" for level, name in
-                 ((Level.FAIL, "failed"), (Level.WARN, "warnings"), (Level.OK, "ok"), (Level.INFO, "info"))]
-        return ", ".join(parts)
+        return _("{failed} failed, {warnings} warnings, {ok} ok, {info} info").format(
+            failed=self.count(Level.FAIL), warnings=self.count(Level.WARN), ok=self.count(Level.OK),
+            info=self.count(Level.INFO))
 
     def to_dict(self) -> dict[str, Any]:
         return {"ok": not self.failed, "summary": self.summary(), "created_at": self.created_at,
@@ -109,10 +111,11 @@ class Report:
         for check in self.checks:
             if check.group != group:
                 group = check.group
-                lines.append(("" if not lines else "\n") + group.capitalize())
-            lines.append(f"  {_MARK[check.level]}  {check.name}: {check.evidence}")
+                lines.append(("" if not lines else "\n") + _(group).capitalize())
+            lines.append(f"  {_MARK[check.level]}  " + _("{check}: {evidence}").format(check=_(check.name),
+                                                                                     evidence=check.evidence))
             if check.fix and check.level is not Level.OK:
-                lines.append(f"        fix: {check.fix}")
-            lines.extend(f"        changed: {what}" for what in check.changed)
+                lines.append("        " + _("fix: {fix}").format(fix=check.fix))
+            lines.extend("        " + _("changed: {what}").format(what=what) for what in check.changed)
         lines.append(f"\n{self.summary()}")
         return "\n".join(lines)

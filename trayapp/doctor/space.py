@@ -7,13 +7,14 @@ import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
+from trayapp.i18n import N_, _
 from trayapp.diskwatch import Level as DiskLevel
 from trayapp.diskwatch import app_paths, classify, mount_point
 from trayapp.doctor.inputs import Inputs
 from trayapp.doctor.report import Check, fail, info, ok, warn
 from trayapp.units import format_size
 
-GROUP = "disk and memory"
+GROUP = N_("disk and memory")
 LOW_MEMORY = 256_000_000
 
 
@@ -32,14 +33,16 @@ def _volume(mount: Path, inp: Inputs) -> Check:
     try:
         usage = shutil.disk_usage(mount)
     except OSError as exc:
-        return warn(GROUP, f"disk {mount}", f"cannot measure free space: {exc}", "check that the volume is mounted")
+        return warn(GROUP, f"disk {mount}", _("cannot measure free space: {exc}").format(exc=exc), _("check that the volume is mounted"))
     level = classify(usage.free, usage.total, DiskLevel.OK, inp.config.disk)
-    evidence = f"{format_size(usage.free)} free of {format_size(usage.total)} on {mount}"
+    free, total = format_size(usage.free), format_size(usage.total)
+    evidence = _("{free} free of {total} on {path}").format(free=free, total=total, path=mount)
     if level is DiskLevel.CRITICAL:
-        return fail(GROUP, f"disk {mount}", evidence + ": logs pause and backups are refused",
-                    "free some space (old backups: `trayapp backup prune`)")
+        return fail(GROUP, f"disk {mount}", _("{free} free of {total} on {path}: logs pause and backups are "
+                                              "refused").format(free=free, total=total, path=mount),
+                    _("free some space (old backups: `trayapp backup prune`)"))
     if level is DiskLevel.WARN:
-        return warn(GROUP, f"disk {mount}", evidence, "free some space soon")
+        return warn(GROUP, f"disk {mount}", evidence, _("free some space soon"))
     return ok(GROUP, f"disk {mount}", evidence)
 
 
@@ -49,16 +52,16 @@ def _memory() -> Check:
     mem = psutil.virtual_memory()
     evidence = f"{format_size(mem.available)} available of {format_size(mem.total)}"
     if mem.available < LOW_MEMORY:
-        return warn(GROUP, "memory", evidence, "close programs you do not need; the assistant may be killed "
-                    "by the system when memory runs out")
-    return ok(GROUP, "memory", evidence)
+        return warn(GROUP, N_("memory"), evidence, _("close programs you do not need; the assistant may be killed "
+                      "by the system when memory runs out"))
+    return ok(GROUP, N_("memory"), evidence)
 
 
 def _folder_sizes(inp: Inputs) -> list[Check]:
     from trayapp.backup.service import destination
 
-    return [info(GROUP, "log folder", f"{format_size(folder_size([inp.paths.log_dir]))} in {inp.paths.log_dir}"),
-            info(GROUP, "backup folder", _sized(destination(inp.config, inp.paths)))]
+    return [info(GROUP, N_("log folder"), _("{size} in {log_dir}").format(size=format_size(folder_size([inp.paths.log_dir])), log_dir=inp.paths.log_dir)),
+            info(GROUP, N_("backup folder"), _sized(destination(inp.config, inp.paths)))]
 
 
 def _sized(folder: Path) -> str:
