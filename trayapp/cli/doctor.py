@@ -39,7 +39,7 @@ def doctor(args: argparse.Namespace) -> int:
     from trayapp.doctor import diagnose
 
     if not args.json:
-        print("checking…", file=sys.stderr, flush=True)
+        print(_("checking…"), file=sys.stderr, flush=True)
     report = diagnose(paths(), fix=args.fix)
     if args.json:
         print_json(report.to_dict())
@@ -52,8 +52,9 @@ def debug_bundle(args: argparse.Namespace) -> int:
     from trayapp.doctor.bundle import default_name, write_bundle
 
     target = args.output or Path.cwd() / default_name()
-    print("collecting (this runs `trayapp doctor` too)…", file=sys.stderr, flush=True)
+    print(_("collecting (this runs `trayapp doctor` too)…"), file=sys.stderr, flush=True)
     result = write_bundle(paths(), target, lines=args.lines)
-    print(f"wrote {result.path} ({result.size_text}, {len(result.members)} files, secrets redacted)")
-    print("look inside before you share it: unzip -l " + str(result.path))
+    print(_("wrote {path} ({size}, {n} files, secrets redacted)").format(path=result.path, size=result.size_text,
+                                                                       n=len(result.members)))
+    print(_("look inside before you share it: {command}").format(command=f"unzip -l {result.path}"))
     return 0

@@ -31,8 +31,10 @@ def checks(inp: Inputs) -> list[Check]:
 
 def _binary(inp: Inputs, program: ProgramConfig) -> Check:
     name = f"{program.display_name} program"
+    title = _("{name} program").format(name=program.display_name)
     if program.attach is not None:
-        return info(GROUP, name, _("attach mode ({owner}): trayapp does not start it itself").format(owner=program.attach.owner))
+        return info(GROUP, name, _("attach mode ({owner}): trayapp does not start it itself").format(
+            owner=program.attach.owner), title=title)
     first = program.command[0]
     running = inp.instance_status(program.name)
     up = running is not None and running.is_up and running.pid is not None
@@ -40,10 +42,11 @@ def _binary(inp: Inputs, program: ProgramConfig) -> Check:
     resolved = (running.command_path if running is not None and up and running.command_path else
                 inp.resolve(first, program.environment(inp.environ), program.cwd))
     if resolved is None:
-        return fail(GROUP, name, _("{first} was not found on PATH").format(first=first), program.info.install_hint)
+        return fail(GROUP, name, _("{first} was not found on PATH").format(first=first), program.info.install_hint,
+                    title=title)
     version = _version(inp, program, resolved)
     where = _(", running as pid {pid}").format(pid=running.pid) if running is not None and up else ""
-    return ok(GROUP, name, f"{resolved}" + (f", {version}" if version else "") + where)
+    return ok(GROUP, name, f"{resolved}" + (f", {version}" if version else "") + where, title=title)
 
 
 def _version(inp: Inputs, program: ProgramConfig, resolved: str) -> str:
@@ -70,11 +73,13 @@ def _version_from_file(path: Path) -> str:
 def _own_config(inp: Inputs, program: ProgramConfig) -> Check:
     path = inp.expand(program.info.config_file or "", program)
     name = f"{program.display_name} config"
+    title = _("{name} config").format(name=program.display_name)
     if path.is_file():
-        return ok(GROUP, name, str(path))
+        return ok(GROUP, name, str(path), title=title)
     setup = {"nanobot": "run: nanobot onboard", "openclaw": "run: openclaw onboard"}.get(program.preset,
                                                                                     program.info.install_hint)
-    return fail(GROUP, name, _("{path} does not exist, so {display_name} cannot start").format(path=path, display_name=program.display_name), setup)
+    return fail(GROUP, name, _("{path} does not exist, so {display_name} cannot start").format(
+        path=path, display_name=program.display_name), setup, title=title)
 
 
 def _port(inp: Inputs, program: ProgramConfig) -> Check | None:

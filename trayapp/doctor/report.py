@@ -31,6 +31,12 @@ class Check:
     changed: tuple[str, ...] = ()  # what `--fix` changed for this check
     subject: str = ""  # what it is about (a path) where one check name repeats: keeps `id` unique
     autofix: str = ""  # what `--fix` would change here, in words; "" when it cannot fix it
+    title: str = ""  # the name as a person reads it, when `name` is made of parts ("nanobot program")
+
+    @property
+    def label(self) -> str:
+        """The name in the user's language (`name` stays English: it makes the stable `id`)."""
+        return self.title or _(self.name)
 
     @property
     def id(self) -> str:
@@ -55,20 +61,20 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "check"
 
 
-def ok(group: str, name: str, evidence: str) -> Check:
-    return Check(group, name, Level.OK, evidence)
+def ok(group: str, name: str, evidence: str, *, title: str = "") -> Check:
+    return Check(group, name, Level.OK, evidence, title=title)
 
 
-def info(group: str, name: str, evidence: str, fix: str = "") -> Check:
-    return Check(group, name, Level.INFO, evidence, fix)
+def info(group: str, name: str, evidence: str, fix: str = "", *, title: str = "") -> Check:
+    return Check(group, name, Level.INFO, evidence, fix, title=title)
 
 
-def warn(group: str, name: str, evidence: str, fix: str) -> Check:
-    return Check(group, name, Level.WARN, evidence, fix)
+def warn(group: str, name: str, evidence: str, fix: str, *, title: str = "") -> Check:
+    return Check(group, name, Level.WARN, evidence, fix, title=title)
 
 
-def fail(group: str, name: str, evidence: str, fix: str) -> Check:
-    return Check(group, name, Level.FAIL, evidence, fix)
+def fail(group: str, name: str, evidence: str, fix: str, *, title: str = "") -> Check:
+    return Check(group, name, Level.FAIL, evidence, fix, title=title)
 
 
 _MARK = {Level.OK: "OK  ", Level.INFO: "INFO", Level.WARN: "WARN", Level.FAIL: "FAIL"}
@@ -112,7 +118,7 @@ class Report:
             if check.group != group:
                 group = check.group
                 lines.append(("" if not lines else "\n") + _(group).capitalize())
-            lines.append(f"  {_MARK[check.level]}  " + _("{check}: {evidence}").format(check=_(check.name),
+            lines.append(f"  {_MARK[check.level]}  " + _("{check}: {evidence}").format(check=check.label,
                                                                                      evidence=check.evidence))
             if check.fix and check.level is not Level.OK:
                 lines.append("        " + _("fix: {fix}").format(fix=check.fix))

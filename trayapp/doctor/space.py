@@ -33,24 +33,28 @@ def _volume(mount: Path, inp: Inputs) -> Check:
     try:
         usage = shutil.disk_usage(mount)
     except OSError as exc:
-        return warn(GROUP, f"disk {mount}", _("cannot measure free space: {exc}").format(exc=exc), _("check that the volume is mounted"))
+        return warn(GROUP, f"disk {mount}", _("cannot measure free space: {exc}").format(exc=exc),
+                    _("check that the volume is mounted"), title=_("disk {path}").format(path=mount))
     level = classify(usage.free, usage.total, DiskLevel.OK, inp.config.disk)
     free, total = format_size(usage.free), format_size(usage.total)
+    title = _("disk {path}").format(path=mount)
     evidence = _("{free} free of {total} on {path}").format(free=free, total=total, path=mount)
     if level is DiskLevel.CRITICAL:
-        return fail(GROUP, f"disk {mount}", _("{free} free of {total} on {path}: logs pause and backups are "
-                                              "refused").format(free=free, total=total, path=mount),
-                    _("free some space (old backups: `trayapp backup prune`)"))
+        refused = _("{free} free of {total} on {path}: logs pause and backups are refused").format(
+            free=free, total=total, path=mount)
+        return fail(GROUP, f"disk {mount}", refused, _("free some space (old backups: `trayapp backup prune`)"),
+                    title=title)
     if level is DiskLevel.WARN:
-        return warn(GROUP, f"disk {mount}", evidence, _("free some space soon"))
-    return ok(GROUP, f"disk {mount}", evidence)
+        return warn(GROUP, f"disk {mount}", evidence, _("free some space soon"), title=title)
+    return ok(GROUP, f"disk {mount}", evidence, title=title)
 
 
 def _memory() -> Check:
     import psutil
 
     mem = psutil.virtual_memory()
-    evidence = f"{format_size(mem.available)} available of {format_size(mem.total)}"
+    evidence = _("{available} available of {total}").format(available=format_size(mem.available),
+                                                            total=format_size(mem.total))
     if mem.available < LOW_MEMORY:
         return warn(GROUP, N_("memory"), evidence, _("close programs you do not need; the assistant may be killed "
                       "by the system when memory runs out"))
@@ -65,7 +69,9 @@ def _folder_sizes(inp: Inputs) -> list[Check]:
 
 
 def _sized(folder: Path) -> str:
-    return f"{format_size(folder_size([folder]))} in {folder}" if folder.exists() else f"{folder} (none yet)"
+    if folder.exists():
+        return _("{size} in {path}").format(size=format_size(folder_size([folder])), path=folder)
+    return _("{path} (none yet)").format(path=folder)
 
 
 def folder_size(folders: Iterable[Path]) -> int:
