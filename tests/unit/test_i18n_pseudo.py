@@ -232,3 +232,15 @@ def test_config_check_on_a_bad_file(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     (tmp_path / "config.toml").write_text("[programs.assistant\n")
     text = _run_cli(["config", "check"], monkeypatch, capsys)
     assert OPEN in text and [line for line in text.splitlines() if unmarked(line)] == []
+
+
+def test_doctor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every check the doctor runs here, its group, name, evidence and fix (OK/INFO/WARN/FAIL are
+    the report's level tags, the same in every language)."""
+    monkeypatch.setenv("TRAYAPP_HOME", str(tmp_path))
+    (tmp_path / "config.toml").write_text("[programs.assistant]\ncommand = [\"nanobot\", \"gateway\"]\n")
+    (tmp_path / "config.toml").chmod(0o644)  # a permission problem, so a fix is shown too
+    text = _run_cli(["doctor"], monkeypatch, capsys)
+    lines = [re.sub(r"^\s+(?:OK|INFO|WARN|FAIL)\s", " ", line) for line in text.splitlines()]
+    assert len(lines) >= 15 and any("0644" in line for line in lines)
+    assert [line for line in lines if unmarked(line)] == []
