@@ -200,3 +200,22 @@ def test_a_notification_says_the_exit_in_the_users_language() -> None:
     assert killed.title == "nanobot 崩溃了（被 SIGKILL 终止）"
     owner = messages.crash("nanobot", {"text": "failed (Result: exit-code)"})
     assert owner.title == "nanobot 崩溃了（failed (Result: exit-code)）"
+
+
+def test_no_function_hides_the_translation_function() -> None:
+    """`host, _, port = ...` makes `_` a local name in the whole function: a `_("…")` in the same
+    function then fails at run time (UnboundLocalError, or a call of whatever `_` holds)."""
+    import ast
+
+    package = Path(i18n.__file__).parent
+    found = []
+    for path in package.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for func in (n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))):
+            names = [n for n in ast.walk(func) if isinstance(n, ast.Name) and n.id == "_"]
+            stored = any(isinstance(n.ctx, ast.Store) for n in names)
+            called = any(isinstance(c, ast.Call) and isinstance(c.func, ast.Name) and c.func.id == "_"
+                         for c in ast.walk(func))
+            if stored and called:
+                found.append(f"{path.relative_to(package)}:{func.lineno} {func.name}")
+    assert found == []

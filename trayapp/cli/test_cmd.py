@@ -90,7 +90,7 @@ def _address(cfg: ProgramConfig) -> tuple[str, int] | None:
 
     health = cfg.health
     if health is not None and health.tcp:
-        host, _, port = health.tcp.rpartition(":")
+        host, _sep, port = health.tcp.rpartition(":")
         return host, int(port)
     found = port_of(health.url) if health is not None else None
     return found or (("127.0.0.1", cfg.info.port) if cfg.info.port else None)

@@ -326,7 +326,7 @@ def buttons_for(program: str) -> tuple[tuple[str, str], ...]:
 
 def parse_action(key: str) -> tuple[str, str | None]:
     """"restart:assistant" -> ("restart", "assistant"); "snooze" -> ("snooze", None)."""
-    verb, _, program = key.partition(":")
+    verb, _sep, program = key.partition(":")
     return verb, program or None
 
 

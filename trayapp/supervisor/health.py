@@ -48,7 +48,7 @@ def _probe(cfg: HealthConfig, cwd: Path | None, env: Mapping[str, str] | None) -
         if cfg.url:
             return _http(cfg.url, cfg.expect, cfg.timeout)
         if cfg.tcp:
-            host, _, port = cfg.tcp.rpartition(":")
+            host, _sep, port = cfg.tcp.rpartition(":")
             return _tcp(host, int(port), cfg.timeout)
         if cfg.command:
             return _command(cfg.command, cfg.timeout, cwd, env)
