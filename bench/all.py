@@ -30,6 +30,8 @@ RUNS: dict[str, tuple[list[str], list[str]]] = {
     "log_throughput": ([], ["--quick"]),
     "tray_footprint": ([], ["--seconds", "10", "--settle", "5"]),
     "backup": ([], ["--size", "100MB"]),
+    "dashboard": ([], ["--requests", "20", "--crashes", "3"]),
+    "logsearch": ([], ["--size-mb", "200"]),
 }
 
 
@@ -106,6 +108,18 @@ def rows() -> list[tuple[str, str, str, str]]:
     if junk:
         out.append((f"log capture, {junk['megabytes']} MB with no newline (peak RSS)", "bounded",
                     f"{junk['rss_peak_mib']} MiB from {junk['rss_start_mib']}; pieces ≤ {junk['longest_piece']:,} bytes", ""))
+    r = load("dashboard")
+    if r:
+        page = r.get("supervisord_page")
+        out.append(("dashboard: GET /api/overview (median)", f"≤ {r['budget']['overview_ms']:g} ms",
+                    f"{r['overview']['median_ms']} ms", f"supervisord's status page {page['median_ms']} ms" if page else ""))
+        out.append(("dashboard: SIGKILL of the child → the open page's event (median)",
+                    f"≤ {r['budget']['crash_to_page_ms']:g} ms", f"{r['crash_to_page']['median_ms']} ms",
+                    "supervisord's page does not update by itself" if page else ""))
+    r = load("logsearch")
+    if r:
+        out.append((f"dashboard log search: a rare string next to 🐈 in a {r['size_bytes'] / 1e9:.2f} GB log (median)",
+                    "≤ 2 s", f"{r['search_median_s']} s", f"`grep -c -i` {r['grep_median_s']} s"))
     r = load("backup")
     if r:
         out.append((f"backup of {r['workspace_bytes'] / 1e9:g} GB + {r['database_bytes'] / 1e6:g} MB live SQLite",

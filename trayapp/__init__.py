@@ -14,6 +14,8 @@ Module map (one responsibility each; a package where a responsibility has severa
     triage/         crash reports: recent output, excerpt, known causes and fixes, OOM records
     logs/           capture, rotation, reading back, levels, pages, search, the keeper, attached services' logs
     journal.py      append-only history (JSONL), one human sentence per kind
+    metrics.py      memory and CPU samples per program: an hour in full, a day by the minute, kept on disk
+    summary.py      samples in a few numbers and words: ranges, sparklines (`trayapp stats`, the charts)
     alerts/         rules, the engine that evaluates them, their actions
     notify/         one facade over freedesktop (with buttons), plyer, the tray icon, the log and
                     e-mail/chat channels (apprise); the policy that decides what to say

@@ -101,7 +101,7 @@ class App:
         from trayapp import diskwatch
         from trayapp.backup.jobs import BackupJobs
         from trayapp.notify.facade import Notifier
-        from trayapp.ui.metrics import MetricsHistory
+        from trayapp.metrics import SampleStore
 
         config, paths = self.config, self.paths
         self.notifier = Notifier(config.notifications, programs=config.programs,
@@ -114,8 +114,8 @@ class App:
         self.backups = BackupJobs(config, paths, self.journal,
                                   disk_refusal=lambda: self.disk.refusal(config.backup.dest or paths.backup_dir),
                                   on_change=lambda: self.bus.publish(ExtrasChanged("backup")))
-        self.metrics = MetricsHistory()
-        self.bus.subscribe(StatusChanged, self.metrics.on_status)
+        self.samples = SampleStore(paths.state_dir / "samples", clock=self.clock.time)
+        self.bus.subscribe(StatusChanged, self.samples.on_status)
 
     def _on_disk(self, crossing: Crossing) -> None:
         """Disk watch thread. Critical: keep logs in memory only; back to disk when space returns."""
@@ -263,6 +263,7 @@ class App:
         self.supervisor.start_thread()
         threading.Thread(target=self.disk.run, args=(self._stop_monitors,), name="diskwatch", daemon=True).start()
         self.backups.start(self._stop_monitors)
+        threading.Thread(target=self.samples.run, args=(self._stop_monitors,), name="samples", daemon=True).start()
         threading.Thread(target=self._watch_config, args=(self._stop_monitors,), name="configwatch",
                          daemon=True).start()
         self._say_config_error()
@@ -290,6 +291,7 @@ class App:
         if self.dashboard is not None:
             _each_logged("closing the dashboard", [self.dashboard.close])
         self._stop_monitors.set()
+        _each_logged("saving the memory and CPU samples", [self.samples.close])
         self._probes.shutdown(wait=False, cancel_futures=True)
         _each_logged("closing the alert rules", [self.alerts.close])
         _each_logged("closing the notifier", [self.notifier.close])
@@ -380,6 +382,8 @@ class App:
             self.backups.config = new  # the schedule is read again within a minute (backup/jobs.py)
         if "alerts" in sections:
             self._replace_alerts(new)
+        if "dashboard" in sections:
+            self._restart_dashboard()
         if "logs" in sections:
             c = new.logs
             with self._logs_lock:
@@ -425,16 +429,31 @@ class App:
         from trayapp.dashboard import routes
         from trayapp.dashboard.server import DashboardServer
 
-        server = DashboardServer(self, routes.build(self))
         try:
+            server = DashboardServer(self, routes.build(self))  # reads (or makes) its key: may be refused
             server.start()
         except OSError as exc:
-            port = self.config.dashboard.port
-            self.journal.record("dashboard_unavailable", error=exc.strerror or str(exc), port=port,
-                                fix=f"set [dashboard] port to another number, or to 0, in {self.paths.config_file}"
-                                if port else "check that the loopback interface (127.0.0.1) is up")
+            where = f" ({exc.filename})" if exc.filename else ""
+            self.journal.record("dashboard_unavailable", error=f"{exc.strerror or exc}{where}",
+                                port=self.config.dashboard.port, fix=self._dashboard_fix(exc))
             return
         self.dashboard = server
+
+    def _dashboard_fix(self, exc: OSError) -> str:
+        import errno
+
+        if exc.errno == errno.EADDRINUSE:
+            return f"set [dashboard] port to another number, or to 0, in {self.paths.config_file}"
+        if exc.errno == errno.EADDRNOTAVAIL:
+            return "check that the loopback interface (127.0.0.1) is up"
+        return ""  # the error says what to do (a planted link: remove it)
+
+    def _restart_dashboard(self) -> None:
+        """[dashboard] changed: open tabs lose their stream and reconnect (same port: same sessions)."""
+        old, self.dashboard = self.dashboard, None
+        if old is not None:
+            _each_logged("closing the dashboard", [old.close])
+        self._start_dashboard()
 
     def dashboard_url(self, page: str) -> str | None:
         """A one-time login URL for `page` ("/logs?program=x"); None when the dashboard is off.
@@ -452,11 +471,6 @@ class App:
             self.dashboard.auth.rotate()
             self.journal.record("dashboard_rotated")
         return {"url": self.dashboard.url(str(args.get("next") or "/")), "port": self.dashboard.port}
-
-    @property
-    def samples(self) -> Any:
-        """The charts' samples. Typed loosely until trayapp/metrics.py SampleStore lands (issue 12)."""
-        return self.metrics
 
     def log_file(self, program: str) -> Path:
         return self.paths.program_log(program)
@@ -478,7 +492,7 @@ class App:
         c.register("quit", lambda r: self.quit(bool(r.get("stop_programs", True))))
         c.register("pause_notifications", self.notifier.handle_pause_command)
         c.register("backup", lambda r: self.backups.request())
-        c.register("metrics", self.metrics.handle)
+        c.register("metrics", self.samples.handle)
         c.register("reload", lambda r: self.reload())
         c.register("dashboard", self._dashboard_command)
 

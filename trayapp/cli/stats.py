@@ -9,7 +9,7 @@ from trayapp.cli.common import paths
 from trayapp.cli.output import print_json
 
 if TYPE_CHECKING:
-    from trayapp.ui.summary import Range, Summary
+    from trayapp.summary import Range, Summary
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def stats(args: argparse.Namespace) -> int:
     from trayapp import control
     from trayapp.errors import NotRunningError
-    from trayapp.ui.summary import summarize
+    from trayapp.summary import summarize
 
     try:
         series = control.request(paths(), "metrics", timeout=10, **({"program": args.program} if args.program else {}))

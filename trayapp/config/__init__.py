@@ -133,6 +133,7 @@ class ProgramConfig:
     data_dirs: tuple[Path, ...] = ()
     attach: AttachConfig | None = None
     ready_log_line: str | None = None  # a regex: the first output line that matches marks it ready
+    ui_url: str | None = None  # its own web UI ("Open nanobot's own UI"), http(s)
     degraded_patterns: tuple[DegradedPattern, ...] = ()  # besides the preset's own
     depends_on: Mapping[str, str] = field(default_factory=dict)  # program -> started | healthy | completed_successfully
     depends_timeout: float = 120.0  # then it is put on hold, with the reason shown
@@ -401,7 +402,7 @@ def _argv(value: Any) -> tuple[str, ...]:
 _PROGRAM_KEYS = ("preset", "display_name", "command", "cwd", "env", "autostart", "restart", "startsecs",
                  "backoff", "max_restarts", "window", "retry_after_give_up", "stop_signal",
                  "stop_timeout", "health", "limits", "exit_codes", "no_restart_exit_codes",
-                 "data_dirs", "attach", "ready_log_line", "degraded_patterns",
+                 "data_dirs", "attach", "ready_log_line", "degraded_patterns", "ui_url",
                  "depends_on", "depends_timeout", "restart_with_dependencies")
 _BACKOFF_KEYS = ("initial", "multiplier", "max", "jitter", "reset_after")
 _HEALTH_KEYS = ("url", "expect", "tcp", "command", "interval", "timeout", "failures", "start_grace", "action")
@@ -448,6 +449,7 @@ def _program(name: str, table: Mapping[str, Any], problems: _Problems, environ: 
         data_dirs=r.paths("data_dirs", _preset_dirs(preset, cwd, environ)),
         attach=_attach(r),
         ready_log_line=r.get("ready_log_line", None, _pattern),
+        ui_url=r.get("ui_url", None, _ui_url),
         degraded_patterns=r.get("degraded_patterns", (), _degraded_patterns),
         depends_on=r.get("depends_on", {}, _depends_on),
         depends_timeout=r.duration("depends_timeout", 120.0, minimum=1.0),
@@ -596,6 +598,13 @@ def _url_problem(url: str) -> str | None:
     except ValueError as exc:
         return f"{url!r} is not a usable URL ({exc})"
     return None if parts.hostname else f"{url!r} names no host"
+
+
+def _ui_url(value: Any) -> str:
+    problem = _url_problem(value) if isinstance(value, str) else "expected a URL such as \"http://127.0.0.1:8765\""
+    if problem:
+        raise ValueError(problem)
+    return str(value)
 
 
 def _bad(expected: str) -> Any:

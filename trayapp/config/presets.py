@@ -43,6 +43,8 @@ class Preset:
     backup_exclude: tuple[str, ...] = ()
     # Where the version is written when the program has no --version (relative to cwd).
     version_file: str | None = None
+    # Its own web UI, where that is fixed (a running program may also announce one: supervisor/own_ui.py).
+    ui_url: str | None = None
 
 
 NANOBOT_PROVIDER_FIX = ("set a provider and its key in ~/.nanobot/config.json (providers), or pick a local "
@@ -93,6 +95,7 @@ PRESETS: dict[str, Preset] = {
         stop_timeout="3m",
         start_grace="60s",
         provider_patterns=True,
+        ui_url="http://127.0.0.1:18789/",  # the Control UI, served on the gateway port
         exit_meanings={78: "its configuration is missing or invalid; run: openclaw onboard",
                        1: "it failed to start; a common cause is that port 18789 is already taken"},
     ),

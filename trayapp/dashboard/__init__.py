@@ -9,6 +9,7 @@
     logs_api       /api/logs (pages, search, download, live follow)
     charts_api     /api/metrics (persisted samples, crash and restart marks)
     events_api     /api/events (the journal in sentences)
+    journal_tail   the journal read backwards from its end, newest first (events, chart marks)
     backups_api    /api/backups (list, create with progress, verify, restore with a dry run)
     diagnostics_api /api/doctor (the doctor report and its fixes)
     static/        the page: plain HTML, CSS and JS written here; no CDN, no build step

@@ -13,15 +13,14 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from trayapp import __version__
+from trayapp.dashboard.events_api import event_json
 from trayapp.dashboard.host import DashboardHost
 from trayapp.dashboard.http import EVENT_STREAM, HttpError, Request, Response, Router, Write
 from trayapp.errors import ControlError
 from trayapp.events import ExtrasChanged, ProgramRemoved, Recorded, StatusChanged
-from trayapp.journal import describe
 from trayapp.redact import redact
 from trayapp.status import CONTROL_ACTIONS, Status
 from trayapp.tray.view import program_view, restarts_today
@@ -143,23 +142,6 @@ def frame(kind: str, data: Any) -> bytes:
     return f"event: {kind}\ndata: {json.dumps(data, ensure_ascii=False, separators=(',', ':'))}\n\n".encode()
 
 
-def journal_event(entry: Any, names: dict[str, str]) -> dict[str, Any]:
-    """A journal line as the page shows it: {"ts", "time_words", "kind", "program", "sentence"}."""
-    ts = _epoch(entry.get("ts"))
-    program = entry.get("program")
-    return {"ts": ts, "time_words": time.strftime("%H:%M:%S", time.localtime(ts)) if ts else "",
-            "kind": str(entry.get("event", "")), "program": program if isinstance(program, str) else None,
-            "display_name": names.get(program, program) if isinstance(program, str) else None,
-            "sentence": describe(entry, names)}
-
-
-def _epoch(iso: Any) -> float | None:
-    try:
-        return datetime.fromisoformat(str(iso)).timestamp()
-    except ValueError:
-        return None
-
-
 class EventStream:
     """GET /events: `hello` (the overview), then `status`, `removed`, `journal`, `extras` as they happen."""
 
@@ -202,18 +184,26 @@ class EventStream:
             return frame("removed", {"program": event.program})
         if isinstance(event, Recorded):
             names = {s.program: s.display_name for s in self._host.statuses()}
-            return frame("journal", journal_event(event.entry, names))
+            return frame("journal", event_json(event.entry, names, time.time()))
         return frame("extras", extras(self._host, time.time()))
 
 
 class _Client:
-    """One page's queue. The bus's publisher never waits on it: a full queue drops this page."""
+    """One page's queue. The bus's publisher never waits on it: a full queue drops this page.
+
+    `extras` are sent whole, so one waiting is enough: a backup's progress (many a second) costs
+    one event per turn of the stream, not one per change."""
 
     def __init__(self, size: int) -> None:
         self._queue: queue.Queue[object] = queue.Queue(maxsize=size)
+        self._extras_waiting = threading.Event()
         self.dropped = False
 
     def put(self, event: object) -> None:
+        if isinstance(event, ExtrasChanged):
+            if self._extras_waiting.is_set():
+                return
+            self._extras_waiting.set()
         try:
             self._queue.put_nowait(event)
         except queue.Full:  # the page cannot keep up: it reconnects and starts again from `hello`
@@ -221,6 +211,9 @@ class _Client:
 
     def next(self, timeout: float) -> object | None:
         try:
-            return self._queue.get(timeout=timeout)
+            event = self._queue.get(timeout=timeout)
         except queue.Empty:
             return None
+        if isinstance(event, ExtrasChanged):
+            self._extras_waiting.clear()  # before the overview is read: a later change is sent again
+        return event

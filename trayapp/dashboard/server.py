@@ -14,18 +14,20 @@ import json
 import logging
 import os
 import socket
+import socketserver
 import sys
 import threading
 from collections.abc import Callable, Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http import HTTPStatus
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from trayapp.atomic import atomic_write
 from trayapp.dashboard.auth import Auth
 from trayapp.dashboard.host import DashboardHost
 from trayapp.dashboard.http import TEXT, HttpError, Request, Response, Router
+from trayapp.paths import open_private
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +35,13 @@ STATIC_DIR = Path(__file__).with_name("static")
 PAGES = frozenset({"/", "/charts", "/logs", "/events", "/backups", "/diagnostics", "/config"})
 MAX_CONNECTIONS = 32  # at once; past that a newcomer gets a 503 (a tab holds 2-3: page, stream, fetch)
 MAX_BODY = 1 << 20  # a POST body is a few settings, never more
+MAX_LINE = 16 * 1024  # the request line or one header
+MAX_HEADERS = 100
 PORT_FILE = "dashboard.json"  # the port picked when [dashboard] port = 0, kept for the next start
 CLOSE_WAIT = 3.0  # seconds close() waits for request threads to see the stop event
+# The accept loops sleep this long between looks at the shutdown flag; close() wakes them at once
+# with a connection, so an idle instance does not wake every half second for nothing.
+POLL = 5.0
 
 HTML = "text/html; charset=utf-8"
 CONTENT_TYPES = {
@@ -70,7 +77,8 @@ class DashboardServer:
     """The running dashboard. `start` and `close` from the app's threads; requests on their own."""
 
     def __init__(self, host: DashboardHost, router: Router, *, port: int | None = None,
-                 auth: Auth | None = None, static_dir: Path = STATIC_DIR) -> None:
+                 auth: Auth | None = None, static_dir: Path = STATIC_DIR,
+                 max_connections: int = MAX_CONNECTIONS) -> None:
         self._host, self._router = host, router
         self._wanted = host.config.dashboard.port if port is None else port
         self.auth = auth or Auth(host.paths.state_dir)
@@ -79,6 +87,7 @@ class DashboardServer:
         self.stop = threading.Event()  # set by close(): every stream ends
         self.port = 0
         self._active = 0
+        self._max = max_connections
         self._idle = threading.Condition()
 
     # -- life cycle ----------------------------------------------------------------------------
@@ -91,15 +100,20 @@ class DashboardServer:
         if self._wanted == 0:
             self._remember_port()
         for n, server in enumerate(self._servers):
-            threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.5},
+            threading.Thread(target=server.serve_forever, kwargs={"poll_interval": POLL},
                              name=f"dashboard-{n}", daemon=True).start()
         log.info("the dashboard listens on %s", self.base)
 
     def close(self) -> None:
         """Stop accepting, end every stream, and wait a little for the request threads to go."""
         self.stop.set()
-        for server in self._servers:
-            server.shutdown()
+        stopping = [threading.Thread(target=server.shutdown) for server in self._servers]
+        for thread in stopping:
+            thread.start()
+        for thread, server in zip(stopping, self._servers):
+            while thread.is_alive():  # a wake-up may come before shutdown() has raised its flag
+                _wake(server)
+                thread.join(0.05)
             server.server_close()
         with self._idle:
             self._idle.wait_for(lambda: self._active == 0, timeout=CLOSE_WAIT)
@@ -130,8 +144,9 @@ class DashboardServer:
 
     def _remembered_port(self) -> int:
         try:
-            data = json.loads(self._port_file().read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            with os.fdopen(open_private(self._port_file(), os.O_RDONLY), "rb") as f:
+                data = json.loads(f.read(1000))
+        except (OSError, ValueError):  # none yet, damaged, or a link (never followed): pick a new one
             return 0
         port = data.get("port") if isinstance(data, dict) else None
         return port if isinstance(port, int) and 1024 <= port <= 65535 else 0
@@ -151,7 +166,11 @@ class DashboardServer:
     def url(self, page: str) -> str:
         """A one-time login URL that opens `page` ("/logs?program=x"): valid 2 minutes, once."""
         code = self.auth.issue_code(page)
-        return f"{self.base}/login?code={code}&next={quote(page, safe='/?=&')}"
+        return f"{self.base}/login?code={code}&next={quote(page, safe='/?=')}"
+
+    def addresses(self) -> list[str]:
+        """The addresses the sockets are bound to, as the system reports them."""
+        return [str(server.socket.getsockname()[0]) for server in self._servers]
 
     def _hosts(self) -> frozenset[str]:
         return frozenset(f"{name}:{self.port}" for name in ("127.0.0.1", "localhost", "[::1]"))
@@ -161,7 +180,7 @@ class DashboardServer:
     def enter(self) -> bool:
         """A connection arrives: False when MAX_CONNECTIONS are already open."""
         with self._idle:
-            if self._active >= MAX_CONNECTIONS:
+            if self._active >= self._max:
                 return False
             self._active += 1
             return True
@@ -252,6 +271,15 @@ class DashboardServer:
             return None
 
 
+def _wake(server: _Server) -> None:
+    """A connection makes the accept loop look at its shutdown flag now, not at the next POLL."""
+    try:
+        with socket.create_connection(server.socket.getsockname()[:2], timeout=1):
+            pass
+    except OSError:  # it is gone already, or will see the flag within POLL seconds
+        pass
+
+
 def _one(headers: Headers, name: str) -> str:
     """The header's value when it was sent exactly once, else "" (two Host headers: refused)."""
     values = headers.get(name, [])
@@ -289,7 +317,7 @@ def _json_body(headers: Headers, read_body: Callable[[int], bytes]) -> dict[str,
     return body
 
 
-class _Server(ThreadingHTTPServer):
+class _Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = sys.platform != "win32"  # on Windows it would let us take a port in use
 
@@ -318,77 +346,114 @@ class _Server(ThreadingHTTPServer):
 
 def _busy(request: socket.socket) -> None:
     body = b"The dashboard is busy: too many connections are open. Close a few tabs and reload."
-    head = f"HTTP/1.1 503 Service Unavailable\r\nContent-Type: {TEXT}\r\nContent-Length: {len(body)}\r\n"
+    head = _head(503, [("Content-Type", TEXT), ("Content-Length", str(len(body))), ("Connection", "close"),
+                       *SECURITY_HEADERS])
     try:
-        request.sendall(head.encode() + b"Connection: close\r\nCache-Control: no-store\r\n\r\n" + body)
+        request.sendall(head + body)
     except OSError:
         pass
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _BadRequest(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+class LineReader(Protocol):
+    def readline(self, size: int = -1, /) -> bytes: ...
+
+
+def read_request(rfile: LineReader) -> tuple[str, str, Headers] | None:
+    """The request line and headers; None when the client sent nothing (or closed half-way).
+
+    Written here rather than taken from http.server, which imports http.client, email and ssl:
+    1.4 MiB of an idle instance's 30 MiB budget for these few lines."""
+    line = rfile.readline(MAX_LINE + 1)
+    if not line.endswith(b"\n"):
+        if len(line) > MAX_LINE:
+            raise _BadRequest(414, "The address of this request is too long.")
+        return None
+    parts = line.decode("latin-1").rstrip("\r\n").split(" ")
+    if len(parts) != 3 or not parts[2].startswith("HTTP/1.") or not parts[1].startswith("/"):
+        raise _BadRequest(400, "This is not a request the dashboard understands.")
+    headers = _read_headers(rfile)
+    return None if headers is None else (parts[0], parts[1], headers)
+
+
+def _read_headers(rfile: LineReader) -> Headers | None:
+    headers: dict[str, list[str]] = {}
+    for _ in range(MAX_HEADERS):
+        raw = rfile.readline(MAX_LINE + 1)
+        if raw in (b"\r\n", b"\n"):
+            return headers
+        if not raw.endswith(b"\n"):
+            if len(raw) > MAX_LINE:
+                raise _BadRequest(431, "A header of this request is too long.")
+            return None
+        name, colon, value = raw.decode("latin-1").partition(":")
+        if not colon or not name or name != name.strip():
+            raise _BadRequest(400, "A header of this request is malformed.")
+        headers.setdefault(name.lower(), []).append(value.strip())
+    raise _BadRequest(431, "This request has too many headers.")
+
+
+class _Handler(socketserver.StreamRequestHandler):
     """One connection, one request (Connection: close): a kept-alive idle socket would hold a slot."""
 
-    protocol_version = "HTTP/1.1"
-    server_version = "trayapp"
-    sys_version = ""
-    timeout = 30  # a client that stalls while sending its request
+    timeout = 30  # a client that stalls while sending its request, or stops reading a stream
 
-    def do_GET(self) -> None:
-        self._handle("GET")
+    def handle(self) -> None:
+        try:
+            request = read_request(self.rfile)
+        except _BadRequest as exc:
+            self._send_quietly(Response.text(exc.message, exc.status))
+            return
+        except OSError:  # timed out or reset before the request was complete
+            return
+        if request is not None:
+            self._send_quietly(self._answer(*request))
 
-    def do_POST(self) -> None:
-        self._handle("POST")
+    def _answer(self, method: str, target: str, headers: Headers) -> Response:
+        if method not in ("GET", "POST"):
+            return Response.error(405, f"{method[:20]} is not something the dashboard answers")
+        try:
+            return self._dashboard().respond(method, target, headers, self.rfile.read)
+        except Exception:
+            log.exception("the dashboard failed on %s %s", method, target.split("?")[0])
+            return Response.error(500, "the dashboard hit an internal error", "the details are in trayapp.log")
 
     def _dashboard(self) -> DashboardServer:
         server = self.server
         assert isinstance(server, _Server)
         return server.dashboard
 
-    def _handle(self, method: str) -> None:
-        self.close_connection = True
-        headers: dict[str, list[str]] = {}
-        for name, value in self.headers.items():
-            headers.setdefault(name.lower(), []).append(value)
-        try:
-            response = self._dashboard().respond(method, self.path, headers, self.rfile.read)
-        except Exception:
-            log.exception("the dashboard failed on %s %s", method, self.path.split("?")[0])
-            response = Response.error(500, "the dashboard hit an internal error", "the details are in trayapp.log")
+    def _send_quietly(self, response: Response) -> None:
         try:
             self._send(response)
         except OSError:  # the browser went away (closed tab): nothing to tell anyone
             pass
 
     def _send(self, response: Response) -> None:
-        self.send_response(response.status)
-        self.send_header("Content-Type", response.content_type)
-        for name, value in response.headers:
-            self.send_header(name, value)
-        self.send_header("Connection", "close")
+        head = [("Content-Type", response.content_type), *response.headers, ("Connection", "close"),
+                *SECURITY_HEADERS]
         if response.stream is None:
-            self.send_header("Content-Length", str(len(response.body)))
-            self.end_headers()
-            self.wfile.write(response.body)
-            return
-        self.end_headers()
-        self.wfile.flush()
-        response.stream(self._write, self._dashboard().stop)
+            head.append(("Content-Length", str(len(response.body))))
+        self.wfile.write(_head(response.status, head) + (b"" if response.stream else response.body))
+        if response.stream is not None:
+            response.stream(self._write, self._dashboard().stop)
 
     def _write(self, data: bytes) -> None:
-        self.wfile.write(data)
-        self.wfile.flush()
+        self.wfile.write(data)  # unbuffered: the bytes are on their way when this returns
 
-    def end_headers(self) -> None:
-        """Every answer, errors from http.server itself included, carries the security headers."""
-        for name, value in SECURITY_HEADERS:
-            self.send_header(name, value)
-        super().end_headers()
 
-    def version_string(self) -> str:
-        return "trayapp"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("dashboard: " + format, *args)
+def _head(status: int, headers: list[tuple[str, str]]) -> bytes:
+    try:
+        reason = HTTPStatus(status).phrase
+    except ValueError:
+        reason = ""
+    lines = [f"HTTP/1.1 {status} {reason}", *(f"{name}: {value}" for name, value in headers)]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
 
 
 _FALLBACK_LOGIN = """<!doctype html>

@@ -75,7 +75,7 @@ def _trayapp_files(inp: Inputs) -> Iterator[Target]:
     p = inp.paths
     for path, what in ((p.config_file, "config.toml"), (p.control_key, "the control channel's key"),
                        (p.control_socket, "the control socket"), (p.journal_file, "the journal"),
-                       (p.pid_file, "the child pid file")):
+                       (p.pid_file, "the child pid file"), (p.state_dir / "dashboard.token", "the dashboard's key")):
         yield Target(path, SECRET, what)
     if p.log_dir.is_dir():
         for log in sorted(p.log_dir.iterdir()):

@@ -29,7 +29,7 @@ from trayapp.procs import CommandResult, CommandRunner, SubprocessRunner
 from trayapp.config import HealthConfig, ProgramConfig
 from trayapp.supervisor import policy
 from trayapp.supervisor.health import ProbeResult, check_context, port_of
-from trayapp.supervisor.messages import Degraded, DiskMeasured, Exited, HealthChecked, Ready
+from trayapp.supervisor.messages import Degraded, DiskMeasured, Exited, HealthChecked, OwnUi, Ready
 from trayapp.supervisor.owners import Owner, OwnerState
 from trayapp.supervisor.pidfile import ChildRecord
 from trayapp.supervisor.program import TEXT_LIMIT, Context, Sampler
@@ -128,6 +128,9 @@ class AttachedProgram:
         """Never posted: attach mode reads no output of its own."""
 
     def degraded(self, msg: Degraded, now: float) -> None:
+        """Never posted: attach mode reads no output of its own."""
+
+    def own_ui(self, msg: OwnUi, now: float) -> None:
         """Never posted: attach mode reads no output of its own."""
 
     def disk_measured(self, msg: DiskMeasured, now: float) -> None:

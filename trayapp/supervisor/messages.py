@@ -57,6 +57,15 @@ class Degraded:
 
 
 @dataclass(frozen=True)
+class OwnUi:
+    """The program announced its own web UI at `url` (posted from a log pump thread)."""
+
+    program: str
+    token: int
+    url: str
+
+
+@dataclass(frozen=True)
 class DiskMeasured:
     """The total size of the program's data folders (posted by a background job)."""
 
@@ -69,4 +78,4 @@ class Quit:
     stop_programs: bool = True
 
 
-Message = Start | Stop | Restart | Exited | HealthChecked | Ready | Degraded | DiskMeasured | Quit
+Message = Start | Stop | Restart | Exited | HealthChecked | Ready | Degraded | OwnUi | DiskMeasured | Quit

@@ -12,6 +12,7 @@ import threading
 import typing
 from collections.abc import Callable, Sequence
 
+from trayapp.supervisor import own_ui
 from trayapp.supervisor.degraded import Pattern, Verdict
 from trayapp.supervisor.spawn import LogSink
 from trayapp.triage.excerpt import strip_ansi
@@ -60,19 +61,23 @@ class OutputWatch:
 
 
 class RunListener:
-    """One run's listener: keeps its output for the crash report and reports degraded lines.
-    Called from both pump threads at once."""
+    """One run's listener: keeps its output for the crash report, reports degraded lines and the
+    first web UI the run announces. Called from both pump threads at once."""
 
     def __init__(self, patterns: Sequence[Pattern], report: Callable[[Verdict], None],
-                 clock: Callable[[], float], recent: RecentOutput | None = None) -> None:
+                 clock: Callable[[], float], recent: RecentOutput | None = None,
+                 on_ui: Callable[[str], None] | None = None) -> None:
         self.recent = recent or RecentOutput()
         self._patterns, self._report, self._clock = tuple(patterns), report, clock
         self._lock = threading.Lock()
         self._said: Verdict | None = None
         self._said_at = 0.0
+        self._on_ui = on_ui
 
     def __call__(self, stream: str, line: str) -> None:
         self.recent.add(line, stream)
+        if self._on_ui is not None:
+            self._look_for_ui(line)
         if not self._patterns:
             return
         plain = strip_ansi(line)
@@ -81,6 +86,13 @@ class RunListener:
             if verdict is not None:
                 self._maybe_report(verdict)
                 return
+
+    def _look_for_ui(self, line: str) -> None:
+        url = own_ui.announced(line)
+        with self._lock:
+            report, self._on_ui = (self._on_ui, None) if url is not None else (None, self._on_ui)
+        if report is not None and url is not None:
+            report(url)  # once per run: a program repeating its banner is not news
 
     def _maybe_report(self, verdict: Verdict) -> None:
         now = self._clock()

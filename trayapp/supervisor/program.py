@@ -43,7 +43,8 @@ from trayapp.supervisor.degraded import Verdict
 from trayapp.supervisor.health import ProbeResult, check_context, port_of
 from trayapp.supervisor.marks import PROGRAM_VAR
 from trayapp.supervisor.disklimit import DiskBudget, folder_size
-from trayapp.supervisor.messages import Degraded, DiskMeasured, Exited, HealthChecked, Message, Ready
+from trayapp.supervisor.messages import Degraded, DiskMeasured, Exited, HealthChecked, Message, OwnUi, Ready
+from trayapp.supervisor import own_ui as ui_source
 from trayapp.supervisor.output import OutputWatch, RunListener
 from trayapp.supervisor.pidfile import ChildRecord, PidFile
 from trayapp.supervisor.readiness import ReadyLineWatch
@@ -257,7 +258,7 @@ class Program:
         common: dict[str, Any] = dict(pid=None, last_exit=info, last_exit_at=self.ctx.clock.time(),
                                       last_stderr=last_stderr, memory=None, cpu=None,
                                       health=Health.UNKNOWN if self.cfg.health else Health.NONE,
-                                      health_detail="", health_fix="")
+                                      health_detail="", health_fix="", extra=self._without_ui())
         if stopping is None:
             common["last_crash"] = self._report_crash(info)
             self._crashed(info, uptime, now, common)
@@ -420,6 +421,14 @@ class Program:
             self._settings_due = now + SETTINGS_EVERY
             self._settings = degraded_sources.from_settings(self.cfg, self.cfg.environment(self.ctx.environ))
             self._refresh_health()
+
+    def own_ui(self, msg: OwnUi, now: float) -> None:
+        """Its output named its own web UI (reported once per run by a log pump)."""
+        if msg.token == self._token and self._child is not None:
+            self._set(self.status.state, extra={**self.status.extra, ui_source.KEY: msg.url})
+
+    def _without_ui(self) -> dict[str, Any]:
+        return {k: v for k, v in self.status.extra.items() if k != ui_source.KEY}
 
     def ready(self, msg: Ready, now: float) -> None:
         """Its ready line appeared (reported by a log pump)."""
@@ -607,7 +616,8 @@ class Program:
         path = resolve_command(self.cfg.command[0], self._env(), self.cfg.cwd) or self.cfg.command[0]
         self._set(State.STARTING, mode=Mode.MANAGED, pid=child.pid, started_at=self.ctx.clock.time(),
                   reason="", retry_at=None, owner="", command_path=path,
-                  health=Health.UNKNOWN if self.cfg.health else Health.NONE, health_detail="", health_fix="")
+                  health=Health.UNKNOWN if self.cfg.health else Health.NONE, health_detail="", health_fix="",
+                  extra=self._with_configured_ui())
         self._arm_timers(now)
         if self.ctx.pidfile is not None:
             self.ctx.pidfile.put(ChildRecord(name, child.pid, child.create_time, tuple(self.cfg.command)))
@@ -616,6 +626,10 @@ class Program:
         self.ctx.journal.record("start", name, pid=child.pid)
         if self.cfg.startsecs <= 0:
             self._became_stable()
+
+    def _with_configured_ui(self) -> dict[str, Any]:
+        url = ui_source.configured(self.cfg)
+        return {**self._without_ui(), **({ui_source.KEY: url} if url else {})}
 
     def _arm_timers(self, now: float) -> None:
         self._stable_at = now + self.cfg.startsecs
@@ -635,7 +649,7 @@ class Program:
             return None
         name, post = self.cfg.name, self.ctx.post
         self._listener = RunListener(self._patterns, lambda verdict: post(Degraded(name, token, verdict)),
-                                     self.ctx.clock.monotonic)
+                                     self.ctx.clock.monotonic, on_ui=lambda url: post(OwnUi(name, token, url)))
         watched = OutputWatch(log, self._listener)
         if self._ready_line is None:
             return watched

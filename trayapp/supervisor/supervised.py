@@ -11,7 +11,7 @@ from typing import Protocol
 
 from trayapp.config import ProgramConfig
 from trayapp.status import Status
-from trayapp.supervisor.messages import Degraded, DiskMeasured, Exited, HealthChecked, Ready
+from trayapp.supervisor.messages import Degraded, DiskMeasured, Exited, HealthChecked, OwnUi, Ready
 from trayapp.supervisor.pidfile import ChildRecord
 
 
@@ -41,6 +41,9 @@ class Supervised(Protocol):
 
     def degraded(self, msg: Degraded, now: float) -> None:
         """Its output said it cannot answer (no provider, a rejected key, quota)."""
+
+    def own_ui(self, msg: OwnUi, now: float) -> None:
+        """Its output named its own web UI."""
 
     def disk_measured(self, msg: DiskMeasured, now: float) -> None:
         """Its data folders were measured (limits.disk)."""

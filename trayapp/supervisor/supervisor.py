@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from trayapp.config import ProgramConfig
 from trayapp.supervisor import deps
 from trayapp.supervisor.changes import AddProgram, ProgramChange, RemoveProgram, ReplaceProgram, UpdateProgram
-from trayapp.supervisor.messages import Degraded, DiskMeasured, Exited, HealthChecked, Message, Quit, Ready, Restart, Start, Stop
+from trayapp.supervisor.messages import (Degraded, DiskMeasured, Exited, HealthChecked, Message, OwnUi, Quit, Ready,
+                                         Restart, Start, Stop)
 from trayapp.supervisor.program import Context
 from trayapp.supervisor.state import moved
 from trayapp.supervisor.supervised import Supervised
@@ -139,6 +140,8 @@ class Supervisor:
                 self._each(name, "handling its ready line", lambda p: p.ready(message, now))
             case Degraded(program=name):
                 self._each(name, "handling what its output said", lambda p: p.degraded(message, now))
+            case OwnUi(program=name):
+                self._each(name, "noting its own web UI", lambda p: p.own_ui(message, now))
             case DiskMeasured(program=name):
                 self._each(name, "checking its disk use", lambda p: p.disk_measured(message, now))
             case Start() | Restart() if self._quitting:

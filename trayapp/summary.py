@@ -50,3 +50,24 @@ def sparkline(values: Sequence[float], width: int = 40) -> str:
     if top <= 0:
         return BARS[0] * len(means)
     return "".join(BARS[min(len(BARS) - 1, int(m / top * (len(BARS) - 1) + 0.5))] for m in means)
+
+
+def memory_words(now: float | None, low: float | None, high: float | None) -> str:
+    """"120MB now, 98MB–131MB" for the chart's legend; "" without a sample."""
+    from trayapp.units import format_size
+
+    if low is None or high is None:
+        return ""
+    steady = high - low <= high * 0.01  # within 1 %: a range would only repeat the same size
+    spread = "" if steady else f"{format_size(low)}–{format_size(high)}"
+    if now is None:
+        return spread or format_size(low)
+    return f"{format_size(now)} now, {spread}" if spread else f"{format_size(now)} now, steady"
+
+
+def cpu_words(now: float | None, peak: float | None) -> str:
+    """"3 % now, peak 41 %"; "" without a sample."""
+    if peak is None:
+        return ""
+    top = f"peak {peak:.0f} %"
+    return f"{now:.0f} % now, {top}" if now is not None else top
