@@ -25,7 +25,13 @@ def _po(path: Path, locale: str | None = None) -> Catalog:
 
 
 def _key(message: Message) -> str:
-    return message.id[0] if isinstance(message.id, (tuple, list)) else message.id
+    return message.id[0] if isinstance(message.id, (tuple, list)) else str(message.id)
+
+
+def _forms(message: Message) -> tuple[str, ...]:
+    """The translation's forms: one, or one per plural form."""
+    given = message.string
+    return tuple(given) if isinstance(given, (tuple, list)) else (given or "",)
 
 
 def _source_messages() -> set[str]:
@@ -51,7 +57,7 @@ def test_every_message_is_translated_with_the_same_placeholders(lang: str) -> No
     assert template - set(messages) == set(), f"{lang} misses these messages"
     problems = []
     for key, message in messages.items():
-        forms = message.string if isinstance(message.string, (tuple, list)) else (message.string,)
+        forms = _forms(message)
         if message.fuzzy or not all(forms):
             problems.append(f"{key!r}: fuzzy or empty")
         for form in forms:
@@ -64,7 +70,7 @@ def test_chinese_has_one_plural_form() -> None:
     catalog = _po(LOCALE / "zh_CN" / "LC_MESSAGES" / "trayapp.po", locale="zh_CN")
     assert catalog.num_plurals == 1
     plurals = [m for m in catalog if m.pluralizable]
-    assert plurals and all(len(m.string) == 1 for m in plurals)
+    assert plurals and all(len(_forms(m)) == 1 for m in plurals)
 
 
 @pytest.mark.parametrize("lang", ["zh_CN", "en"])
@@ -76,9 +82,9 @@ def test_the_compiled_catalog_says_what_the_po_says(lang: str) -> None:
         if not message.id:
             continue
         if message.pluralizable:
-            assert compiled.ngettext(message.id[0], message.id[1], 5) == message.string[-1 if lang == "en" else 0]
+            assert compiled.ngettext(message.id[0], message.id[1], 5) == _forms(message)[-1 if lang == "en" else 0]
         else:
-            assert compiled.gettext(message.id) == message.string, message.id
+            assert compiled.gettext(_key(message)) == _forms(message)[0], message.id
 
 
 def test_chinese_sentences_use_full_width_punctuation() -> None:
@@ -88,5 +94,5 @@ def test_chinese_sentences_use_full_width_punctuation() -> None:
 
     half_width = re.compile(r"[\u4e00-\u9fff][,;:!?]|[,;:!?]\s*[\u4e00-\u9fff]")
     catalog = _po(LOCALE / "zh_CN" / "LC_MESSAGES" / "trayapp.po", locale="zh_CN")
-    bad = [m.string for m in catalog if m.id and not m.pluralizable and half_width.search(m.string)]
+    bad = [text for m in catalog if m.id for text in _forms(m) if half_width.search(text)]
     assert bad == []

@@ -19,6 +19,7 @@ from babel.messages.pofile import read_po
 
 from trayapp import i18n
 from trayapp.i18n import LOCALE_DIR
+from trayapp.status import Status
 
 OPEN, CLOSE = "⟦", "⟧"
 _MARKED = re.compile(f"{OPEN}[^{OPEN}{CLOSE}]*{CLOSE}")
@@ -82,7 +83,7 @@ def test_the_checker_finds_unmarked_words() -> None:
 
 # -- the tray ----------------------------------------------------------------------------------------
 
-def _statuses() -> list[object]:
+def _statuses() -> list[Status]:
     from tests.unit.pseudo_cases import statuses
 
     return statuses(marked)
@@ -94,10 +95,10 @@ def test_tray_view_in_every_state() -> None:
 
     for status in _statuses():
         for extras in extras_cases(marked):
-            view = tray_view([status], NOW, extras)  # type: ignore[list-item]
+            view = tray_view([status], NOW, extras)
             texts = [view.tooltip, *_labels(view.menu)]
             assert [t for t in texts if unmarked(t)] == [], status
-    many = tray_view(_statuses(), NOW)  # type: ignore[arg-type]
+    many = tray_view(_statuses(), NOW)
     assert [t for t in [many.tooltip, *_labels(many.menu)] if unmarked(t)] == []
 
 
