@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from trayapp import __version__
 from trayapp.clock import Clock, SystemClock
+from trayapp.i18n import _
 from trayapp.config import Config, ProgramConfig
 from trayapp.config import diff as config_diff
 from trayapp.control import ControlServer
@@ -587,8 +588,8 @@ def acquire_instance(paths: AppPaths) -> InstanceLock:
     lock = InstanceLock(paths.lock_file)
     if not lock.acquire():
         holder = lock.holder()
-        raise AlreadyRunning(f"already running (pid {holder})" if holder else "already running",
-                             fix="use `trayapp status`, or `trayapp quit` to stop it")
+        raise AlreadyRunning(_("already running (pid {pid})").format(pid=holder) if holder else _("already running"),
+                             fix=_("use `trayapp status`, or `trayapp quit` to stop it"))
     return lock
 
 
@@ -619,13 +620,13 @@ def run(paths: AppPaths, config: Config, *, headless: bool, out: TextIO = sys.st
         on_lock()
         app = App(paths, config, broken=broken)
         if broken is not None:
-            print(f"trayapp: {paths.config_file} has a problem; nothing is supervised until it is fixed "
-                  f"(it is reloaded when saved):\n{broken}", file=out, flush=True)
+            print(_("trayapp: {path} has a problem; nothing is supervised until it is fixed (it is reloaded when "
+                    "saved):").format(path=paths.config_file) + f"\n{broken}", file=out, flush=True)
         if not headless:
             reason = _tray_or_reason(app)
             if reason is None:
                 return 0
-            print(f"trayapp: running headless: {reason}", file=out, flush=True)
+            print(_("trayapp: running headless: {reason}").format(reason=reason), file=out, flush=True)
         return _run_headless(app, out)
     finally:
         lock.release()
@@ -636,7 +637,7 @@ def _tray_or_reason(app: App) -> str | None:
     try:
         from trayapp.tray.run import TrayUnavailable, run_tray
     except ImportError as exc:
-        return f"the tray could not be loaded ({exc})"
+        return _("the tray could not be loaded ({error})").format(error=exc)
     try:
         run_tray(app)
     except TrayUnavailable as exc:

@@ -39,7 +39,7 @@ def _display_problem(environ: dict[str, str] | os._Environ[str], platform: str =
     if platform in ("darwin", "win32"):
         return None
     if not environ.get("DISPLAY") and not environ.get("WAYLAND_DISPLAY"):
-        return "no graphical display (DISPLAY and WAYLAND_DISPLAY are not set)"
+        return _("no graphical display (DISPLAY and WAYLAND_DISPLAY are not set)")
     return None
 
 
@@ -56,9 +56,9 @@ def load_menu_module() -> Any:
         from trayapp.tray import menu
     except Exception as exc:  # pystray raises ImportError, Xlib raises its own errors
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise TrayUnavailable(f"the tray icon could not start ({detail})") from exc
+        raise TrayUnavailable(_("the tray icon could not start ({error})").format(error=detail)) from exc
     if menu.backend_name() == "dummy":
-        raise TrayUnavailable("pystray's dummy backend was chosen (PYSTRAY_BACKEND=dummy)")
+        raise TrayUnavailable(_("pystray's dummy backend was chosen (PYSTRAY_BACKEND=dummy)"))
     return menu
 
 
