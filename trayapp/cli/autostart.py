@@ -71,8 +71,10 @@ def _change(args: argparse.Namespace) -> int:
     if args.dry_run:
         return _print_plan(plan, args.json)
     if chosen.platform != autostart.PLATFORM:
-        raise PlatformNotSupported(f"this computer is not {chosen.platform}; its login item cannot be changed here",
-                                   fix=f"add --dry-run to see what would be written on {chosen.platform}")
+        raise PlatformNotSupported(_("this computer is not {platform}; its login item cannot be changed here").format(
+                                       platform=chosen.platform),
+                                   fix=_("add --dry-run to see what would be written on {platform}").format(
+                                       platform=chosen.platform))
     warnings = apply(plan, SubprocessRunner(), chosen.registry)
     state = chosen.status()
     _tell(list(plan.notes) + warnings)
@@ -109,8 +111,8 @@ def _menu(args: argparse.Namespace) -> int:
     from trayapp.errors import PlatformNotSupported
 
     if PLATFORM != "linux" and not args.dry_run:
-        raise PlatformNotSupported("the application-menu entry is for Linux desktops",
-                                   fix="on macOS and Windows use the app bundle from installers/")
+        raise PlatformNotSupported(_("the application-menu entry is for Linux desktops"),
+                                   fix=_("on macOS and Windows use the app bundle from installers/"))
     icons = [args.icons] if args.icons else None
     menu = XdgMenu(resolve("linux", args=("run",)), os.environ, icons)
     plan = menu.plan_install() if args.menu_action == "install" else menu.plan_uninstall()
@@ -142,13 +144,13 @@ def _print_plan(plan: Plan, as_json: bool) -> int:
 
 def _sentence(state: AutostartStatus) -> str:
     if state.enabled:
-        return f"trayapp starts at login\n  {state.path}"
-    return f"trayapp does not start at login: {state.detail}\n  {state.path}"
+        return _("trayapp starts at login") + f"\n  {state.path}"
+    return _("trayapp does not start at login: {detail}").format(detail=state.detail) + f"\n  {state.path}"
 
 
 def _tell(lines: list[str]) -> None:
     for line in lines:
-        print(f"trayapp: note: {line}", file=sys.stderr)
+        print(_("trayapp: note: {note}").format(note=line), file=sys.stderr)
 
 
 def _offer_attach() -> None:

@@ -61,8 +61,8 @@ def _pick(config: Config, name: str | None) -> ProgramConfig:
     if name is None:
         return config.assistant
     if name not in programs:
-        raise ConfigError(f"there is no [programs.{name}] in the config",
-                          fix=f"use one of: {', '.join(programs)}")
+        raise ConfigError(_("there is no [programs.{name}] in the config").format(name=name),
+                          fix=_("use one of: {names}").format(names=", ".join(programs)))
     return programs[name]
 
 
@@ -80,10 +80,10 @@ def _emit(args: argparse.Namespace, program: str, name: str, data: str | bytes,
         sys.stdout.flush()
     else:
         _write(args.output, data, mode)
-        print(f"wrote {args.output} (mode {mode:04o})")
+        print(_("wrote {path} (mode {mode})").format(path=args.output, mode=f"{mode:04o}"))
         print(_next_steps(args.export_kind, program, name, args.output))
     for note in notes:
-        print(f"trayapp: note: {note}", file=sys.stderr)
+        print(_("trayapp: note: {note}").format(note=note), file=sys.stderr)
     return 0
 
 
@@ -109,5 +109,6 @@ def _next_steps(kind: str, program: str, name: str, output: Path) -> str:
     else:
         start = f"  launchctl bootstrap gui/$(id -u) {output}"
         key = "launchd"
-    return (f"next:\n{start}\nthen in config.toml, so trayapp watches it instead of starting a second copy:\n"
-            f'  [programs.{program}.attach]\n  {key} = "{name}"')
+    return (_("next:") + f"\n{start}\n" +
+            _("then in config.toml, so trayapp watches it instead of starting a second copy:") +
+            f'\n  [programs.{program}.attach]\n  {key} = "{name}"')

@@ -67,7 +67,7 @@ def _report_refused_logs(where: AppPaths, problem: FolderError) -> None:
 
     from trayapp.journal import Journal
 
-    print(f"trayapp: logs are kept in memory only: {problem}", file=sys.stderr, flush=True)
+    print(_("trayapp: logs are kept in memory only: {problem}").format(problem=problem), file=sys.stderr, flush=True)
     Journal(where.journal_file).record("logs_refused",
                                        message=f"logs are kept in memory only: {problem.message}; "
                                                f"fix: {problem.fix}")
