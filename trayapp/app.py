@@ -150,7 +150,7 @@ class App:
         try:
             self._command("restart", self.restart, program)
         except ControlError as exc:  # attached and not ours to restart: say why
-            self.notifier.notify(f"{self._names.get(program, program)} was not restarted", str(exc),
+            self.notifier.notify(_("{name} was not restarted").format(name=self._names.get(program, program)), str(exc),
                                  slot=f"{program}/button")
 
     def _show_log(self, program: str) -> None:
@@ -158,10 +158,11 @@ class App:
         from trayapp.opener import Opener
 
         url = self.dashboard_url(f"/logs?program={program}")
-        problem = Opener().open_url(url) if url else "The dashboard is not running."
+        problem = Opener().open_url(url) if url else _("The dashboard is not running.")
         if problem:
-            self.notifier.notify(f"{self._names.get(program, program)}'s log did not open",
-                                 f"{problem} The log is at {self.paths.program_log(program)}",
+            self.notifier.notify(_("{name}'s log did not open").format(name=self._names.get(program, program)),
+                                 _("{problem} The log is at {path}").format(problem=problem,
+                                                                            path=self.paths.program_log(program)),
                                  slot=f"{program}/button", bypass_pause=True)
 
     # -- config error state -----------------------------------------------------------------
@@ -178,10 +179,10 @@ class App:
         if broken is None:
             return
         problems = self.config_problems
-        self.journal.record("config_error", error=broken.message, problems=list(problems),
-                            message=f"config.toml has a problem: {problems[0]}; nothing is supervised until "
-                                    "it is fixed")
-        self.notifier.notify("config.toml has a problem", f"{problems[0]} — fix: {_config_fix(broken)}",
+        # No `message`: `trayapp history` says it from the fields, in the reader's language.
+        self.journal.record("config_error", error=broken.message, problems=list(problems))
+        self.notifier.notify(_("config.toml has a problem"), _("{problem} — fix: {fix}").format(
+                                 problem=problems[0], fix=_config_fix(broken)),
                              slot="config", kind="config_error", bypass_pause=True)
 
     def _set_broken(self, broken: ConfigError | None) -> None:
@@ -258,8 +259,7 @@ class App:
             self.control.start()
         except OSError as exc:  # supervision matters more than the CLI reaching us
             log.error("the control channel could not start: %s", exc)
-            self.journal.record("control_unavailable", error=str(exc),
-                                message=f"`trayapp status` and friends cannot reach this instance: {exc}")
+            self.journal.record("control_unavailable", error=str(exc))  # history says it in the reader's words
         self._start_dashboard()
         self.supervisor.start_thread()
         threading.Thread(target=self.disk.run, args=(self._stop_monitors,), name="diskwatch", daemon=True).start()
@@ -358,11 +358,13 @@ class App:
         self.journal.record("reload_failed", error=exc.message, problems=problems)
         if self._broken is not None:  # still broken: show the file's problems as they are now
             self._set_broken(exc)
-            self.notifier.notify("config.toml still has a problem", f"{problems[0]} — fix: {_config_fix(exc)}",
+            self.notifier.notify(_("config.toml still has a problem"), _("{problem} — fix: {fix}").format(
+                                     problem=problems[0], fix=_config_fix(exc)),
                                  slot="config", kind="reload_failed", bypass_pause=True)
             return {"ok": False, "error": exc.message, "problems": problems, "fix": exc.fix or ""}
-        self.notifier.notify("config.toml was not reloaded", f"{problems[0]} — the old settings keep running; "
-                             "`trayapp config check` lists every problem", kind="reload_failed")
+        self.notifier.notify(_("config.toml was not reloaded"),
+                             _("{problem} — the old settings keep running; `trayapp config check` lists every "
+                               "problem").format(problem=problems[0]), kind="reload_failed")
         return {"ok": False, "error": exc.message, "problems": problems, "fix": exc.fix or ""}
 
     def _reload_messages(self, change: config_diff.ConfigDiff, new: Config) -> list[ProgramChange]:
@@ -534,7 +536,7 @@ class App:
 
 
 def _config_fix(broken: ConfigError) -> str:
-    return broken.fix or "edit config.toml; `trayapp config check` lists every problem"
+    return broken.fix or _("edit config.toml; `trayapp config check` lists every problem")
 
 
 def _each_logged(what: str, calls: Sequence[Callable[[], object]]) -> None:
