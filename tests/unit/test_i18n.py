@@ -219,3 +219,17 @@ def test_no_function_hides_the_translation_function() -> None:
             if stored and called:
                 found.append(f"{path.relative_to(package)}:{func.lineno} {func.name}")
     assert found == []
+
+
+def test_the_tray_speaks_chinese_the_way_chinese_desktops_do() -> None:
+    from tests.unit.pseudo_cases import NOW, statuses
+    from trayapp.tray.view import Extras, tray_view
+
+    i18n.activate("zh_CN")
+    running = statuses(lambda text: text)[4]  # running 2h 14m, 3 restarts today
+    view = tray_view([running], NOW, Extras(backup=True, last_backup_at=NOW - 180, autostart=True))
+    assert view.tooltip == "nanobot — 已运行 2 小时 14 分 · 今天重启 3 次"
+    labels = [e.label for e in view.menu]
+    assert labels[2:7] == ["启动", "停止", "重启", "日志", "-"]
+    assert "上次备份：3 分钟前" in labels and "开机自启" in labels and "暂停通知 1 小时" in labels
+    assert labels[-1] == "退出 trayapp"
