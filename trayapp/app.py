@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from trayapp import __version__
 from trayapp.clock import Clock, SystemClock
+from trayapp import i18n
 from trayapp.i18n import _
 from trayapp.config import Config, ProgramConfig
 from trayapp.config import diff as config_diff
@@ -387,6 +388,8 @@ class App:
             self._replace_alerts(new)
         if "dashboard" in sections:
             self._restart_dashboard()
+        if "ui" in sections:  # the tray, notices and headless lines speak the new language from now on
+            i18n.activate(i18n.choose(new.ui.language, sys.platform, os.environ))
         if "logs" in sections:
             c = new.logs
             with self._logs_lock:

@@ -233,3 +233,12 @@ def test_the_tray_speaks_chinese_the_way_chinese_desktops_do() -> None:
     assert labels[2:7] == ["启动", "停止", "重启", "日志", "-"]
     assert "上次备份：3 分钟前" in labels and "开机自启" in labels and "暂停通知 1 小时" in labels
     assert labels[-1] == "退出 trayapp"
+
+
+def test_a_reload_that_changes_the_language_is_applied() -> None:
+    from trayapp.config import diff, parse
+
+    before = parse('[programs.a]\ncommand = ["x"]\n')
+    after = parse('[programs.a]\ncommand = ["x"]\n[ui]\nlanguage = "zh_CN"\n')
+    change = diff.diff(before, after)
+    assert change.sections == ("ui",) and not change.restarted
