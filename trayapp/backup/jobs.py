@@ -36,8 +36,8 @@ log = logging.getLogger(__name__)
 RECHECK = 60.0
 # At most this often (seconds) is a change of progress announced; starts and ends always are.
 PUBLISH_EVERY = 0.5
-_VERBS = {"backup": N_("backing up {percent}% of {size}"), "verify": N_("verifying {percent}% of {size}"),
-          "restore": N_("restoring {percent}% of {size}")}
+_VERBS = {"backup": N_("backing up {percent} of {size}"), "verify": N_("verifying {percent} of {size}"),
+          "restore": N_("restoring {percent} of {size}")}
 
 
 class BackupBusy(BackupError):
@@ -288,7 +288,7 @@ class BackupJobs:
     def _progress(self, progress: "Progress") -> None:
         """The job's thread, a few times a second: numbers for the dashboard, a line for the tooltip."""
         percent = int(progress.fraction * 100)
-        template = _(_VERBS[progress.phase]) if progress.phase in _VERBS else progress.phase + " {percent}% of {size}"
-        text = template.format(percent=percent, size=format_size(progress.total))
+        template = _(_VERBS[progress.phase]) if progress.phase in _VERBS else progress.phase + " {percent} of {size}"
+        text = template.format(percent=f"{percent}%", size=format_size(progress.total))
         if text != self.progress:
             self._step(progress.phase, percent, text)
