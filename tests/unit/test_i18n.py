@@ -242,3 +242,12 @@ def test_a_reload_that_changes_the_language_is_applied() -> None:
     after = parse('[programs.a]\ncommand = ["x"]\n[ui]\nlanguage = "zh_CN"\n')
     change = diff.diff(before, after)
     assert change.sections == ("ui",) and not change.restarted
+
+
+def test_an_unknown_lang_is_refused_naming_the_choices(capsys: pytest.CaptureFixture[str]) -> None:
+    from trayapp import cli
+
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["--lang", "klingon", "status"])
+    assert exited.value.code == 2
+    assert "invalid choice: 'klingon'" in capsys.readouterr().err

@@ -150,7 +150,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from trayapp.selfcmd import run_module
 
         return run_module(args_list[1], args_list[2:])
-    if not args_list or args_list[0].startswith("--") and args_list[0] not in ("--help", "-h", "--version"):
+    if not args_list or args_list[0].startswith("--") and args_list[0] not in ("--help", "-h", "--version") \
+            and not args_list[0].startswith("--lang"):  # an unknown --lang: argparse names the choices
         args_list.insert(0, "run")  # `trayapp` and `trayapp --headless` mean `trayapp run ...`
     args_list, command = _split_command(args_list)
     parser = build_parser(args_list[0] if args_list else None)
