@@ -63,7 +63,7 @@ class FakeDisk:
     level = Level.OK
 
     def snapshot(self) -> list[dict[str, Any]]:
-        return [{"path": "/", "level": "ok"}]
+        return [{"path": "/", "level": "ok", "free": 2_000_000_000, "total": 8_000_000_000}]
 
 
 class CountingBus(EventBus):

@@ -115,6 +115,8 @@ def test_the_report_is_cached_for_a_few_seconds_then_made_again(world: World) ->
     clock.advance(diagnostics_api.FRESH + 0.1)
     get(router)
     assert len(world.runs) == 2
+    router.dispatch(Request("GET", "/api/doctor", {"fresh": "1"}))  # the page's Run again
+    assert len(world.runs) == 3
 
 
 def test_ids_are_stable_across_runs_and_unique_per_file(world: World) -> None:

@@ -47,7 +47,10 @@ def test_the_overview_has_every_part_the_page_shows(browser: Browser, host: Fake
     assert set(data) == {"version", "pid", "programs", "notifications", "backup", "disk", "config"}
     assert [p["program"] for p in data["programs"]] == ["alpha", "beta"]
     assert data["config"] == {"path": str(host.paths.config_file), "problems": ["programs.alpha.command: missing"]}
-    assert data["disk"] == [{"path": "/", "level": "ok"}] and data["backup"] == {"running": None}
+    assert data["disk"] == [{"path": "/", "level": "ok", "free": 2_000_000_000, "total": 8_000_000_000,
+                             "words": "/: 2GB free of 8GB"}]
+    assert data["backup"] == {"running": None, "last_ok_words": "no backup yet", "next_due_words": "nothing scheduled",
+                              "schedule_words": "no schedule: backups run when you ask"}
     assert data["notifications"] == {"paused_until": None, "paused_words": ""}
 
 
@@ -61,6 +64,7 @@ def test_a_program_entry_is_its_status_plus_words() -> None:
     assert entry["own_ui"] == "http://127.0.0.1:8765/"
     assert entry["view"]["icon_key"] == "running" and entry["view"]["can_restart"] is True
     assert entry["view"]["last_crash"].endswith("ValueError: bad token")
+    assert program_entry(status, now=1000.0 + 4.4)["uptime_words"] == "4s"  # whole seconds, never "4.4s"
     assert entry["crash_report_text"].startswith("Alpha Bot crashed")
     assert "fix: Put a valid key in config.json" in entry["crash_report_text"]
 

@@ -111,8 +111,15 @@ def report_json(report: Report) -> dict[str, Any]:
 def register(router: Router, host: DashboardHost, doctor: Doctor | None = None) -> None:
     """Adds this module's routes. `doctor`: tests pass one with their own groups of checks."""
     doc = doctor or Doctor(host_inputs(host))
-    router.get("/api/doctor", lambda request: Response.json(report_json(doc.report())))
+    router.get("/api/doctor", lambda request: _report(doc, request))
     router.post("/api/doctor/fix/{id}", lambda request: _fix(doc, request))
+
+
+def _report(doctor: Doctor, request: Request) -> Response:
+    """GET /api/doctor; ?fresh=1 (the page's Run again) runs the checks again instead of a cached report."""
+    if request.flag("fresh"):
+        doctor.forget()
+    return Response.json(report_json(doctor.report()))
 
 
 def _fix(doctor: Doctor, request: Request) -> Response:

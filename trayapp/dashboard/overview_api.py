@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from trayapp import __version__
+from trayapp.dashboard.backups_api import summary as backup_summary
 from trayapp.dashboard.events_api import event_json
 from trayapp.dashboard.host import DashboardHost
 from trayapp.dashboard.http import EVENT_STREAM, HttpError, Request, Response, Router, Write
@@ -54,10 +55,18 @@ def overview(host: DashboardHost, now: float) -> dict[str, Any]:
 
 def extras(host: DashboardHost, now: float) -> dict[str, Any]:
     """What the page shows beside the programs (the `extras` stream event carries the same)."""
-    until = host.notifier.paused_until
+    until, backup = host.notifier.paused_until, host.backups.info()
     return {"notifications": {"paused_until": until, "paused_words": _paused_words(until, now)},
-            "backup": host.backups.info(), "disk": host.disk.snapshot(),
+            "backup": {**backup, **backup_summary(backup, now)},
+            "disk": [{**volume, "words": _disk_words(volume)} for volume in host.disk.snapshot()],
             "config": {"path": str(host.paths.config_file), "problems": list(host.config_problems)}}
+
+
+def _disk_words(volume: dict[str, Any]) -> str:
+    free, total = volume.get("free"), volume.get("total")
+    if not isinstance(free, int) or not isinstance(total, int):
+        return f"{volume.get('path')}: free space not known"
+    return f"{volume.get('path')}: {format_size(free)} free of {format_size(total)}"
 
 
 def _paused_words(until: float | None, now: float) -> str:
@@ -76,7 +85,7 @@ def program_entry(status: Status, now: float) -> dict[str, Any]:
                      "can_stop": view.can_stop, "can_restart": view.can_restart,
                      "last_crash": view.last_crash, "cannot_answer": view.cannot_answer},
             "restarts_today": restarts_today(status, now),
-            "uptime_words": "" if uptime is None else format_duration(uptime),
+            "uptime_words": "" if uptime is None else format_duration(int(uptime)),
             "memory_words": "" if status.memory is None else format_size(status.memory),
             "cpu_words": "" if status.cpu is None else f"{round(status.cpu)}% CPU",
             "own_ui": own_ui if isinstance(own_ui, str) and own_ui else None,
