@@ -251,3 +251,18 @@ def test_an_unknown_lang_is_refused_naming_the_choices(capsys: pytest.CaptureFix
         cli.main(["--lang", "klingon", "status"])
     assert exited.value.code == 2
     assert "invalid choice: 'klingon'" in capsys.readouterr().err
+
+
+def test_catalogs_ship_in_the_wheel_and_the_frozen_bundles() -> None:
+    import importlib.util
+    import tomllib
+
+    root = Path(i18n.__file__).parents[1]
+    with open(root / "pyproject.toml", "rb") as f:
+        package_data = tomllib.load(f)["tool"]["setuptools"]["package-data"]["trayapp"]
+    assert "locale/*/LC_MESSAGES/*.mo" in package_data
+    spec = importlib.util.spec_from_file_location("trayapp_bundle", root / "installers" / "trayapp_bundle.py")
+    assert spec is not None and spec.loader is not None
+    bundle = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bundle)
+    assert (str(root / "trayapp" / "locale"), "trayapp/locale") in bundle.datas()
