@@ -99,7 +99,8 @@ class CrashReport:
     def notice(self) -> str:
         """One line for a notification body: "ValueError: bad token — fix: …"."""
         fix = self.fix[:1].lower() + self.fix[1:] if self.fix else ""
-        return _("{headline} — fix: {fix}").format(headline=self.headline, fix=fix) if fix and self.known else self.headline
+        return _("{headline} — fix: {fix}").format(
+            headline=self.headline, fix=fix) if fix and self.known else self.headline
 
     def to_dict(self) -> dict[str, Any]:
         return {"program": self.program, "when": self.when, "exit": self.exit, "cause": self.cause,

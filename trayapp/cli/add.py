@@ -53,7 +53,8 @@ def remove(args: argparse.Namespace) -> int:
 
     where = paths()
     new = remove_program(_read(where.config_file), args.name)
-    return _save_and_apply(where, new, args, _("removed {name} from {path}").format(name=args.name, path=where.config_file))
+    return _save_and_apply(where, new, args, _("removed {name} from {path}").format(
+        name=args.name, path=where.config_file))
 
 
 def program_table(args: argparse.Namespace) -> dict[str, Any]:

@@ -329,7 +329,8 @@ def _boolean(value: Any) -> bool:
 
 def _at_least(seconds: float, minimum: float) -> float:
     if seconds < minimum:
-        raise ValueError(_("must be at least {minimum}, got {value}").format(minimum=f"{minimum:g}s", value=f"{seconds:g}s"))
+        raise ValueError(_("must be at least {minimum}, got {value}").format(
+            minimum=f"{minimum:g}s", value=f"{seconds:g}s"))
     return seconds
 
 

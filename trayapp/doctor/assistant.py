@@ -92,9 +92,12 @@ def _port(inp: Inputs, program: ProgramConfig) -> Check | None:
     pid = inp.listener_pid(host, port)
     who = _describe_pid(pid) if pid else "a process this user cannot see"
     if program.attach is not None or _ours(inp, pid, program):
-        return ok(GROUP, N_("port"), _("{host}:{port} is held by {who}, as expected").format(host=host, port=port, who=who))
-    return warn(GROUP, N_("port"), _("{host}:{port} is held by {who}, which trayapp did not start").format(host=host, port=port, who=who),
-                _("if it is your assistant, let trayapp attach to it ([programs.{name}.attach]); otherwise stop that process or change the port").format(name=program.name))
+        return ok(GROUP, N_("port"), _("{host}:{port} is held by {who}, as expected").format(
+            host=host, port=port, who=who))
+    return warn(GROUP, N_("port"), _("{host}:{port} is held by {who}, which trayapp did not start").format(
+        host=host, port=port, who=who),
+                _("if it is your assistant, let trayapp attach to it ([programs.{name}.attach]); otherwise stop "
+                  "that process or change the port").format(name=program.name))
 
 
 def _ours(inp: Inputs, pid: int | None, program: ProgramConfig) -> bool:
@@ -134,7 +137,9 @@ def _describe_pid(pid: int) -> str:
 def _health(inp: Inputs, program: ProgramConfig) -> Check | None:
     cfg = program.health
     if cfg is None:
-        return info(GROUP, N_("health"), _("no health check configured"), _('add [programs.{name}.health] url = "http://127.0.0.1:PORT/health" if it has one').format(name=program.name))
+        return info(GROUP, N_("health"), _("no health check configured"),
+                    _('add [programs.{name}.health] url = "http://127.0.0.1:PORT/health" if it has one').format(
+                        name=program.name))
     running = inp.instance_status(program.name)
     if running is not None:
         return _health_as_seen(running)
@@ -160,7 +165,8 @@ def _health_as_seen(status: Status) -> Check:
         return warn(GROUP, N_("health"), status.health_detail or _("{name} is running but cannot answer").format(
                     name=name), status.health_fix or _("see `trayapp status`"))
     if status.health is Health.UNHEALTHY:
-        return warn(GROUP, N_("health"), _("{name} is running but unhealthy: {health_detail}").format(name=name, health_detail=status.health_detail),
+        return warn(GROUP, N_("health"), _("{name} is running but unhealthy: {health_detail}").format(
+            name=name, health_detail=status.health_detail),
                     _("read why: `trayapp logs` and `trayapp history`"))
     return ok(GROUP, N_("health"), _("{name} is starting; its first health check is still to come").format(name=name))
 
@@ -174,7 +180,8 @@ def _service(inp: Inputs, program: ProgramConfig) -> Check:
     if found is None:
         return ok(GROUP, N_("own service"), _("no systemd user service or LaunchAgent of its own is installed"))
     lines = found.attach_toml(program.name).strip().replace("\n", "  ")
-    return warn(GROUP, N_("own service"), _("{service} is installed: trayapp must not start a second copy").format(service=found.describe()),
+    return warn(GROUP, N_("own service"), _("{service} is installed: trayapp must not start a second copy").format(
+        service=found.describe()),
                 _("use attach mode; add to config.toml: {lines}").format(lines=lines))
 
 

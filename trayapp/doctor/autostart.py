@@ -43,12 +43,16 @@ def judge(enabled: bool, path: str, detail: str, command: tuple[str, ...] | None
     """Pure: the check for one login item."""
     program = program_of(command)
     if program and os.path.isabs(program) and not os.path.exists(program):
-        return fail(GROUP, N_("start at login"), _("{path} runs {program}, which no longer exists (a moved or deleted virtualenv?)").format(path=path, program=program), _("run `trayapp autostart enable` from the trayapp you use now"))
+        return fail(GROUP, N_("start at login"),
+                    _("{path} runs {program}, which no longer exists (a moved or deleted virtualenv?)").format(
+                        path=path, program=program), _("run `trayapp autostart enable` from the trayapp you use now"))
     if not enabled:
         exists = os.path.exists(path)
         return info(GROUP, N_("start at login"), _("not enabled: {detail}").format(detail=detail),
                     _("turn it on with `trayapp autostart enable`") if not exists else "")
     if current and program and os.path.realpath(program) != os.path.realpath(current):
-        return warn(GROUP, N_("start at login"), _("{path} starts {program}, not this installation ({current})").format(path=path, program=program, current=current),
+        return warn(GROUP, N_("start at login"), _("{path} starts {program}, not this installation ({current})").format(
+            path=path, program=program, current=current),
                     _("run `trayapp autostart enable` to point it here"))
-    return ok(GROUP, N_("start at login"), _("enabled: {path} runs {value}").format(path=path, value=program or 'trayapp'))
+    return ok(GROUP, N_("start at login"), _("enabled: {path} runs {value}").format(
+        path=path, value=program or 'trayapp'))

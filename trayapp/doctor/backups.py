@@ -42,13 +42,17 @@ def _latest(inp: Inputs) -> Check:
         if limit is None:
             return info(GROUP, N_("last backup"), _("no backup in {dest} and no schedule").format(dest=dest),
                         _('make one with `trayapp backup create`, or set [backup] schedule = "daily 03:00"'))
-        return warn(GROUP, N_("last backup"), _("no backup in {dest} yet, though the schedule is {schedule}").format(dest=dest, schedule=inp.config.backup.schedule), _("make one now: `trayapp backup create`"))
+        return warn(GROUP, N_("last backup"), _("no backup in {dest} yet, though the schedule is {schedule}").format(
+            dest=dest, schedule=inp.config.backup.schedule), _("make one now: `trayapp backup create`"))
     newest = verified[-1] if verified else archives[-1]
     age = max(0.0, now - newest.created)
     kind = "verified backup" if verified else "backup (not verified)"
     evidence = f"last {kind} {newest.name} is {format_duration(age)} old"
     if limit is not None and age > limit:
-        return warn(GROUP, N_("last backup"), _("{evidence}; the schedule ({schedule}) wants one at least every {every}").format(evidence=evidence, schedule=inp.config.backup.schedule, every=format_duration(limit / (1 + SLACK))),
+        return warn(GROUP, N_("last backup"),
+                    _("{evidence}; the schedule ({schedule}) wants one at least every {every}").format(
+                        evidence=evidence, schedule=inp.config.backup.schedule,
+                        every=format_duration(limit / (1 + SLACK))),
                     _("make one now (`trayapp backup create`) and check that trayapp is running"))
     if not verified:
         return info(GROUP, N_("last backup"), evidence, _("check it with `trayapp backup verify`"))
@@ -66,5 +70,6 @@ def _last_attempt(inp: Inputs) -> list[Check]:
     if last.get("ok"):
         return [ok(GROUP, N_("last attempt"), _("the last backup ({when}) worked").format(when=when))]
     error = str(last.get("error") or _("no reason recorded"))[:200]
-    return [fail(GROUP, N_("last attempt"), _("the last backup ({when}) failed: {error}").format(when=when, error=error),
+    return [fail(GROUP, N_("last attempt"), _("the last backup ({when}) failed: {error}").format(
+        when=when, error=error),
                  str(last.get("fix") or _("fix the cause, then run `trayapp backup create`")))]

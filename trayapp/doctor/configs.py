@@ -40,8 +40,10 @@ def _assistant(inp: Inputs) -> list[Check]:
     try:
         data = read_assistant_config(path)
     except (OSError, ValueError) as exc:
-        return [fail(GROUP, f"{program.display_name} config", _("{path} cannot be read: {value}").format(path=path, value=str(exc)[:200]),
-                     _("fix the file (it must be valid {value})").format(value='JSON5' if program.preset == 'openclaw' else 'JSON'))]
+        return [fail(GROUP, f"{program.display_name} config", _("{path} cannot be read: {value}").format(
+            path=path, value=str(exc)[:200]),
+                     _("fix the file (it must be valid {value})").format(
+                         value='JSON5' if program.preset == 'openclaw' else 'JSON'))]
     if not isinstance(data, dict):
         return [fail(GROUP, f"{program.display_name} config", _("{path} does not hold a JSON object").format(path=path),
                      _("fix the file, or move it aside and run the assistant's onboarding again"))]

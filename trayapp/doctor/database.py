@@ -69,11 +69,13 @@ def integrity(path: Path) -> Check:
             conn.close()
     except sqlite3.OperationalError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
-            return warn(GROUP, name, _("{path} is busy ({exc}); not checked").format(path=path, exc=exc), _("run `trayapp doctor` again later"))
+            return warn(GROUP, name, _("{path} is busy ({exc}); not checked").format(
+                path=path, exc=exc), _("run `trayapp doctor` again later"))
         return fail(GROUP, name, _("{path} cannot be read as a database: {exc}").format(path=path, exc=exc),
                     _("restore it from a backup (`trayapp backup restore`)"))
     except sqlite3.DatabaseError as exc:
-        return fail(GROUP, name, _("{path} is damaged: {exc}").format(path=path, exc=exc), _("restore it from a backup (`trayapp backup restore`)"))
+        return fail(GROUP, name, _("{path} is damaged: {exc}").format(
+            path=path, exc=exc), _("restore it from a backup (`trayapp backup restore`)"))
     result = [str(r[0]) for r in rows]
     if result == ["ok"]:
         return ok(GROUP, name, _("{path}: integrity ok").format(path=path))

@@ -25,7 +25,8 @@ def _python() -> Check:
     version = platform.python_version()
     where = sys.executable
     if sys.version_info < (3, 11):
-        return fail(GROUP, N_("python"), _("Python {version} ({where})").format(version=version, where=where), _("install Python 3.11 or newer"))
+        return fail(GROUP, N_("python"), _("Python {version} ({where})").format(
+            version=version, where=where), _("install Python 3.11 or newer"))
     return ok(GROUP, N_("python"), _("Python {version} ({where})").format(version=version, where=where))
 
 
@@ -39,7 +40,8 @@ def _display(inp: Inputs) -> Check:
     shown = [f"{k}={inp.environ[k]}" for k in ("DISPLAY", "WAYLAND_DISPLAY") if inp.environ.get(k)]
     if not shown:
         return warn(GROUP, N_("display"), _("no graphical display (DISPLAY and WAYLAND_DISPLAY are not set); "
-                      "trayapp runs headless"), _("start trayapp from your desktop session, or use `trayapp run --headless`"))
+                                            "trayapp runs headless"),
+                    _("start trayapp from your desktop session, or use `trayapp run --headless`"))
     return ok(GROUP, N_("display"), ", ".join(shown))
 
 
@@ -57,7 +59,8 @@ def _tray(inp: Inputs) -> Check:
         return fail(GROUP, N_("tray"), _("pystray chose its dummy backend: no icon can be shown"),
                     _("unset PYSTRAY_BACKEND, or install the packages for the appindicator backend"))
     if menu.strip() != "1":
-        return warn(GROUP, N_("tray"), _("pystray backend {backend} has no menus; a click opens the dashboard").format(backend=backend),
+        return warn(GROUP, N_("tray"), _("pystray backend {backend} has no menus; a click opens the dashboard").format(
+            backend=backend),
                     _("for a menu install gir1.2-ayatanaappindicator3-0.1 (or gir1.2-appindicator3-0.1) "
                       "and python3-gi"))
     return ok(GROUP, N_("tray"), _("pystray backend {backend}, with menus").format(backend=backend))
@@ -65,7 +68,8 @@ def _tray(inp: Inputs) -> Check:
 
 def _notifications(inp: Inputs) -> Check:
     if inp.os_name != "linux":
-        return ok(GROUP, N_("notifications"), _("the tray icon's own notifications ({os_name}), then plyer").format(os_name=inp.os_name))
+        return ok(GROUP, N_("notifications"), _("the tray icon's own notifications ({os_name}), then plyer").format(
+            os_name=inp.os_name))
     from trayapp.notify.freedesktop import session_bus_address
 
     address = session_bus_address(inp.environ)
@@ -74,7 +78,8 @@ def _notifications(inp: Inputs) -> Check:
                       "notifications only reach trayapp's log"), _("run trayapp inside your desktop session"))
     server = _notification_server(address)
     if server is None:
-        return warn(GROUP, N_("notifications"), _("no notification server answers on {address}").format(address=address),
+        return warn(GROUP, N_("notifications"), _("no notification server answers on {address}").format(
+            address=address),
                     _("start your desktop's notification daemon (e.g. dunst, mako or the desktop's own)"))
     return ok(GROUP, N_("notifications"), _("freedesktop notifications via {server}").format(server=server))
 

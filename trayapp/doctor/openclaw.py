@@ -36,7 +36,8 @@ def _auth_mode(data: Mapping[str, Any]) -> Check:
         return fail(GROUP, N_("openclaw gateway auth"), _('gateway.auth.mode is "none": anyone who reaches the port '
                       "controls the assistant"), _('set gateway.auth.mode to "token" (openclaw config set '
                       "gateway.auth.mode token)"))
-    return ok(GROUP, N_("openclaw gateway auth"), _("gateway.auth.mode is {value!s}").format(value=mode or 'token (the default)'))
+    return ok(GROUP, N_("openclaw gateway auth"), _("gateway.auth.mode is {value!s}").format(
+        value=mode or 'token (the default)'))
 
 
 def _password(data: Mapping[str, Any]) -> list[Check]:
@@ -44,9 +45,12 @@ def _password(data: Mapping[str, Any]) -> list[Check]:
     if not isinstance(password, str) or not password or password.startswith("${"):
         return []
     if len(password) < MIN_PASSWORD:
-        return [warn(GROUP, N_("openclaw gateway password"), _("gateway.auth.password is shorter than {n} characters").format(n=MIN_PASSWORD), _("use a long random password or token auth "
+        return [warn(GROUP, N_("openclaw gateway password"),
+                     _("gateway.auth.password is shorter than {n} characters").format(
+                         n=MIN_PASSWORD), _("use a long random password or token auth "
                        "(openssl rand -hex 32)"))]
-    return [ok(GROUP, N_("openclaw gateway password"), _("gateway.auth.password has at least {n} characters").format(n=MIN_PASSWORD))]
+    return [ok(GROUP, N_("openclaw gateway password"), _("gateway.auth.password has at least {n} characters").format(
+        n=MIN_PASSWORD))]
 
 
 def _has_auth(data: Mapping[str, Any], environ: Mapping[str, str]) -> bool:
@@ -65,9 +69,12 @@ def _bind(data: Mapping[str, Any], environ: Mapping[str, str]) -> Check:
     host = _get(data, "gateway.host") or _get(data, "gateway.customBindHost")
     loopback = bind == "loopback" or (bind == "custom" and host in _LOOPBACK_HOSTS)
     if loopback:
-        return ok(GROUP, N_("openclaw gateway bind"), _("gateway.bind is {bind}: only this computer can connect").format(bind=bind))
+        return ok(GROUP, N_("openclaw gateway bind"),
+                  _("gateway.bind is {bind}: only this computer can connect").format(bind=bind))
     if not _has_auth(data, environ):
-        return fail(GROUP, N_("openclaw gateway bind"), _("gateway.bind is {bind} (reachable from other machines) with no working auth").format(bind=bind), _('set gateway.bind to "loopback", or configure token auth'))
+        return fail(GROUP, N_("openclaw gateway bind"),
+                    _("gateway.bind is {bind} (reachable from other machines) with no working auth").format(
+                        bind=bind), _('set gateway.bind to "loopback", or configure token auth'))
     return ok(GROUP, N_("openclaw gateway bind"), _("gateway.bind is {bind}, protected by auth").format(bind=bind))
 
 
@@ -81,6 +88,8 @@ def _dm_policies(data: Mapping[str, Any]) -> list[Check]:
             continue
         policy = channel.get("dmPolicy", _get(channel, "dm.policy"))
         if policy is not None and policy != "pairing":
-            found.append(warn(GROUP, f"openclaw {name} DM policy", _("channels.{name}.dmPolicy is \"{policy}\", not \"pairing\": strangers' direct messages are not held for your approval").format(name=name, policy=policy),
+            found.append(warn(GROUP, f"openclaw {name} DM policy",
+                              _("channels.{name}.dmPolicy is \"{policy}\", not \"pairing\": strangers' direct "
+                                "messages are not held for your approval").format(name=name, policy=policy),
                               _('set channels.{name}.dmPolicy to "pairing"').format(name=name)))
     return found

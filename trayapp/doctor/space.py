@@ -64,7 +64,8 @@ def _memory() -> Check:
 def _folder_sizes(inp: Inputs) -> list[Check]:
     from trayapp.backup.service import destination
 
-    return [info(GROUP, N_("log folder"), _("{size} in {log_dir}").format(size=format_size(folder_size([inp.paths.log_dir])), log_dir=inp.paths.log_dir)),
+    return [info(GROUP, N_("log folder"), _("{size} in {log_dir}").format(
+        size=format_size(folder_size([inp.paths.log_dir])), log_dir=inp.paths.log_dir)),
             info(GROUP, N_("backup folder"), _sized(destination(inp.config, inp.paths)))]
 
 

@@ -73,7 +73,8 @@ def crash(name: str, exit_entry: Mapping[str, Any], *, delay: float | None = Non
     # A clean exit that was not asked for is news too, but "crashed" would be wrong.
     clean_exit = exit_entry.get("code") == 0 and exit_entry.get("signal") is None
     if count <= 1:
-        title = (_("{name} exited ({exit})") if clean_exit else _("{name} crashed ({exit})")).format(name=name, exit=how)
+        title = (_("{name} exited ({exit})") if clean_exit else _("{name} crashed ({exit})")).format(
+            name=name, exit=how)
         if delay is not None:
             title += _(" — restarting in {wait}").format(wait=_delay(delay))
         return Message(title, _join(_why(exit_entry, report), one_line(meaning)))
@@ -97,7 +98,8 @@ def gave_up(name: str, entry: Mapping[str, Any], last_exit: Mapping[str, Any] | 
     again = (_("trayapp tries again in {wait}.").format(wait=_delay(retry))
              if isinstance(retry, (int, float)) and retry > 0 else "")
     hint = _("Start it from the tray menu or with `trayapp start`.")
-    return Message(_("{name} is down — gave up restarting").format(name=name), _join(reason, _why(last_exit, report), again, hint))
+    return Message(_("{name} is down — gave up restarting").format(
+        name=name), _join(reason, _why(last_exit, report), again, hint))
 
 
 def _sentence(text: Any) -> str:
@@ -110,7 +112,8 @@ def _sentence(text: Any) -> str:
 
 def recovered(name: str, crashes: int) -> Message:
     if crashes:
-        body = ngettext("It came back up after {n} crash.", "It came back up after {n} crashes.", crashes).format(n=crashes)
+        body = ngettext("It came back up after {n} crash.", "It came back up after {n} crashes.", crashes).format(
+            n=crashes)
     else:
         body = _("It came back up after the trouble.")
     return Message(_("{name} is running again").format(name=name), body)
@@ -127,7 +130,8 @@ def degraded(name: str, entry: Mapping[str, Any]) -> Message:
     """Running, but it cannot answer: the reason and what to do, once per episode."""
     reason = _sentence(entry.get("detail")) or _("It runs, but cannot answer messages.")
     fix = one_line(entry.get("fix"))
-    return Message(_("{name} cannot answer").format(name=name), _join(reason, _("Fix: {fix}").format(fix=fix) if fix else ""))
+    return Message(_("{name} cannot answer").format(name=name), _join(reason, _("Fix: {fix}").format(
+        fix=fix) if fix else ""))
 
 
 def answering(name: str) -> Message:
@@ -181,7 +185,8 @@ def disk(entry: Mapping[str, Any]) -> Message:
 def backup(entry: Mapping[str, Any]) -> Message:
     if entry.get("ok"):
         where = one_line(entry.get("path"), 160)
-        return Message(_("Backup finished"), _("{size} saved to {path}.").format(size=_size(entry.get("size")), path=where))
+        return Message(_("Backup finished"), _("{size} saved to {path}.").format(
+            size=_size(entry.get("size")), path=where))
     return Message(_("Backup failed"), one_line(entry.get("error")) or _("See `trayapp history` for details."))
 
 

@@ -101,7 +101,8 @@ def _check_fields(body: bytes, expect: Mapping[str, Any]) -> ProbeResult:
     for key, wanted in expect.items():
         got = _lookup(data, key)
         if got != wanted:
-            return ProbeResult(False, _("{key} is {got!r}, expected {wanted!r}").format(key=key, got=got, wanted=wanted))
+            return ProbeResult(False, _("{key} is {got!r}, expected {wanted!r}").format(
+                key=key, got=got, wanted=wanted))
     return ProbeResult(True, "healthy")
 
 

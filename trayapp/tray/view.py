@@ -254,7 +254,8 @@ def program_view(status: Status, now: float) -> ProgramView:
         can_stop=_offers(status, "stop"),
         can_restart=_offers(status, "restart"),
         last_crash=_last_crash(status),
-        cannot_answer=_("Fix: {fix}").format(fix=status.health_fix) if status.health is Health.DEGRADED and status.health_fix else "",
+        cannot_answer=_("Fix: {fix}").format(
+            fix=status.health_fix) if status.health is Health.DEGRADED and status.health_fix else "",
         own_ui=own_ui(status),
         running=status.mode in _OURS and status.state in (State.STARTING, State.RUNNING, State.BACKOFF),
     )
