@@ -19,12 +19,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import PY, HeadlessTrayapp, Pm2, Supervisord, save  # noqa: E402
 
 RSS_BUDGET_MIB, CPU_BUDGET = 30.0, 0.2
+SETTLE = 12.0  # seconds after the instance answers
 SLEEPER = f'["{PY}", "-c", "import time; time.sleep(3600)"]'
 
 
 def measure(pid: int, seconds: float) -> dict[str, float]:
     proc = psutil.Process(pid)
-    time.sleep(3)  # let start-up work finish: the budget is about idling
+    time.sleep(SETTLE)  # start-up is over (and its memory handed back, app.SETTLED_ROUNDS): the budget is about idling
     before, began = proc.cpu_times(), time.monotonic()
     peak = 0
     while time.monotonic() - began < seconds:

@@ -24,6 +24,7 @@ Module map (one responsibility each; a package where a responsibility has severa
     doctor/         diagnostics, security checks, the redacted debug bundle
     autostart/      XDG, launchd, the Run key: render, write atomically, enable/disable
     tray/           view (Status -> what to show; pure), icons, menu, controller, run
+    hostparts.py    the App's parts (pause, backups, disk) as the tray and the dashboard both declare them
     opener.py       open a folder, file or URL with what the desktop offers; say why not
     control.py      the local control channel, server and client
     procs.py        run a helper command with a timeout (supervisor, doctor, alerts, autostart)

@@ -51,6 +51,8 @@ log = logging.getLogger(__name__)
 CONFIG_CHECK_EVERY = 2.0
 # A change is reloaded once the file has stayed the same this long: never half a save.
 CONFIG_SETTLE = 0.5
+# After this many config checks (10 s) start-up is over: its freed memory goes back to the system once.
+SETTLED_ROUNDS = 5
 
 
 class AlreadyRunning(TrayAppError):
@@ -417,8 +419,13 @@ class App:
 
     def _watch_config(self, stop: threading.Event) -> None:
         """The configwatch thread: reload when config.toml changes on disk (a stat every 2 s)."""
-        path = self.paths.config_file
+        from trayapp.memory import give_back
+
+        path, rounds = self.paths.config_file, 0
         while not stop.wait(CONFIG_CHECK_EVERY):
+            rounds += 1
+            if rounds == SETTLED_ROUNDS:  # start-up's garbage (imports, parsing, first probes) is gone:
+                give_back()  # hand its pages back once, so idling starts from the smallest heap
             stamp = _stamp(path)
             if stamp is None or stamp == self._config_stamp:  # gone: wait for it to come back
                 continue

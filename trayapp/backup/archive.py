@@ -16,12 +16,12 @@ import shutil
 import stat
 import tarfile
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 
 from trayapp.atomic import fsync_dir
+from trayapp.backup.catalog import TEMP_PREFIX, TEMP_SUFFIX, WORK_PREFIX, leftovers  # noqa: F401 (archive.X users)
 from trayapp.backup.compress import CHUNK, DEFAULT_LEVEL, GzipPipe
 from trayapp.backup.manifest import NAME as MANIFEST_NAME
 from trayapp.backup.manifest import FileRecord, Manifest
@@ -29,9 +29,6 @@ from trayapp.backup.progress import ProgressFn, Reporter
 from trayapp.backup.sources import Item, Plan
 from trayapp.backup.sqlite_copy import LOCK_TIMEOUT, DatabaseCopier, DatabaseLocked
 
-TEMP_PREFIX = ".trayapp-backup-"
-TEMP_SUFFIX = ".partial"
-WORK_PREFIX = ".trayapp-work-"
 
 
 @dataclass
@@ -239,12 +236,3 @@ def _add_bytes(tar: TarStream, name: str, data: bytes, mtime: float) -> None:
     info = _info(name, tarfile.REGTYPE, 0o600, mtime)
     info.size = len(data)
     tar.addfile(info, io.BytesIO(data))
-
-
-def leftovers(dest: Path) -> Iterator[Path]:
-    """Temp files and work folders of backups that were killed; only safe to delete under the lock."""
-    with contextlib.suppress(OSError):
-        for entry in os.scandir(dest):
-            if (entry.name.startswith(TEMP_PREFIX) and entry.name.endswith(TEMP_SUFFIX)) or \
-                    entry.name.startswith(WORK_PREFIX):
-                yield Path(entry.path)

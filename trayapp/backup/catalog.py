@@ -15,9 +15,19 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from trayapp.atomic import atomic_write
+
+if TYPE_CHECKING:
+    from trayapp.config import Config
+    from trayapp.paths import AppPaths
+
+# What a backup in progress keeps beside the archives (archive.py writes them; a kill leaves them).
+TEMP_PREFIX = ".trayapp-backup-"
+TEMP_SUFFIX = ".partial"
+WORK_PREFIX = ".trayapp-work-"
 
 PREFIX = "trayapp-backup-"
 SUFFIX = ".tar.gz"
@@ -107,3 +117,17 @@ def remove(archive: Path) -> None:
 
 def _iso(epoch: float) -> str:
     return datetime.fromtimestamp(epoch).astimezone().isoformat(timespec="seconds")
+
+
+def destination(config: Config, paths: AppPaths, dest: Path | None = None) -> Path:
+    """Where archives go: --dest, else [backup] dest, else the per-user backups folder."""
+    return Path(os.path.abspath(os.path.expanduser(dest or config.backup.dest or paths.backup_dir)))
+
+
+def leftovers(dest: Path) -> Iterator[Path]:
+    """Temp files and work folders of backups that were killed; only safe to delete under the lock."""
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(dest):
+            if (entry.name.startswith(TEMP_PREFIX) and entry.name.endswith(TEMP_SUFFIX)) or \
+                    entry.name.startswith(WORK_PREFIX):
+                yield Path(entry.path)

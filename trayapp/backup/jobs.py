@@ -187,13 +187,14 @@ class BackupJobs:
 
     def _sweep(self) -> None:
         """At start: journal and remove what a backup killed with trayapp left behind."""
-        from trayapp.backup import interrupted
-        from trayapp.backup.lock import destination_lock
-        from trayapp.backup.service import destination
+        from trayapp.backup.catalog import destination, leftovers
 
         folder = destination(self.config, self.paths)
-        if not folder.is_dir():
-            return
+        if not folder.is_dir() or next(leftovers(folder), None) is None:
+            return  # the usual case: the archive writer (1.4 MiB of modules) is not loaded for nothing
+        from trayapp.backup import interrupted
+        from trayapp.backup.lock import destination_lock
+
         try:
             with destination_lock(folder):  # busy: a backup from the command line runs; it sweeps
                 interrupted.sweep(folder, self.journal, self._wall)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import logging
-import os
 import shutil
 import time
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from typing import Any
 
 from trayapp.backup import archive, catalog, interrupted, prune, sources
 from trayapp.backup.history import last_runs  # noqa: F401  (part of this module's API)
+from trayapp.backup.catalog import destination
 from trayapp.backup.lock import destination_lock
 from trayapp.backup.progress import ProgressFn
 from trayapp.backup.sqlite_copy import DatabaseLocked
@@ -54,11 +54,6 @@ class BackupResult:
                 "error": self.error, "duration": round(self.duration, 3), "files": self.files,
                 "databases": self.databases, "verified": self.verified, "fix": self.fix,
                 "notes": list(self.notes)}
-
-
-def destination(config: Config, paths: AppPaths, dest: Path | None = None) -> Path:
-    """Where archives go: --dest, else [backup] dest, else the per-user backups folder."""
-    return Path(os.path.abspath(os.path.expanduser(dest or config.backup.dest or paths.backup_dir)))
 
 
 def run_backup(config: Config, paths: AppPaths, journal: Journal | None = None, *, dest: Path | None = None,

@@ -42,7 +42,7 @@ def register(router: Router, host: DashboardHost, wall: Callable[[], float] = ti
 
 
 def destination(host: DashboardHost) -> Path:
-    from trayapp.backup.service import destination as dest
+    from trayapp.backup.catalog import destination as dest
 
     return dest(host.config, host.paths)
 

@@ -11,33 +11,20 @@ from typing import Any, Protocol
 
 from trayapp.backup.instance import Instance
 from trayapp.config import Config
-from trayapp.diskwatch import Level
 from trayapp.events import EventBus
+from trayapp.hostparts import BackupsView, DiskView, PauseControl
 from trayapp.journal import Journal
 from trayapp.metrics import SampleStore
 from trayapp.paths import AppPaths
 from trayapp.status import Status
 
 
-class DashboardNotifier(Protocol):
-    @property
-    def paused_until(self) -> float | None: ...
-
-    def pause(self, seconds: float) -> float | None: ...
-
-    def resume(self) -> None: ...
+DashboardNotifier = PauseControl
+DashboardDisk = DiskView
 
 
-class DashboardBackups(Protocol):
-    """The instance's backup jobs (backup/jobs.py)."""
-
-    @property
-    def progress(self) -> str | None: ...
-
-    @property
-    def last_ok_at(self) -> float | None: ...
-
-    def request(self) -> str: ...
+class DashboardBackups(BackupsView, Protocol):
+    """The instance's backup jobs (backup/jobs.py), with the jobs the Backups page starts."""
 
     def info(self) -> dict[str, Any]: ...
 
@@ -49,13 +36,6 @@ class DashboardBackups(Protocol):
 
     def restore(self, archive: Path, instance: Instance) -> str:
         """Restore on a thread of the instance (stop, swap, start); raises BackupBusy while busy."""
-
-
-class DashboardDisk(Protocol):
-    @property
-    def level(self) -> Level: ...
-
-    def snapshot(self) -> list[dict[str, Any]]: ...
 
 
 class DashboardHost(Protocol):

@@ -21,17 +21,17 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Protocol
-
-import regex
+from typing import TYPE_CHECKING, Protocol
 
 from trayapp.logs.levels import LevelTracker
 from trayapp.logs.pages import LogFile, Row, find, lines_from, parse_cursor, to_row
 from trayapp.paths import open_private
 
+if TYPE_CHECKING:
+    import regex
+
 BLOCK = 1 << 20  # as fast as 8 MB blocks here, and a search holds 2 MB at a time, not 16
 DEADLINE = 8.0  # seconds one request may search before it returns what it found and a cursor
-_FLAGS = regex.IGNORECASE | regex.FULLCASE | regex.MULTILINE | regex.VERSION0
 _MIN_ANCHOR = 3  # bytes: a shorter anchor finds too many lines to decode
 
 
@@ -112,8 +112,11 @@ def matcher(query: str, is_regex: bool) -> Matcher:
     if not query:
         raise QueryError("there is nothing to search for")
     if is_regex:
+        import regex  # only a regular-expression search pays for it (about 1 MiB resident)
+
         try:
-            return PatternMatcher(regex.compile(query, _FLAGS))
+            return PatternMatcher(regex.compile(query, regex.IGNORECASE | regex.FULLCASE | regex.MULTILINE
+                                                | regex.VERSION0))
         except regex.error as exc:
             raise QueryError(f"the regular expression does not work: {exc}") from None
     folded = query.casefold()

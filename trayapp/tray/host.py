@@ -10,22 +10,15 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from trayapp.config import Config
-from trayapp.diskwatch import Level
+from trayapp.hostparts import BackupsView, DiskView, PauseControl
 from trayapp.events import EventBus
 from trayapp.notify.tray_backend import NotifyingIcon
 from trayapp.paths import AppPaths
 from trayapp.status import Status
 
 
-class TrayNotifier(Protocol):
+class TrayNotifier(PauseControl, Protocol):
     """The notification facade, as far as the tray's menu and icon use it. Any thread."""
-
-    @property
-    def paused_until(self) -> float | None: ...
-
-    def pause(self, seconds: float) -> float | None: ...
-
-    def resume(self) -> None: ...
 
     def notify(self, title: str, body: str = "", *, slot: str = "trayapp", kind: str = "note",
                bypass_pause: bool = False) -> None:
@@ -35,25 +28,8 @@ class TrayNotifier(Protocol):
         """Let the pystray icon show notifications too (first choice on macOS and Windows)."""
 
 
-class TrayBackups(Protocol):
-    """The backup jobs: "Back up now", its progress and when the last one succeeded."""
-
-    @property
-    def progress(self) -> str | None: ...
-
-    @property
-    def last_ok_at(self) -> float | None: ...
-
-    def request(self) -> str: ...
-
-
-class TrayDisk(Protocol):
-    """The free-space watch: the worst level and each watched volume (path, level, free, total)."""
-
-    @property
-    def level(self) -> Level: ...
-
-    def snapshot(self) -> list[dict[str, Any]]: ...
+TrayBackups = BackupsView
+TrayDisk = DiskView
 
 
 class TrayHost(Protocol):
