@@ -255,26 +255,28 @@ class App:
     # -- life cycle -------------------------------------------------------------------------
 
     def start_background(self) -> None:
-        """Start the supervisor, control server and monitors, then the autostart programs."""
+        """Start the supervisor and queue the autostart programs, then open the control channel,
+        the dashboard and the monitors. The starts are queued first, so a Stop from the CLI or the
+        page (which can only arrive once the channels are open) always comes after them."""
         threading.Thread(target=self._shutdown_when_asked, name="shutdown", daemon=True).start()
         self._settle_leftovers()
+        self.supervisor.start_thread()
+        programs = self.config.programs
+        for name in deps.order({n: p.depends_on for n, p in programs.items()}):
+            if programs[name].autostart:
+                self.supervisor.submit(Start(name, by_user=False))
         try:
             self.control.start()
         except OSError as exc:  # supervision matters more than the CLI reaching us
             log.error("the control channel could not start: %s", exc)
             self.journal.record("control_unavailable", error=str(exc))  # history says it in the reader's words
         self._start_dashboard()
-        self.supervisor.start_thread()
         threading.Thread(target=self.disk.run, args=(self._stop_monitors,), name="diskwatch", daemon=True).start()
         self.backups.start(self._stop_monitors)
         threading.Thread(target=self.samples.run, args=(self._stop_monitors,), name="samples", daemon=True).start()
         threading.Thread(target=self._watch_config, args=(self._stop_monitors,), name="configwatch",
                          daemon=True).start()
         self._say_config_error()
-        programs = self.config.programs
-        for name in deps.order({n: p.depends_on for n, p in programs.items()}):
-            if programs[name].autostart:
-                self.supervisor.submit(Start(name, by_user=False))
 
     def _settle_leftovers(self) -> None:
         """Children of an earlier trayapp, by record and by environment mark: adopt the ones left

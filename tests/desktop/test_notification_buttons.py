@@ -84,24 +84,53 @@ def test_restart_on_a_crash_notification_starts_the_program_again(
             t.terminate(20)
 
 
-def test_show_logs_opens_the_logs_page_or_says_where_the_log_is(dunst_logs: Desktop, tmp_path: Path) -> None:
-    """The button opens the dashboard's Logs page; with no dashboard (or no browser) a second
-    notification says why and where the log file is, instead of nothing at all."""
-    desk = dunst_logs
+def _crash_and_press_show_logs(desk: Desktop, tmp_path: Path, env: dict[str, str]) -> Trayapp:
+    """A trayapp whose program crashes once; dunst presses the notification's Show logs."""
     marker = tmp_path / "crashed-once"
     config = (f'[programs.assistant]\ncommand = ["{sys.executable}", "-c", "{ONCE}", "{marker}"]\n'
               'restart = "never"\n')
-    env = {k: v for k, v in desk.env.items() if k in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS")}
-    t = Trayapp(tmp_path / "home", config, env={**env, "BROWSER": "/bin/false"})
+    shown = {k: v for k, v in desk.env.items() if k in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS")}
+    t = Trayapp(tmp_path / "home", config, env={**shown, **env})
+    t.start()
+    desk.wait_for_notification(lambda n: "crashed" in n.summary and bool(n.actions), timeout=30)
+    wait_for(lambda: desk.displayed_count() > 0, 30, message="dunst to show the bubble")
+    desk.run(["dunstctl", "context"])
+    return t
+
+
+def _login_link(opened: str) -> str:
+    """What the browser was given leads to the one-time login: the link itself, or a private
+    file that redirects to it (so the code never shows in a process list)."""
+    if opened.startswith("file://"):
+        return Path(opened.removeprefix("file://")).read_text()
+    return opened
+
+
+def test_show_logs_opens_the_logs_page(dunst_logs: Desktop, tmp_path: Path) -> None:
+    """The button opens the dashboard's Logs page of that program in the browser."""
+    record = tmp_path / "browser-was-given.txt"
+    browser = tmp_path / "browser.sh"
+    browser.write_text(f'#!/bin/sh\nprintf "%s\\n" "$1" >> {record}\n')
+    browser.chmod(0o755)
+    t = _crash_and_press_show_logs(dunst_logs, tmp_path, {"BROWSER": str(browser)})
     try:
-        t.start()
-        desk.wait_for_notification(lambda n: "crashed" in n.summary and bool(n.actions), timeout=30)
-        wait_for(lambda: desk.displayed_count() > 0, 30, message="dunst to show the bubble")
-        desk.run(["dunstctl", "context"])
-        said = desk.wait_for_notification(lambda n: "log did not open" in n.summary, timeout=30)
-        assert said.body.endswith(f"The log is at {t.paths.program_log('assistant')}"), said.body
+        wait_for(lambda: record.exists() and record.read_text().strip(), 30, message="the browser to be asked")
+        link = _login_link(record.read_text().splitlines()[0])
+        assert "/login?code=" in link and "next=/logs?program=assistant" in link, link
         pressed = [e for e in t.journal() if e["event"] == "notice_action"]
         assert pressed and pressed[0]["action"] == "logs"
+    finally:
+        if t.proc is not None and t.proc.poll() is None:
+            t.terminate(20)
+
+
+def test_show_logs_without_a_browser_says_where_the_log_is(dunst_logs: Desktop, tmp_path: Path) -> None:
+    """No browser at all (the only one named fails, and none is on PATH): a second notification
+    says so and where the log file is, instead of nothing at all."""
+    t = _crash_and_press_show_logs(dunst_logs, tmp_path, {"BROWSER": "/bin/false", "PATH": str(tmp_path / "empty")})
+    try:
+        said = dunst_logs.wait_for_notification(lambda n: "log did not open" in n.summary, timeout=30)
+        assert said.body.endswith(f"The log is at {t.paths.program_log('assistant')}"), said.body
     finally:
         if t.proc is not None and t.proc.poll() is None:
             t.terminate(20)
