@@ -33,8 +33,8 @@ def hiddenimports(platform: str) -> list[str]:
 
 
 def datas() -> list[tuple[str, str]]:
-    """The icons, where trayapp looks for them inside the bundle (trayapp/assets)."""
-    return [(str(ROOT / "assets"), "trayapp/assets")]
+    """The icons and the compiled translations, where trayapp looks for them inside the bundle."""
+    return [(str(ROOT / "assets"), "trayapp/assets"), (str(ROOT / "trayapp" / "locale"), "trayapp/locale")]
 
 
 def icon(name: str) -> str:

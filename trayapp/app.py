@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from trayapp import __version__
 from trayapp.clock import Clock, SystemClock
+from trayapp import i18n
+from trayapp.i18n import _
 from trayapp.config import Config, ProgramConfig
 from trayapp.config import diff as config_diff
 from trayapp.control import ControlServer
@@ -151,7 +153,7 @@ class App:
         try:
             self._command("restart", self.restart, program)
         except ControlError as exc:  # attached and not ours to restart: say why
-            self.notifier.notify(f"{self._names.get(program, program)} was not restarted", str(exc),
+            self.notifier.notify(_("{name} was not restarted").format(name=self._names.get(program, program)), str(exc),
                                  slot=f"{program}/button")
 
     def _show_log(self, program: str) -> None:
@@ -159,10 +161,11 @@ class App:
         from trayapp.opener import Opener
 
         url = self.dashboard_url(f"/logs?program={program}")
-        problem = Opener().open_url(url) if url else "The dashboard is not running."
+        problem = Opener().open_url(url) if url else _("The dashboard is not running.")
         if problem:
-            self.notifier.notify(f"{self._names.get(program, program)}'s log did not open",
-                                 f"{problem} The log is at {self.paths.program_log(program)}",
+            self.notifier.notify(_("{name}'s log did not open").format(name=self._names.get(program, program)),
+                                 _("{problem} The log is at {path}").format(problem=problem,
+                                                                            path=self.paths.program_log(program)),
                                  slot=f"{program}/button", bypass_pause=True)
 
     # -- config error state -----------------------------------------------------------------
@@ -179,10 +182,10 @@ class App:
         if broken is None:
             return
         problems = self.config_problems
-        self.journal.record("config_error", error=broken.message, problems=list(problems),
-                            message=f"config.toml has a problem: {problems[0]}; nothing is supervised until "
-                                    "it is fixed")
-        self.notifier.notify("config.toml has a problem", f"{problems[0]} — fix: {_config_fix(broken)}",
+        # No `message`: `trayapp history` says it from the fields, in the reader's language.
+        self.journal.record("config_error", error=broken.message, problems=list(problems))
+        self.notifier.notify(_("config.toml has a problem"), _("{problem} — fix: {fix}").format(
+                                 problem=problems[0], fix=_config_fix(broken)),
                              slot="config", kind="config_error", bypass_pause=True)
 
     def _set_broken(self, broken: ConfigError | None) -> None:
@@ -266,8 +269,7 @@ class App:
             self.control.start()
         except OSError as exc:  # supervision matters more than the CLI reaching us
             log.error("the control channel could not start: %s", exc)
-            self.journal.record("control_unavailable", error=str(exc),
-                                message=f"`trayapp status` and friends cannot reach this instance: {exc}")
+            self.journal.record("control_unavailable", error=str(exc))  # history says it in the reader's words
         self._start_dashboard()
         threading.Thread(target=self.disk.run, args=(self._stop_monitors,), name="diskwatch", daemon=True).start()
         self.backups.start(self._stop_monitors)
@@ -361,11 +363,13 @@ class App:
         self.journal.record("reload_failed", error=exc.message, problems=problems)
         if self._broken is not None:  # still broken: show the file's problems as they are now
             self._set_broken(exc)
-            self.notifier.notify("config.toml still has a problem", f"{problems[0]} — fix: {_config_fix(exc)}",
+            self.notifier.notify(_("config.toml still has a problem"), _("{problem} — fix: {fix}").format(
+                                     problem=problems[0], fix=_config_fix(exc)),
                                  slot="config", kind="reload_failed", bypass_pause=True)
             return {"ok": False, "error": exc.message, "problems": problems, "fix": exc.fix or ""}
-        self.notifier.notify("config.toml was not reloaded", f"{problems[0]} — the old settings keep running; "
-                             "`trayapp config check` lists every problem", kind="reload_failed")
+        self.notifier.notify(_("config.toml was not reloaded"),
+                             _("{problem} — the old settings keep running; `trayapp config check` lists every "
+                               "problem").format(problem=problems[0]), kind="reload_failed")
         return {"ok": False, "error": exc.message, "problems": problems, "fix": exc.fix or ""}
 
     def _reload_messages(self, change: config_diff.ConfigDiff, new: Config) -> list[ProgramChange]:
@@ -388,6 +392,8 @@ class App:
             self._replace_alerts(new)
         if "dashboard" in sections:
             self._restart_dashboard()
+        if "ui" in sections:  # the tray, notices and headless lines speak the new language from now on
+            i18n.activate(i18n.choose(new.ui.language, sys.platform, os.environ))
         if "logs" in sections:
             c = new.logs
             with self._logs_lock:
@@ -542,7 +548,7 @@ class App:
 
 
 def _config_fix(broken: ConfigError) -> str:
-    return broken.fix or "edit config.toml; `trayapp config check` lists every problem"
+    return broken.fix or _("edit config.toml; `trayapp config check` lists every problem")
 
 
 def _each_logged(what: str, calls: Sequence[Callable[[], object]]) -> None:
@@ -596,8 +602,8 @@ def acquire_instance(paths: AppPaths) -> InstanceLock:
     lock = InstanceLock(paths.lock_file)
     if not lock.acquire():
         holder = lock.holder()
-        raise AlreadyRunning(f"already running (pid {holder})" if holder else "already running",
-                             fix="use `trayapp status`, or `trayapp quit` to stop it")
+        raise AlreadyRunning(_("already running (pid {pid})").format(pid=holder) if holder else _("already running"),
+                             fix=_("use `trayapp status`, or `trayapp quit` to stop it"))
     return lock
 
 
@@ -628,13 +634,13 @@ def run(paths: AppPaths, config: Config, *, headless: bool, out: TextIO = sys.st
         on_lock()
         app = App(paths, config, broken=broken)
         if broken is not None:
-            print(f"trayapp: {paths.config_file} has a problem; nothing is supervised until it is fixed "
-                  f"(it is reloaded when saved):\n{broken}", file=out, flush=True)
+            print(_("trayapp: {path} has a problem; nothing is supervised until it is fixed (it is reloaded when "
+                    "saved):").format(path=paths.config_file) + f"\n{broken}", file=out, flush=True)
         if not headless:
             reason = _tray_or_reason(app)
             if reason is None:
                 return 0
-            print(f"trayapp: running headless: {reason}", file=out, flush=True)
+            print(_("trayapp: running headless: {reason}").format(reason=reason), file=out, flush=True)
         return _run_headless(app, out)
     finally:
         lock.release()
@@ -645,7 +651,7 @@ def _tray_or_reason(app: App) -> str | None:
     try:
         from trayapp.tray.run import TrayUnavailable, run_tray
     except ImportError as exc:
-        return f"the tray could not be loaded ({exc})"
+        return _("the tray could not be loaded ({error})").format(error=exc)
     try:
         run_tray(app)
     except TrayUnavailable as exc:

@@ -13,6 +13,7 @@ Every error carries an optional `fix`: one sentence that tells the user what to 
 """
 
 from __future__ import annotations
+from trayapp.i18n import _
 
 
 class TrayAppError(Exception):
@@ -26,7 +27,7 @@ class TrayAppError(Exception):
         self.fix = fix
 
     def __str__(self) -> str:
-        return f"{self.message}\n  fix: {self.fix}" if self.fix else self.message
+        return f"{self.message}\n  " + _("fix: {fix}").format(fix=self.fix) if self.fix else self.message
 
 
 class ConfigError(TrayAppError):
@@ -41,7 +42,7 @@ class ConfigError(TrayAppError):
     def __str__(self) -> str:
         lines = [self.message, *(f"  - {p}" for p in self.problems)]
         if self.fix:
-            lines.append(f"  fix: {self.fix}")
+            lines.append("  " + _("fix: {fix}").format(fix=self.fix))
         return "\n".join(lines)
 
 

@@ -14,9 +14,10 @@ from typing import Any
 
 from trayapp.events import EventBus, Recorded
 from trayapp.paths import cause, open_private
+from trayapp.i18n import N_, _, ngettext
 from trayapp.status import ExitInfo
 from trayapp.triage.excerpt import clean, is_error_line
-from trayapp.units import count, format_size, format_took, format_wait
+from trayapp.units import format_size, format_took, format_wait
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +182,7 @@ def describe(entry: Entry, names: Mapping[str, str] | None = None) -> str:
     key = _text(entry.get("program"))
     if not key:
         return text
-    return f"{program_label(key, (names or {}).get(key, ''))}: {text}"
+    return _("{program}: {what}").format(program=program_label(key, (names or {}).get(key, "")), what=text)
 
 
 def program_label(key: str, display: str) -> str:
@@ -216,120 +217,136 @@ def _int(value: Any) -> int | None:
 
 def _pid(entry: Entry) -> str:
     pid = _int(entry.get("pid"))
-    return f" (pid {pid})" if pid else ""
+    return _(" (pid {pid})").format(pid=pid) if pid else ""
 
 
 def _start(entry: Entry) -> str:
-    return "started" + _pid(entry)
+    return _("started") + _pid(entry)
 
 
 def _running(entry: Entry) -> str:
-    again = " again after a crash" if entry.get("after_crash") is True else ""
-    return f"up and running{again}{_pid(entry)}"
+    text = _("up and running again after a crash") if entry.get("after_crash") is True else _("up and running")
+    return text + _pid(entry)
 
 
 def _exit(entry: Entry) -> str:
     code, signal = _int(entry.get("code")), _int(entry.get("signal"))
     expected = entry.get("expected") is True
     if code is None and signal is None:  # attach mode: the owner's words
-        text = _text(entry.get("text")) or ("stopped" if expected else "went down")
+        text = _text(entry.get("text")) or (_("stopped") if expected else _("went down"))
     else:
-        verb = "stopped" if expected else ("exited" if code == 0 else "crashed")
-        text = f"{verb} ({ExitInfo(code, signal).describe()})"
+        verb = _("stopped ({exit})") if expected else (_("exited ({exit})") if code == 0 else _("crashed ({exit})"))
+        text = verb.format(exit=ExitInfo(code, signal).said())
     uptime = _num(entry.get("uptime"))
     if uptime is not None:
-        text += " within a second" if uptime < 1 else f" after {format_took(uptime)}"
+        text += _(" within a second") if uptime < 1 else _(" after {took}").format(took=format_took(uptime))
     said = _text(entry.get("last_stderr"))
     if not expected and said and is_error_line(said):  # an INFO line is not "the last error"
-        text += f" — last error: {said}"
+        text += _(" — last error: {line}").format(line=said)
     return text
+
+
+def _lower_first(text: str) -> str:
+    return f"{text[:1].lower()}{text[1:]}"
 
 
 def _crash(entry: Entry) -> str:
     how = _text(entry.get("exit"))
-    text = "crash report" + (f" ({how})" if how else "")
+    text = _("crash report ({exit})").format(exit=how) if how else _("crash report")
     headline = _text(entry.get("headline"))
     if headline:
-        text += f": {headline}"
+        text += _(": {detail}").format(detail=headline)
     fix = _text(entry.get("fix"))
     if fix and entry.get("known") is True:
-        text += f" — fix: {fix[:1].lower()}{fix[1:]}"
+        text += _(" — fix: {fix}").format(fix=_lower_first(fix))
     return text
 
 
 def _backoff(entry: Entry) -> str:
     delay = _num(entry.get("delay"))
-    text = f"restarting in {format_wait(delay)}" if delay is not None else "restarting soon"
+    text = _("restarting in {wait}").format(wait=format_wait(delay)) if delay is not None else _("restarting soon")
     failures = _int(entry.get("failures"))
     if failures and failures > 1:
-        text += f" ({failures} failed starts in a row)"
+        text += _(" ({n} failed starts in a row)").format(n=failures)
     reason = _text(entry.get("reason"))
-    return f"{reason}; {text}" if reason else text
+    return _("{reason}; {then}").format(reason=reason, then=text) if reason else text
 
 
-_WHO = {"user": "you", "quit": "trayapp quitting", "health": "its failing health check",
-        "limit": "going over its limit", "restart": "a restart", "reload": "a config reload",
-        "dependency": "a program it depends on going down"}
+_WHO = {"user": N_("you"), "quit": N_("trayapp quitting"), "health": N_("its failing health check"),
+        "limit": N_("going over its limit"), "restart": N_("a restart"), "reload": N_("a config reload"),
+        "dependency": N_("a program it depends on going down")}
 
 
 def _by(entry: Entry, key: str) -> str:
     who = _text(entry.get(key))
-    return _WHO.get(who, who) or "trayapp"
+    return _(_WHO[who]) if who in _WHO else who or "trayapp"
 
 
 def _restart(entry: Entry) -> str:
-    return f"restart asked for by {_by(entry, 'reason')}" + _via(entry)
+    return _("restart asked for by {who}").format(who=_by(entry, "reason")) + _via(entry)
 
 
 def _stop(entry: Entry) -> str:
-    return f"stop asked for by {_by(entry, 'by')}" + _via(entry)
+    return _("stop asked for by {who}").format(who=_by(entry, "by")) + _via(entry)
 
 
 def _via(entry: Entry) -> str:
     via = _text(entry.get("via"))
-    return f", through `{via}`" if via else ""
+    return _(", through `{command}`").format(command=via) if via else ""
+
+
+def _no_reason(entry: Entry, key: str = "error") -> str:
+    return _text(entry.get(key)) or _("no reason given")
 
 
 def _gave_up(entry: Entry) -> str:
-    reason = _text(entry.get("reason")) or "it kept crashing"
-    text = reason if reason.startswith("gave up") else f"gave up restarting it: {reason}"
+    reason = _text(entry.get("reason"))
+    if not reason:
+        text = _("gave up restarting it: it kept crashing")
+    else:
+        text = reason if reason.startswith("gave up") else _("gave up restarting it: {reason}").format(reason=reason)
     retry = _num(entry.get("retry_in"))
-    return text + (f"; trying again in {format_wait(retry)}" if retry else "")
+    return text + (_("; trying again in {wait}").format(wait=format_wait(retry)) if retry else "")
 
 
 def _spawn_failed(entry: Entry) -> str:
-    return "could not start: " + (_text(entry.get("error")) or "no reason given")
+    return _("could not start: {error}").format(error=_no_reason(entry))
 
 
 def _kill(entry: Entry) -> str:
     reason = _text(entry.get("reason"))
-    return "killed the whole process tree" + _pid(entry) + (f": it {reason}" if reason else "")
+    text = _("killed the whole process tree") + _pid(entry)
+    return text + (_(": it {reason}").format(reason=reason) if reason else "")
 
 
-_HEALTH = {"healthy": "health check passes", "unhealthy": "health check failing",
-           "degraded": "running but cannot answer", "unknown": "health not known yet",
-           "none": "can answer again"}
+_HEALTH = {"healthy": N_("health check passes"), "unhealthy": N_("health check failing"),
+           "degraded": N_("running but cannot answer"), "unknown": N_("health not known yet"),
+           "none": N_("can answer again")}
 
 
 def _health(entry: Entry) -> str:
     status = _text(entry.get("status"))
-    text = _HEALTH.get(status, f"health {status}" if status else "health changed")
+    if status in _HEALTH:
+        text = _(_HEALTH[status])
+    else:
+        text = _("health {status}").format(status=status) if status else _("health changed")
     detail = _text(entry.get("detail"))
-    return f"{text}: {detail}" if detail else text
+    return _("{what}: {detail}").format(what=text, detail=detail) if detail else text
 
 
 def _limit(entry: Entry) -> str:
     kind = _text(entry.get("kind")) or "memory"
     value, cap = entry.get("value"), entry.get("limit")
     if kind == "disk":
-        return (f"its data folders hold {_size(value)}, over their limit of {_size(cap)}; "
-                "nothing was deleted, free some space in them or raise limits.disk")
+        return _("its data folders hold {size}, over their limit of {limit}; nothing was deleted, free some "
+                 "space in them or raise limits.disk").format(size=_size(value), limit=_size(cap))
     if kind == "memory":
-        used = f"used {_size(value)} of memory, over its limit of {_size(cap)}"
+        used = _("used {used} of memory, over its limit of {limit}").format(used=_size(value), limit=_size(cap))
     else:
-        used = f"used {_percent(value)} {kind.upper() if kind == 'cpu' else kind}, over its limit of {_percent(cap)}"
+        used = _("used {used} {resource}, over its limit of {limit}").format(
+            used=_percent(value), resource=kind.upper() if kind == "cpu" else kind, limit=_percent(cap))
     action = _text(entry.get("action"))
-    return used + ("; restarting it" if action == "restart" else "; left running" if action else "")
+    return used + (_("; restarting it") if action == "restart" else _("; left running") if action else "")
 
 
 def _size(value: Any) -> str:
@@ -344,182 +361,226 @@ def _percent(value: Any) -> str:
 
 def _external(entry: Entry) -> str:
     owner = _text(entry.get("owner"))
-    return _text(entry.get("detail")) or "already running outside trayapp" + (f" ({owner})" if owner else "")
+    if _text(entry.get("detail")):
+        return _text(entry.get("detail"))
+    return (_("already running outside trayapp ({owner})").format(owner=owner) if owner
+            else _("already running outside trayapp"))
 
 
 def _orphan(entry: Entry) -> str:
-    action = _text(entry.get("action")) or "looked at"
-    return f"leftover{_pid(entry)} from an earlier trayapp: {action}"
+    action = _text(entry.get("action")) or _("looked at")
+    return _("leftover{pid} from an earlier trayapp: {action}").format(pid=_pid(entry), action=action)
 
 
 def _adopt(entry: Entry) -> str:
-    return f"took over the copy an earlier trayapp left running{_pid(entry)}"
+    return _("took over the copy an earlier trayapp left running{pid}").format(pid=_pid(entry))
 
 
 def _owner_command(entry: Entry) -> str:
     action = _text(entry.get("action")) or "control"
-    return f"could not {action} it through its owner: " + (_text(entry.get("error")) or "no reason given")
+    return _("could not {action} it through its owner: {error}").format(action=action, error=_no_reason(entry))
 
 
 def _attach(entry: Entry) -> str:
     owner = _text(entry.get("owner"))
-    return "watching it" + (f" under {owner}" if owner else "") + _pid(entry)
+    text = _("watching it under {owner}").format(owner=owner) if owner else _("watching it")
+    return text + _pid(entry)
 
 
 def _handoff(entry: Entry) -> str:
     keeper = _int(entry.get("keeper"))
     if keeper:
-        return f"left running; its output goes on to its log through a log keeper (pid {keeper})"
-    return "left running; its output could not be handed to a log keeper and is no longer captured"
+        return _("left running; its output goes on to its log through a log keeper (pid {pid})").format(pid=keeper)
+    return _("left running; its output could not be handed to a log keeper and is no longer captured")
 
 
-_DISK = {"critical": "disk almost full", "warn": "disk space low", "ok": "disk space back to normal"}
+_DISK = {"critical": N_("disk almost full"), "warn": N_("disk space low"), "ok": N_("disk space back to normal")}
 
 
 def _disk(entry: Entry) -> str:
-    level = _text(entry.get("level"))
-    path = _text(entry.get("path"))
-    where = f" on {path}" if path else ""
-    return f"{_DISK.get(level, 'disk space changed')}{where}: {_size(entry.get('free'))} free of {_size(entry.get('total'))}"
+    level, path = _text(entry.get("level")), _text(entry.get("path"))
+    what = _(_DISK[level]) if level in _DISK else _("disk space changed")
+    free, total = _size(entry.get("free")), _size(entry.get("total"))
+    if path:
+        return _("{what} on {path}: {free} free of {total}").format(what=what, path=path, free=free, total=total)
+    return _("{what}: {free} free of {total}").format(what=what, free=free, total=total)
 
 
 def _backup(entry: Entry) -> str:
     if entry.get("ok") is not True:
-        return _failed("backup failed", entry)
+        return _failed(_("backup failed"), entry)
     parts = [_size(entry.get("size"))]
-    for key, word in (("files", "file"), ("databases", "database")):
-        n = _int(entry.get(key))
-        if n:
-            parts.append(count(n, word))
+    files, databases = _int(entry.get("files")), _int(entry.get("databases"))
+    if files:
+        parts.append(ngettext("{n} file", "{n} files", files).format(n=files))
+    if databases:
+        parts.append(ngettext("{n} database", "{n} databases", databases).format(n=databases))
     if entry.get("verified") is True:
-        parts.append("verified")
+        parts.append(_("verified"))
+    where = _text(entry.get("path")) or _("the backup folder")
+    text = _("backup saved to {path} ({details})").format(path=where, details=_(", ").join(parts))
     took = _num(entry.get("duration"))
-    text = f"backup saved to {_text(entry.get('path')) or 'the backup folder'} ({', '.join(parts)})"
-    return text + (f" in {format_took(took)}" if took is not None else "")
+    return text + (_(" in {took}").format(took=format_took(took)) if took is not None else "")
 
 
 def _failed(what: str, entry: Entry) -> str:
-    text = f"{what}: " + (_text(entry.get("error")) or "no reason given")
+    text = _("{what}: {error}").format(what=what, error=_no_reason(entry))
     fix = _text(entry.get("fix"))
-    return text + (f" — fix: {fix[:1].lower()}{fix[1:]}" if fix else "")
+    return text + (_(" — fix: {fix}").format(fix=_lower_first(fix)) if fix else "")
 
 
 def _prune(entry: Entry) -> str:
     if entry.get("ok") is not True:
-        return _failed("removing old backups failed", entry)
+        return _failed(_("removing old backups failed"), entry)
     deleted = entry.get("deleted")
     gone = len(deleted) if isinstance(deleted, list) else 0
     kept = _int(entry.get("kept")) or 0
     if not gone:
-        return f"no old backups to remove ({count(kept, 'backup')} kept)"
-    return f"removed {count(gone, 'old backup')}, freeing {_size(entry.get('freed'))} ({kept} kept)"
+        return ngettext("no old backups to remove ({n} backup kept)", "no old backups to remove ({n} backups kept)",
+                        kept).format(n=kept)
+    return ngettext("removed {n} old backup, freeing {size} ({kept} kept)",
+                    "removed {n} old backups, freeing {size} ({kept} kept)", gone).format(
+        n=gone, size=_size(entry.get("freed")), kept=kept)
 
 
 def _verify(entry: Entry) -> str:
-    archive = Path(_text(entry.get("archive"))).name or "a backup"
+    archive = Path(_text(entry.get("archive"))).name or _("a backup")
     if entry.get("ok") is not True:
         problems = entry.get("problems")
-        first = f": {_text(problems[0])}" if isinstance(problems, list) and problems else ""
-        return f"backup {archive} failed verification{first}"
+        if isinstance(problems, list) and problems:
+            return _("backup {archive} failed verification: {problem}").format(archive=archive,
+                                                                               problem=_text(problems[0]))
+        return _("backup {archive} failed verification").format(archive=archive)
     files, databases = _int(entry.get("files")) or 0, _int(entry.get("databases")) or 0
-    return f"backup {archive} verified: {count(files, 'file')} and {count(databases, 'database')} intact"
+    return _("backup {archive} verified: {files} and {databases} intact").format(
+        archive=archive, files=ngettext("{n} file", "{n} files", files).format(n=files),
+        databases=ngettext("{n} database", "{n} databases", databases).format(n=databases))
 
 
 def _restore(entry: Entry) -> str:
-    archive = _text(entry.get("archive")) or "a backup"
+    archive = _text(entry.get("archive")) or _("a backup")
     if entry.get("ok") is not True:
-        return _failed(f"restore from {archive} failed", entry)
+        return _failed(_("restore from {archive} failed").format(archive=archive), entry)
     restored = entry.get("restored")
-    items = f" ({count(len(restored), 'item')})" if isinstance(restored, list) and restored else ""
+    text = _("restored {archive}").format(archive=archive)
+    if isinstance(restored, list) and restored:
+        text += ngettext(" ({n} item)", " ({n} items)", len(restored)).format(n=len(restored))
     took = _num(entry.get("duration"))
-    text = f"restored {archive}{items}" + (f" in {format_took(took)}" if took is not None else "")
+    text += _(" in {took}").format(took=format_took(took)) if took is not None else ""
     to = _text(entry.get("to"))
-    text += f" into {to}" if to else ""
+    text += _(" into {path}").format(path=to) if to else ""
     healthy = entry.get("healthy")
-    return text + ("; healthy again" if healthy is True else "; not healthy afterwards" if healthy is False else "")
+    return text + (_("; healthy again") if healthy is True else _("; not healthy afterwards") if healthy is False else "")
 
 
 def _alert(entry: Entry) -> str:
-    rule = _text(entry.get("rule")) or "an alert"
+    rule = _text(entry.get("rule")) or _("an alert")
     detail = _text(entry.get("detail"))
-    text = f"alert “{rule}”" + (f": {detail}" if detail else " fired")
+    text = _("alert “{rule}”: {detail}").format(rule=rule, detail=detail) if detail else _(
+        "alert “{rule}” fired").format(rule=rule)
     if entry.get("ok") is False:
-        text += f" (its {_text(entry.get('action')) or 'action'} failed: {_text(entry.get('error')) or 'no reason given'})"
+        text += _(" (its {action} failed: {error})").format(action=_text(entry.get("action")) or _("action"),
+                                                            error=_no_reason(entry))
     return text
 
 
 def _control_unavailable(entry: Entry) -> str:
-    return "`trayapp status` and friends cannot reach this instance: " + (_text(entry.get("error")) or "unknown error")
+    error = _text(entry.get("error")) or _("unknown error")
+    return _("`trayapp status` and friends cannot reach this instance: {error}").format(error=error)
 
 
 def _dashboard_unavailable(entry: Entry) -> str:
     """The dashboard could not start (port in use, no loopback); everything else runs on."""
     port = entry.get("port")
-    where = f" on port {port}" if isinstance(port, int) and port else ""
+    error = _no_reason(entry)
+    if isinstance(port, int) and port:
+        text = _("the dashboard could not start on port {port}: {error}; everything else runs on without it")
+    else:
+        text = _("the dashboard could not start: {error}; everything else runs on without it")
     fix = _text(entry.get("fix"))
-    return (f"the dashboard could not start{where}: {_text(entry.get('error')) or 'no reason given'}; "
-            "everything else runs on without it" + (f". Fix: {fix}" if fix else ""))
+    return text.format(port=port, error=error) + (_(". Fix: {fix}").format(fix=fix) if fix else "")
 
 
 def _dashboard_rotated(entry: Entry) -> str:
-    return "the dashboard's key was replaced: every browser was signed out"
+    return _("the dashboard's key was replaced: every browser was signed out")
 
 
 def _quit(entry: Entry) -> str:
     if entry.get("stop_programs") is False:
-        return "trayapp quit and left the programs running"
-    return "trayapp quit and stopped the programs"
+        return _("trayapp quit and left the programs running")
+    return _("trayapp quit and stopped the programs")
 
 
 def _fault(entry: Entry) -> str:
     """trayapp's own bug while handling a program; the entry's message says which step (it wins above)."""
     step = _text(entry.get("during"))
-    return "trayapp hit an internal error" + (f" while {step}" if step else "") + "; supervision goes on"
+    if step:
+        return _("trayapp hit an internal error while {step}; supervision goes on").format(step=step)
+    return _("trayapp hit an internal error; supervision goes on")
 
 
 def _logs_refused(entry: Entry) -> str:
     folder = _text(entry.get("folder")) or _text(entry.get("path"))
-    return "the log folder " + (f"{folder} " if folder else "") + "was refused; output is kept in memory only"
+    if folder:
+        return _("the log folder {folder} was refused; output is kept in memory only").format(folder=folder)
+    return _("the log folder was refused; output is kept in memory only")
 
 
 def _reload(entry: Entry) -> str:
     """A config reload that applied; `changes` says what it did in words (config/diff.py)."""
-    return "the configuration was reloaded: " + (_text(entry.get("changes")) or "nothing changed")
+    changes = _text(entry.get("changes")) or _("nothing changed")
+    return _("the configuration was reloaded: {changes}").format(changes=changes)
+
+
+def _first_problem(entry: Entry) -> str:
+    problems = entry.get("problems")
+    return _text(problems[0]) if isinstance(problems, list) and problems else _text(entry.get("error"))
 
 
 def _reload_failed(entry: Entry) -> str:
-    problems = entry.get("problems")
-    first = problems[0] if isinstance(problems, list) and problems else _text(entry.get("error"))
-    return "the new configuration was not used (the old one keeps running)" + (f": {first}" if first else "")
+    first = _first_problem(entry)
+    text = _("the new configuration was not used (the old one keeps running)")
+    return text + (_(": {detail}").format(detail=first) if first else "")
 
 
 def _config_error(entry: Entry) -> str:
     """trayapp started on a config.toml it could not read: it runs, supervising nothing, until fixed."""
-    problems = entry.get("problems")
-    first = problems[0] if isinstance(problems, list) and problems else _text(entry.get("error"))
-    return "config.toml has a problem, so nothing is supervised until it is fixed" + (f": {first}" if first else "")
+    first = _first_problem(entry)
+    text = _("config.toml has a problem, so nothing is supervised until it is fixed")
+    return text + (_(": {detail}").format(detail=first) if first else "")
 
 
 def _held(entry: Entry) -> str:
-    return "put on hold: " + (_text(entry.get("reason")) or "a program it depends on is not ready")
+    reason = _text(entry.get("reason")) or _("a program it depends on is not ready")
+    return _("put on hold: {reason}").format(reason=reason)
 
 
 def _depends(entry: Entry) -> str:
-    dep = _text(entry.get("dependency")) or "a program it depends on"
-    return f"stopped because {dep} went down or restarted; it starts again once {dep} is ready"
+    dep = _text(entry.get("dependency"))
+    if not dep:
+        return _("stopped because a program it depends on went down or restarted; it starts again once that "
+                 "program is ready")
+    return _("stopped because {dependency} went down or restarted; it starts again once {dependency} is "
+             "ready").format(dependency=dep)
 
 
 def _channel_failed(entry: Entry) -> str:
     """A notice that did not reach an e-mail/chat channel; the channel is stored redacted."""
     kind = (_text(entry.get("kind")) or "a").replace("_", " ")
-    channel = _text(entry.get("channel")) or "a notification channel"
-    return f"the {kind} notice could not be sent to {channel}: {_text(entry.get('error')) or 'no reason given'}"
+    channel = _text(entry.get("channel")) or _("a notification channel")
+    return _("the {kind} notice could not be sent to {channel}: {error}").format(kind=kind, channel=channel,
+                                                                               error=_no_reason(entry))
+
+
+_BUTTONS = {"restart": N_("asked for a restart"), "logs": N_("asked for the log"),
+            "snooze": N_("paused notifications for an hour")}
 
 
 def _notice_action(entry: Entry) -> str:
     """A button pressed on a desktop notification."""
-    said = {"restart": "asked for a restart", "logs": "asked for the log", "snooze": "paused notifications for an hour"}
-    return f"notification button: {said.get(_text(entry.get('action')), 'pressed')}"
+    action = _text(entry.get("action"))
+    said = _(_BUTTONS[action]) if action in _BUTTONS else _("pressed")
+    return _("notification button: {what}").format(what=said)
 
 
 def _unknown_kind(entry: Entry) -> str:

@@ -17,6 +17,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
+from trayapp.i18n import _
+
 
 class Runner(Protocol):
     """Starts a command and lets it run; raises OSError when it cannot be started."""
@@ -59,17 +61,20 @@ class Opener:
     def open_path(self, path: Path) -> str | None:
         """Show a folder or file in the system viewer. None, or why not (naming the path)."""
         if not path.exists():
-            return f"{path} does not exist yet."
+            return _("{path} does not exist yet.").format(path=path)
         command = folder_command(path, self._platform)
         try:
             if command is None:
                 self._startfile(str(path))
                 return None
             if self._which(command[0]) is None:
-                return f"No program to open it: `{command[0]}` is not installed{_hint(command[0])}. It is at {path}"
+                said = (_("No program to open it: `{program}` is not installed (install xdg-utils). It is at {path}")
+                        if command[0] == "xdg-open" else
+                        _("No program to open it: `{program}` is not installed. It is at {path}"))
+                return said.format(program=command[0], path=path)
             self._run(command)
         except OSError as exc:
-            return f"It could not be opened ({exc.strerror or exc}). It is at {path}"
+            return _("It could not be opened ({error}). It is at {path}").format(error=exc.strerror or exc, path=path)
         return None
 
     def open_url(self, url: str) -> str | None:
@@ -77,9 +82,7 @@ class Opener:
         try:
             opened = self._browse(url)
         except Exception as exc:  # webbrowser raises its own Error and OSError from a broken browser
-            return f"The browser could not be opened ({exc}). Open this address yourself: {url}"
-        return None if opened else f"No web browser was found. Open this address yourself: {url}"
+            return _("The browser could not be opened ({error}). Open this address yourself: {url}").format(
+                error=exc, url=url)
+        return None if opened else _("No web browser was found. Open this address yourself: {url}").format(url=url)
 
-
-def _hint(program: str) -> str:
-    return " (install xdg-utils)" if program == "xdg-open" else ""

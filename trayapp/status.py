@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from trayapp.i18n import _
+
 
 class State(enum.StrEnum):
     STOPPED = "stopped"  # not running: never started, stopped by the user, or exited for good
@@ -68,6 +70,15 @@ class ExitInfo:
             return f"killed by {name}"
         return "exit status unknown" if self.code is None else f"exit {self.code}"
 
+    def said(self) -> str:
+        """`describe()` in the user's language, for a person (describe() stays English: journal JSON)."""
+        if self.signal is not None:
+            try:
+                return _("killed by {signal}").format(signal=signal.Signals(self.signal).name)
+            except ValueError:
+                return _("killed by signal {signal}").format(signal=self.signal)
+        return _("exit status unknown") if self.code is None else _("exit {code}").format(code=self.code)
+
 
 @dataclass(frozen=True)
 class CrashReport:
@@ -88,7 +99,8 @@ class CrashReport:
     def notice(self) -> str:
         """One line for a notification body: "ValueError: bad token — fix: …"."""
         fix = self.fix[:1].lower() + self.fix[1:] if self.fix else ""
-        return f"{self.headline} — fix: {fix}" if fix and self.known else self.headline
+        return _("{headline} — fix: {fix}").format(
+            headline=self.headline, fix=fix) if fix and self.known else self.headline
 
     def to_dict(self) -> dict[str, Any]:
         return {"program": self.program, "when": self.when, "exit": self.exit, "cause": self.cause,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from trayapp.i18n import N_, _, ngettext
+
 _DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
 _SIZE_UNITS = {
     "": 1, "b": 1,
@@ -21,41 +23,46 @@ def parse_duration(value: str | int | float) -> float:
     Raises ValueError with a message naming the accepted forms.
     """
     if isinstance(value, bool):
-        raise ValueError("expected a duration such as \"10s\", \"5m\" or \"1h\", not true/false")
+        raise ValueError(_('expected a duration such as "10s", "5m" or "1h", not true/false'))
     if isinstance(value, (int, float)):
         if value != value or value in (float("inf"), float("-inf")):
-            raise ValueError("a duration must be a finite number of seconds")
+            raise ValueError(_("a duration must be a finite number of seconds"))
         if value < 0:
-            raise ValueError("a duration cannot be negative")
+            raise ValueError(_("a duration cannot be negative"))
         return float(value)
     if not isinstance(value, str):
-        raise ValueError("expected a duration such as \"10s\", \"5m\" or \"1h\"")
+        raise ValueError(_('expected a duration such as "10s", "5m" or "1h"'))
     text = value.strip().lower()
     pos, total = 0, 0.0
     while pos < len(text):
         match = _PART.match(text, pos)
         if not match:
-            raise ValueError(f"{value!r} is not a duration; write it like \"10s\", \"5m\", \"1h30m\" or \"250ms\"")
+            raise ValueError(_('{value!r} is not a duration; write it like "10s", "5m", "1h30m" or "250ms"').format(
+                value=value))
         total += float(match.group(1)) * _DURATION_UNITS[match.group(2)]
         pos = match.end()
     if not text:
-        raise ValueError("empty duration; write it like \"10s\" or \"5m\"")
+        raise ValueError(_('empty duration; write it like "10s" or "5m"'))
     return total
 
 
 def parse_size(value: str | int) -> int:
     """Bytes from "50MB", "1.5GiB", "512k" or a bare integer number of bytes."""
     if isinstance(value, bool):
-        raise ValueError("expected a size such as \"50MB\" or \"1GB\", not true/false")
+        raise ValueError(_('expected a size such as "50MB" or "1GB", not true/false'))
     if isinstance(value, int):
         if value < 0:
-            raise ValueError("a size cannot be negative")
+            raise ValueError(_("a size cannot be negative"))
         return value
     match = _SIZE.fullmatch(value)
     unit = match.group(2).lower() if match else None
     if not match or unit not in _SIZE_UNITS:
-        raise ValueError(f"{value!r} is not a size; write it like \"50MB\", \"2GB\" or \"512KiB\"")
+        raise ValueError(_('{value!r} is not a size; write it like "50MB", "2GB" or "512KiB"').format(value=value))
     return int(float(match.group(1)) * _SIZE_UNITS[unit])
+
+
+# Each unit as people write it: "2h 14m" in English, "2 小时 14 分" in Chinese.
+_UNIT_FORMS = {"d": N_("{n}d"), "h": N_("{n}h"), "m": N_("{n}m"), "s": N_("{n}s")}
 
 
 def format_duration(seconds: float) -> str:
@@ -63,29 +70,29 @@ def format_duration(seconds: float) -> str:
     if seconds < 0:
         seconds = 0
     if seconds < 1:
-        return f"{int(seconds * 1000)}ms" if seconds > 0 else "0s"
+        return _("{n}ms").format(n=int(seconds * 1000)) if seconds > 0 else _("{n}s").format(n=0)
     if seconds < 10 and seconds != int(seconds):
-        return f"{seconds:.1f}s".replace(".0s", "s")
+        return _("{n}s").format(n=f"{seconds:.1f}".removesuffix(".0"))
     whole = int(seconds)
-    parts: list[str] = []
+    parts: list[tuple[str, int]] = []
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
         if whole >= size or (unit == "s" and not parts):
-            parts.append(f"{whole // size}{unit}")
+            parts.append((unit, whole // size))
             whole %= size
         if len(parts) == 2:
             break
-    if len(parts) == 2 and parts[1].startswith("0"):
+    if len(parts) == 2 and parts[1][1] == 0:
         parts.pop()
-    return " ".join(parts)
+    return " ".join(_(_UNIT_FORMS[unit]).format(n=n) for unit, n in parts)
 
 
 def format_size(n: float) -> str:
     """Decimal units, as disks are sold: 999 -> "999B", 52_428_800 -> "52MB", 1.5e9 -> "1.5GB"."""
     for unit in ("B", "KB", "MB", "GB", "TB"):
         if abs(n) < 1000 or unit == "TB":
-            if unit == "B" or n >= 10 or n == int(n):
-                return f"{int(n)}{unit}"
-            return f"{n:.1f}{unit}"
+            number = f"{int(n)}" if unit == "B" or n >= 10 or n == int(n) else f"{n:.1f}"
+            # TRANSLATORS: a size such as "1.2GB"; Chinese writes a space: "1.2 GB".
+            return _("{number}{unit}").format(number=number, unit=unit)
         n /= 1000
     raise AssertionError("unreachable")
 
@@ -100,23 +107,31 @@ def format_wait(seconds: float) -> str:
 def format_took(seconds: float) -> str:
     """How long something took or lasted: 0.3 -> "under a second", 2.6 -> "3s", 3723.4 -> "1h 2m"."""
     if seconds < 1:
-        return "under a second"
+        return _("under a second")
     return format_duration(round(seconds))
 
 
-_AGO_UNITS = ((86400, "day"), (3600, "hour"), (60, "minute"), (1, "second"))
+def _ago(size: int, n: int) -> str:
+    if size == 86400:
+        return ngettext("{n} day ago", "{n} days ago", n).format(n=n)
+    if size == 3600:
+        return ngettext("{n} hour ago", "{n} hours ago", n).format(n=n)
+    if size == 60:
+        return ngettext("{n} minute ago", "{n} minutes ago", n).format(n=n)
+    return ngettext("{n} second ago", "{n} seconds ago", n).format(n=n)
 
 
 def format_ago(seconds: float) -> str:
     """How long ago, in the largest whole unit: 0.3 -> "just now", 150 -> "2 minutes ago", 90000 -> "1 day ago"."""
     if seconds < 10:
-        return "just now"
-    for size, unit in _AGO_UNITS:
+        return _("just now")
+    for size in (86400, 3600, 60, 1):
         if seconds >= size:
-            return f"{count(int(seconds // size), unit)} ago"
+            return _ago(size, int(seconds // size))
     raise AssertionError("unreachable")
 
 
 def count(n: int, word: str, many: str | None = None) -> str:
-    """A number and its noun in agreement: (1, "database") -> "1 database", (3, "file") -> "3 files"."""
+    """A number and its English noun in agreement: (1, "database") -> "1 database", (3, "file") -> "3 files".
+    English only (machine-facing and log text): a sentence a person reads uses `ngettext` instead."""
     return f"{n} {word if n == 1 else (many or word + 's')}"

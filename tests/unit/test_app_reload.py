@@ -70,3 +70,17 @@ def test_a_deleted_file_is_not_taken_for_the_defaults(app: App) -> None:
     result = app.reload()
     assert result["ok"] is False and "does not exist any more" in result["problems"][0]
     assert set(app.config.programs) == {"assistant", "helper"} and inbox(app) == []
+
+
+def test_a_new_ui_language_applies_on_reload(app: App) -> None:
+    from trayapp import i18n
+
+    try:
+        app.paths.config_file.write_text(TWO + '[ui]\nlanguage = "zh_CN"\n')
+        assert app.reload()["ok"]
+        assert i18n.language() == "zh_CN"
+        app.paths.config_file.write_text(TWO + '[ui]\nlanguage = "en"\n')
+        assert app.reload()["ok"]
+        assert i18n.language() == "en"
+    finally:
+        i18n.activate("en")

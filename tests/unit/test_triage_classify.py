@@ -116,7 +116,7 @@ def test_a_timestamp_with_401_milliseconds_is_not_an_auth_error() -> None:
 
 def test_unknown_cause_says_so_and_points_at_the_excerpt() -> None:
     cause = cause_of(["Traceback (most recent call last):", '  File "x.py", line 1', "ValueError: bad token"])
-    assert cause is UNKNOWN and not cause.known
+    assert cause == UNKNOWN and not cause.known
     assert "not one trayapp recognises" in cause.cause
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from trayapp.i18n import N_, _
 from trayapp.config import Config
 from trayapp.errors import BackupError, TrayAppError
 from trayapp.journal import Journal
@@ -35,7 +36,8 @@ log = logging.getLogger(__name__)
 RECHECK = 60.0
 # At most this often (seconds) is a change of progress announced; starts and ends always are.
 PUBLISH_EVERY = 0.5
-_VERBS = {"backup": "backing up", "verify": "verifying", "restore": "restoring"}
+_VERBS = {"backup": N_("backing up {percent} of {size}"), "verify": N_("verifying {percent} of {size}"),
+          "restore": N_("restoring {percent} of {size}")}
 
 
 class BackupBusy(BackupError):
@@ -287,6 +289,7 @@ class BackupJobs:
     def _progress(self, progress: "Progress") -> None:
         """The job's thread, a few times a second: numbers for the dashboard, a line for the tooltip."""
         percent = int(progress.fraction * 100)
-        text = f"{_VERBS.get(progress.phase, progress.phase)} {percent}% of {format_size(progress.total)}"
+        template = _(_VERBS[progress.phase]) if progress.phase in _VERBS else progress.phase + " {percent} of {size}"
+        text = template.format(percent=f"{percent}%", size=format_size(progress.total))
         if text != self.progress:
             self._step(progress.phase, percent, text)

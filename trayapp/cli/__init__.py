@@ -10,10 +10,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
-from trayapp import __version__
+from trayapp import __version__, i18n
 from trayapp.errors import TrayAppError
+from trayapp.i18n import _
 
 # Command modules, in the order their commands appear in --help.
 COMMAND_MODULES = (
@@ -73,42 +75,94 @@ def _split_command(args: list[str]) -> tuple[list[str], list[str]]:
     return args[:cut], args[cut + 1:]
 
 
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's own words ("usage:") in the user's language: Python ships no Chinese for them."""
+
+    def add_usage(self, usage: str | None, actions: Iterable[argparse.Action],
+                  groups: Iterable[argparse._MutuallyExclusiveGroup], prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups, _("usage: ") if prefix is None else prefix)
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """Every trayapp parser: translated section titles and -h/--help text."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(add_help=False, **kwargs)
+        self._positionals.title = _("positional arguments")
+        self._optionals.title = _("options")
+        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
+                          help=_("show this help message and exit"))
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The whole parser, or (when `command` is a known command) one holding just that command."""
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="trayapp",
-        description="Keeps your personal AI assistant running, with a tray icon, logs, "
-                    "notifications and backups.",
-        epilog="Run `trayapp COMMAND --help` for the options of each command.",
+        description=_("Keeps your personal AI assistant running, with a tray icon, logs, "
+                      "notifications and backups."),
+        epilog=_("Run `trayapp COMMAND --help` for the options of each command."),
     )
-    parser.add_argument("--version", action="version", version=f"trayapp {__version__}")
+    parser.add_argument("--version", action="version", version=f"trayapp {__version__}",
+                        help=_("show trayapp's version and exit"))
+    parser.add_argument("--lang", metavar="LANGUAGE", choices=i18n.CHOICES,
+                        help=_("the language of this one command: en, zh_CN or auto (default: [ui] language "
+                               "in config.toml, else the computer's)"))
     parser.set_defaults(takes_command=False)  # `trayapp add NAME -- COMMAND...` sets it
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser,
+                                title=_("commands"))
     only = COMMANDS.get(command or "")
     for name in COMMAND_MODULES if only is None else (only,):
         importlib.import_module(name).register(sub)
     return parser
 
 
+def _take_lang(args: list[str]) -> tuple[str | None, list[str]]:
+    """`--lang X` / `--lang=X` before the command (a global option): taken out before the command is
+    looked up. An unknown language is left in place for argparse to refuse with the choices."""
+    if args[:1] == ["--lang"] and len(args) > 1 and args[1] in i18n.CHOICES:
+        return args[1], args[2:]
+    if args[:1] and args[0].startswith("--lang=") and args[0][7:] in i18n.CHOICES:
+        return args[0][7:], args[1:]
+    return None, args
+
+
+def _activate_language(choice: str | None) -> None:
+    """--lang, else [ui] language in config.toml, else the computer's language."""
+    import os
+
+    if choice is None:
+        from trayapp.cli.common import configured_language, paths
+
+        try:
+            choice = configured_language(paths())
+        except TrayAppError:  # an unusable TRAYAPP_HOME: the command itself says so
+            choice = "auto"
+    i18n.activate(i18n.choose(choice, sys.platform, os.environ))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     _give_windowed_builds_streams()
-    args_list = list(sys.argv[1:] if argv is None else argv)
+    lang, args_list = _take_lang(list(sys.argv[1:] if argv is None else argv))
+    # Machine output stays language-neutral: a command asked for --json speaks English throughout.
+    _activate_language("en" if "--json" in _split_command(args_list)[0] else lang)
     if args_list[:1] == ["_module"] and len(args_list) > 1:  # a frozen build starting its own window
         from trayapp.selfcmd import run_module
 
         return run_module(args_list[1], args_list[2:])
-    if not args_list or args_list[0].startswith("--") and args_list[0] not in ("--help", "-h", "--version"):
+    if not args_list or args_list[0].startswith("--") and args_list[0] not in ("--help", "-h", "--version") \
+            and not args_list[0].startswith("--lang"):  # an unknown --lang: argparse names the choices
         args_list.insert(0, "run")  # `trayapp` and `trayapp --headless` mean `trayapp run ...`
     args_list, command = _split_command(args_list)
     parser = build_parser(args_list[0] if args_list else None)
     args = parser.parse_args(args_list)
     if command and not args.takes_command:
-        parser.error(f"unrecognized arguments: -- {' '.join(command)}")
+        parser.error(_("unrecognized arguments: -- {command}").format(command=" ".join(command)))
     args.command_argv = command
     try:
         return int(args.func(args) or 0)
     except TrayAppError as exc:
-        print(f"trayapp: {exc}", file=sys.stderr)
+        print(_("trayapp: {error}").format(error=exc), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from trayapp.i18n import N_, _
 from trayapp.cli.common import paths
 from trayapp.cli.output import print_json
 from trayapp.config.presets import PRESETS
@@ -13,28 +14,28 @@ from trayapp.paths import AppPaths
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("add", help="add a program to config.toml",
-                       description="Add [programs.NAME] to config.toml (your comments and layout are kept), "
-                                   "check the whole file, then ask a running trayapp to reload it. "
-                                   "Example: trayapp add ollama --health-url http://127.0.0.1:11434/ -- "
-                                   "ollama serve")
-    p.add_argument("name", help="the program's name in config.toml (letters, digits, '-', '_', '.')")
-    p.add_argument("--cwd", help="folder to run it in")
-    p.add_argument("--env", action="append", default=[], metavar="K=V", help="an environment variable for it; "
-                   "repeat for several")
-    p.add_argument("--health-url", metavar="URL", help="an http(s) URL that answers while it is healthy")
-    p.add_argument("--restart", choices=("always", "on-failure", "never"), help="when to restart it "
-                   "(default on-failure)")
-    p.add_argument("--preset", choices=tuple(PRESETS), help="a known assistant's defaults (command, health, "
-                   "data folders)")
-    p.add_argument("--json", action="store_true", help="machine-readable result")
+    p = sub.add_parser("add", help=_("add a program to config.toml"),
+                       description=_("Add [programs.NAME] to config.toml (your comments and layout are kept), "
+                                     "check the whole file, then ask a running trayapp to reload it. "
+                                     "Example: trayapp add ollama --health-url http://127.0.0.1:11434/ -- "
+                                     "ollama serve"))
+    p.add_argument("name", help=_("the program's name in config.toml (letters, digits, '-', '_', '.')"))
+    p.add_argument("--cwd", help=_("folder to run it in"))
+    p.add_argument("--env", action="append", default=[], metavar="K=V", help=_("an environment variable for it; "
+                     "repeat for several"))
+    p.add_argument("--health-url", metavar="URL", help=_("an http(s) URL that answers while it is healthy"))
+    p.add_argument("--restart", choices=("always", "on-failure", "never"), help=_("when to restart it "
+                     "(default on-failure)"))
+    p.add_argument("--preset", choices=tuple(PRESETS), help=_("a known assistant's defaults (command, health, "
+                     "data folders)"))
+    p.add_argument("--json", action="store_true", help=_("machine-readable result"))
     p.set_defaults(func=add, takes_command=True)
     p.usage = "trayapp add NAME [options] -- COMMAND [ARGS...]"
-    p = sub.add_parser("remove", help="remove a program from config.toml",
-                       description="Remove [programs.NAME] (and its sub-tables) from config.toml, keeping "
-                                   "everything else as it is, then ask a running trayapp to reload it.")
-    p.add_argument("name", help="the program's name in config.toml")
-    p.add_argument("--json", action="store_true", help="machine-readable result")
+    p = sub.add_parser("remove", help=_("remove a program from config.toml"),
+                       description=_("Remove [programs.NAME] (and its sub-tables) from config.toml, keeping "
+                                     "everything else as it is, then ask a running trayapp to reload it."))
+    p.add_argument("name", help=_("the program's name in config.toml"))
+    p.add_argument("--json", action="store_true", help=_("machine-readable result"))
     p.set_defaults(func=remove)
 
 
@@ -44,7 +45,7 @@ def add(args: argparse.Namespace) -> int:
     table = program_table(args)
     where = paths()
     new = add_program(_read(where.config_file), args.name, table)
-    return _save_and_apply(where, new, args, f"added {args.name} to {where.config_file}")
+    return _save_and_apply(where, new, args, _("added {name} to {path}").format(name=args.name, path=where.config_file))
 
 
 def remove(args: argparse.Namespace) -> int:
@@ -52,7 +53,8 @@ def remove(args: argparse.Namespace) -> int:
 
     where = paths()
     new = remove_program(_read(where.config_file), args.name)
-    return _save_and_apply(where, new, args, f"removed {args.name} from {where.config_file}")
+    return _save_and_apply(where, new, args, _("removed {name} from {path}").format(
+        name=args.name, path=where.config_file))
 
 
 def program_table(args: argparse.Namespace) -> dict[str, Any]:
@@ -60,8 +62,8 @@ def program_table(args: argparse.Namespace) -> dict[str, Any]:
     from trayapp.errors import ConfigError
 
     if not args.command_argv and not args.preset:
-        raise ConfigError("no command to run", fix=f"put it after --, e.g. trayapp add {args.name} -- "
-                                                   "ollama serve; or name a --preset")
+        raise ConfigError(_("no command to run"), fix=_("put it after --, e.g. `{example}`; or name a --preset").format(
+            example=f"trayapp add {args.name} -- ollama serve"))
     table: dict[str, Any] = {"preset": args.preset} if args.preset else {}
     if args.command_argv:
         table["command"] = list(args.command_argv)
@@ -83,7 +85,8 @@ def _env_pairs(given: list[str]) -> dict[str, str]:
     for item in given:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise ConfigError(f"--env {item!r} is not NAME=VALUE", fix="write it as --env OLLAMA_HOST=127.0.0.1")
+            raise ConfigError(_("--env {item!r} is not NAME=VALUE").format(item=item),
+                              fix=_("write it as --env OLLAMA_HOST=127.0.0.1"))
         pairs[key.strip()] = value
     return pairs
 
@@ -96,8 +99,8 @@ def _read(path: Path) -> str:
     except FileNotFoundError:
         return ""
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read {path}: {exc}", fix="check the file's permissions and encoding (UTF-8)") \
-            from exc
+        raise ConfigError(_("cannot read {path}: {error}").format(path=path, error=exc),
+                          fix=_("check the file's permissions and encoding (UTF-8)")) from exc
 
 
 def _save_and_apply(where: AppPaths, text: str, args: argparse.Namespace, done: str) -> int:
@@ -115,7 +118,7 @@ def _save_and_apply(where: AppPaths, text: str, args: argparse.Namespace, done: 
     if args.json:
         print_json({"program": args.name, "config": str(where.config_file), "applied": applied})
     else:
-        print(f"{done}; {_APPLIED[applied]}")
+        print(_("{done}; {applied}").format(done=done, applied=_(_APPLIED[applied])))
     return 0
 
 
@@ -124,14 +127,15 @@ def _refuse_link(path: Path) -> None:
     from trayapp.errors import ConfigError
 
     if path.is_symlink():
-        raise ConfigError(f"{path} is a link to {path.resolve()}; trayapp does not rewrite files through links",
-                          fix="make the change in that file by hand, then run `trayapp config check`")
+        raise ConfigError(_("{path} is a link to {target}; trayapp does not rewrite files through links").format(
+                              path=path, target=path.resolve()),
+                          fix=_("make the change in that file by hand, then run `trayapp config check`"))
 
 
 _APPLIED = {
-    "reloaded": "the running trayapp reloaded it",
-    "restart": "restart trayapp to apply it (this trayapp cannot reload its config)",
-    "next_start": "trayapp is not running: the change applies when it next starts",
+    "reloaded": N_("the running trayapp reloaded it"),
+    "restart": N_("restart trayapp to apply it (this trayapp cannot reload its config)"),
+    "next_start": N_("trayapp is not running: the change applies when it next starts"),
 }
 
 
@@ -147,6 +151,6 @@ def apply(where: AppPaths) -> str:
     except ControlError as exc:
         if "unknown command" in str(exc):
             return "restart"
-        raise ControlError(f"config.toml is saved, but the running trayapp could not reload it: {exc.message}",
-                           fix="restart trayapp to apply it") from exc
+        raise ControlError(_("config.toml is saved, but the running trayapp could not reload it: {error}").format(
+                               error=exc.message), fix=_("restart trayapp to apply it")) from exc
     return "reloaded"

@@ -13,45 +13,49 @@ if TYPE_CHECKING:
     from trayapp.autostart.status import AutostartStatus
 
 PLATFORM_CHOICES = ("linux", "macos", "windows")
+from trayapp.i18n import _
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
-        "autostart", help="start trayapp when you log in (enable, disable, status)",
-        description="Make trayapp start when you log in, for your user only (never system-wide). "
-                    "Linux: ~/.config/autostart/trayapp.desktop; macOS: ~/Library/LaunchAgents/"
-                    "io.github.trayapp.plist; Windows: the HKCU ...\\CurrentVersion\\Run value 'trayapp'.")
+        "autostart", help=_("start trayapp when you log in (enable, disable, status)"),
+        description=_("Make trayapp start when you log in, for your user only (never system-wide). "
+                      "Linux: ~/.config/autostart/trayapp.desktop; macOS: ~/Library/LaunchAgents/"
+                      "io.github.trayapp.plist; Windows: the HKCU ...\\CurrentVersion\\Run value 'trayapp'."))
     actions = parser.add_subparsers(dest="autostart_command", metavar="ACTION", required=True)
-    for name, text in (("enable", "start trayapp at every login (safe to repeat)"),
-                       ("disable", "stop starting trayapp at login and remove what enable wrote")):
-        p = actions.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
+    for name, text, long in (
+            ("enable", _("start trayapp at every login (safe to repeat)"),
+             _("Start trayapp at every login (safe to repeat).")),
+            ("disable", _("stop starting trayapp at login and remove what enable wrote"),
+             _("Stop starting trayapp at login and remove what enable wrote."))):
+        p = actions.add_parser(name, help=text, description=long)
         p.add_argument("--platform", choices=PLATFORM_CHOICES,
-                       help="which platform's login item (default: this computer's; others need --dry-run)")
+                       help=_("which platform's login item (default: this computer's; others need --dry-run)"))
         _common(p)
         p.set_defaults(func=_change)
-    p = actions.add_parser("status", help="say whether trayapp starts at login",
-                           description="Say whether trayapp starts at login, and from which file or key.")
-    p.add_argument("--json", action="store_true", help='print {"enabled": ..., "path": ..., ...} as JSON')
+    p = actions.add_parser("status", help=_("say whether trayapp starts at login"),
+                           description=_("Say whether trayapp starts at login, and from which file or key."))
+    p.add_argument("--json", action="store_true", help=_('print {"enabled": ..., "path": ..., ...} as JSON'))
     p.set_defaults(func=_status)
     _menu_parsers(actions)
 
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dry-run", action="store_true",
-                   help="print exactly what would be written and run (file contents, commands), change nothing")
-    p.add_argument("--json", action="store_true", help="print the result (or with --dry-run, the plan) as JSON")
+                   help=_("print exactly what would be written and run (file contents, commands), change nothing"))
+    p.add_argument("--json", action="store_true", help=_("print the result (or with --dry-run, the plan) as JSON"))
 
 
 def _menu_parsers(actions: argparse._SubParsersAction) -> None:
-    p = actions.add_parser("install-menu", help="Linux: add trayapp to the application menu, with its icons",
-                           description="Linux: write ~/.local/share/applications/trayapp.desktop and the "
-                                       "icons into ~/.local/share/icons/hicolor (48x48 and up, and SVG).")
+    p = actions.add_parser("install-menu", help=_("Linux: add trayapp to the application menu, with its icons"),
+                           description=_("Linux: write ~/.local/share/applications/trayapp.desktop and the "
+                                         "icons into ~/.local/share/icons/hicolor (48x48 and up, and SVG)."))
     p.add_argument("--icons", type=Path, metavar="DIR",
-                   help="folder holding trayapp-48.png ... and trayapp.svg (default: the installed ones)")
+                   help=_("folder holding trayapp-48.png ... and trayapp.svg (default: the installed ones)"))
     _common(p)
     p.set_defaults(func=_menu, menu_action="install")
-    p = actions.add_parser("uninstall-menu", help="Linux: remove the application-menu entry and icons",
-                           description="Linux: remove what install-menu wrote.")
+    p = actions.add_parser("uninstall-menu", help=_("Linux: remove the application-menu entry and icons"),
+                           description=_("Linux: remove what install-menu wrote."))
     _common(p)
     p.set_defaults(func=_menu, menu_action="uninstall", icons=None)
 
@@ -67,8 +71,10 @@ def _change(args: argparse.Namespace) -> int:
     if args.dry_run:
         return _print_plan(plan, args.json)
     if chosen.platform != autostart.PLATFORM:
-        raise PlatformNotSupported(f"this computer is not {chosen.platform}; its login item cannot be changed here",
-                                   fix=f"add --dry-run to see what would be written on {chosen.platform}")
+        raise PlatformNotSupported(_("this computer is not {platform}; its login item cannot be changed here").format(
+                                       platform=chosen.platform),
+                                   fix=_("add --dry-run to see what would be written on {platform}").format(
+                                       platform=chosen.platform))
     warnings = apply(plan, SubprocessRunner(), chosen.registry)
     state = chosen.status()
     _tell(list(plan.notes) + warnings)
@@ -105,8 +111,8 @@ def _menu(args: argparse.Namespace) -> int:
     from trayapp.errors import PlatformNotSupported
 
     if PLATFORM != "linux" and not args.dry_run:
-        raise PlatformNotSupported("the application-menu entry is for Linux desktops",
-                                   fix="on macOS and Windows use the app bundle from installers/")
+        raise PlatformNotSupported(_("the application-menu entry is for Linux desktops"),
+                                   fix=_("on macOS and Windows use the app bundle from installers/"))
     icons = [args.icons] if args.icons else None
     menu = XdgMenu(resolve("linux", args=("run",)), os.environ, icons)
     plan = menu.plan_install() if args.menu_action == "install" else menu.plan_uninstall()
@@ -138,13 +144,13 @@ def _print_plan(plan: Plan, as_json: bool) -> int:
 
 def _sentence(state: AutostartStatus) -> str:
     if state.enabled:
-        return f"trayapp starts at login\n  {state.path}"
-    return f"trayapp does not start at login: {state.detail}\n  {state.path}"
+        return _("trayapp starts at login") + f"\n  {state.path}"
+    return _("trayapp does not start at login: {detail}").format(detail=state.detail) + f"\n  {state.path}"
 
 
 def _tell(lines: list[str]) -> None:
     for line in lines:
-        print(f"trayapp: note: {line}", file=sys.stderr)
+        print(_("trayapp: note: {note}").format(note=line), file=sys.stderr)
 
 
 def _offer_attach() -> None:

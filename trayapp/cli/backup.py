@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from trayapp.i18n import _, ngettext
 from trayapp.errors import BackupError
 from trayapp.paths import AppPaths
 
@@ -22,61 +23,61 @@ if TYPE_CHECKING:
 
 def register(sub: Subcommands) -> None:
     parser = sub.add_parser(
-        "backup", help="make, list, verify, restore and prune backups of the assistant's data",
-        description="Back up trayapp's config and the assistant's data (SQLite databases copied safely "
-                    "while it runs) into .tar.gz archives with a manifest of sha256 sums.")
+        "backup", help=_("make, list, verify, restore and prune backups of the assistant's data"),
+        description=_("Back up trayapp's config and the assistant's data (SQLite databases copied safely "
+                      "while it runs) into .tar.gz archives with a manifest of sha256 sums."))
     actions = parser.add_subparsers(dest="backup_action", metavar="ACTION", required=True)
     _create_parser(actions)
-    lst = actions.add_parser("list", help="show the backups with size, age and whether they were verified")
+    lst = actions.add_parser("list", help=_("show the backups with size, age and whether they were verified"))
     _dest_arg(lst)
-    lst.add_argument("--json", action="store_true", help="print JSON for scripts")
+    lst.add_argument("--json", action="store_true", help=_("print JSON for scripts"))
     lst.set_defaults(func=cmd_list)
-    ver = actions.add_parser("verify", help="re-hash every file and check every database in an archive")
+    ver = actions.add_parser("verify", help=_("re-hash every file and check every database in an archive"))
     _archive_arg(ver)
-    ver.add_argument("--json", action="store_true", help="print JSON for scripts")
+    ver.add_argument("--json", action="store_true", help=_("print JSON for scripts"))
     ver.set_defaults(func=cmd_verify)
     _restore_parser(actions)
-    pr = actions.add_parser("prune", help="delete old backups by the retention policy ([backup] keep_*)")
+    pr = actions.add_parser("prune", help=_("delete old backups by the retention policy ([backup] keep_*)"))
     _dest_arg(pr)
-    pr.add_argument("--dry-run", action="store_true", help="show what would be deleted, delete nothing")
-    pr.add_argument("--json", action="store_true", help="print JSON for scripts")
+    pr.add_argument("--dry-run", action="store_true", help=_("show what would be deleted, delete nothing"))
+    pr.add_argument("--json", action="store_true", help=_("print JSON for scripts"))
     pr.set_defaults(func=cmd_prune)
 
 
 def _create_parser(actions: Subcommands) -> None:
-    p = actions.add_parser("create", help="make a backup now and print the archive's path",
-                           description="Make a backup now. Prints the archive's path on stdout; progress "
-                                       "goes to stderr.")
+    p = actions.add_parser("create", help=_("make a backup now and print the archive's path"),
+                           description=_("Make a backup now. Prints the archive's path on stdout; progress "
+                                         "goes to stderr."))
     _dest_arg(p)
     p.add_argument("--verify", action=argparse.BooleanOptionalAction, default=None,
-                   help="verify the archive right after writing it (default: [backup] verify)")
-    p.add_argument("--json", action="store_true", help="print the result as JSON")
+                   help=_("verify the archive right after writing it (default: [backup] verify)"))
+    p.add_argument("--json", action="store_true", help=_("print the result as JSON"))
     p.set_defaults(func=cmd_create)
 
 
 def _restore_parser(actions: Subcommands) -> None:
     p = actions.add_parser(
-        "restore", help="verify an archive, then put its data back (the current data is moved aside)",
-        description="Verify ARCHIVE, stop the assistant if trayapp runs it, move the current data aside "
-                    "to a dated folder (never deleted), extract, start the assistant and check it is "
-                    "healthy. Any failure puts the old data back.")
+        "restore", help=_("verify an archive, then put its data back (the current data is moved aside)"),
+        description=_("Verify ARCHIVE, stop the assistant if trayapp runs it, move the current data aside "
+                      "to a dated folder (never deleted), extract, start the assistant and check it is "
+                      "healthy. Any failure puts the old data back."))
     _archive_arg(p)
-    p.add_argument("--to", metavar="DIR", type=Path, help="extract into DIR/<source> instead of the original "
-                   "places (the assistant is left alone)")
-    p.add_argument("--dry-run", action="store_true", help="verify and show what would happen, change nothing")
-    p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
-    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--to", metavar="DIR", type=Path, help=_("extract into DIR/<source> instead of the original "
+                     "places (the assistant is left alone)"))
+    p.add_argument("--dry-run", action="store_true", help=_("verify and show what would happen, change nothing"))
+    p.add_argument("--yes", "-y", action="store_true", help=_("do not ask for confirmation"))
+    p.add_argument("--json", action="store_true", help=_("print the result as JSON"))
     p.set_defaults(func=cmd_restore)
 
 
 def _dest_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dest", metavar="DIR", type=Path,
-                   help="the backup folder (default: [backup] dest, else trayapp's backups folder)")
+                   help=_("the backup folder (default: [backup] dest, else trayapp's backups folder)"))
 
 
 def _archive_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("archive", metavar="ARCHIVE",
-                   help="path to a .tar.gz, a name from `trayapp backup list`, or 'latest'")
+                   help=_("path to a .tar.gz, a name from `trayapp backup list`, or 'latest'"))
     _dest_arg(p)
 
 
@@ -105,9 +106,9 @@ def cmd_create(args: argparse.Namespace) -> int:
         print_json({**result.journal_fields(), "notes": list(result.notes)})
         return 0 if result.ok else 1
     if not result.ok:
-        raise BackupError(result.error or "the backup failed", fix=result.fix)
+        raise BackupError(result.error or _("the backup failed"), fix=result.fix)
     for note in result.notes:
-        print(f"note: {note}", file=sys.stderr)
+        print(_("note: {note}").format(note=note), file=sys.stderr)
     print(result.path)
     return 0
 
@@ -118,7 +119,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     from trayapp.cli.output import print_json, print_table
     from trayapp.units import format_ago, format_size
 
-    paths, config, _ = _context()
+    paths, config, _journal = _context()
     folder = destination(config, paths, args.dest)
     backups = list(reversed(catalog.list_backups(folder)))
     now = time.time()
@@ -126,10 +127,10 @@ def cmd_list(args: argparse.Namespace) -> int:
         print_json([b.to_dict(now) for b in backups])
         return 0
     if not backups:
-        print(f"no backups in {folder} yet; make one with `trayapp backup create`")
+        print(_("no backups in {folder} yet; make one with `trayapp backup create`").format(folder=folder))
         return 0
-    verified = {True: "yes", False: "FAILED", None: "no"}
-    print_table(("NAME", "SIZE", "AGE", "VERIFIED"),
+    verified = {True: _("yes"), False: _("FAILED"), None: _("no")}
+    print_table((_("NAME"), _("SIZE"), _("AGE"), _("VERIFIED")),
                 [(b.name, format_size(b.size), format_ago(now - b.created), verified[b.verified])
                  for b in backups])
     return 0
@@ -138,7 +139,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     from trayapp.backup.service import verify
 
-    paths, config, _ = _context()
+    paths, config, _journal = _context()
     archive = resolve_archive(args.archive, config, paths, args.dest)
     bar = ProgressBar(sys.stderr, enabled=not args.json)
     report = verify(archive, bar)
@@ -148,9 +149,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
         print_json(report.to_dict())
     elif report.ok:
-        print(f"{archive.name}: OK ({report.files} files and {report.databases} databases checked)")
+        print(_("{archive}: OK ({files} and {databases} checked)").format(
+            archive=archive.name, files=ngettext("{n} file", "{n} files", report.files).format(n=report.files),
+            databases=ngettext("{n} database", "{n} databases", report.databases).format(n=report.databases)))
     else:
-        print(f"{archive.name}: FAILED", file=sys.stderr)
+        print(_("{archive}: FAILED").format(archive=archive.name), file=sys.stderr)
         for problem in report.problems[:50]:
             print(f"  - {problem}", file=sys.stderr)
     return 0 if report.ok else 1
@@ -169,7 +172,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     for line in plan.describe():
         print(line, file=sys.stderr if args.json else sys.stdout)
     if args.dry_run:
-        print("dry run: nothing was changed", file=sys.stderr)
+        print(_("dry run: nothing was changed"), file=sys.stderr)
         return 0
     _confirm(args.yes)
     started = time.monotonic()
@@ -184,10 +187,10 @@ def _confirm(yes: bool) -> None:
     if yes:
         return
     if not sys.stdin.isatty():
-        raise BackupError("a restore replaces data and needs a confirmation", fix="run it again with --yes")
+        raise BackupError(_("a restore replaces data and needs a confirmation"), fix=_("run it again with --yes"))
     answer = input("Restore now? [y/N] ").strip().lower()
     if answer not in ("y", "yes"):
-        raise BackupError("restore cancelled; nothing was changed")
+        raise BackupError(_("restore cancelled; nothing was changed"))
 
 
 def _report_restore(result: RestoreResult, as_json: bool) -> None:
@@ -197,9 +200,9 @@ def _report_restore(result: RestoreResult, as_json: bool) -> None:
         print_json(result.to_dict())
         return
     out = sys.stdout if result.ok else sys.stderr
-    print("restore finished" if result.ok else f"restore FAILED: {result.error}", file=out)
+    print(_("restore finished") if result.ok else _("restore FAILED: {error}").format(error=result.error), file=out)
     for target, aside in result.moved_aside.items():
-        print(f"  the previous {target} is in {aside}", file=out)
+        print("  " + _("the previous {target} is in {aside}").format(target=target, aside=aside), file=out)
     for note in result.notes:
         print(f"  {note}", file=out)
 
@@ -216,11 +219,12 @@ def cmd_prune(args: argparse.Namespace) -> int:
 
         print_json(result.to_dict())
         return 0
-    verb = "would delete" if args.dry_run else "deleted"
+    each = _("would delete {name} ({size})") if args.dry_run else _("deleted {name} ({size})")
     for backup in result.deleted:
-        print(f"{verb} {backup.name} ({format_size(backup.size)})")
-    print(f"{verb} {len(result.deleted)}, kept {len(result.kept)}, "
-          f"{'would free' if args.dry_run else 'freed'} {format_size(result.freed)}")
+        print(each.format(name=backup.name, size=format_size(backup.size)))
+    total = (_("would delete {n}, kept {kept}, would free {size}") if args.dry_run else
+             _("deleted {n}, kept {kept}, freed {size}"))
+    print(total.format(n=len(result.deleted), kept=len(result.kept), size=format_size(result.freed)))
     return 0
 
 
@@ -233,13 +237,15 @@ def resolve_archive(text: str, config: Config, paths: AppPaths, dest: Path | Non
     if text == "latest":
         backups = catalog.list_backups(folder)
         if not backups:
-            raise BackupError(f"there are no backups in {folder}", fix="make one with `trayapp backup create`")
+            raise BackupError(_("there are no backups in {folder}").format(folder=folder),
+                              fix=_("make one with `trayapp backup create`"))
         return backups[-1].path
     for candidate in (Path(text).expanduser(), folder / text):
         if candidate.is_file():
             return candidate.absolute()
-    raise BackupError(f"no backup named {text!r} (looked in the current folder and {folder})",
-                      fix="see `trayapp backup list` for the names")
+    raise BackupError(_("no backup named {name!r} (looked in the current folder and {folder})").format(
+                          name=text, folder=folder),
+                      fix=_("see `trayapp backup list` for the names"))
 
 
 class ProgressBar:

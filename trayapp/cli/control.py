@@ -7,6 +7,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
+from trayapp.i18n import N_, _
 from trayapp.cli.common import paths
 from trayapp.cli.output import print_json, print_table
 from trayapp.paths import AppPaths
@@ -15,40 +16,48 @@ if TYPE_CHECKING:
     from trayapp.config import ProgramConfig
 
 
+_VERBS = (
+    ("start", N_("start a program (all when none is named)"),
+     N_("Ask the running trayapp to start PROGRAM, or every program.")),
+    ("stop", N_("stop a program, all when none is named (signal, then SIGKILL after stop_timeout)"),
+     N_("Ask the running trayapp to stop PROGRAM, or every program (signal, then SIGKILL after stop_timeout).")),
+    ("restart", N_("restart a program (all when none is named)"),
+     N_("Ask the running trayapp to restart PROGRAM, or every program.")),
+)
+
+
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("status", help="show each program's state", description="Show the state, pid, uptime, "
-                       "restarts, last exit, health and memory/CPU of each program. Exit status 3 when trayapp "
-                       "is not running.")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("--watch", action="store_true", help="keep showing it, redrawn in place, until Ctrl-C "
-                   "(into a file or pipe: once per interval)")
-    p.add_argument("--every", default="2s", metavar="DURATION", help="with --watch: how often (default 2s)")
+    p = sub.add_parser("status", help=_("show each program's state"), description=_("Show the state, pid, uptime, "
+                         "restarts, last exit, health and memory/CPU of each program. Exit status 3 when trayapp "
+                         "is not running."))
+    p.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    p.add_argument("--watch", action="store_true", help=_("keep showing it, redrawn in place, until Ctrl-C "
+                     "(into a file or pipe: once per interval)"))
+    p.add_argument("--every", default="2s", metavar="DURATION", help=_("with --watch: how often (default 2s)"))
     p.set_defaults(func=status)
-    for verb, text in (("start", "start"), ("stop", "stop (signal, then SIGKILL after stop_timeout)"),
-                       ("restart", "restart")):
-        p = sub.add_parser(verb, help=f"{text} a program (all when none is named)",
-                           description=f"Ask the running trayapp to {text} PROGRAM, or every program.")
-        p.add_argument("program", nargs="?", help="program name from config.toml (default: all)")
+    for verb, short, long in _VERBS:
+        p = sub.add_parser(verb, help=_(short), description=_(long))
+        p.add_argument("program", nargs="?", help=_("program name from config.toml (default: all)"))
         p.set_defaults(func=command, verb=verb)
-    p = sub.add_parser("quit", help="stop the running trayapp", description="Ask the running trayapp to exit. "
-                       "By default it stops the programs first.")
-    p.add_argument("--leave-running", action="store_true", help="leave the programs running; the next "
-                   "trayapp adopts them")
+    p = sub.add_parser("quit", help=_("stop the running trayapp"), description=_("Ask the running trayapp to exit. "
+                         "By default it stops the programs first."))
+    p.add_argument("--leave-running", action="store_true", help=_("leave the programs running; the next "
+                     "trayapp adopts them"))
     p.set_defaults(func=quit_)
-    p = sub.add_parser("logs", help="print a program's log", description="Print the end of a program's log "
-                       "(default: the assistant). With -f, keep following it across rotation.")
-    p.add_argument("program", nargs="?", help="program name, or 'trayapp' for trayapp's own log")
-    p.add_argument("-n", "--lines", type=int, default=50, metavar="N", help="how many lines (default 50)")
-    p.add_argument("-f", "--follow", action="store_true", help="keep printing new lines")
+    p = sub.add_parser("logs", help=_("print a program's log"), description=_("Print the end of a program's log "
+                         "(default: the assistant). With -f, keep following it across rotation."))
+    p.add_argument("program", nargs="?", help=_("program name, or 'trayapp' for trayapp's own log"))
+    p.add_argument("-n", "--lines", type=int, default=50, metavar="N", help=_("how many lines (default 50)"))
+    p.add_argument("-f", "--follow", action="store_true", help=_("keep printing new lines"))
     p.set_defaults(func=logs)
-    p = sub.add_parser("history", help="what happened: starts, exits, restarts, backups",
-                       description="Print the journal: every start, exit, restart, give-up, health change, "
-                                   "limit hit, backup and alert, with its time.")
-    p.add_argument("-n", "--lines", type=int, default=30, metavar="N", help="how many entries (default 30)")
-    p.add_argument("--json", action="store_true", help="one JSON array of journal entries")
-    p.add_argument("--kind", action="append", metavar="KIND", help="only entries of this kind (crash, exit, "
-                   "restart, backup, health, ...); repeat it or separate with commas for several")
-    p.add_argument("program", nargs="?", help="only this program's entries")
+    p = sub.add_parser("history", help=_("what happened: starts, exits, restarts, backups"),
+                       description=_("Print the journal: every start, exit, restart, give-up, health change, "
+                                     "limit hit, backup and alert, with its time."))
+    p.add_argument("-n", "--lines", type=int, default=30, metavar="N", help=_("how many entries (default 30)"))
+    p.add_argument("--json", action="store_true", help=_("one JSON array of journal entries"))
+    p.add_argument("--kind", action="append", metavar="KIND", help=_("only entries of this kind (crash, exit, "
+                     "restart, backup, health, ...); repeat it or separate with commas for several"))
+    p.add_argument("program", nargs="?", help=_("only this program's entries"))
     p.set_defaults(func=history)
 
 
@@ -64,7 +73,7 @@ def status(args: argparse.Namespace) -> int:
         if args.json:
             print_json({"running": False, "programs": []})
         else:
-            print("trayapp is not running (start it with `trayapp run`)")
+            print(_("trayapp is not running (start it with `trayapp run`)"))
         return 3
     if args.json:
         print_json({"running": True, **report})
@@ -81,15 +90,18 @@ def _frame(report: dict[str, Any]) -> list[str]:
 
     table = io.StringIO()
     with contextlib.redirect_stdout(table):
-        print_table(["PROGRAM", "STATE", "PID", "UPTIME", "RESTARTS", "LAST EXIT", "HEALTH", "MEMORY", "CPU"],
-                    [_row(p) for p in report["programs"]])
+        print_table([_("PROGRAM"), _("STATE"), "PID", _("UPTIME"), _("RESTARTS"), _("LAST EXIT"), _("HEALTH"),
+                     _("MEMORY"), "CPU"], [_row(p) for p in report["programs"]])
     lines = table.getvalue().splitlines()
     broken = report.get("config_error")
     if broken:  # nothing is supervised until the file is fixed: say that first
-        lines = [f"config error: {broken['path']} has a problem; nothing is supervised until it is fixed",
-                 *(f"  - {problem}" for problem in broken["problems"]), f"  fix: {broken['fix']}", *lines]
+        lines = [_("config error: {path} has a problem; nothing is supervised until it is fixed").format(
+                     path=broken["path"]),
+                 *(f"  - {problem}" for problem in broken["problems"]),
+                 "  " + _("fix: {fix}").format(fix=broken["fix"]), *lines]
     for p in report["programs"]:
-        lines += [f"{p.get('display_name') or p['program']}: {line}" for line in _notes(p)]
+        name = p.get("display_name") or p["program"]
+        lines += [_("{program}: {what}").format(program=name, what=line) for line in _notes(p)]
     return lines
 
 
@@ -103,7 +115,7 @@ def _watch(args: argparse.Namespace) -> int:
     try:
         every = max(0.2, parse_duration(args.every))
     except ValueError as exc:
-        raise ConfigError(f"--every {args.every!r}: {exc}", fix="give a duration such as 2s or 1m") from None
+        raise ConfigError(f"--every {args.every!r}: {exc}", fix=_("give a duration such as 2s or 1m")) from None
     terminal = sys.stdout.isatty()
     drawn = 0
     try:
@@ -125,13 +137,14 @@ def _watch_lines(every: float) -> list[str]:
     from trayapp.errors import ControlError, NotRunningError
     from trayapp.units import format_duration
 
-    head = f"trayapp status at {time.strftime('%H:%M:%S')}, every {format_duration(every)} (Ctrl-C to stop)"
+    head = _("trayapp status at {time}, every {every} (Ctrl-C to stop)").format(
+        time=time.strftime("%H:%M:%S"), every=format_duration(every))
     try:
         return [head, "", *_frame(control.request(paths(), "status", timeout=5))]
     except NotRunningError:
-        return [head, "", "trayapp is not running (start it with `trayapp run`); still watching"]
+        return [head, "", _("trayapp is not running (start it with `trayapp run`); still watching")]
     except ControlError as exc:  # busy or restarting: say so and try again next time
-        return [head, "", f"no answer from trayapp: {exc.message}"]
+        return [head, "", _("no answer from trayapp: {error}").format(error=exc.message)]
 
 
 def _draw(lines: list[str], drawn: int, terminal: bool) -> int:
@@ -152,11 +165,13 @@ def _notes(p: dict[str, Any]) -> list[str]:
     """What the table cannot hold: why it is in this state, why it cannot answer, its last crash."""
     notes = [p["reason"]] if p.get("reason") else []
     if p.get("health") == "degraded":
-        notes.append(f"cannot answer: {p.get('health_detail') or 'see the log'}"
-                     + (f"; fix: {p['health_fix']}" if p.get("health_fix") else ""))
+        detail = p.get("health_detail") or _("see the log")
+        notes.append(_("cannot answer: {detail}; fix: {fix}").format(detail=detail, fix=p["health_fix"])
+                     if p.get("health_fix") else _("cannot answer: {detail}").format(detail=detail))
     crash = p.get("last_crash")
     if isinstance(crash, dict) and crash.get("headline"):
-        notes.append(f"last crash: {crash['headline']} (details: trayapp why {p['program']})")
+        notes.append(_("last crash: {headline} (details: `trayapp why {program}`)").format(
+            headline=crash["headline"], program=p["program"]))
     return notes
 
 
@@ -164,23 +179,39 @@ def _row(p: dict[str, Any]) -> list[str]:
     from trayapp.units import format_duration, format_size
 
     up = p.get("started_at")
-    state = p["state"].replace("_", " ") + ("" if p["mode"] == "managed" else f" ({p['mode']})")
+    state = _word(p["state"]) + ("" if p["mode"] == "managed" else f" ({_word(p['mode'])})")
     uptime = format_duration(int(time.time() - up)) if up and p["state"] in ("starting", "running") else "-"
     last = p.get("last_exit") or {}
     from trayapp.journal import program_label
 
     name = program_label(p["program"], p.get("display_name") or "")
     return [name, state, str(p.get("pid") or "-"), uptime, str(p.get("restarts", 0)),
-            last.get("text", "-"), p.get("health", "-"),
+            last.get("text", "-"), _word(p.get("health", "-")),
             format_size(p["memory"]) if p.get("memory") else "-",
             f"{p['cpu']:.0f}%" if p.get("cpu") is not None else "-"]
+
+
+# The status table's words for states, modes and health (the JSON keeps the English keys).
+_WORDS = {"stopped": N_("stopped"), "starting": N_("starting"), "running": N_("running"),
+          "backoff": N_("backoff"), "stopping": N_("stopping"), "given_up": N_("given up"),
+          "adopted": N_("adopted"), "attached": N_("attached"), "external": N_("external"),
+          "none": N_("none"), "unknown": N_("unknown"), "healthy": N_("healthy"), "degraded": N_("degraded"),
+          "unhealthy": N_("unhealthy")}
+
+
+def _word(key: str) -> str:
+    return _(_WORDS[key]) if key in _WORDS else key.replace("_", " ")
+
+
+_REQUESTED = {"start": N_("start {what}: requested"), "stop": N_("stop {what}: requested"),
+              "restart": N_("restart {what}: requested")}
 
 
 def command(args: argparse.Namespace) -> int:
     from trayapp import control
 
     control.request(paths(), args.verb, program=args.program)
-    print(f"{args.verb} {args.program or 'all programs'}: requested")
+    print(_(_REQUESTED[args.verb]).format(what=args.program or _("all programs")))
     return 0
 
 
@@ -188,7 +219,8 @@ def quit_(args: argparse.Namespace) -> int:
     from trayapp import control
 
     control.request(paths(), "quit", stop_programs=not args.leave_running)
-    print("trayapp is shutting down" + (", leaving the programs running" if args.leave_running else ""))
+    print(_("trayapp is shutting down, leaving the programs running") if args.leave_running
+          else _("trayapp is shutting down"))
     return 0
 
 
@@ -206,7 +238,7 @@ def logs(args: argparse.Namespace) -> int:
 
     path = where.trayapp_log if name == "trayapp" else where.program_log(name)
     if not path.exists() and not args.follow:
-        print(f"trayapp: no log yet for {name} ({path})", file=sys.stderr)
+        print(_("trayapp: no log yet for {name} ({path})").format(name=name, path=path), file=sys.stderr)
         return 1
     for line in logread.tail(path, args.lines) if path.exists() else []:
         print(line)
@@ -247,7 +279,8 @@ def history(args: argparse.Namespace) -> int:
         print_json(entries)
         return 0
     if not entries:
-        print("no history yet" if not kinds else f"no {' or '.join(sorted(kinds))} entries yet")
+        print(_("no history yet") if not kinds else _("no {kinds} entries yet").format(
+            kinds=_(" or ").join(sorted(kinds))))
     names = _display_names(where)
     for entry in entries:
         print(f"{entry.get('ts', '?')[:19].replace('T', ' ')}  {journal.describe(entry, names)}")

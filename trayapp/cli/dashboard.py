@@ -8,6 +8,7 @@ import sys
 from typing import Any
 from urllib.parse import quote
 
+from trayapp.i18n import _
 from trayapp.cli.common import paths
 from trayapp.cli.output import print_json
 
@@ -17,18 +18,18 @@ PAGES = {"overview": "/", "charts": "/charts", "logs": "/logs", "events": "/even
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("dashboard", help="open the dashboard (a local web page) or print its login link",
-                       description="Print a one-time link that signs a browser in to the running trayapp's "
-                                   "dashboard (valid once, for 2 minutes), or open it in the default browser. "
-                                   "The dashboard listens on 127.0.0.1 only; from another machine, forward its "
-                                   "port with `ssh -L PORT:127.0.0.1:PORT`. Exit status 3 when trayapp is not "
-                                   "running.")
-    p.add_argument("--open", action="store_true", help="open it in the default browser")
-    p.add_argument("--page", choices=tuple(PAGES), default="overview", help="which page (default: overview)")
-    p.add_argument("--program", metavar="NAME", help="the page shows this program")
-    p.add_argument("--rotate", action="store_true", help="replace the dashboard's key first: every browser "
-                   "signed in until now is signed out")
-    p.add_argument("--json", action="store_true", help="machine-readable output: {\"url\", \"port\"}")
+    p = sub.add_parser("dashboard", help=_("open the dashboard (a local web page) or print its login link"),
+                       description=_("Print a one-time link that signs a browser in to the running trayapp's "
+                                     "dashboard (valid once, for 2 minutes), or open it in the default browser. "
+                                     "The dashboard listens on 127.0.0.1 only; from another machine, forward its "
+                                     "port with `ssh -L PORT:127.0.0.1:PORT`. Exit status 3 when trayapp is not "
+                                     "running."))
+    p.add_argument("--open", action="store_true", help=_("open it in the default browser"))
+    p.add_argument("--page", choices=tuple(PAGES), default="overview", help=_("which page (default: overview)"))
+    p.add_argument("--program", metavar="NAME", help=_("the page shows this program"))
+    p.add_argument("--rotate", action="store_true", help=_("replace the dashboard's key first: every browser "
+                     "signed in until now is signed out"))
+    p.add_argument("--json", action="store_true", help=_("machine-readable output: {\"url\", \"port\"}"))
     p.set_defaults(func=dashboard)
 
 
@@ -58,11 +59,11 @@ def dashboard(args: argparse.Namespace) -> int:
 
 def _print_link(url: str, port: int) -> None:
     print(url)
-    print("This link signs a browser in to the dashboard. It works once, within 2 minutes; "
-          "run `trayapp dashboard` again for a new one.")
+    print(_("This link signs a browser in to the dashboard. It works once, within 2 minutes; "
+            "run `trayapp dashboard` again for a new one."))
     if os.environ.get("SSH_CONNECTION"):
-        print(f"Over SSH: forward the port first (ssh -L {port}:127.0.0.1:{port} this-machine), "
-              "then open the link on your own computer.")
+        print(_("Over SSH: forward the port first ({command}), then open the link on your own computer.").format(
+            command=f"ssh -L {port}:127.0.0.1:{port} this-machine"))
 
 
 def _open(url: str) -> None:
@@ -73,9 +74,9 @@ def _open(url: str) -> None:
     except webbrowser.Error:
         opened = False
     if opened:
-        print("The dashboard is open in your browser.")
+        print(_("The dashboard is open in your browser."))
         return
-    print("trayapp could not open a browser here; open this link yourself (it works once, within 2 minutes):")
+    print(_("trayapp could not open a browser here; open this link yourself (it works once, within 2 minutes):"))
     print(url)
 
 
@@ -91,7 +92,7 @@ def _not_running(args: argparse.Namespace, state_dir: os.PathLike[str]) -> int:
     if args.json:
         print_json({"running": False, "rotated": rotated})
         return EXIT_NOT_RUNNING
-    said = "The dashboard's key was replaced; every browser is signed out. " if rotated else ""
-    print(f"{said}trayapp is not running, so there is no dashboard to open: start it with `trayapp run` "
-          "(or log in again if it starts at login), then run `trayapp dashboard`.", file=sys.stderr)
+    said = _("The dashboard's key was replaced; every browser is signed out.") + " " if rotated else ""
+    print(said + _("trayapp is not running, so there is no dashboard to open: start it with `trayapp run` "
+                   "(or log in again if it starts at login), then run `trayapp dashboard`."), file=sys.stderr)
     return EXIT_NOT_RUNNING

@@ -11,20 +11,25 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from trayapp.config import Config, ProgramConfig
     from trayapp.paths import AppPaths
+from trayapp.i18n import _
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
-        "export", help="write a systemd user unit or launchd agent for the assistant (headless servers)",
-        description="Render the assistant as a service of systemd --user or launchd, with trayapp's "
-                    "restart, backoff, stop and memory policy. Prints to stdout unless --output is given; "
-                    "afterwards point trayapp at it with [programs.NAME.attach].")
+        "export", help=_("write a systemd user unit or launchd agent for the assistant (headless servers)"),
+        description=_("Render the assistant as a service of systemd --user or launchd, with trayapp's "
+                      "restart, backoff, stop and memory policy. Prints to stdout unless --output is given; "
+                      "afterwards point trayapp at it with [programs.NAME.attach]."))
     kinds = parser.add_subparsers(dest="export_kind", metavar="MANAGER", required=True)
-    for kind, text in (("systemd", "a systemd --user unit (Linux)"), ("launchd", "a LaunchAgent plist (macOS)")):
-        p = kinds.add_parser(kind, help=text, description=f"Write {text} for one program of config.toml.")
+    for kind, text, long in (
+            ("systemd", _("a systemd --user unit (Linux)"),
+             _("Write a systemd --user unit (Linux) for one program of config.toml.")),
+            ("launchd", _("a LaunchAgent plist (macOS)"),
+             _("Write a LaunchAgent plist (macOS) for one program of config.toml."))):
+        p = kinds.add_parser(kind, help=text, description=long)
         p.add_argument("--output", "-o", type=Path, metavar="FILE",
-                       help="write the file atomically here instead of printing it")
-        p.add_argument("--program", metavar="NAME", help="which [programs.NAME] (default: the assistant)")
+                       help=_("write the file atomically here instead of printing it"))
+        p.add_argument("--program", metavar="NAME", help=_("which [programs.NAME] (default: the assistant)"))
         p.set_defaults(func=_export)
 
 
@@ -56,8 +61,8 @@ def _pick(config: Config, name: str | None) -> ProgramConfig:
     if name is None:
         return config.assistant
     if name not in programs:
-        raise ConfigError(f"there is no [programs.{name}] in the config",
-                          fix=f"use one of: {', '.join(programs)}")
+        raise ConfigError(_("there is no [programs.{name}] in the config").format(name=name),
+                          fix=_("use one of: {names}").format(names=", ".join(programs)))
     return programs[name]
 
 
@@ -75,10 +80,10 @@ def _emit(args: argparse.Namespace, program: str, name: str, data: str | bytes,
         sys.stdout.flush()
     else:
         _write(args.output, data, mode)
-        print(f"wrote {args.output} (mode {mode:04o})")
+        print(_("wrote {path} (mode {mode})").format(path=args.output, mode=f"{mode:04o}"))
         print(_next_steps(args.export_kind, program, name, args.output))
     for note in notes:
-        print(f"trayapp: note: {note}", file=sys.stderr)
+        print(_("trayapp: note: {note}").format(note=note), file=sys.stderr)
     return 0
 
 
@@ -104,5 +109,6 @@ def _next_steps(kind: str, program: str, name: str, output: Path) -> str:
     else:
         start = f"  launchctl bootstrap gui/$(id -u) {output}"
         key = "launchd"
-    return (f"next:\n{start}\nthen in config.toml, so trayapp watches it instead of starting a second copy:\n"
-            f'  [programs.{program}.attach]\n  {key} = "{name}"')
+    return (_("next:") + f"\n{start}\n" +
+            _("then in config.toml, so trayapp watches it instead of starting a second copy:") +
+            f'\n  [programs.{program}.attach]\n  {key} = "{name}"')

@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from trayapp.i18n import _
 from trayapp.cli.common import paths
 from trayapp.cli.output import print_json
 
@@ -14,13 +15,13 @@ EXIT_NOT_RUNNING = 3  # as `trayapp status`
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("reload", help="apply an edited config.toml to the running trayapp",
-                       description="Read config.toml again: programs whose settings changed restart once, "
-                                   "removed ones stop, added ones start, the others keep running untouched. "
-                                   "A file with problems changes nothing; every problem is printed (exit "
-                                   "status 2). The running trayapp also reloads by itself when the file "
-                                   "changes. Exit status 3 when trayapp is not running.")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p = sub.add_parser("reload", help=_("apply an edited config.toml to the running trayapp"),
+                       description=_("Read config.toml again: programs whose settings changed restart once, "
+                                     "removed ones stop, added ones start, the others keep running untouched. "
+                                     "A file with problems changes nothing; every problem is printed (exit "
+                                     "status 2). The running trayapp also reloads by itself when the file "
+                                     "changes. Exit status 3 when trayapp is not running."))
+    p.add_argument("--json", action="store_true", help=_("machine-readable output"))
     p.set_defaults(func=reload)
 
 
@@ -35,7 +36,7 @@ def reload(args: argparse.Namespace) -> int:
     if args.json:
         print_json(reply)
     elif reply.get("ok"):
-        print(f"reloaded: {reply.get('changes') or 'nothing changed'}")
+        print(_("reloaded: {changes}").format(changes=reply.get("changes") or _("nothing changed")))
     else:
         _print_problems(reply)
     return 0 if reply.get("ok") else EXIT_INVALID
@@ -45,14 +46,15 @@ def _not_running(as_json: bool) -> int:
     if as_json:
         print_json({"ok": False, "running": False})
     else:
-        print("trayapp is not running, so there is nothing to reload; it reads config.toml when it starts",
+        print(_("trayapp is not running, so there is nothing to reload; it reads config.toml when it starts"),
               file=sys.stderr)
     return EXIT_NOT_RUNNING
 
 
 def _print_problems(reply: dict[str, Any]) -> None:
-    print(f"trayapp: not reloaded, the old settings keep running: {reply.get('error', '')}", file=sys.stderr)
+    print(_("trayapp: not reloaded, the old settings keep running: {error}").format(error=reply.get("error", "")),
+          file=sys.stderr)
     for problem in reply.get("problems") or []:
         print(f"  - {problem}", file=sys.stderr)
     if reply.get("fix"):
-        print(f"  fix: {reply['fix']}", file=sys.stderr)
+        print("  " + _("fix: {fix}").format(fix=reply["fix"]), file=sys.stderr)

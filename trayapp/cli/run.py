@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from trayapp.i18n import _
 from trayapp.cli.common import load_config, paths
 from trayapp.errors import ConfigError
 from trayapp.paths import AppPaths, FolderError
@@ -14,12 +15,12 @@ if TYPE_CHECKING:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("run", help="start trayapp and the assistant (the default command)",
-                       description="Start trayapp: supervise the configured programs and show the tray "
-                                   "icon. Without a display it runs headless and says why.")
+    p = sub.add_parser("run", help=_("start trayapp and the assistant (the default command)"),
+                       description=_("Start trayapp: supervise the configured programs and show the tray "
+                                     "icon. Without a display it runs headless and says why."))
     p.add_argument("--headless", action="store_true",
-                   help="no tray: print one line per state change; SIGTERM or Ctrl-C stops everything")
-    p.add_argument("--autostart", action="store_true", help="started by the login item (used by autostart)")
+                   help=_("no tray: print one line per state change; SIGTERM or Ctrl-C stops everything"))
+    p.add_argument("--autostart", action="store_true", help=_("started by the login item (used by autostart)"))
     p.set_defaults(func=run)
 
 
@@ -66,7 +67,7 @@ def _report_refused_logs(where: AppPaths, problem: FolderError) -> None:
 
     from trayapp.journal import Journal
 
-    print(f"trayapp: logs are kept in memory only: {problem}", file=sys.stderr, flush=True)
+    print(_("trayapp: logs are kept in memory only: {problem}").format(problem=problem), file=sys.stderr, flush=True)
     Journal(where.journal_file).record("logs_refused",
                                        message=f"logs are kept in memory only: {problem.message}; "
                                                f"fix: {problem.fix}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from trayapp.i18n import _, ngettext
 from trayapp.cli.common import paths
 from trayapp.cli.output import print_json
 
@@ -13,13 +14,13 @@ if TYPE_CHECKING:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("stats", help="CPU and memory over the last hour",
-                       description="Show each program's CPU and memory over the last hour: lowest, average "
-                                   "and highest, and a one-line chart. The running trayapp keeps the samples "
-                                   "(one every limits.interval, 10s by default). Exit status 3 when trayapp "
-                                   "is not running.")
-    p.add_argument("program", nargs="?", help="only this program (default: all)")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p = sub.add_parser("stats", help=_("CPU and memory over the last hour"),
+                       description=_("Show each program's CPU and memory over the last hour: lowest, average "
+                                     "and highest, and a one-line chart. The running trayapp keeps the samples "
+                                     "(one every limits.interval, 10s by default). Exit status 3 when trayapp "
+                                     "is not running."))
+    p.add_argument("program", nargs="?", help=_("only this program (default: all)"))
+    p.add_argument("--json", action="store_true", help=_("machine-readable output"))
     p.set_defaults(func=stats)
 
 
@@ -31,14 +32,15 @@ def stats(args: argparse.Namespace) -> int:
     try:
         series = control.request(paths(), "metrics", timeout=10, **({"program": args.program} if args.program else {}))
     except NotRunningError:
-        print("trayapp is not running, so there are no samples (start it with `trayapp run`)")
+        print(_("trayapp is not running, so there are no samples (start it with `trayapp run`)"))
         return 3
     summaries = {name: summarize(points) for name, points in sorted(series.items())}
     if args.json:
         print_json({name: _as_json(s) for name, s in summaries.items()})
         return 0
     if not summaries or all(s.samples == 0 for s in summaries.values()):
-        print(f"no samples yet for {args.program or 'any program'}: they are taken while a program runs")
+        print(_("no samples yet for {program}: they are taken while a program runs").format(
+            program=args.program or _("any program")))
     for name, summary in summaries.items():
         _print(name, summary)
     return 0
@@ -57,10 +59,14 @@ def _print(name: str, s: Summary) -> None:
 
     if s.samples == 0:
         return
-    print(f"{name}: {s.samples} samples over the last {format_duration(int(s.span)) if s.span >= 1 else 'moment'}")
+    span = format_duration(int(s.span)) if s.span >= 1 else _("moment")
+    print(ngettext("{name}: {n} sample over the last {span}", "{name}: {n} samples over the last {span}",
+                   s.samples).format(name=name, n=s.samples, span=span))
+    spread = _("lowest {low}, average {average}, highest {high}")
     if s.cpu is not None:
-        print(f"  CPU     lowest {s.cpu.low:.0f}%, average {s.cpu.average:.0f}%, highest {s.cpu.high:.0f}%   "
-              f"{s.cpu_line}")
+        cpu = spread.format(low=f"{s.cpu.low:.0f}%", average=f"{s.cpu.average:.0f}%", high=f"{s.cpu.high:.0f}%")
+        print(f"  CPU     {cpu}   {s.cpu_line}")
     if s.memory is not None:
-        print(f"  memory  lowest {format_size(int(s.memory.low))}, average {format_size(int(s.memory.average))}, "
-              f"highest {format_size(int(s.memory.high))}   {s.memory_line}")
+        memory = spread.format(low=format_size(int(s.memory.low)), average=format_size(int(s.memory.average)),
+                               high=format_size(int(s.memory.high)))
+        print(f"  {_('memory'):<7} {memory}   {s.memory_line}")

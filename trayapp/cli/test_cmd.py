@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from typing import IO, TYPE_CHECKING
 
+from trayapp.i18n import _
 from trayapp.cli.common import load_config, paths
 
 if TYPE_CHECKING:
@@ -21,15 +22,15 @@ BUSY = ("starting", "running", "stopping", "backoff")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("test", help="try starting a program by hand",
-                       description="Start PROGRAM in the foreground with its configured command, folder and "
-                                   "environment (not under supervision), show its output and the health "
-                                   "check's verdict, then stop it and everything it started. Exit status 0: "
-                                   "it became healthy (or, without a health check, stayed up); 1: it did not. "
-                                   "Refused while trayapp runs it or something already answers on its port.")
-    p.add_argument("program", help="program name from config.toml")
+    p = sub.add_parser("test", help=_("try starting a program by hand"),
+                       description=_("Start PROGRAM in the foreground with its configured command, folder and "
+                                     "environment (not under supervision), show its output and the health "
+                                     "check's verdict, then stop it and everything it started. Exit status 0: "
+                                     "it became healthy (or, without a health check, stayed up); 1: it did not. "
+                                     "Refused while trayapp runs it or something already answers on its port."))
+    p.add_argument("program", help=_("program name from config.toml"))
     p.add_argument("--for", dest="for_", default="20s", metavar="DURATION",
-                   help="how long to give it (default 20s); with a health check it stops as soon as that passes")
+                   help=_("how long to give it (default 20s); with a health check it stops as soon as that passes"))
     p.set_defaults(func=test)
 
 
@@ -42,7 +43,7 @@ def test(args: argparse.Namespace) -> int:
     try:
         limit = parse_duration(args.for_)
     except ValueError as exc:
-        raise ConfigError(f"--for {args.for_!r}: {exc}", fix="give a duration such as 20s or 1m") from None
+        raise ConfigError(f"--for {args.for_!r}: {exc}", fix=_("give a duration such as 20s or 1m")) from None
     _refuse_if_busy(where, cfg)
     return _try(cfg, limit)
 
@@ -52,12 +53,13 @@ def _program(where: AppPaths, name: str) -> ProgramConfig:
 
     programs = load_config(where).programs
     if name not in programs:
-        raise ConfigError(f"no program named {name!r} in config.toml (programs: {', '.join(programs)})",
-                          fix="`trayapp status` lists the programs by name")
+        raise ConfigError(_("no program named {name!r} in config.toml (programs: {programs})").format(
+                              name=name, programs=", ".join(programs)),
+                          fix=_("`trayapp status` lists the programs by name"))
     cfg = programs[name]
     if cfg.attach is not None:
-        raise ConfigError(f"{name} is run by its owner ({cfg.attach.owner}), not by trayapp, so there is "
-                          "nothing to try here", fix="start it through its owner")
+        raise ConfigError(_("{name} is run by its owner ({owner}), not by trayapp, so there is nothing to try "
+                            "here").format(name=name, owner=cfg.attach.owner), fix=_("start it through its owner"))
     return cfg
 
 
@@ -73,15 +75,16 @@ def _refuse_if_busy(where: AppPaths, cfg: ProgramConfig) -> None:
     except NotRunningError:
         states = {}
     except ControlError as exc:
-        raise SpawnError(f"cannot tell whether trayapp runs {cfg.name}: {exc.message}",
-                         fix="try again in a moment") from exc
+        raise SpawnError(_("cannot tell whether trayapp runs {name}: {error}").format(name=cfg.name, error=exc.message),
+                         fix=_("try again in a moment")) from exc
     if states.get(cfg.name) in BUSY:
-        raise SpawnError(f"{cfg.name} is already {states[cfg.name]} under trayapp",
-                         fix=f"stop it first: trayapp stop {cfg.name}")
+        raise SpawnError(_("{name} is already {state} under trayapp").format(name=cfg.name, state=states[cfg.name]),
+                         fix=_("stop it first: `{command}`").format(command=f"trayapp stop {cfg.name}"))
     address = _address(cfg)
     if address is not None and port_open(*address):
-        raise SpawnError(f"something already answers on {address[0]}:{address[1]}, where {cfg.name} listens",
-                         fix="stop that program first (`trayapp doctor` names it)")
+        raise SpawnError(_("something already answers on {host}:{port}, where {name} listens").format(
+                             host=address[0], port=address[1], name=cfg.name),
+                         fix=_("stop that program first (`trayapp doctor` names it)"))
 
 
 def _address(cfg: ProgramConfig) -> tuple[str, int] | None:
@@ -89,7 +92,7 @@ def _address(cfg: ProgramConfig) -> tuple[str, int] | None:
 
     health = cfg.health
     if health is not None and health.tcp:
-        host, _, port = health.tcp.rpartition(":")
+        host, _sep, port = health.tcp.rpartition(":")
         return host, int(port)
     found = port_of(health.url) if health is not None else None
     return found or (("127.0.0.1", cfg.info.port) if cfg.info.port else None)
@@ -102,7 +105,8 @@ def _try(cfg: ProgramConfig, limit: float) -> int:
     from trayapp.supervisor.spawn import PopenSpawner
 
     ended = Ended()
-    say(f"starting {' '.join(cfg.command)} for up to {_took(limit)}; Ctrl-C stops it")
+    say(_("starting {command} for up to {limit}; Ctrl-C stops it").format(command=" ".join(cfg.command),
+                                                                          limit=_took(limit)))
     child = PopenSpawner().spawn(cfg.command, env=cfg.environment(os.environ), cwd=cfg.cwd, log=TerminalSink(),
                                  on_exit=ended.exited,
                                  limits=ChildLimits(cfg.limits.open_files, cfg.limits.processes))
@@ -110,9 +114,10 @@ def _try(cfg: ProgramConfig, limit: float) -> int:
     try:
         ok, verdict = _watch(cfg, ended, started + limit)
     except KeyboardInterrupt:
-        ok, verdict = False, "interrupted before a verdict"
+        ok, verdict = False, _("interrupted before a verdict")
     _stop(cfg, child, ended.done)
-    say(f"{cfg.name}: {verdict}; {'it would have started' if ok else 'it would not have started'}")
+    said = _("{name}: {verdict}; it would have started") if ok else _("{name}: {verdict}; it would not have started")
+    say(said.format(name=cfg.name, verdict=verdict))
     return 0 if ok else 1
 
 
@@ -125,16 +130,18 @@ def _watch(cfg: ProgramConfig, ended: Ended, deadline: float) -> tuple[bool, str
     health, started, last = cfg.health, time.monotonic(), ""
     while time.monotonic() < deadline:
         if ended.done.wait(min(1.0, health.interval if health else 1.0, max(0.0, deadline - time.monotonic()))):
-            return False, f"exited with code {ended.code} after {_took(time.monotonic() - started)}"
+            return False, _("exited with code {code} after {took}").format(code=ended.code,
+                                                                             took=_took(time.monotonic() - started))
         if health is not None:
             cwd, env = check_context(cfg, os.environ)
             result = probe(health, cwd=cwd, env=env)
             if result.ok:
-                return True, f"healthy after {_took(time.monotonic() - started)}"
+                return True, _("healthy after {took}").format(took=_took(time.monotonic() - started))
             last = result.detail
     if health is not None:
-        return False, f"still not healthy after {_took(deadline - started)}: {last or 'no answer'}"
-    return True, f"still running after {_took(deadline - started)} (it has no health check)"
+        return False, _("still not healthy after {took}: {last}").format(took=_took(deadline - started),
+                                                                         last=last or _("no answer"))
+    return True, _("still running after {took} (it has no health check)").format(took=_took(deadline - started))
 
 
 class Ended:
@@ -153,7 +160,7 @@ def _stop(cfg: ProgramConfig, child: ChildHandle, done: threading.Event) -> None
     """Its stop signal to the whole group, then SIGKILL of the tree after stop_timeout."""
     if done.is_set():
         return
-    say(f"stopping {cfg.name}")
+    say(_("stopping {name}").format(name=cfg.name))
     child.signal(cfg.signal_number)
     if not done.wait(cfg.stop_timeout):
         child.kill_tree()
@@ -167,7 +174,7 @@ def _took(seconds: float) -> str:
 
 
 def say(text: str) -> None:
-    print(f"trayapp: {text}", file=sys.stderr, flush=True)
+    print(_("trayapp: {error}").format(error=text), file=sys.stderr, flush=True)
 
 
 class TerminalSink:

@@ -5,18 +5,19 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from trayapp.i18n import _
 from trayapp.cli.common import paths
 from trayapp.cli.output import print_json
 from trayapp.paths import AppPaths
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("why", help="why a program last crashed: its crash report",
-                       description="Print the last crash report of PROGRAM (default: the assistant): how it "
-                                   "ended, the traceback or error lines it printed, the cause when known and the "
-                                   "fix. Exit status 1 when no crash has been recorded.")
-    p.add_argument("program", nargs="?", help="program name from config.toml (default: the assistant)")
-    p.add_argument("--json", action="store_true", help="the report as JSON")
+    p = sub.add_parser("why", help=_("why a program last crashed: its crash report"),
+                       description=_("Print the last crash report of PROGRAM (default: the assistant): how it "
+                                     "ended, the traceback or error lines it printed, the cause when known and the "
+                                     "fix. Exit status 1 when no crash has been recorded."))
+    p.add_argument("program", nargs="?", help=_("program name from config.toml (default: the assistant)"))
+    p.add_argument("--json", action="store_true", help=_("the report as JSON"))
     p.set_defaults(func=why)
 
 
@@ -30,7 +31,7 @@ def why(args: argparse.Namespace) -> int:
         print_json(report)
         return 0 if report else 1
     if not report:
-        print(f"no crash of {display} has been recorded")
+        print(_("no crash of {name} has been recorded").format(name=display))
         return 1
     print(render(report, display))
     return 0

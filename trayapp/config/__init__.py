@@ -22,6 +22,7 @@ from typing import Any, overload
 from trayapp.config.alerts import DEFAULT_CHANNEL_KINDS, Rule, channel_kinds, channel_urls, read_rules
 from trayapp.config.presets import DEFAULT_PRESET, PRESETS, Preset
 from trayapp.config.variables import expand, expand_document
+from trayapp.i18n import N_, _, ngettext
 from trayapp.errors import ConfigError
 from trayapp.units import format_size, parse_duration, parse_size
 
@@ -200,6 +201,11 @@ class TrayConfig:
 
 
 @dataclass(frozen=True)
+class UiConfig:
+    language: str = "auto"  # auto (the OS's) | en | zh_CN
+
+
+@dataclass(frozen=True)
 class DashboardConfig:
     enabled: bool = True
     port: int = 0  # 0: pick a free port once, then keep it (state folder) so a bookmarked tab works
@@ -214,6 +220,7 @@ class Config:
     backup: BackupConfig = field(default_factory=BackupConfig)
     tray: TrayConfig = field(default_factory=TrayConfig)
     dashboard: DashboardConfig = field(default_factory=DashboardConfig)
+    ui: UiConfig = field(default_factory=UiConfig)
     alerts: tuple[Rule, ...] = ()
     source: Path | None = None  # None: built from the default preset, no file
 
@@ -242,8 +249,8 @@ class _Reader:
         for key in table:
             if key not in known:
                 hint = difflib.get_close_matches(key, known, n=1)
-                tail = f"; did you mean {hint[0]!r}?" if hint else f"; known keys: {', '.join(known)}"
-                problems.add(f"{path}.{key}", f"unknown key{tail}")
+                problems.add(f"{path}.{key}", _("unknown key; did you mean {hint!r}?").format(hint=hint[0]) if hint
+                             else _("unknown key; known keys: {keys}").format(keys=", ".join(known)))
 
     def _key(self, key: str) -> str:
         return f"{self.path}.{key}" if self.path else key
@@ -299,34 +306,41 @@ class _Reader:
             return None
         value = self.table[key]
         if not isinstance(value, dict):
-            self.problems.add(self._key(key), f"expected a table like [{self._key(key)}], got {_kind(value)}")
+            self.problems.add(self._key(key), _("expected a table like [{key}], got {kind}").format(
+                key=self._key(key), kind=_kind(value)))
             return None
         return _Reader(value, self._key(key), self.problems, known)
 
 
+_KINDS = {bool: N_("true/false"), int: N_("a number"), float: N_("a number"), str: N_("a string"),
+          list: N_("a list"), dict: N_("a table")}
+
+
 def _kind(value: Any) -> str:
-    return {bool: "true/false", int: "a number", float: "a number", str: "a string",
-            list: "a list", dict: "a table"}.get(type(value), type(value).__name__)
+    kind = _KINDS.get(type(value))
+    return _(kind) if kind else type(value).__name__
 
 
 def _boolean(value: Any) -> bool:
     if not isinstance(value, bool):
-        raise ValueError(f"expected true or false, got {_kind(value)}")
+        raise ValueError(_("expected true or false, got {kind}").format(kind=_kind(value)))
     return value
 
 
 def _at_least(seconds: float, minimum: float) -> float:
     if seconds < minimum:
-        raise ValueError(f"must be at least {minimum:g}s, got {seconds:g}s")
+        raise ValueError(_("must be at least {minimum}, got {value}").format(
+            minimum=f"{minimum:g}s", value=f"{seconds:g}s"))
     return seconds
 
 
 def _size(value: Any, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise ValueError(f'expected a size such as "50MB" or "1GB", got {_kind(value)}')
+        raise ValueError(_('expected a size such as "50MB" or "1GB", got {kind}').format(kind=_kind(value)))
     size = parse_size(value)
     if size < minimum:
-        raise ValueError(f"must be at least {_binary_size(minimum)}, got {format_size(size)}")
+        raise ValueError(_("must be at least {minimum}, got {value}").format(minimum=_binary_size(minimum),
+                                                                             value=format_size(size)))
     return size
 
 
@@ -340,47 +354,49 @@ def _binary_size(size: int) -> str:
 
 def _number(value: Any, minimum: float, whole: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or (whole and not isinstance(value, int)):
-        raise ValueError(f"expected {'a whole number' if whole else 'a number'}, got {_kind(value)}")
+        raise ValueError((_("expected a whole number, got {kind}") if whole else
+                          _("expected a number, got {kind}")).format(kind=_kind(value)))
     if value != value or value in (float("inf"), float("-inf")):
-        raise ValueError("must be a finite number")
+        raise ValueError(_("must be a finite number"))
     if value < minimum:
-        raise ValueError(f"must be at least {minimum:g}, got {value}")
+        raise ValueError(_("must be at least {minimum}, got {value}").format(minimum=f"{minimum:g}", value=value))
     return value
 
 
 def _string(value: Any, choices: tuple[str, ...]) -> str:
     if not isinstance(value, str):
-        raise ValueError(f"expected a string, got {_kind(value)}")
+        raise ValueError(_("expected a string, got {kind}").format(kind=_kind(value)))
     if choices and value not in choices:
         hint = difflib.get_close_matches(value, choices, n=1)
-        extra = f"; did you mean {hint[0]!r}?" if hint else ""
-        raise ValueError(f"must be one of {', '.join(choices)}, got {value!r}{extra}")
+        message = (_("must be one of {choices}, got {value!r}; did you mean {hint!r}?") if hint
+                   else _("must be one of {choices}, got {value!r}"))
+        raise ValueError(message.format(choices=", ".join(choices), value=value, hint=hint[0] if hint else ""))
     return value
 
 
 def _list(value: Any) -> list[Any]:
     if not isinstance(value, list):
-        raise ValueError(f"expected a list, got {_kind(value)}")
+        raise ValueError(_("expected a list, got {kind}").format(kind=_kind(value)))
     return value
 
 
 def _strings(value: Any) -> tuple[str, ...]:
     items = _list(value)
     if not all(isinstance(s, str) for s in items):
-        raise ValueError("expected a list of strings")
+        raise ValueError(_("expected a list of strings"))
     return tuple(items)
 
 
 def _argv(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
-        raise ValueError('expected a list of strings such as ["nanobot", "gateway"], not one string '
-                         "(trayapp never runs a shell)")
+        raise ValueError(_('expected a list of strings such as ["nanobot", "gateway"], not one string '
+                           "(trayapp never runs a shell)"))
     items = _strings(value)
     if not items:
-        raise ValueError("the command is empty; name the program to run first")
+        raise ValueError(_("the command is empty; name the program to run first"))
     if not items[0].strip():
-        raise ValueError("the program to run (the first item) is empty; if it is a ${VARIABLE}, set that "
-                         "variable in trayapp's environment, or write the program's name or path")
+        raise ValueError(_("the program to run (the first item) is empty; if it is a ${VARIABLE}, set that "
+                           "variable in trayapp's environment, or write the program's name or path"))
     return items
 
 
@@ -680,7 +696,7 @@ def _section(root: _Reader, key: str, cls: type, spec: dict[str, str]) -> Any:
     return cls(**values)
 
 
-_TOP_KEYS = ("programs", "logs", "notifications", "disk", "backup", "tray", "dashboard", "alerts")
+_TOP_KEYS = ("programs", "logs", "notifications", "disk", "backup", "tray", "dashboard", "ui", "alerts")
 
 
 def parse(text: str, *, source: Path | None = None, environ: Mapping[str, str] | None = None,
@@ -693,8 +709,8 @@ def parse(text: str, *, source: Path | None = None, environ: Mapping[str, str] |
     try:
         data = expand_document(tomllib.loads(text), env)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{where} is not valid TOML: {exc}",
-                          fix="correct the line named above; `trayapp config check` re-checks it") from exc
+        raise ConfigError(_("{where} is not valid TOML: {error}").format(where=where, error=exc),
+                          fix=_("correct the line named above; `trayapp config check` re-checks it")) from exc
     problems = _Problems()
     root = _Reader(data, "", problems, _TOP_KEYS)
     programs = _programs(data.get("programs"), problems, env)
@@ -712,6 +728,7 @@ def parse(text: str, *, source: Path | None = None, environ: Mapping[str, str] |
                                                        "locked": "skip|fail", "lock_timeout": "duration"}),
         tray=_tray(root),
         dashboard=_dashboard(root),
+        ui=_ui(root),
         alerts=_rules(root, _program_names(data.get("programs"), programs)),
         source=source,
     )
@@ -721,9 +738,10 @@ def parse(text: str, *, source: Path | None = None, environ: Mapping[str, str] |
     if commands is not None:
         _check_commands(config, commands, env, problems)
     if problems.items:
-        raise ConfigError(f"{where} has {len(problems.items)} problem{'s' if len(problems.items) > 1 else ''}:",
+        n = len(problems.items)
+        raise ConfigError(ngettext("{where} has {n} problem:", "{where} has {n} problems:", n).format(where=where, n=n),
                           problems=problems.items,
-                          fix="edit the file, then run `trayapp config check`")
+                          fix=_("edit the file, then run `trayapp config check`"))
     return config
 
 
@@ -786,7 +804,7 @@ def _logs(root: _Reader) -> LogConfig:
 
 def _percent(value: Any) -> float:
     if _number(value, 0) > 100:
-        raise ValueError(f"a percentage is at most 100, got {value}")
+        raise ValueError(_("a percentage is at most 100, got {value}").format(value=value))
     return float(value)
 
 
@@ -805,6 +823,11 @@ def _program_names(tables: Any, programs: Mapping[str, ProgramConfig]) -> list[s
 def _tray(root: _Reader) -> TrayConfig:
     t = root.table_at("tray", ("on_quit",))
     return TrayConfig(on_quit=t.string("on_quit", "ask", ("ask", "stop", "leave"))) if t else TrayConfig()
+
+
+def _ui(root: _Reader) -> UiConfig:
+    t = root.table_at("ui", ("language",))
+    return UiConfig(language=t.string("language", "auto", ("auto", "en", "zh_CN"))) if t else UiConfig()
 
 
 def _dashboard(root: _Reader) -> DashboardConfig:
@@ -829,17 +852,17 @@ def _programs(value: Any, problems: _Problems, env: Mapping[str, str]) -> dict[s
     if value is None:
         return {"assistant": _default_program(env)}
     if not isinstance(value, dict) or not value:
-        problems.add("programs", "expected at least one [programs.NAME] table")
+        problems.add("programs", _("expected at least one [programs.NAME] table"))
         return {}
     programs = {}
     for name, table in value.items():
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", name):
-            problems.add(f"programs.{name}", "a program name may hold letters, digits, '-', '_' and '.'")
+            problems.add(f"programs.{name}", _("a program name may hold letters, digits, '-', '_' and '.'"))
         elif name.casefold() == "trayapp":  # its log would be trayapp's own trayapp.log (in any case on macOS and Windows)
-            problems.add(f"programs.{name}", "the name 'trayapp' is trayapp's own; rename the program, "
-                                             "e.g. [programs.assistant]")
+            problems.add(f"programs.{name}", _("the name 'trayapp' is trayapp's own; rename the program, "
+                                               "e.g. [programs.assistant]"))
         elif not isinstance(table, dict):
-            problems.add(f"programs.{name}", f"expected a table, got {_kind(table)}")
+            problems.add(f"programs.{name}", _("expected a table, got {kind}").format(kind=_kind(table)))
         elif (program := _program(name, table, problems, env)) is not None:
             programs[name] = program
     return programs
@@ -864,5 +887,6 @@ def load(path: Path, environ: Mapping[str, str] | None = None, commands: Command
     except FileNotFoundError:
         return default_config(environ)
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read {path}: {exc}", fix="check the file's permissions and encoding (UTF-8)") from exc
+        raise ConfigError(_("cannot read {path}: {error}").format(path=path, error=exc),
+                          fix=_("check the file's permissions and encoding (UTF-8)")) from exc
     return parse(text, source=path, environ=environ, commands=commands)

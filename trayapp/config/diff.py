@@ -14,7 +14,7 @@ from trayapp.config import Config, ProgramConfig
 # Program settings applied without a restart: read again at the next probe, sample or snapshot.
 IN_PLACE = ("display_name", "limits", "depends_timeout", "restart_with_dependencies")
 # Sections outside [programs] that the app applies in place.
-SECTIONS = ("logs", "notifications", "disk", "backup", "tray", "dashboard", "alerts")
+SECTIONS = ("logs", "notifications", "disk", "backup", "tray", "dashboard", "ui", "alerts")
 
 
 @dataclass(frozen=True)

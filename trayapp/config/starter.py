@@ -78,6 +78,9 @@ redact = true               # hide API keys, tokens and passwords before they re
 [tray]
 on_quit = "ask"             # ask | stop | leave (the assistant running)
 
+[ui]
+language = "auto"           # auto (the computer's language) | en | zh_CN (简体中文)
+
 [dashboard]
 enabled = true              # the local web page: `trayapp dashboard --open`, or the tray menu
 port = 0                    # 0: trayapp picks a free port once and keeps it; 127.0.0.1 only

@@ -7,13 +7,14 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from trayapp.i18n import N_, _
 from trayapp.config import ProgramConfig
 from trayapp.doctor.inputs import Inputs
 from trayapp.doctor.report import Check, fail, info, ok, warn
 from trayapp.status import Health, Status
 from trayapp.supervisor.health import port_of
 
-GROUP = "assistant"
+GROUP = N_("assistant")
 # Only these are asked for --version: running an unknown program with a flag might start it.
 # NanoClaw has no --version (`node dist/index.js --version` would start it): its package.json says.
 _VERSION_ARGS = {"nanobot": ("--version",), "openclaw": ("--version",)}
@@ -30,8 +31,10 @@ def checks(inp: Inputs) -> list[Check]:
 
 def _binary(inp: Inputs, program: ProgramConfig) -> Check:
     name = f"{program.display_name} program"
+    title = _("{name} program").format(name=program.display_name)
     if program.attach is not None:
-        return info(GROUP, name, f"attach mode ({program.attach.owner}): trayapp does not start it itself")
+        return info(GROUP, name, _("attach mode ({owner}): trayapp does not start it itself").format(
+            owner=program.attach.owner), title=title)
     first = program.command[0]
     running = inp.instance_status(program.name)
     up = running is not None and running.is_up and running.pid is not None
@@ -39,10 +42,11 @@ def _binary(inp: Inputs, program: ProgramConfig) -> Check:
     resolved = (running.command_path if running is not None and up and running.command_path else
                 inp.resolve(first, program.environment(inp.environ), program.cwd))
     if resolved is None:
-        return fail(GROUP, name, f"{first} was not found on PATH", program.info.install_hint)
+        return fail(GROUP, name, _("{first} was not found on PATH").format(first=first), program.info.install_hint,
+                    title=title)
     version = _version(inp, program, resolved)
-    where = f", running as pid {running.pid}" if running is not None and up else ""
-    return ok(GROUP, name, f"{resolved}" + (f", {version}" if version else "") + where)
+    where = _(", running as pid {pid}").format(pid=running.pid) if running is not None and up else ""
+    return ok(GROUP, name, f"{resolved}" + (f", {version}" if version else "") + where, title=title)
 
 
 def _version(inp: Inputs, program: ProgramConfig, resolved: str) -> str:
@@ -69,11 +73,13 @@ def _version_from_file(path: Path) -> str:
 def _own_config(inp: Inputs, program: ProgramConfig) -> Check:
     path = inp.expand(program.info.config_file or "", program)
     name = f"{program.display_name} config"
+    title = _("{name} config").format(name=program.display_name)
     if path.is_file():
-        return ok(GROUP, name, str(path))
+        return ok(GROUP, name, str(path), title=title)
     setup = {"nanobot": "run: nanobot onboard", "openclaw": "run: openclaw onboard"}.get(program.preset,
                                                                                     program.info.install_hint)
-    return fail(GROUP, name, f"{path} does not exist, so {program.display_name} cannot start", setup)
+    return fail(GROUP, name, _("{path} does not exist, so {display_name} cannot start").format(
+        path=path, display_name=program.display_name), setup, title=title)
 
 
 def _port(inp: Inputs, program: ProgramConfig) -> Check | None:
@@ -82,14 +88,16 @@ def _port(inp: Inputs, program: ProgramConfig) -> Check | None:
         return None
     host, port = address
     if not inp.port_open(host, port):
-        return ok(GROUP, "port", f"{host}:{port} is free")
+        return ok(GROUP, N_("port"), _("{host}:{port} is free").format(host=host, port=port))
     pid = inp.listener_pid(host, port)
     who = _describe_pid(pid) if pid else "a process this user cannot see"
     if program.attach is not None or _ours(inp, pid, program):
-        return ok(GROUP, "port", f"{host}:{port} is held by {who}, as expected")
-    return warn(GROUP, "port", f"{host}:{port} is held by {who}, which trayapp did not start",
-                "if it is your assistant, let trayapp attach to it ([programs."
-                f"{program.name}.attach]); otherwise stop that process or change the port")
+        return ok(GROUP, N_("port"), _("{host}:{port} is held by {who}, as expected").format(
+            host=host, port=port, who=who))
+    return warn(GROUP, N_("port"), _("{host}:{port} is held by {who}, which trayapp did not start").format(
+        host=host, port=port, who=who),
+                _("if it is your assistant, let trayapp attach to it ([programs.{name}.attach]); otherwise stop "
+                  "that process or change the port").format(name=program.name))
 
 
 def _ours(inp: Inputs, pid: int | None, program: ProgramConfig) -> bool:
@@ -129,34 +137,38 @@ def _describe_pid(pid: int) -> str:
 def _health(inp: Inputs, program: ProgramConfig) -> Check | None:
     cfg = program.health
     if cfg is None:
-        return info(GROUP, "health", "no health check configured", "add [programs."
-                    f"{program.name}.health] url = \"http://127.0.0.1:PORT/health\" if it has one")
+        return info(GROUP, N_("health"), _("no health check configured"),
+                    _('add [programs.{name}.health] url = "http://127.0.0.1:PORT/health" if it has one').format(
+                        name=program.name))
     running = inp.instance_status(program.name)
     if running is not None:
         return _health_as_seen(running)
     result = inp.probe(cfg, program.cwd, program.environment(inp.environ))
     what = cfg.url or cfg.tcp or " ".join(cfg.command or ())
     if result.ok:
-        return ok(GROUP, "health", f"{what}: {result.detail}")
-    return warn(GROUP, "health", result.detail, "trayapp is not running: start it with `trayapp run`")
+        return ok(GROUP, N_("health"), _("{what}: {detail}").format(what=what, detail=result.detail))
+    return warn(GROUP, N_("health"), result.detail, _("trayapp is not running: start it with `trayapp run`"))
 
 
 def _health_as_seen(status: Status) -> Check:
     """The running trayapp watches the program all the time: its word beats a one-off probe."""
     name = status.display_name
     if not status.is_up:
-        return warn(GROUP, "health", f"{name} is not running ({status.state.value.replace('_', ' ')})"
-                    + (f": {status.reason}" if status.reason else ""),
-                    "start it (`trayapp start`); `trayapp why` tells why it stopped")
+        state = status.state.value.replace("_", " ")
+        said = (_("{name} is not running ({state}): {reason}") if status.reason else
+                _("{name} is not running ({state})")).format(name=name, state=state, reason=status.reason)
+        return warn(GROUP, N_("health"), said,
+                    _("start it (`trayapp start`); `trayapp why` tells why it stopped"))
     if status.health is Health.HEALTHY:
-        return ok(GROUP, "health", f"{name} is healthy, as the running trayapp sees it")
+        return ok(GROUP, N_("health"), _("{name} is healthy, as the running trayapp sees it").format(name=name))
     if status.health is Health.DEGRADED:
-        return warn(GROUP, "health", status.health_detail or f"{name} is running but cannot answer",
-                    status.health_fix or "see `trayapp status`")
+        return warn(GROUP, N_("health"), status.health_detail or _("{name} is running but cannot answer").format(
+                    name=name), status.health_fix or _("see `trayapp status`"))
     if status.health is Health.UNHEALTHY:
-        return warn(GROUP, "health", f"{name} is running but unhealthy: {status.health_detail}",
-                    "read why: `trayapp logs` and `trayapp history`")
-    return ok(GROUP, "health", f"{name} is starting; its first health check is still to come")
+        return warn(GROUP, N_("health"), _("{name} is running but unhealthy: {health_detail}").format(
+            name=name, health_detail=status.health_detail),
+                    _("read why: `trayapp logs` and `trayapp history`"))
+    return ok(GROUP, N_("health"), _("{name} is starting; its first health check is still to come").format(name=name))
 
 
 def _service(inp: Inputs, program: ProgramConfig) -> Check:
@@ -164,12 +176,13 @@ def _service(inp: Inputs, program: ProgramConfig) -> Check:
 
     found = detect_service(program, environ=inp.environ, platform=inp.os_name)
     if program.attach is not None:
-        return ok(GROUP, "own service", f"attach mode: {program.attach.owner} owns it")
+        return ok(GROUP, N_("own service"), _("attach mode: {owner} owns it").format(owner=program.attach.owner))
     if found is None:
-        return ok(GROUP, "own service", "no systemd user service or LaunchAgent of its own is installed")
+        return ok(GROUP, N_("own service"), _("no systemd user service or LaunchAgent of its own is installed"))
     lines = found.attach_toml(program.name).strip().replace("\n", "  ")
-    return warn(GROUP, "own service", f"{found.describe()} is installed: trayapp must not start a second copy",
-                f"use attach mode; add to config.toml: {lines}")
+    return warn(GROUP, N_("own service"), _("{service} is installed: trayapp must not start a second copy").format(
+        service=found.describe()),
+                _("use attach mode; add to config.toml: {lines}").format(lines=lines))
 
 
 def _copies(inp: Inputs, program: ProgramConfig) -> Check | None:
@@ -178,11 +191,11 @@ def _copies(inp: Inputs, program: ProgramConfig) -> Check | None:
     roots = running_copies(program.command, whole=program.preset == "custom")
     if len(roots) > 1:
         listed = ", ".join(_describe_pid(p) for p in roots[:4])
-        return fail(GROUP, "copies", f"{len(roots)} copies are running: {listed}",
-                    "two copies answer the same chats twice and fight over the port: stop all but one")
+        return fail(GROUP, N_("copies"), _("{n} copies are running: {listed}").format(n=len(roots), listed=listed),
+                    _("two copies answer the same chats twice and fight over the port: stop all but one"))
     if roots:
-        return ok(GROUP, "copies", f"one copy running ({_describe_pid(roots[0])})")
-    return ok(GROUP, "copies", "no copy running")
+        return ok(GROUP, N_("copies"), _("one copy running ({process})").format(process=_describe_pid(roots[0])))
+    return ok(GROUP, N_("copies"), _("no copy running"))
 
 
 def running_copies(argv: Sequence[str], whole: bool = False) -> list[int]:

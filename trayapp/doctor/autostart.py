@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 
+from trayapp.i18n import N_, _
 from trayapp.doctor.inputs import Inputs
 from trayapp.doctor.report import Check, fail, info, ok, warn
 
-GROUP = "autostart"
+GROUP = N_("autostart")
 
 
 def checks(inp: Inputs) -> list[Check]:
@@ -17,7 +18,7 @@ def checks(inp: Inputs) -> list[Check]:
     try:
         status = autostart.status(environ=inp.environ)
     except TrayAppError as exc:
-        return [info(GROUP, "start at login", exc.message)]
+        return [info(GROUP, N_("start at login"), exc.message)]
     return [judge(status.enabled, status.path, status.detail, status.command, _this_install(inp))]
 
 
@@ -42,13 +43,16 @@ def judge(enabled: bool, path: str, detail: str, command: tuple[str, ...] | None
     """Pure: the check for one login item."""
     program = program_of(command)
     if program and os.path.isabs(program) and not os.path.exists(program):
-        return fail(GROUP, "start at login", f"{path} runs {program}, which no longer exists (a moved or "
-                    "deleted virtualenv?)", "run `trayapp autostart enable` from the trayapp you use now")
+        return fail(GROUP, N_("start at login"),
+                    _("{path} runs {program}, which no longer exists (a moved or deleted virtualenv?)").format(
+                        path=path, program=program), _("run `trayapp autostart enable` from the trayapp you use now"))
     if not enabled:
         exists = os.path.exists(path)
-        return info(GROUP, "start at login", f"not enabled: {detail}",
-                    "turn it on with `trayapp autostart enable`" if not exists else "")
+        return info(GROUP, N_("start at login"), _("not enabled: {detail}").format(detail=detail),
+                    _("turn it on with `trayapp autostart enable`") if not exists else "")
     if current and program and os.path.realpath(program) != os.path.realpath(current):
-        return warn(GROUP, "start at login", f"{path} starts {program}, not this installation ({current})",
-                    "run `trayapp autostart enable` to point it here")
-    return ok(GROUP, "start at login", f"enabled: {path} runs {program or 'trayapp'}")
+        return warn(GROUP, N_("start at login"), _("{path} starts {program}, not this installation ({current})").format(
+            path=path, program=program, current=current),
+                    _("run `trayapp autostart enable` to point it here"))
+    return ok(GROUP, N_("start at login"), _("enabled: {path} runs {value}").format(
+        path=path, value=program or 'trayapp'))

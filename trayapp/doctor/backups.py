@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from trayapp.i18n import N_, _
 from trayapp.doctor.inputs import Inputs
 from trayapp.doctor.report import Check, fail, info, ok, warn
 from trayapp.units import format_duration
 
-GROUP = "backups"
+GROUP = N_("backups")
 DAY = 86400.0
 # A backup may be this much later than the schedule says before the doctor complains: a laptop
 # that was asleep at 03:00 catches up soon after it wakes.
@@ -39,21 +40,23 @@ def _latest(inp: Inputs) -> Check:
     now = inp.now()
     if not archives:
         if limit is None:
-            return info(GROUP, "last backup", f"no backup in {dest} and no schedule",
-                        'make one with `trayapp backup create`, or set [backup] schedule = "daily 03:00"')
-        return warn(GROUP, "last backup", f"no backup in {dest} yet, though the schedule is "
-                    f"{inp.config.backup.schedule}", "make one now: `trayapp backup create`")
+            return info(GROUP, N_("last backup"), _("no backup in {dest} and no schedule").format(dest=dest),
+                        _('make one with `trayapp backup create`, or set [backup] schedule = "daily 03:00"'))
+        return warn(GROUP, N_("last backup"), _("no backup in {dest} yet, though the schedule is {schedule}").format(
+            dest=dest, schedule=inp.config.backup.schedule), _("make one now: `trayapp backup create`"))
     newest = verified[-1] if verified else archives[-1]
     age = max(0.0, now - newest.created)
     kind = "verified backup" if verified else "backup (not verified)"
     evidence = f"last {kind} {newest.name} is {format_duration(age)} old"
     if limit is not None and age > limit:
-        return warn(GROUP, "last backup", f"{evidence}; the schedule ({inp.config.backup.schedule}) wants one "
-                    f"at least every {format_duration(limit / (1 + SLACK))}",
-                    "make one now (`trayapp backup create`) and check that trayapp is running")
+        return warn(GROUP, N_("last backup"),
+                    _("{evidence}; the schedule ({schedule}) wants one at least every {every}").format(
+                        evidence=evidence, schedule=inp.config.backup.schedule,
+                        every=format_duration(limit / (1 + SLACK))),
+                    _("make one now (`trayapp backup create`) and check that trayapp is running"))
     if not verified:
-        return info(GROUP, "last backup", evidence, "check it with `trayapp backup verify`")
-    return ok(GROUP, "last backup", evidence)
+        return info(GROUP, N_("last backup"), evidence, _("check it with `trayapp backup verify`"))
+    return ok(GROUP, N_("last backup"), evidence)
 
 
 def _last_attempt(inp: Inputs) -> list[Check]:
@@ -65,7 +68,8 @@ def _last_attempt(inp: Inputs) -> list[Check]:
     last = attempts[-1]
     when = str(last.get("ts", "?"))[:19].replace("T", " ")
     if last.get("ok"):
-        return [ok(GROUP, "last attempt", f"the last backup ({when}) worked")]
-    error = str(last.get("error") or "no reason recorded")[:200]
-    return [fail(GROUP, "last attempt", f"the last backup ({when}) failed: {error}",
-                 str(last.get("fix") or "fix the cause, then run `trayapp backup create`"))]
+        return [ok(GROUP, N_("last attempt"), _("the last backup ({when}) worked").format(when=when))]
+    error = str(last.get("error") or _("no reason recorded"))[:200]
+    return [fail(GROUP, N_("last attempt"), _("the last backup ({when}) failed: {error}").format(
+        when=when, error=error),
+                 str(last.get("fix") or _("fix the cause, then run `trayapp backup create`")))]

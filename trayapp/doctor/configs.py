@@ -6,12 +6,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+from trayapp.i18n import N_, _
 from trayapp.doctor import nanobot, openclaw
 from trayapp.doctor.inputs import Inputs
 from trayapp.doctor.json5 import loads as json5_loads
 from trayapp.doctor.report import Check, fail, ok
 
-GROUP = "config"
+GROUP = N_("config")
 
 
 def checks(inp: Inputs) -> list[Check]:
@@ -22,11 +23,11 @@ def _trayapp(inp: Inputs) -> Check:
     path = inp.paths.config_file
     if inp.config_error:
         first = inp.config_error.strip().splitlines()
-        return fail(GROUP, "config.toml", " ".join(line.strip() for line in first[:3])[:300],
-                    "edit the file, then run `trayapp config check`")
+        return fail(GROUP, N_("config.toml"), " ".join(line.strip() for line in first[:3])[:300],
+                    _("edit the file, then run `trayapp config check`"))
     if not path.exists():
-        return ok(GROUP, "config.toml", f"no {path}; the defaults (nanobot) are used")
-    return ok(GROUP, "config.toml", f"{path} is valid")
+        return ok(GROUP, N_("config.toml"), _("no {path}; the defaults (nanobot) are used").format(path=path))
+    return ok(GROUP, N_("config.toml"), _("{path} is valid").format(path=path))
 
 
 def _assistant(inp: Inputs) -> list[Check]:
@@ -39,11 +40,13 @@ def _assistant(inp: Inputs) -> list[Check]:
     try:
         data = read_assistant_config(path)
     except (OSError, ValueError) as exc:
-        return [fail(GROUP, f"{program.display_name} config", f"{path} cannot be read: {str(exc)[:200]}",
-                     f"fix the file (it must be valid {'JSON5' if program.preset == 'openclaw' else 'JSON'})")]
+        return [fail(GROUP, f"{program.display_name} config", _("{path} cannot be read: {value}").format(
+            path=path, value=str(exc)[:200]),
+                     _("fix the file (it must be valid {value})").format(
+                         value='JSON5' if program.preset == 'openclaw' else 'JSON'))]
     if not isinstance(data, dict):
-        return [fail(GROUP, f"{program.display_name} config", f"{path} does not hold a JSON object",
-                     "fix the file, or move it aside and run the assistant's onboarding again")]
+        return [fail(GROUP, f"{program.display_name} config", _("{path} does not hold a JSON object").format(path=path),
+                     _("fix the file, or move it aside and run the assistant's onboarding again"))]
     if program.preset == "openclaw":
         return openclaw.checks(data, inp.environ)
     return nanobot.checks(data)

@@ -7,12 +7,13 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
+from trayapp.i18n import N_, _
 from trayapp.backup.sources import SQLITE_EXTENSIONS, SQLITE_HEADER
 from trayapp.config import ProgramConfig
 from trayapp.doctor.inputs import Inputs
 from trayapp.doctor.report import Check, fail, info, ok, warn
 
-GROUP = "databases"
+GROUP = N_("databases")
 MAX_DEPTH = 4  # nanobot and OpenClaw keep their databases a level or two down
 MAX_FILES = 20_000  # a data folder holding a whole home directory must not stall the doctor
 _SKIP = {"node_modules", ".git", "cache", ".cache", "__pycache__"}
@@ -21,7 +22,7 @@ _SKIP = {"node_modules", ".git", "cache", ".cache", "__pycache__"}
 def checks(inp: Inputs) -> list[Check]:
     found = find_databases(assistant_dirs(inp, inp.config.assistant))
     if not found:
-        return [info(GROUP, "databases", "no SQLite database found in the assistant's data folders")]
+        return [info(GROUP, N_("databases"), _("no SQLite database found in the assistant's data folders"))]
     return [integrity(path) for path in found]
 
 
@@ -68,13 +69,15 @@ def integrity(path: Path) -> Check:
             conn.close()
     except sqlite3.OperationalError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
-            return warn(GROUP, name, f"{path} is busy ({exc}); not checked", "run `trayapp doctor` again later")
-        return fail(GROUP, name, f"{path} cannot be read as a database: {exc}",
-                    "restore it from a backup (`trayapp backup restore`)")
+            return warn(GROUP, name, _("{path} is busy ({exc}); not checked").format(
+                path=path, exc=exc), _("run `trayapp doctor` again later"))
+        return fail(GROUP, name, _("{path} cannot be read as a database: {exc}").format(path=path, exc=exc),
+                    _("restore it from a backup (`trayapp backup restore`)"))
     except sqlite3.DatabaseError as exc:
-        return fail(GROUP, name, f"{path} is damaged: {exc}", "restore it from a backup (`trayapp backup restore`)")
+        return fail(GROUP, name, _("{path} is damaged: {exc}").format(
+            path=path, exc=exc), _("restore it from a backup (`trayapp backup restore`)"))
     result = [str(r[0]) for r in rows]
     if result == ["ok"]:
-        return ok(GROUP, name, f"{path}: integrity ok")
-    return fail(GROUP, name, f"{path}: {'; '.join(result[:3])[:200]}",
-                "stop the assistant and restore the database from a backup (`trayapp backup restore`)")
+        return ok(GROUP, name, _("{path}: integrity ok").format(path=path))
+    return fail(GROUP, name, _("{path}: {value}").format(path=path, value='; '.join(result[:3])[:200]),
+                _("stop the assistant and restore the database from a backup (`trayapp backup restore`)"))

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from trayapp.i18n import N_, _
 from trayapp.doctor.report import Check, fail, ok, warn
 
-GROUP = "config"
+GROUP = N_("config")
 MIN_PASSWORD = 12
 _LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
@@ -32,10 +33,11 @@ def checks(data: Mapping[str, Any], environ: Mapping[str, str]) -> list[Check]:
 def _auth_mode(data: Mapping[str, Any]) -> Check:
     mode = _get(data, "gateway.auth.mode")
     if mode == "none":
-        return fail(GROUP, "openclaw gateway auth", 'gateway.auth.mode is "none": anyone who reaches the port '
-                    "controls the assistant", 'set gateway.auth.mode to "token" (openclaw config set '
-                    "gateway.auth.mode token)")
-    return ok(GROUP, "openclaw gateway auth", f"gateway.auth.mode is {mode or 'token (the default)'!s}")
+        return fail(GROUP, N_("openclaw gateway auth"), _('gateway.auth.mode is "none": anyone who reaches the port '
+                      "controls the assistant"), _('set gateway.auth.mode to "token" (openclaw config set '
+                      "gateway.auth.mode token)"))
+    return ok(GROUP, N_("openclaw gateway auth"), _("gateway.auth.mode is {value!s}").format(
+        value=mode or 'token (the default)'))
 
 
 def _password(data: Mapping[str, Any]) -> list[Check]:
@@ -43,10 +45,12 @@ def _password(data: Mapping[str, Any]) -> list[Check]:
     if not isinstance(password, str) or not password or password.startswith("${"):
         return []
     if len(password) < MIN_PASSWORD:
-        return [warn(GROUP, "openclaw gateway password", f"gateway.auth.password is shorter than "
-                     f"{MIN_PASSWORD} characters", "use a long random password or token auth "
-                     "(openssl rand -hex 32)")]
-    return [ok(GROUP, "openclaw gateway password", f"gateway.auth.password has at least {MIN_PASSWORD} characters")]
+        return [warn(GROUP, N_("openclaw gateway password"),
+                     _("gateway.auth.password is shorter than {n} characters").format(
+                         n=MIN_PASSWORD), _("use a long random password or token auth "
+                       "(openssl rand -hex 32)"))]
+    return [ok(GROUP, N_("openclaw gateway password"), _("gateway.auth.password has at least {n} characters").format(
+        n=MIN_PASSWORD))]
 
 
 def _has_auth(data: Mapping[str, Any], environ: Mapping[str, str]) -> bool:
@@ -65,11 +69,13 @@ def _bind(data: Mapping[str, Any], environ: Mapping[str, str]) -> Check:
     host = _get(data, "gateway.host") or _get(data, "gateway.customBindHost")
     loopback = bind == "loopback" or (bind == "custom" and host in _LOOPBACK_HOSTS)
     if loopback:
-        return ok(GROUP, "openclaw gateway bind", f"gateway.bind is {bind}: only this computer can connect")
+        return ok(GROUP, N_("openclaw gateway bind"),
+                  _("gateway.bind is {bind}: only this computer can connect").format(bind=bind))
     if not _has_auth(data, environ):
-        return fail(GROUP, "openclaw gateway bind", f"gateway.bind is {bind} (reachable from other machines) "
-                    "with no working auth", 'set gateway.bind to "loopback", or configure token auth')
-    return ok(GROUP, "openclaw gateway bind", f"gateway.bind is {bind}, protected by auth")
+        return fail(GROUP, N_("openclaw gateway bind"),
+                    _("gateway.bind is {bind} (reachable from other machines) with no working auth").format(
+                        bind=bind), _('set gateway.bind to "loopback", or configure token auth'))
+    return ok(GROUP, N_("openclaw gateway bind"), _("gateway.bind is {bind}, protected by auth").format(bind=bind))
 
 
 def _dm_policies(data: Mapping[str, Any]) -> list[Check]:
@@ -82,7 +88,8 @@ def _dm_policies(data: Mapping[str, Any]) -> list[Check]:
             continue
         policy = channel.get("dmPolicy", _get(channel, "dm.policy"))
         if policy is not None and policy != "pairing":
-            found.append(warn(GROUP, f"openclaw {name} DM policy", f'channels.{name}.dmPolicy is "{policy}", '
-                              "not \"pairing\": strangers' direct messages are not held for your approval",
-                              f'set channels.{name}.dmPolicy to "pairing"'))
+            found.append(warn(GROUP, f"openclaw {name} DM policy",
+                              _("channels.{name}.dmPolicy is \"{policy}\", not \"pairing\": strangers' direct "
+                                "messages are not held for your approval").format(name=name, policy=policy),
+                              _('set channels.{name}.dmPolicy to "pairing"').format(name=name)))
     return found

@@ -13,11 +13,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from trayapp.i18n import N_, _
 from trayapp.doctor.database import find_databases
 from trayapp.doctor.inputs import Inputs
 from trayapp.doctor.report import Check, Level, info, ok
 
-GROUP = "permissions"
+GROUP = N_("permissions")
 DIR, SECRET = 0o700, 0o600
 
 
@@ -30,13 +31,13 @@ class Target:
 
 def checks(inp: Inputs) -> list[Check]:
     if sys.platform == "win32":
-        return [info(GROUP, "permissions", "not checked on Windows (files are private to the user profile)")]
+        return [info(GROUP, N_("permissions"), _("not checked on Windows (files are private to the user profile)"))]
     found = list(_unique(targets(inp)))
     bad = [c for c in (_check(t, inp.fix) for t in found) if c is not None]
     if bad:
         return bad
-    return [ok(GROUP, "permissions", f"{len(found)} folders and files are private to you" if found
-               else "nothing to check yet (no trayapp or assistant files exist)")]
+    return [ok(GROUP, N_("permissions"), _("{n} folders and files are private to you").format(n=len(found)) if found
+               else _("nothing to check yet (no trayapp or assistant files exist)"))]
 
 
 def _unique(items: Iterator[Target]) -> Iterator[Target]:
@@ -51,9 +52,9 @@ def targets(inp: Inputs) -> Iterator[Target]:
     """Everything that should be private, folders first."""
     p = inp.paths
     program = inp.config.assistant
-    for folder, what in ((p.config_dir, "trayapp's config folder"), (p.state_dir, "trayapp's state folder"),
-                         (p.log_dir, "trayapp's log folder"), (p.data_dir, "trayapp's data folder"),
-                         (_backup_dest(inp), "the backup folder")):
+    for folder, what in ((p.config_dir, N_("trayapp's config folder")), (p.state_dir, N_("trayapp's state folder")),
+                         (p.log_dir, N_("trayapp's log folder")), (p.data_dir, N_("trayapp's data folder")),
+                         (_backup_dest(inp), N_("the backup folder"))):
         yield Target(folder, DIR, what)
     for folder in program.data_dirs:
         yield Target(folder, DIR, f"{program.display_name}'s data folder")
@@ -132,17 +133,21 @@ def _check(t: Target, fix: bool) -> Check | None:
     if not extra:
         return None
     wanted = mode & t.want
-    evidence = f"{t.path} ({t.what}) is {mode:04o}; it should be {t.want:04o} or tighter"
+    evidence = _("{path} ({what}) is {mode}; it should be {wanted} or tighter").format(
+        path=t.path, what=_(t.what), mode=f"{mode:04o}", wanted=f"{t.want:04o}")
     if fix and _mine(st):
         if not _fchmod_same(t.path, st, wanted):
             return None  # it changed under us (gone, or replaced): leave it, look again next time
-        return Check(GROUP, t.what, Level.OK, f"{t.path} was {mode:04o}, now {wanted:04o}",
-                     changed=(f"chmod {wanted:04o} {t.path} (was {mode:04o})",), subject=str(t.path))
+        return Check(GROUP, t.what, Level.OK, _("{path} was {mode}, now {wanted}").format(
+                         path=t.path, mode=f"{mode:04o}", wanted=f"{wanted:04o}"),
+                     changed=(_("chmod {wanted} {path} (was {mode})").format(
+                         wanted=f"{wanted:04o}", path=t.path, mode=f"{mode:04o}"),), subject=str(t.path))
     level = Level.FAIL if mode & 0o002 else Level.WARN  # world-writable: anyone can change it
-    how = f"chmod {wanted:04o} {t.path}" + ("" if _mine(st) else " (as its owner)")
-    autofix = f"Sets {t.path} to mode {wanted:04o}, so only you can use it." if _mine(st) else ""
-    return Check(GROUP, t.what, level, evidence, f"run `trayapp doctor --fix`, or: {how}", subject=str(t.path),
-                 autofix=autofix)
+    how = f"chmod {wanted:04o} {t.path}" + ("" if _mine(st) else _(" (as its owner)"))
+    autofix = (_("Sets {path} to mode {wanted}, so only you can use it.").format(path=t.path, wanted=f"{wanted:04o}")
+               if _mine(st) else "")
+    return Check(GROUP, t.what, level, evidence, _("run `trayapp doctor --fix`, or: {how}").format(how=how),
+                 subject=str(t.path), autofix=autofix)
 
 
 def fix_one(inp: Inputs, subject: str) -> Check | None:

@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from trayapp.i18n import _
+
 
 class Level(enum.StrEnum):
     OK = "ok"
@@ -29,6 +31,12 @@ class Check:
     changed: tuple[str, ...] = ()  # what `--fix` changed for this check
     subject: str = ""  # what it is about (a path) where one check name repeats: keeps `id` unique
     autofix: str = ""  # what `--fix` would change here, in words; "" when it cannot fix it
+    title: str = ""  # the name as a person reads it, when `name` is made of parts ("nanobot program")
+
+    @property
+    def label(self) -> str:
+        """The name in the user's language (`name` stays English: it makes the stable `id`)."""
+        return self.title or _(self.name)
 
     @property
     def id(self) -> str:
@@ -53,20 +61,20 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "check"
 
 
-def ok(group: str, name: str, evidence: str) -> Check:
-    return Check(group, name, Level.OK, evidence)
+def ok(group: str, name: str, evidence: str, *, title: str = "") -> Check:
+    return Check(group, name, Level.OK, evidence, title=title)
 
 
-def info(group: str, name: str, evidence: str, fix: str = "") -> Check:
-    return Check(group, name, Level.INFO, evidence, fix)
+def info(group: str, name: str, evidence: str, fix: str = "", *, title: str = "") -> Check:
+    return Check(group, name, Level.INFO, evidence, fix, title=title)
 
 
-def warn(group: str, name: str, evidence: str, fix: str) -> Check:
-    return Check(group, name, Level.WARN, evidence, fix)
+def warn(group: str, name: str, evidence: str, fix: str, *, title: str = "") -> Check:
+    return Check(group, name, Level.WARN, evidence, fix, title=title)
 
 
-def fail(group: str, name: str, evidence: str, fix: str) -> Check:
-    return Check(group, name, Level.FAIL, evidence, fix)
+def fail(group: str, name: str, evidence: str, fix: str, *, title: str = "") -> Check:
+    return Check(group, name, Level.FAIL, evidence, fix, title=title)
 
 
 _MARK = {Level.OK: "OK  ", Level.INFO: "INFO", Level.WARN: "WARN", Level.FAIL: "FAIL"}
@@ -94,9 +102,9 @@ class Report:
         return 1 if self.failed else 0
 
     def summary(self) -> str:
-        parts = [f"{self.count(level)} {name}" for level, name in
-                 ((Level.FAIL, "failed"), (Level.WARN, "warnings"), (Level.OK, "ok"), (Level.INFO, "info"))]
-        return ", ".join(parts)
+        return _("{failed} failed, {warnings} warnings, {ok} ok, {info} info").format(
+            failed=self.count(Level.FAIL), warnings=self.count(Level.WARN), ok=self.count(Level.OK),
+            info=self.count(Level.INFO))
 
     def to_dict(self) -> dict[str, Any]:
         return {"ok": not self.failed, "summary": self.summary(), "created_at": self.created_at,
@@ -109,10 +117,11 @@ class Report:
         for check in self.checks:
             if check.group != group:
                 group = check.group
-                lines.append(("" if not lines else "\n") + group.capitalize())
-            lines.append(f"  {_MARK[check.level]}  {check.name}: {check.evidence}")
+                lines.append(("" if not lines else "\n") + _(group).capitalize())
+            lines.append(f"  {_MARK[check.level]}  " + _("{check}: {evidence}").format(check=check.label,
+                                                                                     evidence=check.evidence))
             if check.fix and check.level is not Level.OK:
-                lines.append(f"        fix: {check.fix}")
-            lines.extend(f"        changed: {what}" for what in check.changed)
+                lines.append("        " + _("fix: {fix}").format(fix=check.fix))
+            lines.extend("        " + _("changed: {what}").format(what=what) for what in check.changed)
         lines.append(f"\n{self.summary()}")
         return "\n".join(lines)

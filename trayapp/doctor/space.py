@@ -7,13 +7,14 @@ import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
+from trayapp.i18n import N_, _
 from trayapp.diskwatch import Level as DiskLevel
 from trayapp.diskwatch import app_paths, classify, mount_point
 from trayapp.doctor.inputs import Inputs
 from trayapp.doctor.report import Check, fail, info, ok, warn
 from trayapp.units import format_size
 
-GROUP = "disk and memory"
+GROUP = N_("disk and memory")
 LOW_MEMORY = 256_000_000
 
 
@@ -32,37 +33,46 @@ def _volume(mount: Path, inp: Inputs) -> Check:
     try:
         usage = shutil.disk_usage(mount)
     except OSError as exc:
-        return warn(GROUP, f"disk {mount}", f"cannot measure free space: {exc}", "check that the volume is mounted")
+        return warn(GROUP, f"disk {mount}", _("cannot measure free space: {exc}").format(exc=exc),
+                    _("check that the volume is mounted"), title=_("disk {path}").format(path=mount))
     level = classify(usage.free, usage.total, DiskLevel.OK, inp.config.disk)
-    evidence = f"{format_size(usage.free)} free of {format_size(usage.total)} on {mount}"
+    free, total = format_size(usage.free), format_size(usage.total)
+    title = _("disk {path}").format(path=mount)
+    evidence = _("{free} free of {total} on {path}").format(free=free, total=total, path=mount)
     if level is DiskLevel.CRITICAL:
-        return fail(GROUP, f"disk {mount}", evidence + ": logs pause and backups are refused",
-                    "free some space (old backups: `trayapp backup prune`)")
+        refused = _("{free} free of {total} on {path}: logs pause and backups are refused").format(
+            free=free, total=total, path=mount)
+        return fail(GROUP, f"disk {mount}", refused, _("free some space (old backups: `trayapp backup prune`)"),
+                    title=title)
     if level is DiskLevel.WARN:
-        return warn(GROUP, f"disk {mount}", evidence, "free some space soon")
-    return ok(GROUP, f"disk {mount}", evidence)
+        return warn(GROUP, f"disk {mount}", evidence, _("free some space soon"), title=title)
+    return ok(GROUP, f"disk {mount}", evidence, title=title)
 
 
 def _memory() -> Check:
     import psutil
 
     mem = psutil.virtual_memory()
-    evidence = f"{format_size(mem.available)} available of {format_size(mem.total)}"
+    evidence = _("{available} available of {total}").format(available=format_size(mem.available),
+                                                            total=format_size(mem.total))
     if mem.available < LOW_MEMORY:
-        return warn(GROUP, "memory", evidence, "close programs you do not need; the assistant may be killed "
-                    "by the system when memory runs out")
-    return ok(GROUP, "memory", evidence)
+        return warn(GROUP, N_("memory"), evidence, _("close programs you do not need; the assistant may be killed "
+                      "by the system when memory runs out"))
+    return ok(GROUP, N_("memory"), evidence)
 
 
 def _folder_sizes(inp: Inputs) -> list[Check]:
     from trayapp.backup.service import destination
 
-    return [info(GROUP, "log folder", f"{format_size(folder_size([inp.paths.log_dir]))} in {inp.paths.log_dir}"),
-            info(GROUP, "backup folder", _sized(destination(inp.config, inp.paths)))]
+    return [info(GROUP, N_("log folder"), _("{size} in {log_dir}").format(
+        size=format_size(folder_size([inp.paths.log_dir])), log_dir=inp.paths.log_dir)),
+            info(GROUP, N_("backup folder"), _sized(destination(inp.config, inp.paths)))]
 
 
 def _sized(folder: Path) -> str:
-    return f"{format_size(folder_size([folder]))} in {folder}" if folder.exists() else f"{folder} (none yet)"
+    if folder.exists():
+        return _("{size} in {path}").format(size=format_size(folder_size([folder])), path=folder)
+    return _("{path} (none yet)").format(path=folder)
 
 
 def folder_size(folders: Iterable[Path]) -> int:

@@ -21,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from trayapp.i18n import _
 from trayapp.atomic import atomic_write
 from trayapp.clock import Clock, SystemClock
 from trayapp.config import NotifyConfig, ProgramConfig
@@ -159,8 +160,8 @@ class Notifier:
             raise ControlError(f"pause_notifications needs a number of seconds, not {seconds!r}")
         until = self.pause(float(seconds))
         if until is None:
-            return "notifications resumed"
-        return f"notifications paused until {_clock_words(until, self._clock.time())}"
+            return _("notifications resumed")
+        return _("notifications paused until {time}").format(time=_clock_words(until, self._clock.time()))
 
     def _set_pause(self, until: float | None) -> None:
         with self._lock:
@@ -320,18 +321,18 @@ SNOOZE = 3600.0  # "Snooze 1 h"
 
 def buttons_for(program: str) -> tuple[tuple[str, str], ...]:
     """The (key, label) buttons of a crash notice; keys are read back by `parse_action`."""
-    return ((f"restart:{program}", "Restart"), (f"logs:{program}", "Show logs"), ("snooze", "Snooze 1 h"))
+    return ((f"restart:{program}", _("Restart")), (f"logs:{program}", _("Show logs")), ("snooze", _("Snooze 1 h")))
 
 
 def parse_action(key: str) -> tuple[str, str | None]:
     """"restart:assistant" -> ("restart", "assistant"); "snooze" -> ("snooze", None)."""
-    verb, _, program = key.partition(":")
+    verb, _sep, program = key.partition(":")
     return verb, program or None
 
 
 def commands_for(program: str) -> str:
     """What a notification without buttons says instead."""
-    return f"To restart: trayapp restart {program} · its log: trayapp logs {program}"
+    return _("To restart: trayapp restart {program} · its log: trayapp logs {program}").format(program=program)
 
 
 def _shaped(note: Note, backend: Backend) -> Note:
@@ -348,7 +349,7 @@ def _footer() -> str:
     """Said under every channel message: which computer it is about."""
     import socket
 
-    return f"— trayapp on {socket.gethostname()}"
+    return _("— trayapp on {host}").format(host=socket.gethostname())
 
 
 def _clock_words(at: float, now: float) -> str:

@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from trayapp.i18n import _, ngettext
 from trayapp.triage.excerpt import clean, is_error_line
-from trayapp.status import CrashReport
+from trayapp.status import CrashReport, ExitInfo
 from trayapp.units import format_size, format_wait
 
 _SPACES = re.compile(r"\s+")
@@ -38,11 +39,16 @@ def _join(*parts: str) -> str:
 
 
 def _exit_text(entry: Mapping[str, Any]) -> str:
+    """How it ended, in the user's language: the journal's `text` is English (its JSON is
+    language-neutral), so it is said from the code or signal, and used as it is only without them."""
+    code, signal = entry.get("code"), entry.get("signal")
+    if isinstance(signal, int) and not isinstance(signal, bool):
+        return ExitInfo(None, signal).said()
+    if isinstance(code, int) and not isinstance(code, bool):
+        return ExitInfo(code, None).said()
     if entry.get("text"):
         return one_line(entry["text"], 40)
-    if entry.get("signal") is not None:
-        return f"signal {entry['signal']}"
-    return f"exit {entry.get('code', '?')}"
+    return _("exit {code}").format(code="?")
 
 
 def _why(exit_entry: Mapping[str, Any] | None, report: Mapping[str, Any] | None) -> str:
@@ -51,7 +57,7 @@ def _why(exit_entry: Mapping[str, Any] | None, report: Mapping[str, Any] | None)
     if report:
         return one_line(CrashReport.from_dict(report).notice(), 300)
     line = one_line((exit_entry or {}).get("last_stderr"))
-    return f"Last error: {line}" if line and is_error_line(line) else ""
+    return _("Last error: {line}").format(line=line) if line and is_error_line(line) else ""
 
 
 def _delay(seconds: float) -> str:
@@ -65,30 +71,35 @@ def crash(name: str, exit_entry: Mapping[str, Any], *, delay: float | None = Non
     `report`: the `crash` journal entry (CrashReport.to_dict()) for this exit, when there is one."""
     how = _exit_text(exit_entry)
     # A clean exit that was not asked for is news too, but "crashed" would be wrong.
-    verb = "exited" if exit_entry.get("code") == 0 and exit_entry.get("signal") is None else "crashed"
+    clean_exit = exit_entry.get("code") == 0 and exit_entry.get("signal") is None
     if count <= 1:
-        title = f"{name} {verb} ({how})"
+        title = (_("{name} exited ({exit})") if clean_exit else _("{name} crashed ({exit})")).format(
+            name=name, exit=how)
         if delay is not None:
-            title += f" — restarting in {_delay(delay)}"
+            title += _(" — restarting in {wait}").format(wait=_delay(delay))
         return Message(title, _join(_why(exit_entry, report), one_line(meaning)))
-    title = f"{name} keeps crashing ({how})"
-    tally = f"{count} crashes in {_delay(span)}; trayapp keeps restarting it."
+    title = _("{name} keeps crashing ({exit})").format(name=name, exit=how)
+    tally = ngettext("{n} crash in {span}; trayapp keeps restarting it.",
+                     "{n} crashes in {span}; trayapp keeps restarting it.", count).format(n=count, span=_delay(span))
     return Message(title, _join(_why(exit_entry, report), one_line(meaning), tally))
 
 
 def spawn_failed(name: str, entry: Mapping[str, Any], *, count: int = 1) -> Message:
-    body = one_line(entry.get("error")) or "The program could not be started."
-    tally = f"{count} failed starts; trayapp keeps trying." if count > 1 else ""
-    return Message(f"{name} could not start", _join(body, tally))
+    body = one_line(entry.get("error")) or _("The program could not be started.")
+    tally = ngettext("{n} failed start; trayapp keeps trying.", "{n} failed starts; trayapp keeps trying.",
+                     count).format(n=count) if count > 1 else ""
+    return Message(_("{name} could not start").format(name=name), _join(body, tally))
 
 
 def gave_up(name: str, entry: Mapping[str, Any], last_exit: Mapping[str, Any] | None,
             report: Mapping[str, Any] | None = None) -> Message:
-    reason = _sentence(entry.get("reason")) or "It kept crashing."
+    reason = _sentence(entry.get("reason")) or _("It kept crashing.")
     retry = entry.get("retry_in")
-    again = f"trayapp tries again in {_delay(retry)}." if isinstance(retry, (int, float)) and retry > 0 else ""
-    hint = "Start it from the tray menu or with `trayapp start`."
-    return Message(f"{name} is down — gave up restarting", _join(reason, _why(last_exit, report), again, hint))
+    again = (_("trayapp tries again in {wait}.").format(wait=_delay(retry))
+             if isinstance(retry, (int, float)) and retry > 0 else "")
+    hint = _("Start it from the tray menu or with `trayapp start`.")
+    return Message(_("{name} is down — gave up restarting").format(
+        name=name), _join(reason, _why(last_exit, report), again, hint))
 
 
 def _sentence(text: Any) -> str:
@@ -96,47 +107,54 @@ def _sentence(text: Any) -> str:
     if not line:
         return ""
     line = line[0].upper() + line[1:]
-    return line if line.endswith((".", "!", "?")) else line + "."
+    return line if line.endswith((".", "!", "?", "。", "！", "？")) else line + _(".")
 
 
 def recovered(name: str, crashes: int) -> Message:
-    after = f"after {crashes} crash{'es' if crashes != 1 else ''}" if crashes else "after the trouble"
-    return Message(f"{name} is running again", f"It came back up {after}.")
+    if crashes:
+        body = ngettext("It came back up after {n} crash.", "It came back up after {n} crashes.", crashes).format(
+            n=crashes)
+    else:
+        body = _("It came back up after the trouble.")
+    return Message(_("{name} is running again").format(name=name), body)
 
 
 def health(name: str, entry: Mapping[str, Any], *, failing: bool) -> Message:
     detail = one_line(entry.get("detail"))
     if failing:
-        return Message(f"{name} is not responding", detail or "Its health check is failing.")
-    return Message(f"{name} is responding again", detail or "Its health check passes again.")
+        return Message(_("{name} is not responding").format(name=name), detail or _("Its health check is failing."))
+    return Message(_("{name} is responding again").format(name=name), detail or _("Its health check passes again."))
 
 
 def degraded(name: str, entry: Mapping[str, Any]) -> Message:
     """Running, but it cannot answer: the reason and what to do, once per episode."""
-    reason = _sentence(entry.get("detail")) or "It runs, but cannot answer messages."
+    reason = _sentence(entry.get("detail")) or _("It runs, but cannot answer messages.")
     fix = one_line(entry.get("fix"))
-    return Message(f"{name} cannot answer", _join(reason, f"Fix: {fix}" if fix else ""))
+    return Message(_("{name} cannot answer").format(name=name), _join(reason, _("Fix: {fix}").format(
+        fix=fix) if fix else ""))
 
 
 def answering(name: str) -> Message:
-    return Message(f"{name} can answer again", "What kept it from answering is gone.")
+    return Message(_("{name} can answer again").format(name=name), _("What kept it from answering is gone."))
 
 
 def limit(name: str, entry: Mapping[str, Any]) -> Message:
     kind = entry.get("kind", "memory")
     value, cap = entry.get("value"), entry.get("limit")
     if kind == "disk":
-        return Message(f"{name}'s data folders are too big",
-                       f"They hold {_size(value)} (limit {_size(cap)}). Nothing was deleted: free some space "
-                       "in them or raise limits.disk.")
+        return Message(_("{name}'s data folders are too big").format(name=name),
+                       _("They hold {size} (limit {limit}). Nothing was deleted: free some space "
+                         "in them or raise limits.disk.").format(size=_size(value), limit=_size(cap)))
+    restarted = entry.get("action", "restart") == "restart"
     if kind == "memory":
-        numbers = f"{_size(value)} of memory (limit {_size(cap)})"
-        title = f"{name} used too much memory"
-    else:
-        numbers = f"{_percent(value)} CPU (limit {_percent(cap)})"
-        title = f"{name} used too much CPU"
-    action = "trayapp restarted it." if entry.get("action", "restart") == "restart" else "It is still running."
-    return Message(title, f"It used {numbers}; {action}")
+        title = _("{name} used too much memory").format(name=name)
+        body = (_("It used {used} of memory (limit {limit}); trayapp restarted it.") if restarted else
+                _("It used {used} of memory (limit {limit}); it is still running."))
+        return Message(title, body.format(used=_size(value), limit=_size(cap)))
+    title = _("{name} used too much CPU").format(name=name)
+    body = (_("It used {used} CPU (limit {limit}); trayapp restarted it.") if restarted else
+            _("It used {used} CPU (limit {limit}); it is still running."))
+    return Message(title, body.format(used=_percent(value), limit=_percent(cap)))
 
 
 def _size(value: Any) -> str:
@@ -154,25 +172,27 @@ def _percent(value: Any) -> str:
 
 def disk(entry: Mapping[str, Any]) -> Message:
     level, path = entry.get("level"), one_line(entry.get("path"), 120)
-    space = f"{_size(entry.get('free'))} free of {_size(entry.get('total'))} on {path}."
+    space = _("{free} free of {total} on {path}.").format(free=_size(entry.get("free")),
+                                                          total=_size(entry.get("total")), path=path)
     if level == "critical":
-        return Message("Disk almost full", _join(space, "trayapp paused writing logs and refuses backups "
-                                                        "until space is freed."))
+        return Message(_("Disk almost full"), _join(space, _("trayapp paused writing logs and refuses backups "
+                                                             "until space is freed.")))
     if level == "warn":
-        return Message("Disk space is low", _join(space, "Free some space to keep logs and backups working."))
-    return Message("Disk space is back", _join(space, "Logs and backups work normally again."))
+        return Message(_("Disk space is low"), _join(space, _("Free some space to keep logs and backups working.")))
+    return Message(_("Disk space is back"), _join(space, _("Logs and backups work normally again.")))
 
 
 def backup(entry: Mapping[str, Any]) -> Message:
     if entry.get("ok"):
         where = one_line(entry.get("path"), 160)
-        return Message("Backup finished", f"{_size(entry.get('size'))} saved to {where}.")
-    return Message("Backup failed", one_line(entry.get("error")) or "See `trayapp history` for details.")
+        return Message(_("Backup finished"), _("{size} saved to {path}.").format(
+            size=_size(entry.get("size")), path=where))
+    return Message(_("Backup failed"), one_line(entry.get("error")) or _("See `trayapp history` for details."))
 
 
 def external(name: str, entry: Mapping[str, Any]) -> Message:
     owner = one_line(entry.get("owner") or (f"pid {entry['pid']}" if entry.get("pid") else ""), 80)
-    who = f" ({owner})" if owner else ""
-    body = _sentence(entry.get("detail")) or (f"It was started outside trayapp{who}; trayapp watches it "
-                                               "and will not start a second copy.")
-    return Message(f"{name} is already running", body)
+    outside = (_("It was started outside trayapp ({owner}); trayapp watches it and will not start a second copy.")
+               if owner else _("It was started outside trayapp; trayapp watches it and will not start a second copy."))
+    body = _sentence(entry.get("detail")) or outside.format(owner=owner)
+    return Message(_("{name} is already running").format(name=name), body)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from trayapp.i18n import _
 from trayapp.config import HealthConfig, ProgramConfig
 from trayapp.procs import run_in_session
 from trayapp.redact import redact
@@ -47,12 +48,12 @@ def _probe(cfg: HealthConfig, cwd: Path | None, env: Mapping[str, str] | None) -
         if cfg.url:
             return _http(cfg.url, cfg.expect, cfg.timeout)
         if cfg.tcp:
-            host, _, port = cfg.tcp.rpartition(":")
+            host, _sep, port = cfg.tcp.rpartition(":")
             return _tcp(host, int(port), cfg.timeout)
         if cfg.command:
             return _command(cfg.command, cfg.timeout, cwd, env)
     except Exception as exc:  # a probe must never take the supervisor down
-        return ProbeResult(False, f"health check failed: {exc}")
+        return ProbeResult(False, _("health check failed: {error}").format(error=exc))
     return ProbeResult(True, "no check configured")
 
 
@@ -72,13 +73,13 @@ def _http(url: str, expect: Mapping[str, Any], timeout: float) -> ProbeResult:
         response = conn.getresponse()
         body, status = response.read(65536), response.status
     except (TimeoutError, socket.timeout):
-        return ProbeResult(False, f"{url} did not answer within {timeout:g}s")
+        return ProbeResult(False, _("{url} did not answer within {wait}").format(url=url, wait=f"{timeout:g}s"))
     except (OSError, http.client.HTTPException) as exc:
-        return ProbeResult(False, f"{url} is not answering ({_plain(exc)})")
+        return ProbeResult(False, _("{url} is not answering ({error})").format(url=url, error=_plain(exc)))
     finally:
         conn.close()
     if not 200 <= status < 300:
-        return ProbeResult(False, f"{url} answered HTTP {status}")
+        return ProbeResult(False, _("{url} answered HTTP {status}").format(url=url, status=status))
     if not expect:
         return ProbeResult(True, f"HTTP {status}")
     return _check_fields(body, expect)
@@ -86,7 +87,7 @@ def _http(url: str, expect: Mapping[str, Any], timeout: float) -> ProbeResult:
 
 def _plain(reason: Exception) -> str:
     if isinstance(reason, ConnectionRefusedError):
-        return "connection refused"
+        return _("connection refused")
     if isinstance(reason, OSError) and reason.strerror:
         return reason.strerror
     return str(reason) or type(reason).__name__
@@ -100,7 +101,8 @@ def _check_fields(body: bytes, expect: Mapping[str, Any]) -> ProbeResult:
     for key, wanted in expect.items():
         got = _lookup(data, key)
         if got != wanted:
-            return ProbeResult(False, f"{key} is {got!r}, expected {wanted!r}")
+            return ProbeResult(False, _("{key} is {got!r}, expected {wanted!r}").format(
+                key=key, got=got, wanted=wanted))
     return ProbeResult(True, "healthy")
 
 
@@ -115,22 +117,25 @@ def _lookup(data: Any, dotted: str) -> Any:
 def _tcp(host: str, port: int, timeout: float) -> ProbeResult:
     try:
         with socket.create_connection((host, port), timeout=timeout):
-            return ProbeResult(True, f"port {port} open")
+            return ProbeResult(True, _("port {port} open").format(port=port))
     except OSError as exc:
-        return ProbeResult(False, f"{host}:{port} is not accepting connections ({exc.strerror or exc})")
+        return ProbeResult(False, _("{host}:{port} is not accepting connections ({error})").format(
+            host=host, port=port, error=exc.strerror or exc))
 
 
 def _command(argv: tuple[str, ...], timeout: float, cwd: Path | None, env: Mapping[str, str] | None) -> ProbeResult:
     """Run the check in its own session, so a timeout kills everything it started."""
     done = run_in_session(argv, timeout, cwd=cwd, env=env)
     if done.problem:
-        return ProbeResult(False, f"health command could not run: {done.problem}")
+        return ProbeResult(False, _("health command could not run: {problem}").format(problem=done.problem))
     if done.timed_out:
-        return ProbeResult(False, f"health command did not finish within {timeout:g}s")
+        return ProbeResult(False, _("health command did not finish within {wait}").format(wait=f"{timeout:g}s"))
     if done.returncode == 0:
         return ProbeResult(True, "health command succeeded")
-    said = f": {done.last_error[:200]}" if done.last_error else ""
-    return ProbeResult(False, f"health command exited {done.returncode}{said}")
+    if done.last_error:
+        return ProbeResult(False, _("health command exited {code}: {error}").format(code=done.returncode,
+                                                                                   error=done.last_error[:200]))
+    return ProbeResult(False, _("health command exited {code}").format(code=done.returncode))
 
 
 def port_of(url: str | None) -> tuple[str, int] | None:

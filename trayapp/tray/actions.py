@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from trayapp.i18n import N_, _
 from trayapp.opener import Opener
 from trayapp.tray.host import TrayHost
 from trayapp.tray.places import config_target, data_folder
@@ -21,7 +22,7 @@ Background = Callable[[Callable[[], None]], None]
 # The dashboard page each menu entry opens; "{program}" is filled in for per-program entries.
 PAGES = {Action.DASHBOARD: "/", Action.DIAGNOSTICS: "/diagnostics", Action.BACKUPS: "/backups",
          Action.LOGS: "/logs?program={program}"}
-NO_DASHBOARD = "The dashboard is not running. Run `trayapp dashboard` in a terminal for its address."
+NO_DASHBOARD = N_("The dashboard is not running. Run `trayapp dashboard` in a terminal for its address.")
 
 
 def _in_thread(job: Callable[[], None]) -> None:
@@ -73,23 +74,25 @@ class TrayActions:
         """Open a dashboard page in the default browser; say why not in a notification."""
         url = self.app.dashboard_url(page)
         if url is None:
-            self._tell("The dashboard did not open", NO_DASHBOARD)
+            self._tell(_("The dashboard did not open"), _(NO_DASHBOARD))
             return
-        self._tell_if("The dashboard did not open", self._opener.open_url(url))
+        self._tell_if(_("The dashboard did not open"), self._opener.open_url(url))
 
     def _open_own_ui(self, program: str | None) -> None:
         status = next((s for s in self.app.statuses() if s.program == program), None)
         url = own_ui(status) if status is not None else ""
         if not url:
-            self._tell("There is no web UI to open", f"{program} does not say where its own UI is.")
+            self._tell(_("There is no web UI to open"),
+                       _("{name} does not say where its own UI is.").format(name=program))
             return
-        self._tell_if(f"{status.display_name if status else program}'s UI did not open", self._opener.open_url(url))
+        name = status.display_name if status else program
+        self._tell_if(_("{name}'s UI did not open").format(name=name), self._opener.open_url(url))
 
     def _data_folder(self) -> Path:
         return data_folder(self.app.config, self.app.paths)
 
     def _show(self, path: Path) -> None:
-        self._tell_if(f"{path.name or path} did not open", self._opener.open_path(path))
+        self._tell_if(_("{name} did not open").format(name=path.name or path), self._opener.open_path(path))
 
     def _tell_if(self, title: str, problem: str | None) -> None:
         if problem:

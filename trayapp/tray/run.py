@@ -17,6 +17,7 @@ import threading
 import time
 from typing import Any
 
+from trayapp.i18n import _
 from trayapp.diskwatch import Level
 from trayapp.events import ExtrasChanged, ProgramRemoved, StatusChanged
 from trayapp.tray.actions import TrayActions
@@ -38,7 +39,7 @@ def _display_problem(environ: dict[str, str] | os._Environ[str], platform: str =
     if platform in ("darwin", "win32"):
         return None
     if not environ.get("DISPLAY") and not environ.get("WAYLAND_DISPLAY"):
-        return "no graphical display (DISPLAY and WAYLAND_DISPLAY are not set)"
+        return _("no graphical display (DISPLAY and WAYLAND_DISPLAY are not set)")
     return None
 
 
@@ -55,9 +56,9 @@ def load_menu_module() -> Any:
         from trayapp.tray import menu
     except Exception as exc:  # pystray raises ImportError, Xlib raises its own errors
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise TrayUnavailable(f"the tray icon could not start ({detail})") from exc
+        raise TrayUnavailable(_("the tray icon could not start ({error})").format(error=detail)) from exc
     if menu.backend_name() == "dummy":
-        raise TrayUnavailable("pystray's dummy backend was chosen (PYSTRAY_BACKEND=dummy)")
+        raise TrayUnavailable(_("pystray's dummy backend was chosen (PYSTRAY_BACKEND=dummy)"))
     return menu
 
 
@@ -76,8 +77,9 @@ def _disk_warning(disk: TrayDisk) -> str | None:
     if level is Level.OK:
         return None
     low = [v for v in disk.snapshot() if v["level"] != Level.OK]
-    where = ", ".join(f"{format_size(v['free'] or 0)} free on {v['path']}" for v in low)
-    return f"Disk {'almost full' if level is Level.CRITICAL else 'low'}: {where}"
+    where = _(", ").join(_("{free} free on {path}").format(free=format_size(v["free"] or 0), path=v["path"])
+                         for v in low)
+    return (_("Disk almost full: {where}") if level is Level.CRITICAL else _("Disk low: {where}")).format(where=where)
 
 
 def _ticker(controller: TrayController, stop: threading.Event) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from trayapp.i18n import _, ngettext
 from trayapp.status import Health, Mode, State, Status, refusal
 from trayapp.units import format_ago, format_duration, format_wait
 
@@ -97,7 +98,7 @@ class ProgramView:
 
     @property
     def line(self) -> str:
-        return f"{self.display_name} — {self.phrase}"
+        return _("{name} — {phrase}").format(name=self.display_name, phrase=self.phrase)
 
     def notes(self) -> tuple[str, ...]:
         """Lines under the program's own in the menu: its fix when degraded, its last crash."""
@@ -155,22 +156,29 @@ def restarts_today(status: Status, now: float) -> int:
     return status.restarts_since(start)
 
 
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
-
-
 def _running_phrase(status: Status, now: float) -> str:
     uptime = status.uptime(now)
-    text = "running" + (f" {format_duration(int(uptime))}" if uptime is not None and uptime >= 1 else "")
-    if status.mode is Mode.ATTACHED:
-        text += f" under {status.owner}" if status.owner else " (attached)"
-    elif status.mode is Mode.EXTERNAL:
-        text += " outside trayapp" + (f" ({status.owner})" if status.owner else "")
+    if uptime is not None and uptime >= 1:
+        text = _("running {uptime}").format(uptime=format_duration(int(uptime)))
+    else:
+        text = _("running")
+    text += _owner_phrase(status)
     if status.health is Health.UNHEALTHY:
-        text += " but unhealthy" + (f": {status.health_detail}" if status.health_detail else "")
+        detail = status.health_detail
+        text += _(" but unhealthy: {detail}").format(detail=detail) if detail else _(" but unhealthy")
     elif status.health is Health.DEGRADED:
-        text += " but cannot answer" + (f": {_cannot_answer(status)}" if status.health_detail else "")
+        text += (_(" but cannot answer: {detail}").format(detail=_cannot_answer(status)) if status.health_detail
+                 else _(" but cannot answer"))
     return text
+
+
+def _owner_phrase(status: Status) -> str:
+    if status.mode is Mode.ATTACHED:
+        return _(" under {owner}").format(owner=status.owner) if status.owner else _(" (attached)")
+    if status.mode is Mode.EXTERNAL:
+        return (_(" outside trayapp ({owner})").format(owner=status.owner) if status.owner
+                else _(" outside trayapp"))
+    return ""
 
 
 def _cannot_answer(status: Status) -> str:
@@ -183,17 +191,19 @@ def _cannot_answer(status: Status) -> str:
 
 
 def _backoff_phrase(status: Status, now: float) -> str:
-    what = f"crashed ({status.last_exit.describe()})" if status.last_exit else "crashed"
+    what = _("crashed ({exit})").format(exit=status.last_exit.said()) if status.last_exit else _("crashed")
     if status.retry_at is None:
-        return f"{what}, restarting"
-    return f"{what}, restarting in {format_wait(max(0.0, status.retry_at - now))}"
+        return _("{what}, restarting").format(what=what)
+    return _("{what}, restarting in {wait}").format(what=what, wait=format_wait(max(0.0, status.retry_at - now)))
 
 
 def _given_up_phrase(status: Status, now: float) -> str:
-    reason = status.reason or (f"exited ({status.last_exit.describe()})" if status.last_exit else "")
-    text = reason if reason.startswith("gave up") else "gave up" + (f": {reason}" if reason else "")
+    reason = status.reason or (_("exited ({exit})").format(exit=status.last_exit.said()) if status.last_exit
+                               else "")
+    text = reason if reason.startswith(("gave up", _("gave up"))) else (
+        _("gave up: {reason}").format(reason=reason) if reason else _("gave up"))
     if status.retry_at is not None and status.retry_at > now:
-        text += f" · next try in {format_wait(status.retry_at - now)}"
+        text += _(" · next try in {wait}").format(wait=format_wait(status.retry_at - now))
     return text
 
 
@@ -202,14 +212,16 @@ def _state_phrase(status: Status, now: float) -> str:
     if state is State.RUNNING:
         return _running_phrase(status, now)
     if state is State.STARTING:
-        return "restarting" if status.failures else "starting"
+        return _("restarting") if status.failures else _("starting")
     if state is State.BACKOFF:
         return _backoff_phrase(status, now)
     if state is State.STOPPING:
-        return "stopping"
+        return _("stopping")
     if state is State.GIVEN_UP:
         return _given_up_phrase(status, now)
-    return "stopped" + (f": {status.reason}" if status.reason and status.reason != "stopped" else "")
+    if status.reason and status.reason != "stopped":
+        return _("stopped: {reason}").format(reason=status.reason)
+    return _("stopped")
 
 
 def phrase(status: Status, now: float) -> str:
@@ -217,7 +229,7 @@ def phrase(status: Status, now: float) -> str:
     text = _state_phrase(status, now)
     today = restarts_today(status, now)
     if today and status.state is not State.GIVEN_UP:
-        text += f" · {_count(today, 'restart')} today"
+        text += ngettext(" · {n} restart today", " · {n} restarts today", today).format(n=today)
     return text
 
 
@@ -242,7 +254,8 @@ def program_view(status: Status, now: float) -> ProgramView:
         can_stop=_offers(status, "stop"),
         can_restart=_offers(status, "restart"),
         last_crash=_last_crash(status),
-        cannot_answer=f"Fix: {status.health_fix}" if status.health is Health.DEGRADED and status.health_fix else "",
+        cannot_answer=_("Fix: {fix}").format(
+            fix=status.health_fix) if status.health is Health.DEGRADED and status.health_fix else "",
         own_ui=own_ui(status),
         running=status.mode in _OURS and status.state in (State.STARTING, State.RUNNING, State.BACKOFF),
     )
@@ -261,7 +274,9 @@ def _last_crash(status: Status) -> str:
     crash = status.last_crash
     if crash is None or not crash.headline:
         return ""
-    return f"Last crash {_clock(crash.when)}: {crash.headline}" if crash.when else f"Last crash: {crash.headline}"
+    if crash.when:
+        return _("Last crash {time}: {headline}").format(time=_clock(crash.when), headline=crash.headline)
+    return _("Last crash: {headline}").format(headline=crash.headline)
 
 
 def clip(text: str, limit: int = TOOLTIP_MAX) -> str:
@@ -271,7 +286,7 @@ def clip(text: str, limit: int = TOOLTIP_MAX) -> str:
 
 def tooltip(programs: Sequence[ProgramView]) -> str:
     if not programs:
-        return f"{APP_TITLE} — no programs configured"
+        return _("{app} — no programs configured").format(app=APP_TITLE)
     return clip("\n".join(p.line for p in programs))
 
 
@@ -283,15 +298,15 @@ def overall_key(programs: Sequence[ProgramView]) -> IconKey:
 
 def _controls(p: ProgramView) -> tuple[Entry, ...]:
     return (
-        Entry("Start", Action.START, p.program, enabled=p.can_start),
-        Entry("Stop", Action.STOP, p.program, enabled=p.can_stop),
-        Entry("Restart", Action.RESTART, p.program, enabled=p.can_restart),
+        Entry(_("Start"), Action.START, p.program, enabled=p.can_start),
+        Entry(_("Stop"), Action.STOP, p.program, enabled=p.can_stop),
+        Entry(_("Restart"), Action.RESTART, p.program, enabled=p.can_restart),
     )
 
 
 def _pages(p: ProgramView) -> tuple[Entry, ...]:
-    own = (Entry(f"Open {p.display_name}'s own UI", Action.OWN_UI, p.program),) if p.own_ui else ()
-    return (Entry("Logs", Action.LOGS, p.program), *own)
+    own = (Entry(_("Open {name}'s own UI").format(name=p.display_name), Action.OWN_UI, p.program),) if p.own_ui else ()
+    return (Entry(_("Logs"), Action.LOGS, p.program), *own)
 
 
 def _program_entries(programs: Sequence[ProgramView]) -> tuple[Entry, ...]:
@@ -313,56 +328,59 @@ def _extra_entries(extras: Extras, now: float) -> tuple[Entry, ...]:
     if extras.disk_warning:
         entries.append(Entry(clip(extras.disk_warning, 80), enabled=False))
     if extras.backup:
-        entries.append(Entry(extras.backup_progress or "Back up now", Action.BACKUP,
+        entries.append(Entry(extras.backup_progress or _("Back up now"), Action.BACKUP,
                              enabled=extras.backup_progress is None))
-        entries.append(Entry("Backups…", Action.BACKUPS))
-        when = format_ago(now - extras.last_backup_at) if extras.last_backup_at else "never"
-        entries.append(Entry(f"Last backup: {when}", enabled=False))
-    entries += [Entry("Open data folder", Action.DATA_FOLDER), Entry("Open config file", Action.CONFIG_FILE),
-                Entry("Reload config", Action.RELOAD)]
+        entries.append(Entry(_("Backups…"), Action.BACKUPS))
+        when = format_ago(now - extras.last_backup_at) if extras.last_backup_at else _("never")
+        entries.append(Entry(_("Last backup: {when}").format(when=when), enabled=False))
+    entries += [Entry(_("Open data folder"), Action.DATA_FOLDER), Entry(_("Open config file"), Action.CONFIG_FILE),
+                Entry(_("Reload config"), Action.RELOAD)]
     if extras.autostart is not None:
-        entries.append(Entry("Start at login", Action.AUTOSTART, checked=extras.autostart))
+        entries.append(Entry(_("Start at login"), Action.AUTOSTART, checked=extras.autostart))
     if extras.paused_until is not None and extras.paused_until > now:
-        entries.append(Entry(f"Resume notifications (paused until {_clock(extras.paused_until)})",
+        entries.append(Entry(_("Resume notifications (paused until {time})").format(time=_clock(extras.paused_until)),
                              Action.RESUME, enabled=extras.notifications))
     else:
-        entries.append(Entry("Pause notifications for 1 hour", Action.PAUSE, enabled=extras.notifications))
+        entries.append(Entry(_("Pause notifications for 1 hour"), Action.PAUSE, enabled=extras.notifications))
     return tuple(entries)
 
 
 def _names(names: Sequence[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    if len(names) == 1:
+        return names[0]
+    return _("{names} and {last}").format(names=_(", ").join(names[:-1]), last=names[-1])
 
 
 def quit_entry(on_quit: str, programs: Sequence[ProgramView]) -> Entry:
     """Quit as configured; with on_quit = "ask", a submenu whose two entries are the question."""
     if on_quit == "stop":
-        return Entry("Quit (stops the assistant)", Action.QUIT)
+        return Entry(_("Quit (stops the assistant)"), Action.QUIT)
     if on_quit == "leave":
-        return Entry("Quit (leaves the assistant running)", Action.QUIT)
+        return Entry(_("Quit (leaves the assistant running)"), Action.QUIT)
     running = [p.display_name for p in programs if p.running]
     if not running:
-        return Entry("Quit trayapp", Action.QUIT_STOP)
+        return Entry(_("Quit trayapp"), Action.QUIT_STOP)
     names = clip(_names(running), 60)
-    return Entry("Quit trayapp", submenu=(Entry(f"Stop {names} and quit", Action.QUIT_STOP),
-                                          Entry(f"Quit, leave {names} running", Action.QUIT_LEAVE)))
+    return Entry(_("Quit trayapp"), submenu=(Entry(_("Stop {names} and quit").format(names=names), Action.QUIT_STOP),
+                                             Entry(_("Quit, leave {names} running").format(names=names),
+                                                   Action.QUIT_LEAVE)))
 
 
 def _dashboard_entries() -> tuple[Entry, ...]:
-    return (Entry("Dashboard…", Action.DASHBOARD, default=True), Entry("Diagnostics…", Action.DIAGNOSTICS))
+    return (Entry(_("Dashboard…"), Action.DASHBOARD, default=True), Entry(_("Diagnostics…"), Action.DIAGNOSTICS))
 
 
 def config_error_menu(problem: str) -> tuple[Entry, ...]:
     """Nothing is supervised while config.toml cannot be read: the menu is about fixing it."""
-    return (Entry("config.toml has a problem:", enabled=False), Entry(clip(problem, 80), enabled=False),
-            SEPARATOR, Entry("Open config file", Action.CONFIG_FILE), Entry("Reload config", Action.RELOAD),
-            *_dashboard_entries(), SEPARATOR, Entry("Quit trayapp", Action.QUIT_STOP))
+    return (Entry(_("config.toml has a problem:"), enabled=False), Entry(clip(problem, 80), enabled=False),
+            SEPARATOR, Entry(_("Open config file"), Action.CONFIG_FILE), Entry(_("Reload config"), Action.RELOAD),
+            *_dashboard_entries(), SEPARATOR, Entry(_("Quit trayapp"), Action.QUIT_STOP))
 
 
 def menu(programs: Sequence[ProgramView], extras: Extras, now: float) -> tuple[Entry, ...]:
     if extras.config_problem is not None:
         return config_error_menu(extras.config_problem)
-    head = _program_entries(programs) if programs else (Entry("No programs configured", enabled=False),)
+    head = _program_entries(programs) if programs else (Entry(_("No programs configured"), enabled=False),)
     return (
         *head,
         SEPARATOR,
@@ -389,4 +407,4 @@ def tray_view(statuses: Sequence[Status], now: float, extras: Extras = Extras())
 
 
 def config_error_tooltip(problem: str) -> str:
-    return clip(f"{APP_TITLE}: config.toml has a problem: {problem}")
+    return clip(_("{app}: config.toml has a problem: {problem}").format(app=APP_TITLE, problem=problem))

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from trayapp.i18n import _
 from trayapp.status import ExitInfo
 from trayapp.triage.excerpt import Excerpt, is_error_line, message_of
 from trayapp.units import format_size
@@ -39,7 +40,13 @@ class Cause:
 
 
 UNKNOWN = Cause("unknown", "The cause is not one trayapp recognises; the excerpt shows what it printed last.",
-                "Read the excerpt, or the full output with `trayapp logs`.")
+                "Read the excerpt, or the full output with `trayapp logs`.")  # English; `unknown()` speaks the user's
+
+
+def unknown() -> Cause:
+    """UNKNOWN in the active language."""
+    return Cause("unknown", _("The cause is not one trayapp recognises; the excerpt shows what it printed last."),
+                 _("Read the excerpt, or the full output with `trayapp logs`."))
 
 
 @dataclass(frozen=True)
@@ -60,7 +67,7 @@ def classify(excerpt: Excerpt, output: Sequence[str], facts: Facts) -> Cause:
         found = rule(texts, facts)
         if found is not None:
             return found
-    return UNKNOWN
+    return unknown()
 
 
 @dataclass(frozen=True)
@@ -89,11 +96,11 @@ def _out_of_memory(texts: Texts, facts: Facts) -> Cause | None:
     if not (near or facts.oom_recorded):
         return None
     if facts.memory is None or not facts.memory_limit:
-        return Cause("out_of_memory", "The kernel's out-of-memory killer ended it (its own record says so).",
-                     "Close other programs, give the computer more memory, or find out what makes it grow.")
-    used = f"{format_size(facts.memory)} of {format_size(facts.memory_limit)}"
-    return Cause("out_of_memory", f"The system killed it for using too much memory ({used}).",
-                 "Raise its memory limit, close other programs, or find out what makes it grow.")
+        return Cause("out_of_memory", _("The kernel's out-of-memory killer ended it (its own record says so)."),
+                     _("Close other programs, give the computer more memory, or find out what makes it grow."))
+    return Cause("out_of_memory", _("The system killed it for using too much memory ({used} of {limit}).").format(
+                     used=format_size(facts.memory), limit=format_size(facts.memory_limit)),
+                 _("Raise its memory limit, close other programs, or find out what makes it grow."))
 
 
 _CONTAINER = re.compile(r"Container runtime (?:failed to start|is required)", re.IGNORECASE)
@@ -102,8 +109,8 @@ _CONTAINER = re.compile(r"Container runtime (?:failed to start|is required)", re
 def _container_runtime(texts: Texts, facts: Facts) -> Cause | None:
     if _search(texts, _CONTAINER, anywhere=True) is None:
         return None
-    return Cause("container_runtime", "NanoClaw needs a container runtime (Docker) and none would start.",
-                 "Install Docker (or Podman with a `docker` wrapper), start it, then restart NanoClaw.")
+    return Cause("container_runtime", _("NanoClaw needs a container runtime (Docker) and none would start."),
+                 _("Install Docker (or Podman with a `docker` wrapper), start it, then restart NanoClaw."))
 
 
 _NO_PROVIDER = re.compile(r"No provider is configured|Provider/model setup is incomplete", re.IGNORECASE)
@@ -112,8 +119,8 @@ _NO_PROVIDER = re.compile(r"No provider is configured|Provider/model setup is in
 def _no_provider(texts: Texts, facts: Facts) -> Cause | None:
     if _search(texts, _NO_PROVIDER, anywhere=True) is None:
         return None
-    return Cause("no_provider", "nanobot has no usable model provider.",
-                 "Set one in ~/.nanobot/config.json (providers, with its API key) or pick a local one (ollama).")
+    return Cause("no_provider", _("nanobot has no usable model provider."),
+                 _("Set one in ~/.nanobot/config.json (providers, with its API key) or pick a local one (ollama)."))
 
 
 _PORT_IN_USE = re.compile(r"address already in use|EADDRINUSE|only one usage of each socket address|"
@@ -131,11 +138,15 @@ def _port_in_use(texts: Texts, facts: Facts) -> Cause | None:
         return None
     port = _port_near(match.string, texts)
     holder = facts.port_holder(port) if port is not None and facts.port_holder is not None else None
-    where = f"Port {port}" if port is not None else "Its port"
-    by = f" (held by {holder})" if holder else ""
-    fix = (f"Stop {holder} or give this program another port in its configuration." if holder else
-           "Stop the other program on that port (`trayapp doctor` names it) or give this one another port.")
-    return Cause("port_in_use", f"{where} is already in use{by}.", fix)
+    if port is None:
+        cause = _("Its port is already in use.")
+    elif holder:
+        cause = _("Port {port} is already in use (held by {holder}).")
+    else:
+        cause = _("Port {port} is already in use.")
+    fix = (_("Stop {holder} or give this program another port in its configuration.") if holder else
+           _("Stop the other program on that port (`trayapp doctor` names it) or give this one another port."))
+    return Cause("port_in_use", cause.format(port=port, holder=holder), fix.format(holder=holder))
 
 
 def _port_near(line: str, texts: Texts) -> int | None:
@@ -156,9 +167,9 @@ def _binding_lines(texts: Texts) -> list[str]:
 def _ex_config(texts: Texts, facts: Facts) -> Cause | None:
     if facts.exit.code != EX_CONFIG:
         return None
-    return Cause("ex_config", "It exited with code 78 (EX_CONFIG): it says its configuration is wrong.",
-                 "Fix its configuration (the excerpt says what it disliked), then start it again; "
-                 "trayapp does not restart it until then.")
+    return Cause("ex_config", _("It exited with code 78 (EX_CONFIG): it says its configuration is wrong."),
+                 _("Fix its configuration (the excerpt says what it disliked), then start it again; "
+                   "trayapp does not restart it until then."))
 
 
 _PY_MODULE = re.compile(r"(?:ModuleNotFoundError|ImportError): No module named '([\w.]+)'")
@@ -170,15 +181,16 @@ def _missing_module(texts: Texts, facts: Facts) -> Cause | None:
     if python is not None:
         name = python.group(1)
         top = name.split(".")[0]
-        return Cause("missing_module", f"The Python module '{name}' is not installed where it runs.",
-                     f"Install it into the program's own environment (pip install {top}), or reinstall "
-                     "the program.")
+        return Cause("missing_module", _("The Python module '{module}' is not installed where it runs.").format(
+                         module=name),
+                     _("Install it into the program's own environment (pip install {package}), or reinstall "
+                       "the program.").format(package=top))
     node = _search(texts, _NODE_MODULE)
     if node is None:
         return None
-    return Cause("missing_module", f"The Node module '{node.group(1)}' cannot be found.",
-                 "Run `npm install` (or `pnpm install`) in the program's folder, and build it again if "
-                 "it has a build step.")
+    return Cause("missing_module", _("The Node module '{module}' cannot be found.").format(module=node.group(1)),
+                 _("Run `npm install` (or `pnpm install`) in the program's folder, and build it again if "
+                   "it has a build step."))
 
 
 # A bare "401" or "429" would match milliseconds in timestamps: the code must follow a word that says so.
@@ -193,16 +205,16 @@ _QUOTA = re.compile(rf"{_CODE}429\b|\b429 Too Many|quota|rate[ _-]?limit|too man
 def _provider_auth(texts: Texts, facts: Facts) -> Cause | None:
     if _search(texts, _AUTH) is None:
         return None
-    return Cause("provider_auth", "The model provider rejected the API key.",
-                 "Put a valid key in the assistant's configuration (make a new one in the provider's "
-                 "dashboard if needed).")
+    return Cause("provider_auth", _("The model provider rejected the API key."),
+                 _("Put a valid key in the assistant's configuration (make a new one in the provider's "
+                   "dashboard if needed)."))
 
 
 def _provider_quota(texts: Texts, facts: Facts) -> Cause | None:
     if _search(texts, _QUOTA) is None:
         return None
-    return Cause("provider_quota", "The model provider refused: quota used up or too many requests.",
-                 "Wait a while, check the plan and billing at the provider, or switch to another provider.")
+    return Cause("provider_quota", _("The model provider refused: quota used up or too many requests."),
+                 _("Wait a while, check the plan and billing at the provider, or switch to another provider."))
 
 
 _NOT_FOUND = re.compile(r"No such file or directory|ENOENT|FileNotFoundError|cannot find the (?:file|path)",
@@ -226,8 +238,8 @@ def _file_not_found(texts: Texts, facts: Facts) -> Cause | None:
     if match is None:
         return None
     path = _path_in(match.string)
-    return Cause("file_not_found", f"A file it needs is missing: {path}." if path else "A file it needs is missing.",
-                 "Create it, or correct the path in the program's configuration.")
+    cause = _("A file it needs is missing: {path}.").format(path=path) if path else _("A file it needs is missing.")
+    return Cause("file_not_found", cause, _("Create it, or correct the path in the program's configuration."))
 
 
 def _permission_denied(texts: Texts, facts: Facts) -> Cause | None:
@@ -235,9 +247,10 @@ def _permission_denied(texts: Texts, facts: Facts) -> Cause | None:
     if match is None:
         return None
     path = _path_in(match.string)
-    what = f"It may not open {path}" if path else "It was refused access to a file"
-    return Cause("permission_denied", f"{what} (permission denied).",
-                 "Give your user access to it (chmod or chown), or point the configuration elsewhere.")
+    cause = (_("It may not open {path} (permission denied).").format(path=path) if path
+             else _("It was refused access to a file (permission denied)."))
+    return Cause("permission_denied", cause,
+                 _("Give your user access to it (chmod or chown), or point the configuration elsewhere."))
 
 
 _RULES: tuple[Callable[[Texts, Facts], Cause | None], ...] = (

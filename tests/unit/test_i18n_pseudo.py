@@ -1,0 +1,247 @@
+"""Every sentence a person reads goes through the translation layer.
+
+Under a pseudo-locale built here from the template (every translation is "⟦" + English + "⟧"), the
+tray view for every state, every notification kind, every journal sentence, every crash cause and
+the CLI's help and messages are rendered; any word left outside the markers bypassed `_()`.
+Names, numbers, paths, commands in backticks and data that came from outside (marked ⟦…⟧ here
+too, as a translated sentence from elsewhere would be) are not words to translate."""
+
+from __future__ import annotations
+
+import gettext
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from trayapp import i18n
+from trayapp.i18n import LOCALE_DIR
+from trayapp.status import Status
+
+OPEN, CLOSE = "⟦", "⟧"
+_MARKED = re.compile(f"{OPEN}[^{OPEN}{CLOSE}]*{CLOSE}")
+_ALLOWED = re.compile(
+    r"`[^`]*`"  # commands
+    r"|https?://\S+"  # addresses
+    r"|(?:~|[A-Za-z]:)?[/\\][\w./\\~-]*"  # paths
+    r"|\b(?:trayapp|nanobot|OpenClaw|NanoClaw|Docker|Podman|config\.toml|SIGKILL|SIGTERM|EX_CONFIG|pid|"
+    r"PID|CPU|B|KB|MB|GB|TB|API|ollama|npm|pnpm|pip|chmod|chown|limits\.disk|COMMAND|LANGUAGE|PROGRAM|N|"
+    r"DURATION|KIND|en|zh_CN|auto)\b"
+    r"|\b[\w-]*\d[\w.-]*\b"  # numbers and things with numbers in them
+)
+NAMES = ("nanobot", "assistant", "models", "Ollama")
+
+
+def unmarked(text: str) -> list[str]:
+    """The words of `text` outside every ⟦…⟧, after the allowed tokens are taken out."""
+    previous = None
+    while previous != text:
+        previous, text = text, _MARKED.sub(" ", text)
+    text = re.sub(f"{OPEN}[^{CLOSE}]*$", " ", text)  # a marked text cut short ("…") where it ends
+    for name in NAMES:
+        text = text.replace(name, " ")
+    text = _ALLOWED.sub(" ", text)
+    return re.findall(r"[A-Za-z]{2,}", text)
+
+
+def marked(text: str) -> str:
+    """Data from elsewhere in the pseudo-locale: an error text, a reason."""
+    return f"{OPEN}{text}{CLOSE}"
+
+
+@pytest.fixture(scope="module")
+def pseudo_catalog(tmp_path_factory: pytest.TempPathFactory) -> gettext.GNUTranslations:
+    with open(LOCALE_DIR / "trayapp.pot", "rb") as f:
+        catalog = read_po(f, locale="en")
+    for message in catalog:
+        if message.id:
+            ids = message.id if isinstance(message.id, (tuple, list)) else (message.id,)
+            wrapped = tuple(OPEN + text + CLOSE for text in ids)
+            message.string = wrapped if message.pluralizable else wrapped[0]
+    path = tmp_path_factory.mktemp("xx") / "trayapp.mo"
+    with open(path, "wb") as f:
+        write_mo(f, catalog)
+    with open(path, "rb") as f:
+        return gettext.GNUTranslations(f)
+
+
+@pytest.fixture(autouse=True)
+def pseudo(pseudo_catalog: gettext.GNUTranslations) -> Iterator[None]:
+    i18n.use(pseudo_catalog, "xx")
+    yield
+    i18n.activate("en")
+
+
+def test_the_checker_finds_unmarked_words() -> None:
+    assert unmarked("nanobot — ⟦running ⟦2h⟧⟧ but unhealthy") == ["but", "unhealthy"]
+    assert unmarked("⟦Last crash 14:02: {x}⟧ `trayapp doctor` · /home/me/x.log, 1.2GB") == []
+    assert unmarked("⟦see⟧ run `trayapp doctor`") == ["run"]
+
+
+# -- the tray ----------------------------------------------------------------------------------------
+
+def _statuses() -> list[Status]:
+    from tests.unit.pseudo_cases import statuses
+
+    return statuses(marked)
+
+
+def test_tray_view_in_every_state() -> None:
+    from tests.unit.pseudo_cases import NOW, extras_cases
+    from trayapp.tray.view import tray_view
+
+    for status in _statuses():
+        for extras in extras_cases(marked):
+            view = tray_view([status], NOW, extras)
+            texts = [view.tooltip, *_labels(view.menu)]
+            assert [t for t in texts if unmarked(t)] == [], status
+    many = tray_view(_statuses(), NOW)
+    assert [t for t in [many.tooltip, *_labels(many.menu)] if unmarked(t)] == []
+
+
+def _labels(entries: tuple[object, ...]) -> list[str]:
+    from trayapp.tray.view import Entry
+
+    out: list[str] = []
+    for entry in entries:
+        assert isinstance(entry, Entry)
+        if not entry.is_separator:
+            out.append(entry.label)
+        out += _labels(entry.submenu)
+    return out
+
+
+# -- notifications -----------------------------------------------------------------------------------
+
+def test_every_notification_kind() -> None:
+    from tests.unit.pseudo_cases import notifications
+
+    messages = notifications(marked)
+    assert len(messages) >= 20
+    for message in messages:
+        assert unmarked(message.title) == [] and unmarked(message.body) == [], message
+
+
+# -- the journal (`trayapp history`) -----------------------------------------------------------------
+
+def test_every_journal_kind() -> None:
+    from tests.unit.pseudo_cases import journal_entries
+    from trayapp import journal
+
+    entries = journal_entries(marked)
+    assert {e["event"] for e in entries} >= journal.kinds(), "a journal kind without a case here"
+    for entry in entries:
+        line = journal.describe(entry, {"nanobot": "nanobot"})
+        assert unmarked(line) == [], (entry, line)
+
+
+# -- crash causes ------------------------------------------------------------------------------------
+
+def test_every_crash_cause() -> None:
+    from tests.unit.pseudo_cases import crash_causes
+
+    causes = crash_causes()
+    assert {c.key for c in causes} >= {"out_of_memory", "container_runtime", "no_provider", "port_in_use",
+                                      "missing_module", "provider_auth", "provider_quota", "ex_config",
+                                      "permission_denied", "file_not_found", "unknown"}
+    for cause in causes:
+        assert unmarked(cause.cause) == [] and unmarked(cause.fix) == [], cause
+
+
+# -- the command line --------------------------------------------------------------------------------
+
+def _run_cli(argv: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> str:
+    from trayapp import cli
+
+    monkeypatch.setattr(cli, "_activate_language", lambda choice: None)  # keep the pseudo-locale
+    try:
+        cli.main(argv)
+    except SystemExit:
+        pass
+    out = capsys.readouterr()
+    return out.out + out.err
+
+
+def _commands() -> list[list[str]]:
+    """Every command and sub-command ("backup create"), from the parser itself."""
+    import argparse
+
+    from trayapp import cli
+
+    def walk(parser: argparse.ArgumentParser, path: list[str]) -> list[list[str]]:
+        found = [path]
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, child in action.choices.items():
+                    found += walk(child, [*path, name])
+        return found
+
+    return walk(cli.build_parser(), [])
+
+
+@pytest.mark.parametrize("command", _commands(), ids=lambda c: " ".join(c) or "trayapp")
+def test_help_of_every_command(command: list[str], monkeypatch: pytest.MonkeyPatch,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    text = _run_cli([*command, "--help"], monkeypatch, capsys)
+    assert f"{OPEN}usage: {CLOSE}" in text
+    assert unmarked(_sentences_of_help(text)) == []
+
+
+def _sentences_of_help(text: str) -> str:
+    """argparse prints the usage line, option and argument names, metavars and choices itself from
+    the names in the code: those are not sentences."""
+    text = re.sub(f"{OPEN}usage: {CLOSE}.*?\n\n", "\n", text, flags=re.DOTALL)
+    text = re.sub(r"(?m)^ {2,}(?:[^\s⟦]+(?:, )?)+", " ", text)  # "  -n N, --lines N", "  program", "    run"
+    return re.sub(r"(?<!\w)--?[\w-]+|\{[\w,-]+\}|\b[A-Z][A-Z_]+(?:\.\w+)?\b", " ", text)
+
+
+def test_history_and_status_messages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.unit.pseudo_cases import journal_entries
+
+    import json
+
+    monkeypatch.setenv("TRAYAPP_HOME", str(tmp_path))
+    state = tmp_path / "state"
+    state.mkdir(mode=0o700)
+    lines = [json.dumps({"ts": "2026-11-30T10:00:00.000+00:00", **e}) for e in journal_entries(marked)]
+    (state / "journal.jsonl").write_text("\n".join(lines) + "\n")
+    (state / "journal.jsonl").chmod(0o600)
+    text = _run_cli(["history", "-n", "500"], monkeypatch, capsys)
+    assert text.count("\n") >= 30
+    assert [line for line in text.splitlines() if unmarked(line)] == []
+    text = _run_cli(["status"], monkeypatch, capsys)
+    assert [line for line in text.splitlines() if unmarked(line)] == []
+
+
+def test_config_check_on_a_bad_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("TRAYAPP_HOME", str(tmp_path))
+    (tmp_path / "config.toml").write_text(
+        '[programs.assistant]\ncommand = "nanobot"\nrestrat = "always"\nrestart = "sometimes"\n'
+        'startsecs = "soon"\nstop_timeout = true\n[logs]\nkeep = "five"\n[tray]\non_quit = 3\n')
+    text = _run_cli(["config", "check"], monkeypatch, capsys)
+    problems = [line for line in text.splitlines() if line.startswith("  - ")]
+    assert len(problems) >= 5
+    # each problem starts with the key path it is about (config.toml's own words)
+    said = [re.sub(r"^\s+- [\w.\[\]]+:", " ", line) for line in text.splitlines()]
+    assert [line for line in said if unmarked(line)] == []
+    text = _run_cli(["config", "check"], monkeypatch, capsys)
+    (tmp_path / "config.toml").write_text("[programs.assistant\n")
+    text = _run_cli(["config", "check"], monkeypatch, capsys)
+    assert OPEN in text and [line for line in text.splitlines() if unmarked(line)] == []
+
+
+def test_doctor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every check the doctor runs here, its group, name, evidence and fix (OK/INFO/WARN/FAIL are
+    the report's level tags, the same in every language)."""
+    monkeypatch.setenv("TRAYAPP_HOME", str(tmp_path))
+    (tmp_path / "config.toml").write_text("[programs.assistant]\ncommand = [\"nanobot\", \"gateway\"]\n")
+    (tmp_path / "config.toml").chmod(0o644)  # a permission problem, so a fix is shown too
+    text = _run_cli(["doctor"], monkeypatch, capsys)
+    lines = [re.sub(r"^\s+(?:OK|INFO|WARN|FAIL)\s", " ", line) for line in text.splitlines()]
+    assert len(lines) >= 15 and any("0644" in line for line in lines)
+    assert [line for line in lines if unmarked(line)] == []
