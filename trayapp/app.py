@@ -255,8 +255,8 @@ class App:
     # -- life cycle -------------------------------------------------------------------------
 
     def start_background(self) -> None:
-        """Start the supervisor and queue the autostart programs, then open the control channel,
-        the dashboard and the monitors. The starts are queued first, so a Stop from the CLI or the
+        """Start the supervisor and queue the autostart programs, then open the dashboard, the
+        control channel and the monitors. The starts are queued first, so a Stop from the CLI or the
         page (which can only arrive once the channels are open) always comes after them."""
         threading.Thread(target=self._shutdown_when_asked, name="shutdown", daemon=True).start()
         self._settle_leftovers()
@@ -265,12 +265,12 @@ class App:
         for name in deps.order({n: p.depends_on for n, p in programs.items()}):
             if programs[name].autostart:
                 self.supervisor.submit(Start(name, by_user=False))
+        self._start_dashboard()  # before the channel: `trayapp dashboard` finds it up, or failed, never "not yet"
         try:
             self.control.start()
         except OSError as exc:  # supervision matters more than the CLI reaching us
             log.error("the control channel could not start: %s", exc)
             self.journal.record("control_unavailable", error=str(exc))  # history says it in the reader's words
-        self._start_dashboard()
         threading.Thread(target=self.disk.run, args=(self._stop_monitors,), name="diskwatch", daemon=True).start()
         self.backups.start(self._stop_monitors)
         threading.Thread(target=self.samples.run, args=(self._stop_monitors,), name="samples", daemon=True).start()
