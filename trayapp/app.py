@@ -159,7 +159,7 @@ class App:
         from trayapp.opener import Opener
 
         url = self.dashboard_url(f"/logs?program={program}")
-        problem = Opener().open_url(url) if url else "The dashboard is not running."
+        problem = Opener().open_login(url, self.paths.state_dir) if url else "The dashboard is not running."
         if problem:
             self.notifier.notify(f"{self._names.get(program, program)}'s log did not open",
                                  f"{problem} The log is at {self.paths.program_log(program)}",

@@ -75,7 +75,7 @@ class TrayActions:
         if url is None:
             self._tell("The dashboard did not open", NO_DASHBOARD)
             return
-        self._tell_if("The dashboard did not open", self._opener.open_url(url))
+        self._tell_if("The dashboard did not open", self._opener.open_login(url, self.app.paths.state_dir))
 
     def _open_own_ui(self, program: str | None) -> None:
         status = next((s for s in self.app.statuses() if s.program == program), None)
