@@ -125,6 +125,8 @@ class DashboardServer:
                 thread.join(0.05)
             server.server_close()
         with self._idle:
+            for conn in list(self._reading):  # a request still arriving is not waited for
+                _hang_up(conn)
             self._idle.wait_for(lambda: not self._active and not self._reading, timeout=CLOSE_WAIT)
 
     def _bind_ipv4(self) -> _Server:
@@ -343,6 +345,7 @@ def _json_body(headers: Headers, read_body: Callable[[int], bytes]) -> dict[str,
 class _Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = sys.platform != "win32"  # on Windows it would let us take a port in use
+    request_queue_size = 64  # not 5: a burst of connections (a tab's, or a flood's) is not dropped for a retry
 
     def __init__(self, address: tuple[str, int], family: socket.AddressFamily, dashboard: DashboardServer) -> None:
         self.address_family = family
