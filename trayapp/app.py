@@ -161,7 +161,7 @@ class App:
         from trayapp.opener import Opener
 
         url = self.dashboard_url(f"/logs?program={program}")
-        problem = Opener().open_url(url) if url else _("The dashboard is not running.")
+        problem = Opener().open_login(url, self.paths.state_dir) if url else _("The dashboard is not running.")
         if problem:
             self.notifier.notify(_("{name}'s log did not open").format(name=self._names.get(program, program)),
                                  _("{problem} The log is at {path}").format(problem=problem,

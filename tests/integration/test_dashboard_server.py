@@ -3,15 +3,18 @@ link from `trayapp dashboard`, the cookie, the API, the event stream, and where 
 
 from __future__ import annotations
 
+import html
 import http.client
 import ipaddress
 import json
 import os
 import socket
+import stat
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import psutil
 
@@ -151,3 +154,23 @@ def test_a_port_in_use_leaves_trayapp_running_without_the_dashboard(tmp_path: Pa
         assert "[dashboard] port" in history.stdout
         asked = t.cli("dashboard")
         assert asked.returncode == 1 and "the dashboard is not running" in asked.stderr
+
+
+def test_dashboard_open_keeps_the_code_out_of_the_browsers_command_line(tmp_path: Path,
+                                                                        trayapps: list[Trayapp]) -> None:
+    argv_file = tmp_path / "browser-argv.json"
+    browser = tmp_path / "browser"
+    browser.write_text(f"#!{sys.executable}\nimport json, sys\n"
+                       f"open({str(argv_file)!r}, 'w').write(json.dumps(sys.argv))\n")
+    browser.chmod(0o700)
+    t = Trayapp(tmp_path / "home", _config(), env={"BROWSER": f"{browser} %s"})
+    trayapps.append(t.start())
+    done = t.cli("dashboard", "--open", "--page", "logs")
+    assert done.returncode == 0 and "open in your browser" in done.stdout, done.stdout + done.stderr
+    argv = json.loads(argv_file.read_text())
+    assert not any("code=" in arg for arg in argv), argv
+    launch = Path(unquote(urlsplit(argv[-1]).path))
+    assert argv[-1].startswith("file://") and stat.S_IMODE(launch.stat().st_mode) == 0o600
+    url = html.unescape(launch.read_text().split('http-equiv="refresh" content="0;url=')[1].split('"')[0])
+    tab = Tab(url)  # the page the file leads to signs the browser in
+    assert tab.get("/api/overview").status == 200

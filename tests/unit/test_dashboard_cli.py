@@ -55,13 +55,13 @@ def test_the_page_asked_for(page: str, program: str | None, path: str) -> None:
     assert dashboard_cli.page_path(page, program) == path
 
 
-def test_no_browser_prints_the_link_and_says_why(monkeypatch: pytest.MonkeyPatch,
+def test_no_browser_prints_the_link_and_says_why(monkeypatch: pytest.MonkeyPatch, home: Path,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     def refuse(url: str) -> bool:
         raise webbrowser.Error("could not locate runnable browser")
 
     monkeypatch.setattr(webbrowser, "open", refuse)
-    dashboard_cli._open("http://127.0.0.1:1234/login?code=abc&next=/")
+    dashboard_cli._open("http://127.0.0.1:1234/login?code=abc&next=/", home / "state")
     out = capsys.readouterr().out
     assert "could not open a browser" in out and "http://127.0.0.1:1234/login?code=abc&next=/" in out
 

@@ -10,7 +10,7 @@ import logging
 import os
 import socket
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,9 @@ import pytest
 from tests.unit.dashboard_fake import Browser, FakeClock, FakeHost
 from trayapp.dashboard import routes
 from trayapp.dashboard.auth import Auth, safe_next, token_path
-from trayapp.dashboard.server import PORT_FILE, SECURITY_HEADERS, DashboardServer, _BadRequest, read_request
+from trayapp.dashboard.server import (
+    PORT_FILE, SECURITY_HEADERS, DashboardServer, DeadlineReader, _BadRequest, read_request,
+)
 
 
 @pytest.fixture
@@ -109,7 +111,41 @@ def test_rotating_the_key_signs_every_browser_out(browser: Browser, host: FakeHo
 def test_a_session_outlives_a_restart_of_the_server(browser: Browser, host: FakeHost) -> None:
     browser.log_in()
     again = Auth(host.paths.state_dir)  # a new trayapp reads the same key
-    assert again.session_id(browser.cookie) is not None
+    assert again.session_id(browser.cookie, browser.server.port) is not None
+
+
+def test_a_session_ends_on_the_server_after_seven_days(host: FakeHost) -> None:
+    wall = FakeClock()
+    s = DashboardServer(host, routes.build(host), auth=Auth(host.paths.state_dir, wall=wall))
+    s.start()
+    try:
+        browser = Browser(s)
+        login = browser.log_in()
+        assert f"Max-Age={7 * 24 * 3600}" in login.headers["Set-Cookie"]
+        wall.now += 6 * 24 * 3600
+        assert browser.call("GET", "/api/overview").status == 200
+        wall.now += 2 * 24 * 3600
+        page = browser.call("GET", "/")
+        assert page.status == 401 and b"not signed in" in page.body
+    finally:
+        s.close()
+
+
+def test_a_cookie_minted_for_another_port_is_refused(browser: Browser) -> None:
+    browser.log_in()
+    port = browser.server.port
+    assert browser.server.auth.session_id(browser.cookie, port) is not None
+    assert browser.server.auth.session_id(browser.cookie, port + 1) is None
+    elsewhere = browser.server.auth.new_session(port + 1)  # as a trayapp on another port would make it
+    assert browser.call("GET", "/api/overview", cookie=elsewhere).status == 401
+
+
+@pytest.mark.parametrize("tamper", [
+    lambda c: c.replace(".", "..", 1), lambda c: c.rpartition(".")[0], lambda c: "x." + c,
+])
+def test_a_cookie_with_its_fields_changed_is_refused(browser: Browser, tamper: Callable[[str], str]) -> None:
+    browser.log_in()
+    assert browser.call("GET", "/api/overview", cookie=tamper(browser.cookie)).status == 401
 
 
 def test_the_key_file_is_owner_only_and_a_damaged_one_is_replaced(host: FakeHost) -> None:
@@ -304,17 +340,66 @@ def test_a_configured_port_in_use_is_an_error_for_the_app_to_report(tmp_path: Pa
             DashboardServer(host, routes.build(host)).start()
 
 
-def test_connections_past_the_limit_get_a_503(host: FakeHost) -> None:
+def test_requests_past_the_limit_get_a_503(host: FakeHost) -> None:
     s = DashboardServer(host, routes.build(host), max_connections=2)
     s.start()
-    idle = [socket.create_connection(("127.0.0.1", s.port)) for _ in range(2)]
+    browser = Browser(s)
+    browser.log_in()
+    streams = [browser.stream() for _ in range(2)]
     try:
-        reply = Browser(s).call("GET", "/api/overview")
+        assert [next(events)[0] for events in streams] == ["hello", "hello"]
+        reply = browser.call("GET", "/api/overview")
         assert reply.status == 503 and b"too many connections" in reply.body
     finally:
-        for sock in idle:
+        s.close()
+        for events in streams:
+            list(events)
+
+
+def test_sockets_dripping_bytes_neither_starve_a_signed_in_request_nor_outlive_the_deadline(host: FakeHost) -> None:
+    s = DashboardServer(host, routes.build(host), read_deadline=1.0)
+    s.start()
+    browser = Browser(s)
+    browser.log_in()
+    drips = [socket.create_connection(("127.0.0.1", s.port), timeout=30) for _ in range(40)]
+    try:
+        for sock in drips:
+            sock.sendall(b"G")
+        assert browser.call("GET", "/api/overview").status == 200
+        for sock in drips:
+            try:
+                sock.sendall(b"E")
+            except OSError:  # dropped already, for a newer one
+                pass
+        for sock in drips:  # each is closed by the server, at the latest at the deadline
+            try:
+                assert sock.recv(100) == b""
+            except ConnectionResetError:
+                pass
+    finally:
+        for sock in drips:
             sock.close()
         s.close()
+
+
+def test_a_request_head_sent_a_byte_at_a_time_stops_at_the_deadline() -> None:
+    now = [0.0]
+    a, b = socket.socketpair()
+    with a, b:
+        reader = DeadlineReader(a, 10.0, clock=lambda: now[0])
+        b.sendall(b"GET / HTTP/1.1\r\nHo")
+        assert reader.readline(100) == b"GET / HTTP/1.1\r\n"
+        now[0] = 10.0  # the rest of the head would come later, a byte at a time: it is not waited for
+        with pytest.raises(TimeoutError):
+            reader.readline(100)
+
+
+def test_a_chunked_post_is_refused_not_run_as_an_empty_body(server: DashboardServer, browser: Browser,
+                                                            host: FakeHost) -> None:
+    browser.log_in()
+    reply = browser.post("/api/programs/alpha/restart", b"", Transfer_Encoding="chunked")
+    assert reply.status == 411 and "Content-Length" in reply.json()["fix"]
+    assert host.commands == []
 
 
 def test_close_ends_every_event_stream(server: DashboardServer, browser: Browser) -> None:

@@ -3,13 +3,16 @@ what the user is told when nothing can open them."""
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from trayapp.config import Config, default_config
-from trayapp.opener import Opener, folder_command
+from trayapp.opener import Opener, folder_command, write_launch_file
 from trayapp.paths import AppPaths
 from trayapp.status import State, Status
 from trayapp.tray.actions import NO_DASHBOARD, TrayActions
@@ -126,6 +129,7 @@ class Host:
 
         self.config: Config = replace(default_config({"HOME": str(tmp_path)}), tray=TrayConfig(on_quit=on_quit))
         self.paths = AppPaths.discover({"TRAYAPP_HOME": str(tmp_path)})
+        self.paths.ensure()
         self.notifier = Notes()
         self.url = url
         self.pages: list[str] = []
@@ -157,8 +161,26 @@ def test_menu_entries_open_their_dashboard_page(tmp_path: Path, action: Action, 
                                                 page: str) -> None:
     host, browser = Host(tmp_path, "http://127.0.0.1:5000/login?token=abc&next="), Browser()
     actions_for(host, browser).handle(action, program)
-    assert browser.opened == [f"http://127.0.0.1:5000/login?token=abc&next={page}"]
+    opened, = browser.opened
+    assert opened.startswith("file://") and "token=" not in opened  # the code is not on a command line
+    launch = Path(urlsplit(opened).path)
+    assert stat.S_IMODE(launch.stat().st_mode) == 0o600 and launch.parent == host.paths.state_dir
+    assert f'url=http://127.0.0.1:5000/login?token=abc&amp;next={page}"' in launch.read_text()
     assert host.notifier.said == []
+
+
+def test_launch_files_older_than_a_minute_go_at_the_next_use(tmp_path: Path) -> None:
+    old = write_launch_file("http://127.0.0.1:1/login?code=a", tmp_path, now=1000.0)
+    os.utime(old, (1000.0, 1000.0))
+    fresh = write_launch_file("http://127.0.0.1:1/login?code=b", tmp_path, now=1030.0)
+    os.utime(fresh, (1030.0, 1030.0))
+    write_launch_file("http://127.0.0.1:1/login?code=c", tmp_path, now=1061.0)
+    assert not old.exists() and fresh.exists()
+
+
+def test_a_login_url_with_no_browser_is_given_in_words(tmp_path: Path) -> None:
+    said = Opener(browse=lambda url: False).open_login("http://127.0.0.1:1/login?code=x", tmp_path)
+    assert said is not None and "http://127.0.0.1:1/login?code=x" in said and "file:" not in said
 
 
 def test_without_a_dashboard_the_notification_names_the_command(tmp_path: Path) -> None:

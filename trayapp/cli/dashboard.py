@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -51,7 +52,7 @@ def dashboard(args: argparse.Namespace) -> int:
     if args.json:
         print_json(reply)
     elif args.open:
-        _open(reply["url"])
+        _open(reply["url"], Path(where.state_dir))
     else:
         _print_link(reply["url"], int(reply["port"]))
     return 0
@@ -66,14 +67,11 @@ def _print_link(url: str, port: int) -> None:
             command=f"ssh -L {port}:127.0.0.1:{port} this-machine"))
 
 
-def _open(url: str) -> None:
-    import webbrowser
+def _open(url: str, state_dir: Path) -> None:
+    """Through a private launch file: the one-time code stays out of the browser's command line."""
+    from trayapp.opener import Opener
 
-    try:
-        opened = webbrowser.open(url)
-    except webbrowser.Error:
-        opened = False
-    if opened:
+    if Opener().open_login(url, state_dir) is None:
         print(_("The dashboard is open in your browser."))
         return
     print(_("trayapp could not open a browser here; open this link yourself (it works once, within 2 minutes):"))
@@ -82,8 +80,6 @@ def _open(url: str) -> None:
 
 def _not_running(args: argparse.Namespace, state_dir: os.PathLike[str]) -> int:
     """The key can be replaced without trayapp: the next start uses the new one."""
-    from pathlib import Path
-
     from trayapp.dashboard.auth import rotate_token, token_path
 
     rotated = args.rotate and token_path(Path(state_dir)).exists()

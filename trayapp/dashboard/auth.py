@@ -1,9 +1,11 @@
 """Who may use the dashboard: the token file, one-time login codes, session cookies, CSRF tokens.
 
 The token (32 random bytes, hex, 0600 in the state folder) never leaves the machine and never
-reaches a browser. A browser proves itself with a session cookie: a random session id plus an
-HMAC of it with the token, so sessions survive a restart of trayapp and all die when the token is
-rotated. The CSRF token of a session is HMAC(token, "csrf" + session id): nothing to store.
+reaches a browser. A browser proves itself with a session cookie: a random session id, the time it
+was issued and the dashboard's port, plus an HMAC of all three with the token, so sessions survive a
+restart of trayapp, end after SESSION_LIFETIME on the server (not only in the browser), are refused
+by a dashboard on another port (browsers send 127.0.0.1's cookies to every port), and all die when
+the token is rotated. The CSRF token of a session is HMAC(token, "csrf" + session id): nothing to store.
 
 A browser gets its cookie from a one-time login code, asked for by the tray or `trayapp dashboard`
 over the authenticated control channel: single use, valid for two minutes, kept in memory only.
@@ -26,6 +28,8 @@ from trayapp.paths import open_private
 
 TOKEN_FILE = "dashboard.token"
 CODE_LIFETIME = 120.0  # seconds a one-time login code may wait before it is used
+SESSION_LIFETIME = 7 * 24 * 3600  # seconds a session cookie is honoured; the cookie's Max-Age too
+CLOCK_SLACK = 300.0  # a cookie "issued" this far in the future is still taken (the clock was set back)
 MAX_CODES = 64  # codes waiting at once; the oldest give way (nobody needs 64 open logins)
 
 
@@ -76,11 +80,13 @@ def _mac(token: bytes, message: str) -> str:
 class Auth:
     """The running dashboard's keys. Any thread.
 
-    `clock` is monotonic seconds (injected: tests step it to expire codes without sleeping)."""
+    `clock` is monotonic seconds, `wall` epoch seconds (a cookie outlives this process); both
+    injected: tests step them to expire codes and sessions without sleeping."""
 
-    def __init__(self, state_dir: Path, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, state_dir: Path, *, clock: Callable[[], float] = time.monotonic,
+                 wall: Callable[[], float] = time.time) -> None:
         self._state_dir = state_dir
-        self._clock = clock
+        self._clock, self._wall = clock, wall
         self._lock = threading.Lock()
         self._token = load_or_create_token(state_dir)
         self._codes: dict[str, tuple[float, str]] = {}  # code -> (expires at, next path)
@@ -119,17 +125,23 @@ class Auth:
 
     # -- sessions and CSRF ---------------------------------------------------------------------
 
-    def new_session(self) -> str:
-        """A cookie value: session id "." HMAC(token, "session" + id)."""
-        sid = secrets.token_urlsafe(24)
-        return f"{sid}.{_mac(self._token, 'session' + sid)}"
+    def new_session(self, port: int = 0) -> str:
+        """A cookie value: id "." issued "." port "." HMAC(token, "session" + the three)."""
+        signed = f"{secrets.token_urlsafe(24)}.{int(self._wall())}.{port}"
+        return f"{signed}.{_mac(self._token, 'session' + signed)}"
 
-    def session_id(self, cookie: str) -> str | None:
-        """The session id of a valid cookie value, else None (constant-time compare)."""
-        sid, _, mac = cookie.partition(".")
-        if not sid or not mac:
+    def session_id(self, cookie: str, port: int = 0) -> str | None:
+        """The session id of a valid cookie value for `port`, not older than SESSION_LIFETIME,
+        else None (constant-time compare before the fields are believed)."""
+        signed, _, mac = cookie.rpartition(".")
+        parts = signed.split(".")
+        if len(parts) != 3 or not all(parts) or not _same(mac, _mac(self._token, "session" + signed)):
             return None
-        return sid if _same(mac, _mac(self._token, "session" + sid)) else None
+        sid, issued, minted_for = parts
+        if not issued.isdigit() or minted_for != str(port):
+            return None
+        age = self._wall() - int(issued)
+        return sid if -CLOCK_SLACK <= age <= SESSION_LIFETIME else None
 
     def csrf_token(self, sid: str) -> str:
         return _mac(self._token, "csrf" + sid)

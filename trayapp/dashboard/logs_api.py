@@ -299,7 +299,7 @@ def lines_in_range(files: Sequence[LogFile], low: float | None, high: float | No
 
 def _stream(host: DashboardHost, request: Request) -> Response:
     path = _live_file(host, _program(host, request))
-    return Response(200, b"", EVENT_STREAM, (("Cache-Control", "no-store"),),
+    return Response(200, b"", EVENT_STREAM, (),
                     lambda write, stop: send_follow(path, write, stop))
 
 

@@ -17,6 +17,7 @@ import socket
 import socketserver
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from pathlib import Path
@@ -24,7 +25,7 @@ from typing import Any, Protocol
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from trayapp.atomic import atomic_write
-from trayapp.dashboard.auth import Auth
+from trayapp.dashboard.auth import SESSION_LIFETIME, Auth
 from trayapp.dashboard.host import DashboardHost
 from trayapp.dashboard.http import TEXT, HttpError, Request, Response, Router
 from trayapp.paths import open_private
@@ -33,7 +34,12 @@ log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).with_name("static")
 PAGES = frozenset({"/", "/charts", "/logs", "/events", "/backups", "/diagnostics", "/config"})
-MAX_CONNECTIONS = 32  # at once; past that a newcomer gets a 503 (a tab holds 2-3: page, stream, fetch)
+MAX_CONNECTIONS = 32  # requests at once; past that a newcomer gets a 503 (a tab holds 2-3: page, stream, fetch)
+# Connections still sending their request count apart: a client that drips bytes holds one of
+# these, never one of the MAX_CONNECTIONS, and when they are all taken the oldest is dropped for
+# the newcomer, so a browser's request (sent whole at once) is always read.
+MAX_READING = 16
+READ_DEADLINE = 10.0  # seconds from accept to the end of the request's head and body, however it trickles
 MAX_BODY = 1 << 20  # a POST body is a few settings, never more
 MAX_LINE = 16 * 1024  # the request line or one header
 MAX_HEADERS = 100
@@ -79,7 +85,8 @@ class DashboardServer:
 
     def __init__(self, host: DashboardHost, router: Router, *, port: int | None = None,
                  auth: Auth | None = None, static_dir: Path = STATIC_DIR,
-                 max_connections: int = MAX_CONNECTIONS) -> None:
+                 max_connections: int = MAX_CONNECTIONS, max_reading: int = MAX_READING,
+                 read_deadline: float = READ_DEADLINE) -> None:
         self._host, self._router = host, router
         self._wanted = host.config.dashboard.port if port is None else port
         self.auth = auth or Auth(host.paths.state_dir)
@@ -87,8 +94,10 @@ class DashboardServer:
         self._servers: list[_Server] = []
         self.stop = threading.Event()  # set by close(): every stream ends
         self.port = 0
-        self._active = 0
-        self._max = max_connections
+        self._reading: dict[socket.socket, None] = {}  # oldest first
+        self._active: set[socket.socket] = set()
+        self._max, self._max_reading = max_connections, max(1, max_reading)
+        self.read_deadline = read_deadline
         self._idle = threading.Condition()
 
     # -- life cycle ----------------------------------------------------------------------------
@@ -117,7 +126,9 @@ class DashboardServer:
                 thread.join(0.05)
             server.server_close()
         with self._idle:
-            self._idle.wait_for(lambda: self._active == 0, timeout=CLOSE_WAIT)
+            for conn in list(self._reading):  # a request still arriving is not waited for
+                _hang_up(conn)
+            self._idle.wait_for(lambda: not self._active and not self._reading, timeout=CLOSE_WAIT)
 
     def _bind_ipv4(self) -> _Server:
         if self._wanted:
@@ -178,17 +189,28 @@ class DashboardServer:
 
     # -- request threads -----------------------------------------------------------------------
 
-    def enter(self) -> bool:
-        """A connection arrives: False when MAX_CONNECTIONS are already open."""
+    def arrive(self, conn: socket.socket) -> None:
+        """A connection is accepted: it reads its request in one of MAX_READING places."""
         with self._idle:
-            if self._active >= self._max:
+            while len(self._reading) >= self._max_reading:
+                oldest = next(iter(self._reading))
+                del self._reading[oldest]
+                _hang_up(oldest)  # its thread sees the end of its input and leaves
+            self._reading[conn] = None
+
+    def enter(self, conn: socket.socket) -> bool:
+        """Its request was read: False when MAX_CONNECTIONS requests are already being answered."""
+        with self._idle:
+            self._reading.pop(conn, None)
+            if len(self._active) >= self._max:
                 return False
-            self._active += 1
+            self._active.add(conn)
             return True
 
-    def leave(self) -> None:
+    def leave(self, conn: socket.socket) -> None:
         with self._idle:
-            self._active -= 1
+            self._reading.pop(conn, None)
+            self._active.discard(conn)
             self._idle.notify_all()
 
     def respond(self, method: str, target: str, headers: Headers, read_body: Callable[[int], bytes]) -> Response:
@@ -203,7 +225,7 @@ class DashboardServer:
             return self._static_file(path[len("/static/"):])
         if path == "/login" and method == "GET":
             return self._login(query.get("code", ""))
-        sid = self.auth.session_id(_cookie(headers, cookie_name(self.port)))
+        sid = self.auth.session_id(_cookie(headers, cookie_name(self.port)), self.port)
         if sid is None:
             return self._signed_out(path)
         if method == "POST" and (refused := self._post_refusal(headers, sid)) is not None:
@@ -235,8 +257,8 @@ class DashboardServer:
         next_path = self.auth.redeem(code)
         if next_path is None:
             return self._login_page(BAD_CODE, 403)
-        cookie = (f"{cookie_name(self.port)}={self.auth.new_session()}; HttpOnly; SameSite=Strict; Path=/; "
-                  "Max-Age=2592000")
+        cookie = (f"{cookie_name(self.port)}={self.auth.new_session(self.port)}; HttpOnly; SameSite=Strict; "
+                  f"Path=/; Max-Age={SESSION_LIFETIME}")
         return Response(303, b"", TEXT, (("Location", next_path), ("Set-Cookie", cookie)))
 
     def _signed_out(self, path: str) -> Response:
@@ -302,6 +324,9 @@ def _wants_stream(path: str, headers: Headers) -> bool:
 
 
 def _json_body(headers: Headers, read_body: Callable[[int], bytes]) -> dict[str, Any]:
+    if headers.get("transfer-encoding"):  # never read as a body: it would run as an empty one
+        raise HttpError(411, "the request's body was sent in chunks, which the dashboard does not read",
+                        "send it with a Content-Length")
     try:
         length = int(_one(headers, "content-length") or 0)
     except ValueError:
@@ -321,6 +346,7 @@ def _json_body(headers: Headers, read_body: Callable[[int], bytes]) -> dict[str,
 class _Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = sys.platform != "win32"  # on Windows it would let us take a port in use
+    request_queue_size = 64  # not 5: a burst of connections (a tab's, or a flood's) is not dropped for a retry
 
     def __init__(self, address: tuple[str, int], family: socket.AddressFamily, dashboard: DashboardServer) -> None:
         self.address_family = family
@@ -328,31 +354,28 @@ class _Server(socketserver.ThreadingTCPServer):
         super().__init__(address, _Handler)
 
     def process_request(self, request: Any, client_address: Any) -> None:
-        if not self.dashboard.enter():
-            _busy(request)
-            self.shutdown_request(request)
-            return
+        self.dashboard.arrive(request)
         try:
             super().process_request(request, client_address)
         except BaseException:
-            self.dashboard.leave()
+            self.dashboard.leave(request)
             raise
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
         try:
             super().process_request_thread(request, client_address)
         finally:
-            self.dashboard.leave()
+            self.dashboard.leave(request)
 
 
-def _busy(request: socket.socket) -> None:
-    body = b"The dashboard is busy: too many connections are open. Close a few tabs and reload."
-    head = _head(503, [("Content-Type", TEXT), ("Content-Length", str(len(body))), ("Connection", "close"),
-                       *SECURITY_HEADERS])
+def _hang_up(conn: socket.socket) -> None:
     try:
-        request.sendall(head + body)
-    except OSError:
+        conn.shutdown(socket.SHUT_RDWR)
+    except OSError:  # already gone
         pass
+
+
+BUSY = "The dashboard is busy: too many connections are open. Close a few tabs and reload."
 
 
 class _BadRequest(Exception):
@@ -363,6 +386,43 @@ class _BadRequest(Exception):
 
 class LineReader(Protocol):
     def readline(self, size: int = -1, /) -> bytes: ...
+
+
+class DeadlineReader:
+    """Reads a socket until one deadline: each recv waits only for the time left, so a client
+    that sends a byte now and then cannot stretch its request past it (TimeoutError, an OSError)."""
+
+    def __init__(self, conn: socket.socket, deadline: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._conn, self._deadline, self._clock = conn, deadline, clock
+        self._buf = bytearray()
+
+    def readline(self, size: int = -1, /) -> bytes:
+        while True:
+            end = self._buf.find(b"\n", 0, size if size >= 0 else None)
+            if end >= 0:
+                return self._take(end + 1)
+            if (0 <= size <= len(self._buf)) or not self._fill():
+                return self._take(size if size >= 0 else len(self._buf))
+
+    def read(self, size: int, /) -> bytes:
+        while len(self._buf) < size and self._fill():
+            pass
+        return self._take(size)
+
+    def _fill(self) -> bool:
+        """More bytes: False at the end of the input."""
+        left = self._deadline - self._clock()
+        if left <= 0:
+            raise TimeoutError("the request took too long to arrive")
+        self._conn.settimeout(left)
+        chunk = self._conn.recv(64 * 1024)
+        self._buf += chunk
+        return bool(chunk)
+
+    def _take(self, size: int) -> bytes:
+        data = bytes(self._buf[:size])
+        del self._buf[:size]
+        return data
 
 
 def read_request(rfile: LineReader) -> tuple[str, str, Headers] | None:
@@ -402,27 +462,38 @@ def _read_headers(rfile: LineReader) -> Headers | None:
 class _Handler(socketserver.StreamRequestHandler):
     """One connection, one request (Connection: close): a kept-alive idle socket would hold a slot."""
 
-    timeout = 30  # a client that stalls while sending its request, or stops reading a stream
+    timeout = 30  # a client that stops reading a stream (reading the request has READ_DEADLINE)
 
     def handle(self) -> None:
+        self._reader = DeadlineReader(self.connection, time.monotonic() + self._dashboard().read_deadline)
         try:
-            request = read_request(self.rfile)
+            request = read_request(self._reader)
         except _BadRequest as exc:
             self._send_quietly(Response.text(exc.message, exc.status))
             return
         except OSError:  # timed out or reset before the request was complete
             return
-        if request is not None:
-            self._send_quietly(self._answer(*request))
+        if request is None:
+            return
+        if not self._dashboard().enter(self.connection):
+            self._send_quietly(Response.text(BUSY, 503))
+            return
+        self._send_quietly(self._answer(*request))
 
     def _answer(self, method: str, target: str, headers: Headers) -> Response:
         if method not in ("GET", "POST"):
             return Response.error(405, f"{method[:20]} is not something the dashboard answers")
         try:
-            return self._dashboard().respond(method, target, headers, self.rfile.read)
+            return self._dashboard().respond(method, target, headers, self._read_body)
         except Exception:
             log.exception("the dashboard failed on %s %s", method, target.split("?")[0])
             return Response.error(500, "the dashboard hit an internal error", "the details are in trayapp.log")
+
+    def _read_body(self, size: int) -> bytes:
+        try:
+            return self._reader.read(size)
+        except OSError:
+            raise HttpError(408, "the request took too long to arrive", "try again") from None
 
     def _dashboard(self) -> DashboardServer:
         server = self.server
@@ -436,6 +507,7 @@ class _Handler(socketserver.StreamRequestHandler):
             pass
 
     def _send(self, response: Response) -> None:
+        self.connection.settimeout(self.timeout)  # the reading deadline is over: writing has its own
         head = [("Content-Type", response.content_type), *response.headers, ("Connection", "close"),
                 *SECURITY_HEADERS]
         if response.stream is None:

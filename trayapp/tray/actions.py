@@ -76,7 +76,7 @@ class TrayActions:
         if url is None:
             self._tell(_("The dashboard did not open"), _(NO_DASHBOARD))
             return
-        self._tell_if(_("The dashboard did not open"), self._opener.open_url(url))
+        self._tell_if(_("The dashboard did not open"), self._opener.open_login(url, self.app.paths.state_dir))
 
     def _open_own_ui(self, program: str | None) -> None:
         status = next((s for s in self.app.statuses() if s.program == program), None)
