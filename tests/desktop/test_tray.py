@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.desktop.harness import need
+from trayapp.errors import NotRunningError
 from tests.desktop.tray_rig import (
     Desktop,
     Instance,
@@ -187,6 +188,8 @@ def test_a_broken_config_shows_the_config_error_and_a_missing_opener_is_said(des
                         config='[programs.assistant]\ncomand = ["x"]\n')
     try:
         window = desk.find_window("config.toml has a problem", timeout=20)  # the tooltip is the title
+        # The icon shows before the control channel opens (tray/run.py setup): wait for it to answer.
+        _wait_until(lambda: _answers(instance), 20, "trayapp's control channel")
         report = instance.request("status")
         problems = report["config_error"]["problems"]  # type: ignore[index]
         assert problems[0] == "programs.assistant.comand: unknown key; did you mean 'command'?", problems
@@ -204,6 +207,14 @@ def test_a_broken_config_shows_the_config_error_and_a_missing_opener_is_said(des
             in instance.trayapp_log()
     finally:
         instance.stop()
+
+
+def _answers(instance: Instance) -> bool:
+    try:
+        instance.request("status")
+    except NotRunningError:
+        return False
+    return True
 
 
 def _path_without_xdg_open(tmp_path: Path) -> Path:
