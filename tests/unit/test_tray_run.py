@@ -62,12 +62,13 @@ class FakeIcon:
 class FakeMenuModule:
     """Stands in for tray/menu.py, the only module that imports pystray."""
 
-    def __init__(self) -> None:
+    def __init__(self, backend: str = "fake") -> None:
         self.icon = FakeIcon()
         self.views: list[TrayView] = []
+        self.backend = backend
 
     def backend_name(self) -> str:
-        return "fake"
+        return self.backend
 
     def has_menu(self) -> bool:
         return True
@@ -167,8 +168,24 @@ def test_the_tray_icon_shows_the_notifiers_notices(ran: tuple[Host, FakeMenuModu
 
 def test_setup_shows_the_icon_then_starts_the_app_once(ran: tuple[Host, FakeMenuModule]) -> None:
     host, menu = ran
-    assert menu.icon.visible and menu.icon.titled and host.background_started == 1
+    assert menu.icon.visible and host.background_started == 1
+    assert not menu.icon.titled, "only gtk needs its first title sent again"
     assert menu.views[0].programs[0].phrase == "stopped"
+
+
+def test_gtk_gets_its_first_title_sent_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    host, menu = Host(tmp_path), FakeMenuModule("gtk")
+    monkeypatch.setattr(run, "load_menu_module", lambda: menu)
+    monkeypatch.setattr(run, "_exit_if_the_loop_hangs", lambda: None)
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        run.run_tray(host)
+        assert menu.icon.visible and menu.icon.titled
+    finally:
+        for callback in host.quit_callbacks:
+            callback()
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
 
 
 def test_a_config_error_shows_its_own_icon_and_the_first_problem(tmp_path: Path,
