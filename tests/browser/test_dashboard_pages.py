@@ -137,15 +137,17 @@ def test_a_doctor_fix_changes_a_file_mode(dashboard: Dashboard) -> None:
     config = dashboard.instance.home / "config.toml"
     config.chmod(0o644)
     dashboard.open("/diagnostics")
-    find = ("return [...document.querySelectorAll('#dx-checks li')]"
-            ".find(li => li.textContent.includes(arguments[0]) && li.querySelector('button[data-fix]'))")
+    # Found and clicked in one step inside the page: a report that arrives in between re-renders
+    # the list, and an element held across two calls is then stale.
+    click_fix = ("const li = [...document.querySelectorAll('#dx-checks li')]"
+                 ".find(li => li.textContent.includes(arguments[0]) && li.querySelector('button[data-fix]'));"
+                 "if (!li) return false; li.querySelector('button[data-fix]').click(); return true;")
     started = time.monotonic()
-    while not (button := dashboard.js(find, str(config))):
+    while not dashboard.js(click_fix, str(config)):
         # the server keeps a report a few seconds: one made before the chmod may still be served
         assert time.monotonic() - started < 90, "no Fix was offered for the open config file in 90 s"
         time.sleep(2)
         dashboard.js("document.getElementById('dx-rerun').click()")
-    dashboard.js("arguments[0].querySelector('button[data-fix]').click()", button)
     dashboard.wait_js("return document.querySelector('.banner.note') !== null", "the fix's message", 60)
     assert stat.S_IMODE(config.stat().st_mode) == 0o600
     assert dashboard.console_errors() == []

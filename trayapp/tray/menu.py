@@ -154,9 +154,14 @@ def redock(icon: pystray.Icon) -> None:
 def apply_view(icon: pystray.Icon, view: TrayView, parts: frozenset[Part] = frozenset(Part)) -> None:
     """GUI thread (through the controller's door): show `view` on the real icon, touching only
     the `parts` that changed (each one is a round trip to the panel, the menu a whole rebuild)."""
-    if Part.ICON in parts:
-        icon.icon = image_for(view, backend_name())
+    backend = backend_name()
     if Part.TOOLTIP in parts:
-        icon.title = title_text(view.tooltip, backend_name())
+        icon.title = title_text(view.tooltip, backend)
+    if Part.ICON in parts:
+        icon.icon = image_for(view, backend)
+    if backend == "xorg" and Part.TOOLTIP in parts:
+        # pystray's xorg loop sets the window name without flushing the X connection: with the
+        # icon unchanged, nothing else sent it, and the title could stay at its old words.
+        icon._display.flush()
     if Part.MENU in parts:
         icon.update_menu()
