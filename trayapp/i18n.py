@@ -17,7 +17,9 @@ import re
 import string
 import struct
 import sys
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 from trayapp.procs import CommandRunner, SubprocessRunner
@@ -31,19 +33,39 @@ CHINESE = "zh_CN"
 SUPPORTED = (ENGLISH, CHINESE)
 CHOICES = ("auto", *SUPPORTED)  # what [ui] language and --lang accept
 
-_active: gettext.NullTranslations = gettext.NullTranslations()
+_ENGLISH = gettext.NullTranslations()
+_active: gettext.NullTranslations = _ENGLISH
 _language = ENGLISH
+# One thread may speak English for a while (machine output of a running instance: the journal's
+# JSON) while every other thread goes on in the user's language.
+_local = threading.local()
+
+
+def _current() -> gettext.NullTranslations:
+    override: gettext.NullTranslations | None = getattr(_local, "translations", None)
+    return _active if override is None else override
 
 
 def _(message: str) -> str:
     """`message` in the active language (itself in English, or when the catalog lacks it)."""
-    return _safe(message, _active.gettext(message))
+    return _safe(message, _current().gettext(message))
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     """The form of a message for the number `n` (English has two forms, Chinese one)."""
     english = singular if n == 1 else plural
-    return _safe(english, _active.ngettext(singular, plural, n))
+    return _safe(english, _current().ngettext(singular, plural, n))
+
+
+@contextmanager
+def english() -> Iterator[None]:
+    """English on this thread only, for as long as the block runs (nests; other threads unchanged)."""
+    before: gettext.NullTranslations | None = getattr(_local, "translations", None)
+    _local.translations = _ENGLISH
+    try:
+        yield
+    finally:
+        _local.translations = before
 
 
 def N_(message: str) -> str:

@@ -1,0 +1,86 @@
+"""Message: a sentence kept as its message and values, English for machines, the user's language for people."""
+
+import gettext
+import json
+import threading
+
+import pytest
+
+from trayapp import i18n
+from trayapp.message import Duration, Message, Size, Wait, words
+
+
+class Catalog(gettext.NullTranslations):
+    """A tiny fake zh_CN catalog: the messages these tests use."""
+
+    TABLE = {"gave up after {crashes} crashes in {window}": "{window}内崩溃 {crashes} 次，已放弃",
+             "{n}m": "{n} 分", "{n}s": "{n} 秒", "{number}{unit}": "{number} {unit}",
+             "needs {need}, {why}": "需要 {need}，{why}", "the disk is full": "磁盘已满"}
+
+    def gettext(self, message: str) -> str:
+        return self.TABLE.get(message, message)
+
+
+@pytest.fixture
+def chinese():
+    i18n.use(Catalog(), i18n.CHINESE)
+    yield
+    i18n.use(gettext.NullTranslations(), i18n.ENGLISH)
+
+
+def test_english_for_machines_and_the_active_language_for_people(chinese):
+    reason = Message("gave up after {crashes} crashes in {window}", crashes=5, window=Duration(75))
+    assert str(reason) == "gave up after 5 crashes in 1m 15s"
+    assert reason.words() == "1 分 15 秒内崩溃 5 次，已放弃"
+    assert words(reason) == reason.words()
+    assert words("a program's own text") == "a program's own text"
+
+
+def test_nested_messages_and_units_are_translated_too(chinese):
+    text = Message("needs {need}, {why}", need=Size(52_428_800), why=Message("the disk is full"))
+    assert text.words() == "需要 52 MB，磁盘已满"
+    assert str(text) == "needs 52MB, the disk is full"
+
+
+def test_json_round_trip_keeps_numbers_and_units():
+    text = Message("needs {need}, {why}", need=Size(1500), why=Message("wait {w}", w=Wait(7.6)), n=3, f=0.5)
+    data = json.loads(json.dumps(text.to_json()))
+    assert data["values"]["need"] == {"unit": "size", "value": 1500}
+    back = Message.from_json(data)
+    assert back == text
+    assert str(back) == "needs 1.5KB, wait 8s"
+
+
+@pytest.mark.parametrize("data", [None, "text", 3, [], {"message": 3}, {"message": "x", "values": []},
+                                  {"message": "{a}", "values": {"a": True}},
+                                  {"message": "{a}", "values": {"a": {"unit": "lightyears", "value": 1}}},
+                                  {"message": "{a}", "values": {"a": {"unit": "size", "value": "big"}}},
+                                  {"message": "{a}", "values": {"a": [1, 2]}}])
+def test_anything_malformed_reads_back_as_none(data):
+    assert Message.from_json(data) is None
+
+
+def test_a_message_whose_values_do_not_fit_shows_its_text_rather_than_crash():
+    edited = Message.from_json({"message": "restarting {program} in {wait}", "values": {"program": "x"}})
+    assert edited is not None
+    assert edited.words() == "restarting {program} in {wait}"
+
+
+def test_english_is_per_thread(chinese):
+    seen: list[str] = []
+    entered, done = threading.Event(), threading.Event()
+
+    def other() -> None:
+        entered.wait(10)
+        seen.append(i18n._("the disk is full"))
+        done.set()
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    with i18n.english():
+        assert i18n._("the disk is full") == "the disk is full"
+        entered.set()
+        done.wait(10)
+    thread.join()
+    assert seen == ["磁盘已满"]
+    assert i18n._("the disk is full") == "磁盘已满"

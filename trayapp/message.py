@@ -1,0 +1,144 @@
+"""A sentence kept as its message and its values, so each reader gets it in their own language.
+
+Reasons the supervisor, the alert rules and the backup engine give ("gave up after 5 crashes in
+1m") are made in one place and read in others: the tray, `trayapp status`, the dashboard, the
+journal. A `Message` holds the English message (a catalog msgid, marked with `N_`) and its values;
+`str()` is the English sentence (journal JSON, `--json`, log files), `.words()` the sentence in the
+active language. Values may be Messages themselves, and durations and sizes stay numbers until
+they are shown, so "1m 15s" becomes "1 分 15 秒" in Chinese.
+
+    reason = Message(N_("gave up after {crashes} crashes in {window}"), crashes=5, window=Duration(60))
+    str(reason)      -> "gave up after 5 crashes in 1m"
+    reason.words()   -> "连续崩溃 5 次（1 分内），已放弃重启"   (under zh_CN)
+
+`to_json()`/`from_json()` carry it through the journal and the control channel; anything malformed
+read back is None, never an exception (the journal is a file anyone may have edited).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Union
+
+from trayapp import units
+from trayapp.i18n import _, english
+
+
+@dataclass(frozen=True)
+class Duration:
+    """Seconds, shown as a duration: 75 -> "1m 15s"."""
+    seconds: float
+
+    def words(self) -> str:
+        return units.format_duration(self.seconds)
+
+
+@dataclass(frozen=True)
+class Wait:
+    """Seconds to wait, shown in whole seconds: 7.6 -> "8s"."""
+    seconds: float
+
+    def words(self) -> str:
+        return units.format_wait(self.seconds)
+
+
+@dataclass(frozen=True)
+class Size:
+    """Bytes, shown in decimal units: 52_428_800 -> "52MB"."""
+    bytes: float
+
+    def words(self) -> str:
+        return units.format_size(self.bytes)
+
+
+Unit = Union[Duration, Wait, Size]
+Value = Union[str, int, float, "Message", Duration, Wait, Size]
+
+_UNITS: dict[str, Callable[[float], Unit]] = {"duration": Duration, "wait": Wait, "size": Size}
+_UNIT_NAMES = {Duration: "duration", Wait: "wait", Size: "size"}
+
+
+class Message:
+    """An English message with named {placeholders} and the values that fill them."""
+
+    __slots__ = ("message", "values")
+
+    def __init__(self, message: str, /, **values: Value) -> None:
+        self.message = message
+        self.values: Mapping[str, Value] = values
+
+    def words(self) -> str:
+        """The sentence in the active language (English where the catalog lacks the message)."""
+        shown = {name: _shown(value) for name, value in self.values.items()}
+        try:
+            return _(self.message).format(**shown)
+        except (KeyError, IndexError, ValueError):  # a message read back from an edited journal
+            return self.message
+
+    def __str__(self) -> str:
+        with english():
+            return self.words()
+
+    def __repr__(self) -> str:
+        return f"Message({self.message!r}, {dict(self.values)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Message) and (self.message, dict(self.values)) == (other.message, dict(other.values))
+
+    def __hash__(self) -> int:
+        return hash(self.message)
+
+    def to_json(self) -> dict[str, object]:
+        """{"message": "...", "values": {...}}: numbers stay numbers, units say which they are."""
+        return {"message": self.message, "values": {name: _json(value) for name, value in self.values.items()}}
+
+    @classmethod
+    def from_json(cls, data: object) -> Message | None:
+        """The Message `to_json` made, or None for anything else."""
+        if not isinstance(data, dict) or not isinstance(data.get("message"), str):
+            return None
+        raw = data.get("values", {})
+        if not isinstance(raw, dict):
+            return None
+        values: dict[str, Value] = {}
+        for name, item in raw.items():
+            value = _from_json(item)
+            if not isinstance(name, str) or value is None:
+                return None
+            values[name] = value
+        return cls(data["message"], **values)
+
+
+def words(text: Message | str) -> str:
+    """What a person reads: a Message in the active language; a plain string (a program's own
+    output, a path, an error from the system) as it is."""
+    return text.words() if isinstance(text, Message) else text
+
+
+def _shown(value: Value) -> str | int | float:
+    if isinstance(value, (Message, Duration, Wait, Size)):
+        return value.words()
+    return value
+
+
+def _json(value: Value) -> object:
+    if isinstance(value, Message):
+        return value.to_json()
+    if isinstance(value, (Duration, Wait, Size)):
+        return {"unit": _UNIT_NAMES[type(value)], "value": value.seconds if not isinstance(value, Size) else value.bytes}
+    return value
+
+
+def _from_json(item: object) -> Value | None:
+    if isinstance(item, bool):
+        return None
+    if isinstance(item, (str, int, float)):
+        return item
+    if isinstance(item, dict) and "unit" in item:
+        make = _UNITS.get(str(item.get("unit")))
+        number = item.get("value")
+        if make is None or isinstance(number, bool) or not isinstance(number, (int, float)):
+            return None
+        return make(float(number))
+    return Message.from_json(item)
