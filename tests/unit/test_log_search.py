@@ -13,22 +13,15 @@ import pytest
 from trayapp.logs import search
 from trayapp.logs.pages import LogFile, log_files
 
+from .logfolder import write_rotated
+
 WORDS = ["🐈 Starting nanobot gateway…", "Straße gesperrt", "STRASSE frei", "İstanbul şubesi", "istanbul office",
          "Ärger mit dem Modell", "ärger again", "猫が起動しました", "KELVIN 5\u212a", "plain request 7 handled"]
 
 
 def folder_with(tmp_path: Path, chunks: list[list[str]]) -> tuple[Path, list[LogFile]]:
-    """chunks oldest first: every chunk but the last becomes <n>.gz, the last the live file."""
-    folder = tmp_path / "logs"
-    folder.mkdir(mode=0o700)
-    live = folder / "nanobot.log"
-    for number, chunk in enumerate(reversed(chunks[:-1]), start=1):
-        with gzip.open(folder / f"nanobot.log.{number}.gz", "wb") as f:
-            f.write("".join(line + "\n" for line in chunk).encode("utf-8"))
-    live.write_text("".join(line + "\n" for line in chunks[-1]), encoding="utf-8")
-    for path in folder.iterdir():
-        os.chmod(path, 0o600)
-    return live, log_files(live, folder)
+    live = write_rotated(tmp_path / "logs", chunks)
+    return live, log_files(live, live.parent)
 
 
 def stamped(texts: list[str], start: int = 0) -> list[str]:

@@ -3,7 +3,6 @@ and "search on" finds every match exactly once, newest first; levels of hits ins
 
 from __future__ import annotations
 
-import gzip
 import os
 import tracemalloc
 from pathlib import Path
@@ -13,17 +12,13 @@ import pytest
 from trayapp.logs import search
 from trayapp.logs.pages import CursorError, LogFile, log_files
 
+from .logfolder import write_rotated
+
 
 def gz_log(tmp_path: Path, lines: list[bytes]) -> list[LogFile]:
     """One rotated .gz holding `lines` and an empty live file."""
-    folder = tmp_path / "logs"
-    folder.mkdir(mode=0o700)
-    with gzip.open(folder / "nanobot.log.1.gz", "wb", compresslevel=1) as f:
-        f.write(b"".join(line + b"\n" for line in lines))
-    (folder / "nanobot.log").write_bytes(b"")
-    for path in folder.iterdir():
-        os.chmod(path, 0o600)
-    return log_files(folder / "nanobot.log", folder)
+    live = write_rotated(tmp_path / "logs", [lines, []], compresslevel=1)
+    return log_files(live, live.parent)
 
 
 def line(n: int, text: str = "tick") -> bytes:

@@ -13,6 +13,8 @@ from trayapp.dashboard.logs_api import mark_kind, merge_marks
 from trayapp.logs import pages
 from trayapp.logs.pages import LogFile, Row, log_files, page_after, page_around, page_before, parse_cursor
 
+from .logfolder import write_rotated
+
 BASE = 1_764_511_200.0  # 2026-11-30 14:00:00 UTC
 
 
@@ -22,19 +24,6 @@ def stamp(ts: float) -> str:
 
 def lines_for(numbers: range, text: str = "line") -> list[str]:
     return [f"{stamp(BASE + n)} {'stderr' if n % 2 else 'stdout'} {n} {text}" for n in numbers]
-
-
-def build(folder: Path, chunks: list[list[str]]) -> Path:
-    """chunks oldest first: every chunk but the last becomes <n>.gz, the last the live file."""
-    folder.mkdir(mode=0o700, exist_ok=True)
-    live = folder / "nanobot.log"
-    for number, chunk in enumerate(reversed(chunks[:-1]), start=1):
-        with gzip.open(folder / f"nanobot.log.{number}.gz", "wb") as f:
-            f.write("".join(line + "\n" for line in chunk).encode("utf-8"))
-    live.write_text("".join(line + "\n" for line in chunks[-1]), encoding="utf-8")
-    for path in folder.iterdir():
-        os.chmod(path, 0o600)
-    return live
 
 
 def numbers(rows: list[Row]) -> list[int]:
@@ -47,12 +36,12 @@ def everything(row: Row) -> bool:
 
 @pytest.fixture
 def files(tmp_path: Path) -> list[LogFile]:
-    live = build(tmp_path / "logs", [lines_for(range(0, 100)), lines_for(range(100, 200)), lines_for(range(200, 300))])
+    live = write_rotated(tmp_path / "logs", [lines_for(range(0, 100)), lines_for(range(100, 200)), lines_for(range(200, 300))])
     return log_files(live, tmp_path / "logs")
 
 
 def test_the_files_oldest_last_and_only_regular_files_in_the_folder(tmp_path: Path) -> None:
-    live = build(tmp_path / "logs", [lines_for(range(3)), lines_for(range(3, 6))])
+    live = write_rotated(tmp_path / "logs", [lines_for(range(3)), lines_for(range(3, 6))])
     secret = tmp_path / "secret.txt"
     secret.write_text("2026-11-30T14:00:00.000+00:00 stdout password\n")
     (tmp_path / "logs" / "nanobot.log.2.gz").symlink_to(secret)
@@ -85,7 +74,7 @@ def test_a_traceback_level_carries_from_one_chunk_into_the_next(tmp_path: Path) 
     for n in range(151, 201):
         body[n] = f'{stamp(BASE + n)} stderr   File "x.py", line {n}, in f'
     body[201] = f"{stamp(BASE + 201)} stderr RuntimeError: boom"
-    live = build(tmp_path / "logs", [body])
+    live = write_rotated(tmp_path / "logs", [body])
     page = page_before(log_files(live, tmp_path / "logs"), None, 600, lambda row: row.level == "error")
     assert [row.offset for row in page.rows] == [len("".join(b + "\n" for b in body[:n])) for n in range(150, 202)]
 
@@ -100,7 +89,7 @@ def test_a_cursor_into_a_file_that_rotated_away_is_the_start_not_an_error(files:
 
 def test_a_cursor_stays_valid_when_the_live_file_is_rotated(tmp_path: Path) -> None:
     folder = tmp_path / "logs"
-    live = build(folder, [lines_for(range(0, 50)), lines_for(range(50, 100))])
+    live = write_rotated(folder, [lines_for(range(0, 50)), lines_for(range(50, 100))])
     first = page_before(log_files(live, folder), None, 20, everything)
     assert first.before is not None
     os.replace(folder / "nanobot.log.1.gz", folder / "nanobot.log.2.gz")
@@ -137,7 +126,7 @@ def test_jump_to_a_time_gives_the_lines_around_it(files: list[LogFile], at: floa
 
 
 def test_jump_to_a_time_halves_a_big_live_file(tmp_path: Path) -> None:
-    live = build(tmp_path / "logs", [lines_for(range(20_000), "x" * 40)])  # about 1.4 MB: many blocks
+    live = write_rotated(tmp_path / "logs", [lines_for(range(20_000), "x" * 40)])  # about 1.4 MB: many blocks
     files = log_files(live, tmp_path / "logs")
     assert pages.seek_time(files, BASE + 12_345)[1] == live.read_bytes().index(f" {12_345} x".encode()) - 36
 
@@ -167,7 +156,7 @@ def test_which_journal_entries_mark_the_log(entry: dict[str, object], kind: str 
 
 
 def test_a_damaged_gz_gives_what_it_holds_before_the_damage(tmp_path: Path) -> None:
-    live = build(tmp_path / "logs", [lines_for(range(0, 2000)), lines_for(range(2000, 2010))])
+    live = write_rotated(tmp_path / "logs", [lines_for(range(0, 2000)), lines_for(range(2000, 2010))])
     damaged = tmp_path / "logs" / "nanobot.log.1.gz"
     data = damaged.read_bytes()
     damaged.write_bytes(data[: len(data) // 2])  # cut in the middle: the end of the stream is missing
@@ -178,7 +167,7 @@ def test_a_damaged_gz_gives_what_it_holds_before_the_damage(tmp_path: Path) -> N
 
 def test_a_file_listed_twice_while_it_is_compressed_is_read_once(tmp_path: Path) -> None:
     folder = tmp_path / "logs"
-    live = build(folder, [lines_for(range(0, 5)), lines_for(range(5, 10))])
+    live = write_rotated(folder, [lines_for(range(0, 5)), lines_for(range(5, 10))])
     with gzip.open(folder / "nanobot.log.1.gz", "rb") as f:
         (folder / "nanobot.log.pending-1").write_bytes(f.read())
     os.chmod(folder / "nanobot.log.pending-1", 0o600)
