@@ -5,17 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from trayapp.logs.capture import ProgramLog
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def time(self) -> float:
-        return 1_700_000_000.0 + self.now
+from tests.fakes import FakeClock
 
 
 def test_after_a_write_error_the_retry_waits_for_the_injected_clock(tmp_path: Path) -> None:
@@ -25,10 +15,10 @@ def test_after_a_write_error_the_retry_waits_for_the_injected_clock(tmp_path: Pa
     plog = ProgramLog(log, clock=clock)
     plog.write("stdout", "lost 1")
     log.rmdir()
-    clock.now += 1.0
+    clock.advance(1.0)
     plog.write("stdout", "lost 2")  # still inside the retry pause: dropped without trying
     assert not log.exists()
-    clock.now += 10.0
+    clock.advance(10.0)
     plog.write("stdout", "kept")
     plog.close()
     lines = log.read_text().splitlines()

@@ -18,21 +18,7 @@ from trayapp.notify import Notifier
 from trayapp.notify.note import BackendUnavailable, Limits, Note
 from trayapp.notify.policy import Settings
 from trayapp.status import Status
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.mono, self.wall = 1000.0, 1_700_000_000.0
-
-    def monotonic(self) -> float:
-        return self.mono
-
-    def time(self) -> float:
-        return self.wall
-
-    def advance(self, seconds: float) -> None:
-        self.mono += seconds
-        self.wall += seconds
+from tests.fakes import FakeClock
 
 
 class Recording:
@@ -157,7 +143,7 @@ def test_the_pause_command_silences_answers_in_words_and_ends_by_itself() -> Non
     backend = Recording()
     notifier, clock = make(backend)
     reply = notifier.handle_pause_command({"seconds": 60})
-    assert reply == f"notifications paused until {datetime.fromtimestamp(clock.wall + 60):%H:%M}"
+    assert reply == f"notifications paused until {datetime.fromtimestamp(clock.time() + 60):%H:%M}"
     notifier.on_recorded(crash())
     settle(notifier, clock)
     assert backend.notes == []
@@ -171,21 +157,21 @@ def test_the_pause_command_silences_answers_in_words_and_ends_by_itself() -> Non
 
 def test_a_pause_past_today_names_the_day_and_a_non_number_is_refused() -> None:
     notifier, clock = make(Recording())
-    end = datetime.fromtimestamp(clock.wall + 3 * 86400)
+    end = datetime.fromtimestamp(clock.time() + 3 * 86400)
     assert notifier.handle_pause_command({"seconds": 3 * 86400}) == (
         f"notifications paused until {end:%a} {end.day} {end:%b %H:%M}")
     with pytest.raises(ControlError, match="needs a number of seconds, not 'later'"):
         notifier.handle_pause_command({"seconds": "later"})
-    assert notifier.paused_until == pytest.approx(clock.wall + 3 * 86400)
+    assert notifier.paused_until == pytest.approx(clock.time() + 3 * 86400)
 
 
 def test_config_paused_until_is_honoured() -> None:
     clock = FakeClock()
     from datetime import datetime
 
-    later = datetime.fromtimestamp(clock.wall + 7200).isoformat()
+    later = datetime.fromtimestamp(clock.time() + 7200).isoformat()
     notifier, _ = make(Recording(), clock=clock, config=NotifyConfig(paused_until=later))
-    assert notifier.paused_until == pytest.approx(clock.wall + 7200, abs=1)
+    assert notifier.paused_until == pytest.approx(clock.time() + 7200, abs=1)
 
 
 def test_status_snapshots_teach_display_names_and_attach_detaches() -> None:

@@ -21,23 +21,9 @@ from trayapp.tray import run
 from trayapp.tray.host import TrayHost
 from trayapp.tray.controller import Part
 from trayapp.tray.view import Action, IconKey, TrayView
+from tests.fakes import FakeClock
 
 TRAY = Path(run.__file__).parent
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.mono, self.wall = 1000.0, 1_700_000_000.0
-
-    def monotonic(self) -> float:
-        return self.mono
-
-    def time(self) -> float:
-        return self.wall
-
-    def advance(self, seconds: float) -> None:
-        self.mono += seconds
-        self.wall += seconds
 
 
 class FakeIcon:
