@@ -33,8 +33,11 @@ def hiddenimports(platform: str) -> list[str]:
 
 
 def datas() -> list[tuple[str, str]]:
-    """The icons and the compiled translations, where trayapp looks for them inside the bundle."""
-    return [(str(ROOT / "assets"), "trayapp/assets"), (str(ROOT / "trayapp" / "locale"), "trayapp/locale")]
+    """The icons, the compiled translations and the dashboard's page, where trayapp looks for them
+    inside the bundle (PyInstaller collects Python modules only; every package-data folder is here)."""
+    package = ROOT / "trayapp"
+    return [(str(ROOT / "assets"), "trayapp/assets"), (str(package / "locale"), "trayapp/locale"),
+            (str(package / "dashboard" / "static"), "trayapp/dashboard/static")]
 
 
 def icon(name: str) -> str:
