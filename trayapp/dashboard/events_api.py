@@ -12,12 +12,12 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from trayapp.dashboard import journal_tail
+from trayapp.dashboard import dates, journal_tail
 from trayapp.dashboard.host import DashboardHost
 from trayapp.dashboard.http import HttpError, Request, Response, Router
+from trayapp.i18n import _
 from trayapp.journal import describe, program_label
 
 MAX_LIMIT = 1000
@@ -91,12 +91,12 @@ def _before(request: Request) -> Position:
     raw = request.arg("before")
     if not raw:
         return Position(None)
-    stamp, _, shown = raw.partition(":")
+    stamp, _colon, shown = raw.partition(":")
     try:
         return Position(float(stamp), int(shown) if shown else None)
     except ValueError:
-        raise HttpError(400, f"before must be a time in seconds or a place this page gave out, not {raw[:40]!r}",
-                        "leave it out to see the newest events") from None
+        raise HttpError(400, _("before must be a time in seconds or a place this page gave out, not {value}").format(
+            value=repr(raw[:40])), _("leave it out to see the newest events")) from None
 
 
 def _matches(entry: Mapping[str, Any], program: str | None, kind: str | None) -> bool:
@@ -115,13 +115,11 @@ def event_json(entry: Mapping[str, Any], names: Mapping[str, str], now: float) -
 
 
 def time_words(ts: float | None, now: float) -> str:
-    """"14:02:03" today, "Nov 29 14:02" on another day (local time)."""
+    """"14:02:03" today, "Nov 29 14:02" on another day (local time, in the active language)."""
     if ts is None:
-        return "at an unknown time"
-    when, today = datetime.fromtimestamp(ts), datetime.fromtimestamp(now)
-    if when.date() == today.date():
-        return when.strftime("%H:%M:%S")
-    return f"{when.strftime('%b')} {when.day} {when.strftime('%H:%M')}"
+        return _("at an unknown time")
+    when, today = time.localtime(ts), time.localtime(now)
+    return dates.time_words(ts, now, seconds=when[:3] == today[:3])
 
 
 def severity(entry: Mapping[str, Any]) -> str:
