@@ -154,12 +154,12 @@ def preview(host: DashboardHost, path: Path) -> dict[str, Any]:
         found = make_preview(path, host.config, host.paths)
     except BackupError as exc:
         raise refused(exc) from None
-    targets = [_target_json(t) for t in found.targets]
+    targets = [_target_json(target) for target in found.targets]
     rooms = [_room_json(r) for r in found.rooms]
     stop = _stop_words(host, found.plan.program)
     return {"name": path.name, "targets": targets, "rooms": rooms, "fits": found.fits,
             "program": found.plan.program, **stop, "files": found.plan.report.files,
-            "databases": found.plan.report.databases, "lines": [t["words"] for t in targets] + [stop["stop_words"]]
+            "databases": found.plan.report.databases, "lines": [target["words"] for target in targets] + [stop["stop_words"]]
             + [r["words"] for r in rooms] + [_("This was a dry run: nothing was changed.")]}
 
 

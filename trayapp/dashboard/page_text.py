@@ -21,6 +21,7 @@ from typing import IO
 from trayapp.i18n import _, language, ngettext
 
 MESSAGES_FILE = "messages.json"  # in the static folder, written by scripts/i18n
+JS_KEYWORDS = {"t": None, "tn": (1, 2), "N_": None}  # app.js's message functions, for Babel
 _MARKED_TEXT = re.compile(r"(<[a-z][a-z0-9]*\b[^>]*\sdata-i18n\b[^>]*>)([^<]*)")
 _ATTRIBUTE = re.compile(r'(\s(?:aria-label|placeholder|title|alt)=")([^"]+)(")')
 _HTML_LANG = re.compile(r'<html lang="[^"]*"')
