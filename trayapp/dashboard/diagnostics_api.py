@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from trayapp.dashboard.host import DashboardHost
 from trayapp.dashboard.http import HttpError, Request, Response, Router
 from trayapp.doctor.report import Check, Report
-from trayapp.i18n import _
+from trayapp.i18n import ENGLISH, _, language
 
 if TYPE_CHECKING:  # doctor's checks are loaded on the first visit to the page, not at start
     from trayapp.doctor.inputs import Inputs
@@ -99,10 +99,16 @@ def check_json(check: Check) -> dict[str, Any]:
     fix = None
     if check.fix_id is not None and check.group in fixes.FIXERS:
         fix = {"id": check.fix_id, "label": fixes.label(check), "what": check.autofix}
-    return {"id": check.id, "group": check.group, "title": check.name[:1].upper() + check.name[1:],
+    return {"id": check.id, "group": check.group, "title": _title(check.label),
             "status": str(check.level), "detail": check.evidence, "advice": check.fix or None,
             "evidence": [check.evidence, *(_("Changed: {line}").format(line=line) for line in check.changed)],
             "fix": fix}
+
+
+def _title(label: str) -> str:
+    """A check's name as a heading: capitalized in English, the way English writes headings.
+    Chinese has no capitals, and there a leading program or file name must stay as it is named."""
+    return label[:1].upper() + label[1:] if language() == ENGLISH else label
 
 
 def report_json(report: Report) -> dict[str, Any]:
