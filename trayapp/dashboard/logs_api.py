@@ -296,7 +296,7 @@ def lines_in_range(files: Sequence[LogFile], low: float | None, high: float | No
         return
     index, offset = seek_time(files, low) if low is not None else (len(files) - 1, 0)
     for i in range(index, -1, -1):
-        for _, raw in lines_from(files[i], offset if i == index else 0):
+        for _start, raw in lines_from(files[i], offset if i == index else 0):
             parsed = parse_line(raw[:64].decode("utf-8", "replace") + " ")
             if high is not None and parsed is not None and parsed.time.timestamp() > high:
                 return
