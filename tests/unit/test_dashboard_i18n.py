@@ -204,3 +204,24 @@ def test_html_extraction_reads_the_pages_the_way_babel_will() -> None:
     ids = [msgid for _line, _func, msgid, _comments in found]
     assert {"Overview", "Search the whole log (Enter)", "Type the backup's name to restore it:"} <= set(ids)
     assert all(line >= 1 for line, *_ in found)
+
+
+def test_catalogs_come_from_trayapp_locale_dir_when_it_is_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The browser tests' pseudo-locale reaches a running instance this way."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+
+    catalog = Catalog(locale="zh_CN")
+    catalog.add("Overview", "⟦Overview⟧")
+    (tmp_path / "zh_CN" / "LC_MESSAGES").mkdir(parents=True)
+    with open(tmp_path / "zh_CN" / "LC_MESSAGES" / "trayapp.mo", "wb") as f:
+        write_mo(f, catalog)
+    monkeypatch.setenv(i18n.LOCALE_DIR_VAR, str(tmp_path))
+    try:
+        assert i18n.activate("zh_CN") == "zh_CN"
+        assert i18n._("Overview") == "⟦Overview⟧"
+        monkeypatch.delenv(i18n.LOCALE_DIR_VAR)
+        i18n.activate("zh_CN")
+        assert i18n._("Overview") == "概览"
+    finally:
+        i18n.activate("en")
