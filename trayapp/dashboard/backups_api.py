@@ -66,7 +66,7 @@ def summary(info: Mapping[str, Any], now: float) -> dict[str, Any]:
     if info.get("busy") or info.get("running"):
         running = {key: info.get(key) for key in ("job", "percent", "phase", "words", "started")}
     last, due, schedule = info.get("last_ok_at"), info.get("next_due"), info.get("schedule")
-    return {"running": running,
+    return {"running": running, "scheduled": bool(schedule),
             "last_ok_words": _last_words(last, now),
             "next_due_words": _due_words(due, now),
             "schedule_words": _schedule_words(schedule)}

@@ -740,7 +740,7 @@ function onJournal(e) {
 
 async function loadBackups() {
   const data = await api("/api/backups");
-  const due = data.next_due_words === t("nothing scheduled") ? "" : data.next_due_words;
+  const due = data.scheduled ? data.next_due_words : "";
   const parts = [data.last_ok_words, due, data.schedule_words, data.dest ? t("kept in {folder}", { folder: data.dest }) : ""];
   // TRANSLATORS: one sentence of the Backups page's summary; sentences follow each other with no separator.
   $("bk-summary").textContent = parts.filter(Boolean).map((s) => t("{sentence}. ", { sentence: sentence(s) })).join("").trim();
