@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -122,6 +123,16 @@ def test_every_page_says_only_catalog_words(pseudo_page: Dashboard, path: str) -
     assert pseudo_page.js("return document.documentElement.lang") == "zh-CN"
     found = english_words(pseudo_page)
     assert not found, f"the {section} page has words that bypassed the catalog: {found}"
+
+
+def test_a_crash_report_says_only_catalog_words(pseudo_page: Dashboard) -> None:
+    visit(pseudo_page, "/")
+    psutil.Process(pseudo_page.instance.program("assistant")["pid"]).kill()
+    card = ".card[data-program='assistant']"
+    pseudo_page.wait_js(f"return document.querySelector(\"{card} .crash\") !== null", "the crash report")
+    found = english_words(pseudo_page)
+    assert not found, f"the crash report has words that bypassed the catalog: {found}"
+    pseudo_page.instance.wait_state("running", "assistant", timeout=WAIT)
 
 
 def test_the_restore_preview_says_only_catalog_words(pseudo_page: Dashboard) -> None:

@@ -343,8 +343,9 @@ function crashBox(entry) {
     onclick: () => copyText(entry.crash_report_text || [crash.headline, crash.cause, crash.fix, excerpt].join("\n")) });
   return el("section", { class: "crash", "aria-label": t("Last crash") },
     el("h3", { text: t("Last crash: {headline}", { headline: crash.headline || t("it stopped unexpectedly") }) }),
-    crash.cause ? el("p", {}, el("strong", { text: t("Cause:") }), " ", crash.cause) : null,
-    crash.fix ? el("p", {}, el("strong", { text: t("Fix:") }), " ", crash.fix) : null,
+    // TRANSLATORS: a label before the crash's cause and its fix; the space after it is part of it.
+    crash.cause ? el("p", {}, el("strong", { text: t("Cause: ") }), crash.cause) : null,
+    crash.fix ? el("p", {}, el("strong", { text: t("Fix: ") }), crash.fix) : null,
     excerpt ? el("pre", { text: excerpt }) : null, copy);
 }
 
