@@ -42,7 +42,7 @@ def host(tmp_path: Path) -> FakeHost:
 
 @pytest.fixture
 def browser(host: FakeHost) -> Iterator[Browser]:
-    server = DashboardServer(host, routes.build(host))  # type: ignore[arg-type]  # the fake has what these tests ask
+    server = DashboardServer(host, routes.build(host))
     server.start()
     b = Browser(server)
     b.log_in()
@@ -59,7 +59,7 @@ def no_english(*texts: str) -> list[str]:
 
 def test_the_overview_words_are_chinese(chinese: None, host: FakeHost) -> None:
     host.notifier.pause(3600)
-    said = extras(host, NOW)  # type: ignore[arg-type]  # the fake has what the overview reads
+    said = extras(host, NOW)
     assert said["disk"][0]["words"] == "/：可用 2 GB，共 8 GB"
     assert said["notifications"]["paused_words"].startswith("通知已暂停，直到 ")
     assert said["backup"]["last_ok_words"] == "还没有备份"
