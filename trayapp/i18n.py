@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gettext
 import logging
+import os
 import re
 import string
 import struct
@@ -28,6 +29,9 @@ log = logging.getLogger(__name__)
 
 DOMAIN = "trayapp"
 LOCALE_DIR = Path(__file__).parent / "locale"
+# Another folder of catalogs (LANG/LC_MESSAGES/trayapp.mo), like glibc's LOCPATH: the browser tests
+# run an instance with a pseudo-locale through it. Unset, the catalogs shipped with trayapp are used.
+LOCALE_DIR_VAR = "TRAYAPP_LOCALE_DIR"
 ENGLISH = "en"
 CHINESE = "zh_CN"
 SUPPORTED = (ENGLISH, CHINESE)
@@ -95,11 +99,12 @@ def placeholders(message: str) -> frozenset[str]:
         return frozenset({"\0broken"})
 
 
-def activate(choice: str, locale_dir: Path = LOCALE_DIR) -> str:
+def activate(choice: str, locale_dir: Path | None = None) -> str:
     """Use `choice`'s catalog from now on and return the language in use. A missing or broken
     catalog leaves English in use (logged once): never a crash."""
     lang = normalize(choice) or ENGLISH
-    loaded = _load(lang, locale_dir) if lang != ENGLISH else None
+    folder = locale_dir or Path(os.environ.get(LOCALE_DIR_VAR) or LOCALE_DIR)
+    loaded = _load(lang, folder) if lang != ENGLISH else None
     if loaded is None:
         lang = ENGLISH
     use(loaded or gettext.NullTranslations(), lang)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from trayapp.i18n import _
+
 BARS = "▁▂▃▄▅▆▇█"
 
 
@@ -59,15 +61,18 @@ def memory_words(now: float | None, low: float | None, high: float | None) -> st
     if low is None or high is None:
         return ""
     steady = high - low <= high * 0.01  # within 1 %: a range would only repeat the same size
-    spread = "" if steady else f"{format_size(low)}–{format_size(high)}"
+    spread = "" if steady else _("{low}–{high}").format(low=format_size(low), high=format_size(high))
     if now is None:
         return spread or format_size(low)
-    return f"{format_size(now)} now, {spread}" if spread else f"{format_size(now)} now, steady"
+    if steady:
+        return _("{now} now, steady").format(now=format_size(now))
+    return _("{now} now, {spread}").format(now=format_size(now), spread=spread)
 
 
 def cpu_words(now: float | None, peak: float | None) -> str:
     """"3 % now, peak 41 %"; "" without a sample."""
     if peak is None:
         return ""
-    top = f"peak {peak:.0f} %"
-    return f"{now:.0f} % now, {top}" if now is not None else top
+    if now is None:
+        return _("peak {peak} %").format(peak=f"{peak:.0f}")
+    return _("{now} % now, peak {peak} %").format(now=f"{now:.0f}", peak=f"{peak:.0f}")

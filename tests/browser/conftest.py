@@ -143,7 +143,8 @@ class Dashboard:
 
     def open(self, path: str) -> None:
         self.driver.get(self.base + path)
-        self.wait_js("return document.getElementById('overall').textContent !== 'connecting…'", f"{path} to connect")
+        # the page's state, not its words: the pill says "connecting…" in the instance's language
+        self.wait_js("return state.overview !== null || state.connected", f"{path} to connect")
 
     def js(self, script: str, *args: Any) -> Any:
         return self.driver.execute_script(script, *args)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
+from trayapp.backup.instance import Instance
 from trayapp.config import Config, DashboardConfig
 from trayapp.dashboard.server import DashboardServer, cookie_name
 from trayapp.diskwatch import Level
@@ -57,6 +58,15 @@ class FakeBackups:
 
     def info(self) -> dict[str, Any]:
         return {"running": None}
+
+    def start_backup(self) -> str:
+        raise AssertionError("these tests start no backup")
+
+    def verify(self, archive: Path) -> str:
+        raise AssertionError("these tests verify no backup")
+
+    def restore(self, archive: Path, instance: Instance) -> str:
+        raise AssertionError("these tests restore no backup")
 
 
 class FakeDisk:

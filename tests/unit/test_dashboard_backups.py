@@ -114,8 +114,8 @@ def test_the_list_is_newest_first_in_numbers_and_words(host: Host) -> None:
     assert newest["created_words"].endswith("days ago") and isinstance(newest["created"], float)
     assert data["running"] is None
     assert data["last_ok_words"] == "last good backup 2 hours ago"
-    assert data["next_due_words"] == "the next backup is due in 3 hours"
-    assert data["schedule_words"] == "backs up daily"
+    assert data["next_due_words"] == "the next backup is due in 3h"
+    assert data["schedule_words"] == "backs up daily at 03:00"
 
 
 def test_a_running_job_shows_its_numbers(host: Host) -> None:

@@ -49,7 +49,8 @@ def test_the_overview_has_every_part_the_page_shows(browser: Browser, host: Fake
     assert data["config"] == {"path": str(host.paths.config_file), "problems": ["programs.alpha.command: missing"]}
     assert data["disk"] == [{"path": "/", "level": "ok", "free": 2_000_000_000, "total": 8_000_000_000,
                              "words": "/: 2GB free of 8GB"}]
-    assert data["backup"] == {"running": None, "last_ok_words": "no backup yet", "next_due_words": "nothing scheduled",
+    assert data["backup"] == {"running": None, "scheduled": False, "last_ok_words": "no backup yet",
+                              "next_due_words": "nothing scheduled",
                               "schedule_words": "no schedule: backups run when you ask"}
     assert data["notifications"] == {"paused_until": None, "paused_words": ""}
 

@@ -17,6 +17,9 @@ from trayapp import i18n
 LOCALE = i18n.LOCALE_DIR
 SOURCE = LOCALE.parent
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+# Python, the dashboard's app.js and its pages, as scripts/i18n extracts them
+METHODS = [("**.py", "python"), ("dashboard/static/*.js", "javascript"),
+           ("dashboard/static/*.html", "trayapp.dashboard.page_text:extract_html")]
 
 
 def _po(path: Path, locale: str | None = None) -> Catalog:
@@ -35,11 +38,11 @@ def _forms(message: Message) -> tuple[str, ...]:
 
 
 def _source_messages() -> set[str]:
-    found = extract_from_dir(str(SOURCE), method_map=[("**.py", "python")], keywords=KEYWORDS,
+    from trayapp.dashboard.page_text import JS_KEYWORDS
+
+    found = extract_from_dir(str(SOURCE), method_map=METHODS, keywords={**KEYWORDS, **JS_KEYWORDS},
                              comment_tags=(), strip_comment_tags=True)
-    return {msgid[0] if isinstance(msgid, tuple) else msgid
-            for filename, _line, msgid, _comments, _context in found
-            if not filename.startswith("dashboard/")}
+    return {msgid[0] if isinstance(msgid, tuple) else msgid for _file, _line, msgid, _comments, _context in found}
 
 
 def test_the_template_holds_every_message_of_the_source() -> None:

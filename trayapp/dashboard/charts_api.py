@@ -11,6 +11,7 @@ from trayapp.dashboard import journal_tail
 from trayapp.dashboard.events_api import names
 from trayapp.dashboard.host import DashboardHost
 from trayapp.dashboard.http import HttpError, Request, Response, Router
+from trayapp.i18n import _
 from trayapp.journal import describe
 from trayapp.metrics import DAY, HOUR, Point, downsample
 from trayapp.status import Status
@@ -30,8 +31,8 @@ def metrics(host: DashboardHost, request: Request, now: float) -> dict[str, Any]
     program = request.arg("program")
     known = set(host.config.programs) | set(host.samples.programs())
     if program and program not in known:
-        raise HttpError(404, f"there is no program named {program!r}",
-                        "pick one of the programs on the overview")
+        raise HttpError(404, _("there is no program named {name}").format(name=repr(program)),
+                        _("pick one of the programs on the overview"))
     chosen = [program] if program else sorted(known)
     marks = _marks(host, now - span, set(chosen))
     replies = [_one(host, name, span, now, marks.get(name, [])) for name in chosen]
@@ -41,8 +42,8 @@ def metrics(host: DashboardHost, request: Request, now: float) -> dict[str, Any]
 def _span(request: Request) -> int:
     span = request.int_arg("span", SPANS[0], 1, SPANS[-1])
     if span not in SPANS:
-        raise HttpError(400, f"span must be {SPANS[0]} (an hour) or {SPANS[1]} (a day)",
-                        "use the chart's hour or day button")
+        raise HttpError(400, _("span must be {hour} (an hour) or {day} (a day)").format(hour=SPANS[0], day=SPANS[1]),
+                        _("use the chart's hour or day button"))
     return span
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from trayapp.dashboard.host import DashboardHost
 from trayapp.dashboard.http import HttpError, Request, Response, Router
 from trayapp.doctor.report import Check, Report
+from trayapp.i18n import ENGLISH, _, language
 
 if TYPE_CHECKING:  # doctor's checks are loaded on the first visit to the page, not at start
     from trayapp.doctor.inputs import Inputs
@@ -45,11 +46,11 @@ class Doctor:
                 return self._report
             done = self._run or self._start()
         if not done.wait(wait):
-            raise HttpError(503, "doctor is still checking", fix="wait a moment, then reload the page")
+            raise HttpError(503, _("doctor is still checking"), fix=_("wait a moment, then reload the page"))
         with self._lock:
             if self._report is None:
-                raise HttpError(500, "doctor could not run; trayapp's own log says why",
-                                fix="run `trayapp doctor` in a terminal to see the report")
+                raise HttpError(500, _("doctor could not run; trayapp's own log says why"),
+                                fix=_("run `trayapp doctor` in a terminal to see the report"))
             return self._report
 
     def forget(self) -> None:
@@ -98,9 +99,16 @@ def check_json(check: Check) -> dict[str, Any]:
     fix = None
     if check.fix_id is not None and check.group in fixes.FIXERS:
         fix = {"id": check.fix_id, "label": fixes.label(check), "what": check.autofix}
-    return {"id": check.id, "group": check.group, "title": check.name[:1].upper() + check.name[1:],
+    return {"id": check.id, "group": check.group, "title": _title(check.label),
             "status": str(check.level), "detail": check.evidence, "advice": check.fix or None,
-            "evidence": [check.evidence, *(f"Changed: {line}" for line in check.changed)], "fix": fix}
+            "evidence": [check.evidence, *(_("Changed: {line}").format(line=line) for line in check.changed)],
+            "fix": fix}
+
+
+def _title(label: str) -> str:
+    """A check's name as a heading: capitalized in English, the way English writes headings.
+    Chinese has no capitals, and there a leading program or file name must stay as it is named."""
+    return label[:1].upper() + label[1:] if language() == ENGLISH else label
 
 
 def report_json(report: Report) -> dict[str, Any]:
@@ -127,13 +135,13 @@ def _fix(doctor: Doctor, request: Request) -> Response:
 
     check = fixes.offered(doctor.report(), request.params["id"])
     if check is None:
-        raise HttpError(404, "the doctor report offers no such fix",
-                        fix="reload the Diagnostics page to see the fixes it offers now")
+        raise HttpError(404, _("the doctor report offers no such fix"),
+                        fix=_("reload the Diagnostics page to see the fixes it offers now"))
     try:
         applied = fixes.apply(doctor.inputs(), check)
     except OSError as exc:
-        raise HttpError(409, f"the fix could not be applied: {exc.strerror or exc}",
-                        fix=check.fix or "run `trayapp doctor --fix` in a terminal") from None
+        raise HttpError(409, _("the fix could not be applied: {reason}").format(reason=exc.strerror or exc),
+                        fix=check.fix or _("run `trayapp doctor --fix` in a terminal")) from None
     finally:
         doctor.forget()
     return Response.json({"message": applied.message, "changed": applied.changed,

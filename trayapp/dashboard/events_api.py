@@ -12,12 +12,12 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from trayapp.dashboard import journal_tail
+from trayapp.dashboard import dates, journal_tail
 from trayapp.dashboard.host import DashboardHost
 from trayapp.dashboard.http import HttpError, Request, Response, Router
+from trayapp.i18n import N_, _
 from trayapp.journal import describe, program_label
 
 MAX_LIMIT = 1000
@@ -26,6 +26,21 @@ SCAN_FOR_FILTERS = 2000
 ERRORS = frozenset({"crash", "gave_up", "spawn_failed", "fault", "reload_failed", "control_unavailable",
                     "logs_refused", "channel_failed"})
 WARNINGS = frozenset({"kill", "limit", "alert", "backoff", "held", "owner_command", "orphan"})
+# The kind filter's labels (journal.kinds()); a kind missing here is shown as the journal names it.
+KIND_WORDS = {
+    "adopt": N_("Adopted"), "alert": N_("Alert"), "attach": N_("Attached"), "backoff": N_("Waiting to restart"),
+    "backup": N_("Backup"), "channel_failed": N_("Channel failed"), "config_error": N_("Config error"),
+    "control_unavailable": N_("Control channel unavailable"), "crash": N_("Crash"),
+    "dashboard_rotated": N_("Dashboard key replaced"), "dashboard_unavailable": N_("Dashboard unavailable"),
+    "depends": N_("Waiting for another program"), "disk": N_("Disk space"), "exit": N_("Exit"),
+    "external": N_("Run elsewhere"), "fault": N_("Internal fault"), "gave_up": N_("Gave up"),
+    "handoff": N_("Handed over"), "health": N_("Health"), "held": N_("Held"), "kill": N_("Killed"),
+    "limit": N_("Over a limit"), "logs_refused": N_("Logs refused"), "notice_action": N_("Notification button"),
+    "orphan": N_("Leftover process"), "owner_command": N_("Owner's command"), "prune": N_("Old backups removed"),
+    "quit": N_("Quit"), "reload": N_("Config reloaded"), "reload_failed": N_("Reload failed"),
+    "restart": N_("Restart"), "restore": N_("Restore"), "running": N_("Running"), "spawn_failed": N_("Could not start"),
+    "start": N_("Start"), "stop": N_("Stop"), "verify": N_("Verify"),
+}
 
 
 def register(router: Router, host: DashboardHost) -> None:
@@ -55,6 +70,7 @@ def events_page(host: DashboardHost, request: Request, now: float) -> dict[str, 
             found.append(event_json(entry, labels, now))
     return {"events": found, "before": before.next(found) if len(found) >= limit else None,
             "kinds": sorted(k for k in kinds if k),
+            "kind_words": {k: _(KIND_WORDS[k]) if k in KIND_WORDS else k for k in kinds if k},
             "programs": [{"program": p, "display_name": program_label(p, labels.get(p, ""))} for p in sorted(programs)]}
 
 
@@ -91,12 +107,12 @@ def _before(request: Request) -> Position:
     raw = request.arg("before")
     if not raw:
         return Position(None)
-    stamp, _, shown = raw.partition(":")
+    stamp, _colon, shown = raw.partition(":")
     try:
         return Position(float(stamp), int(shown) if shown else None)
     except ValueError:
-        raise HttpError(400, f"before must be a time in seconds or a place this page gave out, not {raw[:40]!r}",
-                        "leave it out to see the newest events") from None
+        raise HttpError(400, _("before must be a time in seconds or a place this page gave out, not {value}").format(
+            value=repr(raw[:40])), _("leave it out to see the newest events")) from None
 
 
 def _matches(entry: Mapping[str, Any], program: str | None, kind: str | None) -> bool:
@@ -115,13 +131,11 @@ def event_json(entry: Mapping[str, Any], names: Mapping[str, str], now: float) -
 
 
 def time_words(ts: float | None, now: float) -> str:
-    """"14:02:03" today, "Nov 29 14:02" on another day (local time)."""
+    """"14:02:03" today, "Nov 29 14:02" on another day (local time, in the active language)."""
     if ts is None:
-        return "at an unknown time"
-    when, today = datetime.fromtimestamp(ts), datetime.fromtimestamp(now)
-    if when.date() == today.date():
-        return when.strftime("%H:%M:%S")
-    return f"{when.strftime('%b')} {when.day} {when.strftime('%H:%M')}"
+        return _("at an unknown time")
+    when, today = time.localtime(ts), time.localtime(now)
+    return dates.time_words(ts, now, seconds=when[:3] == today[:3])
 
 
 def severity(entry: Mapping[str, Any]) -> str:

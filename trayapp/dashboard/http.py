@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from trayapp.i18n import _
+
 JSON = "application/json; charset=utf-8"
 TEXT = "text/plain; charset=utf-8"
 EVENT_STREAM = "text/event-stream; charset=utf-8"
@@ -53,7 +55,7 @@ class Request:
         try:
             value = int(raw)
         except ValueError:
-            raise HttpError(400, f"{name} must be a whole number, not {raw[:40]!r}") from None
+            raise HttpError(400, _("{name} must be a whole number, not {value}").format(name=name, value=repr(raw[:40]))) from None
         return max(low, min(high, value))
 
     def flag(self, name: str) -> bool:
@@ -129,5 +131,6 @@ class Router:
             except HttpError as exc:
                 return Response.error(exc.status, exc.message, exc.fix)
         if allowed:
-            return Response.error(405, f"{request.method} is not allowed on {request.path}")
-        return Response.error(404, f"there is nothing at {request.path}")
+            return Response.error(405, _("{method} is not allowed on {path}").format(method=request.method,
+                                                                                     path=request.path))
+        return Response.error(404, _("there is nothing at {path}").format(path=request.path))

@@ -28,9 +28,11 @@ from pathlib import Path
 from typing import Any
 
 from trayapp import journal
+from trayapp.dashboard.dates import time_words as time_label
 from trayapp.dashboard.host import DashboardHost
 from trayapp.errors import TrayAppError
 from trayapp.dashboard.http import EVENT_STREAM, TEXT, HttpError, Request, Response, Router, Write
+from trayapp.i18n import _
 from trayapp.logs import search as finder
 from trayapp.logs.levels import LevelTracker, at_least
 from trayapp.logs.pages import (
@@ -44,7 +46,6 @@ from trayapp.logs.pages import (
     page_around,
     page_before,
     seek_time,
-    time_label,
 )
 from trayapp.logs.read import follow, parse_line
 from trayapp.units import format_size, format_took
@@ -69,15 +70,16 @@ def _program(host: DashboardHost, request: Request) -> str:
     name = request.arg("program")
     if name != "trayapp" and name not in host.config.programs:
         known = ", ".join(["trayapp", *host.config.programs])
-        raise HttpError(404, f"there is no log called {name[:60]!r}", f"ask for one of: {known}")
+        raise HttpError(404, _("there is no log called {name}").format(name=repr(name[:60])),
+                        _("ask for one of: {names}").format(names=known))
     return name
 
 
 def _live_file(host: DashboardHost, program: str) -> Path:
     path = host.paths.trayapp_log if program == "trayapp" else host.log_file(program)
     if path.parent.resolve() != host.paths.log_dir.resolve():
-        raise HttpError(404, f"the log of {program} is not in trayapp's log folder",
-                        f"trayapp only shows files in {host.paths.log_dir}")
+        raise HttpError(404, _("the log of {program} is not in trayapp's log folder").format(program=program),
+                        _("trayapp only shows files in {folder}").format(folder=host.paths.log_dir))
     return path
 
 
@@ -95,8 +97,8 @@ def _page(host: DashboardHost, request: Request) -> Response:
     try:
         page = _read_page(host, program, files, request, limit, keep)
     except CursorError:
-        raise HttpError(400, "that position in the log is not one this page gave out",
-                        "reload the page to start from the end of the log") from None
+        raise HttpError(400, _("that position in the log is not one this page gave out"),
+                        _("reload the page to start from the end of the log")) from None
     now = time.time()
     lines = merge_marks([line_json(row, now) for row in page.rows],
                         marks(host, program, page.low, page.high, now) if _marks_wanted(request) else [])
@@ -120,9 +122,11 @@ def _marks_wanted(request: Request) -> bool:
 
 def _filter(stream: str, level: str) -> Callable[[Row], bool]:
     if stream not in ("", "stdout", "stderr", "trayapp"):
-        raise HttpError(400, f"there is no stream called {stream[:40]!r}", "use stdout, stderr or leave it out")
+        raise HttpError(400, _("there is no stream called {name}").format(name=repr(stream[:40])),
+                        _("use stdout, stderr or leave it out"))
     if level not in ("", "error", "warning"):
-        raise HttpError(400, f"there is no level filter called {level[:40]!r}", "use error, warning or leave it out")
+        raise HttpError(400, _("there is no level filter called {name}").format(name=repr(level[:40])),
+                        _("use error, warning or leave it out"))
     return lambda row: (not stream or row.stream == stream) and at_least(row.level, level)
 
 
@@ -131,7 +135,8 @@ def _when(host: DashboardHost, program: str, at: str) -> float:
         return _last_crash(host, program)
     when = _epoch(at)
     if when is None:
-        raise HttpError(400, f"{at[:40]!r} is not a time", "give seconds since 1970, or last_crash")
+        raise HttpError(400, _("{value} is not a time").format(value=repr(at[:40])),
+                        _("give seconds since 1970, or last_crash"))
     return when
 
 
@@ -144,7 +149,8 @@ def _last_crash(host: DashboardHost, program: str) -> float:
             when = _entry_time(entry)
             if when is not None:
                 return when
-    raise HttpError(404, f"no crash of {program} is on record", "the page shows the end of the log instead")
+    raise HttpError(404, _("no crash of {program} is on record").format(program=program),
+                    _("the page shows the end of the log instead"))
 
 
 def _is_crash(entry: Mapping[str, Any]) -> bool:
@@ -214,14 +220,14 @@ def _search(host: DashboardHost, request: Request) -> Response:
     try:
         query = finder.matcher(request.arg("q"), request.flag("regex"))
     except finder.QueryError as exc:
-        raise HttpError(400, str(exc), "change the search and try again") from None
+        raise HttpError(400, str(exc), _("change the search and try again")) from None
     began = time.monotonic()
     try:
         found = finder.search(files, query, limit=request.int_arg("limit", 200, 1, MAX_LIMIT),
                               cursor=request.arg("cursor") or None)
     except CursorError:
-        raise HttpError(400, "that place to go on searching from is not one this page gave out",
-                        "start the search again") from None
+        raise HttpError(400, _("that place to go on searching from is not one this page gave out"),
+                        _("start the search again")) from None
     now = time.time()
     matches = [{**line_json(row, now), "file": row.file.path.name} for row in found.rows]
     return Response.json({"matches": matches, "scanned_bytes": found.scanned_bytes, "done": found.done,
@@ -229,10 +235,11 @@ def _search(host: DashboardHost, request: Request) -> Response:
 
 
 def _took(seconds: float, found: finder.Found) -> str:
-    searched = f"searched {format_size(found.scanned_bytes)} in {format_took(seconds)}"
+    size, took = format_size(found.scanned_bytes), format_took(seconds)
     if found.timed_out:
-        return f"{searched}; stopped there to stay quick — search on to go further"
-    return searched
+        return _("searched {size} in {took}; stopped there to stay quick — search on to go further").format(
+            size=size, took=took)
+    return _("searched {size} in {took}").format(size=size, took=took)
 
 
 # -- download --------------------------------------------------------------------------------------
@@ -252,7 +259,8 @@ def _time_arg(request: Request, name: str) -> float | None:
         return None
     when = _epoch(raw)
     if when is None:
-        raise HttpError(400, f"{name} must be a time in seconds since 1970, not {raw[:40]!r}")
+        raise HttpError(400, _("{name} must be a time in seconds since 1970, not {value}").format(
+            name=name, value=repr(raw[:40])))
     return when
 
 
@@ -288,7 +296,7 @@ def lines_in_range(files: Sequence[LogFile], low: float | None, high: float | No
         return
     index, offset = seek_time(files, low) if low is not None else (len(files) - 1, 0)
     for i in range(index, -1, -1):
-        for _, raw in lines_from(files[i], offset if i == index else 0):
+        for _start, raw in lines_from(files[i], offset if i == index else 0):
             parsed = parse_line(raw[:64].decode("utf-8", "replace") + " ")
             if high is not None and parsed is not None and parsed.time.timestamp() > high:
                 return

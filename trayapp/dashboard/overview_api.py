@@ -22,8 +22,9 @@ from trayapp.dashboard.host import DashboardHost
 from trayapp.dashboard.http import EVENT_STREAM, HttpError, Request, Response, Router, Write
 from trayapp.errors import ControlError
 from trayapp.events import ExtrasChanged, ProgramRemoved, Recorded, StatusChanged
+from trayapp.i18n import N_, _
 from trayapp.redact import redact
-from trayapp.status import CONTROL_ACTIONS, Status
+from trayapp.status import Status
 from trayapp.tray.view import program_view, restarts_today
 from trayapp.triage.report import render_text
 from trayapp.units import format_duration, format_size
@@ -33,6 +34,9 @@ KEEPALIVE = 15.0  # seconds between comment lines, so proxies and browsers keep 
 WAKE = 0.5  # seconds: how often a waiting stream looks at the stop event
 MAX_CONFIG = 1 << 20  # config.toml shown at most this large (it is a few KB)
 MAX_PAUSE = 7 * 86400
+ASKED = {  # status.CONTROL_ACTIONS, each in its own sentence
+    "start": N_("Asked trayapp to start {name}."), "stop": N_("Asked trayapp to stop {name}."),
+    "restart": N_("Asked trayapp to restart {name}.")}
 
 
 def register(router: Router, host: DashboardHost) -> None:
@@ -65,14 +69,15 @@ def extras(host: DashboardHost, now: float) -> dict[str, Any]:
 def _disk_words(volume: dict[str, Any]) -> str:
     free, total = volume.get("free"), volume.get("total")
     if not isinstance(free, int) or not isinstance(total, int):
-        return f"{volume.get('path')}: free space not known"
-    return f"{volume.get('path')}: {format_size(free)} free of {format_size(total)}"
+        return _("{path}: free space not known").format(path=volume.get("path"))
+    return _("{path}: {free} free of {total}").format(path=volume.get("path"), free=format_size(free),
+                                                      total=format_size(total))
 
 
 def _paused_words(until: float | None, now: float) -> str:
     if until is None or until <= now:
         return ""
-    return f"Notifications are paused until {time.strftime('%H:%M', time.localtime(until))}"
+    return _("Notifications are paused until {time}").format(time=time.strftime("%H:%M", time.localtime(until)))
 
 
 def program_entry(status: Status, now: float) -> dict[str, Any]:
@@ -87,7 +92,7 @@ def program_entry(status: Status, now: float) -> dict[str, Any]:
             "restarts_today": restarts_today(status, now),
             "uptime_words": "" if uptime is None else format_duration(int(uptime)),
             "memory_words": "" if status.memory is None else format_size(status.memory),
-            "cpu_words": "" if status.cpu is None else f"{round(status.cpu)}% CPU",
+            "cpu_words": "" if status.cpu is None else _("{percent}% CPU").format(percent=round(status.cpu)),
             "own_ui": own_ui if isinstance(own_ui, str) and own_ui else None,
             "crash_report_text": "" if status.last_crash is None else render_text(status.last_crash,
                                                                                    status.display_name)}
@@ -99,14 +104,16 @@ def _command(host: DashboardHost, request: Request) -> Response:
     name, verb = request.params["name"], request.params["verb"]
     status = next((s for s in host.statuses() if s.program == name), None)
     if status is None:
-        raise HttpError(404, f"there is no program named {name}", "reload the page to see the programs")
-    if verb not in CONTROL_ACTIONS:
-        raise HttpError(404, f"{verb} is not something trayapp can do to a program", "use start, stop or restart")
+        raise HttpError(404, _("there is no program named {name}").format(name=name),
+                        _("reload the page to see the programs"))
+    if verb not in ASKED:
+        raise HttpError(404, _("{verb} is not something trayapp can do to a program").format(verb=verb),
+                        _("use start, stop or restart"))
     try:
         host.command(verb, name)
     except ControlError as exc:
         raise HttpError(409, exc.message, exc.fix or "") from None
-    return Response.json({"message": f"Asked trayapp to {verb} {status.display_name}."})
+    return Response.json({"message": _(ASKED[verb]).format(name=status.display_name)})
 
 
 def _notifications(host: DashboardHost, request: Request) -> Response:
@@ -116,13 +123,18 @@ def _notifications(host: DashboardHost, request: Request) -> Response:
     else:
         seconds = body.get("pause_seconds")
         if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 < seconds <= MAX_PAUSE:
-            raise HttpError(400, "say how long to pause notifications: pause_seconds between 1 and 604800, "
-                                 "or resume: true")
+            raise HttpError(400, _("say how long to pause notifications: pause_seconds between 1 and 604800, "
+                                   "or resume: true"))
         host.notifier.pause(float(seconds))
     host.bus.publish(ExtrasChanged("notifications"))
     until = host.notifier.paused_until
-    words = _paused_words(until, time.time()) or "Notifications are on"
-    return Response.json({"paused_until": until, "message": words + "."})
+    return Response.json({"paused_until": until, "message": _notifications_sentence(until, time.time())})
+
+
+def _notifications_sentence(until: float | None, now: float) -> str:
+    if until is None or until <= now:
+        return _("Notifications are on.")
+    return _("Notifications are paused until {time}.").format(time=time.strftime("%H:%M", time.localtime(until)))
 
 
 def config_view(host: DashboardHost) -> dict[str, Any]:
@@ -134,7 +146,7 @@ def config_view(host: DashboardHost) -> dict[str, Any]:
     except FileNotFoundError:
         text, exists = "", False
     except OSError as exc:
-        text, exists = f"(the file could not be read: {exc.strerror or exc})", True
+        text, exists = _("(the file could not be read: {reason})").format(reason=exc.strerror or exc), True
     return {"path": str(path), "exists": exists, "text": redact(text), "problems": list(host.config_problems)}
 
 

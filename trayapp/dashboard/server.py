@@ -25,9 +25,11 @@ from typing import Any, Protocol
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from trayapp.atomic import atomic_write
+from trayapp.dashboard import page_text
 from trayapp.dashboard.auth import SESSION_LIFETIME, Auth
 from trayapp.dashboard.host import DashboardHost
 from trayapp.dashboard.http import TEXT, HttpError, Request, Response, Router
+from trayapp.i18n import N_, _
 from trayapp.paths import open_private
 
 log = logging.getLogger(__name__)
@@ -67,9 +69,9 @@ SECURITY_HEADERS = (
     ("Cross-Origin-Opener-Policy", "same-origin"),
     ("Cross-Origin-Resource-Policy", "same-origin"),
 )
-SIGNED_OUT = "You are not signed in. Open the dashboard from the tray menu, or run `trayapp dashboard`."
-BAD_CODE = ("This login link was already used or has expired: each one works once, within 2 minutes. "
-            "Open the dashboard from the tray menu, or run `trayapp dashboard`, for a new one.")
+SIGNED_OUT = N_("You are not signed in. Open the dashboard from the tray menu, or run `trayapp dashboard`.")
+BAD_CODE = N_("This login link was already used or has expired: each one works once, within 2 minutes. "
+              "Open the dashboard from the tray menu, or run `trayapp dashboard`, for a new one.")
 
 Headers = Mapping[str, list[str]]  # lower-case name -> every value sent
 
@@ -218,8 +220,8 @@ class DashboardServer:
         split = urlsplit(target)
         path = unquote(split.path)
         if _one(headers, "host").lower() not in self._hosts():
-            return Response.text("This address is not the dashboard's: open it at 127.0.0.1 or localhost "
-                                 "with its port, from the tray menu or `trayapp dashboard`.", 421)
+            return Response.text(_("This address is not the dashboard's: open it at 127.0.0.1 or localhost "
+                                   "with its port, from the tray menu or `trayapp dashboard`."), 421)
         query = {k: v[0] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
         if path.startswith("/static/") and method == "GET":
             return self._static_file(path[len("/static/"):])
@@ -244,11 +246,11 @@ class DashboardServer:
 
     def _post_refusal(self, headers: Headers, sid: str) -> Response | None:
         if _one(headers, "origin").lower() not in {f"http://{h}" for h in self._hosts()}:
-            return Response.error(403, "this request came from another web site, so it was refused",
-                                  "use the dashboard's own page: open it from the tray menu")
+            return Response.error(403, _("this request came from another web site, so it was refused"),
+                                  _("use the dashboard's own page: open it from the tray menu"))
         if not self.auth.csrf_ok(sid, _one(headers, "x-csrf-token")):
-            return Response.error(403, "this request lacked the page's security token, so it was refused",
-                                  "reload the dashboard page and try again")
+            return Response.error(403, _("this request lacked the page's security token, so it was refused"),
+                                  _("reload the dashboard page and try again"))
         return None
 
     # -- pages ---------------------------------------------------------------------------------
@@ -264,23 +266,28 @@ class DashboardServer:
     def _signed_out(self, path: str) -> Response:
         if path in PAGES:
             return self._login_page(SIGNED_OUT, 401)
-        return Response.error(401, "you are not signed in to the dashboard",
-                              "open it from the tray menu, or run `trayapp dashboard`")
+        return Response.error(401, _("you are not signed in to the dashboard"),
+                              _("open it from the tray menu, or run `trayapp dashboard`"))
 
     def _login_page(self, message: str, status: int) -> Response:
-        page = self._read_static("login.html") or _FALLBACK_LOGIN.encode()
-        return Response(status, page.replace(b"__MESSAGE__", html.escape(message).encode()), HTML)
+        """`message` is a msgid (SIGNED_OUT, BAD_CODE): the page and it in the active language."""
+        page = (self._read_static("login.html") or _FALLBACK_LOGIN.encode()).decode("utf-8", "replace")
+        page = page_text.translate_html(page).replace("__MESSAGE__", html.escape(_(message)))
+        return Response(status, page.encode("utf-8"), HTML)
 
     def _index(self, sid: str) -> Response:
+        """index.html in the active language, with the page's token and app.js's words."""
         page = self._read_static("index.html")
         if page is None:
-            return Response.text("The dashboard's page is missing from this installation; reinstall trayapp.", 500)
-        return Response(200, page.replace(b"__CSRF__", self.auth.csrf_token(sid).encode()), HTML)
+            return Response.text(_("The dashboard's page is missing from this installation; reinstall trayapp."), 500)
+        words = page_text.messages_block(page_text.translations(*page_text.page_messages(self._static)))
+        text = page_text.translate_html(page.decode("utf-8", "replace")).replace("</head>", words + "\n</head>", 1)
+        return Response(200, text.replace("__CSRF__", self.auth.csrf_token(sid)).encode("utf-8"), HTML)
 
     def _static_file(self, name: str) -> Response:
         data = self._read_static(name)
         if data is None:
-            return Response.text("There is no such file.", 404)
+            return Response.text(_("There is no such file."), 404)
         return Response(200, data, CONTENT_TYPES.get(os.path.splitext(name)[1].lower(), "application/octet-stream"))
 
     def _read_static(self, name: str) -> bytes | None:
@@ -312,7 +319,7 @@ def _one(headers: Headers, name: str) -> str:
 def _cookie(headers: Headers, name: str) -> str:
     for header in headers.get("cookie", []):
         for part in header.split(";"):
-            key, _, value = part.strip().partition("=")
+            key, _eq, value = part.strip().partition("=")
             if key == name:
                 return value
     return ""
@@ -325,21 +332,21 @@ def _wants_stream(path: str, headers: Headers) -> bool:
 
 def _json_body(headers: Headers, read_body: Callable[[int], bytes]) -> dict[str, Any]:
     if headers.get("transfer-encoding"):  # never read as a body: it would run as an empty one
-        raise HttpError(411, "the request's body was sent in chunks, which the dashboard does not read",
-                        "send it with a Content-Length")
+        raise HttpError(411, _("the request's body was sent in chunks, which the dashboard does not read"),
+                        _("send it with a Content-Length"))
     try:
         length = int(_one(headers, "content-length") or 0)
     except ValueError:
-        raise HttpError(400, "the request's length is not a number") from None
+        raise HttpError(400, _("the request's length is not a number")) from None
     if length > MAX_BODY or length < 0:
-        raise HttpError(413, "the request is too large")
+        raise HttpError(413, _("the request is too large"))
     raw = read_body(length) if length else b""
     try:
         body = json.loads(raw) if raw.strip() else {}
     except ValueError:
-        raise HttpError(400, "the request is not valid JSON", "send a JSON object") from None
+        raise HttpError(400, _("the request is not valid JSON"), _("send a JSON object")) from None
     if not isinstance(body, dict):
-        raise HttpError(400, "the request must be a JSON object", "send a JSON object")
+        raise HttpError(400, _("the request must be a JSON object"), _("send a JSON object"))
     return body
 
 
@@ -375,7 +382,7 @@ def _hang_up(conn: socket.socket) -> None:
         pass
 
 
-BUSY = "The dashboard is busy: too many connections are open. Close a few tabs and reload."
+BUSY = N_("The dashboard is busy: too many connections are open. Close a few tabs and reload.")
 
 
 class _BadRequest(Exception):
@@ -433,30 +440,30 @@ def read_request(rfile: LineReader) -> tuple[str, str, Headers] | None:
     line = rfile.readline(MAX_LINE + 1)
     if not line.endswith(b"\n"):
         if len(line) > MAX_LINE:
-            raise _BadRequest(414, "The address of this request is too long.")
+            raise _BadRequest(414, _("The address of this request is too long."))
         return None
     parts = line.decode("latin-1").rstrip("\r\n").split(" ")
     if len(parts) != 3 or not parts[2].startswith("HTTP/1.") or not parts[1].startswith("/"):
-        raise _BadRequest(400, "This is not a request the dashboard understands.")
+        raise _BadRequest(400, _("This is not a request the dashboard understands."))
     headers = _read_headers(rfile)
     return None if headers is None else (parts[0], parts[1], headers)
 
 
 def _read_headers(rfile: LineReader) -> Headers | None:
     headers: dict[str, list[str]] = {}
-    for _ in range(MAX_HEADERS):
+    for _line in range(MAX_HEADERS):
         raw = rfile.readline(MAX_LINE + 1)
         if raw in (b"\r\n", b"\n"):
             return headers
         if not raw.endswith(b"\n"):
             if len(raw) > MAX_LINE:
-                raise _BadRequest(431, "A header of this request is too long.")
+                raise _BadRequest(431, _("A header of this request is too long."))
             return None
         name, colon, value = raw.decode("latin-1").partition(":")
         if not colon or not name or name != name.strip():
-            raise _BadRequest(400, "A header of this request is malformed.")
+            raise _BadRequest(400, _("A header of this request is malformed."))
         headers.setdefault(name.lower(), []).append(value.strip())
-    raise _BadRequest(431, "This request has too many headers.")
+    raise _BadRequest(431, _("This request has too many headers."))
 
 
 class _Handler(socketserver.StreamRequestHandler):
@@ -476,24 +483,24 @@ class _Handler(socketserver.StreamRequestHandler):
         if request is None:
             return
         if not self._dashboard().enter(self.connection):
-            self._send_quietly(Response.text(BUSY, 503))
+            self._send_quietly(Response.text(_(BUSY), 503))
             return
         self._send_quietly(self._answer(*request))
 
     def _answer(self, method: str, target: str, headers: Headers) -> Response:
         if method not in ("GET", "POST"):
-            return Response.error(405, f"{method[:20]} is not something the dashboard answers")
+            return Response.error(405, _("{method} is not something the dashboard answers").format(method=method[:20]))
         try:
             return self._dashboard().respond(method, target, headers, self._read_body)
         except Exception:
             log.exception("the dashboard failed on %s %s", method, target.split("?")[0])
-            return Response.error(500, "the dashboard hit an internal error", "the details are in trayapp.log")
+            return Response.error(500, _("the dashboard hit an internal error"), _("the details are in trayapp.log"))
 
     def _read_body(self, size: int) -> bytes:
         try:
             return self._reader.read(size)
         except OSError:
-            raise HttpError(408, "the request took too long to arrive", "try again") from None
+            raise HttpError(408, _("the request took too long to arrive"), _("try again")) from None
 
     def _dashboard(self) -> DashboardServer:
         server = self.server
@@ -530,6 +537,6 @@ def _head(status: int, headers: list[tuple[str, str]]) -> bytes:
 
 
 _FALLBACK_LOGIN = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>trayapp dashboard</title></head>
-<body><h1>trayapp dashboard</h1><p>__MESSAGE__</p></body></html>
+<html lang="en"><head><meta charset="utf-8"><title data-i18n>trayapp dashboard</title></head>
+<body><h1 data-i18n>trayapp dashboard</h1><p>__MESSAGE__</p></body></html>
 """

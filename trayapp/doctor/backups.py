@@ -46,8 +46,8 @@ def _latest(inp: Inputs) -> Check:
             dest=dest, schedule=inp.config.backup.schedule), _("make one now: `trayapp backup create`"))
     newest = verified[-1] if verified else archives[-1]
     age = max(0.0, now - newest.created)
-    kind = "verified backup" if verified else "backup (not verified)"
-    evidence = f"last {kind} {newest.name} is {format_duration(age)} old"
+    said = _("last verified backup {name} is {age} old") if verified else _("last backup {name} (not verified) is {age} old")
+    evidence = said.format(name=newest.name, age=format_duration(age))
     if limit is not None and age > limit:
         return warn(GROUP, N_("last backup"),
                     _("{evidence}; the schedule ({schedule}) wants one at least every {every}").format(

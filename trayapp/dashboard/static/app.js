@@ -1,13 +1,46 @@
 // trayapp dashboard: one page app, no framework. Every word a person reads comes from the server
 // or from the small word helpers below (sizes, "3 minutes ago"); raw numbers are never shown.
+// The page's own words are said through t() and tn(), or marked with N_() where a table keeps
+// them: scripts/i18n finds them (Babel's javascript extractor) and lists them in messages.json,
+// and the server puts their translations, from trayapp's catalog, in the page's
+// <script type="application/json" id="messages"> block.
 "use strict";
+
+const WORDS = readWords();
+const LOCALE = document.documentElement.lang || undefined; // dates and numbers in the page's language
+
+function readWords() {
+  const block = document.getElementById("messages");
+  try { return JSON.parse(block ? block.textContent : "{}") || {}; } catch (e) { return {}; }
+}
+
+function fill(text, values) {
+  return text.replace(/\{(\w+)\}/g, (whole, name) => (values && name in values ? String(values[name]) : whole));
+}
+
+// A message in the page's language with its {named} values filled in: t("{name} stopped", { name }).
+function t(msgid, values) { return fill((WORDS.messages || {})[msgid] || msgid, values); }
+
+// The form for the number n ({n} is filled in): English has one form for 1 and one for the rest,
+// Chinese one form; the server sends both (the same text twice in Chinese).
+function tn(singular, plural, n, values) {
+  const forms = (WORDS.plurals || {})[singular] || [singular, plural];
+  return fill(forms[n === 1 ? 0 : 1], { n, ...values });
+}
+
+function N_(msgid) { return msgid; }
 
 const PAGES = { "/": "overview", "/charts": "charts", "/logs": "logs", "/events": "events",
   "/backups": "backups", "/diagnostics": "diagnostics", "/config": "config" };
 const LOG_DOM_CAP = 4000; // lines kept in the page: 10,000-line logs stay smooth
 const STATE_ORDER = ["given_up", "unhealthy", "degraded", "starting", "stopped", "attached", "running"];
-const STATE_WORDS = { running: "Running", starting: "Starting", unhealthy: "Unhealthy", degraded: "Degraded",
-  given_up: "Given up", stopped: "Stopped", attached: "Attached" };
+const STATE_WORDS = { running: N_("Running"), starting: N_("Starting"), unhealthy: N_("Unhealthy"),
+  degraded: N_("Degraded"), given_up: N_("Given up"), stopped: N_("Stopped"), attached: N_("Attached") };
+const ALL_STATE_WORDS = { running: N_("All running"), starting: N_("All starting"), unhealthy: N_("All unhealthy"),
+  degraded: N_("All degraded"), given_up: N_("All given up"), stopped: N_("All stopped"),
+  attached: N_("All attached") };
+
+function stateWords(key) { return STATE_WORDS[key] ? t(STATE_WORDS[key]) : key; }
 
 const state = { overview: null, connected: false, page: "overview", program: "" };
 
@@ -29,28 +62,31 @@ function el(tag, attrs, ...children) {
   return node;
 }
 
+// Sizes and ages as trayapp.units says them (the same messages): "52MB", "3 minutes ago".
 function sizeWords(bytes) {
   if (typeof bytes !== "number" || !isFinite(bytes)) return "";
-  const units = ["bytes", "KB", "MB", "GB", "TB"];
+  const units = ["B", "KB", "MB", "GB", "TB"];
   let value = bytes, unit = 0;
-  while (value >= 1000 && unit < units.length - 1) { value /= 1000; unit += 1; }
-  return unit === 0 ? `${Math.round(value)} bytes` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+  while (Math.abs(value) >= 1000 && unit < units.length - 1) { value /= 1000; unit += 1; }
+  const number = unit === 0 || value >= 10 || value === Math.trunc(value) ? String(Math.trunc(value)) : value.toFixed(1);
+  return t("{number}{unit}", { number, unit: units[unit] });
 }
 
 function agoWords(epoch) {
   if (typeof epoch !== "number") return "";
   const s = Math.max(0, Date.now() / 1000 - epoch);
-  if (s < 60) return "just now";
-  const [n, unit] = s < 3600 ? [s / 60, "minute"] : s < 86400 ? [s / 3600, "hour"] : [s / 86400, "day"];
-  const whole = Math.round(n);
-  return `${whole} ${unit}${whole === 1 ? "" : "s"} ago`;
+  if (s < 10) return t("just now");
+  if (s < 60) return tn("{n} second ago", "{n} seconds ago", Math.floor(s));
+  if (s < 3600) return tn("{n} minute ago", "{n} minutes ago", Math.floor(s / 60));
+  if (s < 86400) return tn("{n} hour ago", "{n} hours ago", Math.floor(s / 3600));
+  return tn("{n} day ago", "{n} days ago", Math.floor(s / 86400));
 }
 
 function clockLabel(epochSeconds, withDate) {
   const d = new Date(epochSeconds * 1000);
-  const opts = withDate ? { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" }
-    : { hour: "2-digit", minute: "2-digit" };
-  return d.toLocaleString(undefined, opts);
+  const opts = withDate ? { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }
+    : { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+  return d.toLocaleString(LOCALE, opts);
 }
 
 // -- the server -------------------------------------------------------------------------------
@@ -69,11 +105,11 @@ async function api(path, body) {
   }
   let response;
   try { response = await fetch(path, init); } catch (e) {
-    throw new ApiError("trayapp is not answering.", "Check that trayapp is running, then try again.");
+    throw new ApiError(t("trayapp is not answering."), t("Check that trayapp is running, then try again."));
   }
   const data = await response.json().catch(() => ({}));
   if (!response.ok) {
-    throw new ApiError(data.error || `The request failed (${response.statusText || "error"}).`, data.fix);
+    throw new ApiError(data.error || t("The request failed (HTTP {status}).", { status: response.status }), data.fix);
   }
   return data;
 }
@@ -91,7 +127,7 @@ function banner(id, kind, message, fix, actions) {
   const box = el("div", { class: `banner ${kind}`, id: id || null, role: kind === "error" ? "alert" : "status" },
     el("div", { class: "text" }, el("strong", { text: message }), fix ? el("span", { class: "fix", text: fix }) : null),
     ...(actions || []));
-  if (!id) box.append(el("button", { type: "button", class: "btn secondary small", text: "Dismiss",
+  if (!id) box.append(el("button", { type: "button", class: "btn secondary small", text: t("Dismiss"),
     onclick: () => box.remove() }));
   if (old) old.replaceWith(box); else $("banners").append(box);
   return box;
@@ -132,7 +168,7 @@ function route() {
     if (link.dataset.page === state.page) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
-  document.title = `${$(`page-${state.page}`).querySelector("h1").textContent} · trayapp`;
+  document.title = t("{page} · trayapp", { page: $(`page-${state.page}`).querySelector("h1").textContent });
   const load = LOADERS[state.page];
   if (load) load().catch(showError);
 }
@@ -177,8 +213,8 @@ function connect() {
     state.connected = false;
     // A refused stream (signed out, trayapp restarting) is not retried by the browser itself
     if (source.readyState === EventSource.CLOSED) setTimeout(connect, 3000);
-    banner("offline", "error", "trayapp is not answering.",
-      "The page reconnects by itself when trayapp runs again; start it from the menu or with `trayapp run`.");
+    banner("offline", "error", t("trayapp is not answering."),
+      t("The page reconnects by itself when trayapp runs again; start it from the menu or with `trayapp run`."));
     renderOverall();
   });
   source.addEventListener("hello", (e) => { state.overview = JSON.parse(e.data); renderAll(); });
@@ -234,7 +270,7 @@ function renderAll() {
   const box = $("programs");
   box.replaceChildren();
   for (const entry of state.overview.programs) renderCard(entry);
-  if (!state.overview.programs.length) box.append(el("p", { class: "muted", text: "No programs are configured." }));
+  if (!state.overview.programs.length) box.append(el("p", { class: "muted", text: t("No programs are configured.") }));
   if (state.page !== "overview") LOADERS[state.page]().catch(showError);
 }
 
@@ -248,90 +284,104 @@ function worstKey() {
 function renderOverall() {
   const pill = $("overall");
   document.body.classList.toggle("offline", !!state.overview && !state.connected); // what is shown may be stale
-  if (!state.connected && !state.overview) { pill.textContent = "connecting…"; return; }
-  if (!state.connected) { pill.className = "pill st-given_up"; pill.textContent = "Not answering"; return; }
+  if (!state.connected && !state.overview) { pill.textContent = t("connecting…"); return; }
+  if (!state.connected) { pill.className = "pill st-given_up"; pill.textContent = t("Not answering"); return; }
   const problems = state.overview.config && state.overview.config.problems || [];
   const key = problems.length ? "given_up" : worstKey();
   pill.className = `pill st-${key}`;
-  pill.textContent = problems.length ? "Config error" : overallWords(key);
+  pill.textContent = problems.length ? t("Config error") : overallWords(key);
 }
 
 function overallWords(key) {
   const programs = state.overview.programs;
-  if (!programs.length) return "Nothing to watch";
+  if (!programs.length) return t("Nothing to watch");
   const worst = programs.filter((p) => p.view && p.view.icon_key === key);
-  if (worst.length === programs.length) return programs.length === 1 ? STATE_WORDS[key] : `All ${STATE_WORDS[key].toLowerCase()}`;
-  return `${STATE_WORDS[key] || key}: ${worst.map((p) => p.display_name || p.program).join(", ")}`;
+  if (worst.length === programs.length && ALL_STATE_WORDS[key]) {
+    return programs.length === 1 ? stateWords(key) : t(ALL_STATE_WORDS[key]);
+  }
+  const names = worst.map((p) => p.display_name || p.program).join(t(", "));
+  return t("{state}: {programs}", { state: stateWords(key), programs: names });
 }
 
 function renderConfigBanner() {
   const config = state.overview.config || {};
   const problems = config.problems || [];
   if (!problems.length) { dropBanner("config-problems"); return; }
-  banner("config-problems", "error", `config.toml has ${problems.length === 1 ? "a problem" : problems.length + " problems"}: ${problems[0]}`,
-    `The file is ${config.path}. Fix it, then reload.`,
-    [el("button", { type: "button", class: "btn secondary small", text: "Show the config", onclick: () => go("/config") })]);
+  banner("config-problems", "error",
+    tn("config.toml has {n} problem: {problem}", "config.toml has {n} problems: {problem}", problems.length,
+      { problem: problems[0] }),
+    t("The file is {path}. Fix it, then reload.", { path: config.path }),
+    [el("button", { type: "button", class: "btn secondary small", text: t("Show the config"), onclick: () => go("/config") })]);
 }
 
 function fact(label, value) {
   return value ? el("div", {}, el("dt", { text: label }), el("dd", { text: value })) : null;
 }
 
+const VERB_LABELS = { start: N_("Start {name}"), restart: N_("Restart {name}"), stop: N_("Stop {name}") };
+
 function controlButtons(entry) {
   const view = entry.view || {};
   const name = entry.display_name || entry.program;
-  const verb = (v, label, kind) => el("button", { type: "button", class: `btn ${kind}`, "data-verb": v, text: label,
-    "aria-label": `${label} ${name}`,
+  const verb = (v, label, kind) => el("button", { type: "button", class: `btn ${kind}`, "data-verb": v, text: t(label),
+    "aria-label": t(VERB_LABELS[v], { name }),
     onclick: (e) => act(e.currentTarget, `/api/programs/${encodeURIComponent(entry.program)}/${v}`, {}) });
   return el("div", { class: "actions" },
-    view.can_start ? verb("start", "Start", "primary") : null,
-    view.can_restart ? verb("restart", "Restart", "secondary") : null,
-    view.can_stop ? verb("stop", "Stop", "danger") : null,
+    view.can_start ? verb("start", N_("Start"), "primary") : null,
+    view.can_restart ? verb("restart", N_("Restart"), "secondary") : null,
+    view.can_stop ? verb("stop", N_("Stop"), "danger") : null,
     entry.own_ui ? el("a", { class: "btn secondary", href: entry.own_ui, target: "_blank", rel: "noopener noreferrer",
-      text: `Open ${name}'s own UI` }) : null,
-    el("a", { class: "btn secondary", href: `/logs?${query({ program: entry.program })}`, "data-nav": true, text: "Logs" }));
+      text: t("Open {name}'s own UI", { name }) }) : null,
+    el("a", { class: "btn secondary", href: `/logs?${query({ program: entry.program })}`, "data-nav": true, text: t("Logs") }));
 }
 
 function crashBox(entry) {
   const crash = entry.last_crash;
   if (!crash) return null;
   const excerpt = Array.isArray(crash.excerpt) ? crash.excerpt.join("\n") : "";
-  const copy = el("button", { type: "button", class: "btn secondary small", text: "Copy the report",
+  const copy = el("button", { type: "button", class: "btn secondary small", text: t("Copy the report"),
     onclick: () => copyText(entry.crash_report_text || [crash.headline, crash.cause, crash.fix, excerpt].join("\n")) });
-  return el("section", { class: "crash", "aria-label": "Last crash" },
-    el("h3", { text: `Last crash: ${crash.headline || "it stopped unexpectedly"}` }),
-    crash.cause ? el("p", {}, el("strong", { text: "Cause: " }), crash.cause) : null,
-    crash.fix ? el("p", {}, el("strong", { text: "Fix: " }), crash.fix) : null,
+  return el("section", { class: "crash", "aria-label": t("Last crash") },
+    el("h3", { text: t("Last crash: {headline}", { headline: crash.headline || t("it stopped unexpectedly") }) }),
+    // TRANSLATORS: a label before the crash's cause and its fix; the space after it is part of it.
+    crash.cause ? el("p", {}, el("strong", { text: t("Cause: ") }), crash.cause) : null,
+    crash.fix ? el("p", {}, el("strong", { text: t("Fix: ") }), crash.fix) : null,
     excerpt ? el("pre", { text: excerpt }) : null, copy);
 }
 
 async function copyText(text) {
-  try { await navigator.clipboard.writeText(text); note("The crash report is on the clipboard."); } catch (e) {
-    showError(new ApiError("The browser did not allow copying.", "Select the report's text and copy it by hand."));
+  try { await navigator.clipboard.writeText(text); note(t("The crash report is on the clipboard.")); } catch (e) {
+    showError(new ApiError(t("The browser did not allow copying."), t("Select the report's text and copy it by hand.")));
   }
 }
 
 function renderCard(entry) {
   const view = entry.view || {};
   const key = view.icon_key || "stopped";
-  const health = ["none", "unknown", ""].includes(entry.health || "") ? "not checked"
-    : [entry.health, entry.health_detail].filter(Boolean).join(": ");
-  const phrase = (view.phrase || "").toLowerCase() === (STATE_WORDS[key] || "").toLowerCase() ? "" : view.phrase;
+  const health = ["none", "unknown", ""].includes(entry.health || "") ? t("not checked")
+    : entry.health_detail ? t("{health}: {detail}", { health: healthWords(entry.health), detail: entry.health_detail })
+      : healthWords(entry.health);
+  const phrase = (view.phrase || "").toLowerCase() === stateWords(key).toLowerCase() ? "" : view.phrase;
   const card = el("article", { class: "card", "data-program": entry.program, "data-pid": entry.pid || "",
     "data-state": entry.state || "", "aria-labelledby": `card-${entry.program}` },
     el("header", {}, el("h2", { id: `card-${entry.program}`, text: entry.display_name || entry.program }),
-      el("span", { class: `badge st-${key}`, text: STATE_WORDS[key] || key })),
+      el("span", { class: `badge st-${key}`, text: stateWords(key) })),
     phrase ? el("p", { class: "phrase", text: phrase }) : null,
     view.cannot_answer ? el("p", { class: "cannot", text: view.cannot_answer }) : null,
-    el("dl", { class: "facts" }, fact("Health", health), fact("Up for", entry.uptime_words),
-      fact("Restarts today", String(entry.restarts_today ?? 0)), fact("Memory", entry.memory_words),
-      fact("CPU", entry.cpu_words), fact("Process", entry.pid ? `pid ${entry.pid}` : ""),
-      fact("Mode", entry.mode === "attach" ? "run elsewhere" : "")),
+    el("dl", { class: "facts" }, fact(t("Health"), health), fact(t("Up for"), entry.uptime_words),
+      fact(t("Restarts today"), String(entry.restarts_today ?? 0)), fact(t("Memory"), entry.memory_words),
+      fact(t("CPU"), entry.cpu_words), fact(t("Process"), entry.pid ? t("pid {pid}", { pid: entry.pid }) : ""),
+      fact(t("Mode"), entry.mode === "attach" ? t("run elsewhere") : "")),
     entry.health_fix ? el("p", { class: "muted", text: entry.health_fix }) : null,
     crashBox(entry), controlButtons(entry));
   const old = document.querySelector(`.card[data-program="${CSS.escape(entry.program)}"]`);
   if (old) old.replaceWith(card); else { $("programs").querySelector("p.muted")?.remove(); $("programs").append(card); }
 }
+
+const HEALTH_WORDS = { healthy: N_("healthy"), degraded: N_("degraded"), unhealthy: N_("unhealthy"),
+  starting: N_("starting") };
+
+function healthWords(health) { return HEALTH_WORDS[health] ? t(HEALTH_WORDS[health]) : health; }
 
 function renderGlance() {
   const o = state.overview;
@@ -340,10 +390,11 @@ function renderGlance() {
 
 function diskTile(disks) {
   const worst = ["critical", "warn"].find((l) => disks.some((d) => d.level === l)) || "ok";
-  const words = { ok: "Enough space", warn: "Space is running low", critical: "Almost no space left" };
-  const lines = disks.map((d) => `${d.path}: ${sizeWords(d.free)} free of ${sizeWords(d.total)}`);
-  return el("section", { class: "tile", "aria-label": "Disk" }, el("h2", { text: "Disk" }),
-    el("span", { class: `badge ${worst === "critical" ? "fail" : worst}`, text: words[worst] }),
+  const words = { ok: N_("Enough space"), warn: N_("Space is running low"), critical: N_("Almost no space left") };
+  const lines = disks.map((d) => d.words || t("{path}: {free} free of {total}",
+    { path: d.path, free: sizeWords(d.free), total: sizeWords(d.total) }));
+  return el("section", { class: "tile", "aria-label": t("Disk") }, el("h2", { text: t("Disk") }),
+    el("span", { class: `badge ${worst === "critical" ? "fail" : worst}`, text: t(words[worst]) }),
     ...lines.map((t) => el("div", { class: "muted", text: t })));
 }
 
@@ -354,21 +405,22 @@ function backupProgress(b) {
 
 function backupTile(b) {
   const running = backupProgress(b);
-  const last = b.last_ok_words || (typeof b.last_ok_at === "number" ? `Last good backup ${agoWords(b.last_ok_at)}` : "No backup yet");
-  return el("section", { class: "tile", "aria-label": "Backups" }, el("h2", { text: "Backups" }),
-    el("div", { text: running ? (running.words || "A backup is running") : last }),
-    el("a", { href: "/backups", "data-nav": true, text: "Open backups" }));
+  const last = b.last_ok_words || (typeof b.last_ok_at === "number"
+    ? t("last good backup {ago}", { ago: agoWords(b.last_ok_at) }) : t("no backup yet"));
+  return el("section", { class: "tile", "aria-label": t("Backups") }, el("h2", { text: t("Backups") }),
+    el("div", { text: sentence(running ? (running.words || t("A backup is running")) : last) }),
+    el("a", { href: "/backups", "data-nav": true, text: t("Open backups") }));
 }
 
 function notifyTile(n) {
   const paused = typeof n.paused_until === "number" && n.paused_until * 1000 > Date.now();
-  const words = paused ? (n.paused_words || "Notifications are paused") : "Notifications are on";
+  const words = paused ? (n.paused_words || t("Notifications are paused")) : t("Notifications are on");
   const button = paused
-    ? el("button", { type: "button", class: "btn secondary", id: "notify-toggle", text: "Resume notifications",
+    ? el("button", { type: "button", class: "btn secondary", id: "notify-toggle", text: t("Resume notifications"),
       onclick: (e) => act(e.currentTarget, "/api/notifications", { resume: true }) })
-    : el("button", { type: "button", class: "btn secondary", id: "notify-toggle", text: "Pause for 1 hour",
+    : el("button", { type: "button", class: "btn secondary", id: "notify-toggle", text: t("Pause for 1 hour"),
       onclick: (e) => act(e.currentTarget, "/api/notifications", { pause_seconds: 3600 }) });
-  return el("section", { class: "tile", "aria-label": "Notifications" }, el("h2", { text: "Notifications" }),
+  return el("section", { class: "tile", "aria-label": t("Notifications") }, el("h2", { text: t("Notifications") }),
     el("div", { text: words }), button);
 }
 
@@ -384,7 +436,7 @@ async function loadCharts() {
   charts.data = data;
   const summary = data.summary || {};
   $("chart-summary").textContent = [summary.memory_words, summary.cpu_words].filter(Boolean).join(" · ")
-    || (data.points && data.points.length ? "" : "No samples yet in this span.");
+    || (data.points && data.points.length ? "" : t("No samples yet in this span."));
   drawCharts();
 }
 
@@ -427,7 +479,7 @@ function drawChart(canvas, data, column, label, limit) {
   canvas._chart = { plot, points, column, label, f };
   if (!points.length) {
     f.ctx.fillStyle = f.muted; f.ctx.textAlign = "center";
-    f.ctx.fillText("No samples in this span yet", f.width / 2, f.height / 2);
+    f.ctx.fillText(t("No samples in this span yet"), f.width / 2, f.height / 2);
   }
 }
 
@@ -476,7 +528,7 @@ function drawLimit(f, plot, limit, label) {
   const y = plot.y(limit);
   f.ctx.strokeStyle = "#dc2626"; f.ctx.beginPath(); f.ctx.moveTo(f.pad.left, y); f.ctx.lineTo(f.width - f.pad.right, y);
   f.ctx.stroke(); f.ctx.fillStyle = "#dc2626"; f.ctx.textAlign = "right"; f.ctx.textBaseline = "bottom";
-  f.ctx.fillText(`limit ${label(limit)}`, f.width - f.pad.right - 4, y - 2);
+  f.ctx.fillText(t("limit {size}", { size: label(limit) }), f.width - f.pad.right - 4, y - 2);
 }
 
 function drawLine(f, plot, points, column, color) {
@@ -518,14 +570,14 @@ function logParams(extra) {
 }
 
 async function loadLogs(extra) {
-  if (!fillPicker($("log-program"), [["trayapp", "trayapp itself"]]) || !state.program) return;
+  if (!fillPicker($("log-program"), [["trayapp", t("trayapp itself")]]) || !state.program) return;
   $("log-download").href = `/api/logs/download?${query({ program: state.program })}`;
   const data = await api(`/api/logs?${logParams({ limit: 500, ...(extra || {}) })}`);
   logs.before = data.before;
   logs.pending.length = 0; // lines of the stream being replaced
   $("log-lines").replaceChildren(...data.lines.map(logLine));
   $("log-earlier").disabled = data.before === null || data.before === undefined;
-  $("log-status").textContent = data.lines.length ? "" : "No lines match here.";
+  $("log-status").textContent = data.lines.length ? "" : t("No lines match here.");
   follow(!extra && $("log-follow").checked);
   if (!extra) scrollToEnd(); else if (extra.at !== undefined) showAt(extra.at);
 }
@@ -534,7 +586,7 @@ function showAt(at) {
   const rows = [...document.querySelectorAll("#log-lines .line")];
   const row = at === "last_crash" ? rows.filter((r) => r.classList.contains("mark-crash")).pop()
     : rows.find((r) => Number(r.dataset.ts) >= at);
-  if (!row) { $("log-status").textContent = at === "last_crash" ? "No crash is in the log." : ""; return; }
+  if (!row) { $("log-status").textContent = at === "last_crash" ? t("No crash is in the log.") : ""; return; }
   document.querySelectorAll("#log-lines .hit").forEach((r) => r.classList.remove("hit"));
   row.classList.add("hit");
   row.scrollIntoView({ block: "center" });
@@ -551,7 +603,7 @@ async function loadEarlier() {
   while (box.childElementCount > LOG_DOM_CAP) box.lastElementChild.remove(); // the newest go: Follow brings them back
   $("log-earlier").disabled = data.before === null || data.before === undefined;
   view.scrollTop += view.scrollHeight - height;
-  if (!data.lines.length) $("log-status").textContent = "Nothing matched in that stretch; Load earlier looks further back.";
+  if (!data.lines.length) $("log-status").textContent = t("Nothing matched in that stretch; Load earlier looks further back.");
 }
 
 function follow(on) {
@@ -614,7 +666,7 @@ async function search(cursor) {
   const q = $("log-q").value, regex = $("log-regex").checked, box = $("log-results");
   if (!q) { box.hidden = true; return; }
   box.hidden = false;
-  if (!cursor) box.replaceChildren(el("p", { class: "muted", text: "Searching…" }));
+  if (!cursor) box.replaceChildren(el("p", { class: "muted", text: t("Searching…") }));
   const data = await api(`/api/logs/search?${query({ program: state.program, q, regex: regex ? 1 : "", limit: 200, cursor })}`);
   box.querySelector("p")?.remove();
   for (const m of data.matches) {
@@ -622,10 +674,11 @@ async function search(cursor) {
       `${m.time || ""}  `, ...highlight(m.text, q, regex)));
   }
   const found = box.querySelectorAll("button.match").length;
+  const what = found ? tn("{n} line found", "{n} lines found", found) : t("Nothing found");
   box.prepend(el("p", { class: "muted", "aria-live": "polite",
-    text: `${found ? found + (found === 1 ? " line found" : " lines found") : "Nothing found"}${data.took_words ? ": " + data.took_words : ""}.` }));
+    text: data.took_words ? t("{found}: {took}.", { found: what, took: data.took_words }) : t("{found}.", { found: what }) }));
   if (!data.done && data.cursor) {
-    box.append(el("button", { type: "button", class: "more", text: "Search further back",
+    box.append(el("button", { type: "button", class: "more", text: t("Search further back"),
       onclick: (e) => { e.currentTarget.remove(); search(data.cursor).catch(showError); } }));
   }
 }
@@ -666,14 +719,14 @@ async function loadEvents(more) {
   const data = await api(`/api/events?${query(params)}`);
   const rows = data.events || [];
   if (!more) {
-    fillFilter($("ev-program"), data.programs && data.programs.length ? data.programs : programNames(), "all programs");
-    fillFilter($("ev-kind"), data.kinds, "all kinds");
+    fillFilter($("ev-program"), data.programs && data.programs.length ? data.programs : programNames(), t("all programs"));
+    fillFilter($("ev-kind"), (data.kinds || []).map((k) => [k, (data.kind_words || {})[k] || k]), t("all kinds"));
     $("ev-rows").replaceChildren();
   }
   $("ev-rows").append(...rows.map(eventRow));
   events.before = data.before || null;
   $("ev-more").disabled = !events.before;
-  if (!$("ev-rows").childElementCount) $("ev-rows").append(el("tr", {}, el("td", { colspan: 3, class: "muted", text: "No events yet." })));
+  if (!$("ev-rows").childElementCount) $("ev-rows").append(el("tr", {}, el("td", { colspan: 3, class: "muted", text: t("No events yet.") })));
 }
 
 function onJournal(e) {
@@ -688,11 +741,12 @@ function onJournal(e) {
 
 async function loadBackups() {
   const data = await api("/api/backups");
-  const due = /^no schedule/i.test(data.schedule_words || "") ? "" : data.next_due_words;
-  $("bk-summary").textContent = [data.last_ok_words, due, data.schedule_words, data.dest ? `kept in ${data.dest}` : ""]
-    .filter(Boolean).map((s) => s[0].toUpperCase() + s.slice(1)).join(". ") + ".";
+  const due = data.scheduled ? data.next_due_words : "";
+  const parts = [data.last_ok_words, due, data.schedule_words, data.dest ? t("kept in {folder}", { folder: data.dest }) : ""];
+  // TRANSLATORS: one sentence of the Backups page's summary; sentences follow each other with no separator.
+  $("bk-summary").textContent = parts.filter(Boolean).map((s) => t("{sentence}. ", { sentence: sentence(s) })).join("").trim();
   $("bk-rows").replaceChildren(...(data.backups || []).map(backupRow));
-  if (!(data.backups || []).length) $("bk-rows").append(el("tr", {}, el("td", { colspan: 5, class: "muted", text: "No backups yet." })));
+  if (!(data.backups || []).length) $("bk-rows").append(el("tr", {}, el("td", { colspan: 5, class: "muted", text: t("No backups yet.") })));
   renderBackupProgress(data.running ? { running: data.running } : (state.overview || {}).backup || {});
 }
 
@@ -700,11 +754,11 @@ function backupRow(b) {
   const badge = b.verified === true ? "ok" : b.verified === false ? "fail" : "info";
   return el("tr", { "data-backup": b.name },
     el("td", {}, el("code", { text: b.name })), el("td", { text: b.created_words || "" }), el("td", { class: "nowrap", text: b.size_words || "" }),
-    el("td", {}, el("span", { class: `badge ${badge}`, text: b.verified_words || "not checked" })),
+    el("td", {}, el("span", { class: `badge ${badge}`, text: b.verified_words || t("not checked") })),
     el("td", {}, el("div", { class: "actions" },
-      el("button", { type: "button", class: "btn secondary small", text: "Verify",
+      el("button", { type: "button", class: "btn secondary small", text: t("Verify"),
         onclick: (e) => act(e.currentTarget, `/api/backups/${encodeURIComponent(b.name)}/verify`, {}) }),
-      el("button", { type: "button", class: "btn danger small", text: "Restore…", onclick: (e) => previewRestore(e.currentTarget, b.name) }))));
+      el("button", { type: "button", class: "btn danger small", text: t("Restore…"), onclick: (e) => previewRestore(e.currentTarget, b.name) }))));
 }
 
 let backupWasRunning = false;
@@ -715,7 +769,7 @@ function renderBackupProgress(b) {
   $("bk-now").disabled = !!running;
   if (running) {
     if (typeof running.percent === "number") $("bk-bar").value = running.percent; else $("bk-bar").removeAttribute("value");
-    $("bk-words").textContent = running.words || "Working…";
+    $("bk-words").textContent = running.words || t("Working…");
   } else if (backupWasRunning && state.page === "backups") {
     loadBackups().catch(showError);
   }
@@ -727,7 +781,7 @@ async function previewRestore(button, name) {
   try {
     const preview = await api(`/api/backups/${encodeURIComponent(name)}/restore`, { dry_run: true });
     const lines = preview.sentences || preview.lines || [];
-    $("rd-title").textContent = `Restore ${name}?`;
+    $("rd-title").textContent = t("Restore {name}?", { name });
     $("rd-lines").replaceChildren(...lines.map((s) => el("li", { text: s })));
     $("rd-name").textContent = name; $("rd-confirm").value = ""; $("rd-go").disabled = true;
     $("restore-dialog").dataset.name = name;
@@ -746,23 +800,23 @@ async function confirmRestore(event) {
 // -- diagnostics ------------------------------------------------------------------------------
 
 async function loadDoctor(fresh = false) {
-  $("dx-summary").textContent = "Running the checks…";
+  $("dx-summary").textContent = t("Running the checks…");
   const data = await api(fresh ? "/api/doctor?fresh=1" : "/api/doctor");
   $("dx-summary").textContent = data.summary || "";
   $("dx-checks").replaceChildren(...(data.checks || []).map(checkItem));
 }
 
 function checkItem(c) {
-  const words = { ok: "OK", warn: "Warning", fail: "Problem", info: "Note" };
+  const words = { ok: N_("OK"), warn: N_("Warning"), fail: N_("Problem"), info: N_("Note") };
   const evidence = (c.evidence || []).filter((line) => line && line !== c.detail);
   return el("li", { class: c.status, "data-check": c.id },
-    el("div", { class: "row" }, el("span", { class: `badge ${c.status}`, text: words[c.status] || c.status }),
+    el("div", { class: "row" }, el("span", { class: `badge ${c.status}`, text: words[c.status] ? t(words[c.status]) : c.status }),
       el("strong", { text: c.title || c.id }),
-      c.fix ? el("button", { type: "button", class: "btn primary small", "data-fix": c.fix.id, text: c.fix.label || "Fix",
+      c.fix ? el("button", { type: "button", class: "btn primary small", "data-fix": c.fix.id, text: c.fix.label || t("Fix"),
         title: c.fix.what || "", onclick: (e) => act(e.currentTarget, `/api/doctor/fix/${encodeURIComponent(c.fix.id)}`, {}, loadDoctor) }) : null),
     c.detail ? el("p", { class: "detail", text: c.detail }) : null,
     c.advice && c.status !== "ok" ? el("p", { class: "advice", text: c.advice }) : null,
-    evidence.length ? el("details", {}, el("summary", { text: "Evidence" }), el("pre", { text: evidence.join("\n") })) : null);
+    evidence.length ? el("details", {}, el("summary", { text: t("Evidence") }), el("pre", { text: evidence.join("\n") })) : null);
 }
 
 // -- config -----------------------------------------------------------------------------------
@@ -772,8 +826,8 @@ async function loadConfig() {
   $("cf-path").textContent = data.path || "";
   const problems = data.problems || [];
   $("cf-problems").replaceChildren(...problems.map((p) => el("li", { text: p })));
-  if (!problems.length) $("cf-problems").append(el("li", { class: "fine", text: "No problems: trayapp uses this file as it is." }));
-  $("cf-text").textContent = data.exists === false ? "(there is no config file yet: trayapp uses its defaults)" : data.text;
+  if (!problems.length) $("cf-problems").append(el("li", { class: "fine", text: t("No problems: trayapp uses this file as it is.") }));
+  $("cf-text").textContent = data.exists === false ? t("(there is no config file yet: trayapp uses its defaults)") : data.text;
 }
 
 // -- start ------------------------------------------------------------------------------------
@@ -829,7 +883,7 @@ function wireLogs() {
   $("log-crash").addEventListener("click", () => { $("log-follow").checked = false; loadLogs({ at: "last_crash" }).catch(showError); });
   $("log-jump").addEventListener("click", () => {
     const when = $("log-time").value;
-    if (!when) { showError(new ApiError("Pick a time first.", "Choose a date and time, then press Go.")); return; }
+    if (!when) { showError(new ApiError(t("Pick a time first."), t("Choose a date and time, then press Go."))); return; }
     $("log-follow").checked = false;
     loadLogs({ at: Math.floor(new Date(when).getTime() / 1000) }).catch(showError);
   });
