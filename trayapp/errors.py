@@ -14,6 +14,7 @@ Every error carries an optional `fix`: one sentence that tells the user what to 
 
 from __future__ import annotations
 from trayapp.i18n import _
+from trayapp.message import Message, words
 
 
 class TrayAppError(Exception):
@@ -21,10 +22,13 @@ class TrayAppError(Exception):
 
     exit_code = 1
 
-    def __init__(self, message: str, *, fix: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.fix = fix
+    def __init__(self, message: str | Message, *, fix: str | Message | None = None) -> None:
+        super().__init__(str(message))
+        # `said`/`said_fix` keep a Message as made (English for the journal); `message`/`fix` are the
+        # words a person reads, in the language active where the error was raised.
+        self.said, self.said_fix = message, fix
+        self.message = words(message)
+        self.fix = None if fix is None else words(fix)
 
     def __str__(self) -> str:
         return f"{self.message}\n  " + _("fix: {fix}").format(fix=self.fix) if self.fix else self.message
@@ -35,7 +39,8 @@ class ConfigError(TrayAppError):
 
     exit_code = 2
 
-    def __init__(self, message: str, *, problems: list[str] | None = None, fix: str | None = None) -> None:
+    def __init__(self, message: str | Message, *, problems: list[str] | None = None,
+                 fix: str | Message | None = None) -> None:
         super().__init__(message, fix=fix)
         self.problems = problems or []
 
