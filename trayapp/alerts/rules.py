@@ -123,8 +123,9 @@ def _over(c: Over, mine: list[Mapping[str, Any]], now: float) -> Match | None:
     if c.metric == "memory":
         return Match(Message(N_("memory at {value}, over {limit} for {took}"), value=Size(value),
                              limit=Size(c.limit), took=took))
-    return Match(Message(N_("CPU at {value}%, over {limit}% for {took}"), value=round(value),
-                         limit=round(c.limit), took=took))
+    # the percent signs go in the values: "{value}% for" would look like a printf format to gettext tools
+    return Match(Message(N_("CPU at {value}, over {limit} for {took}"), value=f"{value:.0f}%",
+                         limit=f"{c.limit:.0f}%", took=took))
 
 
 def _failing(c: Failing, mine: list[Mapping[str, Any]], now: float) -> Match | None:
