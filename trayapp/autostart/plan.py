@@ -80,7 +80,7 @@ class SetRegistryValue:
     value: str  # REG_SZ
 
     def describe(self) -> str:
-        return f"set HKCU\\{self.key}\\{self.name} (REG_SZ) = {self.value}"
+        return _("set {value} (REG_SZ) = {data}").format(value=f"HKCU\\{self.key}\\{self.name}", data=self.value)
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ class DeleteRegistryValue:
     name: str
 
     def describe(self) -> str:
-        return f"delete HKCU\\{self.key}\\{self.name}"
+        return _("delete {value}").format(value=f"HKCU\\{self.key}\\{self.name}")
 
 
 Action = MakeDir | WriteFile | RemoveFile | RemoveEmptyDir | RunCommand | SetRegistryValue | DeleteRegistryValue

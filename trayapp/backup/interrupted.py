@@ -68,19 +68,16 @@ def _raise(signum: int, frame: FrameType | None) -> None:
 def describe(exc: BaseException) -> Message:
     """Why a backup stopped early, for the journal and the notification."""
     if isinstance(exc, Interrupted):
-        said = N_("the backup was interrupted because trayapp was told to stop ({signal}); nothing unfinished "
-                  "was kept and earlier backups are untouched")
-    elif isinstance(exc, KeyboardInterrupt):
-        said = N_("the backup was cancelled with Ctrl-C; nothing unfinished was kept and earlier backups are "
-                  "untouched")
-    elif isinstance(exc, SystemExit):
-        said = N_("the backup was interrupted because trayapp was quitting; nothing unfinished was kept and "
-                  "earlier backups are untouched")
-    else:
-        said = N_("the backup was interrupted by an unexpected error ({error}); nothing unfinished was kept and "
-                  "earlier backups are untouched")
-    signame = exc.signame if isinstance(exc, Interrupted) else ""
-    return Message(said, signal=signame, error=type(exc).__name__)
+        return Message(N_("the backup was interrupted because trayapp was told to stop ({signal}); nothing "
+                          "unfinished was kept and earlier backups are untouched"), signal=exc.signame)
+    if isinstance(exc, KeyboardInterrupt):
+        return Message(N_("the backup was cancelled with Ctrl-C; nothing unfinished was kept and earlier backups "
+                          "are untouched"))
+    if isinstance(exc, SystemExit):
+        return Message(N_("the backup was interrupted because trayapp was quitting; nothing unfinished was kept "
+                          "and earlier backups are untouched"))
+    return Message(N_("the backup was interrupted by an unexpected error ({error}); nothing unfinished was kept "
+                      "and earlier backups are untouched"), error=type(exc).__name__)
 
 
 def sweep(folder: Path, journal: Journal | None, wall: Callable[[], float]) -> list[Message]:
