@@ -262,7 +262,11 @@ def verify_problems(tmp: Path, good: Path, mark: Mark) -> list[Said]:
     no_manifest = verify_archive(_rewrite(good, tmp / "t2.tar.gz", lambda m, d: iter(
         [] if m.name == "manifest.json" else [(m, d)])))
     assert len(report.problems) >= 10, report.problems
-    return [*report.problems, *no_manifest.problems, report.summary()]
+    from trayapp.backup.service import _verify_new
+
+    verified, failed = _verify_new(tmp / "t1.tar.gz")  # a new backup that fails its verification
+    assert verified is False and failed is not None
+    return [*report.problems, *no_manifest.problems, report.summary(), failed]
 
 
 def manifest_errors(mark: Mark) -> list[Said]:

@@ -39,8 +39,9 @@ def run_command(argv: tuple[str, ...], timeout: float, env: Mapping[str, str] | 
         last = one_line(done.last_error, 160)
         if last:
             return Outcome(False, Message(N_("{command} failed (exit {code}): {error}"), command=argv[0],
-                                          code=done.returncode, error=last))
-        return Outcome(False, Message(N_("{command} failed (exit {code})"), command=argv[0], code=done.returncode))
+                                          code=str(done.returncode), error=last))
+        return Outcome(False, Message(N_("{command} failed (exit {code})"), command=argv[0],
+                                      code=str(done.returncode)))
     return Outcome(True)
 
 

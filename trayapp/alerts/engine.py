@@ -211,7 +211,7 @@ class AlertEngine:
                 "at": datetime.fromtimestamp(self._clock.time()).astimezone().isoformat(timespec="seconds")}
 
 
-def _said(field: str, text: Message | str) -> dict[str, object]:
+def _said(field: str, text: Message | str) -> dict[str, Any]:
     """Beside a journal entry's English `field`, the Message it came from as `field_message`, so
     `trayapp history` can show it in the reader's language (the English field stays for scripts)."""
     return {f"{field}_message": text.to_json()} if isinstance(text, Message) else {}

@@ -80,7 +80,7 @@ class HostInstance:
         self._command("start", program)
 
 
-def wait_for(instance: Instance, program: str, done: Callable[[Mapping[str, Any]], str | None],
+def wait_for(instance: Instance, program: str, done: Callable[[Mapping[str, Any]], Message | str | None],
              timeout: float, *, clock: Callable[[], float] = time.monotonic,
              sleep: Callable[[float], None] = time.sleep, poll: float = 0.5) -> Message | str:
     """Poll the program's status until `done(status)` returns a verdict ("ok" or a failure Message).

@@ -248,7 +248,7 @@ class BackupJobs:
 
     def _prune(self) -> None:
         """After a scheduled backup. Its failure is its own, never the (good) backup's."""
-        from trayapp.backup.service import prune_backups
+        from trayapp.backup.service import prune_backups, said
 
         try:
             prune_backups(self.config, self.paths, self.journal)
@@ -256,7 +256,7 @@ class BackupJobs:
             log.warning("pruning old backups failed: %s", exc)
             reason = exc.said if isinstance(exc, TrayAppError) else str(exc)
             self.journal.record("prune", ok=False, error=str(reason),
-                                **({"error_message": reason.to_json()} if isinstance(reason, Message) else {}))
+                                **said("error", reason))
 
     def _verify(self, archive: Path) -> None:
         """The verify thread."""

@@ -81,7 +81,7 @@ class ManifestError(ValueError):
         self.said = reason
 
 
-def said(exc: ValueError) -> Message | str:
+def said(exc: Exception) -> Message | str:
     """The reason a manifest was refused: our Message, or the text of a lower-level ValueError."""
     return exc.said if isinstance(exc, ManifestError) else str(exc)
 

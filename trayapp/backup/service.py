@@ -69,7 +69,7 @@ def _json(text: Message | str) -> object:
     return text.to_json() if isinstance(text, Message) else text
 
 
-def said(field: str, text: Message | str | None) -> dict[str, object]:
+def said(field: str, text: Message | str | None) -> dict[str, Any]:
     """`field_message`: a Message beside its English `field` in a journal entry (none for plain text)."""
     return {f"{field}_message": text.to_json()} if isinstance(text, Message) else {}
 
@@ -201,7 +201,7 @@ def _verify_new(path: Path) -> tuple[bool, Message | None]:
     if report.ok:
         return True, None
     return False, Message(N_("the new backup {archive} failed verification: {problems}"), archive=path.name,
-                          problems=report.problems_words(3))
+                          problems=report.summary(3))
 
 
 _BIGGER = N_("free some space, or set [backup] dest to a bigger drive")
