@@ -71,13 +71,13 @@ def describe(exc: BaseException) -> Message:
         return Message(N_("the backup was interrupted because trayapp was told to stop ({signal}); nothing "
                           "unfinished was kept and earlier backups are untouched"), signal=exc.signame)
     if isinstance(exc, KeyboardInterrupt):
-        return Message(N_("the backup was cancelled with Ctrl-C; nothing unfinished was kept and earlier backups "
-                          "are untouched"))
+        return Message(N_("the backup was interrupted because it was cancelled with Ctrl-C; nothing unfinished "
+                          "was kept and earlier backups are untouched"))
     if isinstance(exc, SystemExit):
         return Message(N_("the backup was interrupted because trayapp was quitting; nothing unfinished was kept "
                           "and earlier backups are untouched"))
-    return Message(N_("the backup was interrupted by an unexpected error ({error}); nothing unfinished was kept "
-                      "and earlier backups are untouched"), error=type(exc).__name__)
+    return Message(N_("the backup was interrupted because of an unexpected error ({error}); nothing unfinished "
+                      "was kept and earlier backups are untouched"), error=type(exc).__name__)
 
 
 def sweep(folder: Path, journal: Journal | None, wall: Callable[[], float]) -> list[Message]:
