@@ -538,3 +538,23 @@ def disk_refusal(tmp: Path) -> str:
     assert refusal is not None
     return refusal
 
+
+
+# -- the doctor's fixes ------------------------------------------------------------------------------
+
+def doctor_fix_words(mark: Mark) -> list[Said]:
+    """The Fix button's label, what applying a fix says, and a check group that could not run."""
+    from trayapp.doctor import fixes, permissions
+    from trayapp.doctor.report import Check, Level
+    from trayapp.doctor.runner import _safely
+
+    check = Check(permissions.GROUP, mark("config.toml"), Level.WARN, mark("readable by others"), mark("chmod"))
+    done = Check(permissions.GROUP, mark("config.toml"), Level.OK, mark("private"), changed=(mark("0644 -> 0600"),))
+
+    def broken(inp: object) -> list[Check]:
+        raise RuntimeError(mark("boom"))
+
+    failed = _safely(broken, None, "g1")  # type: ignore[arg-type]
+    return [fixes.label(check), fixes.label(Check("g1", "n1", Level.WARN, "", "")),
+            fixes.Applied(done, True).message, fixes.Applied(done, False).message,
+            failed[0].evidence, failed[0].fix]

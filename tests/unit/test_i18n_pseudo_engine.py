@@ -137,6 +137,11 @@ def test_export_notes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: p
     assert len(notes) >= 6 and [n for n in notes if n.count(OPEN) < 2] == []  # each note is translated too
 
 
+def test_the_doctor_fix_button_and_its_answers() -> None:
+    said = cases.doctor_fix_words(marked)
+    assert len(said) == 6 and _bare(said) == []
+
+
 def test_the_disk_watch_refusal(tmp_path: Path) -> None:
     assert _bare([cases.disk_refusal(tmp_path)]) == []
 
