@@ -13,8 +13,13 @@ Every error carries an optional `fix`: one sentence that tells the user what to 
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from trayapp.i18n import _
-from trayapp.message import Message, words
+
+if TYPE_CHECKING:
+    from trayapp.message import Message
 
 
 class TrayAppError(Exception):
@@ -24,9 +29,11 @@ class TrayAppError(Exception):
 
     def __init__(self, message: str | Message, *, fix: str | Message | None = None) -> None:
         super().__init__(str(message))
-        # `said`/`said_fix` keep a Message as made (English for the journal); `message`/`fix` are the
+        # `said`/`fix_said` keep a Message as made (English for the journal); `message`/`fix` are the
         # words a person reads, in the language active where the error was raised.
-        self.said, self.said_fix = message, fix
+        from trayapp.message import words
+
+        self.said, self.fix_said = message, fix
         self.message = words(message)
         self.fix = None if fix is None else words(fix)
 

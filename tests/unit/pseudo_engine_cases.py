@@ -335,7 +335,7 @@ def restore_words(tmp: Path, good: Path, mark: Mark) -> list[Said]:
         try:
             attempt()
         except BackupError as exc:
-            out += [exc.said, exc.said_fix or ""]
+            out += [exc.said, exc.fix_said or ""]
     running = {"state": mark("running"), "mode": "managed", "health": mark("unknown")}
     instances = [Instance([None]), Instance([{**running, "mode": "external", "owner": mark("pid 7")}]),
                  Instance([running]),
@@ -360,7 +360,7 @@ def other_machine(tmp: Path, good: Path) -> list[Said]:
     try:
         restore.prepare(good, config, paths)
     except BackupError as exc:
-        return [exc.said, exc.said_fix or ""]
+        return [exc.said, exc.fix_said or ""]
     raise AssertionError("the restore was not refused")
 
 
@@ -378,7 +378,7 @@ def job_words(tmp: Path, mark: Mark) -> list[Said]:
         try:
             jobs.start_backup()
         except BackupBusy as exc:
-            out += [exc.said, exc.said_fix or "", jobs.request()]
+            out += [exc.said, exc.fix_said or "", jobs.request()]
         jobs._progress(Progress(kind, 500, 1000))
         out.append(str(jobs.info()["words"]))
     jobs = BackupJobs(config, paths, Journal(paths.journal_file))
@@ -397,7 +397,7 @@ def lock_and_disk(tmp: Path, mark: Mark) -> list[Said]:
         with destination_lock(tmp), destination_lock(tmp):
             pass
     except BackupError as exc:
-        out += [exc.said, exc.said_fix or ""]
+        out += [exc.said, exc.fix_said or ""]
     for code in (errno.ENOSPC, errno.EACCES, errno.EIO):
         exc = OSError(code, mark("system error"))
         out += [service._disk_message(exc, tmp), service._disk_fix(exc)]

@@ -116,7 +116,7 @@ class _Job:
         try:
             return self._create(progress, disk_ok, verify, started_wall)
         except BackupError as exc:
-            return BackupResult(False, error=exc.said, fix=exc.said_fix)
+            return BackupResult(False, error=exc.said, fix=exc.fix_said)
         except DatabaseLocked as exc:
             return BackupResult(False, error=Message(N_("{problem}, so no backup was made"), problem=exc.said),
                                 fix=_locked_fix(exc))

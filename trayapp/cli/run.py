@@ -70,5 +70,5 @@ def _report_refused_logs(where: AppPaths, problem: FolderError) -> None:
 
     print(_("trayapp: logs are kept in memory only: {problem}").format(problem=problem), file=sys.stderr, flush=True)
     said = Message(N_("logs are kept in memory only: {problem}; fix: {fix}"), problem=problem.said,
-                   fix=problem.said_fix or "")
+                   fix=problem.fix_said or "")
     Journal(where.journal_file).record("logs_refused", message=str(said), message_message=said.to_json())
