@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from trayapp.config import DiskConfig
+from trayapp.i18n import _
 from trayapp.units import format_size
 
 if TYPE_CHECKING:
@@ -167,8 +168,8 @@ class DiskWatch:
             return None
         with self._lock:
             low = [v for v in self._volumes.values() if v.level is Level.CRITICAL]
-        where = ", ".join(f"{v.mount} ({format_size(v.free or 0)} free)" for v in low)
-        return f"the disk is almost full: {where}; free some space and try again"
+        where = ", ".join(_("{path} ({size} free)").format(path=v.mount, size=format_size(v.free or 0)) for v in low)
+        return _("the disk is almost full: {where}; free some space and try again").format(where=where)
 
     def snapshot(self) -> list[dict[str, Any]]:
         """Every volume: {path, level, free, total, watched} (for status and doctor)."""

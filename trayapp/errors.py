@@ -13,7 +13,13 @@ Every error carries an optional `fix`: one sentence that tells the user what to 
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from trayapp.i18n import _
+
+if TYPE_CHECKING:
+    from trayapp.message import Message
 
 
 class TrayAppError(Exception):
@@ -21,10 +27,15 @@ class TrayAppError(Exception):
 
     exit_code = 1
 
-    def __init__(self, message: str, *, fix: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.fix = fix
+    def __init__(self, message: str | Message, *, fix: str | Message | None = None) -> None:
+        super().__init__(str(message))
+        # `said`/`fix_said` keep a Message as made (English for the journal); `message`/`fix` are the
+        # words a person reads, in the language active where the error was raised.
+        from trayapp.message import words
+
+        self.said, self.fix_said = message, fix
+        self.message = words(message)
+        self.fix = None if fix is None else words(fix)
 
     def __str__(self) -> str:
         return f"{self.message}\n  " + _("fix: {fix}").format(fix=self.fix) if self.fix else self.message
@@ -35,7 +46,8 @@ class ConfigError(TrayAppError):
 
     exit_code = 2
 
-    def __init__(self, message: str, *, problems: list[str] | None = None, fix: str | None = None) -> None:
+    def __init__(self, message: str | Message, *, problems: list[str] | None = None,
+                 fix: str | Message | None = None) -> None:
         super().__init__(message, fix=fix)
         self.problems = problems or []
 

@@ -20,6 +20,8 @@ from pathlib import Path
 
 from trayapp import __version__
 from trayapp.config import ProgramConfig
+from trayapp.i18n import _
+from trayapp.units import format_duration
 
 BASE_PATH = ("/usr/local/bin", "/usr/bin", "/bin")
 MAC_PATH = ("/opt/homebrew/bin", "/usr/local/bin", "/usr/bin", "/bin", "/usr/sbin", "/sbin")
@@ -196,22 +198,24 @@ def render_launchd(program: ProgramConfig, resolved: Resolved, *, log_dir: Path)
 # --- what cannot be carried over -----------------------------------------------------------------
 
 def gaps(program: ProgramConfig, manager: str) -> list[str]:
-    """Plain sentences for the parts of trayapp's policy this manager cannot express."""
+    """Sentences, in the user's language, for the parts of trayapp's policy this manager cannot express.
+    (The exported file itself stays English: it is a config file for systemd or launchd, like config.toml.)"""
     out = []
     if program.health:
-        out.append(f"health checks ({program.health.kind}) are not done by {manager}; trayapp in attach mode "
-                   "keeps probing them")
+        # the check kind (http, tcp, command) is config.toml's own word
+        out.append(_("health checks ({kind}) are not done by {manager}; trayapp in attach mode keeps probing "
+                     "them").format(kind=program.health.kind, manager=manager))
     if manager == "systemd":
-        out.append(f"after the restart limit the unit stays failed; trayapp would retry every "
-                   f"{_seconds(program.retry_after_give_up)}")
+        out.append(_("after the restart limit the unit stays failed; trayapp would retry every {interval}").format(
+            interval=format_duration(program.retry_after_give_up)))
         return out
-    out.append(f"launchd relaunches at most every {throttle_interval(program)}s with no growing backoff and "
-               "never gives up")
+    out.append(_("launchd relaunches at most every {interval} with no growing backoff and never gives up").format(
+        interval=format_duration(throttle_interval(program))))
     if program.no_restart_exit_codes and program.restart != "never":
-        out.append("launchd cannot skip restarts for exit status "
-                   + ", ".join(map(str, program.no_restart_exit_codes)))
+        out.append(_("launchd cannot skip restarts for exit status {codes}").format(
+            codes=", ".join(map(str, program.no_restart_exit_codes))))
     if program.limits.memory or program.limits.cpu:
-        out.append("launchd enforces no memory or CPU limit on macOS; trayapp's limits are not carried over")
+        out.append(_("launchd enforces no memory or CPU limit on macOS; trayapp's limits are not carried over"))
     return out
 
 

@@ -73,7 +73,7 @@ def test_disk_fills_up_during_the_backup(setup) -> None:
 
     result = run_backup(config, paths, journal, progress=fill_the_disk)
     assert not result.ok
-    assert "filled up" in (result.error or "") and "earlier backups are untouched" in (result.error or "")
+    assert "filled up" in str(result.error or "") and "earlier backups are untouched" in str(result.error or "")
     backups_dir = disk / "backups"
     assert sorted(os.listdir(backups_dir)) == sorted([earlier.path.name, ".trayapp-backup.lock"])
     assert [b.path for b in catalog.list_backups(backups_dir)] == [earlier.path]
@@ -89,8 +89,8 @@ def test_refuses_up_front_when_the_estimate_does_not_fit(setup) -> None:
     journal = Journal(paths.journal_file)
     result = run_backup(config, paths, journal)
     journal.flush()
-    assert not result.ok and "not enough room" in (result.error or "")
-    assert result.fix and "bigger drive" in result.fix
+    assert not result.ok and "not enough room" in str(result.error or "")
+    assert result.fix and "bigger drive" in str(result.fix)
     assert sorted(os.listdir(disk / "backups")) == [".trayapp-backup.lock"]
     assert read(paths.journal_file)[-1]["ok"] is False
 
@@ -98,7 +98,7 @@ def test_refuses_up_front_when_the_estimate_does_not_fit(setup) -> None:
 def test_refuses_when_the_disk_watcher_says_critical(setup) -> None:
     config, paths, data, disk = setup
     result = run_backup(config, paths, disk_ok=lambda: False)
-    assert not result.ok and "critically full" in (result.error or "")
+    assert not result.ok and "critically full" in str(result.error or "")
     assert not (disk / "backups").exists() or catalog.list_backups(disk / "backups") == []
 
 

@@ -147,8 +147,8 @@ def test_manifest_that_does_not_match_its_files(world: World) -> None:
     tampered = [members[0], member(f"{LABEL}/a.txt", b"tampered"), member(f"{LABEL}/extra.txt", b"sneaked in")]
     archive = write_archive(tmp_path / "mismatch.tar.gz", tampered, manifest)
     report = verify_archive(archive)
-    assert any("does not match the manifest" in p for p in report.problems)
-    assert any("not in the manifest" in p for p in report.problems)
+    assert any("does not match the manifest" in str(p) for p in report.problems)
+    assert any("not in the manifest" in str(p) for p in report.problems)
     with pytest.raises(BackupError):
         restore.prepare(archive, config, paths)
     assert (data / "mine.txt").read_text() == "my data" and not (data / "a.txt").exists()
@@ -159,11 +159,11 @@ def test_missing_member_and_missing_manifest(world: World) -> None:
     members = [member(LABEL, kind=tarfile.DIRTYPE), member(f"{LABEL}/a.txt")]
     manifest = manifest_for(members + [member(f"{LABEL}/gone.txt")], data)
     report = verify_archive(write_archive(tmp_path / "missing.tar.gz", members, manifest))
-    assert any("missing from the archive" in p for p in report.problems)
+    assert any("missing from the archive" in str(p) for p in report.problems)
     with tarfile.open(tmp_path / "bare.tar.gz", "w:gz") as tar:
         info, payload = member("a.txt")
         tar.addfile(info, io.BytesIO(payload))
-    assert "no manifest.json" in verify_archive(tmp_path / "bare.tar.gz").problems[0]
+    assert "no manifest.json" in str(verify_archive(tmp_path / "bare.tar.gz").problems[0])
 
 
 @pytest.mark.parametrize("cut", [0.5, 0.9, 0.999])
@@ -176,7 +176,7 @@ def test_truncated_archive(world: World, cut: float) -> None:
     short = tmp_path / "short.tar.gz"
     short.write_bytes(whole.read_bytes()[:cut_at])
     report = verify_archive(short)
-    assert not report.ok and any("damaged or truncated" in p for p in report.problems)
+    assert not report.ok and any("damaged or truncated" in str(p) for p in report.problems)
     with pytest.raises(BackupError):
         restore.prepare(short, config, paths)
     assert (data / "mine.txt").read_text() == "my data"

@@ -41,9 +41,9 @@ def test_a_locked_database_fails_the_backup_naming_the_database_and_the_process(
     with held_exclusively(data / "memory.sqlite") as holder:
         result = run_backup(config_for(data, "fail"), paths, Journal(paths.journal_file))
     assert not result.ok
-    assert f"the database {data / 'memory.sqlite'} was locked by " in (result.error or "")
-    assert f"(pid {holder.pid})" in (result.error or "")
-    assert 'locked = "skip"' in (result.fix or "")
+    assert f"the database {data / 'memory.sqlite'} was locked by " in str(result.error or "")
+    assert f"(pid {holder.pid})" in str(result.error or "")
+    assert 'locked = "skip"' in str(result.fix or "")
     assert list(paths.backup_dir.iterdir()) == [paths.backup_dir / ".trayapp-backup.lock"], "nothing left behind"
     entry = journal_mod.read(paths.journal_file)[-1]
     assert entry["event"] == "backup" and entry["ok"] is False and f"pid {holder.pid}" in entry["error"]
@@ -58,7 +58,7 @@ def test_skip_leaves_the_locked_database_out_with_a_warning(world: tuple[Path, A
     with tarfile.open(result.path) as tar:
         names = tar.getnames()
     assert "data/notes.txt" in names and "data/memory.sqlite" not in names
-    warning = next(n for n in result.notes if "memory.sqlite" in n)
+    warning = next(str(n) for n in result.notes if "memory.sqlite" in str(n))
     assert "locked by " in warning and f"(pid {holder.pid})" in warning and "next backup tries again" in warning
     assert warning in journal_mod.read(paths.journal_file)[-1]["notes"]
 

@@ -155,12 +155,12 @@ def test_unhealthy_after_restore_rolls_back(tmp_path: Path) -> None:
     instance = FakeInstance(healthy_after_start=False)
     outcome = restore.execute(restore.prepare(result.path, config, paths), instance, **fake_time())
     assert not outcome.ok
-    assert "did not come up healthy" in (outcome.error or "")
+    assert "did not come up healthy" in str(outcome.error or "")
     assert snapshot(data) == changed  # the old data is back
     assert instance.calls == ["stop assistant", "start assistant", "stop assistant", "start assistant"]
     failed = [p for p in data.parent.iterdir() if ".failed-restore-" in p.name]
     assert len(failed) == 1 and (failed[0] / "workspace" / "blob.bin").exists()
-    assert any("put back" in n for n in outcome.notes)
+    assert any("put back" in str(n) for n in outcome.notes)
 
 
 def test_a_program_run_by_somebody_else_is_not_touched(tmp_path: Path) -> None:
@@ -175,7 +175,7 @@ def test_a_program_run_by_somebody_else_is_not_touched(tmp_path: Path) -> None:
 
     instance = External()
     outcome = restore.execute(restore.prepare(result.path, config, paths), instance, **fake_time())
-    assert not outcome.ok and "outside trayapp" in (outcome.error or "")
+    assert not outcome.ok and "outside trayapp" in str(outcome.error or "")
     assert instance.calls == [] and snapshot(data) == changed
 
 
@@ -215,7 +215,7 @@ def test_without_a_running_trayapp_restore_proceeds_and_says_so(tmp_path: Path) 
     change(data)
     outcome = restore.execute(restore.prepare(result.path, config, paths), ControlInstance(paths), **fake_time())
     assert outcome.ok
-    assert any("trayapp is not running" in n for n in outcome.notes)
+    assert any("trayapp is not running" in str(n) for n in outcome.notes)
     assert (data / "workspace" / "SOUL.md").read_text() == "# Soul\nkind and careful\n"
 
 
@@ -243,7 +243,7 @@ def test_cli_create_list_verify_prune_and_journal(tmp_path: Path) -> None:
     archive = Path(first.stdout.strip())
     assert archive.parent == home / "backups" and stat.S_IMODE(archive.stat().st_mode) == 0o600
     assert stat.S_IMODE(archive.parent.stat().st_mode) == 0o700
-    assert "backup: 100%" in first.stderr  # plain progress lines when stderr is not a terminal
+    assert "backing up: 100%" in first.stderr  # plain progress lines when stderr is not a terminal
     assert cli("verify", "latest").returncode == 0
     second = cli("create", "--json")
     assert json.loads(second.stdout)["ok"] is True

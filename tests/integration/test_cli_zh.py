@@ -4,6 +4,8 @@ status table and the history speak Chinese; `--json` and the journal's JSON stay
 from __future__ import annotations
 
 import json
+import re
+import sqlite3
 from pathlib import Path
 
 from tests.integration.running import Trayapp, child_command
@@ -30,3 +32,49 @@ def test_a_chinese_trayapp_from_start_to_history(tmp_path: Path, trayapps: list[
     assert {"start", "running"} <= {e["event"] for e in raw}
     journal = (tmp_path / "h" / "state" / "journal.jsonl").read_text(encoding="utf-8")
     assert not any("\u4e00" <= ch <= "\u9fff" for ch in journal), "the journal's JSON must stay language-neutral"
+
+
+# An English sentence: two or more English words in a row, once paths, commands in backticks, names
+# and things with digits in them (archive names, sizes) are taken out.
+_NOT_WORDS = re.compile(r"`[^`]*`|(?:~|[A-Za-z]:)?[/\\][\w./\\~-]*|\b[\w-]*\d[\w.-]*\b|\b(?:trayapp|SQLite|sha256|B|KB|MB|GB)\b")
+_ENGLISH = re.compile(r"\b[A-Za-z]{2,}(?:[ ,]+[A-Za-z]{2,})+\b")
+
+
+def english_sentences(text: str) -> list[str]:
+    return _ENGLISH.findall(_NOT_WORDS.sub(" ", text))
+
+
+def test_backups_autostart_and_usage_errors_in_chinese(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "notes.txt").write_text("keep me")
+    db = sqlite3.connect(data / "memory.db")
+    db.execute("CREATE TABLE t(x)")
+    db.commit()
+    db.close()
+    config = (CONFIG.format(command=child_command("sleep"))
+              + f'data_dirs = ["{data}"]\n[backup]\npaths = ["{tmp_path / "missing"}"]\nverify = true\n')
+    t = Trayapp(tmp_path / "h", config, env={"LANG": "en_US.UTF-8", "LANGUAGE": "",
+                                             "XDG_CONFIG_HOME": str(tmp_path / "xdg")})
+    empty = t.cli("backup", "list")
+    assert "还没有备份" in empty.stdout, empty.stdout
+    made = t.cli("backup", "create")
+    assert made.returncode == 0 and made.stdout.strip().endswith(".tar.gz"), made.stderr
+    assert "正在备份" in made.stderr and "不存在" in made.stderr, made.stderr  # progress, and the note
+    listed = t.cli("backup", "list")
+    assert "名称" in listed.stdout and "大小" in listed.stdout, listed.stdout
+    checked = t.cli("backup", "verify", "latest")
+    assert checked.returncode == 0 and "1 个数据库" in checked.stdout, checked.stdout
+    missing = t.cli("backup", "verify", "n1")
+    assert missing.returncode == 1 and "没有名为" in missing.stderr, missing.stderr
+    autostart = t.cli("autostart", "status")
+    assert autostart.stdout.startswith("trayapp 不会开机自启：没有自启动条目"), autostart.stdout
+    usage = t.cli("backup", "restore")
+    assert usage.returncode == 2 and "用法：" in usage.stderr and "缺少必需的参数：ARCHIVE" in usage.stderr, usage.stderr
+    choice = t.cli("backup", "frobnicate")
+    assert choice.returncode == 2 and "无效的选项值" in choice.stderr, choice.stderr
+    # argparse's lines name commands and options ("trayapp backup restore", "[--to DIR]"): its sentence
+    # is what follows "错误："
+    errors = [text.splitlines()[-1].split("错误：", 1)[1] for text in (usage.stderr, choice.stderr)]
+    said = [empty.stdout, made.stderr, listed.stdout, checked.stdout, missing.stderr, autostart.stdout, *errors]
+    assert [english_sentences(text) for text in said] == [[]] * len(said), said

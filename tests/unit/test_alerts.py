@@ -158,7 +158,7 @@ def test_evaluate(when: str, entries: list[dict[str, Any]], fires: bool) -> None
 def test_match_details_are_plain_words() -> None:
     entries = [e(NOW - 200, "health", status="unhealthy", detail="HTTP 503 from /health")]
     match = evaluate(parse_condition("health failing for 2m"), entries, NOW, P)
-    assert match is not None and match.detail == "health check failing for 3m 20s: HTTP 503 from /health"
+    assert match is not None and str(match.detail) == "health check failing for 3m 20s: HTTP 503 from /health"
 
 
 # -- the engine ----------------------------------------------------------------------------
@@ -217,7 +217,9 @@ def test_engine_fires_once_when_a_condition_turns_true_and_journals_it() -> None
     assert len(fired) == 1
     assert notes.calls == [("nanobot: watch it", "3 restarts in the last 1h", "alert:watch it:assistant")]
     assert journal.entries == [{"event": "alert", "program": P, "rule": "watch it", "action": "notify",
-                                "ok": True, "error": None, "detail": "3 restarts in the last 1h"}]
+                                "ok": True, "error": None, "detail": "3 restarts in the last 1h",
+                                "detail_message": {"message": "{n} restarts in the last {window}",
+                                                   "values": {"n": 3, "window": {"unit": "duration", "value": 3600.0}}}}]
 
 
 def test_engine_rearms_after_false_but_respects_repeat() -> None:
@@ -294,10 +296,10 @@ def test_engine_worker_thread_runs_actions_off_the_publisher_thread() -> None:
 def test_command_action_success_failure_missing_and_timeout() -> None:
     assert run_command((sys.executable, "-c", "pass"), 5) == Outcome(True)
     failed = run_command((sys.executable, "-c", "import sys; print('bad token', file=sys.stderr); sys.exit(3)"), 5)
-    assert not failed.ok and "exit 3" in failed.error and "bad token" in failed.error
+    assert not failed.ok and "exit 3" in str(failed.error) and "bad token" in str(failed.error)
     assert run_command(("/no/such/program",), 5) == Outcome(False, "command not found: /no/such/program")
     slow = run_command((sys.executable, "-c", "import time; time.sleep(30)"), 0.3)
-    assert not slow.ok and "did not finish within" in slow.error
+    assert not slow.ok and "did not finish within" in str(slow.error)
 
 
 def test_command_action_sees_the_alert_in_its_environment(tmp_path: Any) -> None:
@@ -342,7 +344,7 @@ def test_webhook_posts_json_and_reports_http_errors(http_server: Any) -> None:
     assert journal.entries[-1]["ok"] is True
     codes[0] = 500
     failed = post_webhook(url, {"x": 1}, 5)
-    assert not failed.ok and "HTTP 500" in failed.error and url not in failed.error
+    assert not failed.ok and "HTTP 500" in str(failed.error) and url not in str(failed.error)
 
 
 def test_webhook_unreachable_and_silent_servers_time_out() -> None:
@@ -354,11 +356,11 @@ def test_webhook_unreachable_and_silent_servers_time_out() -> None:
     port = listener.getsockname()[1]
     try:
         silent = post_webhook(f"http://127.0.0.1:{port}/", {}, 0.3)
-        assert not silent.ok and "did not answer within" in silent.error
+        assert not silent.ok and "did not answer within" in str(silent.error)
     finally:
         listener.close()
     refused = post_webhook(f"http://127.0.0.1:{port}/", {}, 2)
-    assert not refused.ok and "cannot reach the webhook" in refused.error
+    assert not refused.ok and "cannot reach the webhook" in str(refused.error)
 
 
 def test_config_check_reports_alert_rule_problems_with_the_others() -> None:

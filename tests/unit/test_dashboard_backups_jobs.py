@@ -98,11 +98,11 @@ def test_a_new_step_is_announced_at_once(made: tuple[BackupJobs, Changes, FakeCl
 def test_one_job_at_a_time_with_the_reason(made: tuple[BackupJobs, Changes, FakeClock, Path]) -> None:
     jobs, _, _, data = made
     jobs._claim("verify", "verifying x")
-    with pytest.raises(BackupBusy, match="a verify is running"):
+    with pytest.raises(BackupBusy, match="a verification is running"):
         jobs.start_backup()
     with pytest.raises(BackupBusy):
         jobs.verify(data / "x.tar.gz")
-    assert jobs.request().startswith("a verify is running")
+    assert jobs.request().startswith("a verification is running")
 
 
 def test_verify_in_the_background_journals_and_marks_the_archive(made: tuple[BackupJobs, Changes, FakeClock, Path]) -> None:
@@ -114,7 +114,7 @@ def test_verify_in_the_background_journals_and_marks_the_archive(made: tuple[Bac
     assert catalog.verified_state(result.path) is True
     jobs.journal.flush()
     entry = [e for e in journal_mod.read(jobs.paths.journal_file) if e["event"] == "verify"][-1]
-    assert entry["ok"] is True and "are intact" in journal_mod.describe(entry)
+    assert entry["ok"] is True and "intact" in journal_mod.describe(entry)
 
 
 def test_restore_in_the_background_puts_the_data_back(made: tuple[BackupJobs, Changes, FakeClock, Path]) -> None:

@@ -16,13 +16,15 @@ from typing import Any
 from trayapp import __version__
 from trayapp.procs import run_in_session
 from trayapp.notify.messages import one_line
-from trayapp.units import format_duration
+from trayapp.i18n import N_
+from trayapp.message import Duration, Message
 
 
 @dataclass(frozen=True)
 class Outcome:
+    """`error`: a Message (English in the journal's JSON, translated when shown), or the system's own text."""
     ok: bool
-    error: str = ""
+    error: Message | str = ""
 
 
 def run_command(argv: tuple[str, ...], timeout: float, env: Mapping[str, str] | None = None) -> Outcome:
@@ -31,10 +33,15 @@ def run_command(argv: tuple[str, ...], timeout: float, env: Mapping[str, str] | 
     if done.problem:
         return Outcome(False, done.problem)
     if done.timed_out:
-        return Outcome(False, f"{argv[0]} did not finish within {format_duration(timeout)}; it was stopped")
+        return Outcome(False, Message(N_("{command} did not finish within {timeout}; it was stopped"),
+                                      command=argv[0], timeout=Duration(timeout)))
     if done.returncode != 0:
         last = one_line(done.last_error, 160)
-        return Outcome(False, f"{argv[0]} failed (exit {done.returncode})" + (f": {last}" if last else ""))
+        if last:
+            return Outcome(False, Message(N_("{command} failed (exit {code}): {error}"), command=argv[0],
+                                          code=str(done.returncode), error=last))
+        return Outcome(False, Message(N_("{command} failed (exit {code})"), command=argv[0],
+                                      code=str(done.returncode)))
     return Outcome(True)
 
 
@@ -50,19 +57,20 @@ def post_webhook(url: str, payload: Mapping[str, Any], timeout: float, opener: A
         with (opener or urllib.request.urlopen)(request, timeout=timeout) as response:
             status = getattr(response, "status", 200)
     except urllib.error.HTTPError as exc:
-        return Outcome(False, f"the webhook answered HTTP {exc.code} {exc.reason}")
+        return Outcome(False, Message(N_("the webhook answered HTTP {code} {reason}"), code=exc.code,
+                                      reason=str(exc.reason)))
     except urllib.error.URLError as exc:
         if isinstance(exc.reason, (TimeoutError, socket.timeout)):
             return _no_answer(timeout)
-        return Outcome(False, f"cannot reach the webhook: {exc.reason}")
+        return Outcome(False, Message(N_("cannot reach the webhook: {error}"), error=str(exc.reason)))
     except (TimeoutError, socket.timeout):
         return _no_answer(timeout)
     except (OSError, ValueError) as exc:
-        return Outcome(False, f"webhook failed: {type(exc).__name__}: {exc}")
+        return Outcome(False, Message(N_("webhook failed: {error}"), error=f"{type(exc).__name__}: {exc}"))
     if not 200 <= status < 300:
-        return Outcome(False, f"the webhook answered HTTP {status}")
+        return Outcome(False, Message(N_("the webhook answered HTTP {code}"), code=status))
     return Outcome(True)
 
 
 def _no_answer(timeout: float) -> Outcome:
-    return Outcome(False, f"the webhook did not answer within {format_duration(timeout)}")
+    return Outcome(False, Message(N_("the webhook did not answer within {timeout}"), timeout=Duration(timeout)))

@@ -23,6 +23,8 @@ from trayapp.alerts.rules import Match, entry_time, evaluate, longest_window
 from trayapp.clock import Clock, SystemClock
 from trayapp.config.alerts import Over, Rule
 from trayapp.events import EventBus, Recorded, StatusChanged
+from trayapp.i18n import N_
+from trayapp.message import Message
 
 log = logging.getLogger(__name__)
 _STOP = object()
@@ -185,24 +187,31 @@ class AlertEngine:
             log.warning("alert %r: the %s action failed: %s", rule.name, rule.action, outcome.error)
         if self._journal is not None:
             self._journal.record("alert", program, rule=rule.name, action=rule.action, ok=outcome.ok,
-                                 error=outcome.error or None, detail=match.detail)
+                                 error=str(outcome.error) or None, detail=str(match.detail),
+                                 **_said("detail", match.detail), **_said("error", outcome.error))
 
     def _notify(self, firing: Firing) -> Outcome:
         if self._notifier is None:
-            return Outcome(False, "no notifier is running")
+            return Outcome(False, Message(N_("no notifier is running")))
         name = self._names.get(firing.program, firing.program)
-        self._notifier.notify(f"{name}: {firing.rule.name}", firing.match.detail,
+        self._notifier.notify(f"{name}: {firing.rule.name}", firing.match.detail.words(),
                               slot=f"alert:{firing.rule.name}:{firing.program}", kind="alert",
                               channels=firing.rule.channels)
         return Outcome(True)
 
     def _env(self, firing: Firing) -> dict[str, str]:
         return {"TRAYAPP_ALERT_RULE": firing.rule.name, "TRAYAPP_ALERT_PROGRAM": firing.program,
-                "TRAYAPP_ALERT_DETAIL": firing.match.detail}
+                "TRAYAPP_ALERT_DETAIL": str(firing.match.detail)}
 
     def payload(self, firing: Firing) -> dict[str, Any]:
         """The JSON a webhook receives."""
         return {"rule": firing.rule.name, "when": firing.rule.when, "program": firing.program,
                 "display_name": self._names.get(firing.program, firing.program),
-                "detail": firing.match.detail, "host": socket.gethostname(),
+                "detail": str(firing.match.detail), "host": socket.gethostname(),
                 "at": datetime.fromtimestamp(self._clock.time()).astimezone().isoformat(timespec="seconds")}
+
+
+def _said(field: str, text: Message | str) -> dict[str, Any]:
+    """Beside a journal entry's English `field`, the Message it came from as `field_message`, so
+    `trayapp history` can show it in the reader's language (the English field stays for scripts)."""
+    return {f"{field}_message": text.to_json()} if isinstance(text, Message) else {}

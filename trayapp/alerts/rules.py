@@ -15,16 +15,18 @@ from datetime import datetime
 from typing import Any
 
 from trayapp.config.alerts import Condition, Count, DiskOver, Failing, Over, Rule, ShortRun
-from trayapp.units import format_duration, format_size, format_took
+from trayapp.i18n import N_
+from trayapp.message import Duration, Message, Size
 
 SAMPLE_STALE = 120.0  # a memory/CPU rule needs a sample at least this fresh
 
 
 @dataclass(frozen=True)
 class Match:
-    """A condition holds. `key` names the event that made it true, for event-like conditions."""
+    """A condition holds. `key` names the event that made it true, for event-like conditions.
+    `detail` is a Message: English in the journal's JSON and the webhook, translated when shown."""
 
-    detail: str
+    detail: Message
     key: str | None = None
 
 
@@ -72,7 +74,8 @@ def _count(c: Count, mine: list[Mapping[str, Any]], now: float) -> Match | None:
     n = sum(1 for e in mine if test(e) and now - c.window < entry_time(e) <= now)
     if n < c.at_least:
         return None
-    return Match(f"{n} {c.what} in the last {format_duration(c.window)}")
+    said = N_("{n} restarts in the last {window}") if c.what == "restarts" else N_("{n} crashes in the last {window}")
+    return Match(Message(said, n=n, window=Duration(c.window)))
 
 
 def _short_run(c: ShortRun, mine: list[Mapping[str, Any]]) -> Match | None:
@@ -83,7 +86,8 @@ def _short_run(c: ShortRun, mine: list[Mapping[str, Any]]) -> Match | None:
     uptime = last.get("uptime")
     if not isinstance(uptime, (int, float)) or uptime >= c.under or not _after_restart(mine, exits[-1]):
         return None
-    return Match(f"it ran only {format_took(uptime)} after a restart ({last.get('text', 'exit')})",
+    return Match(Message(N_("it ran only {uptime} after a restart ({exit})"), uptime=Duration(uptime),
+                         exit=str(last.get("text", "exit"))),
                  key=str(last.get("ts") or entry_time(last)))
 
 
@@ -115,10 +119,13 @@ def _over(c: Over, mine: list[Mapping[str, Any]], now: float) -> Match | None:
         start = t
     if start is None or now - start < c.duration:
         return None
-    value = samples[-1][1]
-    shown = format_size(value) if c.metric == "memory" else f"{value:.0f}%"
-    limit = format_size(c.limit) if c.metric == "memory" else f"{c.limit:.0f}%"
-    return Match(f"{c.metric} at {shown}, over {limit} for {format_took(now - start)}")
+    value, took = samples[-1][1], Duration(now - start)
+    if c.metric == "memory":
+        return Match(Message(N_("memory at {value}, over {limit} for {took}"), value=Size(value),
+                             limit=Size(c.limit), took=took))
+    # the percent signs go in the values: "{value}% for" would look like a printf format to gettext tools
+    return Match(Message(N_("CPU at {value}, over {limit} for {took}"), value=f"{value:.0f}%",
+                         limit=f"{c.limit:.0f}%", took=took))
 
 
 def _failing(c: Failing, mine: list[Mapping[str, Any]], now: float) -> Match | None:
@@ -132,7 +139,9 @@ def _failing(c: Failing, mine: list[Mapping[str, Any]], now: float) -> Match | N
     if since < c.duration:
         return None
     detail = str(last.get("detail") or "").strip()
-    return Match(f"health check failing for {format_took(since)}" + (f": {detail}" if detail else ""))
+    if detail:
+        return Match(Message(N_("health check failing for {took}: {detail}"), took=Duration(since), detail=detail))
+    return Match(Message(N_("health check failing for {took}"), took=Duration(since)))
 
 
 def _gave_up(mine: list[Mapping[str, Any]]) -> Match | None:
@@ -140,8 +149,11 @@ def _gave_up(mine: list[Mapping[str, Any]]) -> Match | None:
     if not relevant or relevant[-1].get("event") != "gave_up":
         return None
     last = relevant[-1]
-    return Match(f"trayapp gave up restarting it: {last.get('reason', '')}".rstrip(": "),
-                 key=str(last.get("ts") or entry_time(last)))
+    # The supervisor keeps its reason as a Message beside the English text: shown translated when there.
+    reason: Message | str = Message.from_json(last.get("reason_message")) or str(last.get("reason") or "").strip()
+    said = Message(N_("trayapp gave up restarting it: {reason}"), reason=reason) if reason else Message(
+        N_("trayapp gave up restarting it"))
+    return Match(said, key=str(last.get("ts") or entry_time(last)))
 
 
 def _disk_over(mine: list[Mapping[str, Any]]) -> Match | None:
@@ -150,8 +162,9 @@ def _disk_over(mine: list[Mapping[str, Any]]) -> Match | None:
     if not crossings:
         return None
     last = crossings[-1]
-    return Match(f"its data folders hold {format_size(int(last.get('value') or 0))}, over their limit of "
-                 f"{format_size(int(last.get('limit') or 0))}", key=str(last.get("ts") or entry_time(last)))
+    return Match(Message(N_("its data folders hold {size}, over their limit of {limit}"),
+                         size=Size(int(last.get("value") or 0)), limit=Size(int(last.get("limit") or 0))),
+                 key=str(last.get("ts") or entry_time(last)))
 
 
 def longest_window(rules: Sequence[Rule]) -> float:

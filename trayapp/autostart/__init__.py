@@ -25,6 +25,7 @@ from trayapp.autostart.plan import Plan, Registry, apply
 from trayapp.procs import CommandRunner, NoRunner, SubprocessRunner
 from trayapp.autostart.status import AutostartStatus
 from trayapp.errors import PlatformNotSupported
+from trayapp.i18n import _
 
 PLATFORMS = ("linux", "macos", "windows")
 
@@ -76,8 +77,8 @@ def backend(platform: str | None = None, *, environ: Mapping[str, str] | None = 
     empty state (no launchctl, no registry) and is good for previews only."""
     target = platform or PLATFORM
     if target not in PLATFORMS:
-        raise PlatformNotSupported(f"login items are not supported on {sys.platform}",
-                                   fix="start trayapp from your session's startup settings")
+        raise PlatformNotSupported(_("login items are not supported on {platform}").format(platform=sys.platform),
+                                   fix=_("start trayapp from your session's startup settings"))
     native = target == PLATFORM
     env = os.environ if environ is None else environ
     command = command or resolve(target, environ=env)
@@ -133,8 +134,9 @@ def disable(**kwargs: Unpack[BackendOptions]) -> Outcome:
 def _change(chosen: Backend, what: str, kwargs: BackendOptions) -> Outcome:
     faked = kwargs.get("runner") or kwargs.get("registry")
     if chosen.platform != PLATFORM and not faked:
-        raise PlatformNotSupported(f"this computer is not {chosen.platform}; its login item cannot be changed here",
-                                   fix="add --dry-run to see what would be written there")
+        raise PlatformNotSupported(_("this computer is not {platform}; its login item cannot be changed here").format(
+                                       platform=chosen.platform),
+                                   fix=_("add --dry-run to see what would be written there"))
     plan = chosen.plan_enable() if what == "enable" else chosen.plan_disable()
     runner = kwargs.get("runner") or SubprocessRunner()
     warnings = apply(plan, runner, chosen.registry)

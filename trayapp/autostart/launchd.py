@@ -16,6 +16,7 @@ from trayapp.autostart.entry import LaunchCommand
 from trayapp.autostart.plan import MakeDir, Plan, Registry, RemoveFile, RunCommand, WriteFile
 from trayapp.procs import CommandRunner
 from trayapp.autostart.status import AutostartStatus
+from trayapp.i18n import _
 
 LABEL = "io.github.trayapp"  # also the .app's CFBundleIdentifier
 LAUNCHCTL = "/bin/launchctl"
@@ -98,14 +99,14 @@ class LaunchdAutostart:
             MakeDir(self.log_dir, 0o700),  # launchd does not create the folders of StandardOutPath
             WriteFile(self.path, text, 0o644),  # launchd refuses group- or world-writable plists
             RunCommand(self._launchctl("enable", target(self.uid, self.label)), False,
-                       "clear a disabled override left by an earlier disable"),
+                       _("clear a disabled override left by an earlier disable")),
         ]
         notes: tuple[str, ...] = ()
         if self._loaded_pid() is None:
             actions.append(RunCommand(self._launchctl("bootstrap", domain(self.uid), str(self.path)), False,
-                                      "load it now; without a GUI session this fails and it loads at next login"))
+                                      _("load it now; without a GUI session this fails and it loads at next login")))
         else:
-            notes = ("the agent is already loaded; the new file takes effect at the next login",)
+            notes = (_("the agent is already loaded; the new file takes effect at the next login"),)
         return Plan(self.platform, "enable", tuple(actions), notes)
 
     def plan_disable(self) -> Plan:
@@ -114,11 +115,11 @@ class LaunchdAutostart:
         pid = self._loaded_pid()
         if pid is not None and pid == self.own_pid:
             # bootout would SIGTERM this very tray; launchd forgets the job when it exits or at logout.
-            notes = ("this trayapp was started by the agent, so it is not booted out now; "
-                     "the removed file stops it at the next login",)
+            notes = (_("this trayapp was started by the agent, so it is not booted out now; "
+                       "the removed file stops it at the next login"),)
         elif pid is not None:
             actions.append(RunCommand(self._launchctl("bootout", target(self.uid, self.label)), False,
-                                      "unload the agent"))
+                                      _("unload the agent")))
         if self.path.exists():
             actions.append(RemoveFile(self.path))
         return Plan(self.platform, "disable", tuple(actions), notes)
@@ -134,16 +135,16 @@ class LaunchdAutostart:
         loaded = self._loaded_pid() is not None
         facts = {"loaded": loaded, "label": self.label}
         if not self.path.exists():
-            return AutostartStatus(self.platform, False, str(self.path), "no LaunchAgent file", None, facts)
+            return AutostartStatus(self.platform, False, str(self.path), _("no LaunchAgent file"), None, facts)
         command = _agent_command(self.path)
         disabled = self.runner.run(self._launchctl("print-disabled", domain(self.uid)))
         if disabled.ok and parse_disabled(disabled.stdout, self.label):
             return AutostartStatus(self.platform, False, str(self.path),
-                                   "switched off in System Settings > General > Login Items", command, facts)
+                                   _("switched off in System Settings > General > Login Items"), command, facts)
         if command is None:
             return AutostartStatus(self.platform, False, str(self.path),
-                                   "the LaunchAgent file is unreadable; run `trayapp autostart enable`", None, facts)
-        return AutostartStatus(self.platform, True, str(self.path), "starts at login", command, facts)
+                                   _("the LaunchAgent file is unreadable; run `trayapp autostart enable`"), None, facts)
+        return AutostartStatus(self.platform, True, str(self.path), _("starts at login"), command, facts)
 
 
 def _agent_command(path: Path) -> tuple[str, ...] | None:

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from trayapp.atomic import atomic_write
 from trayapp.procs import CommandRunner
 from trayapp.errors import AutostartError
+from trayapp.i18n import _, ngettext
 
 
 @dataclass(frozen=True)
@@ -33,12 +34,14 @@ class WriteFile:
     source: Path | None = None  # where binary content (an icon) comes from, for the preview
 
     def describe(self) -> str:
-        head = f"write {self.path} (mode {self.mode:04o})"
+        mode = f"{self.mode:04o}"
         if isinstance(self.content, bytes) and self.source is not None:
             digest = hashlib.sha256(self.content).hexdigest()[:16]
-            return f"{head}: copy of {self.source}, {len(self.content)} bytes, sha256 {digest}..."
+            return _("write {path} (mode {mode}): copy of {source}, {size} bytes, sha256 {digest}...").format(
+                path=self.path, mode=mode, source=self.source, size=len(self.content), digest=digest)
         text = self.content.decode("utf-8") if isinstance(self.content, bytes) else self.content
-        return f"{head}:\n{text.rstrip()}\n--- end of {self.path.name}"
+        return _("write {path} (mode {mode}):").format(path=self.path, mode=mode) + f"\n{text.rstrip()}\n" + _(
+            "--- end of {name}").format(name=self.path.name)
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,7 @@ class RemoveEmptyDir:
     path: Path
 
     def describe(self) -> str:
-        return f"rmdir {self.path}    # only if empty"
+        return f"rmdir {self.path}    # " + _("only if empty")
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,7 @@ class RunCommand:
 
     def describe(self) -> str:
         tail = f"    # {self.why}" if self.why else ""
-        return "run: " + " ".join(_shell_word(a) for a in self.argv) + tail
+        return _("run: {command}").format(command=" ".join(_shell_word(a) for a in self.argv)) + tail
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,7 @@ class SetRegistryValue:
     value: str  # REG_SZ
 
     def describe(self) -> str:
-        return f"set HKCU\\{self.key}\\{self.name} (REG_SZ) = {self.value}"
+        return _("set {value} (REG_SZ) = {data}").format(value=f"HKCU\\{self.key}\\{self.name}", data=self.value)
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,7 @@ class DeleteRegistryValue:
     name: str
 
     def describe(self) -> str:
-        return f"delete HKCU\\{self.key}\\{self.name}"
+        return _("delete {value}").format(value=f"HKCU\\{self.key}\\{self.name}")
 
 
 Action = MakeDir | WriteFile | RemoveFile | RemoveEmptyDir | RunCommand | SetRegistryValue | DeleteRegistryValue
@@ -101,9 +104,12 @@ class Plan:
 
     def describe(self) -> str:
         """The --dry-run text: every action in order, file contents in full."""
-        lines = [f"# trayapp autostart {self.what} on {self.platform}: {len(self.actions)} step(s)"]
-        lines += [f"# note: {n}" for n in self.notes]
-        lines += [a.describe() for a in self.actions] or ["# nothing to do: already in that state"]
+        steps = len(self.actions)
+        lines = ["# " + ngettext("trayapp autostart {what} on {platform}: {n} step",
+                                 "trayapp autostart {what} on {platform}: {n} steps", steps).format(
+            what=self.what, platform=self.platform, n=steps)]
+        lines += ["# " + _("note: {note}").format(note=n) for n in self.notes]
+        lines += [a.describe() for a in self.actions] or ["# " + _("nothing to do: already in that state")]
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
@@ -148,8 +154,9 @@ def apply(plan: Plan, runner: CommandRunner, registry: Registry | None = None) -
         try:
             warning = _apply_one(action, runner, registry)
         except OSError as exc:
-            raise AutostartError(f"could not {action.describe().splitlines()[0].rstrip(':')}: {exc.strerror or exc}",
-                                 fix="check that the folder exists and belongs to you") from exc
+            raise AutostartError(_("could not carry out “{step}”: {error}").format(
+                                     step=action.describe().splitlines()[0].rstrip(":："), error=exc.strerror or exc),
+                                 fix=_("check that the folder exists and belongs to you")) from exc
         if warning:
             warnings.append(warning)
     return warnings
@@ -167,7 +174,7 @@ def _apply_one(action: Action, runner: CommandRunner, registry: Registry | None)
     elif isinstance(action, RunCommand):
         return _run(action, runner)
     elif registry is None:
-        raise AutostartError("the Windows registry is not available here", fix="run this on Windows")
+        raise AutostartError(_("the Windows registry is not available here"), fix=_("run this on Windows"))
     elif isinstance(action, SetRegistryValue):
         registry.set_string(action.key, action.name, action.value)
     else:
@@ -186,9 +193,9 @@ def _run(action: RunCommand, runner: CommandRunner) -> str | None:
     result = runner.run(action.argv)
     if result.ok:
         return None
-    said = (result.stderr or result.stdout).strip() or f"exit status {result.returncode}"
-    message = f"`{' '.join(action.argv)}` failed: {said}"
+    said = (result.stderr or result.stdout).strip() or _("exit status {code}").format(code=result.returncode)
+    message = _("`{command}` failed: {error}").format(command=" ".join(action.argv), error=said)
     if action.required:
-        raise AutostartError(message, fix="see the message above; `trayapp autostart status` shows the state")
+        raise AutostartError(message, fix=_("see the message above; `trayapp autostart status` shows the state"))
     return message
 

@@ -11,6 +11,7 @@ import sys
 from trayapp.autostart.entry import LaunchCommand
 from trayapp.autostart.plan import DeleteRegistryValue, Plan, Registry, SetRegistryValue
 from trayapp.autostart.status import AutostartStatus
+from trayapp.i18n import _
 
 RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
 APPROVED_KEY = r"Software\Microsoft\Windows\CurrentVersion\Explorer\StartupApproved\Run"
@@ -60,10 +61,10 @@ class WindowsAutostart:
         notes: tuple[str, ...] = ()
         if approved(self.registry.get(APPROVED_KEY, VALUE_NAME)) is False:
             # Do not flip the user's Task Manager choice back on behind their back.
-            notes = ("Task Manager has trayapp disabled at startup; it stays disabled until you turn it "
-                     "on there (Task Manager > Startup apps)",)
+            notes = (_("Task Manager has trayapp disabled at startup; it stays disabled until you turn it "
+                       "on there (Task Manager > Startup apps)"),)
         if self.command.env:
-            notes += ("a Run value cannot set TRAYAPP_HOME; set it as a user environment variable instead",)
+            notes += (_("a Run value cannot set TRAYAPP_HOME; set it as a user environment variable instead"),)
         action = SetRegistryValue(RUN_KEY, VALUE_NAME, render_run_value(self.command))
         return Plan(self.platform, "enable", (action,), notes)
 
@@ -77,11 +78,11 @@ class WindowsAutostart:
         flag = approved(self.registry.get(APPROVED_KEY, VALUE_NAME))
         facts = {"approved": flag is not False}
         if not isinstance(value, str):
-            return AutostartStatus(self.platform, False, self.path, "no Run value", None, facts)
+            return AutostartStatus(self.platform, False, self.path, _("no Run value"), None, facts)
         if flag is False:
             return AutostartStatus(self.platform, False, self.path,
-                                   "disabled in Task Manager > Startup apps", (value,), facts)
-        return AutostartStatus(self.platform, True, self.path, "starts at login", (value,), facts)
+                                   _("disabled in Task Manager > Startup apps"), (value,), facts)
+        return AutostartStatus(self.platform, True, self.path, _("starts at login"), (value,), facts)
 
 
 class WinRegistry:

@@ -15,6 +15,7 @@ from trayapp.autostart.entry import LaunchCommand
 from trayapp.autostart.plan import MakeDir, Plan, Registry, RemoveEmptyDir, RemoveFile, RunCommand, WriteFile
 from trayapp.autostart.status import AutostartStatus
 from trayapp.errors import AutostartError
+from trayapp.i18n import _
 
 APP_ID = "trayapp"  # file name trayapp.desktop; also the icon theme name
 ICON_NAME = "trayapp"
@@ -139,13 +140,14 @@ def read_entry(text: str) -> dict[str, str]:
 def entry_state(fields: Mapping[str, str]) -> tuple[bool, str]:
     """Whether a session would start this entry, and why not."""
     if fields.get("Hidden", "").lower() == "true":
-        return False, "the entry has Hidden=true"
+        return False, _("the entry has Hidden=true")
     if fields.get("X-GNOME-Autostart-enabled", "").lower() == "false":
-        return False, "the entry has X-GNOME-Autostart-enabled=false (switched off in the desktop's settings)"
+        return False, _("the entry has X-GNOME-Autostart-enabled=false (switched off in the desktop's settings)")
     try_exec = unescape_string(fields.get("TryExec", ""))
     if try_exec and not _runnable(try_exec):
-        return False, f"its program {try_exec} is missing or not executable, so the session skips it"
-    return True, "starts at login"
+        return False, _("its program {program} is missing or not executable, so the session skips it").format(
+            program=try_exec)
+    return True, _("starts at login")
 
 
 def _runnable(program: str) -> bool:
@@ -202,7 +204,7 @@ class XdgAutostart:
     def plan_disable(self) -> Plan:
         system = self._system_entry()
         if system is not None:
-            note = f"a system-wide {system} exists; a Hidden=true entry of the same name masks it"
+            note = _("a system-wide {path} exists; a Hidden=true entry of the same name masks it").format(path=system)
             mask = (MakeDir(self.path.parent, 0o700), WriteFile(self.path, render_mask(), 0o644))
             return Plan(self.platform, "disable", mask, (note,))
         actions = (RemoveFile(self.path), RemoveEmptyDir(self.path.parent)) if self.path.exists() else ()
@@ -211,11 +213,11 @@ class XdgAutostart:
     def status(self) -> AutostartStatus:
         path = self.path if self.path.exists() else self._system_entry()
         if path is None:
-            return AutostartStatus("linux", False, str(self.path), "no autostart entry")
+            return AutostartStatus("linux", False, str(self.path), _("no autostart entry"))
         try:
             fields = read_entry(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError) as exc:
-            return AutostartStatus("linux", False, str(path), f"cannot read the entry: {exc}")
+            return AutostartStatus("linux", False, str(path), _("cannot read the entry: {error}").format(error=exc))
         enabled, why = entry_state(fields)
         command = _entry_command(fields)
         return AutostartStatus("linux", enabled, str(path), why, command,
@@ -299,8 +301,9 @@ class XdgMenu:
             icons = find_icons([drawn_icons()])  # a wheel has no assets/: draw them from the definition
         if "48x48" not in icons or "scalable" not in icons:
             looked = ", ".join(str(f) for f in self.icon_folders)
-            raise AutostartError(f"the trayapp icons (trayapp-48.png and trayapp.svg at least) are not in {looked}",
-                                 fix="reinstall trayapp, or pass --icons DIR naming the folder that holds them")
+            raise AutostartError(_("the trayapp icons (trayapp-48.png and trayapp.svg at least) are not in {folders}").format(
+                                     folders=looked),
+                                 fix=_("reinstall trayapp, or pass --icons DIR naming the folder that holds them"))
         actions: list = [MakeDir(self.apps, 0o700),
                          WriteFile(self.path, render_entry(self.command, autostart=False), 0o644)]
         for size, source in sorted(icons.items()):
@@ -321,8 +324,8 @@ class XdgMenu:
         steps = []
         if (self.hicolor / "icon-theme.cache").exists():
             steps.append(RunCommand(("gtk-update-icon-cache", "-f", "-t", str(self.hicolor)), False,
-                                    "an icon cache exists there and would hide new icons"))
+                                    _("an icon cache exists there and would hide new icons")))
         if (self.apps / "mimeinfo.cache").exists():
             steps.append(RunCommand(("update-desktop-database", str(self.apps)), False,
-                                    "keep the desktop database current"))
+                                    _("keep the desktop database current")))
         return tuple(steps)

@@ -28,6 +28,8 @@ from trayapp.backup.manifest import FileRecord, Manifest
 from trayapp.backup.progress import ProgressFn, Reporter
 from trayapp.backup.sources import Item, Plan
 from trayapp.backup.sqlite_copy import LOCK_TIMEOUT, DatabaseCopier, DatabaseLocked
+from trayapp.i18n import N_
+from trayapp.message import Message
 
 
 
@@ -38,14 +40,15 @@ class Written:
     path: Path
     size: int
     manifest: Manifest
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Message | str] = field(default_factory=list)
 
 
 class DatabaseCopyError(Exception):
     """A database could not be copied with the online backup API."""
 
     def __init__(self, path: Path, cause: BaseException) -> None:
-        super().__init__(f"could not copy the database {path}: {cause}")
+        self.said = Message(N_("could not copy the database {path}: {error}"), path=str(path), error=str(cause))
+        super().__init__(str(self.said))
         self.path = path
 
 
@@ -94,7 +97,7 @@ class _MemberWriter:
     def __init__(self, raw: BinaryIO, level: int, reporter: Reporter, locked: LockPolicy) -> None:
         self.raw, self.level, self.reporter, self.locked = raw, level, reporter, locked
         self.records: list[FileRecord] = []
-        self.warnings: list[str] = []
+        self.warnings: list[Message | str] = []
 
     def write_all(self, plan: Plan, copier: DatabaseCopier, *, preset: str, program: str,
                   created: float | None) -> Manifest:
@@ -118,7 +121,7 @@ class _MemberWriter:
 
     def _manifest(self, plan: Plan, preset: str, program: str, created: float | None) -> Manifest:
         manifest = Manifest(sources=tuple(s.to_dict() for s in plan.sources), files=tuple(self.records),
-                            preset=preset, program=program, skipped=tuple(plan.skipped + self.warnings),
+                            preset=preset, program=program, skipped=tuple(str(s) for s in plan.skipped + self.warnings),
                             compression={"format": "tar.gz", "level": self.level})
         return manifest if created is None else replace(manifest, created=created)
 
@@ -141,11 +144,12 @@ class _MemberWriter:
         except DatabaseLocked as exc:
             if not self.locked.skip:
                 raise
-            self.warnings.append(f"{exc}, so this backup does not hold it; the next backup tries again")
+            self.warnings.append(Message(N_("{problem}, so this backup does not hold it; the next backup tries again"),
+                                         problem=exc.said))
             return
         except Exception as exc:  # not KeyboardInterrupt: Ctrl-C or SIGTERM while waiting is no copy error
             if not item.path.exists():  # deleted since the plan was made, like any other live file
-                self.warnings.append(f"skipped {item.path}: it no longer exists")
+                self.warnings.append(Message(N_("skipped {path}: it no longer exists"), path=str(item.path)))
                 return
             raise DatabaseCopyError(item.path, exc) from exc
         self._add_file(tar, copy, item.arcname, mode=item.mode, sqlite=True)
@@ -155,19 +159,20 @@ class _MemberWriter:
         try:
             f = open(path, "rb")
         except OSError as exc:  # deleted or unreadable since the plan was made: live data moves
-            self.warnings.append(f"skipped {path}: {exc.strerror or exc}")
+            self.warnings.append(Message(N_("skipped {path}: {error}"), path=str(path), error=str(exc.strerror or exc)))
             return
         with f:
             st = os.fstat(f.fileno())
             if not stat.S_ISREG(st.st_mode):
-                self.warnings.append(f"skipped {path}: no longer a regular file")
+                self.warnings.append(Message(N_("skipped {path}: no longer a regular file"), path=str(path)))
                 return
             info = _info(arcname, tarfile.REGTYPE, stat.S_IMODE(st.st_mode) if mode is None else mode, st.st_mtime)
             info.size = st.st_size
             reader = _HashingReader(f, st.st_size, self.reporter, arcname)
             tar.addfile(info, reader)
         if reader.short:
-            self.warnings.append(f"{path} shrank while it was read; its end is zero-filled in this backup")
+            self.warnings.append(Message(N_("{path} shrank while it was read; its end is zero-filled in this backup"),
+                                         path=str(path)))
         self.records.append(FileRecord(arcname, "file", info.size, info.mode, reader.digest.hexdigest(), sqlite))
 
 

@@ -15,10 +15,11 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from trayapp.atomic import atomic_write
+from trayapp.message import Message
 
 if TYPE_CHECKING:
     from trayapp.config import Config
@@ -88,11 +89,11 @@ def sidecar(archive: Path) -> Path:
     return archive.with_name(f".{archive.name}.verified.json")
 
 
-def mark_verified(archive: Path, ok: bool, problems: list[str], checked_at: float) -> None:
+def mark_verified(archive: Path, ok: bool, problems: Sequence[Message | str], checked_at: float) -> None:
     """Remember a verification result next to the archive (0600, atomic)."""
     st = archive.stat()
     record = {"ok": ok, "checked_at": _iso(checked_at), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
-              "problems": problems[:20]}
+              "problems": [str(p) for p in problems[:20]]}  # English, like all JSON trayapp keeps
     atomic_write(sidecar(archive), json.dumps(record, indent=1) + "\n", mode=0o600)
 
 

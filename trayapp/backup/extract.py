@@ -25,10 +25,11 @@ from trayapp.backup.manifest import NAME as MANIFEST_NAME
 from trayapp.backup.manifest import Manifest
 from trayapp.backup.verify import unsafe_reason
 from trayapp.errors import BackupError
-from trayapp.units import format_size
+from trayapp.i18n import N_
+from trayapp.message import Message, Size
 
 STAGING_PREFIX = ".trayapp-restore-"
-TAMPERED = "this archive was not written by trayapp or was tampered with; do not use it"
+TAMPERED = N_("this archive was not written by trayapp or was tampered with; do not use it")
 
 
 def make_staging(target: Path, label: str) -> Path:
@@ -53,13 +54,15 @@ def extract_to_staging(archive: Path, staging: Mapping[str, Path], budget: int |
             for member in tar:
                 extraction.member(tar, member)
     except (tarfile.TarError, EOFError, zlib.error) as exc:
-        raise BackupError(f"could not extract {archive.name}: {exc}",
-                          fix="the archive is damaged; restore an older backup (`trayapp backup list`)") from exc
+        raise BackupError(Message(N_("could not extract {archive}: {error}"), archive=archive.name, error=str(exc)),
+                          fix=Message(N_("the archive is damaged; restore an older backup (`trayapp backup list`)"))
+                          ) from exc
     extraction.finish()
 
 
-def refuse(name: str, reason: str) -> BackupError:
-    return BackupError(f"refusing to extract {name!r}: {reason}", fix=TAMPERED)
+def refuse(name: str, reason: Message) -> BackupError:
+    return BackupError(Message(N_("refusing to extract {name}: {reason}"), name=repr(name), reason=reason),
+                       fix=Message(TAMPERED))
 
 
 class _Extraction:
@@ -87,9 +90,9 @@ class _Extraction:
             raise refuse(member.name, reason)
         folder = self.staging.get(member.name.split("/", 1)[0])
         if folder is None:
-            raise refuse(member.name, "it belongs to no source in the manifest")
+            raise refuse(member.name, Message(N_("it belongs to no source in the manifest")))
         if member.name in self.names:
-            raise refuse(member.name, "it appears twice in the archive")
+            raise refuse(member.name, Message(N_("it appears twice in the archive")))
         self.names.add(member.name)
         _real_parents(folder, member.name)
         return folder
@@ -97,15 +100,16 @@ class _Extraction:
     def _count(self, member: tarfile.TarInfo) -> None:
         self.written += member.size if member.isreg() else 0
         if self.budget is not None and self.written > self.budget:
-            raise refuse(member.name, f"the archive expands to more than the {format_size(self.budget)} "
-                                      "its manifest lists")
+            raise refuse(member.name, Message(N_("the archive expands to more than the {size} its manifest lists"),
+                                              size=Size(self.budget)))
 
     def finish(self) -> None:
         """Create the symlinks, then check where each really leads."""
         for name in self.names:
             through = links.link_above(name, self.links)
             if through:
-                raise refuse(name, f"it lies under the symlink {through!r}, so it would be written through it")
+                raise refuse(name, Message(N_("it lies under the symlink {link}, so it would be written through it"),
+                                           link=repr(through)))
         for name, target in self.links.items():
             folder = self.staging[name.split("/", 1)[0]]
             _real_parents(folder, name)
@@ -114,7 +118,8 @@ class _Extraction:
             label, _, rel = name.partition("/")
             reason = links.escape_reason(rel, links.on_disk(self.staging[label] / label))
             if reason:
-                raise refuse(name, f"the symlink to {target!r} leaves its folder: {reason}")
+                raise refuse(name, Message(N_("the symlink to {target} leaves its folder: {reason}"),
+                                           target=repr(target), reason=reason))
 
 
 def _real_parents(folder: Path, name: str) -> None:
@@ -126,7 +131,7 @@ def _real_parents(folder: Path, name: str) -> None:
         except FileNotFoundError:
             return  # tarfile creates the rest as plain folders
         if not stat.S_ISDIR(st.st_mode):
-            raise refuse(name, f"{'/'.join(parts[:i])} is not a real folder")
+            raise refuse(name, Message(N_("{path} is not a real folder"), path="/".join(parts[:i])))
 
 
 def apply_modes(manifest: Manifest, staging: Mapping[str, Path]) -> None:

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from trayapp.errors import NotRunningError
 from trayapp.paths import AppPaths
+from trayapp.i18n import N_
+from trayapp.message import Duration, Message
 
 if TYPE_CHECKING:
     from trayapp.status import Status
@@ -78,27 +80,29 @@ class HostInstance:
         self._command("start", program)
 
 
-def wait_for(instance: Instance, program: str, done: Callable[[Mapping[str, Any]], str | None],
+def wait_for(instance: Instance, program: str, done: Callable[[Mapping[str, Any]], Message | str | None],
              timeout: float, *, clock: Callable[[], float] = time.monotonic,
-             sleep: Callable[[float], None] = time.sleep, poll: float = 0.5) -> str:
-    """Poll the program's status until `done(status)` returns a verdict ("ok" or a failure text).
+             sleep: Callable[[float], None] = time.sleep, poll: float = 0.5) -> Message | str:
+    """Poll the program's status until `done(status)` returns a verdict ("ok" or a failure Message).
 
-    Returns "ok", the failure text, or "timed out after Ns".
+    Returns "ok", the failure, or a Message saying it timed out.
     """
     deadline = clock() + timeout
     while True:
         status = instance.status(program)
         if status is None:
-            return "trayapp stopped running"
+            return Message(N_("trayapp stopped running"))
         verdict = done(status)
         if verdict is not None:
             return verdict
         if clock() >= deadline:
-            return f"timed out after {timeout:g}s (state {status.get('state')}, health {status.get('health')})"
+            # state and health are the status's own names (running, unhealthy): shown as they are
+            return Message(N_("timed out after {timeout} (state {state}, health {health})"), timeout=Duration(timeout),
+                           state=str(status.get("state")), health=str(status.get("health")))
         sleep(poll)
 
 
-def stopped(status: Mapping[str, Any]) -> str | None:
+def stopped(status: Mapping[str, Any]) -> Message | str | None:
     return "ok" if status.get("state") in DOWN_STATES else None
 
 
@@ -113,12 +117,13 @@ class Healthy:
     def __init__(self) -> None:
         self.seen_start = False
 
-    def __call__(self, status: Mapping[str, Any]) -> str | None:
+    def __call__(self, status: Mapping[str, Any]) -> Message | str | None:
         state, health = status.get("state"), status.get("health")
         if state == "running" and health in ("healthy", "none", None):
             return "ok"
         if state == "given_up" or (state == "stopped" and self.seen_start):
-            detail = status.get("reason") or status.get("last_stderr") or state
-            return f"it did not start: {detail}"
+            said = Message.from_json(status.get("reason_message"))  # the supervisor's reason, translatable
+            detail = said or str(status.get("reason") or status.get("last_stderr") or state)
+            return Message(N_("it did not start: {reason}"), reason=detail)
         self.seen_start = self.seen_start or state not in ("stopped", None)
         return None  # starting, backoff, or running but not yet healthy: keep waiting

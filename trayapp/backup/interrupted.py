@@ -21,9 +21,10 @@ from types import FrameType
 
 from trayapp.backup import archive, catalog
 from trayapp.journal import Journal
+from trayapp.i18n import N_
+from trayapp.message import Message
 
-NOTHING_LOST = "earlier backups are untouched"
-FIX = "nothing to repair; make a new backup from the tray or with `trayapp backup create`"
+FIX = Message(N_("nothing to repair; make a new backup from the tray or with `trayapp backup create`"))
 
 
 class Interrupted(KeyboardInterrupt):
@@ -64,24 +65,26 @@ def _raise(signum: int, frame: FrameType | None) -> None:
     raise Interrupted(signal.Signals(signum).name)
 
 
-def describe(exc: BaseException) -> str:
+def describe(exc: BaseException) -> Message:
     """Why a backup stopped early, for the journal and the notification."""
     if isinstance(exc, Interrupted):
-        why = f"trayapp was told to stop ({exc.signame})"
-    elif isinstance(exc, KeyboardInterrupt):
-        why = "it was cancelled with Ctrl-C"
-    elif isinstance(exc, SystemExit):
-        why = "trayapp was quitting"
-    else:
-        why = f"of an unexpected error ({type(exc).__name__})"
-    return f"the backup was interrupted because {why}; nothing unfinished was kept and {NOTHING_LOST}"
+        return Message(N_("the backup was interrupted because trayapp was told to stop ({signal}); nothing "
+                          "unfinished was kept and earlier backups are untouched"), signal=exc.signame)
+    if isinstance(exc, KeyboardInterrupt):
+        return Message(N_("the backup was interrupted because it was cancelled with Ctrl-C; nothing unfinished "
+                          "was kept and earlier backups are untouched"))
+    if isinstance(exc, SystemExit):
+        return Message(N_("the backup was interrupted because trayapp was quitting; nothing unfinished was kept "
+                          "and earlier backups are untouched"))
+    return Message(N_("the backup was interrupted because of an unexpected error ({error}); nothing unfinished "
+                      "was kept and earlier backups are untouched"), error=type(exc).__name__)
 
 
-def sweep(folder: Path, journal: Journal | None, wall: Callable[[], float]) -> list[str]:
+def sweep(folder: Path, journal: Journal | None, wall: Callable[[], float]) -> list[Message]:
     """Remove what killed backups left in `folder` and journal one entry for each such backup.
 
     Call it only while holding the destination lock. Returns the sentences it journalled."""
-    killed: list[tuple[float, str]] = []
+    killed: list[tuple[float, Message]] = []
     for leftover in list(archive.leftovers(folder)):
         if leftover.name.endswith(archive.TEMP_SUFFIX):
             started = _started(leftover, wall)
@@ -89,8 +92,9 @@ def sweep(folder: Path, journal: Journal | None, wall: Callable[[], float]) -> l
         _remove(leftover)
     for started, sentence in killed:  # after the removal, which the sentence reports
         if journal is not None:
-            journal.record("backup", ok=False, started_at=started, error=sentence, fix=FIX,
-                           interrupted=True, message=f"backup failed: {sentence}")
+            journal.record("backup", ok=False, started_at=started, error=str(sentence), fix=str(FIX),
+                           interrupted=True, message=f"backup failed: {sentence}",
+                           error_message=sentence.to_json(), fix_message=FIX.to_json())
     return [sentence for _, sentence in killed]
 
 
@@ -105,10 +109,11 @@ def _started(temp: Path, wall: Callable[[], float]) -> float:
     return wall()
 
 
-def _killed_sentence(temp: Path, started: float) -> str:
+def _killed_sentence(temp: Path, started: float) -> Message:
     when = datetime.fromtimestamp(started).strftime("%Y-%m-%d %H:%M")
-    return (f"the backup started {when} never finished: trayapp was stopped or killed, or the computer "
-            f"shut down, while it ran; its unfinished archive was removed and {NOTHING_LOST}")
+    return Message(N_("the backup started {when} never finished: trayapp was stopped or killed, or the computer "
+                      "shut down, while it ran; its unfinished archive was removed and earlier backups are "
+                      "untouched"), when=when)
 
 
 def _remove(path: Path) -> None:

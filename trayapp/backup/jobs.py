@@ -24,6 +24,7 @@ from trayapp.journal import Journal
 from trayapp.memory import give_back
 from trayapp.paths import AppPaths
 from trayapp.units import format_size
+from trayapp.message import Message
 
 if TYPE_CHECKING:
     from trayapp.backup.instance import Instance
@@ -38,6 +39,11 @@ RECHECK = 60.0
 PUBLISH_EVERY = 0.5
 _VERBS = {"backup": N_("backing up {percent} of {size}"), "verify": N_("verifying {percent} of {size}"),
           "restore": N_("restoring {percent} of {size}")}
+
+
+# What is running when another job is asked for; {doing} is its progress line.
+_BUSY = {"backup": N_("a backup is already running ({doing})"), "verify": N_("a verification is running ({doing})"),
+         "restore": N_("a restore is running ({doing})")}
 
 
 class BackupBusy(BackupError):
@@ -97,25 +103,26 @@ class BackupJobs:
 
     def start_backup(self) -> str:
         """Back up now; raises BackupBusy (with the reason) while another job runs."""
-        self._claim("backup", "starting a backup")  # claimed now, so a second click is refused at once
+        self._claim("backup", _("starting a backup"))  # claimed now, so a second click is refused at once
         with self._lock:
             self._asked = True
         self._wake.set()
-        return "backup started"
+        return _("backup started")
 
     def verify(self, archive: Path) -> str:
         """Verify `archive` on a thread of its own; the result goes to the journal and its sidecar.
         Raises BackupBusy while another job runs."""
-        self._claim("verify", f"verifying {archive.name}")
+        self._claim("verify", _("verifying {archive}").format(archive=archive.name))
         self._spawn("backup-verify", lambda: self._verify(archive))
-        return f"verifying {archive.name}; the result shows in the list and in the events"
+        return _("verifying {archive}; the result shows in the list and in the events").format(archive=archive.name)
 
     def restore(self, archive: Path, instance: Instance) -> str:
         """Restore `archive` as `trayapp backup restore --yes` does, on a thread of its own: stop the
         assistant through `instance`, swap the data, start it again. Raises BackupBusy while busy."""
-        self._claim("restore", f"checking {archive.name} before restoring it")
+        self._claim("restore", _("checking {archive} before restoring it").format(archive=archive.name))
         self._spawn("backup-restore", lambda: self._restore(archive, instance))
-        return f"restoring {archive.name}; the assistant is stopped and started again around it"
+        return _("restoring {archive}; the assistant is stopped and started again around it").format(
+            archive=archive.name)
 
     @property
     def activity(self) -> Activity | None:
@@ -132,9 +139,8 @@ class BackupJobs:
         """Under the lock."""
         now = self._activity
         if now is not None:
-            what = "a backup is already running" if now.job == "backup" else f"a {now.job} is running"
-            raise BackupBusy(f"{what} ({self.progress or now.words})",
-                             fix="wait until it has finished, then try again")
+            raise BackupBusy(Message(_BUSY.get(now.job, _BUSY["backup"]), doing=self.progress or now.words),
+                             fix=Message(N_("wait until it has finished, then try again")))
 
     def _claim(self, phase: str, words: str) -> None:
         with self._lock:
@@ -177,7 +183,7 @@ class BackupJobs:
                 # has it (its end wakes us and the schedule is looked at again).
                 go = self._asked or (scheduled and self._activity is None)
                 if go and not self._asked:
-                    self._activity = Activity("backup", "starting", None, "starting a scheduled backup", self._wall())
+                    self._activity = Activity("backup", "starting", None, _("starting a scheduled backup"), self._wall())
                 self._asked = False
             if go:
                 self._publish(force=True)
@@ -242,24 +248,24 @@ class BackupJobs:
 
     def _prune(self) -> None:
         """After a scheduled backup. Its failure is its own, never the (good) backup's."""
-        from trayapp.backup.service import prune_backups
+        from trayapp.backup.service import prune_backups, said
 
         try:
             prune_backups(self.config, self.paths, self.journal)
         except Exception as exc:
             log.warning("pruning old backups failed: %s", exc)
-            self.journal.record("prune", ok=False, error=str(exc))
+            reason = exc.said if isinstance(exc, TrayAppError) else str(exc)
+            self.journal.record("prune", ok=False, error=str(reason),
+                                **said("error", reason))
 
     def _verify(self, archive: Path) -> None:
         """The verify thread."""
         from trayapp.backup.service import verify
 
         report = verify(archive, self._progress, self._wall)
-        problems = "; ".join(report.problems[:3])
-        message = (f"backup {archive.name} verified: {report.files} files and {report.databases} databases "
-                   "are intact" if report.ok else f"backup {archive.name} failed verification: {problems}")
         self.journal.record("verify", ok=report.ok, archive=str(archive), files=report.files,
-                            databases=report.databases, problems=report.problems[:20], message=message)
+                            databases=report.databases, problems=[str(p) for p in report.problems[:20]],
+                            problems_message=[p.to_json() if isinstance(p, Message) else p for p in report.problems[:20]])
 
     def _restore(self, archive: Path, instance: Instance) -> None:
         """The restore thread: verify and plan, then carry it out; one `restore` journal entry."""
@@ -270,9 +276,10 @@ class BackupJobs:
         try:
             plan = restore.prepare(archive, self.config, self.paths, progress=self._progress)
         except TrayAppError as exc:
-            result = restore.RestoreResult(error=exc.message, notes=["nothing was changed"])
+            result = restore.RestoreResult(error=exc.said, notes=[Message(N_("nothing was changed"))])
         else:
-            self._step("restore", None, f"restoring {archive.name}: stopping the assistant and replacing its data")
+            self._step("restore", None, _("restoring {archive}: stopping the assistant and replacing its data").format(
+                archive=archive.name))
             result = restore.execute(plan, instance)
         record_restore(self.journal, archive, result, self._clock() - began, None)
 
@@ -289,7 +296,7 @@ class BackupJobs:
     def _progress(self, progress: "Progress") -> None:
         """The job's thread, a few times a second: numbers for the dashboard, a line for the tooltip."""
         percent = int(progress.fraction * 100)
-        template = _(_VERBS[progress.phase]) if progress.phase in _VERBS else progress.phase + " {percent} of {size}"
+        template = _(_VERBS.get(progress.phase, _VERBS["backup"]))
         text = template.format(percent=f"{percent}%", size=format_size(progress.total))
         if text != self.progress:
             self._step(progress.phase, percent, text)

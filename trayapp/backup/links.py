@@ -13,13 +13,16 @@ import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from trayapp.i18n import N_
+from trayapp.message import Message
+
 # Linux gives up after 40 links in one lookup (ELOOP); a deeper chain is refused, never followed.
 MAX_HOPS = 40
 
 ReadLink = Callable[[str], "str | None"]  # "a/b" (relative to the folder) -> its target, None if not a link
 
 
-def escape_reason(rel: str, readlink: ReadLink) -> str | None:
+def escape_reason(rel: str, readlink: ReadLink) -> Message | None:
     """Why following `rel` (a path inside one folder) leaves that folder; None when it stays inside."""
     done: list[str] = []
     todo = list(reversed(rel.split("/")))
@@ -30,7 +33,7 @@ def escape_reason(rel: str, readlink: ReadLink) -> str | None:
             continue
         if part == "..":
             if not done:
-                return "it leads above its folder"
+                return Message(N_("it leads above its folder"))
             done.pop()
             continue
         target = readlink("/".join([*done, part]))
@@ -39,9 +42,9 @@ def escape_reason(rel: str, readlink: ReadLink) -> str | None:
             continue
         hops += 1
         if hops > MAX_HOPS:
-            return "it goes round a loop of symlinks"
+            return Message(N_("it goes round a loop of symlinks"))
         if target.startswith("/") or os.path.isabs(target):
-            return f"it leads to the absolute path {target!r}"
+            return Message(N_("it leads to the absolute path {target}"), target=repr(target))
         todo.extend(reversed(target.split("/")))
     return None
 

@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from trayapp.errors import BackupError
+from trayapp.i18n import N_
+from trayapp.message import Message
 
 LOCK_NAME = ".trayapp-backup.lock"
 _local = threading.Lock()  # two "Back up now" clicks in one process
@@ -43,5 +45,5 @@ def _flock(fd: int, dest: Path) -> None:
 
 
 def _busy(dest: Path) -> BackupError:
-    return BackupError(f"another backup, restore or prune is already running in {dest}",
-                       fix="wait for it to finish, then try again")
+    return BackupError(Message(N_("another backup, restore or prune is already running in {folder}"), folder=str(dest)),
+                       fix=Message(N_("wait for it to finish, then try again")))

@@ -18,6 +18,9 @@ from typing import Any
 
 from trayapp import __version__
 
+from trayapp.i18n import N_
+from trayapp.message import Message
+
 NAME = "manifest.json"
 FORMAT = 1
 # What sources.label_for makes: letters, digits, ".", "_" and "-".
@@ -70,14 +73,27 @@ def _iso(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, timezone.utc).isoformat(timespec="seconds")
 
 
+class ManifestError(ValueError):
+    """manifest.json is not one trayapp wrote; `said` is the reason as a Message."""
+
+    def __init__(self, reason: Message) -> None:
+        super().__init__(str(reason))
+        self.said = reason
+
+
+def said(exc: Exception) -> Message | str:
+    """The reason a manifest was refused: our Message, or the text of a lower-level ValueError."""
+    return exc.said if isinstance(exc, ManifestError) else str(exc)
+
+
 def parse(data: bytes) -> Manifest:
     """Read manifest.json. Raises ValueError when it is not one trayapp wrote."""
     try:
         raw = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
-        raise ValueError(f"manifest.json is not valid JSON: {exc}") from None
+        raise ManifestError(Message(N_("manifest.json is not valid JSON: {error}"), error=str(exc))) from None
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
-        raise ValueError("manifest.json is not a trayapp backup manifest (format 1)")
+        raise ManifestError(Message(N_("manifest.json is not a trayapp backup manifest (format 1)")))
     try:
         return Manifest(
             sources=_sources(raw["sources"]),
@@ -89,28 +105,30 @@ def parse(data: bytes) -> Manifest:
             compression=dict(raw.get("compression", {})),
         )
     except (KeyError, TypeError, ValueError) as exc:
-        raise ValueError(f"manifest.json is malformed: {exc}") from None
+        raise ManifestError(Message(N_("manifest.json is malformed: {error}"), error=said(exc))) from None
 
 
 def _sources(values: Any) -> tuple[dict[str, str], ...]:
     sources = tuple(_source(s) for s in values)
     labels = [s["label"] for s in sources]
     if len(set(labels)) != len(labels):
-        raise ValueError("two sources share one label")
+        raise ManifestError(Message(N_("two sources share one label")))
     return sources
 
 
 def _source(value: Any) -> dict[str, str]:
     if not isinstance(value, dict) or not all(isinstance(value.get(k), str) for k in ("label", "path", "kind")):
-        raise ValueError("a source entry lacks label, path or kind")
+        raise ManifestError(Message(N_("a source entry lacks label, path or kind")))
     label, kind = value["label"], value["kind"]
     # The label becomes a folder name under the restore target: one plain name, never a path.
     if not _PLAIN_NAME.fullmatch(label) or label in (".", "..", NAME):
-        raise ValueError(f"the source label {label!r} is not a plain folder name")
+        raise ManifestError(Message(N_("the source label {label} is not a plain folder name"), label=repr(label)))
     if kind not in ("dir", "file"):
-        raise ValueError(f"the source {label!r} has an unknown kind {kind!r}")
+        raise ManifestError(Message(N_("the source {label} has an unknown kind {kind}"), label=repr(label),
+                                    kind=repr(kind)))
     if kind == "file" and _base_name(value["path"]) in ("", ".", ".."):
-        raise ValueError(f"the source {label!r} names no file: {value['path']!r}")
+        raise ManifestError(Message(N_("the source {label} names no file: {path}"), label=repr(label),
+                                    path=repr(value["path"])))
     return {k: str(v) for k, v in value.items()}
 
 
@@ -120,10 +138,10 @@ def _base_name(path: str) -> str:
 
 def _record(value: Any) -> FileRecord:
     if not isinstance(value, dict):
-        raise ValueError("a file entry is not an object")
+        raise ManifestError(Message(N_("a file entry is not an object")))
     kind = value["type"]
     if kind not in ("dir", "file", "symlink"):
-        raise ValueError(f"unknown file type {kind!r}")
+        raise ManifestError(Message(N_("unknown file type {kind}"), kind=repr(kind)))
     return FileRecord(path=str(value["path"]), type=kind, size=int(value.get("size", 0)),
                       mode=int(value.get("mode", 0o600)), sha256=value.get("sha256"),
                       sqlite=bool(value.get("sqlite", False)), target=value.get("target"))

@@ -32,6 +32,8 @@ from trayapp.backup.verify import VerifyReport, verify_archive
 from trayapp.config import Config
 from trayapp.errors import BackupError, TrayAppError
 from trayapp.paths import AppPaths
+from trayapp.i18n import N_, _, ngettext
+from trayapp.message import Message
 
 
 @dataclass(frozen=True)
@@ -55,15 +57,20 @@ class RestorePlan:
     def describe(self) -> list[str]:
         """Plain lines for --dry-run and the confirmation prompt."""
         m = self.manifest
-        lines = [f"archive {self.archive.name}: made {datetime.fromtimestamp(m.created):%Y-%m-%d %H:%M} on "
-                 f"{m.hostname or '?'} by trayapp {m.trayapp_version}, verified OK "
-                 f"({self.report.files} files, {self.report.databases} databases)"]
+        lines = [_("archive {archive}: made {when} on {host} by trayapp {version}, verified OK ({files}, "
+                   "{databases})").format(
+            archive=self.archive.name, when=f"{datetime.fromtimestamp(m.created):%Y-%m-%d %H:%M}",
+            host=m.hostname or "?", version=m.trayapp_version,
+            files=ngettext("{n} file", "{n} files", self.report.files).format(n=self.report.files),
+            databases=ngettext("{n} database", "{n} databases", self.report.databases).format(
+                n=self.report.databases))]
         for t in self.targets:
-            move = " (the current one is moved aside, not deleted)" if _exists(t.dest) else ""
-            lines.append(f"restore {t.label} -> {t.dest}{move}")
+            said = (_("restore {label} -> {path} (the current one is moved aside, not deleted)") if _exists(t.dest)
+                    else _("restore {label} -> {path}"))
+            lines.append(said.format(label=t.label, path=t.dest))
         if self.program:
-            lines.append(f"the assistant ({self.program}) is stopped first if trayapp runs it, then started "
-                         "again and checked")
+            lines.append(_("the assistant ({program}) is stopped first if trayapp runs it, then started again and "
+                           "checked").format(program=self.program))
         return lines
 
 
@@ -72,14 +79,15 @@ class RestoreResult:
     ok: bool = False
     restored: list[str] = field(default_factory=list)
     moved_aside: dict[str, str] = field(default_factory=dict)  # target -> aside folder
-    notes: list[str] = field(default_factory=list)
-    error: str | None = None
+    notes: list[Message | str] = field(default_factory=list)  # Messages: English in JSON, translated when shown
+    error: Message | str | None = None
     stopped: bool = False
     healthy: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "restored": self.restored, "moved_aside": self.moved_aside, "notes": self.notes,
-                "error": self.error, "stopped": self.stopped, "healthy": self.healthy}
+        return {"ok": self.ok, "restored": self.restored, "moved_aside": self.moved_aside,
+                "notes": [str(n) for n in self.notes], "error": None if self.error is None else str(self.error),
+                "stopped": self.stopped, "healthy": self.healthy}
 
 
 @dataclass(frozen=True)
@@ -134,9 +142,9 @@ def _verified(archive: Path, progress: ProgressFn | None) -> VerifyReport:
     with contextlib.suppress(OSError):  # remember the result for `backup list` and prune
         catalog.mark_verified(archive, report.ok, report.problems, time.time())
     if not report.ok or report.manifest is None:
-        shown = "; ".join(report.problems[:5]) + (" ..." if len(report.problems) > 5 else "")
-        raise BackupError(f"{archive.name} failed verification, nothing was restored: {shown}",
-                          fix="restore an older backup (`trayapp backup list`)")
+        raise BackupError(Message(N_("{archive} failed verification, nothing was restored: {problems}"),
+                                  archive=archive.name, problems=report.summary(5)),
+                          fix=Message(N_("restore an older backup (`trayapp backup list`)")))
     return report
 
 
@@ -173,8 +181,10 @@ def _target(source: Mapping[str, str], config: Config, paths: AppPaths, to: Path
     for path in configured:  # another machine or user: match by the folder's name
         if _label_of(path, kind) == label:
             return Target(label, kind, original, path)
-    raise BackupError(f"the archive holds {original}, which is not one of this machine's backup sources",
-                      fix=f"extract it elsewhere with --to DIR and copy what you need from DIR/{label}")
+    raise BackupError(Message(N_("the archive holds {path}, which is not one of this machine's backup sources"),
+                              path=original),
+                      fix=Message(N_("extract it elsewhere with --to DIR and copy what you need from DIR/{label}"),
+                                  label=label))
 
 
 def _configured(config: Config, paths: AppPaths) -> list[Path]:
@@ -215,7 +225,7 @@ class _Restore:
             self._start()
             self.result.ok = True
         except (Exception, KeyboardInterrupt) as exc:
-            self.result.error = exc.message if isinstance(exc, TrayAppError) else f"{type(exc).__name__}: {exc}"
+            self.result.error = exc.said if isinstance(exc, TrayAppError) else f"{type(exc).__name__}: {exc}"
             self._rollback()
             if isinstance(exc, KeyboardInterrupt):
                 raise
@@ -230,20 +240,22 @@ class _Restore:
             return
         status = self.instance.status(program)
         if status is None:
-            self.result.notes.append("trayapp is not running, so nothing was stopped; make sure the assistant "
-                                     "is not running on its own while its data is replaced")
+            self.result.notes.append(Message(N_("trayapp is not running, so nothing was stopped; make sure the "
+                                                "assistant is not running on its own while its data is replaced")))
             return
         if status.get("state") in inst.DOWN_STATES:
             return
         if status.get("mode") not in inst.CONTROLLABLE:
-            raise BackupError(f"{program} is running outside trayapp ({status.get('owner') or status.get('mode')}), "
-                              "so trayapp cannot stop it", fix="stop it yourself, then run the restore again")
+            raise BackupError(Message(N_("{program} is running outside trayapp ({owner}), so trayapp cannot stop it"),
+                                      program=program, owner=str(status.get("owner") or status.get("mode"))),
+                              fix=Message(N_("stop it yourself, then run the restore again")))
         self.instance.stop(program)
         self.result.stopped = True
         verdict = inst.wait_for(self.instance, program, inst.stopped, self.plan.stop_timeout,
                                 clock=self.clock, sleep=self.sleep)
         if verdict != "ok":
-            raise BackupError(f"{program} did not stop: {verdict}", fix="stop it from the tray, then try again")
+            raise BackupError(Message(N_("{program} did not stop: {reason}"), program=program, reason=verdict),
+                              fix=Message(N_("stop it from the tray, then try again")))
 
     def _stage(self) -> None:
         for t in self.plan.targets:
@@ -252,7 +264,8 @@ class _Restore:
         extract.apply_modes(self.plan.manifest, self.staging)
         for t in self.plan.targets:
             if not _exists(self._staged(t)):
-                raise BackupError(f"the archive has no data for {t.label}", fix="restore another backup")
+                raise BackupError(Message(N_("the archive has no data for {label}"), label=t.label),
+                                  fix=Message(N_("restore another backup")))
 
     def _staged(self, t: Target) -> Path:
         return self.staging[t.label] / t.label / (Path(t.original).name if t.kind == "file" else "")
@@ -276,36 +289,40 @@ class _Restore:
                                 clock=self.clock, sleep=self.sleep)
         self.result.healthy = verdict == "ok"
         if verdict != "ok":
-            raise BackupError(f"after the restore, {self.plan.program} did not come up healthy: {verdict}")
+            raise BackupError(Message(N_("after the restore, {program} did not come up healthy: {reason}"),
+                                      program=self.plan.program, reason=verdict))
 
     def _rollback(self) -> None:
         program = self.plan.program
         if self.swapped and self.result.stopped and program is not None:
-            self._quietly(lambda: self.instance.stop(program), "stop it again")
+            self._quietly(lambda: self.instance.stop(program), Message(N_("could not stop it again: {error}")))
             self._quietly(lambda: inst.wait_for(self.instance, program, inst.stopped, self.plan.stop_timeout,
-                                                clock=self.clock, sleep=self.sleep), "wait for it to stop")
+                                                clock=self.clock, sleep=self.sleep),
+                          Message(N_("could not wait for it to stop: {error}")))
         for t, aside in reversed(self.swapped):
-            self._quietly(functools.partial(self._unswap, t, aside), f"put {t.dest} back")
+            self._quietly(functools.partial(self._unswap, t, aside),
+                          Message(N_("could not put {path} back: {error}"), path=str(t.dest)))
         self.result.restored.clear()
         if self.result.stopped and program is not None:
-            self._quietly(lambda: self.instance.start(program), "start it again")
+            self._quietly(lambda: self.instance.start(program), Message(N_("could not start it again: {error}")))
         if self.swapped:
-            self.result.notes.append("the old data was put back where it was")
+            self.result.notes.append(Message(N_("the old data was put back where it was")))
 
     def _unswap(self, t: Target, aside: Path | None) -> None:
         if _exists(t.dest):
             failed = _free_name(t.dest, f"failed-restore-{self.stamp}")
             os.rename(t.dest, failed)
-            self.result.notes.append(f"the restored copy that failed is kept in {failed}")
+            self.result.notes.append(Message(N_("the restored copy that failed is kept in {path}"), path=str(failed)))
         if aside is not None:
             os.rename(aside, t.dest)
             self.result.moved_aside.pop(str(t.dest), None)
 
-    def _quietly(self, action: Callable[[], object], what: str) -> None:
+    def _quietly(self, action: Callable[[], object], failed: Message) -> None:
+        """`failed` says what could not be done; its {error} is filled with the exception's text."""
         try:
             action()
         except Exception as exc:  # keep undoing the rest; tell the user exactly what is left
-            self.result.notes.append(f"could not {what}: {exc}")
+            self.result.notes.append(Message(failed.message, **failed.values, error=str(exc)))
 
 
 def _free_name(path: Path, tag: str) -> Path:

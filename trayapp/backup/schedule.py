@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from trayapp.units import parse_duration
+from trayapp.i18n import _
 
 # After a failed attempt, wait this long before trying again, so a full disk does not turn the
 # schedule into a loop of failing backups.
@@ -38,10 +39,10 @@ class Schedule:
 
     def describe(self) -> str:
         if self.at is not None:
-            return f"daily at {self.at.strftime('%H:%M')}"
+            return _("daily at {time}").format(time=self.at.strftime("%H:%M"))
         from trayapp.units import format_duration
 
-        return f"every {format_duration(self.interval or 0)}"
+        return _("every {interval}").format(interval=format_duration(self.interval or 0))
 
 
 def parse(spec: str) -> Schedule:
@@ -52,9 +53,9 @@ def parse(spec: str) -> Schedule:
     if match := _EVERY.fullmatch(text):
         seconds = parse_duration(match.group(1).replace(" ", ""))
         if seconds < MIN_INTERVAL:
-            raise ValueError(f"{spec!r} is too often; the shortest interval is every 5m")
+            raise ValueError(_("{spec} is too often; the shortest interval is every 5m").format(spec=repr(spec)))
         return Schedule(interval=seconds)
-    raise ValueError(f"{spec!r} is not a schedule; write it like \"daily 03:00\" or \"every 6h\"")
+    raise ValueError(_("{spec} is not a schedule; write it like \"daily 03:00\" or \"every 6h\"").format(spec=repr(spec)))
 
 
 def _time_of_day(hours: str | None, minutes: str | None, spec: str) -> time:
@@ -62,7 +63,7 @@ def _time_of_day(hours: str | None, minutes: str | None, spec: str) -> time:
         return time(3, 0)
     h, m = int(hours), int(minutes or 0)
     if h > 23 or m > 59:
-        raise ValueError(f"{spec!r} names no time of day; use 00:00 to 23:59")
+        raise ValueError(_("{spec} names no time of day; use 00:00 to 23:59").format(spec=repr(spec)))
     return time(h, m)
 
 

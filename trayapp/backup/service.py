@@ -27,9 +27,10 @@ from trayapp.backup.sqlite_copy import DatabaseLocked
 from trayapp.backup.verify import VerifyReport, verify_archive
 from trayapp.config import Config
 from trayapp.errors import BackupError
+from trayapp.i18n import N_
 from trayapp.journal import Journal
 from trayapp.paths import AppPaths, private_dir
-from trayapp.units import format_size
+from trayapp.message import Message, Size
 
 log = logging.getLogger(__name__)
 # Room kept free beyond the estimate, for the manifest and the filesystem's own needs.
@@ -41,19 +42,36 @@ class BackupResult:
     ok: bool
     path: Path | None = None
     size: int = 0
-    error: str | None = None
-    fix: str | None = None
+    # Messages where trayapp made the sentence: English in the journal, translated when shown.
+    error: Message | str | None = None
+    fix: Message | str | None = None
     duration: float = 0.0
     files: int = 0
     databases: int = 0
     verified: bool | None = None
-    notes: tuple[str, ...] = ()
+    notes: tuple[Message | str, ...] = ()
 
     def journal_fields(self) -> dict[str, Any]:
+        """The English fields scripts read, and beside error/fix/notes the Messages they came from."""
         return {"ok": self.ok, "path": str(self.path) if self.path else None, "size": self.size,
-                "error": self.error, "duration": round(self.duration, 3), "files": self.files,
-                "databases": self.databases, "verified": self.verified, "fix": self.fix,
-                "notes": list(self.notes)}
+                "error": _english(self.error), "duration": round(self.duration, 3), "files": self.files,
+                "databases": self.databases, "verified": self.verified, "fix": _english(self.fix),
+                "notes": [str(n) for n in self.notes], **said("error", self.error), **said("fix", self.fix),
+                **({"notes_message": [_json(n) for n in self.notes]} if any(
+                    isinstance(n, Message) for n in self.notes) else {})}
+
+
+def _english(text: Message | str | None) -> str | None:
+    return None if text is None else str(text)
+
+
+def _json(text: Message | str) -> object:
+    return text.to_json() if isinstance(text, Message) else text
+
+
+def said(field: str, text: Message | str | None) -> dict[str, Any]:
+    """`field_message`: a Message beside its English `field` in a journal entry (none for plain text)."""
+    return {f"{field}_message": text.to_json()} if isinstance(text, Message) else {}
 
 
 def run_backup(config: Config, paths: AppPaths, journal: Journal | None = None, *, dest: Path | None = None,
@@ -98,23 +116,25 @@ class _Job:
         try:
             return self._create(progress, disk_ok, verify, started_wall)
         except BackupError as exc:
-            return BackupResult(False, error=exc.message, fix=exc.fix)
+            return BackupResult(False, error=exc.said, fix=exc.fix_said)
         except DatabaseLocked as exc:
-            return BackupResult(False, error=f"{exc}, so no backup was made", fix=_locked_fix(exc))
+            return BackupResult(False, error=Message(N_("{problem}, so no backup was made"), problem=exc.said),
+                                fix=_locked_fix(exc))
         except archive.DatabaseCopyError as exc:
-            return BackupResult(False, error=str(exc), fix=f"check it with: sqlite3 {exc.path} 'PRAGMA "
-                                "integrity_check'; or add it to [backup] exclude")
+            return BackupResult(False, error=exc.said, fix=Message(
+                N_("check it with `sqlite3 {path} 'PRAGMA integrity_check'`, or add it to [backup] exclude"),
+                path=str(exc.path)))
         except OSError as exc:
             return BackupResult(False, error=_disk_message(exc, self.folder), fix=_disk_fix(exc))
         except Exception as exc:  # a bug must not kill the caller's thread; it is logged with its traceback
             log.exception("backup failed")
-            return BackupResult(False, error=f"the backup failed unexpectedly: {exc}")
+            return BackupResult(False, error=Message(N_("the backup failed unexpectedly: {error}"), error=str(exc)))
 
     def _create(self, progress: ProgressFn | None, disk_ok: Callable[[], bool] | None, verify: bool,
                 started_wall: float) -> BackupResult:
         if disk_ok is not None and not disk_ok():
-            raise BackupError("the disk is critically full, so no backup was started",
-                              fix="free some space, or set [backup] dest to another drive")
+            raise BackupError(Message(N_("the disk is critically full, so no backup was started")),
+                              fix=Message(N_("free some space, or set [backup] dest to another drive")))
         config, folder = self.config, self.folder
         private_dir(folder)
         with destination_lock(folder):
@@ -125,33 +145,38 @@ class _Job:
                                             preset=config.assistant.preset, program=config.assistant.name,
                                             progress=progress, created=started_wall, locked=lock_policy(config))
             verified, error = _verify_new(written.path) if verify else (None, None)
-        return _result(written, verified, error, notes)
+        return _result(written, verified, error, [*notes, *plan.skipped, *written.warnings])
 
 
-def _result(written: archive.Written, verified: bool | None, error: str | None, notes: list[str]) -> BackupResult:
+def _result(written: archive.Written, verified: bool | None, error: Message | None,
+            notes: list[Message | str]) -> BackupResult:
     files = written.manifest.files
     return BackupResult(error is None, written.path, written.size, error=error,
                         files=sum(r.type == "file" for r in files), databases=sum(r.sqlite for r in files),
                         verified=verified,
-                        notes=tuple(notes + list(written.manifest.skipped)),
-                        fix="run `trayapp backup verify` on it to see the details" if error else None)
+                        notes=tuple(notes),
+                        fix=Message(N_("run `trayapp backup verify` on it to see the details")) if error else None)
 
 
 def lock_policy(config: Config) -> archive.LockPolicy:
     return archive.LockPolicy(timeout=config.backup.lock_timeout, skip=config.backup.locked == "skip")
 
 
-def _locked_fix(exc: DatabaseLocked) -> str:
-    return (f"let {exc.holders[0] if exc.holders else 'that program'} finish (or stop it) and back up again; "
-            'to back up everything else meanwhile, set [backup] locked = "skip" (or a longer lock_timeout)')
+def _locked_fix(exc: DatabaseLocked) -> Message:
+    meanwhile = N_('to back up everything else meanwhile, set [backup] locked = "skip" (or a longer lock_timeout)')
+    if exc.holders:
+        return Message(N_("let {holder} finish (or stop it) and back up again; {meanwhile}"), holder=exc.holders[0],
+                       meanwhile=Message(meanwhile))
+    return Message(N_("let that program finish (or stop it) and back up again; {meanwhile}"),
+                   meanwhile=Message(meanwhile))
 
 
-def make_plan(config: Config, paths: AppPaths, folder: Path) -> tuple[sources.Plan, list[str]]:
+def make_plan(config: Config, paths: AppPaths, folder: Path) -> tuple[sources.Plan, list[Message | str]]:
     """What a backup into `folder` would hold, and notes about sources that are missing."""
     found, notes = sources.sources_for(config, paths)
     if not found:
-        raise BackupError("there is nothing to back up: none of the configured folders exist",
-                          fix="check [backup] paths and the assistant's data_dirs in config.toml")
+        raise BackupError(Message(N_("there is nothing to back up: none of the configured folders exist")),
+                          fix=Message(N_("check [backup] paths and the assistant's data_dirs in config.toml")))
     exclude = (*config.backup.exclude, *config.assistant.info.backup_exclude)
     filters = sources.Filters.build(exclude, config.backup.include, config.backup.include_logs)
     plan = sources.build_plan(found, filters, skip=[folder], sqlite_names=config.assistant.info.sqlite_files)
@@ -167,33 +192,38 @@ def check_room(plan: sources.Plan, folder: Path) -> None:
     need = plan.total_bytes + sum(i.size for i in plan.databases) + SPACE_MARGIN
     free = shutil.disk_usage(folder).free
     if free < need:
-        raise BackupError(f"not enough room in {folder}: the backup needs up to {format_size(need)} and "
-                          f"{format_size(free)} is free", fix="free some space, or set [backup] dest to a bigger drive")
+        raise BackupError(Message(N_("not enough room in {folder}: the backup needs up to {need} and {free} is free"),
+                                  folder=str(folder), need=Size(need), free=Size(free)), fix=Message(_BIGGER))
 
 
-def _verify_new(path: Path) -> tuple[bool, str | None]:
+def _verify_new(path: Path) -> tuple[bool, Message | None]:
     report = verify(path)
     if report.ok:
         return True, None
-    return False, f"the new backup {path.name} failed verification: {'; '.join(report.problems[:3])}"
+    return False, Message(N_("the new backup {archive} failed verification: {problems}"), archive=path.name,
+                          problems=report.summary(3))
 
 
-def _disk_message(exc: OSError, folder: Path) -> str:
+_BIGGER = N_("free some space, or set [backup] dest to a bigger drive")
+
+
+def _disk_message(exc: OSError, folder: Path) -> Message:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return (f"the disk holding {folder} filled up during the backup; the unfinished archive was removed "
-                "and earlier backups are untouched")
+        return Message(N_("the disk holding {folder} filled up during the backup; the unfinished archive was "
+                          "removed and earlier backups are untouched"), folder=str(folder))
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return f"cannot write to {folder}: {exc.strerror}"
-    where = f" ({exc.filename})" if exc.filename else ""
-    return f"the backup failed: {exc.strerror or exc}{where}"
+        return Message(N_("cannot write to {folder}: {error}"), folder=str(folder), error=str(exc.strerror))
+    if exc.filename:
+        return Message(N_("the backup failed: {error} ({path})"), error=str(exc.strerror or exc), path=str(exc.filename))
+    return Message(N_("the backup failed: {error}"), error=str(exc.strerror or exc))
 
 
-def _disk_fix(exc: OSError) -> str:
+def _disk_fix(exc: OSError) -> Message:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return "free some space, or set [backup] dest to a bigger drive"
+        return Message(_BIGGER)
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return "set [backup] dest to a folder you can write to, or fix its permissions"
-    return "check the drive, then try again"
+        return Message(N_("set [backup] dest to a folder you can write to, or fix its permissions"))
+    return Message(N_("check the drive, then try again"))
 
 
 def verify(path: Path, progress: ProgressFn | None = None, wall: Callable[[], float] = time.time) -> VerifyReport:
@@ -249,6 +279,6 @@ def record_restore(journal: Journal | None, archive_path: Path, result: Any, dur
     """One `restore` journal entry for a finished (or rolled back) restore."""
     if journal is not None:
         journal.record("restore", ok=result.ok, archive=str(archive_path), to=str(to) if to else None,
-                       error=result.error, moved_aside=result.moved_aside, restored=result.restored,
-                       notes=result.notes, healthy=result.healthy, duration=round(duration, 3))
+                       error=_english(result.error), **said("error", result.error), moved_aside=result.moved_aside, restored=result.restored,
+                       notes=[str(n) for n in result.notes], healthy=result.healthy, duration=round(duration, 3))
 

@@ -23,6 +23,8 @@ from pathlib import Path
 from trayapp.backup import links
 from trayapp.config import Config, ProgramConfig
 from trayapp.paths import AppPaths
+from trayapp.i18n import N_
+from trayapp.message import Message
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 SQLITE_EXTENSIONS = (".db", ".sqlite", ".sqlite3", ".db3")
@@ -82,7 +84,7 @@ class Plan:
 
     sources: list[Source]
     items: list[Item] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # plain-word notes for the user
+    skipped: list[Message | str] = field(default_factory=list)  # notes for the user (English in the manifest)
 
     @property
     def total_bytes(self) -> int:
@@ -119,7 +121,7 @@ def _matches(pattern: str, name: str, rel: str, absolute: str) -> bool:
     return fnmatch.fnmatchcase(name, pattern)
 
 
-def sources_for(config: Config, paths: AppPaths) -> tuple[list[Source], list[str]]:
+def sources_for(config: Config, paths: AppPaths) -> tuple[list[Source], list[Message | str]]:
     """The sources this machine's config names, and notes about the ones that do not exist."""
     wanted: list[tuple[Path, str]] = [(paths.config_file, "config")]
     assistant = config.assistant
@@ -141,14 +143,14 @@ def preset_config_file(program: ProgramConfig) -> Path | None:
     return Path(os.path.expanduser(info.config_file))
 
 
-def _dedupe(wanted: Sequence[tuple[Path, str]]) -> tuple[list[Source], list[str]]:
-    notes: list[str] = []
+def _dedupe(wanted: Sequence[tuple[Path, str]]) -> tuple[list[Source], list[Message | str]]:
+    notes: list[Message | str] = []
     chosen: list[tuple[Path, str]] = []
     for path, role in wanted:
         path = Path(os.path.abspath(os.path.expanduser(path)))
         if not path.exists():
             if role != "config":  # no config file simply means the defaults are in use
-                notes.append(f"{path} does not exist; nothing to back up there")
+                notes.append(Message(N_("{path} does not exist; nothing to back up there"), path=str(path)))
             continue
         if any(path == p or p in path.parents for p, _ in chosen):
             continue
@@ -201,7 +203,8 @@ class _Walker:
         try:
             names = sorted(os.listdir(folder))
         except OSError as exc:
-            self.plan.skipped.append(f"cannot read folder {folder}: {exc.strerror or exc}")
+            self.plan.skipped.append(Message(N_("cannot read folder {folder}: {error}"), folder=str(folder),
+                                             error=str(exc.strerror or exc)))
             return
         self.add_files(folder, names, rel_dir)
 
@@ -235,7 +238,8 @@ class _Walker:
         elif stat.S_ISLNK(st.st_mode):
             self._add_link(path, rel, arcname, st)
         else:
-            self.plan.skipped.append(f"skipped {path}: not a regular file (socket, pipe or device)")
+            self.plan.skipped.append(Message(N_("skipped {path}: not a regular file (socket, pipe or device)"),
+                                             path=str(path)))
 
     def _add_link(self, path: Path, rel: str, arcname: str, st: os.stat_result) -> None:
         target = os.readlink(path)
@@ -244,7 +248,8 @@ class _Walker:
         # target can leave the folder, and restore refuses an archive holding such a link.
         if os.path.isabs(target) or inside == ".." or inside.startswith("../") or \
                 links.escape_reason(rel, links.on_disk(self._root())):
-            self.plan.skipped.append(f"skipped symlink {path} -> {target}: it points outside {self.source.path}")
+            self.plan.skipped.append(Message(N_("skipped symlink {path} -> {target}: it points outside {folder}"),
+                                             path=str(path), target=target, folder=str(self.source.path)))
             return
         self.plan.items.append(Item(self.source, path, arcname, "symlink", 0, 0o777, st.st_mtime, target))
 

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from trayapp.backup.manifest import Manifest
 from trayapp.errors import BackupError
-from trayapp.units import format_size
+from trayapp.i18n import N_
+from trayapp.message import Message, Size
 
 BLOCK = 4096  # a small file still takes a whole block; a folder or link takes one
 MARGIN = 1_000_000  # room left over for the filesystem's own needs
@@ -69,10 +70,11 @@ def check_room(manifest: Manifest, needs: Iterable[Need], free: FreeBytes | None
     """Raise BackupError naming the folder, the size needed and the space free, when it does not fit."""
     for room in rooms(manifest, needs, free):
         if not room.fits:
-            raise BackupError(f"not enough room to restore into {room.folder}: the backup expands to "
-                              f"{format_size(room.need)} and {format_size(room.free)} is free there; "
-                              "nothing was changed",
-                              fix="free some space there, or restore elsewhere with --to DIR on a bigger drive")
+            raise BackupError(Message(N_("not enough room to restore into {folder}: the backup expands to {need} "
+                                         "and {free} is free there; nothing was changed"),
+                                      folder=str(room.folder), need=Size(room.need), free=Size(room.free)),
+                              fix=Message(N_("free some space there, or restore elsewhere with --to DIR on a "
+                                             "bigger drive")))
 
 
 def _existing(path: Path) -> Path:

@@ -16,7 +16,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from trayapp.backup.holders import open_by
-from trayapp.units import format_duration
+from trayapp.i18n import N_
+from trayapp.message import Duration, Message
 
 # How long to wait for another program's lock before giving up on one database ([backup] lock_timeout).
 LOCK_TIMEOUT = 30.0
@@ -29,8 +30,13 @@ class DatabaseLocked(Exception):
     """Another program held a lock on the database for the whole lock timeout."""
 
     def __init__(self, path: Path, waited: float, holders: Sequence[str]) -> None:
-        who = f"by {', '.join(holders)}" if holders else "by another program"
-        super().__init__(f"the database {path} was locked {who} for {format_duration(waited)}")
+        if holders:
+            self.said = Message(N_("the database {path} was locked by {holders} for {waited}"), path=str(path),
+                                holders=", ".join(holders), waited=Duration(waited))
+        else:
+            self.said = Message(N_("the database {path} was locked by another program for {waited}"),
+                                path=str(path), waited=Duration(waited))
+        super().__init__(str(self.said))
         self.path, self.waited, self.holders = path, waited, tuple(holders)
 
 
@@ -86,7 +92,7 @@ class _TimedOut(Exception):
     pass
 
 
-def integrity_problems(path: Path) -> list[str]:
+def integrity_problems(path: Path) -> list[Message | str]:
     """`PRAGMA integrity_check` on a copy we own; [] when it says "ok"."""
     try:
         conn = sqlite3.connect(path)
@@ -95,7 +101,7 @@ def integrity_problems(path: Path) -> list[str]:
         finally:
             conn.close()
     except sqlite3.Error as exc:
-        return [f"not a readable SQLite database: {exc}"]
+        return [Message(N_("not a readable SQLite database: {error}"), error=str(exc))]
     return [] if rows == [("ok",)] else [str(r[0]) for r in rows[:10]]
 
 

@@ -11,9 +11,10 @@ import argparse
 import importlib
 import sys
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from trayapp import __version__, i18n
+from trayapp.cli import argwords
 from trayapp.errors import TrayAppError
 from trayapp.i18n import _
 
@@ -84,7 +85,7 @@ class HelpFormatter(argparse.HelpFormatter):
 
 
 class ArgumentParser(argparse.ArgumentParser):
-    """Every trayapp parser: translated section titles and -h/--help text."""
+    """Every trayapp parser: translated section titles, -h/--help text and argparse's own errors."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", HelpFormatter)
@@ -93,6 +94,11 @@ class ArgumentParser(argparse.ArgumentParser):
         self._optionals.title = _("options")
         self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
                           help=_("show this help message and exit"))
+
+    def error(self, message: str) -> NoReturn:
+        """argparse's error, said in the user's language (see trayapp.cli.argwords); exit status 2."""
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, argwords.error_line(self.prog, message))
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:

@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                      "data folders)"))
     p.add_argument("--json", action="store_true", help=_("machine-readable result"))
     p.set_defaults(func=add, takes_command=True)
-    p.usage = "trayapp add NAME [options] -- COMMAND [ARGS...]"
+    p.usage = "trayapp add NAME [" + _("options") + "] -- COMMAND [ARGS...]"
     p = sub.add_parser("remove", help=_("remove a program from config.toml"),
                        description=_("Remove [programs.NAME] (and its sub-tables) from config.toml, keeping "
                                      "everything else as it is, then ask a running trayapp to reload it."))

@@ -120,7 +120,7 @@ def _menu(args: argparse.Namespace) -> int:
         return _print_plan(plan, args.json)
     warnings = apply(plan, SubprocessRunner())
     _tell(warnings)
-    done = "installed" if args.menu_action == "install" else "removed"
+
     if args.json:
         from trayapp.cli.output import print_json
 
@@ -128,7 +128,9 @@ def _menu(args: argparse.Namespace) -> int:
         print_json({"installed": menu.installed(), "path": str(menu.path), "changed": bool(plan.actions),
                     "files": files, "warnings": warnings})
     else:
-        print(f"application-menu entry {done}: {menu.path}" if plan.actions else "nothing to do: already in that state")
+        done = _("application-menu entry installed: {path}") if args.menu_action == "install" else _(
+            "application-menu entry removed: {path}")
+        print(done.format(path=menu.path) if plan.actions else _("nothing to do: already in that state"))
     return 0
 
 
@@ -168,5 +170,6 @@ def _offer_attach() -> None:
     except (TrayAppError, OSError, StopIteration):
         return
     if found:
-        _tell([f"{program.display_name} already runs as {found.describe()}; so that trayapp does not start "
-               f"a second copy at login, add to config.toml:\n{found.attach_toml(program.name)}"])
+        _tell([_("{name} already runs as {service}; so that trayapp does not start a second copy at login, add "
+                 "to config.toml:").format(name=program.display_name, service=found.describe())
+               + "\n" + found.attach_toml(program.name)])

@@ -8,8 +8,9 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from trayapp.i18n import _, ngettext
+from trayapp.i18n import N_, _, ngettext
 from trayapp.errors import BackupError
+from trayapp.message import words
 from trayapp.paths import AppPaths
 
 if TYPE_CHECKING:
@@ -103,12 +104,12 @@ def cmd_create(args: argparse.Namespace) -> int:
     if args.json:
         from trayapp.cli.output import print_json
 
-        print_json({**result.journal_fields(), "notes": list(result.notes)})
+        print_json(result.journal_fields())
         return 0 if result.ok else 1
     if not result.ok:
         raise BackupError(result.error or _("the backup failed"), fix=result.fix)
     for note in result.notes:
-        print(_("note: {note}").format(note=note), file=sys.stderr)
+        print(_("note: {note}").format(note=words(note)), file=sys.stderr)
     print(result.path)
     return 0
 
@@ -155,7 +156,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     else:
         print(_("{archive}: FAILED").format(archive=archive.name), file=sys.stderr)
         for problem in report.problems[:50]:
-            print(f"  - {problem}", file=sys.stderr)
+            print(f"  - {words(problem)}", file=sys.stderr)
     return 0 if report.ok else 1
 
 
@@ -188,8 +189,8 @@ def _confirm(yes: bool) -> None:
         return
     if not sys.stdin.isatty():
         raise BackupError(_("a restore replaces data and needs a confirmation"), fix=_("run it again with --yes"))
-    answer = input("Restore now? [y/N] ").strip().lower()
-    if answer not in ("y", "yes"):
+    answer = input(_("Restore now? [y/N] ")).strip().lower()
+    if answer not in ("y", "yes", _("y"), _("yes")):
         raise BackupError(_("restore cancelled; nothing was changed"))
 
 
@@ -200,11 +201,11 @@ def _report_restore(result: RestoreResult, as_json: bool) -> None:
         print_json(result.to_dict())
         return
     out = sys.stdout if result.ok else sys.stderr
-    print(_("restore finished") if result.ok else _("restore FAILED: {error}").format(error=result.error), file=out)
+    print(_("restore finished") if result.ok else _("restore FAILED: {error}").format(error=words(result.error or "")), file=out)
     for target, aside in result.moved_aside.items():
         print("  " + _("the previous {target} is in {aside}").format(target=target, aside=aside), file=out)
     for note in result.notes:
-        print(f"  {note}", file=out)
+        print(f"  {words(note)}", file=out)
 
 
 def cmd_prune(args: argparse.Namespace) -> int:
@@ -248,6 +249,9 @@ def resolve_archive(text: str, config: Config, paths: AppPaths, dest: Path | Non
                       fix=_("see `trayapp backup list` for the names"))
 
 
+_PHASES = {"backup": N_("backing up"), "verify": N_("verifying"), "restore": N_("restoring")}
+
+
 class ProgressBar:
     """Progress on stderr: a redrawn bar on a terminal, a plain line every 10% otherwise."""
 
@@ -279,8 +283,10 @@ class ProgressBar:
     def _text(progress: Progress) -> str:
         from trayapp.units import format_size
 
-        return (f"{progress.phase}: {int(progress.fraction * 100)}% "
-                f"({format_size(progress.done)} of {format_size(progress.total)})")
+        phase = _(_PHASES[progress.phase]) if progress.phase in _PHASES else progress.phase
+        return _("{phase}: {percent}% ({done} of {total})").format(
+            phase=phase, percent=int(progress.fraction * 100), done=format_size(progress.done),
+            total=format_size(progress.total))
 
     def close(self) -> None:
         if self._drawn:

@@ -50,7 +50,8 @@ def _export(args: argparse.Namespace) -> int:
         name = export.exported_label(program.name)
     notes = export.gaps(program, args.export_kind)
     if not resolved.found:
-        notes.insert(0, f"{program.command[0]!r} is not on your PATH; the file names it as written")
+        notes.insert(0, _("{command} is not on your PATH; the file names it as written").format(
+            command=repr(program.command[0])))
     return _emit(args, program.name, name, data, notes, export.file_mode(program))
 
 
@@ -95,8 +96,8 @@ def _write(path: Path, data: str | bytes, mode: int) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, data, mode=mode)
     except OSError as exc:
-        raise TrayAppError(f"cannot write {path}: {exc.strerror or exc}",
-                           fix="choose a folder you can write to, or leave out --output to print it") from exc
+        raise TrayAppError(_("cannot write {path}: {error}").format(path=path, error=exc.strerror or exc),
+                           fix=_("choose a folder you can write to, or leave out --output to print it")) from exc
 
 
 def _next_steps(kind: str, program: str, name: str, output: Path) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from trayapp.i18n import _
+from trayapp.i18n import N_, _
+from trayapp.message import Message
 from trayapp.cli.common import load_config, paths
 from trayapp.errors import ConfigError
 from trayapp.paths import AppPaths, FolderError
@@ -68,6 +69,6 @@ def _report_refused_logs(where: AppPaths, problem: FolderError) -> None:
     from trayapp.journal import Journal
 
     print(_("trayapp: logs are kept in memory only: {problem}").format(problem=problem), file=sys.stderr, flush=True)
-    Journal(where.journal_file).record("logs_refused",
-                                       message=f"logs are kept in memory only: {problem.message}; "
-                                               f"fix: {problem.fix}")
+    said = Message(N_("logs are kept in memory only: {problem}; fix: {fix}"), problem=problem.said,
+                   fix=problem.fix_said or "")
+    Journal(where.journal_file).record("logs_refused", message=str(said), message_message=said.to_json())

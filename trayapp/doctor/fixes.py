@@ -13,13 +13,15 @@ from dataclasses import dataclass
 from trayapp.doctor import permissions
 from trayapp.doctor.inputs import Inputs
 from trayapp.doctor.report import Check, Level, Report
+from trayapp.i18n import N_, _
 
 Fixer = Callable[[Inputs, str], Check | None]
 
 # Per group of checks: how to fix one check, and the button's words.
 FIXERS: Mapping[str, Fixer] = {permissions.GROUP: permissions.fix_one}
 CHECKS: Mapping[str, Callable[[Inputs], list[Check]]] = {permissions.GROUP: permissions.checks}
-LABELS: Mapping[str, str] = {permissions.GROUP: "Make private"}
+LABELS: Mapping[str, str] = {permissions.GROUP: N_("Make private")}
+FIX = N_("Fix")  # the button's words for a group without its own
 
 
 @dataclass(frozen=True)
@@ -30,8 +32,8 @@ class Applied:
     @property
     def message(self) -> str:
         if self.changed:
-            return "Done: " + "; ".join(self.check.changed or (self.check.evidence,)) + "."
-        return "Nothing was changed: it no longer needs this fix, or it changed since the report was made."
+            return _("Done: {changes}.").format(changes=_("; ").join(self.check.changed or (self.check.evidence,)))
+        return _("Nothing was changed: it no longer needs this fix, or it changed since the report was made.")
 
 
 def offered(report: Report, fix_id: str) -> Check | None:
@@ -40,7 +42,7 @@ def offered(report: Report, fix_id: str) -> Check | None:
 
 
 def label(check: Check) -> str:
-    return LABELS.get(check.group, "Fix")
+    return _(LABELS.get(check.group, FIX))
 
 
 def apply(inp: Inputs, check: Check) -> Applied:
@@ -54,4 +56,4 @@ def apply(inp: Inputs, check: Check) -> Applied:
 def _recheck(inp: Inputs, check: Check) -> Check:
     """The same check looked at again (without fixing), or OK when it no longer finds a problem."""
     again = next((c for c in CHECKS[check.group](inp) if c.id == check.id), None)
-    return again or Check(check.group, check.name, Level.OK, "nothing to fix any more", subject=check.subject)
+    return again or Check(check.group, check.name, Level.OK, _("nothing to fix any more"), subject=check.subject)

@@ -12,6 +12,7 @@ from trayapp import __version__
 from trayapp.doctor import assistant, autostart, backups, configs, database, environment, permissions, space
 from trayapp.doctor.inputs import Inputs
 from trayapp.doctor.report import Check, Report, warn
+from trayapp.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -42,5 +43,5 @@ def _safely(checks: Callable[[Inputs], list[Check]], inp: Inputs, group: str) ->
         return checks(inp)
     except Exception as exc:  # one broken check must not hide the others
         log.debug("doctor: %s checks failed", group, exc_info=True)
-        return [warn(group, "doctor", f"these checks could not run: {type(exc).__name__}: {exc}",
-                     "please report this with `trayapp debug-bundle`")]
+        return [warn(group, "doctor", _("these checks could not run: {error}").format(error=f"{type(exc).__name__}: {exc}"),
+                     _("please report this with `trayapp debug-bundle`"))]
