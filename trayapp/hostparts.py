@@ -5,7 +5,31 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from trayapp.config import Config
 from trayapp.diskwatch import Level
+from trayapp.events import EventBus
+from trayapp.paths import AppPaths
+from trayapp.status import Status
+
+
+class InstanceView(Protocol):
+    """What both faces read of the running instance: its config, folders, event bus and statuses."""
+
+    @property
+    def config(self) -> Config: ...
+
+    @property
+    def paths(self) -> AppPaths: ...
+
+    @property
+    def bus(self) -> EventBus: ...
+
+    @property
+    def config_problems(self) -> tuple[str, ...]:
+        """Every problem of config.toml while trayapp runs in the "config error" state (at start or
+        after the last reload); empty when the file is fine."""
+
+    def statuses(self) -> list[Status]: ...
 
 
 class PauseControl(Protocol):

@@ -10,13 +10,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from trayapp.backup.instance import Instance
-from trayapp.config import Config
-from trayapp.events import EventBus
-from trayapp.hostparts import BackupsView, DiskView, PauseControl
+from trayapp.hostparts import BackupsView, DiskView, InstanceView, PauseControl
 from trayapp.journal import Journal
 from trayapp.metrics import SampleStore
-from trayapp.paths import AppPaths
-from trayapp.status import Status
 
 
 DashboardNotifier = PauseControl
@@ -38,16 +34,7 @@ class DashboardBackups(BackupsView, Protocol):
         """Restore on a thread of the instance (stop, swap, start); raises BackupBusy while busy."""
 
 
-class DashboardHost(Protocol):
-    @property
-    def config(self) -> Config: ...
-
-    @property
-    def paths(self) -> AppPaths: ...
-
-    @property
-    def bus(self) -> EventBus: ...
-
+class DashboardHost(InstanceView, Protocol):
     @property
     def journal(self) -> Journal: ...
 
@@ -63,13 +50,6 @@ class DashboardHost(Protocol):
     @property
     def samples(self) -> SampleStore:
         """Memory and CPU samples per program, kept across restarts of trayapp (trayapp/metrics.py)."""
-
-    @property
-    def config_problems(self) -> tuple[str, ...]:
-        """Every problem of config.toml when trayapp started (or last reloaded) in the "config
-        error" state; empty when the file is fine."""
-
-    def statuses(self) -> list[Status]: ...
 
     def command(self, verb: str, program: str | None) -> str:
         """start | stop | restart for one program (or all): enqueues and returns what was asked, in

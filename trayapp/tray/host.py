@@ -9,12 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from trayapp.config import Config
-from trayapp.hostparts import BackupsView, DiskView, PauseControl
-from trayapp.events import EventBus
+from trayapp.hostparts import BackupsView, DiskView, InstanceView, PauseControl
 from trayapp.notify.tray_backend import NotifyingIcon
-from trayapp.paths import AppPaths
-from trayapp.status import Status
 
 
 class TrayNotifier(PauseControl, Protocol):
@@ -32,18 +28,9 @@ TrayBackups = BackupsView
 TrayDisk = DiskView
 
 
-class TrayHost(Protocol):
+class TrayHost(InstanceView, Protocol):
     """The running app as the tray sees it. Commands only enqueue, so any of them may be called
     from the GUI thread; `start_background` runs once, on pystray's setup thread."""
-
-    @property
-    def config(self) -> Config: ...
-
-    @property
-    def paths(self) -> AppPaths: ...
-
-    @property
-    def bus(self) -> EventBus: ...
 
     @property
     def notifier(self) -> TrayNotifier: ...
@@ -53,12 +40,6 @@ class TrayHost(Protocol):
 
     @property
     def disk(self) -> TrayDisk: ...
-
-    @property
-    def config_problems(self) -> tuple[str, ...]:
-        """Every problem of config.toml while trayapp runs in the "config error" state, else empty."""
-
-    def statuses(self) -> list[Status]: ...
 
     def dashboard_url(self, page: str) -> str | None:
         """A one-time login URL for `page` ("/", "/logs?program=NAME", ...) of the running
