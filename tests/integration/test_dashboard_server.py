@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 import psutil
 
 from tests.integration.running import Trayapp, child_command, wait_for
+from tests.sse import read_events
 
 SIGKILL = 9  # signal.SIGKILL, which the type checker does not know for Windows (these tests run on POSIX)
 
@@ -64,13 +65,7 @@ class Tab:
     def events(self) -> Iterator[tuple[str, Any]]:
         resp = self.get("/events", Accept="text/event-stream")
         assert resp.status == 200 and resp.headers["Content-Type"].startswith("text/event-stream")
-        kind = ""
-        for raw in iter(resp.readline, b""):
-            line = raw.decode().rstrip("\n")
-            if line.startswith("event: "):
-                kind = line[7:]
-            elif line.startswith("data: "):
-                yield kind, json.loads(line[6:])
+        yield from read_events(resp)
 
 
 def _next_status(events: Iterator[tuple[str, Any]], want: Any) -> dict[str, Any]:

@@ -22,6 +22,8 @@ from trayapp.metrics import SampleStore
 from trayapp.paths import AppPaths
 from trayapp.status import Control, Mode, State, Status, refusal
 
+from tests.sse import read_events
+
 E = TypeVar("E")
 
 
@@ -205,13 +207,7 @@ class Browser:
                                                 "Cookie": f"{cookie_name(self.server.port)}={self.cookie}"})
         resp = conn.getresponse()
         assert resp.status == 200, resp.read()
-        kind = ""
         try:
-            for raw in iter(resp.readline, b""):
-                line = raw.decode().rstrip("\n")
-                if line.startswith("event: "):
-                    kind = line[7:]
-                elif line.startswith("data: "):
-                    yield kind, json.loads(line[6:])
+            yield from read_events(resp)
         finally:
             conn.close()
