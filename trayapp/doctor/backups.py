@@ -5,7 +5,7 @@ from __future__ import annotations
 from trayapp.i18n import N_, _
 from trayapp.doctor.inputs import Inputs
 from trayapp.doctor.report import Check, fail, info, ok, warn
-from trayapp.units import format_duration
+from trayapp.units import format_duration, format_took
 
 GROUP = N_("backups")
 DAY = 86400.0
@@ -47,7 +47,7 @@ def _latest(inp: Inputs) -> Check:
     newest = verified[-1] if verified else archives[-1]
     age = max(0.0, now - newest.created)
     said = _("last verified backup {name} is {age} old") if verified else _("last backup {name} (not verified) is {age} old")
-    evidence = said.format(name=newest.name, age=format_duration(age))
+    evidence = said.format(name=newest.name, age=format_took(age))
     if limit is not None and age > limit:
         return warn(GROUP, N_("last backup"),
                     _("{evidence}; the schedule ({schedule}) wants one at least every {every}").format(
