@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from trayapp.i18n import _
+from trayapp.i18n import N_, _
+from trayapp.message import Message
 
 
 class State(enum.StrEnum):
@@ -60,24 +61,22 @@ class ExitInfo:
             return cls()
         return cls(signal=-returncode) if returncode < 0 else cls(code=returncode)
 
-    def describe(self) -> str:
-        """"exit 1", "killed by SIGKILL"."""
+    def message(self) -> Message:
+        """How it ended, kept as a Message: "exit 1", "killed by SIGKILL"."""
         if self.signal is not None:
             try:
-                name = signal.Signals(self.signal).name
+                return Message(N_("killed by {signal}"), signal=signal.Signals(self.signal).name)
             except ValueError:
-                name = f"signal {self.signal}"
-            return f"killed by {name}"
-        return "exit status unknown" if self.code is None else f"exit {self.code}"
+                return Message(N_("killed by signal {signal}"), signal=self.signal)
+        return Message(N_("exit status unknown")) if self.code is None else Message(N_("exit {code}"), code=self.code)
+
+    def describe(self) -> str:
+        """"exit 1", "killed by SIGKILL", in English (journal JSON, `--json`)."""
+        return str(self.message())
 
     def said(self) -> str:
-        """`describe()` in the user's language, for a person (describe() stays English: journal JSON)."""
-        if self.signal is not None:
-            try:
-                return _("killed by {signal}").format(signal=signal.Signals(self.signal).name)
-            except ValueError:
-                return _("killed by signal {signal}").format(signal=self.signal)
-        return _("exit status unknown") if self.code is None else _("exit {code}").format(code=self.code)
+        """`describe()` in the user's language, for a person."""
+        return self.message().words()
 
 
 @dataclass(frozen=True)
@@ -152,7 +151,9 @@ class Status:
     failures: int = 0  # consecutive failed starts; resets after a stable period
     last_exit: ExitInfo | None = None
     last_exit_at: float | None = None
-    reason: str = ""  # plain words: why it is in this state
+    # Why it is in this state: a Message (English for `--json`, the user's language for people); a
+    # plain str only for words from outside (an owner's own status line, an OS error).
+    reason: Message | str = ""
     last_stderr: str = ""
     last_crash: CrashReport | None = None  # the report of the last unexpected exit (replaces "last error")
     command_path: str = ""  # the program file the current run was started from (its PATH resolved)  # last line the program wrote to stderr
@@ -186,6 +187,9 @@ class Status:
         if self.last_exit is not None:
             data["last_exit"]["text"] = self.last_exit.describe()
         data["last_crash"] = None if self.last_crash is None else self.last_crash.to_dict()
+        data["reason"] = str(self.reason)  # machine output stays English
+        if isinstance(self.reason, Message):
+            data["reason_message"] = self.reason.to_json()
         return data
 
     @classmethod
@@ -199,8 +203,19 @@ class Status:
         values["last_exit"] = None if exit_info is None else ExitInfo(exit_info.get("code"), exit_info.get("signal"))
         crash = values.get("last_crash")
         values["last_crash"] = CrashReport.from_dict(crash) if isinstance(crash, Mapping) else None
+        values["reason"] = reason_of(values)
         known = cls.__dataclass_fields__
         return cls(**{k: v for k, v in values.items() if k in known})
+
+
+def reason_of(data: Mapping[str, Any], key: str = "reason") -> Message | str:
+    """The reason a to_dict() (or a journal entry) carries: its Message when it kept one, else the
+    English words (an older trayapp's, or words from outside)."""
+    said = Message.from_json(data.get(f"{key}_message"))
+    if said is not None:
+        return said
+    text = data.get(key)
+    return text if isinstance(text, str) else ""
 
 
 CONTROL_ACTIONS = ("start", "stop", "restart")

@@ -163,7 +163,11 @@ def _draw(lines: list[str], drawn: int, terminal: bool) -> int:
 
 def _notes(p: dict[str, Any]) -> list[str]:
     """What the table cannot hold: why it is in this state, why it cannot answer, its last crash."""
-    notes = [p["reason"]] if p.get("reason") else []
+    from trayapp.message import words
+    from trayapp.status import reason_of
+
+    reason = words(reason_of(p))  # the Message when the instance sent one: in the user's language
+    notes = [reason] if reason else []
     if p.get("health") == "degraded":
         detail = p.get("health_detail") or _("see the log")
         notes.append(_("cannot answer: {detail}; fix: {fix}").format(detail=detail, fix=p["health_fix"])

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from trayapp.i18n import N_, _
+from trayapp.message import words
 from trayapp.config import ProgramConfig
 from trayapp.doctor.inputs import Inputs
 from trayapp.doctor.report import Check, fail, info, ok, warn
@@ -156,7 +157,7 @@ def _health_as_seen(status: Status) -> Check:
     if not status.is_up:
         state = status.state.value.replace("_", " ")
         said = (_("{name} is not running ({state}): {reason}") if status.reason else
-                _("{name} is not running ({state})")).format(name=name, state=state, reason=status.reason)
+                _("{name} is not running ({state})")).format(name=name, state=state, reason=words(status.reason))
         return warn(GROUP, N_("health"), said,
                     _("start it (`trayapp start`); `trayapp why` tells why it stopped"))
     if status.health is Health.HEALTHY:

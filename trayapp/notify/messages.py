@@ -15,7 +15,8 @@ from typing import Any
 
 from trayapp.i18n import _, ngettext
 from trayapp.triage.excerpt import clean, is_error_line
-from trayapp.status import CrashReport, ExitInfo
+from trayapp.message import words
+from trayapp.status import CrashReport, ExitInfo, reason_of
 from trayapp.units import format_size, format_wait
 
 _SPACES = re.compile(r"\s+")
@@ -85,7 +86,7 @@ def crash(name: str, exit_entry: Mapping[str, Any], *, delay: float | None = Non
 
 
 def spawn_failed(name: str, entry: Mapping[str, Any], *, count: int = 1) -> Message:
-    body = one_line(entry.get("error")) or _("The program could not be started.")
+    body = one_line(_said(entry, "error")) or _("The program could not be started.")
     tally = ngettext("{n} failed start; trayapp keeps trying.", "{n} failed starts; trayapp keeps trying.",
                      count).format(n=count) if count > 1 else ""
     return Message(_("{name} could not start").format(name=name), _join(body, tally))
@@ -93,13 +94,18 @@ def spawn_failed(name: str, entry: Mapping[str, Any], *, count: int = 1) -> Mess
 
 def gave_up(name: str, entry: Mapping[str, Any], last_exit: Mapping[str, Any] | None,
             report: Mapping[str, Any] | None = None) -> Message:
-    reason = _sentence(entry.get("reason")) or _("It kept crashing.")
+    reason = _sentence(_said(entry, "reason")) or _("It kept crashing.")
     retry = entry.get("retry_in")
     again = (_("trayapp tries again in {wait}.").format(wait=_delay(retry))
              if isinstance(retry, (int, float)) and retry > 0 else "")
     hint = _("Start it from the tray menu or with `trayapp start`.")
     return Message(_("{name} is down — gave up restarting").format(
         name=name), _join(reason, _why(last_exit, report), again, hint))
+
+
+def _said(entry: Mapping[str, Any], key: str) -> str:
+    """A journal field in the user's language when the journal kept it as a Message."""
+    return words(reason_of(entry, key))
 
 
 def _sentence(text: Any) -> str:

@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from trayapp.i18n import N_
+from trayapp.message import Message
 from trayapp.procs import CommandResult
 from trayapp.config import AttachConfig
 
@@ -106,9 +108,18 @@ class Owner:
             return ["launchctl", "kickstart", target]
         return ["launchctl", "bootstrap", f"gui/{self.uid}", str(self.plist)]
 
-    def cannot(self, action: str) -> str:
-        return (f"trayapp cannot {action} it: it is only reached at {self.describe()}. {action.capitalize()} it "
-                f"where it runs, or add `{action} = [\"...\"]` under [programs.NAME.attach] in config.toml")
+    def cannot(self, action: str) -> Message:
+        return Message(_CANNOT.get(action, _CANNOT["start"]), owner=self.describe())
+
+
+_CANNOT = {
+    "start": N_("trayapp cannot start it: it is only reached at {owner}. Start it where it runs, or add "
+                "`start = [\"...\"]` under [programs.NAME.attach] in config.toml"),
+    "stop": N_("trayapp cannot stop it: it is only reached at {owner}. Stop it where it runs, or add "
+               "`stop = [\"...\"]` under [programs.NAME.attach] in config.toml"),
+    "restart": N_("trayapp cannot restart it: it is only reached at {owner}. Restart it where it runs, or add "
+                  "`restart = [\"...\"]` under [programs.NAME.attach] in config.toml"),
+}
 
 
 def _failed(result: CommandResult, tool: str) -> OwnerState:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from trayapp.i18n import _, ngettext
+from trayapp.message import Message, words
 from trayapp.status import Health, Mode, State, Status, refusal
 from trayapp.units import format_ago, format_duration, format_wait
 
@@ -198,10 +199,12 @@ def _backoff_phrase(status: Status, now: float) -> str:
 
 
 def _given_up_phrase(status: Status, now: float) -> str:
-    reason = status.reason or (_("exited ({exit})").format(exit=status.last_exit.said()) if status.last_exit
-                               else "")
-    text = reason if reason.startswith(("gave up", _("gave up"))) else (
-        _("gave up: {reason}").format(reason=reason) if reason else _("gave up"))
+    if isinstance(status.reason, Message):  # trayapp's own reason says "gave up" itself
+        text = status.reason.words()
+    else:
+        reason = status.reason or (_("exited ({exit})").format(exit=status.last_exit.said()) if status.last_exit
+                                   else "")
+        text = _("gave up: {reason}").format(reason=reason) if reason else _("gave up")
     if status.retry_at is not None and status.retry_at > now:
         text += _(" · next try in {wait}").format(wait=format_wait(status.retry_at - now))
     return text
@@ -219,8 +222,8 @@ def _state_phrase(status: Status, now: float) -> str:
         return _("stopping")
     if state is State.GIVEN_UP:
         return _given_up_phrase(status, now)
-    if status.reason and status.reason != "stopped":
-        return _("stopped: {reason}").format(reason=status.reason)
+    if status.reason:
+        return _("stopped: {reason}").format(reason=words(status.reason))
     return _("stopped")
 
 
