@@ -95,11 +95,11 @@ def crash_loop(crashes: int, window: float, exit_info: ExitInfo) -> Message:
                    window=Duration(window), exit=exit_info.message())
 
 
-def _no_restart_hint(program: ProgramConfig, code: int) -> Message | str:
-    """What a no-restart exit code means: the preset's words, else trayapp's."""
+def _no_restart_hint(program: ProgramConfig, code: int) -> Message:
+    """What a no-restart exit code means: the preset's words (N_-marked there), else trayapp's."""
     meaning = program.info.exit_meanings.get(code)
     if meaning:
-        return meaning
+        return Message(meaning)
     return Message(N_("this exit code means the configuration must be fixed first") if code == 78
                    else N_("this exit code is marked as no-restart"))
 

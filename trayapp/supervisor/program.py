@@ -336,7 +336,7 @@ class Program:
                                                                       exit=info.message()))
         hint = self._fatal_hint() if decision.verdict is policy.Verdict.RESTART else None
         if hint is not None:
-            reason = Reason(N_("cannot start ({exit}): {hint}"), exit=info.message(), hint=hint)
+            reason = Reason(N_("cannot start ({exit}): {hint}"), exit=info.message(), hint=Reason(hint))
             return policy.Decision(policy.Verdict.GIVE_UP, reason), reason
         return decision, self._explain(decision, info)
 
@@ -375,7 +375,7 @@ class Program:
         said_already = info.signal is None and info.code in self.cfg.no_restart_exit_codes
         if not meaning or said_already:
             return decision.reason
-        return Reason(N_("{reason}: {meaning}"), reason=decision.reason, meaning=meaning)
+        return Reason(N_("{reason}: {meaning}"), reason=decision.reason, meaning=Reason(meaning))
 
     def health_checked(self, msg: HealthChecked, now: float) -> None:
         if msg.token == self._probing:
@@ -686,7 +686,8 @@ class Program:
 
     def _spawn_failed(self, now: float, exc: SpawnError) -> None:
         error: Reason | str = exc.said
-        fix = self.cfg.info.install_hint if exc.missing and self.cfg.info.install_hint else exc.fix_said
+        hint = self.cfg.info.install_hint
+        fix = Reason(hint) if exc.missing and hint else exc.fix_said  # preset words: N_-marked
         if fix:
             error = Reason(N_("{error}; {fix}"), error=exc.said, fix=fix)
         self.ctx.journal.record("spawn_failed", self.cfg.name, error=error)
