@@ -271,7 +271,9 @@ def _lower_first(text: str) -> str:
 
 
 def _crash(entry: Entry) -> str:
-    how = _text(entry.get("exit"))
+    code, signal = _int(entry.get("code")), _int(entry.get("signal"))
+    # "exit" is English (the journal's JSON); said again from the numbers where it has them
+    how = ExitInfo(code, signal).said() if code is not None or signal is not None else _text(entry.get("exit"))
     text = _("crash report ({exit})").format(exit=how) if how else _("crash report")
     headline = _text(entry.get("headline"))
     if headline:
@@ -410,8 +412,15 @@ def _adopt(entry: Entry) -> str:
     return _("took over the copy an earlier trayapp left running{pid}").format(pid=_pid(entry))
 
 
+_THROUGH_OWNER = {"start": N_("could not start it through its owner: {error}"),
+                  "stop": N_("could not stop it through its owner: {error}"),
+                  "restart": N_("could not restart it through its owner: {error}")}
+
+
 def _owner_command(entry: Entry) -> str:
     action = _text(entry.get("action")) or "control"
+    if action in _THROUGH_OWNER:
+        return _(_THROUGH_OWNER[action]).format(error=_no_reason(entry))
     return _("could not {action} it through its owner: {error}").format(action=action, error=_no_reason(entry))
 
 

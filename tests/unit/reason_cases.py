@@ -1,7 +1,9 @@
 """The reasons the supervisor really gives, collected from its code paths on fakes (supervisor_rig):
 a crash loop, a no-restart exit, a stop that ends in SIGKILL, a stop while waiting to restart, a
 program that never gets healthy, one over its memory limit, a command that cannot be started (the
-real spawner's error), a dependency that holds a program back, and trayapp's own fault.
+real spawner's error), a dependency that holds a program back, trayapp's own fault, and a program
+attached to its systemd unit whose owner does not answer, is not installed, fails a command, or
+cannot be asked to stop.
 
 The language tests render what comes out (statuses and journal entries) in zh_CN and under the
 pseudo-locale, so a reason made without the translation layer shows up there as English.
@@ -17,11 +19,13 @@ from typing import Any
 from unittest import mock
 
 from tests.unit.supervisor_rig import Rig, make_rig
+from tests.unit.test_attach import SYSTEMD, FakeSystemd, make as make_attached
+from trayapp.procs import CommandResult
 from trayapp.errors import SpawnError
 from trayapp.status import State, Status
 from trayapp.supervisor import deps, policy
 from trayapp.supervisor.health import ProbeResult
-from trayapp.supervisor.messages import Start, Stop
+from trayapp.supervisor.messages import Restart, Start, Stop
 from trayapp.supervisor.resources import Sample
 from trayapp.supervisor.spawn import PopenSpawner
 
@@ -76,6 +80,8 @@ def collect(tmp_path: Path, outside: Outside) -> Collected:
         folder = tmp_path / f"case{n}"
         folder.mkdir()
         found.take(scenario(folder, outside))
+    (tmp_path / "attached").mkdir()
+    _attached(tmp_path / "attached", outside, found)
     return found
 
 
@@ -165,7 +171,7 @@ def spawn_error(argv: list[str], cwd: Path | None = None) -> SpawnError:
 
 def _cannot_start(tmp_path: Path, outside: Outside) -> Rig:
     rig = make_rig(tmp_path, BASIC)
-    rig.spawner.fail_with = spawn_error(["nanobot-not-installed"])
+    rig.spawner.fail_with = spawn_error(["nanobot-0"])
     rig.sup.submit(Start())
     rig.step()
     rig.spawner.fail_with = spawn_error(["nanobot"], cwd=tmp_path / "missing")
@@ -185,10 +191,36 @@ def _held_by_a_dependency(tmp_path: Path, outside: Outside) -> Rig:
     return rig
 
 
+def _attached(tmp_path: Path, outside: Outside, found: Collected) -> None:
+    owner = FakeSystemd()
+    rig = make_attached(tmp_path / "unit", SYSTEMD, owner=owner)
+    rig.sup.programs["assistant"].ctx.probe = lambda cfg, cwd, env: ProbeResult(True, outside("ok"))
+    owner.fail["show"] = CommandResult(1, "", outside("Failed to connect to bus"))
+    rig.settle()
+    found.statuses.append(rig.status)
+    owner.fail["show"] = CommandResult(0, "LoadState=not-found\n")
+    rig.advance(60)
+    found.statuses.append(rig.status)
+    del owner.fail["show"]
+    rig.advance(60)
+    owner.fail["restart"] = CommandResult(1, "", outside("Access denied"))
+    rig.sup.submit(Restart())
+    rig.settle()
+    found.statuses.append(rig.status)
+    found.entries += rig.entries
+    url = make_attached(tmp_path / "url", '{ url = "http://127.0.0.1:9/health" }')
+    url.sup.programs["assistant"].ctx.probe = lambda cfg, cwd, env: ProbeResult(True, outside("ok"))
+    url.settle()
+    url.sup.submit(Stop())
+    url.settle()
+    found.statuses.append(url.status)
+    found.entries += url.entries
+
+
 def _internal_error(tmp_path: Path, outside: Outside) -> Rig:
     rig = _started(tmp_path, BASIC)
     rig.advance(3)
-    with mock.patch.object(policy, "decide", side_effect=OverflowError("math range error")):
+    with mock.patch.object(policy, "decide", side_effect=OverflowError(outside("math range error"))):
         rig.spawner.last.exit(1)
         rig.step()
     return rig

@@ -197,7 +197,8 @@ class AttachedProgram:
             try:
                 return look()
             except Exception as exc:  # the answer must always come back, or watching would stop
-                return OwnerCheck(False, f"could not ask: {exc}", OwnerState("unknown", detail=f"could not ask: {exc}"),
+                said = Reason(N_("could not ask: {error}"), error=str(exc))
+                return OwnerCheck(False, str(said), OwnerState("unknown", detail=said),
                                   action=action, argv=argv, outcome=CommandResult(1, "", str(exc)) if argv else None)
 
         def look() -> OwnerCheck:
@@ -207,7 +208,7 @@ class AttachedProgram:
             health = probe(health_cfg, cwd, env) if health_cfg and (state is None or state.phase == "active") else None
             pid = state.pid if state is not None else _local_listener(health_cfg, listener)
             ok = health.ok if health is not None else bool(state and state.phase == "active")
-            return OwnerCheck(ok, health.detail if health else (state.detail if state else ""), state, health,
+            return OwnerCheck(ok, health.detail if health else (str(state.detail) if state else ""), state, health,
                               pid, _started(pid), action, argv, outcome)
 
         return job
@@ -257,7 +258,8 @@ class AttachedProgram:
         assert state is not None
         if not state.known:
             self._first_look(r, state.detail)
-            self._set(self.status.state, reason=state.detail, extra={**self.status.extra, "owner_detail": state.detail})
+            self._set(self.status.state, reason=state.detail,
+                      extra={**self.status.extra, "owner_detail": str(state.detail)})
             return
         if state.phase == "active":
             self._up(r, now, state.detail)
@@ -309,7 +311,7 @@ class AttachedProgram:
             self._sample_due = now
         self._health(r.health, now)
 
-    def _moving(self, target: State, r: OwnerCheck, detail: str) -> None:
+    def _moving(self, target: State, r: OwnerCheck, detail: Reason | str) -> None:
         self._first_look(r, detail)
         if self.status.state is State.RUNNING and target is State.STARTING:
             self._went_down(Reason(N_("{detail}: it went down and its owner is starting it again"), detail=detail), None,
@@ -317,7 +319,7 @@ class AttachedProgram:
         if target is State.STOPPING and self.status.state is State.STOPPED:
             target = State.STOPPED  # still going down when we first looked: it is not up
         self._set(target, pid=r.pid, reason=Reason(N_("{owner}: {detail}"), owner=self.owner.describe(), detail=detail),
-                  extra={**self.status.extra, "owner_detail": detail})
+                  extra={**self.status.extra, "owner_detail": str(detail)})
 
     def _down(self, r: OwnerCheck, detail: Reason | str, code: int | None) -> None:
         self._first_look(r, detail)
