@@ -275,10 +275,10 @@ def _crash(entry: Entry) -> str:
     # "exit" is English (the journal's JSON); said again from the numbers where it has them
     how = ExitInfo(code, signal).said() if code is not None or signal is not None else _text(entry.get("exit"))
     text = _("crash report ({exit})").format(exit=how) if how else _("crash report")
-    headline = _text(entry.get("headline"))
+    headline = _said(entry, "headline")
     if headline:
         text += _(": {detail}").format(detail=headline)
-    fix = _text(entry.get("fix"))
+    fix = _said(entry, "fix")
     if fix and entry.get("known") is True:
         text += _(" — fix: {fix}").format(fix=_lower_first(fix))
     return text

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from trayapp.i18n import N_, _
-from trayapp.message import Message
+from trayapp.message import Message, words
 
 
 class State(enum.StrEnum):
@@ -85,26 +85,40 @@ class CrashReport:
 
     program: str
     when: float  # wall-clock epoch seconds of the exit
-    exit: str  # in words: "exit 1", "killed by SIGKILL (signal 9)"
-    cause: str  # one line; says so when the cause is unknown
-    fix: str  # one line
+    exit: str  # in English words: "exit 1", "killed by SIGKILL (signal 9)" (people read it from code/signal)
+    # cause, fix and a headline trayapp wrote are Messages; a headline the program printed is its own str
+    cause: Message | str  # one line; says so when the cause is unknown
+    fix: Message | str  # one line
     known: bool  # False: trayapp does not recognise the cause; the excerpt is all there is
     kind: str  # what the excerpt is: "python traceback", "node stack", "go panic", "error lines", …
     excerpt: tuple[str, ...]
-    headline: str  # the exception line, else the last error message, else the cause
+    headline: Message | str  # the exception line, else the last error message, else the cause
     code: int | None = None  # the raw exit, for `--json`
     signal: int | None = None
 
     def notice(self) -> str:
         """One line for a notification body: "ValueError: bad token — fix: …"."""
-        fix = self.fix[:1].lower() + self.fix[1:] if self.fix else ""
+        said = words(self.fix)
+        fix = said[:1].lower() + said[1:]
         return _("{headline} — fix: {fix}").format(
-            headline=self.headline, fix=fix) if fix and self.known else self.headline
+            headline=words(self.headline), fix=fix) if fix and self.known else words(self.headline)
+
+    def exit_said(self) -> str:
+        """How it ended, in the user's language (`exit` is English: the journal's JSON)."""
+        if self.code is None and self.signal is None:
+            return self.exit
+        return ExitInfo(self.code, self.signal).said()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"program": self.program, "when": self.when, "exit": self.exit, "cause": self.cause,
-                "fix": self.fix, "known": self.known, "kind": self.kind, "excerpt": list(self.excerpt),
-                "headline": self.headline, "code": self.code, "signal": self.signal}
+        """English words for machines; a Message's JSON beside each field that is one ("cause_message")."""
+        data: dict[str, Any] = {"program": self.program, "when": self.when, "exit": self.exit, "known": self.known,
+                                "kind": self.kind, "excerpt": list(self.excerpt), "code": self.code,
+                                "signal": self.signal}
+        for key, value in (("cause", self.cause), ("fix", self.fix), ("headline", self.headline)):
+            data[key] = str(value)
+            if isinstance(value, Message):
+                data[f"{key}_message"] = value.to_json()
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CrashReport:
@@ -113,10 +127,10 @@ class CrashReport:
         when = data.get("when")
         return cls(program=_text(data.get("program")),
                    when=float(when) if isinstance(when, (int, float)) and not isinstance(when, bool) else 0.0,
-                   exit=_text(data.get("exit")), cause=_text(data.get("cause")), fix=_text(data.get("fix")),
+                   exit=_text(data.get("exit")), cause=reason_of(data, "cause"), fix=reason_of(data, "fix"),
                    known=data.get("known") is True, kind=_text(data.get("kind")),
                    excerpt=tuple(str(x) for x in lines) if isinstance(lines, list) else (),
-                   headline=_text(data.get("headline")), code=_int(data.get("code")),
+                   headline=reason_of(data, "headline"), code=_int(data.get("code")),
                    signal=_int(data.get("signal")))
 
 

@@ -22,12 +22,16 @@ from tests.unit.supervisor_rig import Rig, make_rig
 from tests.unit.test_attach import SYSTEMD, FakeSystemd, make as make_attached
 from trayapp.procs import CommandResult
 from trayapp.errors import SpawnError
+from trayapp.message import Message
 from trayapp.status import State, Status
 from trayapp.supervisor import deps, policy
+from trayapp.supervisor.attach import AttachedProgram
 from trayapp.supervisor.health import ProbeResult
 from trayapp.supervisor.messages import Restart, Start, Stop
 from trayapp.supervisor.resources import Sample
+from trayapp.supervisor.program import Program
 from trayapp.supervisor.spawn import PopenSpawner
+from trayapp.supervisor.supervised import Supervised
 
 Outside = Callable[[str], str]
 
@@ -68,7 +72,7 @@ class Collected:
         self.statuses += [s for s in rig.changes if s.reason]
         self.entries += rig.entries
 
-    def reasons(self) -> list[object]:
+    def reasons(self) -> list[Message | str]:
         return [s.reason for s in self.statuses]
 
 
@@ -85,6 +89,12 @@ def collect(tmp_path: Path, outside: Outside) -> Collected:
     return found
 
 
+def _probe_says(program: Supervised, result: ProbeResult) -> None:
+    """Every health probe of `program` answers `result` (words from outside: the probe's error)."""
+    assert isinstance(program, (Program, AttachedProgram))
+    program.ctx.probe = lambda cfg, cwd, env: result
+
+
 def _started(tmp_path: Path, toml: str, **kwargs: Any) -> Rig:
     rig = make_rig(tmp_path, toml, **kwargs)
     rig.sup.submit(Start())
@@ -98,8 +108,9 @@ def _crash_loop(tmp_path: Path, outside: Outside) -> Rig:
         rig.clock.advance(0.5)
         rig.spawner.last.exit(1)
         rig.step()
-        if rig.status().state is State.BACKOFF:
-            rig.advance(rig.status().retry_at - rig.clock.time())
+        retry_at = rig.status().retry_at
+        if rig.status().state is State.BACKOFF and retry_at is not None:
+            rig.advance(retry_at - rig.clock.time())
     return rig
 
 
@@ -132,7 +143,7 @@ def _stop_while_waiting(tmp_path: Path, outside: Outside) -> Rig:
 
 def _never_healthy(tmp_path: Path, outside: Outside) -> Rig:
     rig = make_rig(tmp_path, HEALTH)
-    rig.sup.programs["assistant"].ctx.probe = lambda cfg, cwd, env: ProbeResult(False, outside("connection refused"))
+    _probe_says(rig.sup.programs["assistant"], ProbeResult(False, outside("connection refused")))
     rig.sup.submit(Start())
     rig.step()
     for _ in range(40):
@@ -194,7 +205,7 @@ def _held_by_a_dependency(tmp_path: Path, outside: Outside) -> Rig:
 def _attached(tmp_path: Path, outside: Outside, found: Collected) -> None:
     owner = FakeSystemd()
     rig = make_attached(tmp_path / "unit", SYSTEMD, owner=owner)
-    rig.sup.programs["assistant"].ctx.probe = lambda cfg, cwd, env: ProbeResult(True, outside("ok"))
+    _probe_says(rig.sup.programs["assistant"], ProbeResult(True, outside("ok")))
     owner.fail["show"] = CommandResult(1, "", outside("Failed to connect to bus"))
     rig.settle()
     found.statuses.append(rig.status)
@@ -209,7 +220,7 @@ def _attached(tmp_path: Path, outside: Outside, found: Collected) -> None:
     found.statuses.append(rig.status)
     found.entries += rig.entries
     url = make_attached(tmp_path / "url", '{ url = "http://127.0.0.1:9/health" }')
-    url.sup.programs["assistant"].ctx.probe = lambda cfg, cwd, env: ProbeResult(True, outside("ok"))
+    _probe_says(url.sup.programs["assistant"], ProbeResult(True, outside("ok")))
     url.settle()
     url.sup.submit(Stop())
     url.settle()

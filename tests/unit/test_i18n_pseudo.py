@@ -130,9 +130,7 @@ def test_every_reason_is_translated_through_and_through(reasons: Collected, part
 
     i18n.use(parts_catalog, "xx")
     said = [words(reason) for reason in reasons.reasons()]
-    # (a crash entry holds the crash report, made by trayapp/triage in the language of the moment)
-    said += [journal.describe(entry, {"assistant": "nanobot"}) for entry in reasons.entries
-             if entry["event"] != "crash"]
+    said += [journal.describe(entry, {"assistant": "nanobot"}) for entry in reasons.entries]
     said += [note.body for entry in reasons.entries if entry["event"] == "gave_up"
              for note in [messages.gave_up("nanobot", entry, None)]]
     assert len(said) >= 40
@@ -221,7 +219,7 @@ def test_every_crash_cause() -> None:
                                       "missing_module", "provider_auth", "provider_quota", "ex_config",
                                       "permission_denied", "file_not_found", "unknown"}
     for cause in causes:
-        assert unmarked(cause.cause) == [] and unmarked(cause.fix) == [], cause
+        assert unmarked(cause.cause.words()) == [] and unmarked(cause.fix.words()) == [], cause
 
 
 # -- the command line --------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from trayapp.tray.view import phrase
 _KEPT = re.compile(
     r"`[^`]*`|https?://[\w.:/-]+|\[[\w.]+\]|(?:~|[A-Za-z]:)?[/\\][\w./\\~-]*"
     r"|\b(?:trayapp|nanobot|assistant|models|ollama|SIGTERM|SIGKILL|pid|PID|CPU|config\.toml|MB|GB|KB|"
-    r"OverflowError|cwd|command|systemd|bootout)\b|\b[\w-]*\d[\w.-]*\b"
+    r"OverflowError|EX_CONFIG|cwd|command|systemd|bootout)\b|\b[\w-]*\d[\w.-]*\b"
     r"|--\w+|[\w.@-]+\.service\b")  # a service manager's flags and unit names
 
 
@@ -163,3 +163,21 @@ def test_trayapp_status_notes_are_chinese(zh: None, collected: Collected) -> Non
     for status in collected.statuses:
         notes = _notes(json.loads(json.dumps(status.to_dict())))
         assert notes and english_left(notes[0]) == [], notes
+
+
+def test_a_crash_report_is_english_in_json_and_chinese_for_people(zh: None) -> None:
+    """Built on the supervisor thread, which speaks the user's language: its JSON (journal, --json)
+    still says it in English, and `trayapp why` in Chinese."""
+    from trayapp.status import CrashReport
+    from trayapp.triage.report import build, render_text
+
+    report = build(["step 1"], ExitInfo(code=78), program="nanobot", when=1_780_000_000.0)
+    data = json.loads(json.dumps(report.to_dict()))
+    assert data["cause"] == "It exited with code 78 (EX_CONFIG): it says its configuration is wrong."
+    assert data["exit"] == "exit 78" and data["cause_message"]["message"] == data["cause"]
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in json.dumps(data, ensure_ascii=False))
+    back = CrashReport.from_dict(data)
+    assert back == report
+    text = render_text(back, "nanobot")
+    assert text.splitlines()[1] == "原因：它以退出码 78（EX_CONFIG）退出：表示它的配置有误。"
+    assert [line for line in text.splitlines() if english_left(line) and line != "    step 1"] == []

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 import pytest
 
@@ -26,11 +27,10 @@ def counts(*times: float) -> tuple[tuple[float, int], ...]:
     return kept
 
 
-def status(state: State = State.RUNNING, **kw) -> Status:
-    base = dict(program="assistant", display_name="nanobot", state=state, pid=4242,
-                started_at=NOW - (2 * H + 14 * M))
-    base.update(kw)
-    return Status(**base)
+def status(state: State = State.RUNNING, **kw: Any) -> Status:
+    base = Status(program="assistant", display_name="nanobot", state=state, pid=4242,
+                  started_at=NOW - (2 * H + 14 * M))
+    return replace(base, **kw)
 
 
 def actions(entries: tuple[Entry, ...]) -> dict[tuple[str, str | None], Entry]:

@@ -275,11 +275,11 @@ def own_ui(status: Status) -> str:
 
 def _last_crash(status: Status) -> str:
     crash = status.last_crash
-    if crash is None or not crash.headline:
+    if crash is None or not words(crash.headline):
         return ""
     if crash.when:
-        return _("Last crash {time}: {headline}").format(time=_clock(crash.when), headline=crash.headline)
-    return _("Last crash: {headline}").format(headline=crash.headline)
+        return _("Last crash {time}: {headline}").format(time=_clock(crash.when), headline=words(crash.headline))
+    return _("Last crash: {headline}").format(headline=words(crash.headline))
 
 
 def clip(text: str, limit: int = TOOLTIP_MAX) -> str:
