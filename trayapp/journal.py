@@ -16,7 +16,7 @@ from trayapp.events import EventBus, Recorded
 from trayapp.paths import cause, open_private
 from trayapp.i18n import N_, _, ngettext
 from trayapp.message import Message
-from trayapp.status import ExitInfo, reason_of
+from trayapp.status import ExitInfo, cannot_answer, reason_of
 from trayapp.triage.excerpt import clean, is_error_line
 from trayapp.units import format_size, format_took, format_wait
 
@@ -362,6 +362,8 @@ def _health(entry: Entry) -> str:
     else:
         text = _("health {status}").format(status=status) if status else _("health changed")
     detail = _said(entry, "detail")
+    if status == "degraded":  # "running but cannot answer" says the "NAME is running but" already
+        detail = _text(cannot_answer(reason_of(entry, "detail"), ""))
     return _("{what}: {detail}").format(what=text, detail=detail) if detail else text
 
 

@@ -172,8 +172,8 @@ class Status:
     last_crash: CrashReport | None = None  # the report of the last unexpected exit (replaces "last error")
     command_path: str = ""  # the program file the current run was started from (its PATH resolved)  # last line the program wrote to stderr
     health: Health = Health.NONE
-    health_detail: str = ""  # why it is unhealthy or degraded, in words
-    health_fix: str = ""  # DEGRADED: what the user can do about it
+    health_detail: Message | str = ""  # why it is unhealthy or degraded (a probe's own words are str)
+    health_fix: Message | str = ""  # DEGRADED: what the user can do about it
     memory: int | None = None  # RSS of the whole tree, bytes
     cpu: float | None = None  # percent of one core, whole tree
     owner: str = ""  # for ATTACHED/EXTERNAL: "systemd --user nanobot-gateway.service", "pid 1234"
@@ -201,9 +201,11 @@ class Status:
         if self.last_exit is not None:
             data["last_exit"]["text"] = self.last_exit.describe()
         data["last_crash"] = None if self.last_crash is None else self.last_crash.to_dict()
-        data["reason"] = str(self.reason)  # machine output stays English
-        if isinstance(self.reason, Message):
-            data["reason_message"] = self.reason.to_json()
+        for key, said in (("reason", self.reason), ("health_detail", self.health_detail),
+                          ("health_fix", self.health_fix)):
+            data[key] = str(said)  # machine output stays English; the Message beside it for people
+            if isinstance(said, Message):
+                data[f"{key}_message"] = said.to_json()
         return data
 
     @classmethod
@@ -217,7 +219,8 @@ class Status:
         values["last_exit"] = None if exit_info is None else ExitInfo(exit_info.get("code"), exit_info.get("signal"))
         crash = values.get("last_crash")
         values["last_crash"] = CrashReport.from_dict(crash) if isinstance(crash, Mapping) else None
-        values["reason"] = reason_of(values)
+        for key in ("reason", "health_detail", "health_fix"):
+            values[key] = reason_of(values, key)
         known = cls.__dataclass_fields__
         return cls(**{k: v for k, v in values.items() if k in known})
 
@@ -230,6 +233,22 @@ def reason_of(data: Mapping[str, Any], key: str = "reason") -> Message | str:
         return said
     text = data.get(key)
     return text if isinstance(text, str) else ""
+
+
+# A degraded reason that names the program: the tray's phrase already says "running but", so it
+# shows only {what} (cannot_answer).
+RUNNING_BUT = N_("{name} is running but {what}")
+
+
+def cannot_answer(detail: Message | str, name: str) -> str:
+    """A degraded reason without its own "NAME is running but" lead-in, in the user's language."""
+    if isinstance(detail, Message):
+        what = detail.values.get("what") if detail.message == RUNNING_BUT else None
+        return words(what) if isinstance(what, (Message, str)) else detail.words()
+    for lead in (f"{name} is running but ", "is running but "):  # words from config.toml's degraded_patterns
+        if detail.startswith(lead):
+            return detail[len(lead):]
+    return detail
 
 
 CONTROL_ACTIONS = ("start", "stop", "restart")

@@ -1,9 +1,10 @@
 """The reasons the supervisor really gives, collected from its code paths on fakes (supervisor_rig):
 a crash loop, a no-restart exit, a stop that ends in SIGKILL, a stop while waiting to restart, a
 program that never gets healthy, one over its memory limit, a command that cannot be started (the
-real spawner's error), a dependency that holds a program back, trayapp's own fault, and a program
-attached to its systemd unit whose owner does not answer, is not installed, fails a command, or
-cannot be asked to stop.
+real spawner's error), a dependency that holds a program back, trayapp's own fault, nanobot running
+but unable to answer (its output says so; its settings name no usable provider; a provider refuses
+the key), and a program attached to its systemd unit whose owner does not answer, is not installed,
+fails a command, or cannot be asked to stop.
 
 The language tests render what comes out (statuses and journal entries) in zh_CN and under the
 pseudo-locale, so a reason made without the translation layer shows up there as English.
@@ -12,6 +13,7 @@ pseudo-locale test marks them, the zh_CN test gives them in Chinese, as the OS w
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +25,7 @@ from tests.unit.test_attach import SYSTEMD, FakeSystemd, make as make_attached
 from trayapp.procs import CommandResult
 from trayapp.errors import SpawnError
 from trayapp.message import Message
-from trayapp.status import State, Status
+from trayapp.status import Health, State, Status
 from trayapp.supervisor import deps, policy
 from trayapp.supervisor.attach import AttachedProgram
 from trayapp.supervisor.health import ProbeResult
@@ -69,18 +71,18 @@ class Collected:
     entries: list[dict[str, Any]] = field(default_factory=list)
 
     def take(self, rig: Rig) -> None:
-        self.statuses += [s for s in rig.changes if s.reason]
+        self.statuses += [s for s in rig.changes if s.reason or s.health_detail]
         self.entries += rig.entries
 
     def reasons(self) -> list[Message | str]:
-        return [s.reason for s in self.statuses]
+        return [s.reason for s in self.statuses if s.reason]
 
 
 def collect(tmp_path: Path, outside: Outside) -> Collected:
     found = Collected()
     for n, scenario in enumerate((_crash_loop, _no_restart_exit, _stop_ends_in_sigkill, _stop_while_waiting,
                                   _never_healthy, _over_memory, _cannot_start, _held_by_a_dependency,
-                                  _internal_error)):
+                                  _internal_error, _setup_incomplete, _no_provider_key, _key_rejected)):
         folder = tmp_path / f"case{n}"
         folder.mkdir()
         found.take(scenario(folder, outside))
@@ -226,6 +228,35 @@ def _attached(tmp_path: Path, outside: Outside, found: Collected) -> None:
     url.settle()
     found.statuses.append(url.status)
     found.entries += url.entries
+
+
+NANOBOT = '[programs.assistant]\npreset = "nanobot"\n'
+
+
+def _answering_after(rig: Rig, line: str) -> Rig:
+    """`line` printed by the running program, then its health check passes: DEGRADED, with why."""
+    rig.log.print(rig.spawner.logs[-1], "stdout", line)
+    rig.advance(1)
+    rig.run_background()
+    rig.step()
+    assert rig.status().health is Health.DEGRADED, rig.status()
+    return rig
+
+
+def _setup_incomplete(tmp_path: Path, outside: Outside) -> Rig:
+    return _answering_after(_started(tmp_path, NANOBOT), "Provider/model setup is incomplete: No provider")
+
+
+def _key_rejected(tmp_path: Path, outside: Outside) -> Rig:
+    return _answering_after(_started(tmp_path, NANOBOT), "openai.AuthenticationError: Error code: 401 - invalid api key")
+
+
+def _no_provider_key(tmp_path: Path, outside: Outside) -> Rig:
+    (tmp_path / ".nanobot").mkdir()
+    (tmp_path / ".nanobot" / "config.json").write_text(json.dumps(
+        {"agents": {"defaults": {"model": "anthropic/claude-opus-4-5"}}, "providers": {"anthropic": {"apiKey": ""}}}))
+    rig = _started(tmp_path, NANOBOT, environ={"HOME": str(tmp_path), "PATH": "/usr/bin"})
+    return _answering_after(rig, "gateway listening")
 
 
 def _internal_error(tmp_path: Path, outside: Outside) -> Rig:

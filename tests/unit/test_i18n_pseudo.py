@@ -117,7 +117,8 @@ def test_the_reasons_cover_the_supervisors_sentences(reasons: Collected) -> None
 
 # A service manager's name for what it runs ("systemd --user nanobot-gateway.service") is a name.
 _OWNER = re.compile(r"\bsystemd --user [\w.@-]+|\bdocker container [\w.-]+|\blaunchd [\w.-]+|[\w.@-]+\.service\b"
-                    r"|\b\w+Error:")  # and an exception's type, before its (marked) message
+                    r"|\b\w+Error:"  # and an exception's type, before its (marked) message
+                    r"|\banthropic\b")  # a model provider named in the assistant's own settings
 
 
 def test_every_reason_is_translated_through_and_through(reasons: Collected, parts_catalog: gettext.GNUTranslations

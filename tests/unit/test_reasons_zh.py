@@ -16,14 +16,14 @@ from trayapp import i18n, journal
 from trayapp.config import parse
 from trayapp.message import Message, words
 from trayapp.notify import messages
-from trayapp.status import ExitInfo, State, Status
+from trayapp.status import ExitInfo, Health, State, Status
 from trayapp.supervisor import policy
 from trayapp.tray.view import phrase
 
 # What may stay in Latin letters in a Chinese sentence: names, commands, signals, units of code.
 _KEPT = re.compile(
     r"`[^`]*`|https?://[\w.:/-]+|\[[\w.]+\]|(?:~|[A-Za-z]:)?[/\\][\w./\\~-]*"
-    r"|\b(?:trayapp|nanobot|assistant|models|ollama|SIGTERM|SIGKILL|pid|PID|CPU|config\.toml|MB|GB|KB|"
+    r"|\b(?:trayapp|nanobot|assistant|models|ollama|anthropic|API|SIGTERM|SIGKILL|pid|PID|CPU|config\.toml|MB|GB|KB|"
     r"OverflowError|EX_CONFIG|cwd|command|systemd|bootout)\b|\b[\w-]*\d[\w.-]*\b"
     r"|--\w+|[\w.@-]+\.service\b")  # a service manager's flags and unit names
 
@@ -101,6 +101,28 @@ def test_a_programs_give_up_stop_limit_and_health_reasons(zh: None, collected: C
     assert words(found[0]) == chinese
 
 
+@pytest.mark.parametrize("english, chinese", [
+    ("nanobot is running but has no usable model provider", "没有可用的模型服务商"),
+    ("nanobot is running but its model provider (anthropic) has no API key for anthropic/claude-opus-4-5",
+     "它的模型服务商（anthropic）没有用于 anthropic/claude-opus-4-5 的 API 密钥"),
+    ("the model provider rejects the API key", "模型服务商拒绝了 API 密钥"),
+])
+def test_running_but_cannot_answer_is_said_in_chinese(zh: None, collected: Collected, english: str,
+                                                      chinese: str) -> None:
+    """The degraded reasons (nanobot's output, its settings, a provider's refusal) in the tray's
+    phrase (without its own "nanobot is running but": the phrase says that), with the fix."""
+    from trayapp.tray.view import program_view, tray_view
+
+    found = [s for s in collected.statuses if str(s.health_detail) == english]
+    assert found, f"the supervisor no longer says {english!r}"
+    status = found[-1]
+    view = tray_view([status], status.since_at)
+    assert re.fullmatch(f"nanobot — 已运行 \\d+ 秒，但无法回复：{re.escape(chinese)}", view.tooltip), view.tooltip
+    assert words(status.health_fix) and english_left(words(status.health_fix)) == []
+    fix = program_view(status, status.since_at).cannot_answer
+    assert english_left(fix) == [] and fix.startswith("解决办法"), fix
+
+
 def test_the_tray_shows_the_given_up_reason_in_chinese(zh: None, collected: Collected) -> None:
     given_up = [s for s in collected.statuses if s.state is State.GIVEN_UP]
     shown = [phrase(s, s.since_at) for s in given_up]
@@ -161,6 +183,8 @@ def test_trayapp_status_notes_are_chinese(zh: None, collected: Collected) -> Non
     from trayapp.cli.control import _notes
 
     for status in collected.statuses:
+        if not status.reason and status.health is not Health.DEGRADED:
+            continue  # nothing for the notes to say
         notes = _notes(json.loads(json.dumps(status.to_dict())))
         assert notes and english_left(notes[0]) == [], notes
 

@@ -50,8 +50,8 @@ def test_nanobot_that_says_setup_is_incomplete_is_degraded_not_green(tmp_path: P
     healthy(rig)
     status = rig.status()
     assert (status.state, status.health) == (State.RUNNING, Health.DEGRADED)
-    assert status.health_detail == "nanobot is running but has no usable model provider"
-    assert "ollama" in status.health_fix
+    assert str(status.health_detail) == "nanobot is running but has no usable model provider"
+    assert "ollama" in str(status.health_fix)
     assert [e for e in rig.entries if e["event"] == "health"][-1]["status"] == "degraded"
     assert not [s for s in rig.changes if s.health is Health.HEALTHY], "never shown green on the way"
 
@@ -64,7 +64,7 @@ def test_nanobot_settings_without_a_provider_key_are_degraded_and_ollama_is_heal
                                   "providers": {"anthropic": {"apiKey": None}}}))
     rig = started(tmp_path, NANOBOT, environ={"HOME": str(tmp_path), "PATH": "/usr/bin"})
     healthy(rig)
-    assert rig.status().health is Health.DEGRADED and "(anthropic) has no API key" in rig.status().health_detail
+    assert rig.status().health is Health.DEGRADED and "(anthropic) has no API key" in str(rig.status().health_detail)
     config.write_text(json.dumps({"agents": {"defaults": {"model": "llama3.2", "provider": "ollama"}},
                                   "providers": {"ollama": {}}}))
     rig.advance(60)  # read again on its own timer while it runs

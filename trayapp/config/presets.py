@@ -35,7 +35,8 @@ class Preset:
     # Output that means "this will fail again until the user fixes something": (regex, advice).
     # Seen in the last lines before an exit, it gives up at once instead of crash-looping.
     fatal_output: tuple[tuple[str, str], ...] = ()
-    # Output that means "running, but cannot answer": (regex, reason, fix). See supervisor/degraded.py.
+    # Output that means "running, but cannot answer": (regex, reason, fix); the reason reads after
+    # "NAME is running but". See supervisor/degraded.py.
     degraded_output: tuple[tuple[str, str, str], ...] = ()
     # Also watch for a hosted model provider refusing the key or running out of quota.
     provider_patterns: bool = False
@@ -49,8 +50,8 @@ class Preset:
     ui_url: str | None = None
 
 
-NANOBOT_PROVIDER_FIX = ("set a provider and its key in ~/.nanobot/config.json (providers), or pick a local "
-                        "one such as ollama, which needs no key; `nanobot onboard --wizard` helps")
+NANOBOT_PROVIDER_FIX = N_("set a provider and its key in ~/.nanobot/config.json (providers), or pick a local "
+                          "one such as ollama, which needs no key; `nanobot onboard --wizard` helps")
 
 PRESETS: dict[str, Preset] = {
     "nanobot": Preset(
@@ -77,7 +78,7 @@ PRESETS: dict[str, Preset] = {
         ),
         # nanobot 0.3.5 with the web UI on starts anyway and says so (rich wraps the rest of the line).
         degraded_output=((r"(Provider/model|Model) setup is incomplete",
-                          "nanobot is running but has no usable model provider", NANOBOT_PROVIDER_FIX),),
+                          N_("has no usable model provider"), NANOBOT_PROVIDER_FIX),),
         provider_patterns=True,
         settings_check="nanobot",
     ),

@@ -126,7 +126,7 @@ def recovered(name: str, crashes: int) -> Message:
 
 
 def health(name: str, entry: Mapping[str, Any], *, failing: bool) -> Message:
-    detail = one_line(entry.get("detail"))
+    detail = one_line(_said(entry, "detail"))
     if failing:
         return Message(_("{name} is not responding").format(name=name), detail or _("Its health check is failing."))
     return Message(_("{name} is responding again").format(name=name), detail or _("Its health check passes again."))
@@ -134,8 +134,8 @@ def health(name: str, entry: Mapping[str, Any], *, failing: bool) -> Message:
 
 def degraded(name: str, entry: Mapping[str, Any]) -> Message:
     """Running, but it cannot answer: the reason and what to do, once per episode."""
-    reason = _sentence(entry.get("detail")) or _("It runs, but cannot answer messages.")
-    fix = one_line(entry.get("fix"))
+    reason = _sentence(_said(entry, "detail")) or _("It runs, but cannot answer messages.")
+    fix = one_line(_said(entry, "fix"))
     return Message(_("{name} cannot answer").format(name=name), _join(reason, _("Fix: {fix}").format(
         fix=fix) if fix else ""))
 

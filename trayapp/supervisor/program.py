@@ -402,7 +402,7 @@ class Program:
         self._journal_health(health, detail)
         self._set(self.status.state, health=health, health_detail=detail, health_fix="")
 
-    def _journal_health(self, health: Health, detail: str, fix: str = "") -> None:
+    def _journal_health(self, health: Health, detail: Reason | str, fix: Reason | str = "") -> None:
         if health is not self.status.health:
             extra = {"fix": fix} if fix else {}
             self.ctx.journal.record("health", self.cfg.name, status=str(health), detail=detail, **extra)
@@ -412,7 +412,7 @@ class Program:
     def _verdict(self) -> Verdict | None:
         return self._said or self._settings
 
-    def _overlay(self, health: Health, detail: str, state: State) -> dict[str, Any]:
+    def _overlay(self, health: Health, detail: Reason | str, state: State) -> dict[str, Any]:
         """A running program that passes its check, has none, or has not been checked yet shows as
         DEGRADED while the output or the settings say it cannot answer: never green for an assistant
         whose every reply would fail. A failing check (UNHEALTHY) says more and wins."""

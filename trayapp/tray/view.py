@@ -13,7 +13,7 @@ from datetime import datetime
 
 from trayapp.i18n import _, ngettext
 from trayapp.message import Message, words
-from trayapp.status import Health, Mode, State, Status, refusal
+from trayapp.status import Health, Mode, State, Status, cannot_answer, refusal
 from trayapp.units import format_ago, format_duration, format_wait
 
 # Windows keeps 128 UTF-16 units of a tooltip including the NUL (szTip[128]); the other platforms
@@ -165,11 +165,12 @@ def _running_phrase(status: Status, now: float) -> str:
         text = _("running")
     text += _owner_phrase(status)
     if status.health is Health.UNHEALTHY:
-        detail = status.health_detail
+        detail = words(status.health_detail)
         text += _(" but unhealthy: {detail}").format(detail=detail) if detail else _(" but unhealthy")
     elif status.health is Health.DEGRADED:
-        text += (_(" but cannot answer: {detail}").format(detail=_cannot_answer(status)) if status.health_detail
-                 else _(" but cannot answer"))
+        text += (_(" but cannot answer: {detail}").format(detail=cannot_answer(status.health_detail,
+                                                                                status.display_name))
+                 if status.health_detail else _(" but cannot answer"))
     return text
 
 
@@ -180,15 +181,6 @@ def _owner_phrase(status: Status) -> str:
         return (_(" outside trayapp ({owner})").format(owner=status.owner) if status.owner
                 else _(" outside trayapp"))
     return ""
-
-
-def _cannot_answer(status: Status) -> str:
-    """The degraded reason without its own "X is running but" lead-in, which the phrase already says."""
-    detail = status.health_detail
-    for lead in (f"{status.display_name} is running but ", "is running but "):
-        if detail.startswith(lead):
-            return detail[len(lead):]
-    return detail
 
 
 def _backoff_phrase(status: Status, now: float) -> str:
@@ -258,7 +250,7 @@ def program_view(status: Status, now: float) -> ProgramView:
         can_restart=_offers(status, "restart"),
         last_crash=_last_crash(status),
         cannot_answer=_("Fix: {fix}").format(
-            fix=status.health_fix) if status.health is Health.DEGRADED and status.health_fix else "",
+            fix=words(status.health_fix)) if status.health is Health.DEGRADED and status.health_fix else "",
         own_ui=own_ui(status),
         running=status.mode in _OURS and status.state in (State.STARTING, State.RUNNING, State.BACKOFF),
     )
