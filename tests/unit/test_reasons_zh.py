@@ -205,3 +205,10 @@ def test_a_crash_report_is_english_in_json_and_chinese_for_people(zh: None) -> N
     text = render_text(back, "nanobot")
     assert text.splitlines()[1] == "原因：它以退出码 78（EX_CONFIG）退出：表示它的配置有误。"
     assert [line for line in text.splitlines() if english_left(line) and line != "    step 1"] == []
+
+
+def test_a_crash_notice_says_the_presets_exit_meaning_in_chinese(zh: None) -> None:
+    openclaw = parse('[programs.assistant]\npreset = "openclaw"\n', environ={}).programs["assistant"]
+    note = messages.crash("OpenClaw", {"code": 1}, delay=4, meaning=openclaw.info.exit_meanings[1])
+    assert note.title == "OpenClaw 崩溃了（退出码 1） — 4 秒后重启"
+    assert note.body == "启动失败；常见原因是端口 18789 已被占用"

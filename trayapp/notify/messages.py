@@ -78,11 +78,16 @@ def crash(name: str, exit_entry: Mapping[str, Any], *, delay: float | None = Non
             name=name, exit=how)
         if delay is not None:
             title += _(" — restarting in {wait}").format(wait=_delay(delay))
-        return Message(title, _join(_why(exit_entry, report), one_line(meaning)))
+        return Message(title, _join(_why(exit_entry, report), _meaning(meaning)))
     title = _("{name} keeps crashing ({exit})").format(name=name, exit=how)
     tally = ngettext("{n} crash in {span}; trayapp keeps restarting it.",
                      "{n} crashes in {span}; trayapp keeps restarting it.", count).format(n=count, span=_delay(span))
-    return Message(title, _join(_why(exit_entry, report), one_line(meaning), tally))
+    return Message(title, _join(_why(exit_entry, report), _meaning(meaning), tally))
+
+
+def _meaning(meaning: str) -> str:
+    """What the preset says the exit code means (N_-marked there): in the user's language."""
+    return one_line(_(meaning)) if meaning else ""
 
 
 def spawn_failed(name: str, entry: Mapping[str, Any], *, count: int = 1) -> Message:
