@@ -89,7 +89,11 @@ def test_port_from_an_earlier_bind_line_when_the_error_does_not_name_it() -> Non
 ])
 def test_a_clock_or_a_line_number_is_never_taken_for_the_port(out: list[str]) -> None:
     asked: list[int] = []
-    cause = cause_of(out, port_holder=lambda port: asked.append(port) or "pid 1 (init)")
+    def holder(port: int) -> str:
+        asked.append(port)
+        return "pid 1 (init)"
+
+    cause = cause_of(out, port_holder=holder)
     assert cause.key == "port_in_use" and str(cause.cause) == "Its port is already in use." and asked == []
 
 
