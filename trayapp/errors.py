@@ -59,7 +59,16 @@ class ConfigError(TrayAppError):
 
 
 class SpawnError(TrayAppError):
-    """The program could not be started at all; retrying at once would not help."""
+    """The program could not be started at all; retrying at once would not help.
+
+    `said`/`fix_said` keep the words as Messages where trayapp made them, so a status shows them in
+    the user's language and the journal in English; `missing`: the command itself was not found."""
+
+    def __init__(self, message: Message | str, *, fix: Message | str | None = None, missing: bool = False) -> None:
+        from trayapp.message import words
+
+        super().__init__(words(message), fix=None if fix is None else words(fix))
+        self.said, self.fix_said, self.missing = message, fix, missing
 
 
 class ControlError(TrayAppError):

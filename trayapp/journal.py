@@ -15,7 +15,8 @@ from typing import Any
 from trayapp.events import EventBus, Recorded
 from trayapp.paths import cause, open_private
 from trayapp.i18n import N_, _, ngettext
-from trayapp.status import ExitInfo
+from trayapp.message import Message
+from trayapp.status import ExitInfo, cannot_answer, reason_of
 from trayapp.triage.excerpt import clean, is_error_line
 from trayapp.units import format_size, format_took, format_wait
 
@@ -52,7 +53,7 @@ class Journal:
         entry: dict[str, Any] = {"ts": _iso(self._wall()), "event": event}
         if program is not None:
             entry["program"] = program
-        entry.update(fields)
+        entry.update(_plain(fields))
         line = json.dumps(entry, default=str, ensure_ascii=False) + "\n"
         if not self._background:
             with self._cond:
@@ -115,6 +116,18 @@ class Journal:
             os.close(fd)
 
 
+def _plain(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """A Message field is kept twice: in English under its own key (scripts and alert rules read
+    it), and as Message JSON under "<key>_message", so `history` can say it in the user's language."""
+    out: dict[str, Any] = {}
+    for key, value in fields.items():
+        if isinstance(value, Message):
+            out[key], out[f"{key}_message"] = str(value), value.to_json()
+        else:
+            out[key] = value
+    return out
+
+
 def _fresh_line(fd: int) -> bytes:
     """b"\n" when the file ends inside a line (a torn write, junk): else the next entry would be
     glued to it and lost with it when read."""
@@ -173,7 +186,7 @@ def describe(entry: Entry, names: Mapping[str, str] | None = None) -> str:
     """One line for `trayapp history`: "nanobot: crashed (exit 1) after 8s". `names`: config key ->
     display name, so every surface names a program the same way."""
     kind = _text(entry.get("event")) or "event"
-    text = _text(entry.get("message"))
+    text = _said(entry, "message")
     if not text:
         try:
             text = _SENTENCES.get(kind, _unknown_kind)(entry)
@@ -207,6 +220,13 @@ def _text(value: Any, limit: int = 300) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
+def _said(entry: Entry, key: str) -> str:
+    """A field in the user's language when it was recorded as a Message ("<key>_message"); else its
+    English text (an older journal, or words from outside)."""
+    reason = reason_of(entry, key)
+    return _text(reason.words() if isinstance(reason, Message) else reason)
+
+
 def _num(value: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
@@ -233,7 +253,7 @@ def _exit(entry: Entry) -> str:
     code, signal = _int(entry.get("code")), _int(entry.get("signal"))
     expected = entry.get("expected") is True
     if code is None and signal is None:  # attach mode: the owner's words
-        text = _text(entry.get("text")) or (_("stopped") if expected else _("went down"))
+        text = _said(entry, "text") or (_("stopped") if expected else _("went down"))
     else:
         verb = _("stopped ({exit})") if expected else (_("exited ({exit})") if code == 0 else _("crashed ({exit})"))
         text = verb.format(exit=ExitInfo(code, signal).said())
@@ -251,12 +271,14 @@ def _lower_first(text: str) -> str:
 
 
 def _crash(entry: Entry) -> str:
-    how = _text(entry.get("exit"))
+    code, signal = _int(entry.get("code")), _int(entry.get("signal"))
+    # "exit" is English (the journal's JSON); said again from the numbers where it has them
+    how = ExitInfo(code, signal).said() if code is not None or signal is not None else _text(entry.get("exit"))
     text = _("crash report ({exit})").format(exit=how) if how else _("crash report")
-    headline = _text(entry.get("headline"))
+    headline = _said(entry, "headline")
     if headline:
         text += _(": {detail}").format(detail=headline)
-    fix = _text(entry.get("fix"))
+    fix = _said(entry, "fix")
     if fix and entry.get("known") is True:
         text += _(" — fix: {fix}").format(fix=_lower_first(fix))
     return text
@@ -268,7 +290,7 @@ def _backoff(entry: Entry) -> str:
     failures = _int(entry.get("failures"))
     if failures and failures > 1:
         text += _(" ({n} failed starts in a row)").format(n=failures)
-    reason = _text(entry.get("reason"))
+    reason = _said(entry, "reason")
     return _("{reason}; {then}").format(reason=reason, then=text) if reason else text
 
 
@@ -296,15 +318,24 @@ def _via(entry: Entry) -> str:
 
 
 def _no_reason(entry: Entry, key: str = "error") -> str:
-    return _text(entry.get(key)) or _("no reason given")
+    return _said(entry, key) or _("no reason given")
+
+
+def _says_gave_up(entry: Entry) -> bool:
+    """Whether the reason is a whole sentence that says it gave up: the entry says so; an entry from
+    before it did (English only) is read by its words."""
+    said = entry.get("says_gave_up")
+    if isinstance(said, bool):
+        return said
+    return _text(entry.get("reason")).startswith("gave up")
 
 
 def _gave_up(entry: Entry) -> str:
-    reason = _text(entry.get("reason"))
+    reason = _said(entry, "reason")
     if not reason:
         text = _("gave up restarting it: it kept crashing")
     else:
-        text = reason if reason.startswith("gave up") else _("gave up restarting it: {reason}").format(reason=reason)
+        text = reason if _says_gave_up(entry) else _("gave up restarting it: {reason}").format(reason=reason)
     retry = _num(entry.get("retry_in"))
     return text + (_("; trying again in {wait}").format(wait=format_wait(retry)) if retry else "")
 
@@ -314,7 +345,7 @@ def _spawn_failed(entry: Entry) -> str:
 
 
 def _kill(entry: Entry) -> str:
-    reason = _text(entry.get("reason"))
+    reason = _said(entry, "reason")
     text = _("killed the whole process tree") + _pid(entry)
     return text + (_(": it {reason}").format(reason=reason) if reason else "")
 
@@ -330,7 +361,9 @@ def _health(entry: Entry) -> str:
         text = _(_HEALTH[status])
     else:
         text = _("health {status}").format(status=status) if status else _("health changed")
-    detail = _text(entry.get("detail"))
+    detail = _said(entry, "detail")
+    if status == "degraded":  # "running but cannot answer" says the "NAME is running but" already
+        detail = _text(cannot_answer(reason_of(entry, "detail"), ""))
     return _("{what}: {detail}").format(what=text, detail=detail) if detail else text
 
 
@@ -361,14 +394,19 @@ def _percent(value: Any) -> str:
 
 def _external(entry: Entry) -> str:
     owner = _text(entry.get("owner"))
-    if _text(entry.get("detail")):
-        return _text(entry.get("detail"))
+    if _said(entry, "detail"):
+        return _said(entry, "detail")
     return (_("already running outside trayapp ({owner})").format(owner=owner) if owner
             else _("already running outside trayapp"))
 
 
+_ORPHAN = {"gone": N_("already gone"), "stopped": N_("stopped"), "left alone": N_("left alone"),
+           "adopted": N_("taken over"), "could not stop": N_("could not stop it")}
+
+
 def _orphan(entry: Entry) -> str:
-    action = _text(entry.get("action")) or _("looked at")
+    action = _text(entry.get("action"))
+    action = _(_ORPHAN[action]) if action in _ORPHAN else action or _("looked at")
     return _("leftover{pid} from an earlier trayapp: {action}").format(pid=_pid(entry), action=action)
 
 
@@ -376,8 +414,15 @@ def _adopt(entry: Entry) -> str:
     return _("took over the copy an earlier trayapp left running{pid}").format(pid=_pid(entry))
 
 
+_THROUGH_OWNER = {"start": N_("could not start it through its owner: {error}"),
+                  "stop": N_("could not stop it through its owner: {error}"),
+                  "restart": N_("could not restart it through its owner: {error}")}
+
+
 def _owner_command(entry: Entry) -> str:
     action = _text(entry.get("action")) or "control"
+    if action in _THROUGH_OWNER:
+        return _(_THROUGH_OWNER[action]).format(error=_no_reason(entry))
     return _("could not {action} it through its owner: {error}").format(action=action, error=_no_reason(entry))
 
 
@@ -551,7 +596,7 @@ def _config_error(entry: Entry) -> str:
 
 
 def _held(entry: Entry) -> str:
-    reason = _text(entry.get("reason")) or _("a program it depends on is not ready")
+    reason = _said(entry, "reason") or _("a program it depends on is not ready")
     return _("put on hold: {reason}").format(reason=reason)
 
 
@@ -587,7 +632,7 @@ def _unknown_kind(entry: Entry) -> str:
     """A kind without a sentence (from a newer trayapp): its name and the one field that explains it."""
     words = (_text(entry.get("event")) or "event").replace("_", " ")
     for key in ("detail", "reason", "error", "text"):
-        said = _text(entry.get(key))
+        said = _said(entry, key)
         if said:
             return f"{words}: {said}"
     return words

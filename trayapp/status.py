@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from trayapp.i18n import _
+from trayapp.i18n import N_, _
+from trayapp.message import Message, words
 
 
 class State(enum.StrEnum):
@@ -60,24 +61,22 @@ class ExitInfo:
             return cls()
         return cls(signal=-returncode) if returncode < 0 else cls(code=returncode)
 
-    def describe(self) -> str:
-        """"exit 1", "killed by SIGKILL"."""
+    def message(self) -> Message:
+        """How it ended, kept as a Message: "exit 1", "killed by SIGKILL"."""
         if self.signal is not None:
             try:
-                name = signal.Signals(self.signal).name
+                return Message(N_("killed by {signal}"), signal=signal.Signals(self.signal).name)
             except ValueError:
-                name = f"signal {self.signal}"
-            return f"killed by {name}"
-        return "exit status unknown" if self.code is None else f"exit {self.code}"
+                return Message(N_("killed by signal {signal}"), signal=self.signal)
+        return Message(N_("exit status unknown")) if self.code is None else Message(N_("exit {code}"), code=self.code)
+
+    def describe(self) -> str:
+        """"exit 1", "killed by SIGKILL", in English (journal JSON, `--json`)."""
+        return str(self.message())
 
     def said(self) -> str:
-        """`describe()` in the user's language, for a person (describe() stays English: journal JSON)."""
-        if self.signal is not None:
-            try:
-                return _("killed by {signal}").format(signal=signal.Signals(self.signal).name)
-            except ValueError:
-                return _("killed by signal {signal}").format(signal=self.signal)
-        return _("exit status unknown") if self.code is None else _("exit {code}").format(code=self.code)
+        """`describe()` in the user's language, for a person."""
+        return self.message().words()
 
 
 @dataclass(frozen=True)
@@ -86,26 +85,40 @@ class CrashReport:
 
     program: str
     when: float  # wall-clock epoch seconds of the exit
-    exit: str  # in words: "exit 1", "killed by SIGKILL (signal 9)"
-    cause: str  # one line; says so when the cause is unknown
-    fix: str  # one line
+    exit: str  # in English words: "exit 1", "killed by SIGKILL (signal 9)" (people read it from code/signal)
+    # cause, fix and a headline trayapp wrote are Messages; a headline the program printed is its own str
+    cause: Message | str  # one line; says so when the cause is unknown
+    fix: Message | str  # one line
     known: bool  # False: trayapp does not recognise the cause; the excerpt is all there is
     kind: str  # what the excerpt is: "python traceback", "node stack", "go panic", "error lines", …
     excerpt: tuple[str, ...]
-    headline: str  # the exception line, else the last error message, else the cause
+    headline: Message | str  # the exception line, else the last error message, else the cause
     code: int | None = None  # the raw exit, for `--json`
     signal: int | None = None
 
     def notice(self) -> str:
         """One line for a notification body: "ValueError: bad token — fix: …"."""
-        fix = self.fix[:1].lower() + self.fix[1:] if self.fix else ""
+        said = words(self.fix)
+        fix = said[:1].lower() + said[1:]
         return _("{headline} — fix: {fix}").format(
-            headline=self.headline, fix=fix) if fix and self.known else self.headline
+            headline=words(self.headline), fix=fix) if fix and self.known else words(self.headline)
+
+    def exit_said(self) -> str:
+        """How it ended, in the user's language (`exit` is English: the journal's JSON)."""
+        if self.code is None and self.signal is None:
+            return self.exit
+        return ExitInfo(self.code, self.signal).said()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"program": self.program, "when": self.when, "exit": self.exit, "cause": self.cause,
-                "fix": self.fix, "known": self.known, "kind": self.kind, "excerpt": list(self.excerpt),
-                "headline": self.headline, "code": self.code, "signal": self.signal}
+        """English words for machines; a Message's JSON beside each field that is one ("cause_message")."""
+        data: dict[str, Any] = {"program": self.program, "when": self.when, "exit": self.exit, "known": self.known,
+                                "kind": self.kind, "excerpt": list(self.excerpt), "code": self.code,
+                                "signal": self.signal}
+        for key, value in (("cause", self.cause), ("fix", self.fix), ("headline", self.headline)):
+            data[key] = str(value)
+            if isinstance(value, Message):
+                data[f"{key}_message"] = value.to_json()
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CrashReport:
@@ -114,10 +127,10 @@ class CrashReport:
         when = data.get("when")
         return cls(program=_text(data.get("program")),
                    when=float(when) if isinstance(when, (int, float)) and not isinstance(when, bool) else 0.0,
-                   exit=_text(data.get("exit")), cause=_text(data.get("cause")), fix=_text(data.get("fix")),
+                   exit=_text(data.get("exit")), cause=reason_of(data, "cause"), fix=reason_of(data, "fix"),
                    known=data.get("known") is True, kind=_text(data.get("kind")),
                    excerpt=tuple(str(x) for x in lines) if isinstance(lines, list) else (),
-                   headline=_text(data.get("headline")), code=_int(data.get("code")),
+                   headline=reason_of(data, "headline"), code=_int(data.get("code")),
                    signal=_int(data.get("signal")))
 
 
@@ -152,13 +165,15 @@ class Status:
     failures: int = 0  # consecutive failed starts; resets after a stable period
     last_exit: ExitInfo | None = None
     last_exit_at: float | None = None
-    reason: str = ""  # plain words: why it is in this state
+    # Why it is in this state: a Message (English for `--json`, the user's language for people); a
+    # plain str only for words from outside (an owner's own status line, an OS error).
+    reason: Message | str = ""
     last_stderr: str = ""
     last_crash: CrashReport | None = None  # the report of the last unexpected exit (replaces "last error")
     command_path: str = ""  # the program file the current run was started from (its PATH resolved)  # last line the program wrote to stderr
     health: Health = Health.NONE
-    health_detail: str = ""  # why it is unhealthy or degraded, in words
-    health_fix: str = ""  # DEGRADED: what the user can do about it
+    health_detail: Message | str = ""  # why it is unhealthy or degraded (a probe's own words are str)
+    health_fix: Message | str = ""  # DEGRADED: what the user can do about it
     memory: int | None = None  # RSS of the whole tree, bytes
     cpu: float | None = None  # percent of one core, whole tree
     owner: str = ""  # for ATTACHED/EXTERNAL: "systemd --user nanobot-gateway.service", "pid 1234"
@@ -186,6 +201,11 @@ class Status:
         if self.last_exit is not None:
             data["last_exit"]["text"] = self.last_exit.describe()
         data["last_crash"] = None if self.last_crash is None else self.last_crash.to_dict()
+        for key, said in (("reason", self.reason), ("health_detail", self.health_detail),
+                          ("health_fix", self.health_fix)):
+            data[key] = str(said)  # machine output stays English; the Message beside it for people
+            if isinstance(said, Message):
+                data[f"{key}_message"] = said.to_json()
         return data
 
     @classmethod
@@ -199,8 +219,36 @@ class Status:
         values["last_exit"] = None if exit_info is None else ExitInfo(exit_info.get("code"), exit_info.get("signal"))
         crash = values.get("last_crash")
         values["last_crash"] = CrashReport.from_dict(crash) if isinstance(crash, Mapping) else None
+        for key in ("reason", "health_detail", "health_fix"):
+            values[key] = reason_of(values, key)
         known = cls.__dataclass_fields__
         return cls(**{k: v for k, v in values.items() if k in known})
+
+
+def reason_of(data: Mapping[str, Any], key: str = "reason") -> Message | str:
+    """The reason a to_dict() (or a journal entry) carries: its Message when it kept one, else the
+    English words (an older trayapp's, or words from outside)."""
+    said = Message.from_json(data.get(f"{key}_message"))
+    if said is not None:
+        return said
+    text = data.get(key)
+    return text if isinstance(text, str) else ""
+
+
+# A degraded reason that names the program: the tray's phrase already says "running but", so it
+# shows only {what} (cannot_answer).
+RUNNING_BUT = N_("{name} is running but {what}")
+
+
+def cannot_answer(detail: Message | str, name: str) -> str:
+    """A degraded reason without its own "NAME is running but" lead-in, in the user's language."""
+    if isinstance(detail, Message):
+        what = detail.values.get("what") if detail.message == RUNNING_BUT else None
+        return words(what) if isinstance(what, (Message, str)) else detail.words()
+    for lead in (f"{name} is running but ", "is running but "):  # words from config.toml's degraded_patterns
+        if detail.startswith(lead):
+            return detail[len(lead):]
+    return detail
 
 
 CONTROL_ACTIONS = ("start", "stop", "restart")

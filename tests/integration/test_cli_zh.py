@@ -78,3 +78,30 @@ def test_backups_autostart_and_usage_errors_in_chinese(tmp_path: Path) -> None:
     errors = [text.splitlines()[-1].split("错误：", 1)[1] for text in (usage.stderr, choice.stderr)]
     said = [empty.stdout, made.stderr, listed.stdout, checked.stdout, missing.stderr, autostart.stdout, *errors]
     assert [english_sentences(text) for text in said] == [[]] * len(said), said
+
+
+FAST_LOOP = ('max_restarts = 2\nwindow = "1m"\nstartsecs = "0.5s"\n'
+             '[programs.assistant.backoff]\ninitial = "0.1s"\nmultiplier = 2\nmax = "1s"\njitter = 0\n')
+
+
+def test_a_crash_loop_is_told_in_chinese_and_journaled_in_english(tmp_path: Path, trayapps: list[Trayapp]) -> None:
+    """The supervisor's reason for giving up reaches `trayapp status` through the control channel as
+    a Message: Chinese in the table's notes, English (and the Message) in `--json` and the journal."""
+    t = Trayapp(tmp_path / "h", CONFIG.format(command=child_command("crash", 3)) + FAST_LOOP,
+                env={"DISPLAY": "", "WAYLAND_DISPLAY": "", "LANG": "en_US.UTF-8", "LANGUAGE": ""})
+    trayapps.append(t.start(headless=False))
+    t.wait_state("given_up")
+    assert any("testbot — 1 分内崩溃 3 次，已放弃重启（退出码 3）" in line for line in t.output().splitlines()), t.output()
+    status = t.cli("status").stdout
+    assert "1 分内崩溃 3 次，已放弃重启（退出码 3）；10 分后再试" in status, status
+    program = json.loads(t.cli("status", "--json").stdout)["programs"][0]
+    assert program["reason"] == "gave up after 3 crashes in 1m (exit 3); trying again in 10m"
+    assert program["reason_message"]["message"] == "{reason}; trying again in {wait}"
+    gave_up = [e for e in t.journal() if e["event"] == "gave_up"]
+    assert [e["reason"] for e in gave_up] == ["gave up after 3 crashes in 1m (exit 3)"]
+    assert gave_up[0]["says_gave_up"] is True and gave_up[0]["reason_message"]["values"]["crashes"] == 3
+    history = t.cli("history").stdout
+    assert "testbot (assistant)：1 分内崩溃 3 次，已放弃重启（退出码 3）；10 分后再试" in history, history
+    assert "testbot (assistant)：已崩溃（退出码 3）；1 秒后重启" in history, history
+    journal = (tmp_path / "h" / "state" / "journal.jsonl").read_text(encoding="utf-8")
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in journal), "the journal's JSON must stay language-neutral"

@@ -1,14 +1,20 @@
 """Cases for the pseudo-locale test: one of each thing a person reads. `mark` wraps data that comes
-from elsewhere (an error text, a program's own words), which a real run shows as it came."""
+from elsewhere (an error text, a program's own words), which a real run shows as it came.
+
+Reasons are never marked data here: they are what the supervisor's own code makes (`reasons`, from
+tests/unit/reason_cases.py, or the same functions it calls), so one made without `_()` fails."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+from tests.unit.reason_cases import Collected
 from trayapp.notify import messages
 from trayapp.notify.messages import Message
 from trayapp.status import CrashReport, ExitInfo, Health, Mode, State, Status
+from trayapp.supervisor.policy import crash_loop
+from trayapp.supervisor.program import stopped_by
 from trayapp.triage.classify import Cause, Facts, classify
 from trayapp.triage.excerpt import find_in
 from trayapp.tray.view import Extras
@@ -25,7 +31,7 @@ def statuses(mark: Mark) -> list[Status]:
     up = dict(started_at=NOW - 8040, pid=42, restart_counts=((NOW - 30, 3),))
     return [
         Status(**base, state=State.STOPPED),  # type: ignore[arg-type]
-        Status(**base, state=State.STOPPED, reason=mark("stopped by you")),  # type: ignore[arg-type]
+        Status(**base, state=State.STOPPED, reason=stopped_by("user")),  # type: ignore[arg-type]
         Status(**base, state=State.STARTING),  # type: ignore[arg-type]
         Status(**base, state=State.STARTING, failures=2),  # type: ignore[arg-type]
         Status(**base, state=State.RUNNING, **up),  # type: ignore[arg-type]
@@ -45,7 +51,7 @@ def statuses(mark: Mark) -> list[Status]:
         Status(**base, state=State.BACKOFF, last_exit=ExitInfo(None, 9)),  # type: ignore[arg-type]
         Status(**base, state=State.BACKOFF),  # type: ignore[arg-type]
         Status(**base, state=State.STOPPING),  # type: ignore[arg-type]
-        Status(**base, state=State.GIVEN_UP, reason=mark("it kept crashing"),  # type: ignore[arg-type]
+        Status(**base, state=State.GIVEN_UP, reason=crash_loop(5, 120, ExitInfo(1)),  # type: ignore[arg-type]
                retry_at=NOW + 600, last_crash=crash),
         Status(**base, state=State.GIVEN_UP, last_exit=ExitInfo(78)),  # type: ignore[arg-type]
         Status(**base, state=State.GIVEN_UP),  # type: ignore[arg-type]
@@ -63,7 +69,7 @@ def extras_cases(mark: Mark) -> list[Extras]:
     ]
 
 
-def notifications(mark: Mark) -> list[Message]:
+def notifications(mark: Mark, reasons: Collected | None = None) -> list[Message]:
     report = {"program": "nanobot", "when": NOW, "exit": "exit 1", "cause": mark("c"), "fix": mark("Do it"),
               "known": True, "kind": "error lines", "excerpt": ["x"], "headline": "ValueError: bad token"}
     crash1 = {"code": 1, "last_stderr": "ERROR ValueError: bad token"}
@@ -72,10 +78,8 @@ def notifications(mark: Mark) -> list[Message]:
         messages.crash("nanobot", {"code": 0}),
         messages.crash("nanobot", {"signal": 9}, report=report),
         messages.crash("nanobot", crash1, count=3, span=125, meaning=mark("meaning")),
-        messages.spawn_failed("nanobot", {"error": mark("no such file")}),
         messages.spawn_failed("nanobot", {}, count=3),
         messages.gave_up("nanobot", {"retry_in": 600}, {"code": 1}, report),
-        messages.gave_up("nanobot", {"reason": mark("too many")}, None),
         messages.recovered("nanobot", 2),
         messages.recovered("nanobot", 1),
         messages.recovered("nanobot", 0),
@@ -96,10 +100,18 @@ def notifications(mark: Mark) -> list[Message]:
         messages.backup({"ok": False}),
         messages.external("nanobot", {"pid": 7}),
         messages.external("nanobot", {}),
+        *(messages.gave_up("nanobot", e, None) for e in _of(reasons, "gave_up")),
+        *(messages.spawn_failed("nanobot", e) for e in _of(reasons, "spawn_failed")),
     ]
 
 
-def journal_entries(mark: Mark) -> list[dict[str, Any]]:
+def _of(reasons: Collected | None, kind: str) -> list[dict[str, Any]]:
+    return [e for e in (reasons.entries if reasons else []) if e.get("event") == kind]
+
+
+def journal_entries(mark: Mark, reasons: Collected | None = None) -> list[dict[str, Any]]:
+    """One entry of each kind with every optional field and one without; with `reasons`, every entry
+    the supervisor's code paths wrote too (their reasons are its own words, not marked data)."""
     p = {"program": "nanobot"}
     err = {"error": mark("boom")}
     return [
@@ -110,15 +122,14 @@ def journal_entries(mark: Mark) -> list[dict[str, Any]]:
         {"event": "exit", **p}, {"event": "exit", **p, "expected": True},
         {"event": "crash", **p, "exit": "exit 1", "headline": "ValueError: bad", "fix": mark("Fix"), "known": True},
         {"event": "crash", **p},
-        {"event": "backoff", **p, "delay": 4.2, "failures": 3, "reason": mark("crashed")},
         {"event": "backoff", **p},
         *({"event": "restart", **p, "reason": who} for who in ("user", "quit", "health", "limit", "restart",
                                                                 "reload", "dependency")),
         {"event": "restart", **p, "reason": "user", "via": "trayapp restart"}, {"event": "restart", **p},
         {"event": "stop", **p, "by": "user"}, {"event": "stop", **p},
-        {"event": "gave_up", **p, "retry_in": 600}, {"event": "gave_up", **p, "reason": mark("why")},
-        {"event": "spawn_failed", **p, **err}, {"event": "spawn_failed", **p},
-        {"event": "kill", **p, "pid": 4, "reason": mark("hung")}, {"event": "kill", **p},
+        {"event": "gave_up", **p, "retry_in": 600},
+        {"event": "spawn_failed", **p},
+        {"event": "kill", **p},
         *({"event": "health", **p, "status": s, "detail": mark("d")} for s in
           ("healthy", "unhealthy", "degraded", "unknown", "none")),
         {"event": "health", **p}, {"event": "health", **p, "status": "weird"},
@@ -151,15 +162,16 @@ def journal_entries(mark: Mark) -> list[dict[str, Any]]:
         {"event": "dashboard_unavailable", "port": 8080, **err, "fix": mark("x")},
         {"event": "dashboard_unavailable"}, {"event": "dashboard_rotated"},
         {"event": "quit", "stop_programs": False}, {"event": "quit"},
-        {"event": "fault", **p, "during": mark("probing")}, {"event": "fault", **p},
+        {"event": "fault", **p},
         {"event": "logs_refused", "folder": "/l"}, {"event": "logs_refused"},
         {"event": "reload", "changes": mark("x changed")}, {"event": "reload"},
         {"event": "reload_failed", "problems": [mark("bad")]}, {"event": "reload_failed"},
         {"event": "config_error", "problems": [mark("bad")]}, {"event": "config_error"},
-        {"event": "held", **p, "reason": mark("waiting")}, {"event": "held", **p},
+        {"event": "held", **p},
         {"event": "depends", **p, "dependency": "models"}, {"event": "depends", **p},
         {"event": "channel_failed", "kind": "crash", "channel": "mailto://x", **err}, {"event": "channel_failed"},
         *({"event": "notice_action", "action": a} for a in ("restart", "logs", "snooze", "other")),
+        *(reasons.entries if reasons else []),
     ]
 
 

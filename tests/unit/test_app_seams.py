@@ -18,7 +18,8 @@ from trayapp.app import App, HeadlessPrinter
 from trayapp.config import parse
 from trayapp.events import StatusChanged
 from trayapp.paths import AppPaths
-from trayapp.status import Control, Mode, State, Status
+from trayapp.status import Control, ExitInfo, Mode, State, Status
+from trayapp.supervisor.policy import crash_loop
 
 TWO = ('[programs.assistant]\ncommand = ["/bin/true"]\nautostart = false\n'
        '[programs.helper]\ncommand = ["/bin/true"]\nautostart = false\n')
@@ -86,7 +87,7 @@ def test_stop_of_everything_we_started_is_one_request(app: App, monkeypatch: pyt
 def test_headless_lines_are_the_trays_words() -> None:
     out = io.StringIO()
     gave_up = Status(program="assistant", display_name="nanobot", state=State.GIVEN_UP,
-                     reason="gave up after 4 crashes in 1m (exit 3)")
+                     reason=crash_loop(4, 60, ExitInfo(code=3)))
     HeadlessPrinter(out)(StatusChanged(None, gave_up))
     assert out.getvalue().split(" ", 1)[1] == "nanobot — gave up after 4 crashes in 1m (exit 3)\n"
 

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from trayapp.events import EventBus, StatusChanged
-from trayapp.status import State, Status
+from trayapp.status import ExitInfo, State, Status
+from trayapp.supervisor.policy import crash_loop
 from trayapp.tray.controller import Part, TrayController
 from trayapp.tray.view import Extras, IconKey, TrayView
 
@@ -86,7 +87,7 @@ def test_a_burst_of_100_updates_is_one_flush_with_the_last_status() -> None:
     controller, main, applied = make()
     states = [State.STARTING, State.RUNNING, State.BACKOFF] * 33 + [State.GIVEN_UP]
     for i, state in enumerate(states):
-        controller.on_status(StatusChanged(None, snap(state=state, pid=i, reason="gave up after 5 crashes in 2m (exit 1)")))
+        controller.on_status(StatusChanged(None, snap(state=state, pid=i, reason=crash_loop(5, 120, ExitInfo(code=1)))))
     assert len(main.queued) == 1
     assert main.drain() == 1
     assert len(applied) == 1

@@ -7,14 +7,15 @@ import pytest
 from trayapp.supervisor.degraded import PROVIDER_PATTERNS, Pattern, Verdict, nanobot_provider
 
 # What a fresh `nanobot onboard` (nanobot-ai 0.3.5) writes, trimmed to the keys that matter.
+DEFAULTS = {"model": "anthropic/claude-opus-4-5", "provider": "auto"}
 ONBOARDED = {
-    "agents": {"defaults": {"model": "anthropic/claude-opus-4-5", "provider": "auto"}},
+    "agents": {"defaults": DEFAULTS},
     "providers": {"anthropic": {"apiKey": None}, "openai": {"apiKey": None}, "ollama": {"apiKey": None}},
 }
 
 
 def with_defaults(**defaults: object) -> dict[str, object]:
-    return {**ONBOARDED, "agents": {"defaults": {**ONBOARDED["agents"]["defaults"], **defaults}}}  # type: ignore[dict-item]
+    return {**ONBOARDED, "agents": {"defaults": {**DEFAULTS, **defaults}}}
 
 
 @pytest.mark.parametrize("data, usable", [
@@ -33,13 +34,13 @@ def test_nanobot_provider_follows_nanobots_own_choice(data: dict[str, object], u
     verdict = nanobot_provider(data)
     assert (verdict is None) is usable
     if verdict is not None:
-        assert "nanobot is running but" in verdict.reason and "ollama" in verdict.fix
+        assert "nanobot is running but" in str(verdict.reason) and "ollama" in str(verdict.fix)
 
 
 def test_the_fresh_onboard_names_the_provider_and_model() -> None:
     verdict = nanobot_provider(ONBOARDED)
-    assert verdict == Verdict("nanobot is running but its model provider (anthropic) has no API key for "
-                              "anthropic/claude-opus-4-5", verdict.fix if verdict else "")
+    assert verdict is not None and str(verdict.reason) == ("nanobot is running but its model provider (anthropic) "
+                                                           "has no API key for anthropic/claude-opus-4-5")
 
 
 @pytest.mark.parametrize("line, reason", [
@@ -54,7 +55,7 @@ def test_the_fresh_onboard_names_the_provider_and_model() -> None:
 ])
 def test_provider_patterns(line: str, reason: str | None) -> None:
     found = [v for v in (p.verdict(line) for p in PROVIDER_PATTERNS) if v is not None]
-    assert [reason in v.reason for v in found] == ([True] if reason else [])
+    assert [reason is not None and reason in str(v.reason) for v in found] == ([True] if reason else [])
 
 
 def test_named_groups_fill_the_reason_and_stray_braces_do_not_crash() -> None:

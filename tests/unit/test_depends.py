@@ -47,7 +47,7 @@ def test_the_dependent_waits_until_its_dependency_is_ready(tmp_path: Path) -> No
     rig = rig_for(tmp_path)
     assert spawned(rig) == ["ollama"]
     assert rig.status().state is State.STOPPED
-    assert rig.status().reason == "waiting for ollama to be ready"
+    assert str(rig.status().reason) == "waiting for ollama to be ready"
     rig.advance(2)  # ollama has lasted its startsecs: ready
     assert rig.status("ollama").state is State.RUNNING
     assert spawned(rig) == ["ollama", "nanobot"]
@@ -77,7 +77,7 @@ def test_past_the_timeout_it_is_held_with_the_reason_not_crashed(tmp_path: Path)
         rig.run_background()
     status = rig.status()
     assert status.state is State.STOPPED and status.restarts == 0
-    assert status.reason.startswith("waiting for ollama to be ready; still not after 30s (it starts once that happens)")
+    assert str(status.reason).startswith("waiting for ollama to be ready; still not after 30s (it starts once that happens)")
     assert rig.kinds().count("held") == 1
     rig.probe.answers = [True]  # it answers at last: the held program starts then
     rig.advance(10)
@@ -92,7 +92,7 @@ def test_a_dependency_that_gives_up_holds_its_dependents(tmp_path: Path) -> None
     rig.step()
     assert rig.status("ollama").state is State.GIVEN_UP
     assert rig.status().state is State.STOPPED
-    assert rig.status().reason == "waiting for ollama, which gave up"
+    assert str(rig.status().reason) == "waiting for ollama, which gave up"
     assert spawned(rig) == ["ollama"]
 
 
@@ -107,7 +107,7 @@ def test_restart_with_dependencies_restarts_after_the_dependency_is_ready_again(
     assert first.signals, "the dependent is stopped when its dependency goes down"
     first.exit(-15)
     rig.step()
-    assert rig.status().state is State.STOPPED and "waiting for ollama" in rig.status().reason
+    assert rig.status().state is State.STOPPED and "waiting for ollama" in str(rig.status().reason)
     rig.advance(1)  # ollama's backoff ends: it starts again
     assert spawned(rig) == ["ollama", "nanobot", "ollama"]
     rig.advance(2)  # and is ready: now the assistant
@@ -129,7 +129,7 @@ def test_a_crashed_dependent_waits_instead_of_crash_looping(tmp_path: Path) -> N
     rig.step()
     rig.spawner.children[1].exit(1)  # the assistant crashes for it
     rig.step()
-    assert rig.status().state is State.STOPPED and "waiting for ollama" in rig.status().reason
+    assert rig.status().state is State.STOPPED and "waiting for ollama" in str(rig.status().reason)
 
 
 def test_quit_stops_dependents_first(tmp_path: Path) -> None:
@@ -173,4 +173,4 @@ def test_restart_of_a_waiting_program_still_waits(tmp_path: Path) -> None:
     rig = rig_for(tmp_path)
     rig.sup.submit(Restart("assistant"))
     rig.step()
-    assert spawned(rig) == ["ollama"] and rig.status().reason == "waiting for ollama to be ready"
+    assert spawned(rig) == ["ollama"] and str(rig.status().reason) == "waiting for ollama to be ready"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gettext
 import re
+import string
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from tests.unit.reason_cases import Collected, collect
 from trayapp import i18n
 from trayapp.i18n import LOCALE_DIR
 from trayapp.status import Status
@@ -68,6 +70,76 @@ def pseudo_catalog(tmp_path_factory: pytest.TempPathFactory) -> gettext.GNUTrans
         return gettext.GNUTranslations(f)
 
 
+def in_parts(message: str) -> str:
+    """The pseudo translation that marks each piece of text between placeholders, not the whole:
+    "⟦gave up: ⟧{reason}". A value put into a sentence must then carry its own marks, so a reason
+    made without `_()` shows even inside a translated sentence."""
+    try:
+        pieces = list(string.Formatter().parse(message))
+    except ValueError:
+        return OPEN + message + CLOSE
+    out = []
+    for literal, field, spec, conversion in pieces:
+        if literal:
+            out.append(OPEN + literal.replace("{", "{{").replace("}", "}}") + CLOSE)
+        if field is not None:
+            out.append("{" + field + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}")
+    return "".join(out)
+
+
+@pytest.fixture(scope="module")
+def parts_catalog(tmp_path_factory: pytest.TempPathFactory) -> gettext.GNUTranslations:
+    with open(LOCALE_DIR / "trayapp.pot", "rb") as f:
+        catalog = read_po(f, locale="en")
+    for message in catalog:
+        if message.id:
+            ids = message.id if isinstance(message.id, (tuple, list)) else (message.id,)
+            wrapped = tuple(in_parts(text) for text in ids)
+            message.string = wrapped if message.pluralizable else wrapped[0]
+    path = tmp_path_factory.mktemp("parts") / "trayapp.mo"
+    with open(path, "wb") as f:
+        write_mo(f, catalog)
+    with open(path, "rb") as f:
+        return gettext.GNUTranslations(f)
+
+
+@pytest.fixture(scope="module")
+def reasons(tmp_path_factory: pytest.TempPathFactory) -> Collected:
+    """The reasons the supervisor's code paths give (words from outside trayapp marked)."""
+    return collect(tmp_path_factory.mktemp("reasons"), marked)
+
+
+def test_the_reasons_cover_the_supervisors_sentences(reasons: Collected) -> None:
+    kinds = {e["event"] for e in reasons.entries if any(key.endswith("_message") for key in e)}
+    assert kinds >= {"backoff", "gave_up", "kill", "spawn_failed", "held", "fault", "attach", "owner_command"}
+    assert len({str(r) for r in reasons.reasons()}) >= 15
+
+
+# A service manager's name for what it runs ("systemd --user nanobot-gateway.service") is a name.
+_OWNER = re.compile(r"\bsystemd --user [\w.@-]+|\bdocker container [\w.-]+|\blaunchd [\w.-]+|[\w.@-]+\.service\b"
+                    r"|\b\w+Error:"  # and an exception's type, before its (marked) message
+                    r"|\banthropic\b")  # a model provider named in the assistant's own settings
+
+
+def test_every_reason_is_translated_through_and_through(reasons: Collected, parts_catalog: gettext.GNUTranslations
+                                                        ) -> None:
+    """Each reason, and each sentence of `history` and of a notification that carries one, with every
+    piece of text between placeholders marked: English in any value is found."""
+    from trayapp import journal
+    from trayapp.message import words
+    from trayapp.notify import messages
+
+    i18n.use(parts_catalog, "xx")
+    said = [words(reason) for reason in reasons.reasons()]
+    said += [journal.describe(entry, {"assistant": "nanobot"}) for entry in reasons.entries]
+    said += [note.body for entry in reasons.entries if entry["event"] == "gave_up"
+             for note in [messages.gave_up("nanobot", entry, None)]]
+    assert len(said) >= 40
+    # A command in backticks whose backticks belong to the sentence around it: "⟦`⟧systemctl …⟦`⟧".
+    commands = re.compile(f"`{CLOSE}[^`]*{OPEN}`")
+    assert [text for text in said if unmarked(commands.sub(" ", _OWNER.sub(" ", text)))] == []
+
+
 @pytest.fixture(autouse=True)
 def pseudo(pseudo_catalog: gettext.GNUTranslations) -> Iterator[None]:
     i18n.use(pseudo_catalog, "xx")
@@ -83,22 +155,22 @@ def test_the_checker_finds_unmarked_words() -> None:
 
 # -- the tray ----------------------------------------------------------------------------------------
 
-def _statuses() -> list[Status]:
+def _statuses(reasons: Collected) -> list[Status]:
     from tests.unit.pseudo_cases import statuses
 
-    return statuses(marked)
+    return statuses(marked) + reasons.statuses
 
 
-def test_tray_view_in_every_state() -> None:
+def test_tray_view_in_every_state(reasons: Collected) -> None:
     from tests.unit.pseudo_cases import NOW, extras_cases
     from trayapp.tray.view import tray_view
 
-    for status in _statuses():
+    for status in _statuses(reasons):
         for extras in extras_cases(marked):
             view = tray_view([status], NOW, extras)
             texts = [view.tooltip, *_labels(view.menu)]
             assert [t for t in texts if unmarked(t)] == [], status
-    many = tray_view(_statuses(), NOW)
+    many = tray_view(_statuses(reasons), NOW)
     assert [t for t in [many.tooltip, *_labels(many.menu)] if unmarked(t)] == []
 
 
@@ -116,10 +188,10 @@ def _labels(entries: tuple[object, ...]) -> list[str]:
 
 # -- notifications -----------------------------------------------------------------------------------
 
-def test_every_notification_kind() -> None:
+def test_every_notification_kind(reasons: Collected) -> None:
     from tests.unit.pseudo_cases import notifications
 
-    messages = notifications(marked)
+    messages = notifications(marked, reasons)
     assert len(messages) >= 20
     for message in messages:
         assert unmarked(message.title) == [] and unmarked(message.body) == [], message
@@ -127,11 +199,11 @@ def test_every_notification_kind() -> None:
 
 # -- the journal (`trayapp history`) -----------------------------------------------------------------
 
-def test_every_journal_kind() -> None:
+def test_every_journal_kind(reasons: Collected) -> None:
     from tests.unit.pseudo_cases import journal_entries
     from trayapp import journal
 
-    entries = journal_entries(marked)
+    entries = journal_entries(marked, reasons)
     assert {e["event"] for e in entries} >= journal.kinds(), "a journal kind without a case here"
     for entry in entries:
         line = journal.describe(entry, {"nanobot": "nanobot"})
@@ -148,7 +220,7 @@ def test_every_crash_cause() -> None:
                                       "missing_module", "provider_auth", "provider_quota", "ex_config",
                                       "permission_denied", "file_not_found", "unknown"}
     for cause in causes:
-        assert unmarked(cause.cause) == [] and unmarked(cause.fix) == [], cause
+        assert unmarked(cause.cause.words()) == [] and unmarked(cause.fix.words()) == [], cause
 
 
 # -- the command line --------------------------------------------------------------------------------
@@ -199,7 +271,7 @@ def _sentences_of_help(text: str) -> str:
 
 
 def test_history_and_status_messages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                     capsys: pytest.CaptureFixture[str]) -> None:
+                                     capsys: pytest.CaptureFixture[str], reasons: Collected) -> None:
     from tests.unit.pseudo_cases import journal_entries
 
     import json
@@ -207,7 +279,7 @@ def test_history_and_status_messages(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("TRAYAPP_HOME", str(tmp_path))
     state = tmp_path / "state"
     state.mkdir(mode=0o700)
-    lines = [json.dumps({"ts": "2026-11-30T10:00:00.000+00:00", **e}) for e in journal_entries(marked)]
+    lines = [json.dumps({"ts": "2026-11-30T10:00:00.000+00:00", **e}) for e in journal_entries(marked, reasons)]
     (state / "journal.jsonl").write_text("\n".join(lines) + "\n")
     (state / "journal.jsonl").chmod(0o600)
     text = _run_cli(["history", "-n", "500"], monkeypatch, capsys)

@@ -54,7 +54,7 @@ def test_verdict_by_restart_policy_and_exit(restart: str, exit_info: ExitInfo, v
 
 def test_ex_config_says_fix_the_configuration() -> None:
     decision = policy.decide(program(), ExitInfo(code=78), failures=1, restart_times=(), now=0)
-    assert "configuration" in decision.reason and "exit 78" in decision.reason
+    assert "configuration" in str(decision.reason) and "exit 78" in str(decision.reason)
 
 
 def test_custom_success_codes_are_not_failures() -> None:
@@ -76,7 +76,7 @@ def test_restart_intensity(restart_times: tuple[float, ...], verdict: Verdict) -
     decision = policy.decide(p, ExitInfo(code=1), failures=3, restart_times=restart_times, now=60.0)
     assert decision.verdict is verdict
     if verdict is Verdict.GIVE_UP:
-        assert decision.reason == "gave up after 6 crashes in 2m (exit 1)"
+        assert str(decision.reason) == "gave up after 6 crashes in 2m (exit 1)"
 
 
 def test_backoff_resets_after_a_stable_run() -> None:
@@ -111,7 +111,10 @@ def test_limit_guard_acts_after_consecutive_samples(samples: list[tuple[int, int
 
 def test_limit_hit_is_in_human_units() -> None:
     hit = policy.over_limit(config.LimitsConfig(memory=1_000_000_000), 1_500_000_000, 3.0)
-    assert hit == policy.LimitHit("memory", "1.5GB", "1GB")
+    assert hit == policy.LimitHit("memory", 1_500_000_000, 1_000_000_000)
+    assert hit is not None and str(hit.message()) == "over its memory limit (1.5GB, the limit is 1GB)"
+    cpu = policy.over_limit(config.LimitsConfig(cpu=90), 10, 97.4)
+    assert cpu is not None and str(cpu.message()) == "over its CPU limit (97%, the limit is 90%)"
     assert policy.over_limit(config.LimitsConfig(), 10**12, 800.0) is None  # no limits set
 
 

@@ -170,7 +170,7 @@ def test_crashes_of_a_run_that_never_became_ready_are_a_crash_loop(tmp_path: Pat
             break
         rig.advance(1)
     assert rig.status().state is State.GIVEN_UP
-    assert rig.status().reason.startswith("gave up after 3 crashes in 10m")
+    assert str(rig.status().reason).startswith("gave up after 3 crashes in 10m")
 
 
 def test_a_ready_run_that_dies_within_startsecs_still_counts(tmp_path: Path) -> None:

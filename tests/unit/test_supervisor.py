@@ -9,6 +9,8 @@ import pytest
 from tests.fakes import SIGTERM
 from tests.unit.supervisor_rig import make_rig
 from trayapp.errors import SpawnError
+from trayapp.i18n import N_
+from trayapp.message import Message
 from trayapp.supervisor.messages import Quit, Restart, Start, Stop
 from trayapp.supervisor.resources import Sample
 from trayapp.status import Health, Mode, State
@@ -64,14 +66,15 @@ def test_crash_loop_backs_off_exponentially_then_gives_up(tmp_path: Path) -> Non
         rig.step()
         if rig.status().state is State.GIVEN_UP:
             break
-        assert rig.status().state is State.BACKOFF
-        delays.append(rig.status().retry_at - rig.clock.time())
+        retry_at = rig.status().retry_at
+        assert rig.status().state is State.BACKOFF and retry_at is not None
+        delays.append(retry_at - rig.clock.time())
         rig.advance(delays[-1])
         assert rig.status().state is State.STARTING
     assert delays == [1.0, 2.0, 4.0]
     status = rig.status()
     assert status.state is State.GIVEN_UP
-    assert status.reason.startswith("gave up after 4 crashes in 1m (exit 1)")
+    assert str(status.reason).startswith("gave up after 4 crashes in 1m (exit 1)")
     assert len(rig.spawner.children) == 4
     assert rig.kinds().count("gave_up") == 1
 
@@ -103,7 +106,7 @@ def test_ex_config_exit_gives_up_without_retry(tmp_path: Path) -> None:
     rig.spawner.last.exit(78)
     assert rig.step() is None
     assert rig.status().state is State.GIVEN_UP and rig.status().retry_at is None
-    assert "exit 78" in rig.status().reason
+    assert "exit 78" in str(rig.status().reason)
     rig.advance(3600)
     assert len(rig.spawner.children) == 1
 
@@ -165,12 +168,12 @@ def test_stale_exit_report_is_ignored(tmp_path: Path) -> None:
 
 def test_missing_binary_gives_up_with_install_hint_and_no_tight_loop(tmp_path: Path) -> None:
     rig = make_rig(tmp_path, '[programs.assistant]\npreset = "nanobot"\n')
-    rig.spawner.fail_with = SpawnError("command not found: nanobot")
+    rig.spawner.fail_with = SpawnError(Message(N_("command not found: {command}"), command="nanobot"), missing=True)
     rig.sup.submit(Start())
     rig.step()
     status = rig.status()
     assert status.state is State.GIVEN_UP
-    assert "command not found: nanobot" in status.reason and "pip install nanobot-ai" in status.reason
+    assert "command not found: nanobot" in str(status.reason) and "pip install nanobot-ai" in str(status.reason)
     for _ in range(50):
         rig.advance(1)
     assert rig.kinds().count("spawn_failed") == 1
@@ -228,7 +231,7 @@ def test_memory_over_limit_for_n_samples_restarts(tmp_path: Path) -> None:
     assert "limit" not in rig.kinds() and rig.status().memory == 200_000_000
     rig.advance(5)
     limit = [e for e in rig.entries if e["event"] == "limit"]
-    assert limit and limit[0]["kind"] == "memory" and limit[0]["value"] == "200MB"
+    assert limit and limit[0]["kind"] == "memory" and limit[0]["value"] == 200_000_000
     assert rig.status().state is State.STOPPING
 
 
@@ -240,7 +243,7 @@ def test_port_already_answering_starts_nothing_and_reports_external(tmp_path: Pa
     status = rig.status()
     assert rig.spawner.children == []
     assert status.mode is Mode.EXTERNAL and status.state is State.RUNNING and status.pid == 4242
-    assert "already running outside trayapp (pid 4242)" in status.reason
+    assert "already running outside trayapp (pid 4242)" in str(status.reason)
     rig.sup.submit(Stop())
     rig.step()
     assert rig.status().state is State.STOPPED and rig.spawner.children == []
@@ -281,7 +284,7 @@ def test_known_fatal_output_gives_up_at_once_with_advice(tmp_path: Path) -> None
     rig.step()
     status = rig.status()
     assert status.state is State.GIVEN_UP and len(rig.spawner.children) == 1
-    assert status.reason.startswith("cannot start (exit 1): no model provider is configured")
+    assert str(status.reason).startswith("gave up: cannot start (exit 1): no model provider is configured")
     assert status.retry_at is not None  # fixed config is picked up by the slow retry
     assert status.last_stderr.startswith("Check: nanobot status"), "stdout stands in when stderr is silent"
 
@@ -341,7 +344,7 @@ start_grace = "0s"
             break
     status = rig.status()
     assert status.state is State.GIVEN_UP
-    assert status.reason.startswith("gave up: failing its health check (connection refused); 3 restarts in 1m did not help")
+    assert str(status.reason).startswith("gave up: failing its health check (connection refused); 3 restarts in 1m did not help")
     assert len(rig.spawner.children) == 4 and status.restarts == 3
     assert [e["reason"] for e in rig.entries if e["event"] == "restart"] == ["health"] * 3
 

@@ -6,11 +6,13 @@ import subprocess
 import sys
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 import pytest
 
 from trayapp.status import Control, ExitInfo, Health, Mode, State, Status
 from trayapp.supervisor import history
+from trayapp.supervisor.policy import crash_loop
 from trayapp.tray.view import (TOOLTIP_MAX, Action, Entry, Extras, IconKey, local_day_start, phrase, tray_view)
 
 NOW = datetime(2026, 11, 21, 15, 0, 0).timestamp()  # local 15:00, in any time zone
@@ -25,11 +27,10 @@ def counts(*times: float) -> tuple[tuple[float, int], ...]:
     return kept
 
 
-def status(state: State = State.RUNNING, **kw) -> Status:
-    base = dict(program="assistant", display_name="nanobot", state=state, pid=4242,
-                started_at=NOW - (2 * H + 14 * M))
-    base.update(kw)
-    return Status(**base)
+def status(state: State = State.RUNNING, **kw: Any) -> Status:
+    base = Status(program="assistant", display_name="nanobot", state=state, pid=4242,
+                  started_at=NOW - (2 * H + 14 * M))
+    return replace(base, **kw)
 
 
 def actions(entries: tuple[Entry, ...]) -> dict[tuple[str, str | None], Entry]:
@@ -73,12 +74,12 @@ def test_tooltip_one_restart_is_singular() -> None:
 
 def test_tooltip_gave_up_uses_the_supervisors_reason() -> None:
     snap = status(State.GIVEN_UP, started_at=None, last_exit=ExitInfo(code=1),
-                  reason="gave up after 5 crashes in 2m (exit 1)", restart_counts=counts(*(NOW - 30,) * 5))
+                  reason=crash_loop(5, 120, ExitInfo(code=1)), restart_counts=counts(*(NOW - 30,) * 5))
     assert tray_view([snap], NOW).tooltip == "nanobot — gave up after 5 crashes in 2m (exit 1)"
 
 
 def test_tooltip_gave_up_mentions_the_next_try() -> None:
-    snap = status(State.GIVEN_UP, reason="gave up after 5 crashes in 2m (exit 1)", retry_at=NOW + 540)
+    snap = status(State.GIVEN_UP, reason=crash_loop(5, 120, ExitInfo(code=1)), retry_at=NOW + 540)
     assert tray_view([snap], NOW).tooltip == "nanobot — gave up after 5 crashes in 2m (exit 1) · next try in 9m"
 
 
@@ -117,7 +118,7 @@ def test_tooltip_stays_within_the_windows_limit() -> None:
 
 def test_several_programs_show_every_line_and_the_worst_icon() -> None:
     ok = status()
-    bad = status(State.GIVEN_UP, program="ollama", display_name="ollama", reason="gave up after 5 crashes in 2m (exit 1)")
+    bad = status(State.GIVEN_UP, program="ollama", display_name="ollama", reason=crash_loop(5, 120, ExitInfo(code=1)))
     view = tray_view([ok, bad], NOW)
     assert view.icon_key is IconKey.GIVEN_UP
     assert view.tooltip == "nanobot — running 2h 14m\nollama — gave up after 5 crashes in 2m (exit 1)"

@@ -38,6 +38,6 @@ def test_this_machine_has_a_record_or_says_none() -> None:
 
 def test_a_sigkill_with_the_kernels_record_is_out_of_memory_even_without_a_limit() -> None:
     report = build(["working"], ExitInfo(signal=9), program="nanobot", when=1.0, oom_recorded=True)
-    assert report.known and "out-of-memory killer" in report.cause
+    assert report.known and "out-of-memory killer" in str(report.cause)
     quiet = build(["working"], ExitInfo(signal=9), program="nanobot", when=1.0)
     assert not quiet.known

@@ -28,9 +28,9 @@ def test_python_traceback_report_heads_with_the_exception_line() -> None:
     lines, info = run([sys.executable, "-c", "print('loading'); raise ValueError('bad token')"])
     report = build(lines, info, program="assistant", when=WHEN)
     assert report.exit == "exit 1"
-    assert report.headline == "ValueError: bad token"
+    assert str(report.headline) == "ValueError: bad token"
     assert report.kind == "python traceback" and report.excerpt[-1] == "ValueError: bad token"
-    assert not report.known and "not one trayapp recognises" in report.cause
+    assert not report.known and "not one trayapp recognises" in str(report.cause)
     assert report.notice() == "ValueError: bad token"  # an unknown cause has no fix to offer
 
 
@@ -49,8 +49,8 @@ def test_node_report_from_real_node() -> None:
         pytest.skip("node is not installed")
     lines, info = run([node, "-e", "require('nope')"])
     report = build(lines, info, program="openclaw", when=WHEN)
-    assert report.headline == "Error: Cannot find module 'nope'"
-    assert report.kind == "node stack" and "npm install" in report.fix
+    assert str(report.headline) == "Error: Cannot find module 'nope'"
+    assert report.kind == "node stack" and "npm install" in str(report.fix)
 
 
 def test_real_nanobot_without_a_provider(tmp_path: Path) -> None:
@@ -64,17 +64,17 @@ def test_real_nanobot_without_a_provider(tmp_path: Path) -> None:
     report = build((done.stdout + done.stderr).splitlines(), ExitInfo.from_returncode(done.returncode),
                    program="nanobot", when=WHEN)
     assert report.exit == "exit 1"
-    assert report.headline.startswith("Gateway cannot start: No provider is configured for model")
-    assert report.cause == "nanobot has no usable model provider." and "ollama" in report.fix
-    assert "\x1b" not in report.headline
+    assert str(report.headline).startswith("Gateway cannot start: No provider is configured for model")
+    assert str(report.cause) == "nanobot has no usable model provider." and "ollama" in str(report.fix)
+    assert "\x1b" not in str(report.headline)
 
 
 def test_nanobot_without_provider_real_message() -> None:
     lines = ["\x1b[31mGateway cannot start: No provider is configured for model \x1b[0m",
              "\x1b[31m'anthropic/claude-opus-4-5'.\x1b[0m", "Complete provider/model setup:"]
     report = build(lines, ExitInfo(code=1), program="nanobot", when=WHEN)
-    assert report.headline == "Gateway cannot start: No provider is configured for model 'anthropic/claude-opus-4-5'."
-    assert report.cause == "nanobot has no usable model provider."
+    assert str(report.headline) == "Gateway cannot start: No provider is configured for model 'anthropic/claude-opus-4-5'."
+    assert str(report.cause) == "nanobot has no usable model provider."
     assert "\x1b" not in json.dumps(report.to_dict())
 
 
@@ -82,10 +82,10 @@ def test_a_silent_death_still_says_how_it_ended() -> None:
     report = build([], ExitInfo(signal=9), program="x", when=WHEN)
     assert report.exit == "killed by SIGKILL (signal 9)"
     assert (report.code, report.signal) == (None, 9)
-    assert report.headline == "Killed by SIGKILL (signal 9) without an error message."
+    assert str(report.headline) == "Killed by SIGKILL (signal 9) without an error message."
     assert report.excerpt == ()
     quiet = build(["step 1", "step 2"], ExitInfo(code=3), program="x", when=WHEN)
-    assert quiet.headline == "Exited with code 3 without an error message."
+    assert str(quiet.headline) == "Exited with code 3 without an error message."
     assert quiet.excerpt == ("step 1", "step 2")  # the last lines, for the reader to judge
 
 
@@ -115,4 +115,4 @@ def test_from_dict_survives_a_damaged_record() -> None:
 def test_a_huge_exception_line_is_cut_for_the_headline() -> None:
     lines, info = run([sys.executable, "-c", "raise ValueError('x' * 5000)"])
     report = build(lines, info, program="assistant", when=WHEN)
-    assert len(report.headline) <= 200 and report.headline.endswith("…")
+    assert len(str(report.headline)) <= 200 and str(report.headline).endswith("…")

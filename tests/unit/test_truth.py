@@ -50,8 +50,8 @@ def test_nanobot_that_says_setup_is_incomplete_is_degraded_not_green(tmp_path: P
     healthy(rig)
     status = rig.status()
     assert (status.state, status.health) == (State.RUNNING, Health.DEGRADED)
-    assert status.health_detail == "nanobot is running but has no usable model provider"
-    assert "ollama" in status.health_fix
+    assert str(status.health_detail) == "nanobot is running but has no usable model provider"
+    assert "ollama" in str(status.health_fix)
     assert [e for e in rig.entries if e["event"] == "health"][-1]["status"] == "degraded"
     assert not [s for s in rig.changes if s.health is Health.HEALTHY], "never shown green on the way"
 
@@ -64,7 +64,7 @@ def test_nanobot_settings_without_a_provider_key_are_degraded_and_ollama_is_heal
                                   "providers": {"anthropic": {"apiKey": None}}}))
     rig = started(tmp_path, NANOBOT, environ={"HOME": str(tmp_path), "PATH": "/usr/bin"})
     healthy(rig)
-    assert rig.status().health is Health.DEGRADED and "(anthropic) has no API key" in rig.status().health_detail
+    assert rig.status().health is Health.DEGRADED and "(anthropic) has no API key" in str(rig.status().health_detail)
     config.write_text(json.dumps({"agents": {"defaults": {"model": "llama3.2", "provider": "ollama"}},
                                   "providers": {"ollama": {}}}))
     rig.advance(60)  # read again on its own timer while it runs
@@ -136,7 +136,7 @@ def test_the_crash_report_of_the_previous_run_is_not_mixed_in(tmp_path: Path) ->
     rig.spawner.last.exit(1)
     rig.step()
     report = rig.status().last_crash
-    assert report is not None and "express" in report.headline and "KeyError" not in "\n".join(report.excerpt)
+    assert report is not None and "express" in str(report.headline) and "KeyError" not in "\n".join(report.excerpt)
 
 
 def test_running_before_its_first_check_passes_is_degraded_when_the_settings_say_so(tmp_path: Path) -> None:

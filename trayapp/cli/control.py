@@ -163,11 +163,15 @@ def _draw(lines: list[str], drawn: int, terminal: bool) -> int:
 
 def _notes(p: dict[str, Any]) -> list[str]:
     """What the table cannot hold: why it is in this state, why it cannot answer, its last crash."""
-    notes = [p["reason"]] if p.get("reason") else []
+    from trayapp.message import words
+    from trayapp.status import reason_of
+
+    reason = words(reason_of(p))  # the Message when the instance sent one: in the user's language
+    notes = [reason] if reason else []
     if p.get("health") == "degraded":
-        detail = p.get("health_detail") or _("see the log")
-        notes.append(_("cannot answer: {detail}; fix: {fix}").format(detail=detail, fix=p["health_fix"])
-                     if p.get("health_fix") else _("cannot answer: {detail}").format(detail=detail))
+        detail, fix = words(reason_of(p, "health_detail")) or _("see the log"), words(reason_of(p, "health_fix"))
+        notes.append(_("cannot answer: {detail}; fix: {fix}").format(detail=detail, fix=fix)
+                     if fix else _("cannot answer: {detail}").format(detail=detail))
     crash = p.get("last_crash")
     if isinstance(crash, dict) and crash.get("headline"):
         notes.append(_("last crash: {headline} (details: `trayapp why {program}`)").format(

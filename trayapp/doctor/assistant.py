@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from trayapp.i18n import N_, _
+from trayapp.message import words
 from trayapp.config import ProgramConfig
 from trayapp.doctor.inputs import Inputs
 from trayapp.doctor.report import Check, fail, info, ok, warn
@@ -156,17 +157,17 @@ def _health_as_seen(status: Status) -> Check:
     if not status.is_up:
         state = status.state.value.replace("_", " ")
         said = (_("{name} is not running ({state}): {reason}") if status.reason else
-                _("{name} is not running ({state})")).format(name=name, state=state, reason=status.reason)
+                _("{name} is not running ({state})")).format(name=name, state=state, reason=words(status.reason))
         return warn(GROUP, N_("health"), said,
                     _("start it (`trayapp start`); `trayapp why` tells why it stopped"))
     if status.health is Health.HEALTHY:
         return ok(GROUP, N_("health"), _("{name} is healthy, as the running trayapp sees it").format(name=name))
     if status.health is Health.DEGRADED:
-        return warn(GROUP, N_("health"), status.health_detail or _("{name} is running but cannot answer").format(
-                    name=name), status.health_fix or _("see `trayapp status`"))
+        said = words(status.health_detail) or _("{name} is running but cannot answer").format(name=name)
+        return warn(GROUP, N_("health"), said, words(status.health_fix) or _("see `trayapp status`"))
     if status.health is Health.UNHEALTHY:
         return warn(GROUP, N_("health"), _("{name} is running but unhealthy: {health_detail}").format(
-            name=name, health_detail=status.health_detail),
+            name=name, health_detail=words(status.health_detail)),
                     _("read why: `trayapp logs` and `trayapp history`"))
     return ok(GROUP, N_("health"), _("{name} is starting; its first health check is still to come").format(name=name))
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from trayapp.i18n import N_, _
 from trayapp.doctor.report import Check, ok, warn
+from trayapp.message import words
 from trayapp.supervisor.degraded import nanobot_provider
 
 GROUP = N_("config")
@@ -17,4 +18,4 @@ def checks(data: Mapping[str, Any]) -> list[Check]:
     verdict = nanobot_provider(data)
     if verdict is None:
         return [ok(GROUP, N_("nanobot model provider"), _("a usable model provider is set"))]
-    return [warn(GROUP, N_("nanobot model provider"), verdict.reason, verdict.fix)]
+    return [warn(GROUP, N_("nanobot model provider"), words(verdict.reason), words(verdict.fix))]

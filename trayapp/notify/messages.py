@@ -15,7 +15,8 @@ from typing import Any
 
 from trayapp.i18n import _, ngettext
 from trayapp.triage.excerpt import clean, is_error_line
-from trayapp.status import CrashReport, ExitInfo
+from trayapp.message import words
+from trayapp.status import CrashReport, ExitInfo, reason_of
 from trayapp.units import format_size, format_wait
 
 _SPACES = re.compile(r"\s+")
@@ -77,15 +78,20 @@ def crash(name: str, exit_entry: Mapping[str, Any], *, delay: float | None = Non
             name=name, exit=how)
         if delay is not None:
             title += _(" — restarting in {wait}").format(wait=_delay(delay))
-        return Message(title, _join(_why(exit_entry, report), one_line(meaning)))
+        return Message(title, _join(_why(exit_entry, report), _meaning(meaning)))
     title = _("{name} keeps crashing ({exit})").format(name=name, exit=how)
     tally = ngettext("{n} crash in {span}; trayapp keeps restarting it.",
                      "{n} crashes in {span}; trayapp keeps restarting it.", count).format(n=count, span=_delay(span))
-    return Message(title, _join(_why(exit_entry, report), one_line(meaning), tally))
+    return Message(title, _join(_why(exit_entry, report), _meaning(meaning), tally))
+
+
+def _meaning(meaning: str) -> str:
+    """What the preset says the exit code means (N_-marked there): in the user's language."""
+    return one_line(_(meaning)) if meaning else ""
 
 
 def spawn_failed(name: str, entry: Mapping[str, Any], *, count: int = 1) -> Message:
-    body = one_line(entry.get("error")) or _("The program could not be started.")
+    body = one_line(_said(entry, "error")) or _("The program could not be started.")
     tally = ngettext("{n} failed start; trayapp keeps trying.", "{n} failed starts; trayapp keeps trying.",
                      count).format(n=count) if count > 1 else ""
     return Message(_("{name} could not start").format(name=name), _join(body, tally))
@@ -93,13 +99,18 @@ def spawn_failed(name: str, entry: Mapping[str, Any], *, count: int = 1) -> Mess
 
 def gave_up(name: str, entry: Mapping[str, Any], last_exit: Mapping[str, Any] | None,
             report: Mapping[str, Any] | None = None) -> Message:
-    reason = _sentence(entry.get("reason")) or _("It kept crashing.")
+    reason = _sentence(_said(entry, "reason")) or _("It kept crashing.")
     retry = entry.get("retry_in")
     again = (_("trayapp tries again in {wait}.").format(wait=_delay(retry))
              if isinstance(retry, (int, float)) and retry > 0 else "")
     hint = _("Start it from the tray menu or with `trayapp start`.")
     return Message(_("{name} is down — gave up restarting").format(
         name=name), _join(reason, _why(last_exit, report), again, hint))
+
+
+def _said(entry: Mapping[str, Any], key: str) -> str:
+    """A journal field in the user's language when the journal kept it as a Message."""
+    return words(reason_of(entry, key))
 
 
 def _sentence(text: Any) -> str:
@@ -120,7 +131,7 @@ def recovered(name: str, crashes: int) -> Message:
 
 
 def health(name: str, entry: Mapping[str, Any], *, failing: bool) -> Message:
-    detail = one_line(entry.get("detail"))
+    detail = one_line(_said(entry, "detail"))
     if failing:
         return Message(_("{name} is not responding").format(name=name), detail or _("Its health check is failing."))
     return Message(_("{name} is responding again").format(name=name), detail or _("Its health check passes again."))
@@ -128,8 +139,8 @@ def health(name: str, entry: Mapping[str, Any], *, failing: bool) -> Message:
 
 def degraded(name: str, entry: Mapping[str, Any]) -> Message:
     """Running, but it cannot answer: the reason and what to do, once per episode."""
-    reason = _sentence(entry.get("detail")) or _("It runs, but cannot answer messages.")
-    fix = one_line(entry.get("fix"))
+    reason = _sentence(_said(entry, "detail")) or _("It runs, but cannot answer messages.")
+    fix = one_line(_said(entry, "fix"))
     return Message(_("{name} cannot answer").format(name=name), _join(reason, _("Fix: {fix}").format(
         fix=fix) if fix else ""))
 

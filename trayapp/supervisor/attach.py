@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from trayapp.i18n import N_
+from trayapp.message import Message as Reason
 from trayapp.procs import CommandResult, CommandRunner, SubprocessRunner
 from trayapp.config import HealthConfig, ProgramConfig
 from trayapp.supervisor import policy
@@ -32,7 +34,7 @@ from trayapp.supervisor.health import ProbeResult, check_context, port_of
 from trayapp.supervisor.messages import Degraded, DiskMeasured, Exited, HealthChecked, OwnUi, Ready
 from trayapp.supervisor.owners import Owner, OwnerState
 from trayapp.supervisor.pidfile import ChildRecord
-from trayapp.supervisor.program import TEXT_LIMIT, Context, Sampler
+from trayapp.supervisor.program import Context, Sampler, internal_error
 from trayapp.status import Control, ExitInfo, Health, Mode, State, Status, refusal
 from trayapp.supervisor.state import moved
 
@@ -65,6 +67,10 @@ def _started(pid: int | None) -> float | None:
         return None
 
 
+_ASKED = {"start": N_("asked {owner} to start it"), "stop": N_("asked {owner} to stop it"),
+          "restart": N_("asked {owner} to restart it")}
+
+
 class AttachedProgram:
     """Watches and controls one program through its owner. Supervisor thread only."""
 
@@ -81,7 +87,7 @@ class AttachedProgram:
         self.status = Status(program=cfg.name, display_name=cfg.display_name, mode=Mode.ATTACHED,
                              owner=self.owner.describe(), since_at=ctx.clock.time(),
                              health=Health.UNKNOWN if self.health_cfg else Health.NONE,
-                             reason=f"asking {self.owner.describe()}…",
+                             reason=Reason(N_("asking {owner}…"), owner=self.owner.describe()),
                              control=Control.THROUGH_OWNER if commanded else Control.NONE,
                              extra={"owner_kind": self.owner.kind})
         self._token = 0
@@ -96,7 +102,7 @@ class AttachedProgram:
         self._down_streak = policy.Streak()
         self._limits = policy.LimitGuard(cfg.limits)
         self._auto_restarts: list[float] = []
-        self._note = ""  # the last failed or refused command, shown until a command works
+        self._note: Reason | str = ""  # the last failed or refused command, shown until a command works
         self._fault_said = ""  # the internal error last journaled
         self._sample_due: float | None = None
         self._sampler: Sampler | None = None
@@ -168,8 +174,10 @@ class AttachedProgram:
             self.ctx.journal.record("stop", self.cfg.name, by=why, via=via)
         else:
             self.ctx.journal.record("start", self.cfg.name, pid=None, via=via,
-                                    message=f"asked {self.owner.describe()} to start it ({via})")
-        self._set(self.status.state, reason=f"asked {self.owner.describe()} to {action} it")
+                                    message=Reason(N_("asked {owner} to start it ({command})"),
+                                                   owner=self.owner.describe(), command=via))
+        self._set(self.status.state, reason=Reason(_ASKED.get(action, N_("asked {owner} to start it")),
+                                                   owner=self.owner.describe()))
 
     # -- the background job -----------------------------------------------------------------
 
@@ -189,7 +197,8 @@ class AttachedProgram:
             try:
                 return look()
             except Exception as exc:  # the answer must always come back, or watching would stop
-                return OwnerCheck(False, f"could not ask: {exc}", OwnerState("unknown", detail=f"could not ask: {exc}"),
+                said = Reason(N_("could not ask: {error}"), error=str(exc))
+                return OwnerCheck(False, str(said), OwnerState("unknown", detail=said),
                                   action=action, argv=argv, outcome=CommandResult(1, "", str(exc)) if argv else None)
 
         def look() -> OwnerCheck:
@@ -199,7 +208,7 @@ class AttachedProgram:
             health = probe(health_cfg, cwd, env) if health_cfg and (state is None or state.phase == "active") else None
             pid = state.pid if state is not None else _local_listener(health_cfg, listener)
             ok = health.ok if health is not None else bool(state and state.phase == "active")
-            return OwnerCheck(ok, health.detail if health else (state.detail if state else ""), state, health,
+            return OwnerCheck(ok, health.detail if health else (str(state.detail) if state else ""), state, health,
                               pid, _started(pid), action, argv, outcome)
 
         return job
@@ -235,7 +244,9 @@ class AttachedProgram:
             self._note = ""
             return
         said = (r.outcome.stderr or r.outcome.stdout).strip().splitlines()
-        error = f"`{' '.join(r.argv)}` failed (exit {r.outcome.returncode})" + (f": {said[-1][:200]}" if said else "")
+        error = (Reason(N_("`{command}` failed (exit {code}): {said}"), command=" ".join(r.argv),
+                        code=r.outcome.returncode, said=said[-1][:200]) if said else
+                 Reason(N_("`{command}` failed (exit {code})"), command=" ".join(r.argv), code=r.outcome.returncode))
         self._expect_down = False
         self._note = error
         kind = "spawn_failed" if r.action in ("start", "restart") else "owner_command"
@@ -247,7 +258,8 @@ class AttachedProgram:
         assert state is not None
         if not state.known:
             self._first_look(r, state.detail)
-            self._set(self.status.state, reason=state.detail, extra={**self.status.extra, "owner_detail": state.detail})
+            self._set(self.status.state, reason=state.detail,
+                      extra={**self.status.extra, "owner_detail": str(state.detail)})
             return
         if state.phase == "active":
             self._up(r, now, state.detail)
@@ -265,25 +277,28 @@ class AttachedProgram:
         failures = self.health_cfg.failures if self.health_cfg else 1
         self._down_streak = self._down_streak.observe(not r.ok)
         if r.ok:
-            self._up(r, now, "answering")
+            self._up(r, now, Reason(N_("answering")))
         elif not self._seen or self._down_streak.reached(failures):
-            self._down(r, f"not answering: {r.detail}", None)
+            self._down(r, Reason(N_("not answering: {detail}"), detail=r.detail), None)
         else:
             self._set(self.status.state, health_detail=r.detail)
 
     # -- transitions ------------------------------------------------------------------------
 
-    def _first_look(self, r: OwnerCheck, detail: str) -> None:
+    def _first_look(self, r: OwnerCheck, detail: Reason | str) -> None:
         if not self._seen:
             self.ctx.journal.record("attach", self.cfg.name, owner=self.owner.describe(), pid=r.pid,
-                                    message=f"watching {self.cfg.display_name} under {self.owner.describe()}: {detail}")
+                                    message=Reason(N_("watching {name} under {owner}: {detail}"),
+                                                   name=self.cfg.display_name, owner=self.owner.describe(),
+                                                   detail=detail))
 
-    def _up(self, r: OwnerCheck, now: float, detail: str) -> None:
+    def _up(self, r: OwnerCheck, now: float, detail: Reason | str) -> None:
         old = self.status
         self._first_look(r, detail)
         replaced = old.state is State.RUNNING and bool(old.pid and r.pid and r.pid != old.pid)
         if replaced and not self._expect_down:
-            self._went_down(f"restarted by {self.owner.describe()} (pid {old.pid} -> {r.pid})", None, expected=False)
+            self._went_down(Reason(N_("restarted by {owner} (pid {old} -> {new})"), owner=self.owner.describe(),
+                                   old=old.pid or 0, new=r.pid or 0), None, expected=False)
         if old.state is not State.RUNNING or (replaced and self._crashed):
             if self._seen:
                 self.ctx.journal.record("running", self.cfg.name, pid=r.pid, after_crash=self._crashed)
@@ -291,31 +306,32 @@ class AttachedProgram:
         same_run = old.state is State.RUNNING and old.pid == r.pid
         started = r.started_at or (old.started_at if same_run else None) or self.ctx.clock.time()
         self._set(State.RUNNING, pid=r.pid, started_at=started, reason=self._note,
-                  extra={**self.status.extra, "owner_detail": detail})
+                  extra={**self.status.extra, "owner_detail": str(detail)})
         if r.pid and self._sample_due is None:
             self._sample_due = now
         self._health(r.health, now)
 
-    def _moving(self, target: State, r: OwnerCheck, detail: str) -> None:
+    def _moving(self, target: State, r: OwnerCheck, detail: Reason | str) -> None:
         self._first_look(r, detail)
         if self.status.state is State.RUNNING and target is State.STARTING:
-            self._went_down(f"{detail}: it went down and its owner is starting it again", None,
+            self._went_down(Reason(N_("{detail}: it went down and its owner is starting it again"), detail=detail), None,
                             expected=self._expect_down)
         if target is State.STOPPING and self.status.state is State.STOPPED:
             target = State.STOPPED  # still going down when we first looked: it is not up
-        self._set(target, pid=r.pid, reason=f"{self.owner.describe()}: {detail}",
-                  extra={**self.status.extra, "owner_detail": detail})
+        self._set(target, pid=r.pid, reason=Reason(N_("{owner}: {detail}"), owner=self.owner.describe(), detail=detail),
+                  extra={**self.status.extra, "owner_detail": str(detail)})
 
-    def _down(self, r: OwnerCheck, detail: str, code: int | None) -> None:
+    def _down(self, r: OwnerCheck, detail: Reason | str, code: int | None) -> None:
         self._first_look(r, detail)
         if self.status.is_up or self.status.state is State.STOPPING:
             self._went_down(detail, code, expected=self._expect_down)
         self._health_streak = policy.Streak()
-        self._set(State.STOPPED, reason=f"{self.owner.describe()}: {detail}", pid=None, memory=None, cpu=None,
+        self._set(State.STOPPED, reason=Reason(N_("{owner}: {detail}"), owner=self.owner.describe(), detail=detail),
+                  pid=None, memory=None, cpu=None,
                   health=Health.UNKNOWN if self.health_cfg else Health.NONE, health_detail="",
-                  extra={**self.status.extra, "owner_detail": detail})
+                  extra={**self.status.extra, "owner_detail": str(detail)})
 
-    def _went_down(self, text: str, code: int | None, expected: bool) -> None:
+    def _went_down(self, text: Reason | str, code: int | None, expected: bool) -> None:
         old = self.status
         uptime = None if old.started_at is None else round(max(0.0, self.ctx.clock.time() - old.started_at), 3)
         self.ctx.journal.record("exit", self.cfg.name, pid=old.pid, code=code, signal=None, text=text,
@@ -388,11 +404,11 @@ class AttachedProgram:
 
     def fault(self, now: float, error: Exception, during: str) -> None:
         """Handling it raised (a bug in trayapp): say so and keep looking, as if the look had failed."""
-        text = f"trayapp hit an internal error while {during} ({type(error).__name__}: {error})"[:TEXT_LIMIT]
-        if text != self._fault_said:  # a fault that repeats at every look is told once
+        text = internal_error(during, error)
+        if str(text) != self._fault_said:  # a fault that repeats at every look is told once
             self.ctx.journal.record("fault", self.cfg.name, during=during, error=f"{type(error).__name__}: {error}",
                                     message=text)
-        self._fault_said = text
+        self._fault_said = str(text)
         self._busy, self._queued, self._check_due = False, None, now + self.interval
         self._set(self.status.state, reason=text)
 

@@ -23,36 +23,46 @@ from typing import Any
 
 from trayapp.config import ProgramConfig
 from trayapp.config.presets import NANOBOT_PROVIDER_FIX
+from trayapp.i18n import N_
+from trayapp.message import Message
+from trayapp.status import RUNNING_BUT
 
 
 @dataclass(frozen=True)
 class Verdict:
     """Why a running program cannot answer, and what the user can do about it."""
 
-    reason: str
-    fix: str = ""
-
-    def sentence(self) -> str:
-        return f"{self.reason}; {self.fix}" if self.fix else self.reason
+    reason: Message | str  # a Message when trayapp wrote it; a degraded_patterns reason from config.toml is str
+    fix: Message | str = ""
 
 
 @dataclass(frozen=True)
 class Pattern:
-    """An output line that means "degraded". `reason` may use the match's named groups: "{detail}"."""
+    """An output line that means "degraded". `reason` may use the match's named groups: "{detail}".
+
+    `ours`: reason and fix are trayapp's N_-marked words (presets, providers), said through the
+    catalog; else they are the user's own (degraded_patterns in config.toml), shown as written.
+    `lead`: the program's name when the reason reads after "NAME is running but" (a preset's)."""
 
     regex: re.Pattern[str]
     reason: str
     fix: str = ""
+    ours: bool = False
+    lead: str = ""
 
     @classmethod
-    def of(cls, regex: str, reason: str, fix: str = "") -> Pattern:
-        return cls(re.compile(regex, re.IGNORECASE), reason, fix)
+    def of(cls, regex: str, reason: str, fix: str = "", *, ours: bool = False, lead: str = "") -> Pattern:
+        return cls(re.compile(regex, re.IGNORECASE), reason, fix, ours, lead)
 
     def verdict(self, line: str) -> Verdict | None:
         found = self.regex.search(line)
         if found is None:
             return None
         groups = {k: (v or "").strip() for k, v in found.groupdict().items()}
+        if self.ours:
+            said = Message(self.reason, **groups)
+            return Verdict(Message(RUNNING_BUT, name=self.lead, what=said) if self.lead else said,
+                           Message(self.fix) if self.fix else "")
         try:
             return Verdict(self.reason.format(**groups), self.fix)
         except Exception:  # a reason config check let through ({x[0]}, {x.y}): show it as written
@@ -63,12 +73,12 @@ class Pattern:
 PROVIDER_PATTERNS: tuple[Pattern, ...] = (
     Pattern.of(r"invalid[ _-]?api[ _-]?key|incorrect api key|authentication_error|"
                r"\b401\b[^\n]{0,80}(unauthori[sz]ed|api[ _-]?key|authentication)",
-               "the model provider rejects the API key",
-               "check the key in the assistant's settings (it may be wrong, revoked or expired)"),
+               N_("the model provider rejects the API key"),
+               N_("check the key in the assistant's settings (it may be wrong, revoked or expired)"), ours=True),
     Pattern.of(r"insufficient_quota|exceeded your current quota|quota exceeded|"
                r"\b429\b[^\n]{0,80}(too many requests|rate|quota)|rate[ _-]?limit(ed)? (reached|exceeded)",
-               "the model provider's quota or rate limit is used up",
-               "wait for it to reset, or raise the limit or add credit with the provider"),
+               N_("the model provider's quota or rate limit is used up"),
+               N_("wait for it to reset, or raise the limit or add credit with the provider"), ours=True),
 )
 
 
@@ -92,8 +102,8 @@ def nanobot_provider(data: Mapping[str, Any]) -> Verdict | None:
         return _provider_verdict(name, providers, model)
     if any(_has_key(p) for p in providers.values()):
         return None
-    return Verdict(f"nanobot is running but has no usable model provider for {model or 'its model'}",
-                   NANOBOT_FIX)
+    what = Message(N_("has no usable model provider for {model}"), model=model or Message(N_("its model")))
+    return Verdict(Message(RUNNING_BUT, name="nanobot", what=what), Message(NANOBOT_FIX))
 
 
 def _provider_verdict(name: str, providers: Mapping[str, Any], model: str) -> Verdict | None:
@@ -103,8 +113,9 @@ def _provider_verdict(name: str, providers: Mapping[str, Any], model: str) -> Ve
     entry = next((p for n, p in providers.items() if n.replace("-", "").replace("_", "").lower() == key), None)
     if _has_key(entry):
         return None
-    return Verdict(f"nanobot is running but its model provider ({name}) has no API key"
-                   + (f" for {model}" if model else ""), NANOBOT_FIX)
+    what = (Message(N_("its model provider ({provider}) has no API key for {model}"), provider=name, model=model)
+            if model else Message(N_("its model provider ({provider}) has no API key"), provider=name))
+    return Verdict(Message(RUNNING_BUT, name="nanobot", what=what), Message(NANOBOT_FIX))
 
 
 def _has_key(provider: Any) -> bool:
@@ -121,7 +132,7 @@ def _mapping(value: Any) -> Mapping[str, Any]:
 def patterns_for(cfg: ProgramConfig) -> tuple[Pattern, ...]:
     """The program's degraded patterns: its config's, its preset's, then the provider ones."""
     own = tuple(Pattern.of(p.pattern, p.reason, p.fix) for p in cfg.degraded_patterns)
-    preset = tuple(Pattern.of(*spec) for spec in cfg.info.degraded_output)
+    preset = tuple(Pattern.of(*spec, ours=True, lead=cfg.display_name) for spec in cfg.info.degraded_output)
     return own + preset + (PROVIDER_PATTERNS if cfg.info.provider_patterns else ())
 
 

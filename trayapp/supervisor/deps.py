@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from trayapp.i18n import N_
+from trayapp.message import Duration, Message
 from trayapp.status import ExitInfo, Health, Mode, State, Status
-from trayapp.units import format_took
 
 STARTED, HEALTHY, COMPLETED = "started", "healthy", "completed_successfully"
 # "ready" is the same condition as "healthy": health passed, the ready line, or startsecs.
@@ -36,7 +37,7 @@ class Blocker:
     """The first dependency that holds a program back, and why, in words."""
 
     name: str
-    reason: str
+    reason: Message
     gave_up: bool
 
 
@@ -45,25 +46,26 @@ def blocker(needs: Mapping[str, str], statuses: Mapping[str, Status]) -> Blocker
     for name, condition in needs.items():
         status = statuses.get(name)
         if status is None:
-            return Blocker(name, f"waiting for {name}, which is not configured", False)
+            return Blocker(name, Message(N_("waiting for {name}, which is not configured"), name=name), False)
         if met(condition, status):
             continue
         shown = status.display_name or name
         if status.state is State.GIVEN_UP:
-            return Blocker(name, f"waiting for {shown}, which gave up", True)
-        return Blocker(name, f"waiting for {shown} to be {_words(condition)}", False)
+            return Blocker(name, Message(N_("waiting for {name}, which gave up"), name=shown), True)
+        return Blocker(name, Message(_WAITING.get(condition, N_("waiting for {name} to be ready")), name=shown), False)
     return None
 
 
-def _words(condition: str) -> str:
-    return {STARTED: "started", COMPLETED: "finished successfully"}.get(condition, "ready")
+_WAITING = {STARTED: N_("waiting for {name} to be started"),
+            COMPLETED: N_("waiting for {name} to be finished successfully")}
 
 
-def timed_out(found: Blocker, timeout: float) -> str:
+def timed_out(found: Blocker, timeout: float) -> Message:
     """The hold reason after `depends_timeout` has passed without the condition being met."""
     if found.gave_up:
         return found.reason
-    return f"{found.reason}; still not after {format_took(timeout)} (it starts once that happens)"
+    return Message(N_("{reason}; still not after {took} (it starts once that happens)"), reason=found.reason,
+                   took=Duration(timeout))
 
 
 def restarted(needs: Mapping[str, str], seen: Mapping[str, float | None], statuses: Mapping[str, Status]) -> str | None:

@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from trayapp.i18n import N_
+from trayapp.message import Message
 from trayapp.procs import CommandResult
 from trayapp.config import AttachConfig
 
@@ -30,7 +32,9 @@ class OwnerState:
 
     phase: str
     pid: int | None = None
-    detail: str = ""  # plain words: "active (running)", "failed (exit 1)", "not loaded"
+    # "active (running)", "failed (exit-code, exit 1)": the owner's own words; trayapp's ("not
+    # installed", "did not answer") are Messages, said in the user's language.
+    detail: Message | str = ""
     exit_code: int | None = None
 
     @property
@@ -106,15 +110,27 @@ class Owner:
             return ["launchctl", "kickstart", target]
         return ["launchctl", "bootstrap", f"gui/{self.uid}", str(self.plist)]
 
-    def cannot(self, action: str) -> str:
-        return (f"trayapp cannot {action} it: it is only reached at {self.describe()}. {action.capitalize()} it "
-                f"where it runs, or add `{action} = [\"...\"]` under [programs.NAME.attach] in config.toml")
+    def cannot(self, action: str) -> Message:
+        return Message(_CANNOT.get(action, _CANNOT["start"]), owner=self.describe())
+
+
+_CANNOT = {
+    "start": N_("trayapp cannot start it: it is only reached at {owner}. Start it where it runs, or add "
+                "`start = [\"...\"]` under [programs.NAME.attach] in config.toml"),
+    "stop": N_("trayapp cannot stop it: it is only reached at {owner}. Stop it where it runs, or add "
+               "`stop = [\"...\"]` under [programs.NAME.attach] in config.toml"),
+    "restart": N_("trayapp cannot restart it: it is only reached at {owner}. Restart it where it runs, or add "
+                  "`restart = [\"...\"]` under [programs.NAME.attach] in config.toml"),
+}
 
 
 def _failed(result: CommandResult, tool: str) -> OwnerState:
     said = (result.stderr or result.stdout).strip().splitlines()
-    return OwnerState("unknown", detail=f"{tool} did not answer (exit {result.returncode})"
-                      + (f": {said[-1][:200]}" if said else ""))
+    if said:
+        return OwnerState("unknown", detail=Message(N_("`{tool}` did not answer (exit {code}): {said}"), tool=tool,
+                                                    code=result.returncode, said=said[-1][:200]))
+    return OwnerState("unknown", detail=Message(N_("`{tool}` did not answer (exit {code})"), tool=tool,
+                                                code=result.returncode))
 
 
 def _properties(text: str) -> dict[str, str]:
@@ -126,7 +142,8 @@ def parse_systemd(result: CommandResult, unit: str) -> OwnerState:
         return _failed(result, "systemctl --user")
     props = _properties(result.stdout)
     if props.get("LoadState") == "not-found":
-        return OwnerState("inactive", detail=f"{unit} is not installed (systemd does not know it)")
+        return OwnerState("inactive", detail=Message(N_("{unit} is not installed (systemd does not know it)"),
+                                                     unit=unit))
     active, sub = props.get("ActiveState", ""), props.get("SubState", "")
     pid = int(props.get("MainPID") or 0) or None
     code = int(props["ExecMainStatus"]) if props.get("ExecMainStatus", "").isdigit() else None
@@ -146,7 +163,7 @@ LAUNCHD_NOT_LOADED = 113  # launchctl print: "Could not find service ... in doma
 
 def parse_launchd(result: CommandResult) -> OwnerState:
     if result.returncode == LAUNCHD_NOT_LOADED:
-        return OwnerState("inactive", detail="not loaded (booted out)")
+        return OwnerState("inactive", detail=Message(N_("not loaded (booted out)")))
     if not result.ok:
         return _failed(result, "launchctl")
     state = (m.group(1) if (m := _LAUNCHD_STATE.search(result.stdout)) else "unknown")
@@ -161,12 +178,12 @@ def parse_launchd(result: CommandResult) -> OwnerState:
 def parse_docker(result: CommandResult) -> OwnerState:
     if not result.ok:
         if "no such" in (result.stderr or "").lower():
-            return OwnerState("inactive", detail="no such container")
+            return OwnerState("inactive", detail=Message(N_("no such container")))
         return _failed(result, "docker")
     try:
         state = json.loads(result.stdout.strip() or "{}")
     except ValueError:
-        return OwnerState("unknown", detail="docker inspect printed something that is not JSON")
+        return OwnerState("unknown", detail=Message(N_("`docker inspect` printed something that is not JSON")))
     status = str(state.get("Status", "unknown"))
     code = state.get("ExitCode") if isinstance(state.get("ExitCode"), int) else None
     if status == "restarting":

@@ -9,8 +9,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from trayapp.config import BackoffConfig, LimitsConfig, ProgramConfig
+from trayapp.i18n import N_
+from trayapp.message import Duration, Message, Size
 from trayapp.status import ExitInfo
-from trayapp.units import format_duration, format_size
 
 
 class Verdict(enum.StrEnum):
@@ -22,8 +23,11 @@ class Verdict(enum.StrEnum):
 @dataclass(frozen=True)
 class Decision:
     verdict: Verdict
-    reason: str
+    reason: Message
     delay: float = 0.0
+    # GIVE_UP: the reason is a whole sentence that says it gave up ("gave up after 5 crashes…");
+    # otherwise it names the cause, and whoever shows it says "gave up" first.
+    says_gave_up: bool = False
 
 
 # The longest delay any restart waits, whatever the configuration says: deadlines and the words
@@ -71,20 +75,33 @@ def decide(program: ProgramConfig, exit_info: ExitInfo, *, failures: int,
     `failures` counts this exit already; `restart_times` are monotonic times of earlier automatic
     restarts. Restart intensity: more than `max_restarts` restarts within `window` gives up.
     """
-    what = exit_info.describe()
+    what = exit_info.message()
     if exit_info.signal is None and exit_info.code in program.no_restart_exit_codes:
-        meaning = program.info.exit_meanings.get(exit_info.code or 0)
-        hint = meaning or ("this exit code means the configuration must be fixed first"
-                           if exit_info.code == 78 else "this exit code is marked as no-restart")
-        return Decision(Verdict.GIVE_UP, f"exited ({what}): {hint}")
+        return Decision(Verdict.GIVE_UP, Message(N_("exited ({exit}): {hint}"), exit=what,
+                                                 hint=_no_restart_hint(program, exit_info.code or 0)))
     if program.restart == "never" or (program.restart == "on-failure" and is_success(program, exit_info)):
-        return Decision(Verdict.STOP, f"exited ({what})")
+        return Decision(Verdict.STOP, Message(N_("exited ({exit})"), exit=what))
     window = clamp(program.window, 0.0, MAX_WINDOW)
     within = recent(restart_times, now, window)
     if len(within) >= program.max_restarts:
-        crashes = len(within) + 1
-        return Decision(Verdict.GIVE_UP, f"gave up after {crashes} crashes in {format_duration(window)} ({what})")
-    return Decision(Verdict.RESTART, f"crashed ({what})", backoff_delay(program.backoff, failures, rand))
+        return Decision(Verdict.GIVE_UP, crash_loop(len(within) + 1, window, exit_info), says_gave_up=True)
+    return Decision(Verdict.RESTART, Message(N_("crashed ({exit})"), exit=what),
+                    backoff_delay(program.backoff, failures, rand))
+
+
+def crash_loop(crashes: int, window: float, exit_info: ExitInfo) -> Message:
+    """The give-up reason of a crash loop: "gave up after 5 crashes in 2m (exit 1)"."""
+    return Message(N_("gave up after {crashes} crashes in {window} ({exit})"), crashes=crashes,
+                   window=Duration(window), exit=exit_info.message())
+
+
+def _no_restart_hint(program: ProgramConfig, code: int) -> Message:
+    """What a no-restart exit code means: the preset's words (N_-marked there), else trayapp's."""
+    meaning = program.info.exit_meanings.get(code)
+    if meaning:
+        return Message(meaning)
+    return Message(N_("this exit code means the configuration must be fixed first") if code == 78
+                   else N_("this exit code is marked as no-restart"))
 
 
 def failures_after_uptime(program: ProgramConfig, failures: int, uptime: float) -> int:
@@ -108,16 +125,24 @@ class Streak:
 @dataclass(frozen=True)
 class LimitHit:
     kind: str  # "memory" | "cpu"
-    value: str  # "1.2GB", "97%"
-    limit: str
+    value: float  # bytes, or percent of one core
+    limit: float
+
+    def message(self) -> Message:
+        """"over its memory limit (1.2GB, the limit is 1GB)"."""
+        if self.kind == "memory":
+            return Message(N_("over its memory limit ({value}, the limit is {limit})"),
+                           value=Size(self.value), limit=Size(self.limit))
+        return Message(N_("over its CPU limit ({value}%, the limit is {limit}%)"),
+                       value=f"{self.value:.0f}", limit=f"{self.limit:g}")
 
 
 def over_limit(limits: LimitsConfig, rss: int, cpu: float) -> LimitHit | None:
     """Which limit one sample of the whole tree is over, if any."""
     if limits.memory is not None and rss > limits.memory:
-        return LimitHit("memory", format_size(rss), format_size(limits.memory))
+        return LimitHit("memory", rss, limits.memory)
     if limits.cpu is not None and cpu > limits.cpu:
-        return LimitHit("cpu", f"{cpu:.0f}%", f"{limits.cpu:g}%")
+        return LimitHit("cpu", cpu, limits.cpu)
     return None
 
 

@@ -26,7 +26,10 @@ from trayapp import journal as journal_file
 from trayapp.clock import Clock
 from trayapp.config import HealthConfig, ProgramConfig
 from trayapp.errors import SpawnError
+from trayapp.i18n import N_
 from trayapp.journal import Journal
+from trayapp.message import Duration, Wait
+from trayapp.message import Message as Reason  # supervisor.messages has its own Message: the inbox's
 from trayapp.status import (
     Control,
     CrashReport,
@@ -54,7 +57,6 @@ from trayapp.supervisor.services import ServiceInfo
 from trayapp.supervisor.spawn import ChildHandle, LogSink, Spawner, resolve_command
 from trayapp.supervisor.state import moved
 from trayapp.triage import report as crash_reports
-from trayapp.units import format_duration, format_wait
 
 if TYPE_CHECKING:
     from trayapp.supervisor.supervised import Supervised
@@ -120,6 +122,17 @@ class StopFor(enum.Enum):
     GIVE_UP = "give_up"  # automatic restarts ran out: GIVEN_UP, with the slow retry
 
 
+# Who stopped it, as the STOPPED reason says it (the Stop message's `by`; the journal keeps the key).
+_STOPPED_BY = {"user": N_("stopped by you"), "quit": N_("stopped because trayapp quit"),
+               "reload": N_("stopped by a config reload"),
+               "dependency": N_("stopped because a program it depends on went down")}
+
+
+def stopped_by(by: str) -> Reason:
+    """"stopped by you": the reason a program shows after a stop."""
+    return Reason(_STOPPED_BY[by]) if by in _STOPPED_BY else Reason(N_("stopped by {who}"), who=by)
+
+
 def _clip(text: str) -> str:
     return text if len(text) <= TEXT_LIMIT else text[:TEXT_LIMIT - 1] + "…"
 
@@ -143,7 +156,7 @@ class Program:
         self._retry_at: float | None = None  # BACKOFF / GIVEN_UP slow retry
         self._kill_at: float | None = None  # STOPPING: SIGKILL the tree at this time
         self._stopping: StopFor | None = None  # set exactly while STOPPING
-        self._give_up_reason = ""  # with StopFor.GIVE_UP: the reason GIVEN_UP will show
+        self._give_up_reason = Reason("")  # with StopFor.GIVE_UP: the reason GIVEN_UP will show
         # Monotonic times of the crash-loop restarts within the window: at most max_restarts + 1.
         self._restart_times: list[float] = []
         self._after_give_up = False  # this run is the slow retry after giving up
@@ -192,12 +205,12 @@ class Program:
             self._stopping = StopFor.STOP
             return
         if refusal(self.status, "stop") is not None and state is State.RUNNING:  # not ours: stop watching only
-            self._set(State.STOPPED, reason="no longer watched; it keeps running outside trayapp",
+            self._set(State.STOPPED, reason=Reason(N_("no longer watched; it keeps running outside trayapp")),
                       mode=Mode.MANAGED, control=Control.FULL, pid=None, owner="")
             return
         if state in (State.BACKOFF, State.GIVEN_UP):
             self._retry_at = None
-            self._set(State.STOPPED, reason=f"stopped by {by}", retry_at=None)
+            self._set(State.STOPPED, reason=stopped_by(by), retry_at=None)
         elif state in (State.STARTING, State.RUNNING) and self._child is not None:
             self._send_stop(now, by, StopFor.STOP)
 
@@ -213,13 +226,14 @@ class Program:
         else:
             self.start(now, by_user=True)
 
-    def _auto_restart(self, now: float, reason: str, why: str) -> None:
+    def _auto_restart(self, now: float, reason: str, why: Reason) -> None:
         """A restart trayapp decided on (health, limit): it counts toward the restart intensity
         like a crash, so a program that is never healthy ends up given up, not restarted forever."""
         self._restart_times = list(policy.recent(self._restart_times, now, self.cfg.window))
         if len(self._restart_times) >= self.cfg.max_restarts:
-            self._give_up_reason = (f"gave up: {why}; {len(self._restart_times)} restarts in "
-                                    f"{format_duration(self.cfg.window)} did not help")
+            self._give_up_reason = Reason(N_("gave up: {why}; {restarts} restarts in {window} did not help"),
+                                          why=why, restarts=len(self._restart_times),
+                                          window=Duration(self.cfg.window))
             self._send_stop(now, reason, StopFor.GIVE_UP)
             return
         self._restart_times.append(now)
@@ -236,8 +250,9 @@ class Program:
         self._kill_at = now + self.cfg.stop_timeout
         self._child.signal(self.cfg.signal_number)
         self.ctx.journal.record("stop", self.cfg.name, by=by, pid=self._child.pid)
-        self._set(State.STOPPING, reason=f"stopping (SIG{self.cfg.stop_signal}, then SIGKILL after "
-                                         f"{format_duration(self.cfg.stop_timeout)})")
+        self._set(State.STOPPING, reason=Reason(N_("stopping ({signal}, then SIGKILL after {timeout})"),
+                                                signal=f"SIG{self.cfg.stop_signal}",
+                                                timeout=Duration(self.cfg.stop_timeout)))
 
     # -- reports ----------------------------------------------------------------------------
 
@@ -288,12 +303,12 @@ class Program:
     def _stopped(self, why: StopFor, info: ExitInfo, now: float, common: dict[str, Any]) -> None:
         """Down after a stop we asked for: where it goes next is why we stopped it."""
         if why is StopFor.GIVE_UP:
-            self._give_up(now, self._give_up_reason, info, common, retry=True)
+            self._give_up(now, self._give_up_reason, info, common, retry=True, says_gave_up=True)
         elif why is StopFor.RESTART:
             self._set(State.STOPPING, **common)  # the exit, in the snapshot, before the new start
             self._spawn(now)
         else:
-            self._set(State.STOPPED, reason=f"stopped ({info.describe()})", **common)
+            self._set(State.STOPPED, reason=Reason(N_("stopped ({exit})"), exit=info.message()), **common)
 
     def _crashed(self, info: ExitInfo, uptime: float, now: float, common: dict[str, Any]) -> None:
         failures = policy.failures_after_uptime(self.cfg, self.status.failures, uptime) + 1
@@ -303,51 +318,64 @@ class Program:
         if decision.verdict is policy.Verdict.STOP:
             self._set(State.STOPPED, reason=reason, failures=0, **common)
         elif decision.verdict is policy.Verdict.GIVE_UP:
-            self._give_up(now, reason, info, common, retry=info.code not in self.cfg.no_restart_exit_codes or info.signal is not None)
+            retry = info.code not in self.cfg.no_restart_exit_codes or info.signal is not None
+            self._give_up(now, reason, info, common, retry=retry, says_gave_up=decision.says_gave_up)
         else:
             if looping:
                 self._restart_times.append(now)
             self._schedule_restart(now, decision.delay, failures, reason, common, looping)
 
     def _decide(self, info: ExitInfo, uptime: float, now: float, failures: int,
-                looping: bool) -> tuple[policy.Decision, str]:
+                looping: bool) -> tuple[policy.Decision, Reason]:
         """The policy's verdict, overruled by a failing slow retry or output that says "fix me first"."""
         self._restart_times = list(policy.recent(self._restart_times, now, self.cfg.window))
         decision = policy.decide(self.cfg, info, failures=failures,
                                  restart_times=self._restart_times if looping else (), now=now, rand=self.ctx.rand)
         if decision.verdict is policy.Verdict.RESTART and self._after_give_up and uptime < self.cfg.backoff.reset_after:
-            decision = policy.Decision(policy.Verdict.GIVE_UP, f"still failing after the slow retry ({info.describe()})")
+            decision = policy.Decision(policy.Verdict.GIVE_UP, Reason(N_("still failing after the slow retry ({exit})"),
+                                                                      exit=info.message()))
         hint = self._fatal_hint() if decision.verdict is policy.Verdict.RESTART else None
         if hint is not None:
-            return policy.Decision(policy.Verdict.GIVE_UP, ""), f"cannot start ({info.describe()}): {hint}"
-        return decision, self._explain(decision.reason, info)
+            reason = Reason(N_("cannot start ({exit}): {hint}"), exit=info.message(), hint=Reason(hint))
+            return policy.Decision(policy.Verdict.GIVE_UP, reason), reason
+        return decision, self._explain(decision, info)
 
-    def _schedule_restart(self, now: float, delay: float, failures: int, reason: str, common: dict[str, Any],
+    def _schedule_restart(self, now: float, delay: float, failures: int, reason: Reason, common: dict[str, Any],
                           looping: bool) -> None:
         # `looping`: this restart counts toward the restart intensity (the run never became ready).
         self.ctx.journal.record("backoff", self.cfg.name, delay=round(delay, 3), failures=failures, reason=reason,
                                 looping=looping)
         self._retry_at = now + delay
-        self._set(State.BACKOFF, reason=f"{reason}; restarting in {format_wait(delay)}",
+        self._set(State.BACKOFF, reason=Reason(N_("{reason}; restarting in {wait}"), reason=reason, wait=Wait(delay)),
                   failures=failures, retry_at=self.ctx.clock.time() + delay, **self._one_more_restart(), **common)
         if delay <= 0:
             self._spawn(now)
 
-    def _give_up(self, now: float, reason: str, info: ExitInfo | None, common: dict[str, Any], retry: bool) -> None:
+    def _give_up(self, now: float, reason: Reason | str, info: ExitInfo | None, common: dict[str, Any], retry: bool,
+                 says_gave_up: bool = False) -> None:
+        """GIVEN_UP, with the slow retry when `retry`. `says_gave_up`: the reason is a whole sentence
+        that says so ("gave up after 5 crashes…"); otherwise it names the cause and gets "gave up: " first."""
         self._after_give_up = False
         delay = self.cfg.retry_after_give_up if retry else None
         self._retry_at = None if delay is None else now + delay
-        self.ctx.journal.record("gave_up", self.cfg.name, reason=reason,
+        self.ctx.journal.record("gave_up", self.cfg.name, reason=reason, says_gave_up=says_gave_up,
                                 restarts=len(self._restart_times), window=self.cfg.window,
                                 last_exit=info.describe() if info else None,
                                 retry_in=delay)
-        tail = f"; trying again in {format_wait(delay)}" if delay else ""
-        self._set(State.GIVEN_UP, reason=_clip(reason + tail),
+        shown = reason if says_gave_up else Reason(N_("gave up: {reason}"), reason=reason)
+        if delay:
+            shown = Reason(N_("{reason}; trying again in {wait}"), reason=shown, wait=Wait(delay))
+        self._set(State.GIVEN_UP, reason=shown,
                   retry_at=None if delay is None else self.ctx.clock.time() + delay, **common)
 
-    def _explain(self, reason: str, info: ExitInfo) -> str:
+    def _explain(self, decision: policy.Decision, info: ExitInfo) -> Reason:
+        """The policy's reason with what the preset says this exit code means (a no-restart
+        code's give-up says it already)."""
         meaning = self.cfg.info.exit_meanings.get(info.code) if info.code is not None else None
-        return f"{reason}: {meaning}" if meaning and meaning not in reason else reason
+        said_already = info.signal is None and info.code in self.cfg.no_restart_exit_codes
+        if not meaning or said_already:
+            return decision.reason
+        return Reason(N_("{reason}: {meaning}"), reason=decision.reason, meaning=Reason(meaning))
 
     def health_checked(self, msg: HealthChecked, now: float) -> None:
         if msg.token == self._probing:
@@ -374,7 +402,7 @@ class Program:
         self._journal_health(health, detail)
         self._set(self.status.state, health=health, health_detail=detail, health_fix="")
 
-    def _journal_health(self, health: Health, detail: str, fix: str = "") -> None:
+    def _journal_health(self, health: Health, detail: Reason | str, fix: Reason | str = "") -> None:
         if health is not self.status.health:
             extra = {"fix": fix} if fix else {}
             self.ctx.journal.record("health", self.cfg.name, status=str(health), detail=detail, **extra)
@@ -384,7 +412,7 @@ class Program:
     def _verdict(self) -> Verdict | None:
         return self._said or self._settings
 
-    def _overlay(self, health: Health, detail: str, state: State) -> dict[str, Any]:
+    def _overlay(self, health: Health, detail: Reason | str, state: State) -> dict[str, Any]:
         """A running program that passes its check, has none, or has not been checked yet shows as
         DEGRADED while the output or the settings say it cannot answer: never green for an assistant
         whose every reply would fail. A failing check (UNHEALTHY) says more and wins."""
@@ -442,7 +470,7 @@ class Program:
         assert self.cfg.health is not None
         if self.cfg.health.action == "restart" and self._child is not None:
             self._health_streak = policy.Streak()
-            self._auto_restart(now, "health", f"failing its health check ({detail})")
+            self._auto_restart(now, "health", Reason(N_("failing its health check ({detail})"), detail=detail))
 
     # -- the step ---------------------------------------------------------------------------
 
@@ -468,7 +496,8 @@ class Program:
             self._kill_at = None
             if self._child is not None:
                 self.ctx.journal.record("kill", self.cfg.name, pid=self._child.pid,
-                                        reason=f"did not stop within {format_duration(self.cfg.stop_timeout)}")
+                                        reason=Reason(N_("did not stop within {timeout}"),
+                                                      timeout=Duration(self.cfg.stop_timeout)))
                 self._child.kill_tree()
 
     def _became_stable(self) -> None:
@@ -571,7 +600,7 @@ class Program:
         self.ctx.journal.record("limit", self.cfg.name, kind=hit.kind, value=hit.value, limit=hit.limit,
                                 action=limits.action, samples=limits.samples)
         if limits.action == "restart":
-            self._auto_restart(now, "limit", f"over its {hit.kind} limit ({hit.value}, the limit is {hit.limit})")
+            self._auto_restart(now, "limit", hit.message())
 
     def _next_deadline(self, now: float) -> float | None:
         """Each timer counts only in the state that uses it, so a stale one can never spin the loop."""
@@ -656,14 +685,14 @@ class Program:
         return ReadyLineWatch(watched, self._ready_line, lambda: post(Ready(name, token)))
 
     def _spawn_failed(self, now: float, exc: SpawnError) -> None:
-        message = exc.message
-        if message.startswith("command not found") and self.cfg.info.install_hint:
-            message = f"{message}; {self.cfg.info.install_hint}"
-        elif exc.fix:
-            message = f"{message}; {exc.fix}"
-        self.ctx.journal.record("spawn_failed", self.cfg.name, error=message)
+        error: Reason | str = exc.said
+        hint = self.cfg.info.install_hint
+        fix = Reason(hint) if exc.missing and hint else exc.fix_said  # preset words: N_-marked
+        if fix:
+            error = Reason(N_("{error}; {fix}"), error=exc.said, fix=fix)
+        self.ctx.journal.record("spawn_failed", self.cfg.name, error=error)
         # Not retried in a tight loop: a missing binary will not appear within seconds.
-        self._give_up(now, message, None, {"pid": None}, retry=True)
+        self._give_up(now, error, None, {"pid": None}, retry=True)
 
     def output_fds(self) -> tuple[int, int] | None:
         """Our child's open stdout/stderr pipes, to hand to a log keeper when we quit without it."""
@@ -688,8 +717,8 @@ class Program:
         self._ready = True  # it was up long before we looked
         self.ctx.journal.record("adopt", name, pid=record.pid)
         self._set(State.RUNNING, mode=Mode.ADOPTED, pid=record.pid, started_at=record.create_time,
-                  reason="left running by the previous trayapp; watched, its output is not captured "
-                         "until it restarts")
+                  reason=Reason(N_("left running by the previous trayapp; watched, its output is not captured "
+                                   "until it restarts")))
 
     # -- somebody else's copy ---------------------------------------------------------------
 
@@ -700,9 +729,9 @@ class Program:
             return False
         pid = self.ctx.listener_pid(*address)
         owner = f"pid {pid}" if pid else f"port {address[1]}"
-        detail = (f"{self.cfg.display_name} is already running outside trayapp ({owner}); "
-                  "trayapp watches it but will not start a second copy. To control it through its owner, "
-                  f"add to config.toml: {self._attach_offer()}")
+        detail = Reason(N_("{name} is already running outside trayapp ({owner}); trayapp watches it but will "
+                           "not start a second copy. To control it through its owner, add to config.toml: "
+                           "{lines}"), name=self.cfg.display_name, owner=owner, lines=self._attach_offer())
         self.ctx.journal.record("external", self.cfg.name, pid=pid, owner=owner, detail=detail)
         self._started = now
         self._health_due, self._sample_due = now, (now if pid else None)
@@ -722,9 +751,9 @@ class Program:
         found = self.ctx.service(self.cfg)
         if found is None:
             return False
-        detail = (f"{self.cfg.display_name} has its own {found.describe()}, so trayapp does not start a "
-                  f"second copy. To watch and control it through its owner, add to config.toml: "
-                  f"{self._attach_offer()}")
+        detail = Reason(N_("{name} has its own {service}, so trayapp does not start a second copy. To watch "
+                           "and control it through its owner, add to config.toml: {lines}"),
+                        name=self.cfg.display_name, service=found.describe(), lines=self._attach_offer())
         self.ctx.journal.record("external", self.cfg.name, pid=None, owner=found.describe(), detail=detail)
         self._retry_at = None
         self._set(State.STOPPED, mode=Mode.MANAGED, reason=detail, retry_at=None)
@@ -735,7 +764,7 @@ class Program:
         if address is not None and self.ctx.port_open(*address):
             return  # still there, only unhealthy: not ours to restart
         self._set(State.STOPPED, mode=Mode.MANAGED, control=Control.FULL, pid=None, owner="",
-                  reason="the copy running outside trayapp has stopped")
+                  reason=Reason(N_("the copy running outside trayapp has stopped")))
         if self.cfg.autostart:
             self.start(now, by_user=False)
 
@@ -769,9 +798,9 @@ class Program:
     def fault(self, now: float, error: Exception, during: str) -> None:
         """Handling this program raised (a bug in trayapp). Say so; keep a live child watched and
         controllable; without one, wait as if given up, so Start, Restart and the slow retry work."""
-        text = _clip(f"trayapp hit an internal error while {during} ({type(error).__name__}: {error})")
-        if text != self._fault_said:
-            self._fault_said = text
+        text = internal_error(during, error)
+        if str(text) != self._fault_said:
+            self._fault_said = str(text)
             self.ctx.journal.record("fault", self.cfg.name, during=during, error=f"{type(error).__name__}: {error}",
                                     message=text)
         if self._child is not None:
@@ -782,18 +811,25 @@ class Program:
         delay = self.cfg.retry_after_give_up
         self._retry_at = now + delay
         self._set(State.GIVEN_UP, mode=Mode.MANAGED, pid=None, owner="", memory=None, cpu=None,
-                  reason=_clip(f"{text}; trying again in {format_wait(delay)}"),
+                  reason=Reason(N_("{reason}; trying again in {wait}"), reason=text, wait=Wait(delay)),
                   retry_at=self.ctx.clock.time() + delay)
 
-    def _fault_with_child(self, now: float, text: str, child: ChildHandle) -> None:
+    def _fault_with_child(self, now: float, text: Reason, child: ChildHandle) -> None:
         state = self.status.state
         if state not in (State.STARTING, State.RUNNING, State.STOPPING):
             state, self._stable_at = State.STARTING, now  # its state never caught up with the spawn
-        self._set(state, pid=child.pid, reason=_clip(f"{text}; it keeps running and Restart still works"))
+        self._set(state, pid=child.pid, reason=Reason(N_("{reason}; it keeps running and Restart still works"),
+                                                      reason=text))
 
 
 if TYPE_CHECKING:
     _IS_SUPERVISED: type[Supervised] = Program  # the type checker proves Program has the whole interface
+
+
+def internal_error(during: str, error: Exception) -> Reason:
+    """"trayapp hit an internal error while starting it (KeyError: 'x')": `during` is an N_-marked step."""
+    return Reason(N_("trayapp hit an internal error while {step} ({error})"), step=Reason(during),
+                  error=_clip(f"{type(error).__name__}: {error}"))
 
 
 def describe_pid(pid: int) -> str:

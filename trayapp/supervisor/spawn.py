@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import IO, Protocol
 
 from trayapp.errors import SpawnError
+from trayapp.i18n import N_
+from trayapp.message import Message
 from trayapp.supervisor import marks, pipes, scope
 from trayapp.supervisor.marks import Mark
 from trayapp.supervisor.reaper import Reaper
@@ -279,13 +281,14 @@ def _popen(argv: Sequence[str], env: Mapping[str, str], cwd: Path | None, piped:
     except FileNotFoundError as exc:
         raise _not_found(argv, cwd, exc) from exc
     except PermissionError as exc:
-        raise SpawnError(f"permission denied running {argv[0]}",
-                         fix=f"make it executable: chmod +x {argv[0]}") from exc
+        raise SpawnError(Message(N_("permission denied running {command}"), command=argv[0]),
+                         fix=Message(N_("make it executable: chmod +x {command}"), command=argv[0])) from exc
     except OSError as exc:
-        raise SpawnError(f"could not start {argv[0]}: {exc.strerror or exc}") from exc
+        raise SpawnError(Message(N_("could not start {command}: {error}"), command=argv[0],
+                                 error=exc.strerror or str(exc))) from exc
     except ValueError as exc:  # e.g. a NUL byte in the command, its env or cwd
-        raise SpawnError(f"could not start {argv[0]!r}: {exc}",
-                         fix="check command, env and cwd for this program in config.toml") from exc
+        raise SpawnError(Message(N_("could not start {command}: {error}"), command=repr(argv[0]), error=str(exc)),
+                         fix=Message(N_("check command, env and cwd for this program in config.toml"))) from exc
 
 
 def _limited(argv: Sequence[str], env: Mapping[str, str], cwd: Path | None, limits: ChildLimits) -> list[str]:
@@ -350,8 +353,9 @@ def _create_time(pid: int) -> float:
 
 def _not_found(argv: Sequence[str], cwd: Path | None, exc: FileNotFoundError) -> SpawnError:
     if cwd is not None and not Path(cwd).is_dir():
-        return SpawnError(f"working directory not found: {cwd}", fix="fix `cwd` for this program in config.toml")
-    return SpawnError(f"command not found: {argv[0]}", fix=None)
+        return SpawnError(Message(N_("working directory not found: {folder}"), folder=str(cwd)),
+                          fix=Message(N_("fix `cwd` for this program in config.toml")))
+    return SpawnError(Message(N_("command not found: {command}"), command=argv[0]), missing=True)
 
 
 def is_alive(pid: int, create_time: float) -> bool:

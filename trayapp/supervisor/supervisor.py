@@ -21,11 +21,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from trayapp.config import ProgramConfig
+from trayapp.i18n import N_
 from trayapp.supervisor import deps
 from trayapp.supervisor.changes import AddProgram, ProgramChange, RemoveProgram, ReplaceProgram, UpdateProgram
 from trayapp.supervisor.messages import (Degraded, DiskMeasured, Exited, HealthChecked, Message, OwnUi, Quit, Ready,
                                          Restart, Start, Stop)
-from trayapp.supervisor.program import Context
+from trayapp.message import Message as Reason
+from trayapp.supervisor.program import Context, stopped_by
 from trayapp.supervisor.state import moved
 from trayapp.supervisor.supervised import Supervised
 from trayapp.status import Mode, State, Status
@@ -133,30 +135,30 @@ class Supervisor:
     def _handle(self, message: Message | ProgramChange, now: float) -> None:
         match message:
             case Exited(program=name):
-                self._each(name, "handling its exit", lambda p: p.exited(message, now))
+                self._each(name, N_("handling its exit"), lambda p: p.exited(message, now))
             case HealthChecked(program=name):
-                self._each(name, "handling a health check", lambda p: p.health_checked(message, now))
+                self._each(name, N_("handling a health check"), lambda p: p.health_checked(message, now))
             case Ready(program=name):
-                self._each(name, "handling its ready line", lambda p: p.ready(message, now))
+                self._each(name, N_("handling its ready line"), lambda p: p.ready(message, now))
             case Degraded(program=name):
-                self._each(name, "handling what its output said", lambda p: p.degraded(message, now))
+                self._each(name, N_("handling what its output said"), lambda p: p.degraded(message, now))
             case OwnUi(program=name):
                 self._each(name, "noting its own web UI", lambda p: p.own_ui(message, now))
             case DiskMeasured(program=name):
-                self._each(name, "checking its disk use", lambda p: p.disk_measured(message, now))
+                self._each(name, N_("checking its disk use"), lambda p: p.disk_measured(message, now))
             case Start() | Restart() if self._quitting:
                 log.info("supervisor: quitting, so %s is ignored", type(message).__name__.lower())
             case Start(program=name, by_user=by_user):
-                self._each(name, "starting it", lambda p: self._start(p, now, by_user))
+                self._each(name, N_("starting it"), lambda p: self._start(p, now, by_user))
             case Stop(program=name, by=by):
-                self._each(name, "stopping it", lambda p: self._stop(p, now, by))
+                self._each(name, N_("stopping it"), lambda p: self._stop(p, now, by))
             case Restart(program=name):
-                self._each(name, "restarting it", lambda p: self._restart(p, now))
+                self._each(name, N_("restarting it"), lambda p: self._restart(p, now))
             case Quit(stop_programs=stop_programs):
                 self._quitting = True
                 self._leave_running = not stop_programs
                 self._waiting.clear()
-                self._each(None, "quitting", lambda p: p.cancel_pending_start())
+                self._each(None, N_("quitting"), lambda p: p.cancel_pending_start())
                 if stop_programs:
                     self._stop_later = set(self.programs)
             case AddProgram() | ReplaceProgram() | UpdateProgram() | RemoveProgram():
@@ -204,7 +206,7 @@ class Supervisor:
 
     def _stop(self, program: Supervised, now: float, by: str) -> None:
         if self._waiting.pop(program.cfg.name, None) is not None:
-            self._show(program, f"stopped by {by}" if by != "user" else "stopped by you")
+            self._show(program, stopped_by(by))
         program.stop(now, by)
 
     def _release(self, now: float) -> list[Supervised]:
@@ -219,7 +221,7 @@ class Supervisor:
             found = deps.blocker(program.cfg.depends_on, self._current())
             if found is None:
                 del self._waiting[name]
-                self._each(name, "starting it", lambda p: p.start(now, wait.by_user))
+                self._each(name, N_("starting it"), lambda p: p.start(now, wait.by_user))
                 self._bind(program)
                 started.append(program)
             else:
@@ -277,10 +279,10 @@ class Supervisor:
         ready = [n for n in self._stop_later if deps.may_stop(n, self._graph(), self._current())]
         for name in ready:
             self._stop_later.discard(name)
-            self._each(name, "stopping it", lambda p: p.stop(now, "quit"))
+            self._each(name, N_("stopping it"), lambda p: p.stop(now, "quit"))
         return [self.programs[n] for n in ready if n in self.programs]
 
-    def _show(self, program: Supervised, reason: str) -> None:
+    def _show(self, program: Supervised, reason: Reason) -> None:
         """A reason on a program that is not running (waiting, held): published like any change."""
         old = program.status
         new = moved(old, old.state, self.ctx.clock.time(), reason=reason)
@@ -299,7 +301,7 @@ class Supervisor:
             case RemoveProgram(name=name):
                 self._retire(name, None, now)
             case UpdateProgram(cfg=cfg):
-                self._each(cfg.name, "updating its settings", lambda p: self._update(p, cfg))
+                self._each(cfg.name, N_("updating its settings"), lambda p: self._update(p, cfg))
 
     def _update(self, program: Supervised, cfg: ProgramConfig) -> None:
         program.cfg = cfg  # health and limits are read from cfg at the next probe and sample
@@ -317,7 +319,7 @@ class Supervisor:
         waiting = self._waiting.pop(name, None) is not None
         self._retiring[name] = _Retiring(successor, waiting or old.status.state is not State.STOPPED)
         if old.status.mode is not Mode.ATTACHED:  # its owner keeps an attached one; we only stop watching
-            self._each(name, "stopping it", lambda p: p.stop(now, "reload"))
+            self._each(name, N_("stopping it"), lambda p: p.stop(now, "reload"))
 
     def _settle_retiring(self, now: float) -> list[Supervised]:
         """Once a retiring program is down, forget it and put its successor in its place."""
@@ -342,7 +344,7 @@ class Supervisor:
         self.programs[program.cfg.name] = program
         self.ctx.publish(None, program.status)
         if start and not self._quitting:
-            self._each(program.cfg.name, "starting it", lambda p: self._start(p, now, by_user=False))
+            self._each(program.cfg.name, N_("starting it"), lambda p: self._start(p, now, by_user=False))
 
     def all_down(self) -> bool:
         return all(p.status.state in (State.STOPPED, State.GIVEN_UP, State.BACKOFF)

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from trayapp.i18n import _, ngettext
-from trayapp.status import Health, Mode, State, Status, refusal
+from trayapp.message import Message, words
+from trayapp.status import Health, Mode, State, Status, cannot_answer, refusal
 from trayapp.units import format_ago, format_duration, format_wait
 
 # Windows keeps 128 UTF-16 units of a tooltip including the NUL (szTip[128]); the other platforms
@@ -164,11 +165,12 @@ def _running_phrase(status: Status, now: float) -> str:
         text = _("running")
     text += _owner_phrase(status)
     if status.health is Health.UNHEALTHY:
-        detail = status.health_detail
+        detail = words(status.health_detail)
         text += _(" but unhealthy: {detail}").format(detail=detail) if detail else _(" but unhealthy")
     elif status.health is Health.DEGRADED:
-        text += (_(" but cannot answer: {detail}").format(detail=_cannot_answer(status)) if status.health_detail
-                 else _(" but cannot answer"))
+        text += (_(" but cannot answer: {detail}").format(detail=cannot_answer(status.health_detail,
+                                                                                status.display_name))
+                 if status.health_detail else _(" but cannot answer"))
     return text
 
 
@@ -181,15 +183,6 @@ def _owner_phrase(status: Status) -> str:
     return ""
 
 
-def _cannot_answer(status: Status) -> str:
-    """The degraded reason without its own "X is running but" lead-in, which the phrase already says."""
-    detail = status.health_detail
-    for lead in (f"{status.display_name} is running but ", "is running but "):
-        if detail.startswith(lead):
-            return detail[len(lead):]
-    return detail
-
-
 def _backoff_phrase(status: Status, now: float) -> str:
     what = _("crashed ({exit})").format(exit=status.last_exit.said()) if status.last_exit else _("crashed")
     if status.retry_at is None:
@@ -198,10 +191,12 @@ def _backoff_phrase(status: Status, now: float) -> str:
 
 
 def _given_up_phrase(status: Status, now: float) -> str:
-    reason = status.reason or (_("exited ({exit})").format(exit=status.last_exit.said()) if status.last_exit
-                               else "")
-    text = reason if reason.startswith(("gave up", _("gave up"))) else (
-        _("gave up: {reason}").format(reason=reason) if reason else _("gave up"))
+    if isinstance(status.reason, Message):  # trayapp's own reason says "gave up" itself
+        text = status.reason.words()
+    else:
+        reason = status.reason or (_("exited ({exit})").format(exit=status.last_exit.said()) if status.last_exit
+                                   else "")
+        text = _("gave up: {reason}").format(reason=reason) if reason else _("gave up")
     if status.retry_at is not None and status.retry_at > now:
         text += _(" · next try in {wait}").format(wait=format_wait(status.retry_at - now))
     return text
@@ -219,8 +214,8 @@ def _state_phrase(status: Status, now: float) -> str:
         return _("stopping")
     if state is State.GIVEN_UP:
         return _given_up_phrase(status, now)
-    if status.reason and status.reason != "stopped":
-        return _("stopped: {reason}").format(reason=status.reason)
+    if status.reason:
+        return _("stopped: {reason}").format(reason=words(status.reason))
     return _("stopped")
 
 
@@ -255,7 +250,7 @@ def program_view(status: Status, now: float) -> ProgramView:
         can_restart=_offers(status, "restart"),
         last_crash=_last_crash(status),
         cannot_answer=_("Fix: {fix}").format(
-            fix=status.health_fix) if status.health is Health.DEGRADED and status.health_fix else "",
+            fix=words(status.health_fix)) if status.health is Health.DEGRADED and status.health_fix else "",
         own_ui=own_ui(status),
         running=status.mode in _OURS and status.state in (State.STARTING, State.RUNNING, State.BACKOFF),
     )
@@ -272,11 +267,11 @@ def own_ui(status: Status) -> str:
 
 def _last_crash(status: Status) -> str:
     crash = status.last_crash
-    if crash is None or not crash.headline:
+    if crash is None or not words(crash.headline):
         return ""
     if crash.when:
-        return _("Last crash {time}: {headline}").format(time=_clock(crash.when), headline=crash.headline)
-    return _("Last crash: {headline}").format(headline=crash.headline)
+        return _("Last crash {time}: {headline}").format(time=_clock(crash.when), headline=words(crash.headline))
+    return _("Last crash: {headline}").format(headline=words(crash.headline))
 
 
 def clip(text: str, limit: int = TOOLTIP_MAX) -> str:

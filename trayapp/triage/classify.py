@@ -13,10 +13,10 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from trayapp.i18n import _
+from trayapp.i18n import N_
+from trayapp.message import Message, Size
 from trayapp.status import ExitInfo
 from trayapp.triage.excerpt import Excerpt, is_error_line, message_of
-from trayapp.units import format_size
 
 EX_CONFIG = 78
 # SIGKILL while the tree used at least this share of its memory limit: the kernel's OOM killer.
@@ -31,22 +31,22 @@ PortHolder = Callable[[int], str | None]
 @dataclass(frozen=True)
 class Cause:
     key: str  # stable name for tests and JSON: "port_in_use", "missing_module", … or "unknown"
-    cause: str  # one line: what went wrong
-    fix: str  # one line: what the user does about it
+    cause: Message  # one line: what went wrong (English for the journal, the user's language when shown)
+    fix: Message  # one line: what the user does about it
 
     @property
     def known(self) -> bool:
         return self.key != "unknown"
 
 
-UNKNOWN = Cause("unknown", "The cause is not one trayapp recognises; the excerpt shows what it printed last.",
-                "Read the excerpt, or the full output with `trayapp logs`.")  # English; `unknown()` speaks the user's
+UNKNOWN = Cause("unknown", Message(N_("The cause is not one trayapp recognises; the excerpt shows what it printed "
+                                      "last.")),
+                Message(N_("Read the excerpt, or the full output with `trayapp logs`.")))
 
 
 def unknown() -> Cause:
-    """UNKNOWN in the active language."""
-    return Cause("unknown", _("The cause is not one trayapp recognises; the excerpt shows what it printed last."),
-                 _("Read the excerpt, or the full output with `trayapp logs`."))
+    """UNKNOWN (its Messages are said in the language of whoever reads them)."""
+    return UNKNOWN
 
 
 @dataclass(frozen=True)
@@ -96,11 +96,11 @@ def _out_of_memory(texts: Texts, facts: Facts) -> Cause | None:
     if not (near or facts.oom_recorded):
         return None
     if facts.memory is None or not facts.memory_limit:
-        return Cause("out_of_memory", _("The kernel's out-of-memory killer ended it (its own record says so)."),
-                     _("Close other programs, give the computer more memory, or find out what makes it grow."))
-    return Cause("out_of_memory", _("The system killed it for using too much memory ({used} of {limit}).").format(
-                     used=format_size(facts.memory), limit=format_size(facts.memory_limit)),
-                 _("Raise its memory limit, close other programs, or find out what makes it grow."))
+        return Cause("out_of_memory", Message(N_("The kernel's out-of-memory killer ended it (its own record says so).")),
+                     Message(N_("Close other programs, give the computer more memory, or find out what makes it grow.")))
+    return Cause("out_of_memory", Message(N_("The system killed it for using too much memory ({used} of {limit})."),
+                                          used=Size(facts.memory), limit=Size(facts.memory_limit)),
+                 Message(N_("Raise its memory limit, close other programs, or find out what makes it grow.")))
 
 
 _CONTAINER = re.compile(r"Container runtime (?:failed to start|is required)", re.IGNORECASE)
@@ -109,8 +109,8 @@ _CONTAINER = re.compile(r"Container runtime (?:failed to start|is required)", re
 def _container_runtime(texts: Texts, facts: Facts) -> Cause | None:
     if _search(texts, _CONTAINER, anywhere=True) is None:
         return None
-    return Cause("container_runtime", _("NanoClaw needs a container runtime (Docker) and none would start."),
-                 _("Install Docker (or Podman with a `docker` wrapper), start it, then restart NanoClaw."))
+    return Cause("container_runtime", Message(N_("NanoClaw needs a container runtime (Docker) and none would start.")),
+                 Message(N_("Install Docker (or Podman with a `docker` wrapper), start it, then restart NanoClaw.")))
 
 
 _NO_PROVIDER = re.compile(r"No provider is configured|Provider/model setup is incomplete", re.IGNORECASE)
@@ -119,8 +119,9 @@ _NO_PROVIDER = re.compile(r"No provider is configured|Provider/model setup is in
 def _no_provider(texts: Texts, facts: Facts) -> Cause | None:
     if _search(texts, _NO_PROVIDER, anywhere=True) is None:
         return None
-    return Cause("no_provider", _("nanobot has no usable model provider."),
-                 _("Set one in ~/.nanobot/config.json (providers, with its API key) or pick a local one (ollama)."))
+    return Cause("no_provider", Message(N_("nanobot has no usable model provider.")),
+                 Message(N_("Set one in ~/.nanobot/config.json (providers, with its API key) or pick a local one "
+                            "(ollama).")))
 
 
 _PORT_IN_USE = re.compile(r"address already in use|EADDRINUSE|only one usage of each socket address|"
@@ -139,14 +140,15 @@ def _port_in_use(texts: Texts, facts: Facts) -> Cause | None:
     port = _port_near(match.string, texts)
     holder = facts.port_holder(port) if port is not None and facts.port_holder is not None else None
     if port is None:
-        cause = _("Its port is already in use.")
+        cause = Message(N_("Its port is already in use."))
     elif holder:
-        cause = _("Port {port} is already in use (held by {holder}).")
+        cause = Message(N_("Port {port} is already in use (held by {holder})."), port=port, holder=holder)
     else:
-        cause = _("Port {port} is already in use.")
-    fix = (_("Stop {holder} or give this program another port in its configuration.") if holder else
-           _("Stop the other program on that port (`trayapp doctor` names it) or give this one another port."))
-    return Cause("port_in_use", cause.format(port=port, holder=holder), fix.format(holder=holder))
+        cause = Message(N_("Port {port} is already in use."), port=port)
+    fix = (Message(N_("Stop {holder} or give this program another port in its configuration."), holder=holder)
+           if holder else Message(N_("Stop the other program on that port (`trayapp doctor` names it) or give this "
+                                     "one another port.")))
+    return Cause("port_in_use", cause, fix)
 
 
 def _port_near(line: str, texts: Texts) -> int | None:
@@ -167,9 +169,9 @@ def _binding_lines(texts: Texts) -> list[str]:
 def _ex_config(texts: Texts, facts: Facts) -> Cause | None:
     if facts.exit.code != EX_CONFIG:
         return None
-    return Cause("ex_config", _("It exited with code 78 (EX_CONFIG): it says its configuration is wrong."),
-                 _("Fix its configuration (the excerpt says what it disliked), then start it again; "
-                   "trayapp does not restart it until then."))
+    return Cause("ex_config", Message(N_("It exited with code 78 (EX_CONFIG): it says its configuration is wrong.")),
+                 Message(N_("Fix its configuration (the excerpt says what it disliked), then start it again; "
+                            "trayapp does not restart it until then.")))
 
 
 _PY_MODULE = re.compile(r"(?:ModuleNotFoundError|ImportError): No module named '([\w.]+)'")
@@ -181,16 +183,16 @@ def _missing_module(texts: Texts, facts: Facts) -> Cause | None:
     if python is not None:
         name = python.group(1)
         top = name.split(".")[0]
-        return Cause("missing_module", _("The Python module '{module}' is not installed where it runs.").format(
-                         module=name),
-                     _("Install it into the program's own environment (pip install {package}), or reinstall "
-                       "the program.").format(package=top))
+        return Cause("missing_module", Message(N_("The Python module '{module}' is not installed where it runs."),
+                                               module=name),
+                     Message(N_("Install it into the program's own environment (pip install {package}), or "
+                                "reinstall the program."), package=top))
     node = _search(texts, _NODE_MODULE)
     if node is None:
         return None
-    return Cause("missing_module", _("The Node module '{module}' cannot be found.").format(module=node.group(1)),
-                 _("Run `npm install` (or `pnpm install`) in the program's folder, and build it again if "
-                   "it has a build step."))
+    return Cause("missing_module", Message(N_("The Node module '{module}' cannot be found."), module=node.group(1)),
+                 Message(N_("Run `npm install` (or `pnpm install`) in the program's folder, and build it again if "
+                            "it has a build step.")))
 
 
 # A bare "401" or "429" would match milliseconds in timestamps: the code must follow a word that says so.
@@ -205,16 +207,17 @@ _QUOTA = re.compile(rf"{_CODE}429\b|\b429 Too Many|quota|rate[ _-]?limit|too man
 def _provider_auth(texts: Texts, facts: Facts) -> Cause | None:
     if _search(texts, _AUTH) is None:
         return None
-    return Cause("provider_auth", _("The model provider rejected the API key."),
-                 _("Put a valid key in the assistant's configuration (make a new one in the provider's "
-                   "dashboard if needed)."))
+    return Cause("provider_auth", Message(N_("The model provider rejected the API key.")),
+                 Message(N_("Put a valid key in the assistant's configuration (make a new one in the provider's "
+                            "dashboard if needed).")))
 
 
 def _provider_quota(texts: Texts, facts: Facts) -> Cause | None:
     if _search(texts, _QUOTA) is None:
         return None
-    return Cause("provider_quota", _("The model provider refused: quota used up or too many requests."),
-                 _("Wait a while, check the plan and billing at the provider, or switch to another provider."))
+    return Cause("provider_quota", Message(N_("The model provider refused: quota used up or too many requests.")),
+                 Message(N_("Wait a while, check the plan and billing at the provider, or switch to another "
+                            "provider.")))
 
 
 _NOT_FOUND = re.compile(r"No such file or directory|ENOENT|FileNotFoundError|cannot find the (?:file|path)",
@@ -238,8 +241,9 @@ def _file_not_found(texts: Texts, facts: Facts) -> Cause | None:
     if match is None:
         return None
     path = _path_in(match.string)
-    cause = _("A file it needs is missing: {path}.").format(path=path) if path else _("A file it needs is missing.")
-    return Cause("file_not_found", cause, _("Create it, or correct the path in the program's configuration."))
+    cause = (Message(N_("A file it needs is missing: {path}."), path=path) if path
+             else Message(N_("A file it needs is missing.")))
+    return Cause("file_not_found", cause, Message(N_("Create it, or correct the path in the program's configuration.")))
 
 
 def _permission_denied(texts: Texts, facts: Facts) -> Cause | None:
@@ -247,10 +251,10 @@ def _permission_denied(texts: Texts, facts: Facts) -> Cause | None:
     if match is None:
         return None
     path = _path_in(match.string)
-    cause = (_("It may not open {path} (permission denied).").format(path=path) if path
-             else _("It was refused access to a file (permission denied)."))
+    cause = (Message(N_("It may not open {path} (permission denied)."), path=path) if path
+             else Message(N_("It was refused access to a file (permission denied).")))
     return Cause("permission_denied", cause,
-                 _("Give your user access to it (chmod or chown), or point the configuration elsewhere."))
+                 Message(N_("Give your user access to it (chmod or chown), or point the configuration elsewhere.")))
 
 
 _RULES: tuple[Callable[[Texts, Facts], Cause | None], ...] = (

@@ -5,6 +5,8 @@ from __future__ import annotations
 import signal as signals
 from collections.abc import Sequence
 
+from trayapp.i18n import N_, _
+from trayapp.message import Message, words
 from trayapp.status import CrashReport, ExitInfo
 from trayapp.triage import excerpt as excerpts
 from trayapp.triage.classify import Facts, PortHolder, classify
@@ -31,10 +33,11 @@ def build(lines: Sequence[str], exit_info: ExitInfo, *, program: str, when: floa
     cleaned = [excerpts.clean(line) for line in lines]
     found = _structured(streams) or excerpts.find_in(cleaned)
     cause = classify(found, cleaned, Facts(exit_info, memory, memory_limit, port_holder, oom_recorded))
-    headline = found.headline or (cause.cause if cause.known else _quiet(exit_info))
+    headline: Message | str = found.headline or (cause.cause if cause.known else _quiet(exit_info))
     return CrashReport(program=program, when=when, exit=exit_words(exit_info), cause=cause.cause,
                        fix=cause.fix, known=cause.known, kind=str(found.kind), excerpt=found.lines,
-                       headline=_short(headline), code=exit_info.code, signal=exit_info.signal)
+                       headline=_short(headline) if isinstance(headline, str) else headline, code=exit_info.code,
+                       signal=exit_info.signal)
 
 
 def _structured(streams: Sequence[Sequence[str]]) -> excerpts.Excerpt | None:
@@ -46,12 +49,17 @@ def _structured(streams: Sequence[Sequence[str]]) -> excerpts.Excerpt | None:
     return None
 
 
-def _quiet(info: ExitInfo) -> str:
+def _quiet(info: ExitInfo) -> Message:
     """The headline of a program that died without printing an error."""
     if info.signal is None and info.code is not None:
-        return f"Exited with code {info.code} without an error message."
-    words = exit_words(info)
-    return f"{words[:1].upper()}{words[1:]} without an error message."
+        return Message(N_("Exited with code {code} without an error message."), code=info.code)
+    if info.signal is None:
+        return Message(N_("Ended without an error message (exit status unknown)."))
+    try:
+        return Message(N_("Killed by {signal} (signal {number}) without an error message."),
+                       signal=signals.Signals(info.signal).name, number=info.signal)
+    except ValueError:
+        return Message(N_("Killed by signal {number} without an error message."), number=info.signal)
 
 
 def _short(line: str) -> str:
@@ -63,11 +71,13 @@ def render_text(report: CrashReport, display: str) -> str:
     """The whole report for a person (`trayapp why`, the status window's Copy button)."""
     import time
 
-    at = time.strftime(" at %Y-%m-%d %H:%M", time.localtime(report.when)) if report.when else ""
-    lines = [f"{display} crashed{at} ({report.exit or 'exit status unknown'})",
-             f"cause: {report.cause or 'not known'}"]
+    how = report.exit_said() or _("exit status unknown")
+    lines = [_("{name} crashed at {time} ({exit})").format(
+                 name=display, time=time.strftime("%Y-%m-%d %H:%M", time.localtime(report.when)), exit=how)
+             if report.when else _("{name} crashed ({exit})").format(name=display, exit=how),
+             _("cause: {cause}").format(cause=words(report.cause) or _("not known"))]
     if report.fix:
-        lines.append(f"fix: {report.fix}")
+        lines.append(_("fix: {fix}").format(fix=words(report.fix)))
     if report.excerpt:
-        lines += ["", "what it printed last:", *(f"    {line}" for line in report.excerpt)]
+        lines += ["", _("what it printed last:"), *(f"    {line}" for line in report.excerpt)]
     return "\n".join(lines)
