@@ -470,7 +470,7 @@ def _backup(entry: Entry) -> str:
 
 def _failed(what: str, entry: Entry) -> str:
     text = _("{what}: {error}").format(what=what, error=_no_reason(entry))
-    fix = _text(entry.get("fix"))
+    fix = _said(entry, "fix")
     return text + (_(" — fix: {fix}").format(fix=_lower_first(fix)) if fix else "")
 
 
@@ -491,10 +491,9 @@ def _prune(entry: Entry) -> str:
 def _verify(entry: Entry) -> str:
     archive = Path(_text(entry.get("archive"))).name or _("a backup")
     if entry.get("ok") is not True:
-        problems = entry.get("problems")
-        if isinstance(problems, list) and problems:
-            return _("backup {archive} failed verification: {problem}").format(archive=archive,
-                                                                               problem=_text(problems[0]))
+        problem = _first_problem(entry)
+        if problem:
+            return _("backup {archive} failed verification: {problem}").format(archive=archive, problem=problem)
         return _("backup {archive} failed verification").format(archive=archive)
     files, databases = _int(entry.get("files")) or 0, _int(entry.get("databases")) or 0
     return _("backup {archive} verified: {files} and {databases} intact").format(
@@ -520,7 +519,7 @@ def _restore(entry: Entry) -> str:
 
 def _alert(entry: Entry) -> str:
     rule = _text(entry.get("rule")) or _("an alert")
-    detail = _text(entry.get("detail"))
+    detail = _said(entry, "detail")
     text = _("alert “{rule}”: {detail}").format(rule=rule, detail=detail) if detail else _(
         "alert “{rule}” fired").format(rule=rule)
     if entry.get("ok") is False:
@@ -578,8 +577,12 @@ def _reload(entry: Entry) -> str:
 
 
 def _first_problem(entry: Entry) -> str:
-    problems = entry.get("problems")
-    return _text(problems[0]) if isinstance(problems, list) and problems else _text(entry.get("error"))
+    """The first of `problems` (else `error`), in the user's language when it was kept as a Message."""
+    said, problems = entry.get("problems_message"), entry.get("problems")
+    first = Message.from_json(said[0]) if isinstance(said, list) and said else None
+    if first is not None:
+        return _text(first.words())
+    return _text(problems[0]) if isinstance(problems, list) and problems else _said(entry, "error")
 
 
 def _reload_failed(entry: Entry) -> str:

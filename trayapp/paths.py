@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from trayapp.errors import TrayAppError
+from trayapp.i18n import N_
+from trayapp.message import Message
 
 APP_NAME = "trayapp"
 # Where the platform lacks O_NOFOLLOW (Windows), links are checked with lstat just before opening.
@@ -28,10 +30,11 @@ class FolderError(TrayAppError, OSError):
     Also an OSError (errno, and `strerror` holding just the cause in words), because callers that
     handled private_dir's OSErrors before (the backup, the control socket) must go on doing so."""
 
-    def __init__(self, message: str, *, fix: str, code: int, why: str) -> None:
+    def __init__(self, message: str, *, fix: str, code: int, why: Message | str) -> None:
         super().__init__(message, fix=fix)
         self.errno = code
-        self.strerror = why
+        self.strerror = str(why)  # English, as the OSError it also is
+        self.why = why  # the cause as a person reads it (cause_said)
 
 
 class AppPaths(NamedTuple):
@@ -161,13 +164,13 @@ def _own_and_tighten(folder: Path) -> None:
 
 
 _CAUSES = {
-    errno.EROFS: "it is on a read-only file system",
-    errno.EACCES: "permission denied",
-    errno.EPERM: "permission denied",
-    errno.ENOTDIR: "a file is in the way where a folder should be",
-    errno.EEXIST: "a file is in the way where a folder should be",
-    errno.ELOOP: "it is a symbolic link, which trayapp does not follow",
-    errno.ENOSPC: "the disk is full",
+    errno.EROFS: N_("it is on a read-only file system"),
+    errno.EACCES: N_("permission denied"),
+    errno.EPERM: N_("permission denied"),
+    errno.ENOTDIR: N_("a file is in the way where a folder should be"),
+    errno.EEXIST: N_("a file is in the way where a folder should be"),
+    errno.ELOOP: N_("it is a symbolic link, which trayapp does not follow"),
+    errno.ENOSPC: N_("the disk is full"),
 }
 
 
@@ -176,17 +179,25 @@ class Refused(OSError):
     `strerror` says why in words."""
 
 
-def cause(exc: OSError) -> str:
-    """Why an operating-system call failed, in words ("it is on a read-only file system")."""
-    if isinstance(exc, (Refused, FolderError)) or exc.errno not in _CAUSES:
+def cause_said(exc: OSError) -> Message | str:
+    """Why an operating-system call failed: our words for the common causes (a Message, so a person
+    reads it in their language), else the system's own."""
+    if isinstance(exc, FolderError):
+        return exc.why
+    if isinstance(exc, Refused) or exc.errno not in _CAUSES:
         return exc.strerror or str(exc)  # our own words, or the system's
-    return _CAUSES[exc.errno]
+    return Message(_CAUSES[exc.errno])
+
+
+def cause(exc: OSError) -> str:
+    """cause_said in English, for log lines ("it is on a read-only file system")."""
+    return str(cause_said(exc))
 
 
 def _unusable(folder: Path, exc: OSError) -> FolderError:
     if isinstance(exc, FolderError):
         return exc
-    why = cause(exc)
+    why = cause_said(exc)
     return FolderError(f"cannot use the folder {folder}: {why}", code=exc.errno or errno.EIO, why=why,
                        fix=f"make {folder} a folder you can write, or set TRAYAPP_HOME to one")
 

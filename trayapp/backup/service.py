@@ -29,7 +29,7 @@ from trayapp.config import Config
 from trayapp.errors import BackupError
 from trayapp.i18n import N_
 from trayapp.journal import Journal
-from trayapp.paths import AppPaths, private_dir
+from trayapp.paths import AppPaths, cause_said, private_dir
 from trayapp.message import Message, Size
 
 log = logging.getLogger(__name__)
@@ -212,10 +212,10 @@ def _disk_message(exc: OSError, folder: Path) -> Message:
         return Message(N_("the disk holding {folder} filled up during the backup; the unfinished archive was "
                           "removed and earlier backups are untouched"), folder=str(folder))
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return Message(N_("cannot write to {folder}: {error}"), folder=str(folder), error=str(exc.strerror))
+        return Message(N_("cannot write to {folder}: {error}"), folder=str(folder), error=cause_said(exc))
     if exc.filename:
-        return Message(N_("the backup failed: {error} ({path})"), error=str(exc.strerror or exc), path=str(exc.filename))
-    return Message(N_("the backup failed: {error}"), error=str(exc.strerror or exc))
+        return Message(N_("the backup failed: {error} ({path})"), error=cause_said(exc), path=str(exc.filename))
+    return Message(N_("the backup failed: {error}"), error=cause_said(exc))
 
 
 def _disk_fix(exc: OSError) -> Message:

@@ -198,7 +198,8 @@ def backup(entry: Mapping[str, Any]) -> Message:
         where = one_line(entry.get("path"), 160)
         return Message(_("Backup finished"), _("{size} saved to {path}.").format(
             size=_size(entry.get("size")), path=where))
-    return Message(_("Backup failed"), one_line(entry.get("error")) or _("See `trayapp history` for details."))
+    error = reason_of(entry, "error")
+    return Message(_("Backup failed"), one_line(words(error)) or _("See `trayapp history` for details."))
 
 
 def external(name: str, entry: Mapping[str, Any]) -> Message:
