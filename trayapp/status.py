@@ -263,15 +263,36 @@ def refusal(status: Status, action: str) -> str | None:
         return None
     if status.mode is Mode.EXTERNAL:
         return _outside(status, action)
-    return (f"{status.display_name} is only reached at {status.owner}; trayapp cannot {action} it there. "
-            f"{action.capitalize()} it where it runs, or name the commands (start = [...], stop = [...], "
-            f"restart = [...]) under [programs.{status.program}.attach] in config.toml.")
+    return _(_ATTACHED[action]).format(name=status.display_name, owner=status.owner, program=status.program)
+
+
+# One sentence per action (and with or without the owner), so each reads whole in every language.
+_ATTACHED = {
+    "start": N_("{name} is only reached at {owner}; trayapp cannot start it there. Start it where it runs, or "
+                "name the commands (start = [...], stop = [...], restart = [...]) under "
+                "[programs.{program}.attach] in config.toml."),
+    "stop": N_("{name} is only reached at {owner}; trayapp cannot stop it there. Stop it where it runs, or "
+               "name the commands (start = [...], stop = [...], restart = [...]) under "
+               "[programs.{program}.attach] in config.toml."),
+    "restart": N_("{name} is only reached at {owner}; trayapp cannot restart it there. Restart it where it "
+                  "runs, or name the commands (start = [...], stop = [...], restart = [...]) under "
+                  "[programs.{program}.attach] in config.toml."),
+}
+_OUTSIDE = {
+    "start": (N_("{name} already runs outside trayapp ({owner}); trayapp does not start a second copy."),
+              N_("{name} already runs outside trayapp; trayapp does not start a second copy.")),
+    "stop": (N_("{name} runs outside trayapp ({owner}); trayapp never signals a process it did not start. "
+                "Stop it where it was started."),
+             N_("{name} runs outside trayapp; trayapp never signals a process it did not start. "
+                "Stop it where it was started.")),
+    "restart": (N_("{name} runs outside trayapp ({owner}); trayapp never signals a process it did not start. "
+                   "Restart it where it was started."),
+                N_("{name} runs outside trayapp; trayapp never signals a process it did not start. "
+                   "Restart it where it was started.")),
+}
 
 
 def _outside(status: Status, action: str) -> str:
-    where = f" ({status.owner})" if status.owner else ""
-    if action == "start":
-        return (f"{status.display_name} already runs outside trayapp{where}; trayapp does not start a "
-                "second copy.")
-    return (f"{status.display_name} runs outside trayapp{where}; trayapp never signals a process it did "
-            f"not start. {action.capitalize()} it where it was started.")
+    with_owner, without = _OUTSIDE[action]
+    said = with_owner if status.owner else without
+    return _(said).format(name=status.display_name, owner=status.owner)

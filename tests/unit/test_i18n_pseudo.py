@@ -174,6 +174,19 @@ def test_tray_view_in_every_state(reasons: Collected) -> None:
     assert [t for t in [many.tooltip, *_labels(many.menu)] if unmarked(t)] == []
 
 
+def test_every_refusal_to_control_a_program() -> None:
+    from dataclasses import replace
+
+    from tests.unit.pseudo_cases import statuses
+    from trayapp.status import CONTROL_ACTIONS, Control, Mode, refusal
+
+    said = [refusal(replace(status, mode=mode, control=Control.NONE, owner=owner), action)
+            for status in statuses(marked)[:1] for mode in (Mode.EXTERNAL, Mode.ATTACHED)
+            for owner in ("pid 77", "") for action in CONTROL_ACTIONS]
+    assert len([s for s in said if s]) == 12
+    assert [s for s in said if s is None or unmarked(s)] == []
+
+
 def _labels(entries: tuple[object, ...]) -> list[str]:
     from trayapp.tray.view import Entry
 
