@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from trayapp.i18n import N_
+from trayapp.i18n import N_, _
 from trayapp.message import Duration, Message
 from trayapp.status import ExitInfo, Health, Mode, State, Status
 
@@ -83,12 +83,13 @@ def restarted(needs: Mapping[str, str], seen: Mapping[str, float | None], status
 
 def problems(graph: Graph) -> list[str]:
     """Config problems: unknown names, a program depending on itself, and cycles."""
-    found = [f"programs.{name}.depends_on: no program named {dep!r}; the programs are: {', '.join(graph)}"
-             for name, needs in graph.items() for dep in needs if dep not in graph]
+    found = [_("programs.{name}.depends_on: no program named {dep}; the programs are: {programs}").format(
+        name=name, dep=repr(dep), programs=", ".join(graph))
+        for name, needs in graph.items() for dep in needs if dep not in graph]
     cycle = _cycle(graph)
     if cycle:
-        found.append(f"programs.{cycle[0]}.depends_on: {' -> '.join(cycle)} is a cycle, so none of them "
-                     "could ever start; remove one of these dependencies")
+        found.append(_("programs.{name}.depends_on: {cycle} is a cycle, so none of them could ever start; "
+                       "remove one of these dependencies").format(name=cycle[0], cycle=" -> ".join(cycle)))
     return found
 
 
