@@ -195,8 +195,11 @@ class App:
     # -- wiring -----------------------------------------------------------------------------
 
     def _log_recorded(self, event: Recorded) -> None:
-        """Every journal entry also goes to trayapp.log, in words (any thread; logging is quick)."""
-        log.info("%s", describe(event.entry, self._names))
+        """Every journal entry also goes to trayapp.log, in English words (log files are language-
+        neutral, like the journal's JSON; any thread; logging is quick)."""
+        with i18n.english():
+            line = describe(event.entry, self._names)
+        log.info("%s", line)
 
     def _publish(self, old: Status | None, new: Status) -> None:
         self.supervisor.remember(new)

@@ -32,6 +32,9 @@ def test_a_chinese_trayapp_from_start_to_history(tmp_path: Path, trayapps: list[
     assert {"start", "running"} <= {e["event"] for e in raw}
     journal = (tmp_path / "h" / "state" / "journal.jsonl").read_text(encoding="utf-8")
     assert not any("\u4e00" <= ch <= "\u9fff" for ch in journal), "the journal's JSON must stay language-neutral"
+    log = (tmp_path / "h" / "logs" / "trayapp.log").read_text(encoding="utf-8")
+    assert "testbot (assistant): started (pid" in log, log
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in log), "trayapp.log must stay language-neutral"
 
 
 # An English sentence: two or more English words in a row, once paths, commands in backticks, names
