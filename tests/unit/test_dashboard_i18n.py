@@ -64,7 +64,7 @@ def test_the_overview_words_are_chinese(chinese: None, host: FakeHost) -> None:
     assert said["notifications"]["paused_words"].startswith("通知已暂停，直到 ")
     assert said["backup"]["last_ok_words"] == "还没有备份"
     entry = program_entry(host.statuses()[0], NOW)
-    assert entry["cpu_words"] == "CPU 3%" and entry["memory_words"] == "52 MB"
+    assert entry["cpu_words"] == "3%" and entry["memory_words"] == "52 MB"
 
 
 def test_a_command_and_the_pause_answer_in_chinese(chinese: None, browser: Browser) -> None:

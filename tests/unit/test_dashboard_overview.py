@@ -61,7 +61,7 @@ def test_a_program_entry_is_its_status_plus_words() -> None:
     entry = program_entry(status, now=1000.0 + 8040)
     assert entry["pid"] == 100 and entry["state"] == "running"
     assert entry["uptime_words"] == "2h 14m"
-    assert entry["memory_words"] == "52MB" and entry["cpu_words"] == "3% CPU"
+    assert entry["memory_words"] == "52MB" and entry["cpu_words"] == "3%"
     assert entry["own_ui"] == "http://127.0.0.1:8765/"
     assert entry["view"]["icon_key"] == "running" and entry["view"]["can_restart"] is True
     assert entry["view"]["last_crash"].endswith("ValueError: bad token")

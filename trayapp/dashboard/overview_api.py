@@ -92,7 +92,7 @@ def program_entry(status: Status, now: float) -> dict[str, Any]:
             "restarts_today": restarts_today(status, now),
             "uptime_words": "" if uptime is None else format_duration(int(uptime)),
             "memory_words": "" if status.memory is None else format_size(status.memory),
-            "cpu_words": "" if status.cpu is None else _("{percent}% CPU").format(percent=round(status.cpu)),
+            "cpu_words": "" if status.cpu is None else _("{percent}%").format(percent=round(status.cpu)),
             "own_ui": own_ui if isinstance(own_ui, str) and own_ui else None,
             "crash_report_text": "" if status.last_crash is None else render_text(status.last_crash,
                                                                                    status.display_name)}
