@@ -614,10 +614,21 @@ def _depends(entry: Entry) -> str:
 
 def _channel_failed(entry: Entry) -> str:
     """A notice that did not reach an e-mail/chat channel; the channel is stored redacted."""
-    kind = (_text(entry.get("kind")) or "a").replace("_", " ")
+    kind = _text(entry.get("kind"))
     channel = _text(entry.get("channel")) or _("a notification channel")
-    return _("the {kind} notice could not be sent to {channel}: {error}").format(kind=kind, channel=channel,
-                                                                               error=_no_reason(entry))
+    error = _no_reason(entry)
+    if kind in _NOTICE_KINDS:
+        return _("the “{kind}” notice could not be sent to {channel}: {error}").format(
+            kind=_(_NOTICE_KINDS[kind]), channel=channel, error=error)
+    return _("a notice could not be sent to {channel}: {error}").format(channel=channel, error=error)
+
+
+# The notices channels carry (config/alerts.py CHANNEL_KINDS), as their names read in a sentence.
+_NOTICE_KINDS = {"crash": N_("crash"), "spawn_failed": N_("could not start"), "gave_up": N_("gave up"),
+                 "recovered": N_("running again"), "health_failing": N_("health check failing"),
+                 "degraded": N_("cannot answer"), "health_ok": N_("healthy again"), "limit": N_("over its limit"),
+                 "external": N_("already running"), "disk": N_("low disk space"), "disk_ok": N_("disk space ok"),
+                 "backup": N_("backup finished"), "backup_failed": N_("backup failed"), "alert": N_("alert")}
 
 
 _BUTTONS = {"restart": N_("asked for a restart"), "logs": N_("asked for the log"),

@@ -238,6 +238,8 @@ def reason_of(data: Mapping[str, Any], key: str = "reason") -> Message | str:
 # A degraded reason that names the program: the tray's phrase already says "running but", so it
 # shows only {what} (cannot_answer).
 RUNNING_BUT = N_("{name} is running but {what}")
+# A given-up program's reason when trayapp will try again later: the tray counts down to the try itself.
+TRYING_AGAIN = N_("{reason}; trying again in {wait}")
 
 
 def cannot_answer(detail: Message | str, name: str) -> str:

@@ -11,6 +11,7 @@ from tests.fakes import FakeClock
 from trayapp import journal
 from trayapp.config import ConfigError, NotifyConfig, parse
 from trayapp.config.alerts import parse_rules
+from trayapp.message import Duration
 from trayapp.notify.channels import Channels, Delivery, hide_secrets
 from trayapp.notify.facade import Notifier, buttons_for, commands_for, parse_action
 from trayapp.notify.messages import Message
@@ -90,8 +91,31 @@ def test_a_failure_is_journalled_with_the_url_and_its_secrets_hidden() -> None:
     assert entry == {"event": "channel_failed", "channel": "mailto://ada:[REDACTED]@gmail.com", "kind": "crash",
                      "error": "535 authentication failed for ada:[REDACTED]"}
     line = journal.describe(entry)
-    assert line == ("the crash notice could not be sent to mailto://ada:[REDACTED]@gmail.com: "
+    assert line == ("the “crash” notice could not be sent to mailto://ada:[REDACTED]@gmail.com: "
                     "535 authentication failed for ada:[REDACTED]")
+
+
+def test_every_notice_kind_a_channel_carries_has_a_name_in_history() -> None:
+    from trayapp.config.alerts import CHANNEL_KINDS
+
+    lines = [journal.describe({"event": "channel_failed", "channel": "ntfy://x", "kind": kind, "error": "e"})
+             for kind in CHANNEL_KINDS]
+    assert [line for line in lines if not line.startswith("the “")] == []
+    assert journal.describe({"event": "channel_failed", "channel": "ntfy://x", "kind": "new_kind", "error": "e"}) == (
+        "a notice could not be sent to ntfy://[REDACTED]: e")
+
+
+def test_our_own_reasons_are_kept_as_messages_for_the_users_language() -> None:
+    from trayapp.message import Message as Said
+
+    def dead(delivery: Delivery, timeout: float) -> Said | str | None:
+        return Said("no answer within {wait}", wait=Duration(timeout))
+
+    recorder = Recorder()
+    chan = Channels([SLACK], kinds=("crash",), journal=recorder, send=dead, threaded=False, timeout=10.0)
+    chan.offer(out("crash", fresh=True))
+    (entry,) = recorder.entries
+    assert entry["error"] == Said("no answer within {wait}", wait=Duration(10.0))
 
 
 def test_a_sender_that_raises_is_a_journalled_failure_not_a_crash() -> None:

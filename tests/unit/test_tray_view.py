@@ -83,6 +83,17 @@ def test_tooltip_gave_up_mentions_the_next_try() -> None:
     assert tray_view([snap], NOW).tooltip == "nanobot — gave up after 5 crashes in 2m (exit 1) · next try in 9m"
 
 
+def test_the_next_try_is_said_once_as_a_live_countdown() -> None:
+    """The supervisor's reason says when it gave up that it will try again in 10m; by now that is 9m,
+    and the tray says only the countdown."""
+    from trayapp.message import Message, Wait
+    from trayapp.status import TRYING_AGAIN
+
+    reason = Message(TRYING_AGAIN, reason=crash_loop(5, 120, ExitInfo(code=1)), wait=Wait(600))
+    snap = status(State.GIVEN_UP, reason=reason, retry_at=NOW + 540)
+    assert tray_view([snap], NOW).tooltip == "nanobot — gave up after 5 crashes in 2m (exit 1) · next try in 9m"
+
+
 def test_tooltip_gave_up_on_a_config_exit() -> None:
     snap = status(State.GIVEN_UP, reason="exited (exit 78): fix the configuration")
     assert tray_view([snap], NOW).tooltip == "nanobot — gave up: exited (exit 78): fix the configuration"

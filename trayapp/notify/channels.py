@@ -17,13 +17,15 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import unquote
 
+from trayapp.i18n import N_, _
+from trayapp.message import Duration, Message
 from trayapp.notify.note import Urgency
 from trayapp.notify.policy import Outgoing
 from trayapp.redact import REDACTED, redact_url
-from trayapp.units import format_duration
 
 log = logging.getLogger("trayapp.notify")
-MISSING = "the apprise package is not installed; install it with `pip install apprise` (trayapp's extra `channels`)"
+MISSING = N_("the apprise package is not installed; install it with `pip install apprise` (trayapp's extra "
+             "`channels`)")
 
 
 class Recorder(Protocol):
@@ -41,7 +43,8 @@ class Delivery:
     urgency: Urgency
 
 
-Send = Callable[[Delivery, float], str | None]  # -> None when delivered, else the reason in words
+# -> None when delivered, else the reason: our words as a Message, or the service's own (apprise's)
+Send = Callable[[Delivery, float], Message | str | None]
 
 
 class Channels:
@@ -90,6 +93,7 @@ class Channels:
             self._deliver(delivery)
 
     def _deliver(self, delivery: Delivery) -> None:
+        error: Message | str | None
         try:
             error = self._send(delivery, self.timeout)
         except Exception as exc:  # a channel must never take the notifier down
@@ -101,9 +105,10 @@ class Channels:
         if error:
             self._failed(delivery, error)
 
-    def _failed(self, delivery: Delivery, error: str) -> None:
+    def _failed(self, delivery: Delivery, error: Message | str) -> None:
         shown = redact_url(delivery.url)
-        error = hide_secrets(error, self.urls)
+        if isinstance(error, str):  # the service's words may quote the URL
+            error = hide_secrets(error, self.urls)
         log.warning("could not send the %s notice to %s: %s", delivery.kind, shown, error)
         if self._journal is not None:
             self._journal.record("channel_failed", channel=shown, kind=delivery.kind, error=error)
@@ -123,29 +128,29 @@ class Channels:
 _NOTIFY_TYPE = {Urgency.LOW: "info", Urgency.NORMAL: "warning", Urgency.CRITICAL: "failure"}
 
 
-def apprise_send(delivery: Delivery, timeout: float) -> str | None:
+def apprise_send(delivery: Delivery, timeout: float) -> Message | str | None:
     """Deliver through apprise within `timeout` seconds (the call runs in a helper thread that is
     left behind if the service hangs; its own socket timeouts end it soon after)."""
     try:
         import apprise
     except ImportError:
-        return MISSING
+        return Message(MISSING)
     protect_apprise_log(delivery.url)
     plugin = apprise.Apprise.instantiate(delivery.url)
     if plugin is None:
-        return "apprise does not understand this URL; see apprise's list of services for its form"
+        return Message(N_("apprise does not understand this URL; see apprise's list of services for its form"))
     plugin.socket_connect_timeout = plugin.socket_read_timeout = timeout
-    outcome: list[str | None] = []
+    outcome: list[Message | str | None] = []
     worker = threading.Thread(target=lambda: outcome.append(_notify(plugin, delivery)),
                               name="trayapp-channel-send", daemon=True)
     worker.start()
     worker.join(timeout)
     if not outcome:
-        return f"no answer within {format_duration(timeout)}"
+        return Message(N_("no answer within {wait}"), wait=Duration(timeout))
     return outcome[0]
 
 
-def _notify(plugin: Any, delivery: Delivery) -> str | None:
+def _notify(plugin: Any, delivery: Delivery) -> Message | str | None:
     """On the helper thread: apprise's own warnings during the call become the reason."""
     heard = _Heard(threading.get_ident())
     logger = logging.getLogger("apprise")
@@ -157,7 +162,7 @@ def _notify(plugin: Any, delivery: Delivery) -> str | None:
         logger.removeHandler(heard)
     if ok:
         return None
-    return heard.lines[-1] if heard.lines else "the service refused the notice"
+    return heard.lines[-1] if heard.lines else Message(N_("the service refused the notice"))
 
 
 class _Heard(logging.Handler):
@@ -235,8 +240,8 @@ def channel_warnings(urls: Iterable[str]) -> list[str]:
     try:
         import apprise
     except ImportError:
-        return [MISSING]
+        return [_(MISSING)]
     for url in urls:
         protect_apprise_log(url)
-    return [f"{redact_url(url)}: apprise does not understand this URL; see apprise's list of services"
+    return [_("{url}: apprise does not understand this URL; see apprise's list of services").format(url=redact_url(url))
             for url in urls if apprise.Apprise.instantiate(url) is None]

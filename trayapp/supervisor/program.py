@@ -31,6 +31,7 @@ from trayapp.journal import Journal
 from trayapp.message import Duration, Wait
 from trayapp.message import Message as Reason  # supervisor.messages has its own Message: the inbox's
 from trayapp.status import (
+    TRYING_AGAIN,
     Control,
     CrashReport,
     ExitInfo,
@@ -364,7 +365,7 @@ class Program:
                                 retry_in=delay)
         shown = reason if says_gave_up else Reason(N_("gave up: {reason}"), reason=reason)
         if delay:
-            shown = Reason(N_("{reason}; trying again in {wait}"), reason=shown, wait=Wait(delay))
+            shown = Reason(TRYING_AGAIN, reason=shown, wait=Wait(delay))
         self._set(State.GIVEN_UP, reason=shown,
                   retry_at=None if delay is None else self.ctx.clock.time() + delay, **common)
 
@@ -811,7 +812,7 @@ class Program:
         delay = self.cfg.retry_after_give_up
         self._retry_at = now + delay
         self._set(State.GIVEN_UP, mode=Mode.MANAGED, pid=None, owner="", memory=None, cpu=None,
-                  reason=Reason(N_("{reason}; trying again in {wait}"), reason=text, wait=Wait(delay)),
+                  reason=Reason(TRYING_AGAIN, reason=text, wait=Wait(delay)),
                   retry_at=self.ctx.clock.time() + delay)
 
     def _fault_with_child(self, now: float, text: Reason, child: ChildHandle) -> None:

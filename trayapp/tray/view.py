@@ -13,7 +13,7 @@ from datetime import datetime
 
 from trayapp.i18n import _, ngettext
 from trayapp.message import Message, words
-from trayapp.status import Health, Mode, State, Status, cannot_answer, refusal
+from trayapp.status import TRYING_AGAIN, Health, Mode, State, Status, cannot_answer, refusal
 from trayapp.units import format_ago, format_duration, format_wait
 
 # Windows keeps 128 UTF-16 units of a tooltip including the NUL (szTip[128]); the other platforms
@@ -191,10 +191,14 @@ def _backoff_phrase(status: Status, now: float) -> str:
 
 
 def _given_up_phrase(status: Status, now: float) -> str:
-    if isinstance(status.reason, Message):  # trayapp's own reason says "gave up" itself
-        text = status.reason.words()
+    said = status.reason
+    if isinstance(said, Message) and said.message == TRYING_AGAIN and status.retry_at is not None:
+        inner = said.values.get("reason", "")  # "trying again in 10m" was true when it gave up:
+        said = inner if isinstance(inner, (Message, str)) else str(inner)  # the countdown below is now
+    if isinstance(said, Message):  # trayapp's own reason says "gave up" itself
+        text = said.words()
     else:
-        reason = status.reason or (_("exited ({exit})").format(exit=status.last_exit.said()) if status.last_exit
+        reason = said or (_("exited ({exit})").format(exit=status.last_exit.said()) if status.last_exit
                                    else "")
         text = _("gave up: {reason}").format(reason=reason) if reason else _("gave up")
     if status.retry_at is not None and status.retry_at > now:
