@@ -77,6 +77,13 @@ def N_(message: str) -> str:
     return message
 
 
+def in_language(lang: str, message: str, locale_dir: Path = LOCALE_DIR) -> str:
+    """`message` in `lang` whatever the active language: for files that carry every language at
+    once (a .desktop entry's Comment[zh_CN]). English when that catalog lacks or cannot read it."""
+    loaded = _load(lang, locale_dir) if lang != ENGLISH else None
+    return message if loaded is None else _safe(message, loaded.gettext(message))
+
+
 def language() -> str:
     """The active language: "en" or "zh_CN"."""
     return _language

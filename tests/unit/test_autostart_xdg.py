@@ -67,6 +67,24 @@ def test_autostart_entry_has_the_required_keys_and_no_phase() -> None:
     assert "Hidden" not in fields
 
 
+def test_the_entry_says_its_comment_in_chinese_too_whatever_language_wrote_it(tmp_path: Path) -> None:
+    """GNOME's Startup Applications and the menu show Comment[zh_CN] to a Chinese session; the file
+    is written once, by whichever language trayapp ran in. desktop-file-validate accepts it."""
+    import shutil
+    import subprocess
+
+    fields = read_entry(render_entry(LaunchCommand(("/usr/bin/trayapp", "run")), autostart=False))
+    assert fields["Comment"] == "Keeps your personal AI assistant running"
+    assert fields["Comment[zh_CN]"] == "让你的个人 AI 助手一直保持运行"
+    assert fields["GenericName[zh_CN]"] == "AI 助手守护程序"
+    validate = shutil.which("desktop-file-validate")
+    if validate:  # Debian's desktop-file-utils, in scripts/setup
+        entry = tmp_path / "trayapp.desktop"
+        entry.write_text(render_entry(LaunchCommand(("/usr/bin/trayapp", "run")), autostart=False), encoding="utf-8")
+        checked = subprocess.run([validate, str(entry)], capture_output=True, text=True)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
 def test_menu_entry_has_categories_and_no_autostart_keys() -> None:
     fields = read_entry(render_entry(LaunchCommand(("/usr/bin/trayapp", "run")), autostart=False))
     assert fields["Categories"] == "Utility;"

@@ -15,12 +15,13 @@ from trayapp.autostart.entry import LaunchCommand
 from trayapp.autostart.plan import MakeDir, Plan, Registry, RemoveEmptyDir, RemoveFile, RunCommand, WriteFile
 from trayapp.autostart.status import AutostartStatus
 from trayapp.errors import AutostartError
-from trayapp.i18n import _
+from trayapp.i18n import ENGLISH, N_, SUPPORTED, _, in_language
 
 APP_ID = "trayapp"  # file name trayapp.desktop; also the icon theme name
 ICON_NAME = "trayapp"
 NAME = "trayapp"
-COMMENT = "Keeps your personal AI assistant running"
+COMMENT = N_("Keeps your personal AI assistant running")
+GENERIC_NAME = N_("AI assistant supervisor")
 ENV_PROGRAM = "/usr/bin/env"
 
 # Desktop Entry spec, "The Exec key": an argument holding any of these must be quoted.
@@ -93,14 +94,27 @@ def full_argv(command: LaunchCommand) -> tuple[str, ...]:
     return (ENV_PROGRAM, *(f"{k}={v}" for k, v in sorted(command.env.items())), *command.argv)
 
 
+def _translated(key: str, message: str) -> list[str]:
+    """The key in every language trayapp speaks besides English ("Comment[zh_CN]=..."): the desktop
+    shows the one of the user's session, whatever language trayapp ran in when it wrote the file."""
+    lines = []
+    for lang in SUPPORTED:
+        said = in_language(lang, message)
+        if lang != ENGLISH and said != message:
+            lines.append(f"{key}[{lang}]={escape_string(said)}")
+    return lines
+
+
 def render_entry(command: LaunchCommand, *, autostart: bool) -> str:
     """A Desktop Entry for the login item (autostart=True) or the application menu."""
     lines = [
         "[Desktop Entry]",
         "Type=Application",
         f"Name={NAME}",
-        "GenericName=AI assistant supervisor",
+        f"GenericName={GENERIC_NAME}",
+        *_translated("GenericName", GENERIC_NAME),
         f"Comment={COMMENT}",
+        *_translated("Comment", COMMENT),
         f"Exec={exec_value(full_argv(command))}",
         f"TryExec={escape_string(command.program)}",
         f"Icon={ICON_NAME}",

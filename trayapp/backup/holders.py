@@ -15,13 +15,14 @@ MAX_NAMED = 3
 
 
 def open_by(path: Path, side_files: tuple[str, ...] = ("-journal", "-wal")) -> list[str]:
-    """"name (pid N)" for each other process holding `path` (or one of its side files) open."""
+    """"name (pid N)" (or "pid N") for each other process holding `path` (or one of its side files) open."""
     real = os.path.realpath(path)
     wanted = {real, *(real + side for side in side_files)}
     found: list[str] = []
     for proc in psutil.process_iter(["name"]):
         if proc.pid != os.getpid() and _holds(proc, wanted):
-            found.append(f"{proc.info.get('name') or 'a process'} (pid {proc.pid})")
+            name = proc.info.get("name")
+            found.append(f"{name} (pid {proc.pid})" if name else f"pid {proc.pid}")  # no words: any language
             if len(found) == MAX_NAMED:
                 break
     return found
