@@ -5,6 +5,7 @@ The server under test is real (real sockets on 127.0.0.1); the app behind it is 
 from __future__ import annotations
 
 import dataclasses
+from contextlib import contextmanager
 import http.client
 import json
 from collections.abc import Callable, Iterator
@@ -13,6 +14,7 @@ from typing import Any, TypeVar
 
 from trayapp.backup.instance import Instance
 from trayapp.config import Config, DashboardConfig
+from trayapp.dashboard import routes
 from trayapp.dashboard.server import DashboardServer, cookie_name
 from trayapp.diskwatch import Level
 from trayapp.errors import ControlError
@@ -211,3 +213,16 @@ class Browser:
             yield from read_events(resp)
         finally:
             conn.close()
+
+
+@contextmanager
+def signed_in(host: FakeHost) -> Iterator[Browser]:
+    """A running dashboard over `host` and a Browser that has logged in to it."""
+    server = DashboardServer(host, routes.build(host))
+    server.start()
+    try:
+        browser = Browser(server)
+        browser.log_in()
+        yield browser
+    finally:
+        server.close()

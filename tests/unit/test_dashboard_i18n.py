@@ -14,25 +14,18 @@ from pathlib import Path
 import pytest
 from babel.messages.extract import extract
 
-from tests.unit.dashboard_fake import Browser, FakeHost
+from tests.unit.dashboard_fake import Browser, FakeHost, signed_in
 from tests.unit.test_i18n_pseudo import unmarked
 from trayapp import i18n
-from trayapp.dashboard import backups_api, charts_api, dates, events_api, page_text, routes
+from trayapp.dashboard import backups_api, charts_api, dates, events_api, page_text
 from trayapp.dashboard.http import Request, Router
 from trayapp.dashboard.overview_api import extras, program_entry
-from trayapp.dashboard.server import STATIC_DIR, DashboardServer
+from trayapp.dashboard.server import STATIC_DIR
 from trayapp.metrics import Point
 from trayapp.status import Mode, State, Status
 
 NOW = time.mktime((2026, 11, 30, 16, 0, 0, 0, 0, -1))
 YESTERDAY = time.mktime((2026, 11, 29, 14, 2, 3, 0, 0, -1))
-
-
-@pytest.fixture
-def chinese() -> Iterator[None]:
-    assert i18n.activate("zh_CN") == "zh_CN"
-    yield
-    i18n.activate("en")
 
 
 @pytest.fixture
@@ -42,12 +35,8 @@ def host(tmp_path: Path) -> FakeHost:
 
 @pytest.fixture
 def browser(host: FakeHost) -> Iterator[Browser]:
-    server = DashboardServer(host, routes.build(host))
-    server.start()
-    b = Browser(server)
-    b.log_in()
-    yield b
-    server.close()
+    with signed_in(host) as b:
+        yield b
 
 
 def no_english(*texts: str) -> list[str]:
@@ -57,7 +46,7 @@ def no_english(*texts: str) -> list[str]:
 
 # -- the APIs' sentences in Chinese ------------------------------------------------------------------
 
-def test_the_overview_words_are_chinese(chinese: None, host: FakeHost) -> None:
+def test_the_overview_words_are_chinese(zh: None, host: FakeHost) -> None:
     host.notifier.pause(3600)
     said = extras(host, NOW)
     assert said["disk"][0]["words"] == "/：可用 2 GB，共 8 GB"
@@ -67,21 +56,21 @@ def test_the_overview_words_are_chinese(chinese: None, host: FakeHost) -> None:
     assert entry["cpu_words"] == "3%" and entry["memory_words"] == "52 MB"
 
 
-def test_a_command_and_the_pause_answer_in_chinese(chinese: None, browser: Browser) -> None:
+def test_a_command_and_the_pause_answer_in_chinese(zh: None, browser: Browser) -> None:
     assert browser.post("/api/programs/alpha/restart").json() == {"message": "已请求 trayapp 重启 Alpha Bot。"}
     assert browser.post("/api/notifications", {"resume": True}).json()["message"] == "通知已开启。"
     refused = browser.post("/api/programs/nobody/stop").json()
     assert refused == {"error": "没有名为 nobody 的程序", "fix": "刷新页面以查看程序"}
 
 
-def test_the_servers_own_errors_are_chinese(chinese: None, browser: Browser) -> None:
+def test_the_servers_own_errors_are_chinese(zh: None, browser: Browser) -> None:
     assert browser.call("GET", "/api/nothing-here").json()["error"] == "/api/nothing-here 处没有内容"
     crossed = browser.post("/api/reload", Origin="http://evil.example").json()
     assert crossed["error"] == "此请求来自其他网站，已被拒绝" and no_english(crossed["fix"]) == []
     assert browser.call("GET", "/static/nothing.js").body.decode() == "没有这个文件。"
 
 
-def test_the_backup_words_and_the_restore_preview_are_chinese(chinese: None) -> None:
+def test_the_backup_words_and_the_restore_preview_are_chinese(zh: None) -> None:
     from trayapp.backup.restore import TargetPreview
     from trayapp.backup.space import Room
 
@@ -96,7 +85,7 @@ def test_the_backup_words_and_the_restore_preview_are_chinese(chinese: None) -> 
     assert room["words"] == "需要在 /srv 中占用 48 MB，那里可用 10 MB，空间不足：请先清理出一些空间。"
 
 
-def test_a_restore_preview_names_who_stops_the_assistant_in_chinese(chinese: None) -> None:
+def test_a_restore_preview_names_who_stops_the_assistant_in_chinese(zh: None) -> None:
     class Host:
         def statuses(self) -> list[Status]:
             return [Status("bot", "bot", State.RUNNING, mode=Mode.EXTERNAL)]
@@ -105,7 +94,7 @@ def test_a_restore_preview_names_who_stops_the_assistant_in_chinese(chinese: Non
     assert words == "bot 不由 trayapp 管理：请在恢复前自行停止它。"
 
 
-def test_dates_read_the_chinese_way(chinese: None) -> None:
+def test_dates_read_the_chinese_way(zh: None) -> None:
     assert dates.time_words(YESTERDAY, NOW) == "11月29日 14:02:03"
     assert events_api.time_words(YESTERDAY, NOW) == "11月29日 14:02"
     assert events_api.time_words(NOW - 60, NOW) == "15:59:00"
@@ -116,7 +105,7 @@ def test_dates_in_english_keep_their_short_month() -> None:
     assert dates.time_words(YESTERDAY, NOW, seconds=False) == "Nov 29 14:02"
 
 
-def test_the_chart_summary_and_the_event_kinds_are_chinese(chinese: None) -> None:
+def test_the_chart_summary_and_the_event_kinds_are_chinese(zh: None) -> None:
     points = [Point(NOW - 60, 100e6, 5.0, 98e6, 101e6, 45.0), Point(NOW, 105e6, 45.0, 104e6, 105e6, 45.0)]
     assert charts_api.summary(points) == {"memory_words": "当前 105 MB，范围 98 MB–105 MB",
                                           "cpu_words": "当前 45%，峰值 45%"}
@@ -131,7 +120,7 @@ def test_every_journal_kind_has_a_label_for_the_filter() -> None:
     assert journal.kinds() <= set(events_api.KIND_WORDS)
 
 
-def test_a_bad_request_to_a_route_is_refused_in_chinese(chinese: None) -> None:
+def test_a_bad_request_to_a_route_is_refused_in_chinese(zh: None) -> None:
     router = Router()
     events_api.register(router, None)  # type: ignore[arg-type]  # refused before the host is asked
     reply = json.loads(router.dispatch(Request("GET", "/api/events", {"limit": "many"})).body)
@@ -140,7 +129,7 @@ def test_a_bad_request_to_a_route_is_refused_in_chinese(chinese: None) -> None:
 
 # -- the pages ---------------------------------------------------------------------------------------
 
-def test_the_page_is_served_in_chinese_with_its_words_for_app_js(chinese: None, browser: Browser) -> None:
+def test_the_page_is_served_in_chinese_with_its_words_for_app_js(zh: None, browser: Browser) -> None:
     page = browser.call("GET", "/logs").body.decode("utf-8")
     assert '<html lang="zh-CN">' in page
     assert "<title data-i18n>trayapp 仪表盘</title>" in page and ">概览</a>" in page
@@ -161,7 +150,7 @@ def test_the_page_in_english_has_both_plural_forms(browser: Browser) -> None:
     assert json.loads(block.group(1))["plurals"]["{n} line found"] == ["{n} line found", "{n} lines found"]
 
 
-def test_the_login_page_is_chinese(chinese: None, browser: Browser) -> None:
+def test_the_login_page_is_chinese(zh: None, browser: Browser) -> None:
     reply = browser.call("GET", "/login?code=made-up", cookie="")
     page = reply.body.decode("utf-8")
     assert reply.status == 403 and '<html lang="zh-CN">' in page

@@ -9,11 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.dashboard_fake import Browser, FakeHost
-from trayapp.dashboard import routes
+from tests.unit.dashboard_fake import Browser, FakeHost, signed_in
 from trayapp.dashboard.events_api import event_json
 from trayapp.dashboard.overview_api import EventStream, program_entry
-from trayapp.dashboard.server import DashboardServer
 from trayapp.events import ExtrasChanged, ProgramRemoved
 from trayapp.status import CrashReport, State, Status
 
@@ -25,12 +23,8 @@ def host(tmp_path: Path) -> FakeHost:
 
 @pytest.fixture
 def browser(host: FakeHost) -> Iterator[Browser]:
-    server = DashboardServer(host, routes.build(host))
-    server.start()
-    b = Browser(server)
-    b.log_in()
-    yield b
-    server.close()
+    with signed_in(host) as b:
+        yield b
 
 
 CRASH = CrashReport(program="alpha", when=1_700_000_000.0, exit="exit 1", cause="the API key was refused",

@@ -3,14 +3,11 @@ JSON with its Messages beside it) and told by `trayapp history` and the notifica
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 
 from tests.unit.test_backup_jobs import Setup, setup  # noqa: F401 (a fixture)
 from tests.unit.test_reasons_zh import english_left
-from trayapp import i18n
 from trayapp import journal as journal_mod
 from trayapp.alerts.rules import evaluate
 from trayapp.backup.jobs import BackupJobs
@@ -19,13 +16,6 @@ from trayapp.journal import Journal
 from trayapp.notify import messages
 
 NOW = 10_000.0
-
-
-@pytest.fixture
-def zh() -> Iterator[None]:
-    assert i18n.activate("zh_CN") == "zh_CN"
-    yield
-    i18n.activate("en")
 
 
 def _chinese(text: str) -> bool:

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.unit.reason_cases import Collected, collect
-from trayapp import i18n, journal
+from trayapp import journal
 from trayapp.config import parse
 from trayapp.message import Message, words
 from trayapp.notify import messages
@@ -36,13 +35,6 @@ def english_left(text: str) -> list[str]:
 def test_the_checker_finds_english() -> None:
     assert english_left("已放弃：nanobot 健康检查未通过（`nanobot onboard`）") == []
     assert english_left("已放弃：crashed (exit 1)") == ["crashed", "exit"]
-
-
-@pytest.fixture
-def zh() -> Iterator[None]:
-    assert i18n.activate("zh_CN") == "zh_CN"
-    yield
-    i18n.activate("en")
 
 
 @pytest.fixture(scope="module")
