@@ -56,6 +56,20 @@ def test_the_overview_words_are_chinese(zh: None, host: FakeHost) -> None:
     assert entry["cpu_words"] == "3%" and entry["memory_words"] == "52 MB"
 
 
+def test_the_crash_report_is_chinese_beside_its_english_fields(zh: None, host: FakeHost) -> None:
+    from dataclasses import replace
+
+    from trayapp.status import ExitInfo
+    from trayapp.triage.report import build
+
+    report = build(["starting", "something odd happened"], ExitInfo(code=3), program="alpha", when=NOW)
+    entry = program_entry(replace(host.statuses()[0], last_crash=report), NOW)
+    assert entry["last_crash"]["cause"].startswith("The cause is not one trayapp recognises")
+    said = entry["crash_words"]
+    assert said["cause"] != entry["last_crash"]["cause"] and any("\u4e00" <= ch <= "\u9fff" for ch in said["cause"]), said
+    assert no_english(*said.values()) == [], said
+
+
 def test_a_command_and_the_pause_answer_in_chinese(zh: None, browser: Browser) -> None:
     assert browser.post("/api/programs/alpha/restart").json() == {"message": "已请求 trayapp 重启 Alpha Bot。"}
     assert browser.post("/api/notifications", {"resume": True}).json()["message"] == "通知已开启。"

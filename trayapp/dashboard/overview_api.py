@@ -24,7 +24,8 @@ from trayapp.errors import ControlError
 from trayapp.events import ExtrasChanged, ProgramRemoved, Recorded, StatusChanged
 from trayapp.i18n import N_, _
 from trayapp.redact import redact
-from trayapp.status import Status
+from trayapp.message import words
+from trayapp.status import CrashReport, Status
 from trayapp.tray.view import program_view, restarts_today
 from trayapp.triage.report import render_text
 from trayapp.units import format_duration, format_size
@@ -95,7 +96,16 @@ def program_entry(status: Status, now: float) -> dict[str, Any]:
             "cpu_words": "" if status.cpu is None else _("{percent}%").format(percent=round(status.cpu)),
             "own_ui": own_ui if isinstance(own_ui, str) and own_ui else None,
             "crash_report_text": "" if status.last_crash is None else render_text(status.last_crash,
-                                                                                   status.display_name)}
+                                                                                   status.display_name),
+            "crash_words": None if status.last_crash is None else crash_words(status.last_crash),
+            # the English health_detail/health_fix beside them stay for scripts
+            "health_detail_words": words(status.health_detail), "health_fix_words": words(status.health_fix)}
+
+
+def crash_words(report: CrashReport) -> dict[str, str]:
+    """The crash report's headline, cause and fix as the page shows them: in the user's language
+    (`last_crash` beside them keeps the English words, for scripts)."""
+    return {"headline": words(report.headline), "cause": words(report.cause), "fix": words(report.fix)}
 
 
 # -- actions ---------------------------------------------------------------------------------------

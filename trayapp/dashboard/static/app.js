@@ -336,9 +336,10 @@ function controlButtons(entry) {
 }
 
 function crashBox(entry) {
-  const crash = entry.last_crash;
-  if (!crash) return null;
-  const excerpt = Array.isArray(crash.excerpt) ? crash.excerpt.join("\n") : "";
+  const report = entry.last_crash;
+  if (!report) return null;
+  const crash = entry.crash_words || report;  // the words in the user's language, made by the server
+  const excerpt = Array.isArray(report.excerpt) ? report.excerpt.join("\n") : "";
   const copy = el("button", { type: "button", class: "btn secondary small", text: t("Copy the report"),
     onclick: () => copyText(entry.crash_report_text || [crash.headline, crash.cause, crash.fix, excerpt].join("\n")) });
   return el("section", { class: "crash", "aria-label": t("Last crash") },
@@ -359,7 +360,7 @@ function renderCard(entry) {
   const view = entry.view || {};
   const key = view.icon_key || "stopped";
   const health = ["none", "unknown", ""].includes(entry.health || "") ? t("not checked")
-    : entry.health_detail ? t("{health}: {detail}", { health: healthWords(entry.health), detail: entry.health_detail })
+    : entry.health_detail_words ? t("{health}: {detail}", { health: healthWords(entry.health), detail: entry.health_detail_words })
       : healthWords(entry.health);
   const phrase = (view.phrase || "").toLowerCase() === stateWords(key).toLowerCase() ? "" : view.phrase;
   const card = el("article", { class: "card", "data-program": entry.program, "data-pid": entry.pid || "",
@@ -372,7 +373,7 @@ function renderCard(entry) {
       fact(t("Restarts today"), String(entry.restarts_today ?? 0)), fact(t("Memory"), entry.memory_words),
       fact(t("CPU"), entry.cpu_words), fact(t("Process"), entry.pid ? t("pid {pid}", { pid: entry.pid }) : ""),
       fact(t("Mode"), entry.mode === "attach" ? t("run elsewhere") : "")),
-    entry.health_fix ? el("p", { class: "muted", text: entry.health_fix }) : null,
+    entry.health_fix_words ? el("p", { class: "muted", text: entry.health_fix_words }) : null,
     crashBox(entry), controlButtons(entry));
   const old = document.querySelector(`.card[data-program="${CSS.escape(entry.program)}"]`);
   if (old) old.replaceWith(card); else { $("programs").querySelector("p.muted")?.remove(); $("programs").append(card); }
