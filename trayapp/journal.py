@@ -186,12 +186,10 @@ def describe(entry: Entry, names: Mapping[str, str] | None = None) -> str:
     """One line for `trayapp history`: "nanobot: crashed (exit 1) after 8s". `names`: config key ->
     display name, so every surface names a program the same way."""
     kind = _text(entry.get("event")) or "event"
-    text = _said(entry, "message")
-    if not text:
-        try:
-            text = _SENTENCES.get(kind, _unknown_kind)(entry)
-        except Exception:  # a damaged entry must not break `history`: say what kind it was
-            text = _unknown_kind(entry)
+    try:
+        text = _said(entry, "message") or _SENTENCES.get(kind, _unknown_kind)(entry)
+    except Exception:  # a damaged entry must not break `history`: say what kind it was
+        text = _unknown_kind(entry)
     key = _text(entry.get("program"))
     if not key:
         return text

@@ -17,6 +17,8 @@ read back is None, never an exception (the journal is a file anyone may have edi
 
 from __future__ import annotations
 
+import math
+import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Union
@@ -69,11 +71,12 @@ class Message:
         self.values: Mapping[str, Value] = values
 
     def words(self) -> str:
-        """The sentence in the active language (English where the catalog lacks the message)."""
-        shown = {name: _shown(value) for name, value in self.values.items()}
+        """The sentence in the active language (English where the catalog lacks the message). Never
+        raises: a Message read back from an edited journal whose values do not fit shows its text."""
         try:
+            shown = {name: _shown(value) for name, value in self.values.items()}
             return _(self.message).format(**shown)
-        except (KeyError, IndexError, ValueError):  # a message read back from an edited journal
+        except Exception:  # values from a file anyone may have edited
             return self.message
 
     def __str__(self) -> str:
@@ -94,20 +97,36 @@ class Message:
         return {"message": self.message, "values": {name: _json(value) for name, value in self.values.items()}}
 
     @classmethod
-    def from_json(cls, data: object) -> Message | None:
-        """The Message `to_json` made, or None for anything else."""
-        if not isinstance(data, dict) or not isinstance(data.get("message"), str):
+    def from_json(cls, data: object, depth: int = 0) -> Message | None:
+        """The Message `to_json` made, or None for anything else: a template with anything but plain
+        {names} (no attributes, indexes, conversions or format specs: "{a:>300000000}" would build a
+        300 MB string), numbers that are not finite, or Messages nested deeper than MAX_DEPTH."""
+        if depth > MAX_DEPTH or not isinstance(data, dict) or not _plain_template(data.get("message")):
             return None
         raw = data.get("values", {})
         if not isinstance(raw, dict):
             return None
         values: dict[str, Value] = {}
         for name, item in raw.items():
-            value = _from_json(item)
+            value = _from_json(item, depth)
             if not isinstance(name, str) or value is None:
                 return None
             values[name] = value
         return cls(data["message"], **values)
+
+
+MAX_DEPTH = 8  # trayapp nests three at most ("{reason}; trying again in {wait}" around "gave up: {reason}")
+
+
+def _plain_template(message: object) -> bool:
+    if not isinstance(message, str) or len(message) > 2000:
+        return False
+    try:
+        parts = list(string.Formatter().parse(message))
+    except ValueError:
+        return False
+    return all(field is None or (field.isidentifier() and not spec and conversion is None)
+               for _text, field, spec, conversion in parts)
 
 
 def words(text: Message | str) -> str:
@@ -130,8 +149,8 @@ def _json(value: Value) -> object:
     return value
 
 
-def _from_json(item: object) -> Value | None:
-    if isinstance(item, bool):
+def _from_json(item: object, depth: int) -> Value | None:
+    if isinstance(item, bool) or (isinstance(item, float) and not math.isfinite(item)):
         return None
     if isinstance(item, (str, int, float)):
         return item
@@ -140,5 +159,5 @@ def _from_json(item: object) -> Value | None:
         number = item.get("value")
         if make is None or isinstance(number, bool) or not isinstance(number, (int, float)):
             return None
-        return make(float(number))
-    return Message.from_json(item)
+        return make(float(number)) if math.isfinite(number) and abs(number) < 1e15 else None
+    return Message.from_json(item, depth + 1)

@@ -84,3 +84,44 @@ def test_english_is_per_thread(chinese):
     thread.join()
     assert seen == ["磁盘已满"]
     assert i18n._("the disk is full") == "磁盘已满"
+
+
+def _nested(depth: int) -> dict[str, object]:
+    data: dict[str, object] = {"message": "x", "values": {}}
+    for _level in range(depth):
+        data = {"message": "{a}", "values": {"a": data}}
+    return data
+
+
+@pytest.mark.parametrize("data", [
+    {"message": "{a}", "values": {"a": {"unit": "wait", "value": float("inf")}}},  # 1e999 in the file
+    {"message": "{a}", "values": {"a": float("nan")}},
+    {"message": "{a.b}", "values": {"a": "x"}},  # attribute lookups
+    {"message": "{a[0]}", "values": {"a": 5}},  # indexes
+    {"message": "{a!r}", "values": {"a": "x"}},  # conversions
+    {"message": "{a:>300000000}", "values": {"a": "x"}},  # a 300 MB string
+    {"message": "{", "values": {}},
+    {"message": "x" * 5000, "values": {}},
+    _nested(450),  # a RecursionError
+])
+def test_hostile_journal_content_reads_back_as_none(data: object) -> None:
+    assert Message.from_json(data) is None
+
+
+def test_nesting_as_deep_as_trayapp_makes_reads_back() -> None:
+    assert Message.from_json(_nested(3)) is not None
+
+
+def test_words_never_raises_whatever_the_values() -> None:
+    assert Message("{n}", n=10**5000).words() == "{n}"  # more digits than int() may print
+    assert Message("{a}").words() == "{a}"
+
+
+def test_history_of_a_hostile_entry_names_its_kind_instead_of_crashing() -> None:
+    from trayapp import journal
+
+    hostile = {"event": "gave_up", "program": "assistant", "reason": "x",
+               "reason_message": {"message": "{a}", "values": {"a": {"unit": "wait", "value": 1e308 * 10}}}}
+    assert journal.describe(hostile).startswith("assistant")
+    deep = {"event": "gave_up", "program": "assistant", "reason": "x", "reason_message": _nested(450)}
+    assert journal.describe(deep).startswith("assistant")
