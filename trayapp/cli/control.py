@@ -11,6 +11,7 @@ from trayapp.i18n import N_, _
 from trayapp.cli.common import paths
 from trayapp.cli.output import print_json, print_table
 from trayapp.paths import AppPaths
+from trayapp.status import ExitInfo
 
 if TYPE_CHECKING:
     from trayapp.config import ProgramConfig
@@ -190,9 +191,17 @@ def _row(p: dict[str, Any]) -> list[str]:
 
     name = program_label(p["program"], p.get("display_name") or "")
     return [name, state, str(p.get("pid") or "-"), uptime, str(p.get("restarts", 0)),
-            last.get("text", "-"), _word(p.get("health", "-")),
+            _exit_said(last), _word(p.get("health", "-")),
             format_size(p["memory"]) if p.get("memory") else "-",
             f"{p['cpu']:.0f}%" if p.get("cpu") is not None else "-"]
+
+
+def _exit_said(last: dict[str, Any]) -> str:
+    """The last exit in the user's language ("退出码 1"), from the JSON's numbers; its `text` is English."""
+    code, sig = last.get("code"), last.get("signal")
+    if not isinstance(code, int) and not isinstance(sig, int):
+        return "-"
+    return ExitInfo(code if isinstance(code, int) else None, sig if isinstance(sig, int) else None).said()
 
 
 # The status table's words for states, modes and health (the JSON keeps the English keys).
