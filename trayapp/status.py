@@ -238,6 +238,14 @@ def reason_of(data: Mapping[str, Any], key: str = "reason") -> Message | str:
 # A degraded reason that names the program: the tray's phrase already says "running but", so it
 # shows only {what} (cannot_answer).
 RUNNING_BUT = N_("{name} is running but {what}")
+# A stopped program's reasons that say "stopped" themselves: the tray shows them as they are, not
+# after "stopped: ".
+STOPPED_EXIT = N_("stopped ({exit})")
+STOPPED_BY = {"user": N_("stopped by you"), "quit": N_("stopped because trayapp quit"),
+              "reload": N_("stopped by a config reload"),
+              "dependency": N_("stopped because a program it depends on went down")}
+STOPPED_BY_WHO = N_("stopped by {who}")
+SAYS_STOPPED = frozenset({STOPPED_EXIT, STOPPED_BY_WHO, *STOPPED_BY.values()})
 # A given-up program's reason when trayapp will try again later: the tray counts down to the try itself.
 TRYING_AGAIN = N_("{reason}; trying again in {wait}")
 

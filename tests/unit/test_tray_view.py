@@ -331,3 +331,16 @@ def test_reload_config_reloads_off_the_gui_thread() -> None:
     TrayActions(Host(), refresh=lambda: None).handle(entry.action, entry.program)  # type: ignore[arg-type]
     assert done.wait(30), "the reload never ran"
     assert threads == ["tray-reload"]
+
+
+def test_a_stop_reason_that_says_stopped_is_not_said_twice() -> None:
+    from trayapp.message import Message
+    from trayapp.supervisor.program import stopped_by
+    from trayapp.status import STOPPED_EXIT
+
+    by_you = status(State.STOPPED, started_at=None, reason=stopped_by("user"))
+    assert phrase(by_you, NOW) == "stopped by you"
+    exited = status(State.STOPPED, started_at=None, reason=Message(STOPPED_EXIT, exit=ExitInfo(signal=15).message()))
+    assert phrase(exited, NOW).startswith("stopped (") and "stopped: " not in phrase(exited, NOW)
+    other = status(State.STOPPED, started_at=None, reason=Message("exited ({what})", what="exit 78"))
+    assert phrase(other, NOW) == "stopped: exited (exit 78)"

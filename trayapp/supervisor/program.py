@@ -31,6 +31,9 @@ from trayapp.journal import Journal
 from trayapp.message import Duration, Wait
 from trayapp.message import Message as Reason  # supervisor.messages has its own Message: the inbox's
 from trayapp.status import (
+    STOPPED_BY,
+    STOPPED_BY_WHO,
+    STOPPED_EXIT,
     TRYING_AGAIN,
     Control,
     CrashReport,
@@ -124,14 +127,9 @@ class StopFor(enum.Enum):
 
 
 # Who stopped it, as the STOPPED reason says it (the Stop message's `by`; the journal keeps the key).
-_STOPPED_BY = {"user": N_("stopped by you"), "quit": N_("stopped because trayapp quit"),
-               "reload": N_("stopped by a config reload"),
-               "dependency": N_("stopped because a program it depends on went down")}
-
-
 def stopped_by(by: str) -> Reason:
     """"stopped by you": the reason a program shows after a stop."""
-    return Reason(_STOPPED_BY[by]) if by in _STOPPED_BY else Reason(N_("stopped by {who}"), who=by)
+    return Reason(STOPPED_BY[by]) if by in STOPPED_BY else Reason(STOPPED_BY_WHO, who=by)
 
 
 def _clip(text: str) -> str:
@@ -309,7 +307,7 @@ class Program:
             self._set(State.STOPPING, **common)  # the exit, in the snapshot, before the new start
             self._spawn(now)
         else:
-            self._set(State.STOPPED, reason=Reason(N_("stopped ({exit})"), exit=info.message()), **common)
+            self._set(State.STOPPED, reason=Reason(STOPPED_EXIT, exit=info.message()), **common)
 
     def _crashed(self, info: ExitInfo, uptime: float, now: float, common: dict[str, Any]) -> None:
         failures = policy.failures_after_uptime(self.cfg, self.status.failures, uptime) + 1

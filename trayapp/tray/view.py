@@ -13,7 +13,7 @@ from datetime import datetime
 
 from trayapp.i18n import _, ngettext
 from trayapp.message import Message, words
-from trayapp.status import TRYING_AGAIN, Health, Mode, State, Status, cannot_answer, refusal
+from trayapp.status import SAYS_STOPPED, TRYING_AGAIN, Health, Mode, State, Status, cannot_answer, refusal
 from trayapp.units import format_ago, format_duration, format_wait
 
 # Windows keeps 128 UTF-16 units of a tooltip including the NUL (szTip[128]); the other platforms
@@ -218,6 +218,8 @@ def _state_phrase(status: Status, now: float) -> str:
         return _("stopping")
     if state is State.GIVEN_UP:
         return _given_up_phrase(status, now)
+    if isinstance(status.reason, Message) and status.reason.message in SAYS_STOPPED:
+        return status.reason.words()
     if status.reason:
         return _("stopped: {reason}").format(reason=words(status.reason))
     return _("stopped")
