@@ -207,15 +207,16 @@ def _verify_new(path: Path) -> tuple[bool, Message | None]:
 _BIGGER = N_("free some space, or set [backup] dest to a bigger drive")
 
 
-def _disk_message(exc: OSError, folder: Path) -> Message:
+def _disk_message(exc: OSError, folder: Path) -> Message | str:
+    """What went wrong, without "the backup failed" (every place that shows it says that already)."""
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return Message(N_("the disk holding {folder} filled up during the backup; the unfinished archive was "
                           "removed and earlier backups are untouched"), folder=str(folder))
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return Message(N_("cannot write to {folder}: {error}"), folder=str(folder), error=cause_said(exc))
     if exc.filename:
-        return Message(N_("the backup failed: {error} ({path})"), error=cause_said(exc), path=str(exc.filename))
-    return Message(N_("the backup failed: {error}"), error=cause_said(exc))
+        return Message(N_("{error} ({path})"), error=cause_said(exc), path=str(exc.filename))
+    return cause_said(exc)
 
 
 def _disk_fix(exc: OSError) -> Message:
