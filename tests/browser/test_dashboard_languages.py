@@ -194,7 +194,7 @@ def test_the_restore_preview_and_login_are_in_chinese(chinese_page: Dashboard) -
     chinese_page.wait_js("return document.getElementById('restore-dialog').open && "
                          "document.querySelectorAll('#rd-lines li').length > 2", "the dry-run preview", 60)
     dialog = chinese_page.js("return document.getElementById('restore-dialog').innerText")
-    assert "这只是预演：没有做任何更改。" in dialog and "输入备份名称以确认恢复" in dialog, dialog
+    assert "这只是试运行：没有做任何更改。" in dialog and "输入备份名称以确认恢复" in dialog, dialog
     chinese_page.screenshot("zh-backups-restore-1024", width=1024)
     chinese_page.js("document.getElementById('rd-cancel').click()")
     chinese_page.driver.get(chinese_page.base + "/login?code=used-or-made-up")

@@ -94,9 +94,9 @@ def test_a_crash_loop_is_told_in_chinese_and_journaled_in_english(tmp_path: Path
                 env={"DISPLAY": "", "WAYLAND_DISPLAY": "", "LANG": "en_US.UTF-8", "LANGUAGE": ""})
     trayapps.append(t.start(headless=False))
     t.wait_state("given_up")
-    assert any("testbot — 1 分内崩溃 3 次，已放弃重启（退出码 3）" in line for line in t.output().splitlines()), t.output()
+    assert any("testbot — 1 分钟内崩溃 3 次，已放弃重启（退出码 3）" in line for line in t.output().splitlines()), t.output()
     status = t.cli("status").stdout
-    assert "1 分内崩溃 3 次，已放弃重启（退出码 3）；10 分后再试" in status, status
+    assert "1 分钟内崩溃 3 次，已放弃重启（退出码 3）；10 分钟后再试" in status, status
     assert "exit 3" not in status, "the last-exit column is in Chinese too"
     program = json.loads(t.cli("status", "--json").stdout)["programs"][0]
     assert program["reason"] == "gave up after 3 crashes in 1m (exit 3); trying again in 10m"
@@ -105,7 +105,7 @@ def test_a_crash_loop_is_told_in_chinese_and_journaled_in_english(tmp_path: Path
     assert [e["reason"] for e in gave_up] == ["gave up after 3 crashes in 1m (exit 3)"]
     assert gave_up[0]["says_gave_up"] is True and gave_up[0]["reason_message"]["values"]["crashes"] == 3
     history = t.cli("history").stdout
-    assert "testbot (assistant)：1 分内崩溃 3 次，已放弃重启（退出码 3）；10 分后再试" in history, history
+    assert "testbot (assistant)：1 分钟内崩溃 3 次，已放弃重启（退出码 3）；10 分钟后再试" in history, history
     assert "testbot (assistant)：已崩溃（退出码 3）；1 秒后重启" in history, history
     journal = (tmp_path / "h" / "state" / "journal.jsonl").read_text(encoding="utf-8")
     assert not any("\u4e00" <= ch <= "\u9fff" for ch in journal), "the journal's JSON must stay language-neutral"

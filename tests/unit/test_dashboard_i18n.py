@@ -91,10 +91,10 @@ def test_the_backup_words_and_the_restore_preview_are_chinese(zh: None) -> None:
     said = backups_api.summary({"last_ok_at": NOW - 7200, "next_due": NOW + 3 * 3600 + 600,
                                 "schedule": "daily 03:00"}, NOW)
     assert said["last_ok_words"] == "上次成功备份：2 小时前"
-    assert said["next_due_words"] == "下次备份将在 3 小时 10 分后开始"
+    assert said["next_due_words"] == "下次备份将在 3 小时 10 分钟后开始"
     assert said["schedule_words"] == "每天 03:00 备份"
     target = backups_api._target_json(TargetPreview("data", "dir", Path("/srv/bot"), True, 48_000_000, 12, 1))
-    assert target["words"] == "恢复到 /srv/bot（12 个文件，48 MB，1 个数据库）；现有内容会被移到一旁，不会删除。"
+    assert target["words"] == "恢复到 /srv/bot（12 个文件，48 MB，1 个数据库）；现有数据会被移到别处保存，不会删除。"
     room = backups_api._room_json(Room(Path("/srv"), 48_000_000, 10_000_000))
     assert room["words"] == "需要在 /srv 中占用 48 MB，那里可用 10 MB，空间不足：请先清理出一些空间。"
 

@@ -112,7 +112,7 @@ def test_config_ui_language(tmp_path: Path) -> None:
 def test_chinese_catalog_is_used_when_chosen() -> None:
     assert i18n.activate("zh_CN") == "zh_CN"
     assert _("Quit trayapp") == "退出 trayapp"
-    assert format_duration(8040) == "2 小时 14 分"
+    assert format_duration(8040) == "2 小时 14 分钟"
     assert format_ago(180) == "3 分钟前"
     assert format_size(1.2e9) == "1.2 GB"
     assert ngettext("{n} file", "{n} files", 3).format(n=3) == "3 个文件"
@@ -228,7 +228,7 @@ def test_the_tray_speaks_chinese_the_way_chinese_desktops_do() -> None:
     i18n.activate("zh_CN")
     running = statuses(lambda text: text)[4]  # running 2h 14m, 3 restarts today
     view = tray_view([running], NOW, Extras(backup=True, last_backup_at=NOW - 180, autostart=True))
-    assert view.tooltip == "nanobot — 已运行 2 小时 14 分 · 今天重启 3 次"
+    assert view.tooltip == "nanobot — 已运行 2 小时 14 分钟 · 今天重启 3 次"
     labels = [e.label for e in view.menu]
     assert labels[2:7] == ["启动", "停止", "重启", "日志", "-"]
     assert "上次备份：3 分钟前" in labels and "开机自启" in labels and "暂停通知 1 小时" in labels

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.unit.reason_cases import Collected, collect
-from trayapp import journal
+from trayapp import i18n, journal
 from trayapp.config import parse
 from trayapp.message import Message, words
 from trayapp.notify import messages
@@ -50,7 +50,7 @@ def program(toml: str = "") -> object:
 
 @pytest.mark.parametrize("code, times, verdict, chinese, english", [
     (1, (), policy.Verdict.RESTART, "已崩溃（退出码 1）", "crashed (exit 1)"),
-    (1, (10.0, 20.0, 30.0, 40.0, 50.0), policy.Verdict.GIVE_UP, "2 分内崩溃 6 次，已放弃重启（退出码 1）",
+    (1, (10.0, 20.0, 30.0, 40.0, 50.0), policy.Verdict.GIVE_UP, "2 分钟内崩溃 6 次，已放弃重启（退出码 1）",
      "gave up after 6 crashes in 2m (exit 1)"),
     (78, (), policy.Verdict.GIVE_UP, "已退出（退出码 78）：该退出码表示必须先修正配置",
      "exited (exit 78): this exit code means the configuration must be fixed first"),
@@ -78,13 +78,13 @@ def test_every_reason_the_supervisor_gives_is_chinese(zh: None, collected: Colle
 
 
 @pytest.mark.parametrize("english, chinese", [
-    ("gave up after 4 crashes in 1m (exit 1); trying again in 10m", "1 分内崩溃 4 次，已放弃重启（退出码 1）；10 分后再试"),
+    ("gave up after 4 crashes in 1m (exit 1); trying again in 10m", "1 分钟内崩溃 4 次，已放弃重启（退出码 1）；10 分钟后再试"),
     ("stopping (SIGTERM, then SIGKILL after 10s)", "正在停止（先发送 SIGTERM，10 秒后发送 SIGKILL）"),
     ("stopped by you", "已由你停止"),
     ("gave up: over its memory limit (200MB, the limit is 100MB); 3 restarts in 1m did not help; trying again in 10m",
-     "已放弃：内存占用超出上限（200 MB，上限为 100 MB）；1 分内重启 3 次均无效；10 分后再试"),
+     "已放弃：内存占用超出上限（200 MB，上限为 100 MB）；1 分钟内重启 3 次均无效；10 分钟后再试"),
     ("gave up: failing its health check (连接被拒绝); 3 restarts in 1m did not help; trying again in 10m",
-     "已放弃：健康检查未通过（连接被拒绝）；1 分内重启 3 次均无效；10 分后再试"),
+     "已放弃：健康检查未通过（连接被拒绝）；1 分钟内重启 3 次均无效；10 分钟后再试"),
 ])
 def test_a_programs_give_up_stop_limit_and_health_reasons(zh: None, collected: Collected, english: str,
                                                           chinese: str) -> None:
@@ -118,7 +118,7 @@ def test_running_but_cannot_answer_is_said_in_chinese(zh: None, collected: Colle
 def test_the_tray_shows_the_given_up_reason_in_chinese(zh: None, collected: Collected) -> None:
     given_up = [s for s in collected.statuses if s.state is State.GIVEN_UP]
     shown = [phrase(s, s.since_at) for s in given_up]
-    assert any(p == "1 分内崩溃 4 次，已放弃重启（退出码 1） · 10 分后再试" for p in shown), shown  # said once
+    assert any(p == "1 分钟内崩溃 4 次，已放弃重启（退出码 1） · 10 分钟后再试" for p in shown), shown  # said once
     assert [p for p in shown if english_left(p)] == []
 
 
@@ -135,7 +135,7 @@ def test_journal_round_trip_to_history_in_chinese(zh: None, collected: Collected
     assert [line for line in lines if english_left(line)] == []
     loop = next(e for e in entries if e["event"] == "gave_up" and e["says_gave_up"])
     assert loop["reason"] == "gave up after 4 crashes in 1m (exit 1)"
-    assert journal.describe(loop) == "assistant：1 分内崩溃 4 次，已放弃重启（退出码 1）；10 分后再试"
+    assert journal.describe(loop) == "assistant：1 分钟内崩溃 4 次，已放弃重启（退出码 1）；10 分钟后再试"
 
 
 def test_an_older_journal_without_messages_still_reads(zh: None) -> None:
@@ -161,7 +161,7 @@ def test_status_through_json_keeps_english_and_restores_the_message(zh: None, co
     assert data["reason_message"]["message"] == "{reason}; trying again in {wait}"
     back = Status.from_dict(data)
     assert back == status and isinstance(back.reason, Message)
-    assert words(back.reason) == "1 分内崩溃 4 次，已放弃重启（退出码 1）；10 分后再试"
+    assert words(back.reason) == "1 分钟内崩溃 4 次，已放弃重启（退出码 1）；10 分钟后再试"
 
 
 def test_a_plain_reason_from_outside_stays_as_it_came() -> None:
@@ -204,3 +204,12 @@ def test_a_crash_notice_says_the_presets_exit_meaning_in_chinese(zh: None) -> No
     note = messages.crash("OpenClaw", {"code": 1}, delay=4, meaning=openclaw.info.exit_meanings[1])
     assert note.title == "OpenClaw 崩溃了（退出码 1） — 4 秒后重启"
     assert note.body == "启动失败；常见原因是端口 18789 已被占用"
+
+
+def test_doctor_marks_are_chinese_and_keep_their_column(zh: None) -> None:
+    from trayapp.doctor.report import Level, mark
+
+    marks = [mark(level) for level in (Level.OK, Level.INFO, Level.WARN, Level.FAIL)]
+    assert marks == ["正常", "提示", "警告", "问题"]
+    i18n.activate("en")
+    assert [mark(level) for level in (Level.OK, Level.INFO, Level.WARN, Level.FAIL)] == ["OK  ", "INFO", "WARN", "FAIL"]

@@ -39,8 +39,8 @@ def stats(args: argparse.Namespace) -> int:
         print_json({name: _as_json(s) for name, s in summaries.items()})
         return 0
     if not summaries or all(s.samples == 0 for s in summaries.values()):
-        print(_("no samples yet for {program}: they are taken while a program runs").format(
-            program=args.program or _("any program")))
+        print(_("no samples yet for {program}: they are taken while a program runs").format(program=args.program)
+              if args.program else _("no samples yet: they are taken while a program runs"))
     for name, summary in summaries.items():
         _print(name, summary)
     return 0

@@ -5,11 +5,12 @@ from __future__ import annotations
 import enum
 import hashlib
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from trayapp.i18n import _
+from trayapp.i18n import N_, _
 
 
 class Level(enum.StrEnum):
@@ -77,7 +78,15 @@ def fail(group: str, name: str, evidence: str, fix: str, *, title: str = "") -> 
     return Check(group, name, Level.FAIL, evidence, fix, title=title)
 
 
-_MARK = {Level.OK: "OK  ", Level.INFO: "INFO", Level.WARN: "WARN", Level.FAIL: "FAIL"}
+# TRANSLATORS: the status mark before each line of `trayapp doctor`, four columns wide (two CJK characters).
+_MARK = {Level.OK: N_("OK"), Level.INFO: N_("INFO"), Level.WARN: N_("WARN"), Level.FAIL: N_("FAIL")}
+
+
+def mark(level: Level) -> str:
+    """The level's mark padded to four terminal columns (a CJK character takes two)."""
+    said = _(_MARK[level])
+    width = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in said)
+    return said + " " * max(0, 4 - width)
 
 
 @dataclass(frozen=True)
@@ -118,7 +127,7 @@ class Report:
             if check.group != group:
                 group = check.group
                 lines.append(("" if not lines else "\n") + _(group).capitalize())
-            lines.append(f"  {_MARK[check.level]}  " + _("{check}: {evidence}").format(check=check.label,
+            lines.append(f"  {mark(check.level)}  " + _("{check}: {evidence}").format(check=check.label,
                                                                                      evidence=check.evidence))
             if check.fix and check.level is not Level.OK:
                 lines.append("        " + _("fix: {fix}").format(fix=check.fix))
