@@ -78,3 +78,14 @@ def test_several_programs_are_listed_in_the_readers_language(zh: None) -> None:
 
 def test_nothing_changed_reads_in_chinese(zh: None) -> None:
     assert diff(parse(BASE), parse(BASE)).sentence().words() == "没有变化"
+
+
+def test_history_says_a_recorded_reload_in_the_readers_language(zh: None) -> None:
+    from trayapp import journal
+
+    sentence = diff(parse(BASE), parse(BASE + '\n[logs]\nkeep = 2\n')).sentence()
+    entry = {"event": "reload", "changes": str(sentence), "changes_message": sentence.to_json()}
+    assert journal.describe(entry) == "配置已重新加载：logs 设置已生效"
+    # an older journal kept the English words only: they are shown as they are
+    assert journal.describe({"event": "reload", "changes": "logs settings applied"}) == \
+        "配置已重新加载：logs settings applied"

@@ -914,7 +914,10 @@ def load(path: Path, environ: Mapping[str, str] | None = None, commands: Command
     except FileNotFoundError:
         return default_config(environ)
     except (OSError, UnicodeDecodeError) as exc:
-        raise in_both_languages(lambda: ConfigError(
-            _("cannot read {path}: {error}").format(path=path, error=exc),
-            fix=_("check the file's permissions and encoding (UTF-8)"))) from exc
+        raise _unreadable(path, exc) from exc
     return parse(text, source=path, environ=environ, commands=commands)
+
+
+def _unreadable(path: Path, error: Exception) -> ConfigError:
+    return in_both_languages(lambda: ConfigError(_("cannot read {path}: {error}").format(path=path, error=error),
+                                                 fix=_("check the file's permissions and encoding (UTF-8)")))
