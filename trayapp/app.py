@@ -20,7 +20,7 @@ from trayapp import __version__
 from trayapp.clock import Clock, SystemClock
 from trayapp import i18n
 from trayapp.i18n import _
-from trayapp.config import Config, ProgramConfig
+from trayapp.config import Config, ProgramConfig, in_both_languages
 from trayapp.config import diff as config_diff
 from trayapp.control import ControlServer
 from trayapp.errors import ConfigError, ControlError, TrayAppError
@@ -183,7 +183,8 @@ class App:
             return
         problems = self.config_problems
         # No `message`: `trayapp history` says it from the fields, in the reader's language.
-        self.journal.record("config_error", error=broken.message, problems=list(problems))
+        said = _config_said(broken)
+        self.journal.record("config_error", error=said["error"], problems=said["problems"])
         self.notifier.notify(_("config.toml has a problem"), _("{problem} — fix: {fix}").format(
                                  problem=problems[0], fix=_config_fix(broken)),
                              slot="config", kind="config_error", bypass_pause=True)
@@ -348,32 +349,38 @@ class App:
             self.config = new  # first: a program log opened from now on takes the new [logs]
             self._apply_sections(change.sections, new)
             self._names.update({n: p.display_name for n, p in new.programs.items()})
-            said: dict[str, Any] = {"changes": change.sentence(), **change.lists()}
-            self.journal.record("reload", None, **said)
-            return {"ok": True, **said}
+            sentence = change.sentence()
+            self.journal.record("reload", None, changes=sentence, **change.lists())
+            # English words for --json and scripts, the Message for the CLI to say in its language
+            return {"ok": True, "changes": str(sentence), "changes_message": sentence.to_json(), **change.lists()}
 
     def _load_for_reload(self) -> Config:
         """The file as it is now. Gone (deleted, or an editor between writes) is not "the defaults":
         replacing the user's programs with the nanobot preset would be a surprise, so it is refused."""
         path = self.paths.config_file
         if self.config.source is not None and not path.exists():
-            raise ConfigError(f"{path} is gone", problems=[f"{path} does not exist any more"],
-                              fix="put the file back (`trayapp config init` writes a new one), then reload")
+            raise in_both_languages(lambda: ConfigError(
+                _("{path} is gone").format(path=path), problems=[_("{path} does not exist any more").format(path=path)],
+                fix=_("put the file back (`trayapp config init` writes a new one), then reload")))
         return _load(self.paths)
 
     def _reload_refused(self, exc: ConfigError) -> dict[str, Any]:
+        """The reply carries the error in English (--json, scripts) and in `words` as this instance
+        says it to people; the journal keeps the English."""
         problems = exc.problems or [exc.message]
-        self.journal.record("reload_failed", error=exc.message, problems=problems)
+        said = _config_said(exc)
+        self.journal.record("reload_failed", error=said["error"], problems=said["problems"])
+        refused = {"ok": False, **said, "words": _config_words(exc)}
         if self._broken is not None:  # still broken: show the file's problems as they are now
             self._set_broken(exc)
             self.notifier.notify(_("config.toml still has a problem"), _("{problem} — fix: {fix}").format(
                                      problem=problems[0], fix=_config_fix(exc)),
                                  slot="config", kind="reload_failed", bypass_pause=True)
-            return {"ok": False, "error": exc.message, "problems": problems, "fix": exc.fix or ""}
+            return refused
         self.notifier.notify(_("config.toml was not reloaded"),
                              _("{problem} — the old settings keep running; `trayapp config check` lists every "
                                "problem").format(problem=problems[0]), kind="reload_failed")
-        return {"ok": False, "error": exc.message, "problems": problems, "fix": exc.fix or ""}
+        return refused
 
     def _reload_messages(self, change: config_diff.ConfigDiff, new: Config) -> list[ProgramChange]:
         """What the supervisor thread must do; added programs in dependency order."""
@@ -525,8 +532,9 @@ class App:
         broken = self._broken
         if broken is None:
             return None
-        return {"path": str(self.paths.config_file), "problems": list(self.config_problems),
-                "fix": _config_fix(broken)}
+        said = _config_said(broken)
+        return {"path": str(self.paths.config_file), "problems": said["problems"], "fix": said["fix"],
+                "words": _config_words(broken)}  # `status --json` leaves `words` out: it speaks English
 
     def _command(self, verb: str, action: Callable[[str | None], None], name: str | None) -> str:
         """A control-channel start/stop/restart, for one program or (name None) for every one that
@@ -552,6 +560,17 @@ class App:
 
 def _config_fix(broken: ConfigError) -> str:
     return broken.fix or _("edit config.toml; `trayapp config check` lists every problem")
+
+
+def _config_words(broken: ConfigError) -> dict[str, Any]:
+    """A config error as people read it, in the active language: its first line, every problem, the fix."""
+    return {"error": broken.message, "problems": broken.problems or [broken.message], "fix": _config_fix(broken)}
+
+
+def _config_said(broken: ConfigError) -> dict[str, Any]:
+    """The same in English, for the journal and --json (config.parse made the English twin)."""
+    with i18n.english():
+        return _config_words(broken.in_english())
 
 
 def _each_logged(what: str, calls: Sequence[Callable[[], object]]) -> None:

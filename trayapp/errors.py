@@ -50,6 +50,13 @@ class ConfigError(TrayAppError):
                  fix: str | Message | None = None) -> None:
         super().__init__(message, fix=fix)
         self.problems = problems or []
+        # The same error in English, for the journal and --json (see `in_english`); None: none was made.
+        self.english: ConfigError | None = None
+
+    def in_english(self) -> ConfigError:
+        """The English twin config.parse made by reading a broken file once more under english();
+        itself for an error made only once (in English, or by a command that prints it)."""
+        return self.english or self
 
     def __str__(self) -> str:
         lines = [self.message, *(f"  - {p}" for p in self.problems)]

@@ -569,8 +569,9 @@ def _logs_refused(entry: Entry) -> str:
 
 
 def _reload(entry: Entry) -> str:
-    """A config reload that applied; `changes` says what it did in words (config/diff.py)."""
-    changes = _text(entry.get("changes")) or _("nothing changed")
+    """A config reload that applied; `changes` says what it did (config/diff.py), in the reader's
+    language when it was kept as a Message."""
+    changes = _said(entry, "changes") or _("nothing changed")
     return _("the configuration was reloaded: {changes}").format(changes=changes)
 
 

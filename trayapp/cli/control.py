@@ -77,7 +77,7 @@ def status(args: argparse.Namespace) -> int:
             print(_("trayapp is not running (start it with `trayapp run`)"))
         return 3
     if args.json:
-        print_json({"running": True, **report})
+        print_json({"running": True, **_english(report)})
         return 0
     for line in _frame(report):
         print(line)
@@ -96,6 +96,7 @@ def _frame(report: dict[str, Any]) -> list[str]:
     lines = table.getvalue().splitlines()
     broken = report.get("config_error")
     if broken:  # nothing is supervised until the file is fixed: say that first
+        broken = {**broken, **(broken.get("words") or {})}  # as the instance says it to people, when it does
         lines = [_("config error: {path} has a problem; nothing is supervised until it is fixed").format(
                      path=broken["path"]),
                  *(f"  - {problem}" for problem in broken["problems"]),
@@ -104,6 +105,14 @@ def _frame(report: dict[str, Any]) -> list[str]:
         name = p.get("display_name") or p["program"]
         lines += [_("{program}: {what}").format(program=name, what=line) for line in _notes(p)]
     return lines
+
+
+def _english(report: dict[str, Any]) -> dict[str, Any]:
+    """The report for --json: a config error's `words` (the instance's language) left out."""
+    broken = report.get("config_error")
+    if not isinstance(broken, dict):
+        return report
+    return {**report, "config_error": {key: value for key, value in broken.items() if key != "words"}}
 
 
 def _watch(args: argparse.Namespace) -> int:

@@ -9,6 +9,8 @@ from typing import Any
 from trayapp.i18n import _
 from trayapp.cli.common import paths
 from trayapp.cli.output import print_json
+from trayapp.message import words
+from trayapp.status import reason_of
 
 EXIT_INVALID = 2  # the new config has problems; the old one keeps running
 EXIT_NOT_RUNNING = 3  # as `trayapp status`
@@ -33,10 +35,10 @@ def reload(args: argparse.Namespace) -> int:
         reply: dict[str, Any] = control.request(paths(), "reload", timeout=30)
     except NotRunningError:
         return _not_running(args.json)
-    if args.json:
-        print_json(reply)
+    if args.json:  # English throughout: the instance's own words for people stay out
+        print_json({key: value for key, value in reply.items() if key != "words"})
     elif reply.get("ok"):
-        print(_("reloaded: {changes}").format(changes=reply.get("changes") or _("nothing changed")))
+        print(_("reloaded: {changes}").format(changes=words(reason_of(reply, "changes")) or _("nothing changed")))
     else:
         _print_problems(reply)
     return 0 if reply.get("ok") else EXIT_INVALID
@@ -52,9 +54,12 @@ def _not_running(as_json: bool) -> int:
 
 
 def _print_problems(reply: dict[str, Any]) -> None:
-    print(_("trayapp: not reloaded, the old settings keep running: {error}").format(error=reply.get("error", "")),
+    """The problems as the running trayapp says them to people (`words`); an older one sent only English."""
+    said = reply.get("words")
+    said = said if isinstance(said, dict) else reply
+    print(_("trayapp: not reloaded, the old settings keep running: {error}").format(error=said.get("error", "")),
           file=sys.stderr)
-    for problem in reply.get("problems") or []:
+    for problem in said.get("problems") or []:
         print(f"  - {problem}", file=sys.stderr)
-    if reply.get("fix"):
-        print("  " + _("fix: {fix}").format(fix=reply["fix"]), file=sys.stderr)
+    if said.get("fix"):
+        print("  " + _("fix: {fix}").format(fix=said["fix"]), file=sys.stderr)

@@ -22,7 +22,7 @@ from typing import Any, overload
 from trayapp.config.alerts import DEFAULT_CHANNEL_KINDS, Rule, channel_kinds, channel_urls, read_rules
 from trayapp.config.presets import DEFAULT_PRESET, PRESETS, Preset
 from trayapp.config.variables import expand, expand_document
-from trayapp.i18n import N_, _, ngettext
+from trayapp.i18n import N_, _, english, ngettext
 from trayapp.errors import ConfigError
 from trayapp.units import format_size, parse_duration, parse_size
 
@@ -703,8 +703,35 @@ def parse(text: str, *, source: Path | None = None, environ: Mapping[str, str] |
           commands: CommandCheck | None = None) -> Config:
     """Parse and validate config text. Raises ConfigError listing every problem.
 
-    `commands`, when given, is asked about every managed program's command (see CommandCheck)."""
+    The error reads in the active language and carries its English twin (`in_english()`) for the
+    journal and --json: the problems are sentences made as they are found, so a broken file is
+    simply read once more under english(). `commands`, when given, is asked about every managed
+    program's command (see CommandCheck)."""
     env = os.environ if environ is None else environ
+    return _raising_in_both(lambda: _parse(text, source, env, commands))
+
+
+def in_both_languages(make: Callable[[], ConfigError]) -> ConfigError:
+    """`make()`'s error in the active language, with the same error in English as its twin."""
+    shown = make()
+    with english():
+        shown.english = make()
+    return shown
+
+
+def _raising_in_both(read: Callable[[], Config]) -> Config:
+    try:
+        return read()
+    except ConfigError as exc:
+        with english():
+            try:
+                read()
+            except ConfigError as twin:
+                exc.english = twin
+        raise
+
+
+def _parse(text: str, source: Path | None, env: Mapping[str, str], commands: CommandCheck | None) -> Config:
     where = str(source) if source else "config"
     try:
         data = expand_document(tomllib.loads(text), env)
@@ -887,6 +914,10 @@ def load(path: Path, environ: Mapping[str, str] | None = None, commands: Command
     except FileNotFoundError:
         return default_config(environ)
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(_("cannot read {path}: {error}").format(path=path, error=exc),
-                          fix=_("check the file's permissions and encoding (UTF-8)")) from exc
+        raise _unreadable(path, exc) from exc
     return parse(text, source=path, environ=environ, commands=commands)
+
+
+def _unreadable(path: Path, error: Exception) -> ConfigError:
+    return in_both_languages(lambda: ConfigError(_("cannot read {path}: {error}").format(path=path, error=error),
+                                                 fix=_("check the file's permissions and encoding (UTF-8)")))

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 
 from trayapp.config import Config, ProgramConfig
+from trayapp.i18n import N_
+from trayapp.message import Message, Value
 
 # Program settings applied without a restart: read again at the next probe, sample or snapshot.
 IN_PLACE = ("display_name", "limits", "depends_timeout", "restart_with_dependencies")
@@ -34,14 +36,30 @@ class ConfigDiff:
         return {"added": list(self.added), "removed": list(self.removed), "restarted": list(self.restarted),
                 "updated": list(self.updated), "sections": list(self.sections)}
 
-    def sentence(self) -> str:
-        """What changed, for the journal and the CLI: "restarted ollama; added web; logs updated"."""
-        parts = [f"{verb} {', '.join(names)}" for verb, names in (
-            ("added", self.added), ("removed", self.removed), ("restarted", self.restarted),
-            ("updated", self.updated)) if names]
+    def sentence(self) -> Message:
+        """What changed, for the journal and the CLI: "restarted ollama; added web; logs settings
+        applied" (a Message: the journal keeps it in English, `trayapp reload` says it in the user's
+        language)."""
+        parts = [Message(verb, names=_listed(names)) for verb, names in (
+            (N_("added {names}"), self.added), (N_("removed {names}"), self.removed),
+            (N_("restarted {names}"), self.restarted), (N_("updated {names}"), self.updated)) if names]
         if self.sections:
-            parts.append(f"{', '.join(self.sections)} settings applied")
-        return "; ".join(parts) or "nothing changed"
+            parts.append(Message(N_("{sections} settings applied"), sections=_listed(self.sections)))
+        return _joined(parts) if parts else Message(N_("nothing changed"))
+
+
+def _listed(names: tuple[str, ...]) -> Value:
+    """"a, b, c", each comma through the catalog (Chinese lists with 、)."""
+    if len(names) == 1:
+        return names[0]
+    return Message(N_("{first}, {rest}"), first=names[0], rest=_listed(names[1:]))
+
+
+def _joined(parts: list[Message]) -> Message:
+    """"a; b; c" from sentences, each semicolon through the catalog."""
+    if len(parts) == 1:
+        return parts[0]
+    return Message(N_("{first}; {rest}"), first=parts[0], rest=_joined(parts[1:]))
 
 
 def diff(old: Config, new: Config) -> ConfigDiff:
