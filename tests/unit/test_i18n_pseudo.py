@@ -320,6 +320,24 @@ def test_config_check_on_a_bad_file(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert OPEN in text and [line for line in text.splitlines() if unmarked(line)] == []
 
 
+def test_config_check_on_bad_alert_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("TRAYAPP_HOME", str(tmp_path))
+    (tmp_path / "config.toml").write_text(
+        '[programs.assistant]\ncommand = ["nanobot", "gateway"]\n'
+        '[[alerts]]\nwhen = "restarts > lots"\nactoin = "notify"\n'
+        '[[alerts]]\nwhen = "gave up"\naction = "webhok"\nprogram = "asistant"\n'
+        '[[alerts]]\nwhen = "gave up"\naction = "command"\n'
+        '[[alerts]]\nwhen = "gave up"\naction = "webhook"\nurl = "ftp://x"\n'
+        '[[alerts]]\nwhen = "crash party"\nchannels = "mailto://x"\n'
+        '[[alerts]]\nwhen = ""\ncommand = "notify-me --now"\naction = "command"\n')
+    text = _run_cli(["config", "check"], monkeypatch, capsys)
+    problems = [line for line in text.splitlines() if line.startswith("  - ")]
+    assert len(problems) >= 8, text
+    said = [re.sub(r"^\s+- [\w.\[\]]+:", " ", line) for line in text.splitlines()]
+    assert [line for line in said if unmarked(line)] == []
+
+
 def test_doctor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     """Every check the doctor runs here, its group, name, evidence and fix (OK/INFO/WARN/FAIL are
     the report's level tags, the same in every language)."""

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from trayapp.errors import ConfigError
+from trayapp.i18n import _, ngettext
 from trayapp.units import parse_duration, parse_size
 
 FORMS = ('"restarts > 3 in 1h"', '"crashes >= 5 in 10m"', '"uptime < 5m after restart"',
@@ -122,9 +123,9 @@ def parse_condition(text: str) -> Condition:
     try:
         found = _condition(t)
     except ValueError as exc:
-        raise ValueError(f"{text!r}: {exc}") from exc
+        raise ValueError(_("{text!r}: {error}").format(text=text, error=exc)) from exc
     if found is None:
-        raise ValueError(f"cannot read {text!r}; write one of: {', '.join(FORMS)}")
+        raise ValueError(_("cannot read {text!r}; write one of: {forms}").format(text=text, forms=", ".join(FORMS)))
     return found
 
 
@@ -163,9 +164,10 @@ def parse_rules(tables: Sequence[Any], *, programs: Sequence[str] | None = None)
     """Like `read_rules`, but any problem raises ConfigError listing them all."""
     rules, problems = read_rules(tables, programs=programs)
     if problems:
-        raise ConfigError(f"the [[alerts]] rules have {len(problems)} problem{'s' if len(problems) > 1 else ''}:",
-                          problems=problems, fix="edit the [[alerts]] tables in config.toml, "
-                                                 "then run `trayapp config check`")
+        raise ConfigError(ngettext("the [[alerts]] rules have {n} problem:", "the [[alerts]] rules have {n} problems:",
+                                   len(problems)).format(n=len(problems)),
+                          problems=problems, fix=_("edit the [[alerts]] tables in config.toml, "
+                                                   "then run `trayapp config check`"))
     return rules
 
 
@@ -179,13 +181,13 @@ class _Fields:
         try:
             return convert(self.table.get(key))
         except (ValueError, TypeError) as exc:
-            self.problems.append(f"{self.path}.{key}: {exc}")
+            self.problems.append(_("{where}: {problem}").format(where=f"{self.path}.{key}", problem=exc))
             return default
 
 
 def _rule(path: str, table: Any, programs: Sequence[str] | None, problems: list[str]) -> Rule | None:
     if not isinstance(table, Mapping):
-        problems.append(f"{path}: expected a table like [[alerts]] when = \"restarts > 3 in 1h\"")
+        problems.append(_('{where}: expected a table like [[alerts]] when = "restarts > 3 in 1h"').format(where=path))
         return None
     before = len(problems)
     _unknown_keys(path, table, problems)
@@ -207,17 +209,18 @@ def _unknown_keys(path: str, table: Mapping[str, Any], problems: list[str]) -> N
     for key in table:
         if key not in KEYS:
             hint = difflib.get_close_matches(key, KEYS, n=1)
-            tail = f"; did you mean {hint[0]!r}?" if hint else f"; known keys: {', '.join(KEYS)}"
-            problems.append(f"{path}.{key}: unknown key{tail}")
+            said = (_("unknown key; did you mean {hint!r}?").format(hint=hint[0]) if hint
+                    else _("unknown key; known keys: {keys}").format(keys=", ".join(KEYS)))
+            problems.append(_("{where}: {problem}").format(where=f"{path}.{key}", problem=said))
 
 
 def _when(value: Any) -> str:
     if value is None:
-        raise ValueError(f"missing; e.g. when = {FORMS[0]}")
+        raise ValueError(_("missing; e.g. when = {form}").format(form=FORMS[0]))
     if not isinstance(value, str):
-        raise ValueError(f"expected a string such as {FORMS[0]}")
+        raise ValueError(_("expected a string such as {form}").format(form=FORMS[0]))
     if not value.strip():
-        raise ValueError(f"empty; write one of: {', '.join(FORMS)}")
+        raise ValueError(_("empty; write one of: {forms}").format(forms=", ".join(FORMS)))
     return value
 
 
@@ -228,7 +231,7 @@ def _condition_of(value: Any) -> Condition:
 def _name(value: Any, when: str) -> str:
     """The rule's own name, else its condition in one line."""
     if value is not None and not isinstance(value, str):
-        raise ValueError('expected a string such as "crash loop"')
+        raise ValueError(_('expected a string such as "crash loop"'))
     return value or " ".join(when.split())
 
 
@@ -237,8 +240,10 @@ def _action(value: Any) -> str:
         return "notify"
     if value not in ACTIONS:
         hint = difflib.get_close_matches(str(value), ACTIONS, n=1)
-        extra = f"; did you mean {hint[0]!r}?" if hint else ""
-        raise ValueError(f"must be one of {', '.join(ACTIONS)}, got {value!r}{extra}")
+        if hint:
+            raise ValueError(_("must be one of {choices}, got {value!r}; did you mean {hint!r}?").format(
+                choices=", ".join(ACTIONS), value=value, hint=hint[0]))
+        raise ValueError(_("must be one of {choices}, got {value!r}").format(choices=", ".join(ACTIONS), value=value))
     return str(value)
 
 
@@ -246,11 +251,13 @@ def _program(value: Any, programs: Sequence[str] | None) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ValueError("expected a program name (a string)")
+        raise ValueError(_("expected a program name (a string)"))
     if programs is not None and value not in programs:
         hint = difflib.get_close_matches(value, list(programs), n=1)
-        extra = f"; did you mean {hint[0]!r}?" if hint else f"; programs: {', '.join(programs)}"
-        raise ValueError(f"no program named {value!r}{extra}")
+        if hint:
+            raise ValueError(_("no program named {value!r}; did you mean {hint!r}?").format(value=value, hint=hint[0]))
+        raise ValueError(_("no program named {value!r}; programs: {programs}").format(value=value,
+                                                                                      programs=", ".join(programs)))
     return value
 
 
@@ -261,26 +268,26 @@ def _duration(value: Any, default: float) -> float:
 def _argv(value: Any, action: str) -> tuple[str, ...]:
     if value is None:
         if action == "command":
-            raise ValueError('missing; action = "command" needs command = ["program", "arg", ...]')
+            raise ValueError(_('missing; action = "command" needs command = ["program", "arg", ...]'))
         return ()
     if isinstance(value, str):
-        raise ValueError('expected a list of strings such as ["notify-me", "--urgent"], not one string '
-                         "(trayapp never runs a shell)")
+        raise ValueError(_('expected a list of strings such as ["notify-me", "--urgent"], not one string '
+                           "(trayapp never runs a shell)"))
     if not isinstance(value, list) or not value or not all(isinstance(s, str) and s for s in value):
-        raise ValueError('expected a non-empty list of strings such as ["notify-me", "--urgent"]; '
-                         "an item that is a ${VARIABLE} needs that variable set")
+        raise ValueError(_('expected a non-empty list of strings such as ["notify-me", "--urgent"]; '
+                           "an item that is a ${VARIABLE} needs that variable set"))
     return tuple(value)
 
 
 def _url(value: Any, action: str) -> str:
     if value is None:
         if action == "webhook":
-            raise ValueError('missing; action = "webhook" needs url = "https://..."')
+            raise ValueError(_('missing; action = "webhook" needs url = "https://..."'))
         return ""
     if not isinstance(value, str):
-        raise ValueError('expected a string such as "https://example.org/hook"')
+        raise ValueError(_('expected a string such as "https://example.org/hook"'))
     if not value.startswith(("http://", "https://")):
-        raise ValueError(f"must start with http:// or https://, got {value!r}")
+        raise ValueError(_("must start with http:// or https://, got {value!r}").format(value=value))
     return value
 
 
@@ -288,7 +295,8 @@ def _rule_channels(value: Any, action: str) -> tuple[str, ...]:
     if value is None:
         return ()
     if action != "notify":
-        raise ValueError(f'channels are where a notify action goes; this rule has action = "{action}"')
+        raise ValueError(_('channels are where a notify action goes; this rule has action = "{action}"').format(
+            action=action))
     return channel_urls(value)
 
 
@@ -297,23 +305,26 @@ def channel_urls(value: Any) -> tuple[str, ...]:
     it holds tokens and passwords."""
     from trayapp.redact import redact_url
 
-    example = 'e.g. channels = ["mailto://me:app-password@gmail.com", "ntfy://ntfy.sh/my-topic"]'
+    example = 'channels = ["mailto://me:app-password@gmail.com", "ntfy://ntfy.sh/my-topic"]'
     if not isinstance(value, list):
-        raise ValueError(f"expected a list of notification URLs, {example}")
+        raise ValueError(_("expected a list of notification URLs, e.g. {example}").format(example=example))
     for index, url in enumerate(value):
         if not isinstance(url, str) or not _SCHEME.fullmatch(url.strip()):
             shown = redact_url(url) if isinstance(url, str) else type(url).__name__
-            raise ValueError(f"item {index + 1} ({shown}) is not a URL like service://...; {example}")
+            raise ValueError(_("item {n} ({shown}) is not a URL like service://...; e.g. {example}").format(
+                n=index + 1, shown=shown, example=example))
     return tuple(url.strip() for url in value)
 
 
 def channel_kinds(value: Any) -> tuple[str, ...]:
     """Which notices go to the channels: words from CHANNEL_KINDS."""
     if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
-        raise ValueError(f'expected a list of words such as ["crash", "gave_up"]; known: {", ".join(CHANNEL_KINDS)}')
+        raise ValueError(_('expected a list of words such as ["crash", "gave_up"]; known: {kinds}').format(
+            kinds=", ".join(CHANNEL_KINDS)))
     for kind in value:
         if kind not in CHANNEL_KINDS:
             hint = difflib.get_close_matches(kind, CHANNEL_KINDS, n=1)
-            extra = f"; did you mean {hint[0]!r}?" if hint else f"; known: {', '.join(CHANNEL_KINDS)}"
-            raise ValueError(f"unknown kind {kind!r}{extra}")
+            if hint:
+                raise ValueError(_("unknown kind {kind!r}; did you mean {hint!r}?").format(kind=kind, hint=hint[0]))
+            raise ValueError(_("unknown kind {kind!r}; known: {kinds}").format(kind=kind, kinds=", ".join(CHANNEL_KINDS)))
     return tuple(value)
