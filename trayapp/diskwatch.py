@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from trayapp.config import DiskConfig
-from trayapp.i18n import _
+from trayapp.i18n import _, english
 from trayapp.units import format_size
 
 if TYPE_CHECKING:
@@ -202,8 +202,9 @@ class DiskWatch:
         return None if new is old else Crossing(volume.mount, old, new, free, total)
 
     def _announce(self, crossing: Crossing) -> None:
-        log.warning("disk %s: %s free of %s on %s", crossing.new, format_size(crossing.free),
-                    format_size(crossing.total), crossing.path)
+        with english():  # sizes as the log writes them, whatever the user's language
+            free, total = format_size(crossing.free), format_size(crossing.total)
+        log.warning("disk %s: %s free of %s on %s", crossing.new, free, total, crossing.path)
         if self._journal is not None:
             self._journal.record("disk", None, level=str(crossing.new), path=crossing.path,
                                  free=crossing.free, total=crossing.total)

@@ -41,6 +41,15 @@ class TrayAppError(Exception):
         return f"{self.message}\n  " + _("fix: {fix}").format(fix=self.fix) if self.fix else self.message
 
 
+def logged(exc: BaseException) -> str:
+    """An error in the words trayapp's log gets: English where trayapp kept its words as Messages
+    (`said`/`fix_said`; str() of the error is the user's language), else as the error says itself."""
+    if not isinstance(exc, TrayAppError):
+        return str(exc)
+    fix = "" if exc.fix_said is None else f"; fix: {exc.fix_said}"
+    return f"{exc.said}{fix}"
+
+
 class ConfigError(TrayAppError):
     """The config file is malformed or fails validation; nothing is started."""
 

@@ -13,6 +13,7 @@ import pytest
 
 from trayapp.alerts.actions import Outcome, post_webhook, run_command
 from trayapp.alerts.engine import AlertEngine
+from trayapp.message import Message, words
 from trayapp.alerts.rules import evaluate
 from trayapp.config.alerts import Count, Failing, GaveUp, Over, ShortRun, parse_condition, parse_rules, read_rules
 from trayapp.errors import ConfigError
@@ -188,9 +189,9 @@ class Notes:
         self.calls: list[tuple[str, str, str]] = []
         self.channels: list[tuple[str, ...]] = []
 
-    def notify(self, title: str, body: str = "", *, slot: str = "", kind: str = "",
+    def notify(self, title: str, body: Message | str = "", *, slot: str = "", kind: str = "",
                channels: tuple[str, ...] = ()) -> None:
-        self.calls.append((title, body, slot))
+        self.calls.append((title, words(body), slot))  # what the user reads
         self.channels.append(channels)
 
 

@@ -36,7 +36,7 @@ class _Recorder(Protocol):
 
 
 class _Notifier(Protocol):
-    def notify(self, title: str, body: str = "", *, slot: str = ..., kind: str = ...,
+    def notify(self, title: str, body: Message | str = "", *, slot: str = ..., kind: str = ...,
                channels: tuple[str, ...] = ...) -> None: ...
 
 
@@ -194,7 +194,7 @@ class AlertEngine:
         if self._notifier is None:
             return Outcome(False, Message(N_("no notifier is running")))
         name = self._names.get(firing.program, firing.program)
-        self._notifier.notify(f"{name}: {firing.rule.name}", firing.match.detail.words(),
+        self._notifier.notify(f"{name}: {firing.rule.name}", firing.match.detail,  # logged in English
                               slot=f"alert:{firing.rule.name}:{firing.program}", kind="alert",
                               channels=firing.rule.channels)
         return Outcome(True)

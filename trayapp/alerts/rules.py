@@ -138,7 +138,9 @@ def _failing(c: Failing, mine: list[Mapping[str, Any]], now: float) -> Match | N
     since = now - entry_time(last)
     if since < c.duration:
         return None
-    detail = str(last.get("detail") or "").strip()
+    # The probe's words as a Message when journaled as one: the notice says them in the user's
+    # language, the webhook and TRAYAPP_ALERT_DETAIL get str() (English).
+    detail: Message | str = Message.from_json(last.get("detail_message")) or str(last.get("detail") or "").strip()
     if detail:
         return Match(Message(N_("health check failing for {took}: {detail}"), took=Duration(since), detail=detail))
     return Match(Message(N_("health check failing for {took}"), took=Duration(since)))

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from trayapp.i18n import N_, _
 from trayapp.config import Config
-from trayapp.errors import BackupError, TrayAppError
+from trayapp.errors import BackupError, TrayAppError, logged
 from trayapp.journal import Journal
 from trayapp.memory import give_back
 from trayapp.paths import AppPaths
@@ -205,7 +205,7 @@ class BackupJobs:
             with destination_lock(folder):  # busy: a backup from the command line runs; it sweeps
                 interrupted.sweep(folder, self.journal, self._wall)
         except Exception as exc:
-            log.warning("could not look for interrupted backups in %s: %s", folder, exc)
+            log.warning("could not look for interrupted backups in %s: %s", folder, logged(exc))
 
     def _due(self) -> bool:
         spec = self.config.backup.schedule
@@ -253,7 +253,7 @@ class BackupJobs:
         try:
             prune_backups(self.config, self.paths, self.journal)
         except Exception as exc:
-            log.warning("pruning old backups failed: %s", exc)
+            log.warning("pruning old backups failed: %s", logged(exc))
             reason = exc.said if isinstance(exc, TrayAppError) else str(exc)
             self.journal.record("prune", ok=False, error=str(reason),
                                 **said("error", reason))

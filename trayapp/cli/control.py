@@ -182,6 +182,9 @@ def _notes(p: dict[str, Any]) -> list[str]:
         detail, fix = words(reason_of(p, "health_detail")) or _("see the log"), words(reason_of(p, "health_fix"))
         notes.append(_("cannot answer: {detail}; fix: {fix}").format(detail=detail, fix=fix)
                      if fix else _("cannot answer: {detail}").format(detail=detail))
+    failing = words(reason_of(p, "health_detail")) if p.get("health") == "unhealthy" else ""
+    if failing:  # the table says "unhealthy"; this says what the check found
+        notes.append(_("health check failing: {detail}").format(detail=failing))
     crash = p.get("last_crash")
     if isinstance(crash, dict) and crash.get("headline"):
         notes.append(_("last crash: {headline} (details: `trayapp why {program}`)").format(

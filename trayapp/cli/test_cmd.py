@@ -125,6 +125,7 @@ def _watch(cfg: ProgramConfig, ended: Ended, deadline: float) -> tuple[bool, str
     """(would it have started, the verdict in words), waiting at most until `deadline`."""
     import os
 
+    from trayapp.message import words
     from trayapp.supervisor.health import check_context, probe
 
     health, started, last = cfg.health, time.monotonic(), ""
@@ -137,7 +138,7 @@ def _watch(cfg: ProgramConfig, ended: Ended, deadline: float) -> tuple[bool, str
             result = probe(health, cwd=cwd, env=env)
             if result.ok:
                 return True, _("healthy after {took}").format(took=_took(time.monotonic() - started))
-            last = result.detail
+            last = words(result.detail)
     if health is not None:
         return False, _("still not healthy after {took}: {last}").format(took=_took(deadline - started),
                                                                          last=last or _("no answer"))

@@ -147,8 +147,8 @@ def _health(inp: Inputs, program: ProgramConfig) -> Check | None:
     result = inp.probe(cfg, program.cwd, program.environment(inp.environ))
     what = cfg.url or cfg.tcp or " ".join(cfg.command or ())
     if result.ok:
-        return ok(GROUP, N_("health"), _("{what}: {detail}").format(what=what, detail=result.detail))
-    return warn(GROUP, N_("health"), result.detail, _("trayapp is not running: start it with `trayapp run`"))
+        return ok(GROUP, N_("health"), _("{what}: {detail}").format(what=what, detail=words(result.detail)))
+    return warn(GROUP, N_("health"), words(result.detail), _("trayapp is not running: start it with `trayapp run`"))
 
 
 def _health_as_seen(status: Status) -> Check:

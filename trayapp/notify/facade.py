@@ -21,12 +21,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from trayapp.i18n import _
+from trayapp.i18n import _, english
 from trayapp.atomic import atomic_write
 from trayapp.clock import Clock, SystemClock
 from trayapp.config import NotifyConfig, ProgramConfig
 from trayapp.errors import ControlError
 from trayapp.events import EventBus, Recorded, StatusChanged
+from trayapp.message import Message as Said
+from trayapp.message import words
 from trayapp.notify.channels import Channels, Recorder
 from trayapp.notify.choose import choose_backends, with_tray_icon
 from trayapp.notify.tray_backend import NotifyingIcon
@@ -123,12 +125,14 @@ class Notifier:
 
     # -- notices not from the journal -------------------------------------------------------
 
-    def notify(self, title: str, body: str = "", *, slot: str = "trayapp", kind: str = "note",
+    def notify(self, title: Said | str, body: Said | str = "", *, slot: str = "trayapp", kind: str = "note",
                urgency: Urgency = Urgency.NORMAL, bypass_pause: bool = False,
                channels: tuple[str, ...] = ()) -> None:
         """Show a notice (alert rules, the tray). Same rate limits and pause as journal news.
+        A Message title or body is shown in the user's language and logged in English; a str as it is.
         `channels`: an alert rule's own channel URLs, instead of the configured ones."""
-        message = Message(one_line(title, 120), body)
+        logged = Message(one_line(str(title), 120), str(body))
+        message = Message(one_line(words(title), 120), words(body), english=logged)
         self._post(lambda now: self._policy.note(slot, kind, message, now, urgency=urgency,
                                                  bypass_pause=bypass_pause, channels=channels))
 
@@ -270,8 +274,8 @@ class Notifier:
     # -- delivery (worker thread) -----------------------------------------------------------
 
     def _deliver(self, out: Outgoing) -> None:
-        text = out.message.body.replace("\n", " | ")
-        log.info("notify [%s] %s — %s", out.kind, out.message.title, text)
+        logged = out.message.logged
+        log.info("notify [%s] %s — %s", out.kind, logged.title, logged.body.replace("\n", " | "))
         self.channels.offer(out)
         now = self._clock.monotonic()
         log_only = not self.config.enabled
@@ -279,7 +283,7 @@ class Notifier:
             if self._down_until.get(backend.name, 0.0) > now or (log_only and backend.name != "log"):
                 continue
             handle = None if out.fresh else self._handles.get((out.slot, backend.name))
-            note = _shaped(self._note(out, handle), backend)
+            note = _shaped(self._note(out, handle, in_log=backend.name == "log"), backend)
             try:
                 result = backend.send(note)
             except NoNotificationService as exc:
@@ -292,10 +296,17 @@ class Notifier:
             self._delivered(out, backend, result)
             return
 
-    def _note(self, out: Outgoing, handle: object | None) -> Note:
+    def _note(self, out: Outgoing, handle: object | None, *, in_log: bool = False) -> Note:
         """Crash and gave-up notices get buttons (Restart, Show logs, Snooze 1 h) when the app
-        listens for them, and always the commands that do the same."""
-        note = Note(out.message.title, out.message.body, out.urgency, handle)
+        listens for them, and always the commands that do the same. `in_log`: the log backend's
+        note, whose line is trayapp's log, so English like every other log line."""
+        if in_log:
+            with english():
+                return self._words(out, out.message.logged, handle)
+        return self._words(out, out.message, handle)
+
+    def _words(self, out: Outgoing, message: Message, handle: object | None) -> Note:
+        note = Note(message.title, message.body, out.urgency, handle)
         if out.kind not in BUTTON_KINDS or not out.program:
             return note
         buttons = buttons_for(out.program) if self.actions.connected else ()

@@ -18,6 +18,8 @@ class LogBackend:
         self.logger = logger or log
 
     def send(self, note: Note) -> None:
+        # The facade hands this backend the notice in English: its line is trayapp's log, and log
+        # files stay English whatever language the user reads (issue 14).
         body = note.body.replace("\n", " | ")
         self.logger.warning("notification (shown in the log only): %s — %s", note.title, body)
         return None

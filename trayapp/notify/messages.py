@@ -8,12 +8,13 @@ they must (note.fit).
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, ParamSpec
 
-from trayapp.i18n import _, ngettext
+from trayapp.i18n import _, english, ngettext
 from trayapp.triage.excerpt import clean, is_error_line
 from trayapp.message import words
 from trayapp.status import CrashReport, ExitInfo, reason_of
@@ -24,8 +25,30 @@ _SPACES = re.compile(r"\s+")
 
 @dataclass(frozen=True)
 class Message:
+    """A notice in the user's language. `english`: the same notice in English, for trayapp's log
+    (log files stay English whatever the language); None where it was only ever made in one."""
+
     title: str
     body: str
+    english: Message | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def logged(self) -> Message:
+        """The words trayapp's log gets."""
+        return self.english or self
+
+
+_P = ParamSpec("_P")
+
+
+def _with_english(build: Callable[_P, Message]) -> Callable[_P, Message]:
+    """A notice builder whose notice also carries its English twin: built again under english()."""
+    @functools.wraps(build)
+    def both(*args: _P.args, **kwargs: _P.kwargs) -> Message:
+        with english():
+            twin = build(*args, **kwargs)
+        return replace(build(*args, **kwargs), english=twin)
+    return both
 
 
 def one_line(text: Any, limit: int = 200) -> str:
@@ -65,6 +88,7 @@ def _delay(seconds: float) -> str:
     return format_wait(seconds)
 
 
+@_with_english
 def crash(name: str, exit_entry: Mapping[str, Any], *, delay: float | None = None,
           count: int = 1, span: float = 0.0, meaning: str = "",
           report: Mapping[str, Any] | None = None) -> Message:
@@ -90,6 +114,7 @@ def _meaning(meaning: str) -> str:
     return one_line(_(meaning)) if meaning else ""
 
 
+@_with_english
 def spawn_failed(name: str, entry: Mapping[str, Any], *, count: int = 1) -> Message:
     body = one_line(_said(entry, "error")) or _("The program could not be started.")
     tally = ngettext("{n} failed start; trayapp keeps trying.", "{n} failed starts; trayapp keeps trying.",
@@ -97,6 +122,7 @@ def spawn_failed(name: str, entry: Mapping[str, Any], *, count: int = 1) -> Mess
     return Message(_("{name} could not start").format(name=name), _join(body, tally))
 
 
+@_with_english
 def gave_up(name: str, entry: Mapping[str, Any], last_exit: Mapping[str, Any] | None,
             report: Mapping[str, Any] | None = None) -> Message:
     reason = _sentence(_said(entry, "reason")) or _("It kept crashing.")
@@ -121,6 +147,7 @@ def _sentence(text: Any) -> str:
     return line if line.endswith((".", "!", "?", "。", "！", "？")) else line + _(".")
 
 
+@_with_english
 def recovered(name: str, crashes: int) -> Message:
     if crashes:
         body = ngettext("It came back up after {n} crash.", "It came back up after {n} crashes.", crashes).format(
@@ -130,6 +157,7 @@ def recovered(name: str, crashes: int) -> Message:
     return Message(_("{name} is running again").format(name=name), body)
 
 
+@_with_english
 def health(name: str, entry: Mapping[str, Any], *, failing: bool) -> Message:
     detail = one_line(_said(entry, "detail"))
     if failing:
@@ -137,6 +165,7 @@ def health(name: str, entry: Mapping[str, Any], *, failing: bool) -> Message:
     return Message(_("{name} is responding again").format(name=name), detail or _("Its health check passes again."))
 
 
+@_with_english
 def degraded(name: str, entry: Mapping[str, Any]) -> Message:
     """Running, but it cannot answer: the reason and what to do, once per episode."""
     reason = _sentence(_said(entry, "detail")) or _("It runs, but cannot answer messages.")
@@ -145,10 +174,12 @@ def degraded(name: str, entry: Mapping[str, Any]) -> Message:
         fix=fix) if fix else ""))
 
 
+@_with_english
 def answering(name: str) -> Message:
     return Message(_("{name} can answer again").format(name=name), _("What kept it from answering is gone."))
 
 
+@_with_english
 def limit(name: str, entry: Mapping[str, Any]) -> Message:
     kind = entry.get("kind", "memory")
     value, cap = entry.get("value"), entry.get("limit")
@@ -181,6 +212,7 @@ def _percent(value: Any) -> str:
     return one_line(value, 20) or "?"
 
 
+@_with_english
 def disk(entry: Mapping[str, Any]) -> Message:
     level, path = entry.get("level"), one_line(entry.get("path"), 120)
     space = _("{free} free of {total} on {path}.").format(free=_size(entry.get("free")),
@@ -193,6 +225,7 @@ def disk(entry: Mapping[str, Any]) -> Message:
     return Message(_("Disk space is back"), _join(space, _("Logs and backups work normally again.")))
 
 
+@_with_english
 def backup(entry: Mapping[str, Any]) -> Message:
     if entry.get("ok"):
         where = one_line(entry.get("path"), 160)
@@ -202,6 +235,7 @@ def backup(entry: Mapping[str, Any]) -> Message:
     return Message(_("Backup failed"), one_line(words(error)) or _("See `trayapp history` for details."))
 
 
+@_with_english
 def external(name: str, entry: Mapping[str, Any]) -> Message:
     owner = one_line(entry.get("owner") or (f"pid {entry['pid']}" if entry.get("pid") else ""), 80)
     outside = (_("It was started outside trayapp ({owner}); trayapp watches it and will not start a second copy.")

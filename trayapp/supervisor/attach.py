@@ -354,7 +354,7 @@ class AttachedProgram:
         else:
             self._set(self.status.state, health_detail=result.detail)
 
-    def _set_health(self, health: Health, detail: str) -> None:
+    def _set_health(self, health: Health, detail: Reason | str) -> None:
         if health is not self.status.health:
             self.ctx.journal.record("health", self.cfg.name, status=str(health), detail=detail)
         self._set(self.status.state, health=health, health_detail=detail)

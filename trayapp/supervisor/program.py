@@ -47,7 +47,7 @@ from trayapp.status import (
 from trayapp.supervisor import degraded as degraded_sources
 from trayapp.supervisor import history, policy
 from trayapp.supervisor.degraded import Verdict
-from trayapp.supervisor.health import ProbeResult, check_context, port_of
+from trayapp.supervisor.health import ProbeResult, check_context, failed, port_of
 from trayapp.supervisor.marks import PROGRAM_VAR
 from trayapp.supervisor.disklimit import DiskBudget, folder_size
 from trayapp.supervisor.messages import Degraded, DiskMeasured, Exited, HealthChecked, Message, OwnUi, Ready
@@ -396,7 +396,7 @@ class Program:
         elif not in_grace:
             self._set(self.status.state, health_detail=result.detail)
 
-    def _set_health(self, health: Health, detail: str) -> None:
+    def _set_health(self, health: Health, detail: Reason | str) -> None:
         self._checked = health
         self._journal_health(health, detail)
         self._set(self.status.state, health=health, health_detail=detail, health_fix="")
@@ -462,7 +462,7 @@ class Program:
         if msg.token == self._token and self._child is not None:
             self._became_ready()
 
-    def _act_on_bad_health(self, now: float, detail: str) -> None:
+    def _act_on_bad_health(self, now: float, detail: Reason | str) -> None:
         if self.status.mode is Mode.EXTERNAL:
             self._outside_copy_gone(now)
             return
@@ -575,7 +575,7 @@ class Program:
             try:
                 result = ctx.probe(health, cwd, env)
             except Exception as exc:  # the answer must come back, or health would never be checked again
-                result = ProbeResult(False, f"health check failed: {exc}")
+                result = ProbeResult(False, failed(exc))
             ctx.post(HealthChecked(name, token, result))
 
         self.ctx.run_in_background(job)

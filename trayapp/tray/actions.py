@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from trayapp.errors import logged
 from trayapp.i18n import N_, _
 from trayapp.opener import Opener
 from trayapp.tray.host import TrayHost
@@ -42,7 +43,7 @@ class TrayActions:
         try:
             self._dispatch(action, program)
         except Exception as exc:  # a menu click must never take the tray down
-            log.warning("tray: %s failed: %s", action, exc)
+            log.warning("tray: %s failed: %s", action, logged(exc))
 
     def _dispatch(self, action: Action, program: str | None) -> None:
         if action in PAGES:
@@ -122,7 +123,7 @@ class TrayActions:
 
             self.autostart = bool(autostart.status().enabled)
         except Exception as exc:
-            log.info("tray: no login item support here: %s", exc)
+            log.info("tray: no login item support here: %s", logged(exc))
             self.autostart = None
         self._refresh()
 
@@ -135,7 +136,7 @@ class TrayActions:
 
                 autostart.enable() if wanted else autostart.disable()
             except Exception as exc:
-                log.warning("tray: could not change the login item: %s", exc)
+                log.warning("tray: could not change the login item: %s", logged(exc))
             self._read_autostart()
 
         threading.Thread(target=job, name="tray-autostart", daemon=True).start()
