@@ -148,7 +148,7 @@ def test_the_failing_health_alert_keeps_the_probes_message(zh: None) -> None:
     match = evaluate(Failing(60.0), [entry], now=entry_time(entry) + 120, program="web")
     assert isinstance(match, Match)
     assert str(match.detail) == "health check failing for 2m: http://127.0.0.1:9/health is not answering (connection refused)"
-    assert words(match.detail) == "健康检查已连续 2 分未通过：http://127.0.0.1:9/health 没有响应（连接被拒绝）"
+    assert words(match.detail) == "健康检查已连续 2 分钟未通过：http://127.0.0.1:9/health 没有响应（连接被拒绝）"
 
 
 # -- log lines --------------------------------------------------------------------------------
@@ -207,7 +207,7 @@ def test_a_notice_given_as_a_message_is_logged_in_english(zh: None, caplog: pyte
     with caplog.at_level(logging.INFO, logger="trayapp.notify"):
         n.notify("webbot: web down", Message(N_("health check failing for {took}"), took=Duration(60)), kind="alert")
         deliver(n, clock)
-    assert n.history[0].body == "健康检查已连续 1 分未通过"
+    assert n.history[0].body == "健康检查已连续 1 分钟未通过"
     assert [r.getMessage() for r in caplog.records if r.name == "trayapp.notify"] == [
         "notify [alert] webbot: web down — health check failing for 1m"]
     assert not any(has_cjk(line) for line in lines)
