@@ -213,3 +213,17 @@ def test_doctor_marks_are_chinese_and_keep_their_column(zh: None) -> None:
     assert marks == ["正常", "提示", "警告", "问题"]
     i18n.activate("en")
     assert [mark(level) for level in (Level.OK, Level.INFO, Level.WARN, Level.FAIL)] == ["OK  ", "INFO", "WARN", "FAIL"]
+
+
+def test_the_already_running_notice_says_the_kept_detail_in_chinese(zh: None, tmp_path: Path) -> None:
+    from trayapp.journal import Journal
+
+    detail = Message("{name} is already running outside trayapp ({owner}); trayapp watches it but will not start "
+                     "a second copy. To control it through its owner, add to config.toml: {lines}",
+                     name="nanobot", owner="pid 77", lines="[programs.assistant.attach] pid = 77")
+    log = Journal(tmp_path / "journal.jsonl")
+    log.record("external", "assistant", pid=77, owner="pid 77", detail=detail)
+    log.flush()
+    [entry] = journal.read(tmp_path / "journal.jsonl")
+    note = messages.external("nanobot", entry)
+    assert "已在 trayapp 之外运行" in note.body and english_left(note.body.replace("Nanobot", "")) == [], note.body

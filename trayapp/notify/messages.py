@@ -240,5 +240,5 @@ def external(name: str, entry: Mapping[str, Any]) -> Message:
     owner = one_line(entry.get("owner") or (f"pid {entry['pid']}" if entry.get("pid") else ""), 80)
     outside = (_("It was started outside trayapp ({owner}); trayapp watches it and will not start a second copy.")
                if owner else _("It was started outside trayapp; trayapp watches it and will not start a second copy."))
-    body = _sentence(entry.get("detail")) or outside.format(owner=owner)
+    body = _sentence(words(reason_of(entry, "detail"))) or outside.format(owner=owner)
     return Message(_("{name} is already running").format(name=name), body)
