@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 from trayapp import __version__
 from trayapp.clock import Clock, SystemClock
 from trayapp import i18n
-from trayapp.i18n import _
+from trayapp.i18n import N_, _
+from trayapp.message import Message as Said
 from trayapp.config import Config, ProgramConfig, in_both_languages
 from trayapp.config import diff as config_diff
 from trayapp.control import ControlServer
@@ -153,8 +154,8 @@ class App:
         try:
             self._command("restart", self.restart, program)
         except ControlError as exc:  # attached and not ours to restart: say why
-            self.notifier.notify(_("{name} was not restarted").format(name=self._names.get(program, program)), str(exc),
-                                 slot=f"{program}/button")
+            self.notifier.notify(Said(N_("{name} was not restarted"), name=self._names.get(program, program)),
+                                 exc.said, slot=f"{program}/button")
 
     def _show_log(self, program: str) -> None:
         """The dashboard's Logs page; where it cannot open, a notice says why and where the log is."""
@@ -163,7 +164,7 @@ class App:
         url = self.dashboard_url(f"/logs?program={program}")
         problem = Opener().open_login(url, self.paths.state_dir) if url else _("The dashboard is not running.")
         if problem:
-            self.notifier.notify(_("{name}'s log did not open").format(name=self._names.get(program, program)),
+            self.notifier.notify(Said(N_("{name}'s log did not open"), name=self._names.get(program, program)),
                                  _("{problem} The log is at {path}").format(problem=problem,
                                                                             path=self.paths.program_log(program)),
                                  slot=f"{program}/button", bypass_pause=True)
@@ -185,7 +186,7 @@ class App:
         # No `message`: `trayapp history` says it from the fields, in the reader's language.
         said = _config_said(broken)
         self.journal.record("config_error", error=said["error"], problems=said["problems"])
-        self.notifier.notify(_("config.toml has a problem"), _("{problem} — fix: {fix}").format(
+        self.notifier.notify(Said(N_("config.toml has a problem")), _("{problem} — fix: {fix}").format(
                                  problem=problems[0], fix=_config_fix(broken)),
                              slot="config", kind="config_error", bypass_pause=True)
 
@@ -373,11 +374,11 @@ class App:
         refused = {"ok": False, **said, "words": _config_words(exc)}
         if self._broken is not None:  # still broken: show the file's problems as they are now
             self._set_broken(exc)
-            self.notifier.notify(_("config.toml still has a problem"), _("{problem} — fix: {fix}").format(
+            self.notifier.notify(Said(N_("config.toml still has a problem")), _("{problem} — fix: {fix}").format(
                                      problem=problems[0], fix=_config_fix(exc)),
                                  slot="config", kind="reload_failed", bypass_pause=True)
             return refused
-        self.notifier.notify(_("config.toml was not reloaded"),
+        self.notifier.notify(Said(N_("config.toml was not reloaded")),
                              _("{problem} — the old settings keep running; `trayapp config check` lists every "
                                "problem").format(problem=problems[0]), kind="reload_failed")
         return refused
