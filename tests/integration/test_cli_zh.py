@@ -98,6 +98,7 @@ def test_a_crash_loop_is_told_in_chinese_and_journaled_in_english(tmp_path: Path
     status = t.cli("status").stdout
     assert "1 分钟内崩溃 3 次，已放弃重启（退出码 3）；10 分钟后再试" in status, status
     assert "exit 3" not in status, "the last-exit column is in Chinese too"
+    assert "上次崩溃：" in status and "Exited" not in status, "the last crash's headline in Chinese too"
     program = json.loads(t.cli("status", "--json").stdout)["programs"][0]
     assert program["reason"] == "gave up after 3 crashes in 1m (exit 3); trying again in 10m"
     assert program["reason_message"]["message"] == "{reason}; trying again in {wait}"

@@ -188,7 +188,7 @@ def _notes(p: dict[str, Any]) -> list[str]:
     crash = p.get("last_crash")
     if isinstance(crash, dict) and crash.get("headline"):
         notes.append(_("last crash: {headline} (details: `trayapp why {program}`)").format(
-            headline=crash["headline"], program=p["program"]))
+            headline=words(reason_of(crash, "headline")), program=p["program"]))
     return notes
 
 
