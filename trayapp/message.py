@@ -115,7 +115,10 @@ class Message:
         return cls(data["message"], **values)
 
 
-MAX_DEPTH = 8  # trayapp nests three at most ("{reason}; trying again in {wait}" around "gave up: {reason}")
+# Sentences nest three deep ("{reason}; trying again in {wait}" around "gave up: {reason}"); a
+# reload's list of names nests once a name (config/diff.py), so a reload touching 30 programs still
+# reads back. Far below the recursion limit, whatever a hostile journal holds.
+MAX_DEPTH = 32
 
 
 def _plain_template(message: object) -> bool:

@@ -125,3 +125,12 @@ def test_history_of_a_hostile_entry_names_its_kind_instead_of_crashing() -> None
     assert journal.describe(hostile).startswith("assistant")
     deep = {"event": "gave_up", "program": "assistant", "reason": "x", "reason_message": _nested(450)}
     assert journal.describe(deep).startswith("assistant")
+
+
+def test_a_reload_of_many_programs_reads_back_from_the_journal() -> None:
+    from trayapp.config.diff import ConfigDiff
+
+    names = tuple(f"bot{i}" for i in range(25))
+    said = ConfigDiff(added=names, removed=(), restarted=(), updated=(), sections=()).sentence()
+    back = Message.from_json(json.loads(json.dumps(said.to_json())))
+    assert back is not None and str(back) == "added " + ", ".join(names)
