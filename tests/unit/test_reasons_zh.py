@@ -227,3 +227,14 @@ def test_the_already_running_notice_says_the_kept_detail_in_chinese(zh: None, tm
     [entry] = journal.read(tmp_path / "journal.jsonl")
     note = messages.external("nanobot", entry)
     assert "已在 trayapp 之外运行" in note.body and english_left(note.body.replace("Nanobot", "")) == [], note.body
+
+
+def test_help_headings_end_with_the_chinese_colon(zh: None) -> None:
+    from trayapp import cli
+
+    text = cli.build_parser().format_help()
+    assert "\n选项：\n" in text and "\n命令：\n" in text and "选项:" not in text, text
+    assert "\u2063" not in text
+    i18n.activate("en")
+    english = cli.build_parser().format_help()
+    assert "\noptions:\n" in english and "\u2063" not in english

@@ -83,6 +83,17 @@ class HelpFormatter(argparse.HelpFormatter):
                   groups: Iterable[argparse._MutuallyExclusiveGroup], prefix: str | None = None) -> None:
         super().add_usage(usage, actions, groups, _("usage: ") if prefix is None else prefix)
 
+    def start_section(self, heading: str | None) -> None:
+        """argparse ends a section's heading with its own ":"; the catalog decides ("选项：" in Chinese),
+        so the heading is given with it and a trailing ":" is taken off the finished help below."""
+        super().start_section(None if heading is None else _("{heading}:").format(heading=heading) + _HEADING)
+
+    def format_help(self) -> str:
+        return super().format_help().replace(_HEADING + ":\n", "\n")
+
+
+_HEADING = "\u2063"  # an invisible separator marking where argparse put its ":" after a heading
+
 
 class ArgumentParser(argparse.ArgumentParser):
     """Every trayapp parser: translated section titles, -h/--help text and argparse's own errors."""
