@@ -54,8 +54,17 @@ class Size:
         return units.format_size(self.bytes)
 
 
+@dataclass(frozen=True)
+class Names:
+    """Names in a list, joined the way the language joins them: "web, ollama" / "web、ollama"."""
+    names: tuple[str, ...]
+
+    def words(self) -> str:
+        return _(", ").join(self.names)
+
+
 Unit = Union[Duration, Wait, Size]
-Value = Union[str, int, float, "Message", Duration, Wait, Size]
+Value = Union[str, int, float, "Message", Duration, Wait, Size, Names]
 
 _UNITS: dict[str, Callable[[float], Unit]] = {"duration": Duration, "wait": Wait, "size": Size}
 _UNIT_NAMES = {Duration: "duration", Wait: "wait", Size: "size"}
@@ -112,13 +121,23 @@ class Message:
             if not isinstance(name, str) or value is None:
                 return None
             values[name] = value
-        return cls(data["message"], **values)
+        said = cls(data["message"], **values)
+        return said if said.longest() <= MAX_SHOWN else None
+
+    def longest(self) -> int:
+        """An upper bound of len(str(self)): the template's own text plus each field's value as
+        often as the field appears (a value used twice, nested, would double at every level)."""
+        total = 0
+        for text, field, _spec, _conversion in string.Formatter().parse(self.message):
+            total += len(text) + (_longest(self.values.get(field, "")) if field is not None else 0)
+        return total
 
 
-# Sentences nest three deep ("{reason}; trying again in {wait}" around "gave up: {reason}"); a
-# reload's list of names nests once a name (config/diff.py), so a reload touching 30 programs still
-# reads back. Far below the recursion limit, whatever a hostile journal holds.
-MAX_DEPTH = 32
+# Sentences nest three deep ("{reason}; trying again in {wait}" around "gave up: {reason}"); lists
+# of names are one value (Names). A hostile journal gets neither deep recursion nor, through a field
+# used many times at every level, a gigabyte string out of a short line (MAX_SHOWN).
+MAX_DEPTH = 8
+MAX_SHOWN = 20_000  # characters: a sentence read back from the journal is refused past this
 
 
 def _plain_template(message: object) -> bool:
@@ -139,14 +158,24 @@ def words(text: Message | str) -> str:
 
 
 def _shown(value: Value) -> str | int | float:
-    if isinstance(value, (Message, Duration, Wait, Size)):
+    if isinstance(value, (Message, Duration, Wait, Size, Names)):
         return value.words()
     return value
+
+
+def _longest(value: Value) -> int:
+    if isinstance(value, Message):
+        return value.longest()
+    if isinstance(value, Names):
+        return sum(len(name) + 2 for name in value.names)
+    return len(value) if isinstance(value, str) else 40  # a number or a unit in words
 
 
 def _json(value: Value) -> object:
     if isinstance(value, Message):
         return value.to_json()
+    if isinstance(value, Names):
+        return {"names": list(value.names)}
     if isinstance(value, (Duration, Wait, Size)):
         return {"unit": _UNIT_NAMES[type(value)], "value": value.seconds if not isinstance(value, Size) else value.bytes}
     return value
@@ -157,6 +186,10 @@ def _from_json(item: object, depth: int) -> Value | None:
         return None
     if isinstance(item, (str, int, float)):
         return item
+    if isinstance(item, dict) and "names" in item:
+        names = item.get("names")
+        ok = isinstance(names, list) and len(names) <= 1000 and all(isinstance(n, str) for n in names)
+        return Names(tuple(names)) if ok and isinstance(names, list) else None
     if isinstance(item, dict) and "unit" in item:
         make = _UNITS.get(str(item.get("unit")))
         number = item.get("value")

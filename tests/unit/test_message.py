@@ -15,7 +15,7 @@ class Catalog(gettext.NullTranslations):
 
     TABLE = {"gave up after {crashes} crashes in {window}": "{window}内崩溃 {crashes} 次，已放弃",
              "{n}m": "{n} 分", "{n}s": "{n} 秒", "{number}{unit}": "{number} {unit}",
-             "needs {need}, {why}": "需要 {need}，{why}", "the disk is full": "磁盘已满"}
+             "needs {need}, {why}": "需要 {need}，{why}", "the disk is full": "磁盘已满", ", ": "、"}
 
     def gettext(self, message: str) -> str:
         return self.TABLE.get(message, message)
@@ -134,3 +134,44 @@ def test_a_reload_of_many_programs_reads_back_from_the_journal() -> None:
     said = ConfigDiff(added=names, removed=(), restarted=(), updated=(), sections=()).sentence()
     back = Message.from_json(json.loads(json.dumps(said.to_json())))
     assert back is not None and str(back) == "added " + ", ".join(names)
+
+
+def _doubling(depth: int, template: str = "{a}{a}") -> dict[str, object]:
+    data: dict[str, object] = {"message": "x" * 8, "values": {}}
+    for _level in range(depth):
+        data = {"message": template, "values": {"a": data}}
+    return data
+
+
+@pytest.mark.parametrize("data", [_doubling(27), _doubling(3, "{a}" * 666), _doubling(4, "{a}" * 20)])
+def test_a_short_line_that_would_unfold_into_a_huge_sentence_reads_back_as_none(data: object) -> None:
+    assert len(json.dumps(data)) < 8000
+    assert Message.from_json(data) is None
+
+
+def test_a_field_used_twice_is_fine_while_the_sentence_stays_short() -> None:
+    back = Message.from_json(_doubling(3))
+    assert back is not None and str(back) == "x" * 64
+
+
+def test_names_are_one_value_joined_in_the_users_language(chinese) -> None:
+    from trayapp.message import Names
+
+    said = Message("added {names}", names=Names(("web", "ollama", "db")))
+    back = Message.from_json(json.loads(json.dumps(said.to_json())))
+    assert back == said and str(back) == "added web, ollama, db"
+    assert Message.from_json({"message": "{n}", "values": {"n": {"names": ["a", 3]}}}) is None
+    assert back.words() == "added web、ollama、db"
+
+
+@pytest.mark.parametrize("stamp", [5, None, ["2026"], {"a": 1}])
+def test_trayapp_history_lists_a_line_whose_time_is_not_text(stamp: object, tmp_path, monkeypatch, capsys) -> None:
+    from trayapp import cli
+
+    monkeypatch.setenv("TRAYAPP_HOME", str(tmp_path))
+    (tmp_path / "state").mkdir(mode=0o700)
+    journal = tmp_path / "state" / "journal.jsonl"
+    journal.write_text(json.dumps({"ts": stamp, "event": "start", "program": "web", "pid": 1}) + "\n")
+    journal.chmod(0o600)
+    assert cli.main(["history"]) == 0
+    assert "?  web: started (pid 1)" in capsys.readouterr().out

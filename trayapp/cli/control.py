@@ -308,7 +308,9 @@ def history(args: argparse.Namespace) -> int:
             kinds=_(" or ").join(sorted(kinds))))
     names = _display_names(where)
     for entry in entries:
-        print(f"{entry.get('ts', '?')[:19].replace('T', ' ')}  {journal.describe(entry, names)}")
+        stamp = entry.get("ts")
+        when = stamp[:19].replace("T", " ") if isinstance(stamp, str) else "?"  # a damaged line: still listed
+        print(f"{when}  {journal.describe(entry, names)}")
     return 0
 
 

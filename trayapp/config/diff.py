@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields, replace
 
 from trayapp.config import Config, ProgramConfig
 from trayapp.i18n import N_
-from trayapp.message import Message, Value
+from trayapp.message import Message, Names, Value
 
 # Program settings applied without a restart: read again at the next probe, sample or snapshot.
 IN_PLACE = ("display_name", "limits", "depends_timeout", "restart_with_dependencies")
@@ -49,10 +49,8 @@ class ConfigDiff:
 
 
 def _listed(names: tuple[str, ...]) -> Value:
-    """"a, b, c", each comma through the catalog (Chinese lists with 、)."""
-    if len(names) == 1:
-        return names[0]
-    return Message(N_("{first}, {rest}"), first=names[0], rest=_listed(names[1:]))
+    """One name as it is; more as one value the language joins ("a, b" / "a、b")."""
+    return names[0] if len(names) == 1 else Names(names)
 
 
 def _joined(parts: list[Message]) -> Message:
