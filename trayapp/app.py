@@ -20,6 +20,7 @@ from trayapp import __version__
 from trayapp.clock import Clock, SystemClock
 from trayapp import i18n
 from trayapp.i18n import N_, _
+from trayapp.message import Both
 from trayapp.message import Message as Said
 from trayapp.config import Config, ProgramConfig, in_both_languages
 from trayapp.config import diff as config_diff
@@ -182,12 +183,10 @@ class App:
         broken = self._broken
         if broken is None:
             return
-        problems = self.config_problems
         # No `message`: `trayapp history` says it from the fields, in the reader's language.
         said = _config_said(broken)
         self.journal.record("config_error", error=said["error"], problems=said["problems"])
-        self.notifier.notify(Said(N_("config.toml has a problem")), _("{problem} — fix: {fix}").format(
-                                 problem=problems[0], fix=_config_fix(broken)),
+        self.notifier.notify(Said(N_("config.toml has a problem")), _problem_and_fix(broken),
                              slot="config", kind="config_error", bypass_pause=True)
 
     def _set_broken(self, broken: ConfigError | None) -> None:
@@ -368,19 +367,17 @@ class App:
     def _reload_refused(self, exc: ConfigError) -> dict[str, Any]:
         """The reply carries the error in English (--json, scripts) and in `words` as this instance
         says it to people; the journal keeps the English."""
-        problems = exc.problems or [exc.message]
         said = _config_said(exc)
         self.journal.record("reload_failed", error=said["error"], problems=said["problems"])
         refused = {"ok": False, **said, "words": _config_words(exc)}
         if self._broken is not None:  # still broken: show the file's problems as they are now
             self._set_broken(exc)
-            self.notifier.notify(Said(N_("config.toml still has a problem")), _("{problem} — fix: {fix}").format(
-                                     problem=problems[0], fix=_config_fix(exc)),
+            self.notifier.notify(Said(N_("config.toml still has a problem")), _problem_and_fix(exc),
                                  slot="config", kind="reload_failed", bypass_pause=True)
             return refused
         self.notifier.notify(Said(N_("config.toml was not reloaded")),
-                             _("{problem} — the old settings keep running; `trayapp config check` lists every "
-                               "problem").format(problem=problems[0]), kind="reload_failed")
+                             Said(N_("{problem} — the old settings keep running; `trayapp config check` lists "
+                                     "every problem"), problem=_first_config_problem(exc)), kind="reload_failed")
         return refused
 
     def _reload_messages(self, change: config_diff.ConfigDiff, new: Config) -> list[ProgramChange]:
@@ -566,6 +563,16 @@ def _config_fix(broken: ConfigError) -> str:
 def _config_words(broken: ConfigError) -> dict[str, Any]:
     """A config error as people read it, in the active language: its first line, every problem, the fix."""
     return {"error": broken.message, "problems": broken.problems or [broken.message], "fix": _config_fix(broken)}
+
+
+def _first_config_problem(broken: ConfigError) -> Both:
+    """The file's first problem for a notice: in the user's language, in English for the log."""
+    return Both(_config_said(broken)["problems"][0], _config_words(broken)["problems"][0])
+
+
+def _problem_and_fix(broken: ConfigError) -> Said:
+    return Said(N_("{problem} — fix: {fix}"), problem=_first_config_problem(broken),
+                fix=Both(_config_said(broken)["fix"], _config_fix(broken)))
 
 
 def _config_said(broken: ConfigError) -> dict[str, Any]:

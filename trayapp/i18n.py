@@ -61,6 +61,11 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _safe(english, _current().ngettext(singular, plural, n))
 
 
+def english_now() -> bool:
+    """Whether this thread speaks English at the moment (the language, or inside english())."""
+    return _current() is _ENGLISH
+
+
 @contextmanager
 def english() -> Iterator[None]:
     """English on this thread only, for as long as the block runs (nests; other threads unchanged)."""

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Union
 
 from trayapp import units
-from trayapp.i18n import _, english
+from trayapp.i18n import _, english, english_now
 
 
 @dataclass(frozen=True)
@@ -63,8 +63,19 @@ class Names:
         return _(", ").join(self.names)
 
 
+@dataclass(frozen=True)
+class Both:
+    """Text made twice, in English and in the user's language, by code that has no Message for it (a
+    config problem): a notice shows `said`, its English twin (the log) `english`. Never journaled."""
+    english: str
+    said: str
+
+    def words(self) -> str:
+        return self.english if english_now() else self.said
+
+
 Unit = Union[Duration, Wait, Size]
-Value = Union[str, int, float, "Message", Duration, Wait, Size, Names]
+Value = Union[str, int, float, "Message", Duration, Wait, Size, Names, Both]
 
 _UNITS: dict[str, Callable[[float], Unit]] = {"duration": Duration, "wait": Wait, "size": Size}
 _UNIT_NAMES = {Duration: "duration", Wait: "wait", Size: "size"}
@@ -158,7 +169,7 @@ def words(text: Message | str) -> str:
 
 
 def _shown(value: Value) -> str | int | float:
-    if isinstance(value, (Message, Duration, Wait, Size, Names)):
+    if isinstance(value, (Message, Duration, Wait, Size, Names, Both)):
         return value.words()
     return value
 
@@ -168,6 +179,8 @@ def _longest(value: Value) -> int:
         return value.longest()
     if isinstance(value, Names):
         return sum(len(name) + 2 for name in value.names)
+    if isinstance(value, Both):
+        return max(len(value.english), len(value.said))
     return len(value) if isinstance(value, str) else 40  # a number or a unit in words
 
 
@@ -176,6 +189,8 @@ def _json(value: Value) -> object:
         return value.to_json()
     if isinstance(value, Names):
         return {"names": list(value.names)}
+    if isinstance(value, Both):
+        return value.english  # JSON is for machines
     if isinstance(value, (Duration, Wait, Size)):
         return {"unit": _UNIT_NAMES[type(value)], "value": value.seconds if not isinstance(value, Size) else value.bytes}
     return value
