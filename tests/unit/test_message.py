@@ -175,3 +175,12 @@ def test_trayapp_history_lists_a_line_whose_time_is_not_text(stamp: object, tmp_
     journal.chmod(0o600)
     assert cli.main(["history"]) == 0
     assert "?  web: started (pid 1)" in capsys.readouterr().out
+
+
+def test_both_shows_each_reader_their_own_text(chinese) -> None:
+    from trayapp.message import Both
+
+    said = Message("{problem} — fix: {fix}", problem=Both("port 80 is taken", "端口 80 已被占用"), fix="x")
+    assert said.words() == "端口 80 已被占用 — fix: x"
+    assert str(said) == "port 80 is taken — fix: x"
+    assert said.to_json()["values"]["problem"] == "port 80 is taken"
