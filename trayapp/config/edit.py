@@ -64,7 +64,7 @@ def remove_program(text: str, name: str) -> str:
             name=name, programs=known), fix=_("`trayapp status` lists the programs by name"))
     if len(old["programs"]) == 1:
         raise ConfigError(_("{name} is the only program in config.toml, and trayapp needs one to look after").format(
-            name=name), fix=_("add the other one first (trayapp add), or stop this one: trayapp stop {name}").format(
+            name=name), fix=_("add the other one first (`trayapp add`), or stop this one: `trayapp stop {name}`").format(
                 name=name))
     expected = {**old, "programs": {k: v for k, v in old["programs"].items() if k != name}}
     new = _cut_tables(text, ("programs", name))
