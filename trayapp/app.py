@@ -244,7 +244,8 @@ class App:
     def _known(self, program: str | None) -> str | None:
         if program is not None and program not in self.config.programs:
             names = ", ".join(self.config.programs)
-            raise ControlError(f"no program named {program!r}; the programs are: {names}")
+            raise ControlError(_("no program named {name!r}; the programs are: {programs}").format(
+                name=program, programs=names))
         return program
 
     def quit(self, stop_programs: bool = True) -> None:

@@ -29,7 +29,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from trayapp.errors import ControlError, NotRunningError, TrayAppError
+from trayapp.i18n import _
 from trayapp.paths import AppPaths
+from trayapp.units import format_duration
 
 if TYPE_CHECKING:
     import logging
@@ -198,7 +200,7 @@ class ControlServer:
         """Handle what select() found ready, then drop every connection past its deadline."""
         if self._closing.is_set():
             return  # close() may have closed the listening socket under us: nothing more to do
-        for key, _ in ready:
+        for key, _events in ready:
             if key.fileobj is self._sock:
                 self._accept()
             elif isinstance(key.fileobj, socket.socket) and key.fileobj in self._pending:
@@ -354,11 +356,11 @@ def request(paths: AppPaths, cmd: str, timeout: float = 10.0, **args: Any) -> An
             _send(sock, {"auth": _digest(key, challenge), "request": {"cmd": cmd, **args}})
             reply = _read_line(reader)
         except (TimeoutError, socket.timeout):
-            raise ControlError(f"the running trayapp did not answer `{cmd}` within {timeout:g}s") from None
+            raise _no_answer(cmd, timeout) from None
         except (OSError, EOFError, ValueError, KeyError) as exc:
-            raise ControlError(f"the running trayapp closed the connection ({exc})") from exc
+            raise ControlError(_("the running trayapp closed the connection ({cause})").format(cause=exc)) from exc
     if not reply.get("ok"):
-        raise ControlError(reply.get("error", "the running trayapp refused the command"))
+        raise ControlError(reply.get("error", _("the running trayapp refused the command")))
     return reply.get("result")
 
 
@@ -376,10 +378,10 @@ def _greeted(paths: AppPaths, port: int | None, cmd: str, timeout: float) -> tup
             pass  # turned away at the door
         except (TimeoutError, socket.timeout):
             _close(sock, reader)
-            raise ControlError(f"the running trayapp did not answer `{cmd}` within {timeout:g}s") from None
+            raise _no_answer(cmd, timeout) from None
         except (OSError, ValueError, KeyError) as exc:
             _close(sock, reader)
-            raise ControlError(f"the running trayapp closed the connection ({exc})") from exc
+            raise ControlError(_("the running trayapp closed the connection ({cause})").format(cause=exc)) from exc
         _close(sock, reader)
         if time.monotonic() + pause >= deadline:
             raise _too_busy(cmd, timeout)
@@ -392,18 +394,27 @@ def _connect_or_explain(paths: AppPaths, port: int | None, cmd: str, timeout: fl
     try:
         sock = _connect(paths, port, deadline - time.monotonic())
     except (FileNotFoundError, ConnectionRefusedError):
-        raise NotRunningError("trayapp is not running", fix="start it with `trayapp run`") from None
+        raise _not_running(_("trayapp is not running")) from None
     except TimeoutError:
         raise _too_busy(cmd, timeout) from None
     except OSError as exc:
-        raise ControlError(f"could not talk to the running trayapp: {exc}") from exc
+        raise ControlError(_("could not talk to the running trayapp: {cause}").format(cause=exc)) from exc
     sock.settimeout(timeout)
     return sock
 
 
 def _too_busy(cmd: str, timeout: float) -> ControlError:
-    return ControlError(f"the running trayapp did not take `{cmd}` within {timeout:g}s: it is too busy",
-                        fix="try again in a moment")
+    return ControlError(_("the running trayapp did not take `{command}` within {wait}: it is too busy").format(
+        command=cmd, wait=format_duration(timeout)), fix=_("try again in a moment"))
+
+
+def _no_answer(cmd: str, timeout: float) -> ControlError:
+    return ControlError(_("the running trayapp did not answer `{command}` within {wait}").format(
+        command=cmd, wait=format_duration(timeout)))
+
+
+def _not_running(problem: str) -> NotRunningError:
+    return NotRunningError(problem, fix=_("start it with `trayapp run`"))
 
 
 def _close(sock: socket.socket, reader: BinaryIO) -> None:
@@ -416,12 +427,12 @@ def _read_key(paths: AppPaths) -> tuple[bytes, int | None]:
         data = json.loads(paths.control_key.read_text(encoding="utf-8"))
         return bytes.fromhex(data["key"]), data.get("port")
     except FileNotFoundError:
-        raise NotRunningError("trayapp is not running", fix="start it with `trayapp run`") from None
+        raise _not_running(_("trayapp is not running")) from None
     except PermissionError:
-        raise ControlError(f"cannot read {paths.control_key}: it belongs to another user") from None
+        raise ControlError(_("cannot read {path}: it belongs to another user").format(
+            path=paths.control_key)) from None
     except (OSError, ValueError, KeyError, TypeError):
-        raise NotRunningError("trayapp is not running (its control key is unreadable)",
-                              fix="start it with `trayapp run`") from None
+        raise _not_running(_("trayapp is not running (its control key is unreadable)")) from None
 
 
 def _connect(paths: AppPaths, port: int | None, timeout: float) -> socket.socket:

@@ -110,3 +110,23 @@ def test_a_crash_loop_is_told_in_chinese_and_journaled_in_english(tmp_path: Path
     assert "testbot (assistant)：已崩溃（退出码 3）；1 秒后重启" in history, history
     journal = (tmp_path / "h" / "state" / "journal.jsonl").read_text(encoding="utf-8")
     assert not any("\u4e00" <= ch <= "\u9fff" for ch in journal), "the journal's JSON must stay language-neutral"
+
+
+def test_no_instance_and_unknown_programs_in_chinese(tmp_path: Path, trayapps: list[Trayapp]) -> None:
+    """What a Chinese user is told when trayapp is not running, and when a program name is wrong:
+    by the CLI itself, and by the running instance over the control channel."""
+    t = Trayapp(tmp_path / "h", CONFIG.format(command=child_command("sleep")),
+                env={"LANG": "en_US.UTF-8", "LANGUAGE": ""})
+    for verb in ("start", "stop"):
+        done = t.cli(verb)
+        assert done.returncode == 3 and "trayapp 未运行" in done.stderr and "请用 `trayapp run` 启动它" in done.stderr, \
+            done.stderr
+        assert english_sentences(done.stderr) == [], done.stderr
+    said = [t.cli(*argv).stderr for argv in (["why", "nope"], ["remove", "nope"], ["remove", "assistant"],
+                                             ["add", "assistant", "--", "x"])]
+    trayapps.append(t.start())
+    t.wait_state("running")
+    said.append(t.cli("restart", "nope").stderr)
+    assert "没有名为 'nope' 的程序；现有程序：assistant" in said[-1], said
+    assert all(text and english_sentences(text.replace("'nope'", "")) == [] for text in said), said
+    assert t.terminate() == 0

@@ -348,3 +348,164 @@ def test_doctor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.
     lines = [re.sub(r"^\s+(?:OK|INFO|WARN|FAIL)\s", " ", line) for line in text.splitlines()]
     assert len(lines) >= 15 and any("0644" in line for line in lines)
     assert [line for line in lines if unmarked(line)] == []
+
+
+# Each program below has one problem (or a few of one kind); the sections after them one each.
+_EVERY_PROBLEM = """
+[programs.assistant]
+preset = "custom"
+[programs.disk]
+command = ["x"]
+data_dirs = []
+limits = { disk = "1GB" }
+[programs.two]
+command = ["x"]
+health = { url = "http://127.0.0.1:9/", tcp = 11434, expect = 3 }
+[programs.ftp]
+command = ["x"]
+health = { url = "ftp://x" }
+ui_url = "http://"
+[programs.tcp]
+command = ["x"]
+health = { tcp = "nowhere" }
+ui_url = 5
+[programs.owners]
+command = ["x"]
+attach = { systemd_user = "x.service", docker = "x" }
+[programs.deps]
+command = ["x"]
+depends_on = "disk"
+[programs.when]
+command = ["x"]
+depends_on = { disk = "sometimes" }
+[programs.degraded]
+command = ["x"]
+degraded_patterns = "x"
+[programs.entry]
+command = ["x"]
+degraded_patterns = [{ reason = "r" }]
+[programs.text]
+command = ["x"]
+degraded_patterns = [{ pattern = "a", reason = 3 }]
+[programs.regex]
+command = ["x"]
+degraded_patterns = [{ pattern = "(", reason = "r" }]
+[programs.group]
+command = ["x"]
+degraded_patterns = [{ pattern = "a", reason = "{nope}" }]
+[programs.brace]
+command = ["x"]
+degraded_patterns = [{ pattern = "a", reason = "{" }]
+[programs.empty]
+command = ["x"]
+degraded_patterns = [{ pattern = "", reason = "r" }]
+[logs]
+max_size = "10MB"
+total_cap = "1MB"
+[dashboard]
+port = 80
+[backup]
+keep_last = 0
+keep_daily = 0
+keep_weekly = 0
+"""
+
+
+@pytest.fixture
+def in_parts_catalog(parts_catalog: gettext.GNUTranslations) -> Iterator[None]:
+    """Marks each piece between placeholders, so a problem made without `_()` shows even inside
+    the translated "{where}: {problem}"."""
+    i18n.use(parts_catalog, "xx")
+    yield
+    i18n.activate("en")
+
+
+# What the problems quote from the file and from Python, not trayapp's words: the values given
+# ('ftp://x'), the programs, keys and choices named (disk; systemd_user, docker; started, healthy…),
+# and Python's own account of a bad regular expression or format string.
+_QUOTED = re.compile(r"missing \), unterminated subpattern at position \d+|Single '\{' encountered in format string"
+                     r"|'[^']*'|\b(?:systemd_user|docker|started|healthy|ready|completed_successfully|disk|nope)\b")
+
+
+def _problems(text: str) -> list[str]:
+    """The problem lines of `config check`, without the key path each starts with or what they quote."""
+    lines = [line for line in text.splitlines() if line.startswith("  - ")]
+    return [_QUOTED.sub(" ", re.sub(r"^\s+- [\w.\[\]]+", " ", line)) for line in lines]
+
+
+@pytest.mark.parametrize("config", [
+    _EVERY_PROBLEM,
+    '[programs.assistant]\ncommand = ["x"]\n[logs]\nmax_size = "300MB"\n',
+])
+def test_config_check_on_every_problem(config: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str], in_parts_catalog: None) -> None:
+    monkeypatch.setenv("TRAYAPP_HOME", str(tmp_path))
+    (tmp_path / "config.toml").write_text(config)
+    problems = _problems(_run_cli(["config", "check"], monkeypatch, capsys))
+    assert len(problems) == (21 if config == _EVERY_PROBLEM else 1), problems
+    assert [line for line in problems if unmarked(line)] == []
+
+
+def test_every_problem_is_found_in_english(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """The problems the table above is meant to raise, each once (so none is lost to another)."""
+    i18n.activate("en")
+    monkeypatch.setenv("TRAYAPP_HOME", str(tmp_path))
+    (tmp_path / "config.toml").write_text(_EVERY_PROBLEM)
+    text = _run_cli(["config", "check"], monkeypatch, capsys)
+    for words in ("programs.assistant.command: missing", "programs.disk.limits.disk: there are no data_dirs",
+                  "programs.two.health: give only one", "programs.two.health.expect: expected a table",
+                  "programs.ftp.health.url: must start with", "names no host", "programs.tcp.health.tcp: expected",
+                  "programs.tcp.ui_url: expected a URL", "programs.owners.attach: name one owner",
+                  "programs.deps.depends_on: expected a table of program names",
+                  "programs.when.depends_on: disk: the condition must be one of",
+                  "programs.degraded.degraded_patterns: expected a list of tables",
+                  "programs.entry.degraded_patterns: each entry needs", "reason and fix must be text",
+                  "not a valid regular expression", "which is not a named group", "has a stray brace",
+                  "an empty pattern matches every line", "logs.total_cap: total_cap (1MB) is smaller",
+                  "dashboard.port: 80 is not a port", "backup: keep_last, keep_daily and keep_weekly"):
+        assert words in text, words
+
+
+def test_control_errors_with_no_instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str], in_parts_catalog: None) -> None:
+    monkeypatch.setenv("TRAYAPP_HOME", str(tmp_path))
+    for command in (["start"], ["stop"], ["restart"], ["status"]):
+        lines = _run_cli(command, monkeypatch, capsys).splitlines()
+        assert lines, command
+        assert [line for line in lines if unmarked(line)] == [], command
+
+
+def test_unknown_program_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                               capsys: pytest.CaptureFixture[str], in_parts_catalog: None) -> None:
+    monkeypatch.setenv("TRAYAPP_HOME", str(tmp_path))
+    (tmp_path / "config.toml").write_text('[programs.assistant]\ncommand = ["x"]\n')
+    said = []
+    for command in (["why", "nope"], ["remove", "nope"], ["remove", "assistant"], ["add", "assistant", "--", "x"]):
+        lines = _run_cli(command, monkeypatch, capsys).splitlines()
+        assert lines, command
+        said += lines
+    assert [line for line in said if unmarked(line.replace("'nope'", " "))] == []
+
+
+def test_the_assistant_without_a_config_is_named_in_words(tmp_path: Path) -> None:
+    from trayapp.cli.why import _program
+    from trayapp.paths import AppPaths
+
+    (tmp_path / "config.toml").write_text("[programs.assistant\n")
+    name, display = _program(AppPaths.discover({"TRAYAPP_HOME": str(tmp_path)}), None)
+    assert (name, display) == ("assistant", "⟦the assistant⟧")
+
+
+def test_the_instance_refuses_an_unknown_program(in_parts_catalog: None) -> None:
+    from trayapp.app import App
+    from trayapp.errors import ControlError
+
+    with pytest.raises(ControlError) as caught:
+        App._known(_FakeApp(), "nope")  # type: ignore[arg-type]
+    assert unmarked(str(caught.value).replace("'nope'", " ")) == []
+
+
+class _FakeApp:
+    class config:  # noqa: N801 - stands in for the App's config attribute
+        programs = {"assistant": None, "models": None}

@@ -52,12 +52,13 @@ def _program(where: AppPaths, given: str | None) -> tuple[str, str]:
     try:
         config = load_config(where)
     except TrayAppError:
-        return given or "assistant", given or "the assistant"
+        return given or "assistant", given or _("the assistant")
     program = config.programs.get(given) if given else config.assistant
     if program is None:
         from trayapp.errors import ControlError
 
-        raise ControlError(f"no program named {given!r}; the programs are: {', '.join(config.programs)}")
+        raise ControlError(_("no program named {name!r}; the programs are: {programs}").format(
+            name=given, programs=", ".join(config.programs)))
     return program.name, program.display_name
 
 

@@ -237,7 +237,7 @@ class _Problems:
         self.items: list[str] = []
 
     def add(self, path: str, reason: str) -> None:
-        self.items.append(f"{path}: {reason}")
+        self.items.append(_("{where}: {problem}").format(where=path, problem=reason))
 
 
 class _Reader:
@@ -423,8 +423,8 @@ def _program(name: str, table: Mapping[str, Any], problems: _Problems, environ: 
     preset = PRESETS[preset_name or "custom"]
     command = r.argv("command", preset.command or None)
     if command is None and "command" not in table:
-        problems.add(f"programs.{name}.command", "missing; name the program to run, e.g. "
-                     'command = ["nanobot", "gateway", "--foreground"]')
+        problems.add(f"programs.{name}.command", _("missing; name the program to run, e.g. {example}").format(
+            example='`command = ["nanobot", "gateway", "--foreground"]`'))
     env = r.get("env", {}, _env)
     cwd = _cwd(r, preset, environ)
     program = ProgramConfig(
@@ -457,8 +457,9 @@ def _program(name: str, table: Mapping[str, Any], problems: _Problems, environ: 
         restart_with_dependencies=r.boolean("restart_with_dependencies", False),
     )
     if program.limits.disk is not None and not program.data_dirs:
-        problems.add(f"programs.{name}.limits.disk", "there are no data_dirs to measure; add "
-                     'data_dirs = ["~/.nanobot"] (the folders it writes) or remove limits.disk')
+        problems.add(f"programs.{name}.limits.disk", _(
+            "there are no data_dirs to measure; add {example} (the folders it writes) or remove limits.disk"
+        ).format(example='`data_dirs = ["~/.nanobot"]`'))
     return program if command else None
 
 
@@ -466,12 +467,14 @@ def _depends_on(value: Any) -> dict[str, str]:
     """{ ollama = "healthy" }: "ready" is another word for "healthy"."""
     from trayapp.supervisor.deps import CONDITIONS, HEALTHY
 
-    example = 'e.g. depends_on = { ollama = "healthy" }'
     if not isinstance(value, dict):
-        raise ValueError(f"expected a table of program names and conditions, {example}")
+        raise ValueError(_("expected a table of program names and conditions, e.g. {example}").format(
+            example='`depends_on = { ollama = "healthy" }`'))
     for name, condition in value.items():
         if condition not in CONDITIONS:
-            raise ValueError(f"{name}: the condition must be one of {', '.join(CONDITIONS)}, got {condition!r}")
+            raise ValueError(_("{where}: {problem}").format(where=name, problem=_(
+                "the condition must be one of {choices}, got {value!r}").format(
+                    choices=", ".join(CONDITIONS), value=condition)))
     return {name: HEALTHY if condition == "ready" else condition for name, condition in value.items()}
 
 
@@ -492,16 +495,17 @@ def _cwd(r: _Reader, preset: Preset, environ: Mapping[str, str]) -> Path | None:
 
 def _degraded_patterns(value: Any) -> tuple[DegradedPattern, ...]:
     """[{ pattern = "invalid api key", reason = "the key was refused", fix = "..." }, ...]"""
-    example = 'e.g. degraded_patterns = [{ pattern = "invalid api key", reason = "the provider refuses the key" }]'
+    example = '`degraded_patterns = [{ pattern = "invalid api key", reason = "the provider refuses the key" }]`'
     if not isinstance(value, list):
-        raise ValueError(f"expected a list of tables, {example}")
+        raise ValueError(_("expected a list of tables, e.g. {example}").format(example=example))
     found = []
     for item in value:
         if not isinstance(item, dict) or set(item) - {"pattern", "reason", "fix"} or "pattern" not in item:
-            raise ValueError(f"each entry needs pattern and reason (and may have fix), {example}")
+            raise ValueError(_("each entry needs pattern and reason (and may have fix), e.g. {example}").format(
+                example=example))
         reason, fix = item.get("reason", ""), item.get("fix", "")
         if not isinstance(reason, str) or not reason or not isinstance(fix, str):
-            raise ValueError(f"reason and fix must be text, {example}")
+            raise ValueError(_("reason and fix must be text, e.g. {example}").format(example=example))
         pattern = _pattern(item["pattern"])
         _check_reason(pattern, reason)
         found.append(DegradedPattern(pattern, reason, fix))
@@ -514,21 +518,25 @@ def _check_reason(pattern: str, reason: str) -> None:
     try:
         fields = [f for _, f, _, _ in string.Formatter().parse(reason) if f is not None]
     except ValueError as exc:
-        raise ValueError(f"reason {reason!r} has a stray brace ({exc}); write {{{{ and }}}} for a brace") from None
+        raise ValueError(_("reason {reason!r} has a stray brace ({cause}); write {{{{ and }}}} for a brace").format(
+            reason=reason, cause=exc)) from None
     for name in fields:
         if name not in groups:
-            raise ValueError(f"reason {reason!r} uses {{{name}}}, which is not a named group of its pattern "
-                             "(name one with (?P<name>...); write {{ and }} for a brace)")
+            raise ValueError(_("reason {reason!r} uses {{{group}}}, which is not a named group of its pattern "
+                               "(name one with (?P<name>...); write {{{{ and }}}} for a brace)").format(
+                reason=reason, group=name))
 
 
 def _pattern(value: Any) -> str:
     """A regular expression, checked now so that a typo is reported by `config check`."""
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"expected a regular expression in a string, got {_kind(value)}")
+    if value == "":
+        raise ValueError(_("an empty pattern matches every line; write the words to look for"))
+    if not isinstance(value, str):
+        raise ValueError(_("expected a regular expression in a string, got {kind}").format(kind=_kind(value)))
     try:
         re.compile(value)
     except re.error as exc:
-        raise ValueError(f"not a valid regular expression ({exc})") from None
+        raise ValueError(_("not a valid regular expression ({cause})").format(cause=exc)) from None
     return value
 
 
@@ -572,7 +580,7 @@ def _health(r: _Reader, preset: Preset) -> HealthConfig | None:
     d = HealthConfig()
     cfg = HealthConfig(
         url=h.string("url", None),
-        expect=h.get("expect", {}, lambda v: dict(v) if isinstance(v, dict) else _bad("a table")),
+        expect=h.get("expect", {}, lambda v: dict(v) if isinstance(v, dict) else _bad(_("expected a table"))),
         tcp=h.get("tcp", None, _tcp),
         command=h.argv("command", None),
         interval=h.duration("interval", d.interval, minimum=0.5),
@@ -582,7 +590,7 @@ def _health(r: _Reader, preset: Preset) -> HealthConfig | None:
         action=h.string("action", d.action, ("restart", "notify")),
     )
     if sum(x is not None for x in (cfg.url, cfg.tcp, cfg.command)) > 1:
-        r.problems.add(h.path, "give only one of url, tcp or command")
+        r.problems.add(h.path, _("give only one of url, tcp or command"))
     if cfg.url is not None and (problem := _url_problem(cfg.url)):  # "" too: an unset ${VAR}
         r.problems.add(f"{h.path}.url", problem)
     return cfg if cfg.kind != "none" else None
@@ -592,24 +600,25 @@ def _url_problem(url: str) -> str | None:
     from urllib.parse import urlsplit
 
     if not url.startswith(("http://", "https://")):
-        return f"must start with http:// or https://, got {url!r}"
+        return _("must start with http:// or https://, got {value!r}").format(value=url)
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
     except ValueError as exc:
-        return f"{url!r} is not a usable URL ({exc})"
-    return None if parts.hostname else f"{url!r} names no host"
+        return _("{url!r} is not a usable URL ({cause})").format(url=url, cause=exc)
+    return None if parts.hostname else _("{url!r} names no host").format(url=url)
 
 
 def _ui_url(value: Any) -> str:
-    problem = _url_problem(value) if isinstance(value, str) else "expected a URL such as \"http://127.0.0.1:8765\""
+    problem = _url_problem(value) if isinstance(value, str) else _("expected a URL such as {example}").format(
+        example='`"http://127.0.0.1:8765"`')
     if problem:
         raise ValueError(problem)
     return str(value)
 
 
-def _bad(expected: str) -> Any:
-    raise ValueError(f"expected {expected}")
+def _bad(problem: str) -> Any:
+    raise ValueError(problem)
 
 
 def _tcp(value: Any) -> str:
@@ -617,7 +626,8 @@ def _tcp(value: Any) -> str:
         value = f"127.0.0.1:{value}"
     if not isinstance(value, str) or not re.fullmatch(r"[^:\s]+:\d{1,5}", value) \
             or not 1 <= int(value.rpartition(":")[2]) <= 65535:
-        raise ValueError('expected "host:port" or a port number (1-65535), e.g. tcp = "127.0.0.1:11434"')
+        raise ValueError(_('expected "host:port" or a port number (1-65535), e.g. {example}').format(
+            example='`tcp = "127.0.0.1:11434"`'))
     return value
 
 
@@ -647,7 +657,8 @@ def _rlimit(t: _Reader, key: str, minimum: int) -> int | None:
     if key not in t.table:
         return None
     if sys.platform == "win32":  # Linux, macOS and the BSDs all have both
-        t.problems.add(f"{t.path}.{key}", f"not available on Windows (it has no {_RLIMIT_NAMES[key]}); remove it")
+        t.problems.add(f"{t.path}.{key}", _("not available on Windows (it has no {limit}); remove it").format(
+            limit=_RLIMIT_NAMES[key]))
         return None
     return t.get(key, None, lambda v: int(_number(v, minimum, whole=True)))
 
@@ -664,7 +675,7 @@ def _attach(r: _Reader) -> AttachConfig | None:
     )
     owners = [k for k in ("systemd_user", "launchd", "docker", "url") if getattr(cfg, k)]
     if len(owners) > 1:
-        r.problems.add(t.path, f"name one owner, not {' and '.join(owners)}")
+        r.problems.add(t.path, _("name one owner, not several: {owners}").format(owners=", ".join(owners)))
     return cfg
 
 
@@ -800,8 +811,8 @@ def _check_schedule(spec: str | None, problems: _Problems) -> None:
 
 def _check_retention(backup: BackupConfig, problems: _Problems) -> None:
     if backup.keep_last == backup.keep_daily == backup.keep_weekly == 0:
-        problems.add("backup", "keep_last, keep_daily and keep_weekly are all 0, so every backup would be "
-                     "deleted as soon as it is made; set keep_last = 1 or more")
+        problems.add("backup", _("keep_last, keep_daily and keep_weekly are all 0, so every backup would be "
+                                 "deleted as soon as it is made; set keep_last = 1 or more"))
 
 
 def _check_commands(config: Config, check: CommandCheck, env: Mapping[str, str], problems: _Problems) -> None:
@@ -822,10 +833,12 @@ def _logs(root: _Reader) -> LogConfig:
                      redact=t.boolean("redact", d.redact))
     if logs.total_cap < logs.max_size:
         given = "total_cap" in t.table
-        t.problems.add(f"logs.{'total_cap' if given else 'max_size'}",
-                       f"total_cap ({format_size(logs.total_cap)}{'' if given else ', the default'}) is smaller "
-                       f"than max_size ({format_size(logs.max_size)}), so every rotated log would be deleted "
-                       "at once; raise total_cap or lower max_size")
+        t.problems.add(f"logs.{'total_cap' if given else 'max_size'}", (
+            _("total_cap ({cap}) is smaller than max_size ({size}), so every rotated log would be deleted "
+              "at once; raise total_cap or lower max_size") if given else
+            _("total_cap ({cap}, the default) is smaller than max_size ({size}), so every rotated log would be "
+              "deleted at once; raise total_cap or lower max_size")
+        ).format(cap=format_size(logs.total_cap), size=format_size(logs.max_size)))
     return logs
 
 
@@ -863,8 +876,8 @@ def _dashboard(root: _Reader) -> DashboardConfig:
         return DashboardConfig()
     port = t.integer("port", 0)
     if port > 65535 or 0 < port < 1024:
-        t.problems.add("dashboard.port", f"{port} is not a port trayapp can use: choose 1024 to 65535, "
-                       "or 0 to let trayapp pick a free one")
+        t.problems.add("dashboard.port", _("{port} is not a port trayapp can use: choose 1024 to 65535, "
+                                           "or 0 to let trayapp pick a free one").format(port=port))
         port = 0
     return DashboardConfig(enabled=t.boolean("enabled", True), port=port)
 

@@ -18,6 +18,7 @@ import tomlkit
 
 from trayapp.config.presets import DEFAULT_PRESET
 from trayapp.errors import ConfigError
+from trayapp.i18n import _
 
 # A table header line: [a.b] or [[a.b]], with an optional comment after it.
 _HEADER = re.compile(r"^\s*\[\[?(?P<key>[^\[\]]+)\]\]?\s*(#.*)?$")
@@ -29,8 +30,8 @@ def add_program(text: str, name: str, table: Mapping[str, Any]) -> str:
     assistant it runs now (the default preset) is written too, so adding one does not drop it."""
     old = _load(text)
     if name in old.get("programs", {}):
-        raise ConfigError(f"a program named {name!r} is already in config.toml",
-                          fix=f"pick another name, or run `trayapp remove {name}` first")
+        raise ConfigError(_("a program named {name!r} is already in config.toml").format(name=name),
+                          fix=_("pick another name, or run `trayapp remove {name}` first").format(name=name))
     programs: dict[str, Any] = {}
     if "programs" not in old and name != "assistant":
         programs["assistant"] = {"preset": DEFAULT_PRESET}
@@ -39,8 +40,9 @@ def add_program(text: str, name: str, table: Mapping[str, Any]) -> str:
     new = text + ("" if text.endswith("\n") or not text else "\n") + ("\n" if text.strip() else "") + addition
     expected = {**old, "programs": {**old.get("programs", {}), **programs}}
     if _load(new) != expected:
-        raise ConfigError("could not add the program without changing anything else in config.toml",
-                          fix=f"add a [programs.{name}] table by hand, then run `trayapp config check`")
+        raise ConfigError(_("could not add the program without changing anything else in config.toml"),
+                          fix=_("add a [programs.{name}] table by hand, then run `trayapp config check`").format(
+                              name=name))
     return new
 
 
@@ -57,12 +59,13 @@ def remove_program(text: str, name: str) -> str:
     """`text` without [programs.NAME] and its sub-tables; ConfigError when it has none."""
     old = _load(text)
     if name not in old.get("programs", {}):
-        known = ", ".join(old.get("programs", {})) or "none"
-        raise ConfigError(f"no program named {name!r} in config.toml (programs: {known})",
-                          fix="`trayapp status` lists the programs by name")
+        known = ", ".join(old.get("programs", {})) or _("none")
+        raise ConfigError(_("no program named {name!r} in config.toml (programs: {programs})").format(
+            name=name, programs=known), fix=_("`trayapp status` lists the programs by name"))
     if len(old["programs"]) == 1:
-        raise ConfigError(f"{name} is the only program in config.toml, and trayapp needs one to look after",
-                          fix=f"add the other one first (trayapp add), or stop this one: trayapp stop {name}")
+        raise ConfigError(_("{name} is the only program in config.toml, and trayapp needs one to look after").format(
+            name=name), fix=_("add the other one first (`trayapp add`), or stop this one: `trayapp stop {name}`").format(
+                name=name))
     expected = {**old, "programs": {k: v for k, v in old["programs"].items() if k != name}}
     new = _cut_tables(text, ("programs", name))
     if _load(new) == expected:
@@ -74,8 +77,8 @@ def _load(text: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"config.toml is not valid TOML: {exc}",
-                          fix="correct the line named above (`trayapp config check`), then try again") from exc
+        raise ConfigError(_("config.toml is not valid TOML: {cause}").format(cause=exc),
+                          fix=_("correct the line named above (`trayapp config check`), then try again")) from exc
 
 
 def _cut_tables(text: str, prefix: tuple[str, ...]) -> str:
@@ -143,6 +146,7 @@ def _cut_with_tomlkit(text: str, name: str, expected: dict[str, Any]) -> str:
     del programs[name]
     new = tomlkit.dumps(doc)
     if _load(new) != expected:
-        raise ConfigError(f"could not remove {name!r} without changing anything else in config.toml",
-                          fix=f"delete its [programs.{name}] tables by hand, then run `trayapp config check`")
+        raise ConfigError(_("could not remove {name!r} without changing anything else in config.toml").format(
+            name=name), fix=_("delete its [programs.{name}] tables by hand, then run `trayapp config check`").format(
+                name=name))
     return new
