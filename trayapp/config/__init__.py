@@ -516,7 +516,7 @@ def _check_reason(pattern: str, reason: str) -> None:
     """A reason may name the pattern's groups, "{detail}", and nothing else."""
     groups = set(re.compile(pattern).groupindex)
     try:
-        fields = [f for _, f, _, _ in string.Formatter().parse(reason) if f is not None]
+        fields = [f for _text, f, _spec, _conv in string.Formatter().parse(reason) if f is not None]
     except ValueError as exc:
         raise ValueError(_("reason {reason!r} has a stray brace ({cause}); write {{{{ and }}}} for a brace").format(
             reason=reason, cause=exc)) from None
