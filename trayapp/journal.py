@@ -418,10 +418,9 @@ _THROUGH_OWNER = {"start": N_("could not start it through its owner: {error}"),
 
 
 def _owner_command(entry: Entry) -> str:
-    action = _text(entry.get("action")) or "control"
-    if action in _THROUGH_OWNER:
-        return _(_THROUGH_OWNER[action]).format(error=_no_reason(entry))
-    return _("could not {action} it through its owner: {error}").format(action=action, error=_no_reason(entry))
+    # An action this version does not know (or none, in a damaged line) is not a word to show as is.
+    said = _THROUGH_OWNER.get(_text(entry.get("action")), N_("could not control it through its owner: {error}"))
+    return _(said).format(error=_no_reason(entry))
 
 
 def _attach(entry: Entry) -> str:

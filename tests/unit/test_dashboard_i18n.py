@@ -228,3 +228,13 @@ def test_catalogs_come_from_trayapp_locale_dir_when_it_is_set(tmp_path: Path, mo
         assert i18n._("Overview") == "概览"
     finally:
         i18n.activate("en")
+
+
+def test_a_log_search_that_cannot_run_says_why_in_chinese(zh: None, host: FakeHost, browser: Browser) -> None:
+    log = host.paths.trayapp_log
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text("2026-11-30T16:00:00 [stdout] hello\n")
+    empty = browser.call("GET", "/api/logs/search?program=trayapp&q=").json()
+    assert empty["error"] == "没有要搜索的内容"
+    bad = browser.call("GET", "/api/logs/search?program=trayapp&q=%28&regex=1").json()
+    assert bad["error"].startswith("正则表达式无效：") and len(bad["error"]) > len("正则表达式无效："), bad

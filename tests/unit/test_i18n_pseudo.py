@@ -509,3 +509,31 @@ def test_the_instance_refuses_an_unknown_program(in_parts_catalog: None) -> None
 class _FakeApp:
     class config:  # noqa: N801 - stands in for the App's config attribute
         programs = {"assistant": None, "models": None}
+
+
+def test_doctor_permission_checks_name_what_they_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str],
+                                                       parts_catalog: gettext.GNUTranslations) -> None:
+    """A loose data folder, journal and log file: each check's name and evidence in the user's language
+    (the reviewer saw "testbot's data folder" and "the journal" in English), with --fix too. Each piece
+    between placeholders is marked, so an English name put into a translated sentence shows."""
+    i18n.use(parts_catalog, "xx")
+    monkeypatch.setenv("TRAYAPP_HOME", str(tmp_path))
+    data = tmp_path / "botdata"
+    data.mkdir(mode=0o755)
+    data.chmod(0o755)
+    (tmp_path / "config.toml").write_text(f'[programs.testbot]\ncommand = ["testbot"]\ndata_dirs = ["{data}"]\n')
+    (tmp_path / "config.toml").chmod(0o600)
+    for folder in ("state", "logs"):
+        (tmp_path / folder).mkdir(mode=0o700)
+    (tmp_path / "state" / "journal.jsonl").write_text("")
+    (tmp_path / "state" / "journal.jsonl").chmod(0o644)
+    (tmp_path / "logs" / "other.log").write_text("")
+    (tmp_path / "logs" / "other.log").chmod(0o644)
+    for argv in (["doctor"], ["doctor", "--fix"]):
+        text = _run_cli(argv, monkeypatch, capsys)
+        said = [line for line in text.splitlines() if str(data) in line or "journal.jsonl" in line
+                or "other.log" in line]
+        assert len(said) >= 3, text
+        lines = [re.sub(r"^\s+(?:OK|INFO|WARN|FAIL)\s", " ", line.replace("testbot", " ")) for line in said]
+        assert [line for line in lines if unmarked(line)] == []

@@ -59,9 +59,13 @@ def _print(name: str, s: Summary) -> None:
 
     if s.samples == 0:
         return
-    span = format_duration(int(s.span)) if s.span >= 1 else _("moment")
-    print(ngettext("{name}: {n} sample over the last {span}", "{name}: {n} samples over the last {span}",
-                   s.samples).format(name=name, n=s.samples, span=span))
+    if s.span < 1:  # one phrase of its own: "the last moment" reads differently from "the last 5m" in Chinese
+        said = ngettext("{name}: {n} sample just now", "{name}: {n} samples just now", s.samples).format(
+            name=name, n=s.samples)
+    else:
+        said = ngettext("{name}: {n} sample over the last {span}", "{name}: {n} samples over the last {span}",
+                        s.samples).format(name=name, n=s.samples, span=format_duration(int(s.span)))
+    print(said)
     spread = _("lowest {low}, average {average}, highest {high}")
     if s.cpu is not None:
         cpu = spread.format(low=f"{s.cpu.low:.0f}%", average=f"{s.cpu.average:.0f}%", high=f"{s.cpu.high:.0f}%")

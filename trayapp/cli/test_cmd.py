@@ -66,6 +66,7 @@ def _program(where: AppPaths, name: str) -> ProgramConfig:
 def _refuse_if_busy(where: AppPaths, cfg: ProgramConfig) -> None:
     """Two copies on one port, or beside the supervised one, must never happen."""
     from trayapp import control
+    from trayapp.cli.control import _word as state_word  # the status table's words for states
     from trayapp.errors import ControlError, NotRunningError, SpawnError
     from trayapp.supervisor.health import port_open
 
@@ -75,10 +76,12 @@ def _refuse_if_busy(where: AppPaths, cfg: ProgramConfig) -> None:
     except NotRunningError:
         states = {}
     except ControlError as exc:
+        # exc.message is in the user's language where control.py made it with _(); its own fix fits best.
         raise SpawnError(_("cannot tell whether trayapp runs {name}: {error}").format(name=cfg.name, error=exc.message),
-                         fix=_("try again in a moment")) from exc
+                         fix=exc.fix or _("try again in a moment")) from exc
     if states.get(cfg.name) in BUSY:
-        raise SpawnError(_("{name} is already {state} under trayapp").format(name=cfg.name, state=states[cfg.name]),
+        raise SpawnError(_("{name} is already {state} under trayapp").format(name=cfg.name,
+                                                                                state=state_word(states[cfg.name])),
                          fix=_("stop it first: `{command}`").format(command=f"trayapp stop {cfg.name}"))
     address = _address(cfg)
     if address is not None and port_open(*address):

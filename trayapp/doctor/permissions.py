@@ -26,7 +26,17 @@ DIR, SECRET = 0o700, 0o600
 class Target:
     path: Path
     want: int
-    what: str  # plain words: "nanobot's config (API keys)"
+    what: str  # N_() words, "{name}" for the program: N_("{name}'s config (API keys)")
+    name: str = ""  # the program's display name, for {name}
+
+    @property
+    def english(self) -> str:
+        """The check's name: English, so its `id` stays the same in every language."""
+        return self.what.format(name=self.name)
+
+    @property
+    def said(self) -> str:
+        return _(self.what).format(name=self.name)
 
 
 def checks(inp: Inputs) -> list[Check]:
@@ -57,10 +67,11 @@ def targets(inp: Inputs) -> Iterator[Target]:
                          (_backup_dest(inp), N_("the backup folder"))):
         yield Target(folder, DIR, what)
     for folder in program.data_dirs:
-        yield Target(folder, DIR, f"{program.display_name}'s data folder")
+        yield Target(folder, DIR, N_("{name}'s data folder"), program.display_name)
     yield from _trayapp_files(inp)
     if program.info.config_file:
-        yield Target(inp.expand(program.info.config_file, program), SECRET, f"{program.display_name}'s config (API keys)")
+        yield Target(inp.expand(program.info.config_file, program), SECRET, N_("{name}'s config (API keys)"),
+                     program.display_name)
     yield from _databases(inp)
     yield from _backups(inp)
 
@@ -73,22 +84,22 @@ def _backup_dest(inp: Inputs) -> Path:
 
 def _trayapp_files(inp: Inputs) -> Iterator[Target]:
     p = inp.paths
-    for path, what in ((p.config_file, "config.toml"), (p.control_key, "the control channel's key"),
-                       (p.control_socket, "the control socket"), (p.journal_file, "the journal"),
-                       (p.pid_file, "the child pid file"), (p.state_dir / "dashboard.token", "the dashboard's key")):
+    for path, what in ((p.config_file, "config.toml"), (p.control_key, N_("the control channel's key")),
+                       (p.control_socket, N_("the control socket")), (p.journal_file, N_("the journal")),
+                       (p.pid_file, N_("the child pid file")), (p.state_dir / "dashboard.token", N_("the dashboard's key"))):
         yield Target(path, SECRET, what)
     if p.log_dir.is_dir():
         for log in sorted(p.log_dir.iterdir()):
             if log.is_file():
-                yield Target(log, SECRET, "a log file")
+                yield Target(log, SECRET, N_("a log file"))
 
 
 def _databases(inp: Inputs) -> Iterator[Target]:
     dirs = [d for d in inp.config.assistant.data_dirs if d.is_dir()]
     for db in find_databases(dirs):
-        yield Target(db, SECRET, "a database")
+        yield Target(db, SECRET, N_("a database"))
         for side in ("-wal", "-shm", "-journal"):
-            yield Target(db.with_name(db.name + side), SECRET, "a database's journal")
+            yield Target(db.with_name(db.name + side), SECRET, N_("a database's journal"))
 
 
 def _backups(inp: Inputs) -> Iterator[Target]:
@@ -96,7 +107,7 @@ def _backups(inp: Inputs) -> Iterator[Target]:
     if dest.is_dir():
         for entry in sorted(dest.iterdir()):
             if entry.is_file() and entry.name.startswith(("trayapp-backup-", ".trayapp-backup-")):
-                yield Target(entry, SECRET, "a backup")
+                yield Target(entry, SECRET, N_("a backup"))
 
 
 def _fchmod_same(path: Path, seen: os.stat_result, mode: int) -> bool:
@@ -134,20 +145,21 @@ def _check(t: Target, fix: bool) -> Check | None:
         return None
     wanted = mode & t.want
     evidence = _("{path} ({what}) is {mode}; it should be {wanted} or tighter").format(
-        path=t.path, what=_(t.what), mode=f"{mode:04o}", wanted=f"{t.want:04o}")
+        path=t.path, what=t.said, mode=f"{mode:04o}", wanted=f"{t.want:04o}")
     if fix and _mine(st):
         if not _fchmod_same(t.path, st, wanted):
             return None  # it changed under us (gone, or replaced): leave it, look again next time
-        return Check(GROUP, t.what, Level.OK, _("{path} was {mode}, now {wanted}").format(
+        return Check(GROUP, t.english, Level.OK, _("{path} was {mode}, now {wanted}").format(
                          path=t.path, mode=f"{mode:04o}", wanted=f"{wanted:04o}"),
                      changed=(_("chmod {wanted} {path} (was {mode})").format(
-                         wanted=f"{wanted:04o}", path=t.path, mode=f"{mode:04o}"),), subject=str(t.path))
+                         wanted=f"{wanted:04o}", path=t.path, mode=f"{mode:04o}"),), subject=str(t.path), title=t.said)
     level = Level.FAIL if mode & 0o002 else Level.WARN  # world-writable: anyone can change it
     how = f"chmod {wanted:04o} {t.path}" + ("" if _mine(st) else _(" (as its owner)"))
     autofix = (_("Sets {path} to mode {wanted}, so only you can use it.").format(path=t.path, wanted=f"{wanted:04o}")
                if _mine(st) else "")
-    return Check(GROUP, t.what, level, evidence, _("run `trayapp doctor --fix`, or: {how}").format(how=how),
-                 subject=str(t.path), autofix=autofix)
+    return Check(GROUP, t.english, level, evidence, _("run `trayapp doctor --fix`, or: {how}").format(how=how),
+                 subject=str(t.path), autofix=autofix,
+                 title=t.said)
 
 
 def fix_one(inp: Inputs, subject: str) -> Check | None:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Protocol
 
+from trayapp.i18n import _
 from trayapp.logs.levels import LevelTracker
 from trayapp.logs.pages import CursorError, LogFile, Row, find, parse_cursor, to_row
 from trayapp.paths import open_private
@@ -109,7 +110,7 @@ class PatternMatcher:
             if (found and line_start == char_at) or line_start >= len(text):
                 continue  # a second match on a line already found, or the empty end
             # Count newlines, not characters: bytes that are not UTF-8 decode to a U+FFFD of another length.
-            for _ in range(text.count("\n", char_at, line_start)):
+            for _newline in range(text.count("\n", char_at, line_start)):
                 byte_at = block.index(b"\n", byte_at) + 1
             char_at = line_start
             found.append(byte_at)
@@ -119,7 +120,7 @@ class PatternMatcher:
 def matcher(query: str, is_regex: bool) -> Matcher:
     """The fastest correct matcher for a query; QueryError for an empty query or a bad pattern."""
     if not query:
-        raise QueryError("there is nothing to search for")
+        raise QueryError(_("there is nothing to search for"))
     if is_regex:
         import regex  # only a regular-expression search pays for it (about 1 MiB resident)
 
@@ -127,7 +128,7 @@ def matcher(query: str, is_regex: bool) -> Matcher:
             return PatternMatcher(regex.compile(query, regex.IGNORECASE | regex.FULLCASE | regex.MULTILINE
                                                 | regex.VERSION0))
         except regex.error as exc:
-            raise QueryError(f"the regular expression does not work: {exc}") from None
+            raise QueryError(_("the regular expression does not work: {detail}").format(detail=exc)) from None
     folded = query.casefold()
     anchor = _anchor(folded)
     if len(anchor.encode("utf-8")) >= _MIN_ANCHOR:
@@ -234,7 +235,7 @@ def _parse(cursor: str) -> tuple[str, int, int]:
     """(file, end, resume): lines before `end`; in a .gz whose pass stopped at `resume`, the lines
     from `resume` to `end` first ("<line cursor>~<resume>")."""
     line, _, resume = cursor.partition("~")
-    ident, end, _ = parse_cursor(line)
+    ident, end, _rest = parse_cursor(line)
     if not resume:
         return ident, end, 0
     if not resume.isdigit() or int(resume) > end:
@@ -309,7 +310,7 @@ def _context(block: bytes, start: int, floor: int) -> bytes:
     """The lines before block[start] (from `floor` on, at most CONTEXT of them and CONTEXT_BYTES),
     so a traceback frame that matched is an error as on the Logs page."""
     pos = start
-    for _ in range(CONTEXT):
+    for _line in range(CONTEXT):
         if pos <= max(floor, start - CONTEXT_BYTES):
             break
         pos = max(floor, block.rfind(b"\n", floor, pos - 1) + 1)
