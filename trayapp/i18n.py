@@ -119,7 +119,7 @@ def activate(choice: str, locale_dir: Path | None = None) -> str:
     loaded = _load(lang, folder) if lang != ENGLISH else None
     if loaded is None:
         lang = ENGLISH
-    use(loaded or gettext.NullTranslations(), lang)
+    use(loaded or _ENGLISH, lang)
     return lang
 
 

@@ -184,3 +184,15 @@ def test_both_shows_each_reader_their_own_text(chinese) -> None:
     assert said.words() == "端口 80 已被占用 — fix: x"
     assert str(said) == "port 80 is taken — fix: x"
     assert said.to_json()["values"]["problem"] == "port 80 is taken"
+
+
+def test_english_now_says_which_language_this_thread_speaks() -> None:
+    i18n.activate("en")
+    assert i18n.english_now()
+    i18n.activate("zh_CN")
+    try:
+        assert not i18n.english_now()
+        with i18n.english():
+            assert i18n.english_now()
+    finally:
+        i18n.activate("en")
