@@ -572,8 +572,9 @@ def _first_config_problem(broken: ConfigError) -> Both:
 
 
 def _problem_and_fix(broken: ConfigError) -> Said:
-    return Said(N_("{problem} — fix: {fix}"), problem=_first_config_problem(broken),
-                fix=Both(_config_said(broken)["fix"], _config_fix(broken)))
+    said, words = _config_said(broken), _config_words(broken)  # each made once: English, the user's language
+    return Said(N_("{problem} — fix: {fix}"), problem=Both(said["problems"][0], words["problems"][0]),
+                fix=Both(said["fix"], words["fix"]))
 
 
 def _config_said(broken: ConfigError) -> dict[str, Any]:
