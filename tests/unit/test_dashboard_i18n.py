@@ -8,13 +8,12 @@ import io
 import json
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract
 
-from tests.unit.dashboard_fake import Browser, FakeHost, signed_in
+from tests.unit.dashboard_fake import Browser, FakeHost
 from tests.unit.test_i18n_pseudo import unmarked
 from trayapp import i18n
 from trayapp.dashboard import backups_api, charts_api, dates, events_api, page_text
@@ -26,17 +25,6 @@ from trayapp.status import Mode, State, Status
 
 NOW = time.mktime((2026, 11, 30, 16, 0, 0, 0, 0, -1))
 YESTERDAY = time.mktime((2026, 11, 29, 14, 2, 3, 0, 0, -1))
-
-
-@pytest.fixture
-def host(tmp_path: Path) -> FakeHost:
-    return FakeHost(tmp_path)
-
-
-@pytest.fixture
-def browser(host: FakeHost) -> Iterator[Browser]:
-    with signed_in(host) as b:
-        yield b
 
 
 def no_english(*texts: str) -> list[str]:

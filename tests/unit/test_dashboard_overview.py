@@ -4,27 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.unit.dashboard_fake import Browser, FakeHost, signed_in
+from tests.unit.dashboard_fake import Browser, FakeHost
 from trayapp.dashboard.events_api import event_json
 from trayapp.dashboard.overview_api import EventStream, program_entry
 from trayapp.events import ExtrasChanged, ProgramRemoved
 from trayapp.status import CrashReport, State, Status
-
-
-@pytest.fixture
-def host(tmp_path: Path) -> FakeHost:
-    return FakeHost(tmp_path)
-
-
-@pytest.fixture
-def browser(host: FakeHost) -> Iterator[Browser]:
-    with signed_in(host) as b:
-        yield b
 
 
 CRASH = CrashReport(program="alpha", when=1_700_000_000.0, exit="exit 1", cause="the API key was refused",
